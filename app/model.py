@@ -1,0 +1,465 @@
+"""The shared model: what every wizard page, the tray, the CLI and invoice drafting read and write.
+
+It joins settings (JSON), secrets (keyring), the OAuth flow and the Xero client. It has no Qt import;
+its calls may block on the network, so the UI runs them in worker threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import requests
+
+from app.credentials import check_credentials, fingerprint, mask
+from app.secrets import SecretStore, backend_label
+from app.settings import Settings, config_dir, load_active_profile, load_settings, save_settings
+from app.tokens import TokenManager
+from app.xero.client import Connection, XeroClient
+from app.xero.endpoints import GRANULAR_SCOPES, LEGACY_SCOPES
+from app.xero.errors import (
+    InvalidInput,
+    InvalidScope,
+    NetworkError,
+    NotConfigured,
+    PortsBusy,
+    TenantChoiceNeeded,
+    TenantDisconnected,
+    XeroConnectError,
+)
+from app.xero.http import RetryPolicy, make_session
+from app.xero.loopback import LoopbackListener, find_free_port
+from app.xero.oauth import (
+    AppCredentials,
+    PendingAuthorization,
+    exchange_code,
+    parse_pasted_redirect,
+    preflight_authorization,
+    revoke_refresh_token,
+    start_authorization,
+)
+from app.xero.tokenset import TokenSet
+
+log = logging.getLogger(__name__)
+
+LEGACY_SCOPE_NOTE = (
+    "This Xero app was created before March 2026 and still uses Xero's broad scopes, so Xero Connect "
+    "asks for accounting.transactions instead of accounting.invoices."
+)
+
+
+@dataclass
+class AuthorizationOutcome:
+    tokens: TokenSet
+    connections: list[Connection]
+    new_tenant_ids: list[str]
+    notes: list[str] = field(default_factory=list)  # e.g. a different Xero user than before
+
+
+@dataclass
+class CheckResult:
+    organisation: str
+    message: str
+    day_remaining: int | None
+    refresh_days_left: int | None
+    short_code: str = ""
+    country: str = ""
+    base_currency: str = ""
+
+    def lines(self) -> list[str]:
+        out = [self.message]
+        if self.day_remaining is not None:
+            out.append(f"Xero API calls left today for this organisation: {self.day_remaining}")
+        if self.refresh_days_left is not None:
+            out.append(
+                f"The authorisation stays valid for {self.refresh_days_left} more days without use "
+                "(every check or draft renews it)."
+            )
+        return out
+
+
+@dataclass
+class DisconnectReport:
+    done: list[str]
+    problems: list[str]
+
+
+class AuthorizationAttempt:
+    """One trip to Xero's consent page, caught by the loopback listener or by a pasted URL."""
+
+    def __init__(
+        self,
+        model: ConnectionModel,
+        pending: PendingAuthorization,
+        listener: LoopbackListener[TokenSet] | None,
+        notes: list[str],
+    ) -> None:
+        self.model = model
+        self.pending = pending
+        self.listener = listener
+        self.notes = notes
+
+    @property
+    def url(self) -> str:
+        return self.pending.url
+
+    @property
+    def redirect_uri(self) -> str:
+        return self.pending.redirect_uri
+
+    def wait(self) -> AuthorizationOutcome:
+        """Block until the browser comes back (run this in a worker thread)."""
+        if self.listener is None:
+            raise InvalidInput("No listener is running for this attempt; paste the redirect URL instead.")
+        try:
+            tokens = self.listener.wait()
+        finally:
+            self.listener.close()
+        return self.model._after_authorization(tokens, self.notes)
+
+    def complete_with_pasted_url(self, text: str) -> AuthorizationOutcome:
+        url = parse_pasted_redirect(text, self.pending)
+        if self.listener is not None:
+            self.listener.cancel()
+            self.listener.close()
+        tokens = self.model._exchange(self.pending, url)
+        return self.model._after_authorization(tokens, self.notes)
+
+    def cancel(self) -> None:
+        if self.listener is not None:
+            self.listener.cancel()
+
+    def close(self) -> None:
+        if self.listener is not None:
+            self.listener.close()
+
+
+class ConnectionModel:
+    """Settings + secrets + OAuth + client for one profile ("xero" or "sandbox")."""
+
+    def __init__(
+        self,
+        profile: str | None = None,
+        *,
+        session: requests.Session | None = None,
+        clock: Callable[[], float] = time.time,
+        listener_timeout: float = 300.0,
+        retry_policy: RetryPolicy | None = None,
+    ) -> None:
+        self.profile = profile or load_active_profile()
+        self.settings: Settings = load_settings(self.profile)
+        self.session = session or make_session()
+        self.clock = clock
+        self.listener_timeout = listener_timeout
+        self.retry_policy = retry_policy
+        self._token_manager: TokenManager | None = None
+
+    # ----- settings and secrets -----
+    @property
+    def endpoints(self):
+        return self.settings.endpoints()
+
+    @property
+    def place(self) -> str:
+        """How error sentences name the other end."""
+        return f"the Xero sandbox at {self.settings.sandbox_url}" if self.profile == "sandbox" else "Xero"
+
+    def reload(self) -> None:
+        self.settings = load_settings(self.profile)
+        self._token_manager = None
+
+    def save(self) -> None:
+        save_settings(self.settings)
+
+    def secrets(self) -> SecretStore:
+        if not self.settings.client_id:
+            raise NotConfigured(self._not_configured())
+        return SecretStore(self.profile, self.settings.client_id)
+
+    def _not_configured(self) -> str:
+        flag = " --sandbox" if self.profile == "sandbox" else ""
+        return (
+            "Xero Connect is not set up yet; run the setup wizard (xero-connect wizard) or "
+            f"`xero-connect connect{flag}` first."
+        )
+
+    def save_credentials(self, client_id: str, client_secret: str | None, app_type: str = "web") -> None:
+        """Step 4: validate, keep the secret in the keyring and the ID in settings."""
+        check = check_credentials(client_id, client_secret or "", needs_secret=app_type == "web")
+        if not check.ok:
+            raise InvalidInput(" ".join(check.problems))
+        if check.client_id != self.settings.client_id:
+            self._forget_tenant()
+        self.settings.client_id = check.client_id
+        self.settings.app_type = app_type
+        store = SecretStore(self.profile, check.client_id)
+        if app_type == "web":
+            store.save_client_secret(check.client_secret)
+        self.settings.keyring_backend = backend_label()
+        self.save()
+        self._token_manager = None
+
+    def credentials(self) -> AppCredentials:
+        store = self.secrets()
+        if self.settings.app_type == "pkce":
+            return AppCredentials(self.settings.client_id, None)
+        secret = store.client_secret()
+        if not secret:
+            raise NotConfigured(
+                "The client secret is missing from the system keyring; enter it again in step 4 of the "
+                "setup wizard."
+            )
+        return AppCredentials(self.settings.client_id, secret)
+
+    def fingerprint(self) -> str:
+        creds = self.credentials()
+        return fingerprint(creds.client_id, creds.client_secret)
+
+    def support_summary(self) -> str:
+        """Everything support needs to help, and nothing secret."""
+        s = self.settings
+        lines = [
+            f"Xero Connect profile: {self.profile}",
+            f"Client ID: {s.client_id or '(not set)'}",
+            f"App type: {'Web app' if s.app_type == 'web' else 'Mobile or desktop app'}",
+            f"Redirect URIs: {', '.join(s.redirect_uris())}",
+        ]
+        try:
+            lines.append(f"Client ID + secret fingerprint: {self.fingerprint()}")
+        except XeroConnectError as exc:
+            lines.append(f"Fingerprint: unavailable ({exc})")
+        lines.append(f"Organisation: {s.tenant_name or '(not chosen)'}")
+        lines.append(f"Keyring: {s.keyring_backend or backend_label()}")
+        return "\n".join(lines)
+
+    def masked_client_id(self) -> str:
+        return mask(self.settings.client_id)
+
+    # ----- authorisation (steps 6 and 7) -----
+    def scopes(self) -> tuple[str, ...]:
+        return tuple(self.settings.scopes) or GRANULAR_SCOPES
+
+    def begin_authorization(self, use_listener: bool = True) -> AuthorizationAttempt:
+        """Prepare the consent URL, check it with Xero first, and start the loopback listener."""
+        creds = self.credentials()
+        ports = list(self.settings.redirect_ports)
+        port = find_free_port(ports) if use_listener else ports[0]
+        if port is None:
+            raise PortsBusy(
+                f"Ports {_join_ports(ports)} are all in use by other programs; close one of them or "
+                "paste the redirect URL instead."
+            )
+        redirect_uri = f"http://localhost:{port}/callback"
+        notes: list[str] = []
+        pending = start_authorization(self.endpoints, creds, redirect_uri, self.scopes())
+        try:
+            preflight_authorization(pending, self.session)
+        except InvalidScope:
+            if self.settings.scopes:
+                raise
+            # An app created before March 2026 may only know the broad scopes: try them once.
+            legacy = start_authorization(self.endpoints, creds, redirect_uri, LEGACY_SCOPES)
+            preflight_authorization(legacy, self.session)
+            pending = legacy
+            self.settings.scopes = list(LEGACY_SCOPES)
+            self.save()
+            notes.append(LEGACY_SCOPE_NOTE)
+        listener: LoopbackListener[TokenSet] | None = None
+        if use_listener:
+            listener = LoopbackListener(
+                [port],
+                pending.state,
+                lambda url: self._exchange(pending, url),
+                timeout=self.listener_timeout,
+            )
+            listener.start()
+        return AuthorizationAttempt(self, pending, listener, notes)
+
+    def _exchange(self, pending: PendingAuthorization, callback_url: str) -> TokenSet:
+        """Swap the code for tokens and store them before the browser is told it worked."""
+        tokens = exchange_code(
+            self.endpoints, self.credentials(), pending, callback_url, self.session, now=self.clock()
+        )
+        self.secrets().save_token_set(tokens)
+        self._token_manager = None
+        return tokens
+
+    def _after_authorization(self, tokens: TokenSet, notes: list[str]) -> AuthorizationOutcome:
+        previous_user = self.settings.xero_userid
+        if previous_user and tokens.xero_userid and tokens.xero_userid != previous_user:
+            notes.append(
+                f"This authorisation was given by a different Xero user ({tokens.user_email or 'unknown'}) "
+                f"than before ({self.settings.xero_user_email or 'unknown'}); check this is intended."
+            )
+        self.settings.xero_userid = tokens.xero_userid or ""
+        self.settings.xero_user_email = tokens.user_email or ""
+        connections = self.tenants(tokens.auth_event_id)
+        new_ids = [c.tenant_id for c in connections if c.auth_event_id == tokens.auth_event_id]
+        if self.settings.tenant_id not in {c.tenant_id for c in connections}:
+            self._forget_tenant()
+        if not self.settings.tenant_id and len(connections) == 1:
+            self.choose_tenant(connections[0])
+        self.save()
+        return AuthorizationOutcome(tokens, connections, new_ids, notes)
+
+    def tenants(self, auth_event_id: str | None = None) -> list[Connection]:
+        """Organisations the token reaches; those added by this consent first."""
+        connections = [
+            c for c in self.client(require_tenant=False).connections() if c.tenant_type == "ORGANISATION"
+        ]
+        event = auth_event_id or self.token_manager().current().auth_event_id
+        return sorted(connections, key=lambda c: (c.auth_event_id != event, c.tenant_name.lower()))
+
+    def choose_tenant(self, connection: Connection) -> None:
+        self.settings.tenant_id = connection.tenant_id
+        self.settings.tenant_name = connection.tenant_name
+        self.settings.connection_id = connection.id
+        self.save()
+
+    def _forget_tenant(self) -> None:
+        self.settings.tenant_id = ""
+        self.settings.tenant_name = ""
+        self.settings.connection_id = ""
+
+    # ----- using the connection -----
+    def token_manager(self) -> TokenManager:
+        if self._token_manager is None:
+            self._token_manager = TokenManager(
+                self.endpoints,
+                self.credentials,
+                self.secrets(),
+                config_dir() / f"{self.profile}.refresh.lock",
+                self.session,
+                clock=self.clock,
+            )
+        return self._token_manager
+
+    def client(self, require_tenant: bool = True) -> XeroClient:
+        if not self.settings.is_configured:
+            raise NotConfigured(self._not_configured())
+        if require_tenant and not self.settings.tenant_id:
+            raise TenantChoiceNeeded(
+                "No Xero organisation is chosen yet; pick one in step 7 of the setup wizard or with "
+                "`xero-connect connect --tenant NAME`."
+            )
+        return XeroClient(
+            self.endpoints,
+            self.token_manager(),
+            self.settings.tenant_id or None,
+            session=self.session,
+            policy=self.retry_policy,
+        )
+
+    def check_connection(self) -> CheckResult:
+        """Step 8 and the tray's "Check connection": one real call to the chosen organisation."""
+        client = self.client()
+        try:
+            org = client.organisation()
+        except NetworkError:
+            raise NetworkError(
+                f"Could not reach {self.place}; check the network connection"
+                + (" or start it with `xero-connect sandbox`." if self.profile == "sandbox" else ".")
+            ) from None
+        except TenantDisconnected:
+            raise TenantDisconnected(
+                f"Xero refused access to {self.settings.tenant_name or 'the chosen organisation'}: it was "
+                "disconnected from this app or the user lost access; reconnect it with the setup wizard."
+            ) from None
+        name = str(org.get("Name") or self.settings.tenant_name)
+        if name and name != self.settings.tenant_name:
+            self.settings.tenant_name = name
+            self.save()
+        tokens = self.token_manager().current()
+        return CheckResult(
+            organisation=name,
+            message=f"Connection attempt successful: {name}",
+            day_remaining=client.limits.day_remaining,
+            refresh_days_left=tokens.refresh_days_left(self.clock()) if tokens.refresh_token else None,
+            short_code=str(org.get("ShortCode") or ""),
+            country=str(org.get("CountryCode") or ""),
+            base_currency=str(org.get("BaseCurrency") or ""),
+        )
+
+    def status(self) -> dict[str, str]:
+        """What is configured, never a secret."""
+        s = self.settings
+        out = {
+            "Profile": self.profile + (f" ({s.sandbox_url})" if self.profile == "sandbox" else ""),
+            "Client ID": s.client_id or "(not set)",
+            "App type": "Web app" if s.app_type == "web" else "Mobile or desktop app",
+            "Redirect URIs": ", ".join(s.redirect_uris()),
+            "Organisation": s.tenant_name or "(not chosen)",
+            "Keyring": backend_label(),
+        }
+        if s.is_configured:
+            try:
+                tokens = self.secrets().token_set()
+                out["Client secret"] = (
+                    "stored in the keyring"
+                    if s.app_type == "pkce" or self.secrets().client_secret()
+                    else "missing"
+                )
+            except XeroConnectError as exc:
+                out["Keyring problem"] = str(exc)
+                return out
+            if tokens is None:
+                out["Authorisation"] = "not authorised yet"
+            else:
+                remaining = tokens.expires_at - self.clock()
+                out["Access token"] = (
+                    f"valid for {int(remaining // 60)} more minutes"
+                    if remaining > 0
+                    else "expired (renewed automatically on next use)"
+                )
+                if tokens.refresh_token:
+                    out["Refresh token"] = f"{tokens.refresh_days_left(self.clock())} days left if unused"
+                out["Scopes"] = " ".join(tokens.scope)
+                if s.xero_user_email:
+                    out["Xero user"] = s.xero_user_email
+        return out
+
+    def disconnect(self, confirm: Callable[[str], bool]) -> DisconnectReport | None:
+        """Remove the organisation's connection, revoke the refresh token and delete the secrets.
+
+        Returns None (and changes nothing) when the user does not confirm.
+        """
+        if not self.settings.is_configured:
+            raise NotConfigured(self._not_configured())
+        what = self.settings.tenant_name or "Xero"
+        if not confirm(
+            f"Disconnect Xero Connect from {what}? The connection is removed in Xero, the authorisation "
+            "is revoked and the client secret and tokens are deleted from this computer."
+        ):
+            return None
+        done: list[str] = []
+        problems: list[str] = []
+        store = self.secrets()
+        tokens = store.token_set()
+        if tokens is not None and self.settings.connection_id:
+            try:
+                self.client().delete_connection(self.settings.connection_id)
+                done.append(f"Removed the connection to {what} in Xero.")
+            except XeroConnectError as exc:
+                problems.append(f"The connection could not be removed in Xero: {exc}")
+        if tokens is not None and tokens.refresh_token:
+            try:
+                revoke_refresh_token(self.endpoints, self.credentials(), tokens.refresh_token, self.session)
+                done.append("Revoked the authorisation in Xero.")
+            except XeroConnectError as exc:
+                problems.append(f"The authorisation could not be revoked in Xero: {exc}")
+        store.delete_all()
+        done.append("Deleted the client secret and tokens from the system keyring.")
+        self._forget_tenant()
+        self.settings.client_id = ""
+        self.settings.xero_userid = ""
+        self.settings.xero_user_email = ""
+        self.save()
+        self._token_manager = None
+        return DisconnectReport(done, problems)
+
+
+def _join_ports(ports: Sequence[int]) -> str:
+    names = [str(p) for p in ports]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

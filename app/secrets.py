@@ -1,0 +1,143 @@
+"""The one door to the OS keyring: the client secret and the token set live there and nowhere else.
+
+There is deliberately no plaintext fallback. A missing, refused or locked keyring becomes a
+KeyringUnavailable whose sentence says what to do. Every call has a timeout because a Secret Service
+waiting for an unlock prompt would otherwise freeze whoever called it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+import keyring
+import keyring.errors
+
+from app.xero.errors import KeyringUnavailable
+from app.xero.tokenset import TokenSet
+
+T = TypeVar("T")
+
+DEFAULT_TIMEOUT = 20.0  # long enough for a desktop unlock prompt, short enough to not look hung
+INSTALL_HINT = (
+    "On Linux install and start a Secret Service keyring (Debian/Ubuntu: apt install gnome-keyring), "
+    "then log in again; Xero Connect never stores secrets in plain files."
+)
+# Backends that would put secrets in a file in clear text or nowhere at all.
+REFUSED_BACKENDS = ("fail", "null", "plaintext", "PlaintextKeyring", "chainer")
+
+
+def backend_name() -> str:
+    backend = keyring.get_keyring()
+    return f"{type(backend).__module__}.{type(backend).__name__}"
+
+
+def backend_label() -> str:
+    """A name a user recognises, for `status` and the wizard."""
+    backend = keyring.get_keyring()
+    return str(getattr(backend, "name", type(backend).__name__))
+
+
+def _check_backend() -> None:
+    backend = keyring.get_keyring()
+    module = type(backend).__module__
+    names = (module.rsplit(".", 1)[-1], type(backend).__name__)
+    if any(name in REFUSED_BACKENDS for name in names) and not getattr(backend, "backends", None):
+        raise KeyringUnavailable(f"No usable system keyring was found. {INSTALL_HINT}")
+    if "plaintext" in module.lower() or "Plaintext" in type(backend).__name__:
+        raise KeyringUnavailable(f"Only a plain-text keyring is configured. {INSTALL_HINT}")
+
+
+def _run_with_timeout(call: Callable[[], T], timeout: float) -> T:
+    result: list[T] = []
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            result.append(call())
+        except BaseException as exc:
+            failure.append(exc)
+
+    worker = threading.Thread(target=target, name="keyring-call", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise KeyringUnavailable(
+            f"The system keyring did not answer within {timeout:.0f} seconds; it may be locked and "
+            "waiting for its password. Unlock it and try again."
+        )
+    if failure:
+        exc = failure[0]
+        if isinstance(exc, keyring.errors.KeyringLocked):
+            raise KeyringUnavailable("The system keyring is locked; unlock it and try again.") from None
+        if isinstance(exc, keyring.errors.NoKeyringError | keyring.errors.InitError):
+            raise KeyringUnavailable(f"No usable system keyring was found. {INSTALL_HINT}") from None
+        if isinstance(exc, keyring.errors.KeyringError):
+            # Secret Service errors can quote their request; keep only the class name.
+            raise KeyringUnavailable(
+                f"The system keyring refused the request ({type(exc).__name__}); unlock it or check "
+                "that the keyring service is running, then try again."
+            ) from None
+        raise exc
+    return result[0]
+
+
+class SecretStore:
+    """Client secret and token set of one profile and one client ID."""
+
+    def __init__(self, profile: str, client_id: str, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self.service = f"xero-connect/{profile}"
+        self.client_id = client_id
+        self.timeout = timeout
+
+    def _get(self, key: str) -> str | None:
+        _check_backend()
+        return _run_with_timeout(lambda: keyring.get_password(self.service, key), self.timeout)
+
+    def _set(self, key: str, value: str) -> None:
+        _check_backend()
+        _run_with_timeout(lambda: keyring.set_password(self.service, key, value), self.timeout)
+
+    def _delete(self, key: str) -> None:
+        _check_backend()
+
+        def delete() -> None:
+            with contextlib.suppress(keyring.errors.PasswordDeleteError):  # already gone is fine
+                keyring.delete_password(self.service, key)
+
+        _run_with_timeout(delete, self.timeout)
+
+    @property
+    def _secret_key(self) -> str:
+        return f"client_secret:{self.client_id}"
+
+    @property
+    def _token_key(self) -> str:
+        return f"token_set:{self.client_id}"
+
+    def client_secret(self) -> str | None:
+        return self._get(self._secret_key)
+
+    def save_client_secret(self, secret: str) -> None:
+        self._set(self._secret_key, secret)
+
+    def token_set(self) -> TokenSet | None:
+        text = self._get(self._token_key)
+        if not text:
+            return None
+        try:
+            return TokenSet.from_json(text)
+        except (ValueError, TypeError, KeyError):
+            return None  # unreadable entry: treat as not authorised rather than crash
+
+    def save_token_set(self, tokens: TokenSet) -> None:
+        self._set(self._token_key, tokens.to_json())
+
+    def delete_token_set(self) -> None:
+        self._delete(self._token_key)
+
+    def delete_all(self) -> None:
+        self._delete(self._token_key)
+        self._delete(self._secret_key)

@@ -1,0 +1,123 @@
+"""Non-secret settings, one JSON file per profile in the user's config directory.
+
+Profiles keep real Xero and the local sandbox apart: they never share a client ID, a tenant or tokens.
+Secrets (client secret, tokens) never come here; they live in the OS keyring (app/secrets.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from app.xero.endpoints import DEFAULT_SANDBOX_URL, XeroEndpoints
+
+PROFILES = ("xero", "sandbox")
+# Fixed callback ports the admin registers in Xero; the listener takes the first free one.
+DEFAULT_PORTS = (53682, 53683, 53684)
+CONFIG_ENV = "XERO_CONNECT_CONFIG_DIR"
+
+
+def config_dir() -> Path:
+    """The per-user config directory (overridable for tests and portable installs)."""
+    override = os.environ.get(CONFIG_ENV)
+    if override:
+        return Path(override)
+    if sys.platform == "win32":
+        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "xero-connect"
+
+
+@dataclass
+class Settings:
+    profile: str = "sandbox"
+    client_id: str = ""
+    app_type: str = "web"  # "web" (client secret) or "pkce" ("Mobile or desktop app", no secret)
+    app_name: str = "Xero Connect"
+    company_url: str = "https://www.example.com"
+    redirect_ports: list[int] = field(default_factory=lambda: list(DEFAULT_PORTS))
+    scopes: list[str] = field(default_factory=list)  # empty = the granular default set
+    sandbox_url: str = DEFAULT_SANDBOX_URL
+    tenant_id: str = ""
+    tenant_name: str = ""
+    connection_id: str = ""
+    xero_userid: str = ""
+    xero_user_email: str = ""
+    keyring_backend: str = ""
+
+    def endpoints(self) -> XeroEndpoints:
+        if self.profile == "sandbox":
+            return XeroEndpoints.sandbox(self.sandbox_url)
+        return XeroEndpoints.real()
+
+    def redirect_uris(self) -> list[str]:
+        return [f"http://localhost:{port}/callback" for port in self.redirect_ports]
+
+    @property
+    def is_configured(self) -> bool:
+        return bool(self.client_id)
+
+
+def settings_path(profile: str) -> Path:
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}")
+    return config_dir() / f"{profile}.json"
+
+
+def load_settings(profile: str) -> Settings:
+    path = settings_path(profile)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Settings(profile=profile)
+    except (OSError, ValueError) as exc:
+        raise OSError(
+            f"The settings file {path} cannot be read ({exc.__class__.__name__}); "
+            "fix or delete it and run the setup again."
+        ) from None
+    known = {f.name for f in fields(Settings)}
+    settings = Settings(**{k: v for k, v in data.items() if k in known})
+    settings.profile = profile
+    return settings
+
+
+def save_settings(settings: Settings) -> Path:
+    """Write atomically so a crash never leaves half a file behind."""
+    path = settings_path(settings.profile)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(asdict(settings), handle, indent=2, sort_keys=True)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def active_profile_path() -> Path:
+    return config_dir() / "active-profile"
+
+
+def load_active_profile() -> str:
+    try:
+        name = active_profile_path().read_text(encoding="utf-8").strip()
+    except OSError:
+        return "sandbox"
+    return name if name in PROFILES else "sandbox"
+
+
+def save_active_profile(profile: str) -> None:
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}")
+    path = active_profile_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(profile + "\n", encoding="utf-8")

@@ -1,0 +1,251 @@
+"""Typed errors whose message is a sentence the user can act on, and the one mapper from Xero's answers.
+
+The UI and the CLI show ``str(error)`` as it is; they never write their own wording. No message may
+contain a secret, a token or an authorization code.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import requests
+
+
+class XeroConnectError(Exception):
+    """Base of every error the core raises; ``str()`` is a complete sentence for the user."""
+
+    kind = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NetworkError(XeroConnectError):
+    kind = "network"
+
+
+class XeroUnavailable(XeroConnectError):
+    kind = "unavailable"
+
+
+class SecretRejected(XeroConnectError):
+    kind = "secret_rejected"
+
+
+class ReauthorisationNeeded(XeroConnectError):
+    kind = "reauthorise"
+
+
+class ConsentRefused(XeroConnectError):
+    kind = "consent_refused"
+
+
+class RedirectUriNotRegistered(XeroConnectError):
+    kind = "redirect_uri"
+
+
+class UnknownClient(XeroConnectError):
+    kind = "unknown_client"
+
+
+class InvalidScope(XeroConnectError):
+    kind = "invalid_scope"
+
+
+class TenantDisconnected(XeroConnectError):
+    kind = "tenant_disconnected"
+
+
+class MissingScope(XeroConnectError):
+    kind = "missing_scope"
+
+
+class RateLimited(XeroConnectError):
+    kind = "rate_limited"
+
+    def __init__(self, message: str, problem: str, retry_after: float | None) -> None:
+        super().__init__(message)
+        self.problem = problem
+        self.retry_after = retry_after
+
+
+class ValidationFailed(XeroConnectError):
+    kind = "validation"
+
+    def __init__(self, message: str, details: list[str]) -> None:
+        super().__init__(message)
+        self.details = details
+
+
+class NotFound(XeroConnectError):
+    kind = "not_found"
+
+
+class CallbackError(XeroConnectError):
+    """The browser came back to the loopback listener with something we cannot accept."""
+
+    kind = "callback"
+
+
+class CallbackTimeout(XeroConnectError):
+    kind = "callback_timeout"
+
+
+class Cancelled(XeroConnectError):
+    kind = "cancelled"
+
+
+class PortsBusy(XeroConnectError):
+    kind = "ports_busy"
+
+
+class NotConfigured(XeroConnectError):
+    kind = "not_configured"
+
+
+class TenantChoiceNeeded(XeroConnectError):
+    kind = "tenant_choice"
+
+
+class KeyringUnavailable(XeroConnectError):
+    kind = "keyring"
+
+
+class InvalidInput(XeroConnectError):
+    kind = "invalid_input"
+
+
+RATE_LIMIT_NAMES = {
+    "minute": "the limit of 60 calls per minute for this organisation",
+    "day": "the limit of 5,000 calls per day for this organisation",
+    "concurrent": "the limit of 5 calls at once for this organisation",
+    "appminute": "the app-wide limit of 10,000 calls per minute",
+}
+
+
+def _json_body(response: requests.Response) -> dict[str, Any] | None:
+    """Xero answers some errors in plain text (404, 503), so never assume JSON."""
+    try:
+        body = json.loads(response.content or b"null")
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _validation_messages(body: dict[str, Any]) -> list[str]:
+    messages: list[str] = []
+    for element in body.get("Elements") or []:
+        for error in element.get("ValidationErrors") or []:
+            text = error.get("Message") or error.get("Description")
+            if text:
+                messages.append(str(text))
+    return messages
+
+
+def describe_wait(seconds: float | None) -> str:
+    if seconds is None:
+        return "later"
+    seconds = max(0, int(round(seconds)))
+    if seconds < 90:
+        return f"in {seconds} seconds"
+    if seconds < 5400:
+        return f"in {round(seconds / 60)} minutes"
+    return f"in about {round(seconds / 3600)} hours"
+
+
+def rate_limited(response: requests.Response) -> RateLimited:
+    problem = (response.headers.get("X-Rate-Limit-Problem") or "minute").lower()
+    retry_after: float | None
+    try:
+        retry_after = float(response.headers["Retry-After"])
+    except (KeyError, ValueError):
+        retry_after = None
+    limit = RATE_LIMIT_NAMES.get(problem, f"a Xero rate limit ({problem})")
+    return RateLimited(
+        f"Xero is rate limiting this connection: {limit} was reached; try again {describe_wait(retry_after)}.",
+        problem,
+        retry_after,
+    )
+
+
+def map_api_error(response: requests.Response) -> XeroConnectError:
+    """Turn a failed Accounting or connections API answer into one sentence."""
+    status = response.status_code
+    body = _json_body(response) or {}
+    detail = str(body.get("Detail") or body.get("detail") or "")
+    if status == 429:
+        return rate_limited(response)
+    if status == 401:
+        if detail.startswith("TokenExpired"):
+            return ReauthorisationNeeded(
+                "Xero says the access token has expired and it could not be renewed; "
+                "authorise Xero Connect again."
+            )
+        return ReauthorisationNeeded(
+            "Xero no longer accepts this connection's access token; authorise Xero Connect again."
+        )
+    if status == 403:
+        if "AuthorizationUnsuccessful" in detail:
+            return MissingScope(
+                "Xero refused the request because this connection lacks the permission (scope) it needs; "
+                "authorise Xero Connect again so Xero can ask for it."
+            )
+        return TenantDisconnected(
+            "Xero refused access to the chosen organisation: it has been disconnected from this app "
+            "or the user lost access; reconnect it with the setup wizard."
+        )
+    if status == 400 and body.get("Type") == "ValidationException":
+        details = _validation_messages(body)
+        summary = "; ".join(details) if details else str(body.get("Message") or "validation failed")
+        return ValidationFailed(f"Xero rejected the data: {summary}.", details)
+    if status == 404:
+        return NotFound("Xero could not find the requested record.")
+    if status in (500, 502, 503, 504):
+        if status == 503 and "X-Rate-Limit-Problem" in response.headers:
+            return rate_limited(response)
+        return XeroUnavailable(
+            f"Xero is unavailable right now (HTTP {status}); try again in a few minutes."
+        )
+    return XeroConnectError(f"Xero answered with an unexpected error (HTTP {status}).")
+
+
+def map_token_error(response: requests.Response) -> XeroConnectError:
+    """Turn an error from Xero's token endpoint (OAuth JSON ``{"error": ...}``) into one sentence."""
+    body = _json_body(response) or {}
+    error = str(body.get("error") or "")
+    if error == "invalid_client" or response.status_code == 401:
+        return SecretRejected(
+            "Xero rejected the client ID or client secret; check both in the Xero developer portal "
+            "and enter them again (generate a new secret if it was lost)."
+        )
+    if error == "invalid_grant":
+        return ReauthorisationNeeded(
+            "Xero no longer accepts the saved authorisation (it expired, was revoked or was already "
+            "used); authorise Xero Connect again."
+        )
+    if error == "unauthorized_client":
+        return UnknownClient(
+            "Xero does not allow this client to use this kind of sign-in; check the app's integration "
+            "type in the Xero developer portal."
+        )
+    if error == "invalid_scope":
+        return InvalidScope("Xero refused the requested permissions (scopes) for this app.")
+    if response.status_code >= 500:
+        return XeroUnavailable(
+            f"Xero's sign-in service is unavailable right now (HTTP {response.status_code}); "
+            "try again in a few minutes."
+        )
+    if response.status_code == 429:
+        return rate_limited(response)
+    return XeroConnectError(
+        f"Xero's sign-in service answered with an unexpected error ({error or response.status_code})."
+    )
+
+
+def network_error(exc: BaseException, what: str = "Xero") -> NetworkError:
+    """A connection failure, without the URL's query string (it may carry a code)."""
+    if isinstance(exc, requests.Timeout):
+        return NetworkError(f"{what} did not answer in time; check the network connection and try again.")
+    return NetworkError(f"Could not reach {what}; check the network connection and try again.")

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs the whole test suite with a real Secret Service keyring (gnome-keyring under its own D-Bus
+# session), a virtual display for the tray and a headless Chromium for the consent page.
+set -euo pipefail
+cd "$(dirname "$0")"
+scripts/system-packages.sh
+scripts/bootstrap.sh
+export XERO_CONNECT_REQUIRE_KEYRING=1 QT_QPA_PLATFORM=offscreen
+exec dbus-run-session -- bash -c '
+    printf "xero-connect-tests" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+    .venv/bin/ruff check .
+    .venv/bin/python -m pytest "$@"
+' test.sh "$@"

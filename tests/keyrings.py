@@ -1,0 +1,46 @@
+"""Keyring backends for unit tests of failure handling (the main flows use the real Secret Service)."""
+
+from __future__ import annotations
+
+import threading
+
+import keyring.errors
+from keyring.backend import KeyringBackend
+
+
+class MemoryKeyring(KeyringBackend):
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.values.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.values[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if (service, username) not in self.values:
+            raise keyring.errors.PasswordDeleteError("not found")
+        del self.values[(service, username)]
+
+
+class LockedKeyring(MemoryKeyring):
+    def get_password(self, service: str, username: str) -> str | None:
+        raise keyring.errors.KeyringLocked("Failed to unlock the collection /org/secret/login")
+
+    set_password = get_password  # type: ignore[assignment]
+
+
+class HangingKeyring(MemoryKeyring):
+    """Stands for a Secret Service waiting on an unlock prompt nobody answers."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self.release.wait(10)
+        return None
