@@ -84,8 +84,9 @@ def sandbox_app(sandbox, callback_ports: list[int]) -> SandboxApp:
 def keyring_is_real() -> bool:
     import keyring
 
-    name = type(keyring.get_keyring()).__module__
-    return "SecretService" in name or "secretservice" in name.lower() or "kwallet" in name.lower()
+    current = keyring.get_keyring()
+    names = [type(b).__module__.lower() for b in getattr(current, "backends", None) or [current]]
+    return any("secretservice" in name or "kwallet" in name for name in names)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from keyring.backend import KeyringBackend
 
 
 class MemoryKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
+    priority = 0  # type: ignore[assignment]  # never chosen (nor chained) by keyring itself
 
     def __init__(self) -> None:
         super().__init__()

@@ -147,7 +147,7 @@ def _validation_messages(body: dict[str, Any]) -> list[str]:
 def describe_wait(seconds: float | None) -> str:
     if seconds is None:
         return "later"
-    seconds = max(0, int(round(seconds)))
+    seconds = max(0, round(seconds))
     if seconds < 90:
         return f"in {seconds} seconds"
     if seconds < 5400:
@@ -163,8 +163,9 @@ def rate_limited(response: requests.Response) -> RateLimited:
     except (KeyError, ValueError):
         retry_after = None
     limit = RATE_LIMIT_NAMES.get(problem, f"a Xero rate limit ({problem})")
+    when = describe_wait(retry_after)
     return RateLimited(
-        f"Xero is rate limiting this connection: {limit} was reached; try again {describe_wait(retry_after)}.",
+        f"Xero is rate limiting this connection: {limit} was reached; try again {when}.",
         problem,
         retry_after,
     )
@@ -205,9 +206,7 @@ def map_api_error(response: requests.Response) -> XeroConnectError:
     if status in (500, 502, 503, 504):
         if status == 503 and "X-Rate-Limit-Problem" in response.headers:
             return rate_limited(response)
-        return XeroUnavailable(
-            f"Xero is unavailable right now (HTTP {status}); try again in a few minutes."
-        )
+        return XeroUnavailable(f"Xero is unavailable right now (HTTP {status}); try again in a few minutes.")
     return XeroConnectError(f"Xero answered with an unexpected error (HTTP {status}).")
 
 

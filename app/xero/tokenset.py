@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -67,7 +68,8 @@ class TokenSet:
 
     def refresh_days_left(self, now: float | None = None) -> int:
         now = time.time() if now is None else now
-        return max(0, int((self.refresh_expires_at() - now) // 86400))
+        # Rounded up: a token issued a second ago still has "60 days", one with an hour left has 1.
+        return max(0, math.ceil((self.refresh_expires_at() - now) / 86400))
 
     @property
     def auth_event_id(self) -> str | None:

@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from app.model import ConnectionModel
+from app.secrets import SecretStore
 from app.xero.errors import (
     CallbackTimeout,
     ConsentRefused,
@@ -55,7 +56,7 @@ def connected(sandbox, sandbox_app, callback_ports) -> ConnectionModel:
     model = new_model(sandbox, sandbox_app, callback_ports)
     authorize(model)
     yield model
-    model.secrets().delete_all()
+    SecretStore("sandbox", sandbox_app.client_id).delete_all()
 
 
 def test_authorize_picks_the_single_tenant_and_checks(connected):
@@ -106,6 +107,7 @@ def test_expired_access_token_is_renewed_and_the_rotated_token_stored(sandbox, c
 
 def test_revoked_refresh_token_means_reauthorise(sandbox, connected):
     post(sandbox, "revoke", {"refresh_token": connected.secrets().token_set().refresh_token})
+    post(sandbox, "clock", {"advance_seconds": 1900})  # the next call must renew, and cannot
     with pytest.raises(ReauthorisationNeeded, match="authorise Xero Connect again"):
         connected.check_connection()
 

@@ -125,7 +125,9 @@ def test_nothing_stored_is_a_sentence(tmp_path):
 def test_refresh_token_days_left_counts_from_its_issue():
     tokens = TokenSet("a", "r", NOW, refresh_issued_at=NOW)
     assert tokens.refresh_days_left(NOW) == 60
-    assert tokens.refresh_days_left(NOW + 59.5 * 86400) == 0
+    assert tokens.refresh_days_left(NOW + 1) == 60
+    assert tokens.refresh_days_left(NOW + 59.5 * 86400) == 1
+    assert tokens.refresh_days_left(NOW + 60 * 86400) == 0
     secret = TokenSet("ACCESS-VALUE", "REFRESH-VALUE", NOW, id_token="ID-VALUE")
     assert not {"ACCESS-VALUE", "REFRESH-VALUE", "ID-VALUE"} & set(repr(secret).replace(",", " ").split())
     assert "VALUE" not in repr(secret)

@@ -1,0 +1,1 @@
+"""Local emulator of Xero's identity service, developer portal and Accounting API subset."""

@@ -1,0 +1,100 @@
+"""Invoices: filtered/paged listing, get by id or number, PUT (create) and POST (create or update)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from app.sandbox import invoice_rules
+from app.sandbox.batch import run
+from app.sandbox.contacts_api import new_contact
+from app.sandbox.ctx import Ctx, envelope, public
+from app.sandbox.fmt import ms_date
+from app.sandbox.query import csv_arg, matches, paginate, parse_where
+from app.sandbox.web import Response, not_found
+
+
+def find(org: dict[str, Any], key: str) -> dict[str, Any] | None:
+    key = key.lower()
+    return next((i for i in org["invoices"]
+                 if i["InvoiceID"].lower() == key or str(i.get("InvoiceNumber", "")).lower() == key), None)
+
+
+def get(ctx: Ctx) -> Response:
+    if len(ctx.parts) == 2:
+        found = find(ctx.org, ctx.parts[1])
+        return envelope(ctx, "Invoices", [public(found)]) if found else not_found()
+    req, rows = ctx.req, list(ctx.org["invoices"])
+    for arg, name in (("Statuses", "Status"), ("InvoiceNumbers", "InvoiceNumber"), ("IDs", "InvoiceID")):
+        wanted = csv_arg(req, arg)
+        if wanted:
+            keys = {w.lower() for w in wanted}
+            rows = [i for i in rows if str(i.get(name, "")).lower() in keys]
+    contact_ids = csv_arg(req, "ContactIDs")
+    if contact_ids:
+        keys = {c.lower() for c in contact_ids}
+        rows = [i for i in rows if i["Contact"]["ContactID"].lower() in keys]
+    if (req.arg("createdByMyApp") or "").lower() == "true":
+        rows = [i for i in rows if i.get("_created_by") == ctx.client_id]
+    if req.arg("where"):
+        clauses = parse_where(req.arg("where") or "")
+        rows = [i for i in rows if matches(i, clauses)]
+    term = (req.arg("searchTerm") or "").casefold()
+    if term:
+        rows = [i for i in rows if term in str(i.get("InvoiceNumber", "")).casefold()
+                or term in str(i.get("Reference", "")).casefold()]
+    page, info = paginate(req, rows)
+    out = [public(i) for i in page]
+    if info is None:  # unpaged listings omit line items, as on Xero
+        out = [{k: v for k, v in i.items() if k != "LineItems"} for i in out]
+    return envelope(ctx, "Invoices", out, pagination=info)
+
+
+def _next_number(org: dict[str, Any]) -> str:
+    taken = {str(i.get("InvoiceNumber", "")).upper() for i in org["invoices"]}
+    while True:
+        number = f"INV-{org['next_invoice']:04d}"
+        org["next_invoice"] += 1
+        if number not in taken:
+            return number
+
+
+def _save(ctx: Ctx, raw: dict[str, Any], allow_update: bool) -> tuple[dict[str, Any] | None, list[str]]:
+    current = None
+    target = raw.get("InvoiceID") or (ctx.parts[1] if len(ctx.parts) == 2 else None)
+    if target:
+        current = find(ctx.org, str(target))
+        if current is None or not allow_update:
+            return None, [f"Invoice {target} could not be found." if current is None
+                          else "An existing invoice cannot be created again; use POST to update it."]
+    elif allow_update and raw.get("InvoiceNumber"):
+        current = find(ctx.org, str(raw["InvoiceNumber"]))
+    inv, placeholder, errors = invoice_rules.build(ctx, raw, current)
+    if errors or inv is None:
+        return None, errors
+    if placeholder is not None:
+        fields = {k: v for k, v in placeholder["_new"].items() if v not in (None, "")}
+        made = new_contact(ctx, fields)
+        inv["Contact"] = {"ContactID": made["ContactID"], "Name": made["Name"]}
+    now = ms_date(ctx.state.clock.now())
+    inv["UpdatedDateUTC"] = now
+    if current is not None:
+        inv["AmountDue"] = round(inv["Total"] - inv.get("AmountPaid", 0.0), 2)
+        current.clear()
+        current.update(inv)
+        return public(current), []
+    if inv["Type"] == "ACCREC" and not inv.get("InvoiceNumber"):
+        inv["InvoiceNumber"] = _next_number(ctx.org)
+    inv.update(InvoiceID=str(uuid.uuid4()), AmountPaid=0.0, AmountCredited=0.0, AmountDue=inv["Total"],
+               SentToContact=False, HasAttachments=False, IsDiscounted=False, Payments=[], CreditNotes=[],
+               Prepayments=[], Overpayments=[], CurrencyRate=1.0, _created_by=ctx.client_id)
+    ctx.org["invoices"].append(inv)
+    return public(inv), []
+
+
+def put(ctx: Ctx) -> Response:
+    return run(ctx, "Invoices", lambda c, raw: _save(c, raw, False))
+
+
+def post(ctx: Ctx) -> Response:
+    return run(ctx, "Invoices", lambda c, raw: _save(c, raw, True))

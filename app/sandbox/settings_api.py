@@ -1,0 +1,44 @@
+"""Read-only settings resources: Organisation (+Actions), Accounts, TaxRates, Items."""
+
+from __future__ import annotations
+
+from app.sandbox.ctx import Ctx, envelope, public
+from app.sandbox.query import matches, parse_where
+from app.sandbox.web import Response, not_found
+
+ACTIONS = ["UseMulticurrency", "CreateDraftInvoice", "CreateApprovedInvoice", "CreateDraftPurchaseInvoice",
+           "CreateApprovedPurchaseInvoice", "ViewPurchaseOrders", "ViewProfitAndLoss", "ViewBalanceSheet"]
+
+
+def organisation(ctx: Ctx) -> Response:
+    if len(ctx.parts) == 2 and ctx.parts[1].lower() == "actions":
+        rows = [{"Name": name, "Status": "ALLOWED"} for name in ACTIONS]
+        return envelope(ctx, "Actions", rows)
+    if len(ctx.parts) > 1:
+        return not_found()
+    return envelope(ctx, "Organisations", [public(ctx.org["organisation"])])
+
+
+def _listing(ctx: Ctx, key: str, collection: str, id_field: str, code_field: str) -> Response:
+    rows = ctx.org[collection]
+    if len(ctx.parts) == 2:
+        wanted = ctx.parts[1].lower()
+        rows = [r for r in rows if wanted in (r[id_field].lower(), str(r.get(code_field, "")).lower())]
+        if not rows:
+            return not_found()
+    elif ctx.req.arg("where"):
+        clauses = parse_where(ctx.req.arg("where") or "")
+        rows = [r for r in rows if matches(r, clauses)]
+    return envelope(ctx, key, [public(r) for r in rows])
+
+
+def accounts(ctx: Ctx) -> Response:
+    return _listing(ctx, "Accounts", "accounts", "AccountID", "Code")
+
+
+def tax_rates(ctx: Ctx) -> Response:
+    return _listing(ctx, "TaxRates", "tax_rates", "TaxType", "TaxType")
+
+
+def items(ctx: Ctx) -> Response:
+    return _listing(ctx, "Items", "items", "ItemID", "Code")

@@ -1,0 +1,358 @@
+"""The embedded localhost listener that receives Xero's redirect at the end of the browser sign-in.
+
+Xero matches redirect URIs exactly (port included), so the admin registers a few fixed ports and the
+listener takes the first free one. It serves only ``GET <path>``, checks ``state`` before anything
+else, lets ``on_callback`` exchange the code and only then answers the browser, so the page tells the
+truth about the outcome. It never writes the request line to a log: the query string holds the code.
+"""
+
+from __future__ import annotations
+
+import errno
+import hmac
+import html
+import os
+import socket
+import socketserver
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Generic, TypeVar, cast
+from urllib.parse import parse_qs, urlsplit
+
+from app.xero.errors import CallbackTimeout, Cancelled, PortsBusy, XeroConnectError
+
+T = TypeVar("T")
+
+PAGES_DIR = Path(__file__).resolve().parents[2] / "resources" / "listener"
+POLL_INTERVAL = 0.05  # seconds: keeps cancel(), timeout and close() prompt
+HANDLER_TIMEOUT = 10.0  # seconds: an idle browser preconnect must not hold a handler thread for long
+
+SUCCESS_MESSAGE = "Xero Connect is authorised — you can close this tab and return to Xero Connect."
+STALE_MESSAGE = (
+    "This answer does not belong to the current sign-in attempt. Use the tab opened by the latest "
+    "sign-in, or start the authorisation again from Xero Connect."
+)
+ALREADY_HANDLED_MESSAGE = "Xero Connect has already received an answer for this sign-in attempt."
+INTERNAL_ERROR_MESSAGE = (
+    "Xero Connect could not finish the authorisation because of an internal error; "
+    "return to Xero Connect and try again."
+)
+NOT_FOUND_MESSAGE = "Nothing is served at this address."
+_FALLBACK_PAGE = (
+    '<!DOCTYPE html><html lang="en"><meta charset="utf-8"><title>Xero Connect</title><p>{message}</p>'
+)
+
+
+def _join_ports(ports: Sequence[int]) -> str:
+    names = [str(p) for p in ports]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def ports_busy_error(ports: Sequence[int]) -> PortsBusy:
+    if len(ports) == 1:
+        return PortsBusy(
+            f"Port {ports[0]} is in use by another program; "
+            "close that program or paste the redirect URL instead."
+        )
+    quantifier = "both" if len(ports) == 2 else "all"
+    return PortsBusy(
+        f"Ports {_join_ports(ports)} are {quantifier} in use by other programs; "
+        "close one of them or paste the redirect URL instead."
+    )
+
+
+def _describe_duration(seconds: float) -> str:
+    if seconds >= 60:
+        minutes = round(seconds / 60)
+        return f"{minutes} minute" if minutes == 1 else f"{minutes} minutes"
+    return f"{seconds:g} seconds"
+
+
+def timeout_error(timeout: float, redirect_uri: str) -> CallbackTimeout:
+    return CallbackTimeout(
+        f"No answer came back from Xero within {_describe_duration(timeout)}. If Xero showed an error page, "
+        f"the redirect URI is probably not registered: add exactly {redirect_uri} to the app in the "
+        "Xero developer portal, then try again."
+    )
+
+
+def render_page(name: str, message: str) -> bytes:
+    """Fill a page from resources/listener; replace() rather than format() because the CSS has braces."""
+    try:
+        template = (PAGES_DIR / name).read_text(encoding="utf-8")
+    except OSError:  # a damaged install must still tell the user what happened
+        template = _FALLBACK_PAGE
+    return template.replace("{message}", html.escape(message)).encode("utf-8")
+
+
+def _exclusive_bind(sock: socket.socket) -> None:
+    """POSIX needs SO_REUSEADDR to rebind over TIME_WAIT; on Windows it would let programs share a port."""
+    if os.name == "nt":
+        if hasattr(socket, "SO_EXCLUSIVEADDRUSE"):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)
+    else:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+
+
+def _ipv6_loopback_taken(port: int) -> bool:
+    """True if another program listens on [::1]:port: browsers may resolve localhost to ::1 first."""
+    if not socket.has_ipv6:
+        return False
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
+            _exclusive_bind(probe)
+            probe.bind(("::1", port))
+    except OSError as exc:
+        return exc.errno == errno.EADDRINUSE
+    return False
+
+
+def find_free_port(ports: Sequence[int], host: str = "127.0.0.1") -> int | None:
+    """The first port of ``ports`` the listener could bind now (a hint for the UI; start() re-checks)."""
+    for port in ports:
+        if _ipv6_loopback_taken(port):
+            continue
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+                _exclusive_bind(probe)
+                probe.bind((host, port))
+                probe.listen(1)
+        except OSError:
+            continue
+        return port
+    return None
+
+
+@dataclass(frozen=True)
+class _Reply:
+    status: int
+    page: str
+    message: str
+    ends_flow: bool = False
+    result: Any = None
+    error: BaseException | None = None
+
+
+class _CallbackServer(ThreadingHTTPServer):
+    """One thread per connection, so an idle preconnect or a slow code exchange never blocks the loop."""
+
+    daemon_threads = True
+    block_on_close = False  # close() must not wait for a handler stuck in a slow exchange
+    allow_reuse_address = False  # set per OS in server_bind()
+
+    def __init__(self, address: tuple[str, int], listener: LoopbackListener[Any]) -> None:
+        self.listener = listener
+        super().__init__(address, _CallbackHandler)
+
+    def server_bind(self) -> None:
+        _exclusive_bind(self.socket)
+        # HTTPServer.server_bind() would call getfqdn(), a reverse DNS lookup that can stall for seconds.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name = "localhost"
+        self.server_port = self.server_address[1]
+
+
+class _CallbackHandler(BaseHTTPRequestHandler):
+    server_version = "XeroConnect"
+    sys_version = ""
+    timeout = HANDLER_TIMEOUT
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silence the default access log: the request line carries the authorization code."""
+
+    def do_GET(self) -> None:
+        listener = cast(_CallbackServer, self.server).listener
+        reply = listener._handle(self.path)
+        try:
+            self._send(reply.status, render_page(reply.page, reply.message))
+        finally:
+            # Deliver only after the page went out: the caller may close the listener or exit right away.
+            listener._deliver(reply)
+
+    def _not_found(self) -> None:
+        self._send(404, render_page("error.html", NOT_FOUND_MESSAGE))
+
+    do_POST = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = do_PATCH = _not_found
+
+    def _send(self, status: int, body: bytes) -> None:
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("Referrer-Policy", "no-referrer")
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.send_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+        except OSError:  # the browser tab went away; the flow's outcome is already decided
+            pass
+
+
+class LoopbackListener(Generic[T]):
+    """Waits for one browser redirect carrying the expected ``state`` and returns ``on_callback``'s result."""
+
+    def __init__(
+        self,
+        ports: Sequence[int],
+        expected_state: str,
+        on_callback: Callable[[str], T],
+        timeout: float = 300.0,
+        path: str = "/callback",
+        host: str = "127.0.0.1",
+    ) -> None:
+        if not ports:
+            raise ValueError("LoopbackListener needs at least one port")
+        if not expected_state:
+            raise ValueError("LoopbackListener needs the state of the pending authorization")
+        self.ports = tuple(ports)
+        self.timeout = timeout
+        self.path = path
+        self.host = host
+        self._expected_state = expected_state
+        self._on_callback = on_callback
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._claimed = False  # a callback with the right state is being (or was) handled
+        self._result: T | None = None
+        self._error: BaseException | None = None
+        self._server: _CallbackServer | None = None
+        self._thread: threading.Thread | None = None
+        self._deadline = 0.0
+        self._port: int | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+
+    def start(self) -> int:
+        """Bind the first free port of ``ports`` (in order) on ``host`` only and serve in the background."""
+        if self._server is not None:
+            raise RuntimeError("listener already started")
+        for port in self.ports:
+            server = self._try_bind(port)
+            if server is not None:
+                break
+        else:
+            raise ports_busy_error(self.ports)
+        self._server, self._port = server, port
+        self._deadline = time.monotonic() + self.timeout
+        self._thread = threading.Thread(
+            target=server.serve_forever, args=(POLL_INTERVAL,), name=f"loopback-{port}", daemon=True
+        )
+        self._thread.start()
+        return port
+
+    def _try_bind(self, port: int) -> _CallbackServer | None:
+        if _ipv6_loopback_taken(port):
+            return None
+        try:
+            return _CallbackServer((self.host, port), self)
+        except OSError:
+            return None
+
+    @property
+    def port(self) -> int:
+        if self._port is None:
+            raise RuntimeError("listener not started")
+        return self._port
+
+    @property
+    def redirect_uri(self) -> str:
+        # localhost, not 127.0.0.1: that is the URI the admin registers in Xero.
+        return f"http://localhost:{self.port}{self.path}"
+
+    @property
+    def server_address(self) -> tuple[str, int] | None:
+        return cast(tuple[str, int], self._server.server_address) if self._server else None
+
+    def wait(self) -> T:
+        """Block until a callback was handled, the timeout passed or cancel() was called.
+
+        The port is released before this returns, so a caller that forgets close() leaks nothing.
+        """
+        if self._server is None:
+            raise RuntimeError("listener not started")
+        try:
+            while not self._done.wait(POLL_INTERVAL):
+                # Once a matching callback is being exchanged the timeout no longer applies.
+                if not self._claimed and time.monotonic() >= self._deadline:
+                    self._finish(error=timeout_error(self.timeout, self.redirect_uri))
+            if self._error is not None:
+                raise self._error
+            return cast(T, self._result)
+        finally:
+            self.close()
+
+    def cancel(self) -> None:
+        """Safe from any thread: wait() raises Cancelled."""
+        self._finish(error=Cancelled("The authorisation was cancelled."))
+
+    def close(self) -> None:
+        """Stop serving and release the port; idempotent."""
+        with self._lock:
+            server, thread = self._server, self._thread
+            self._thread = None
+        if server is None or thread is None:
+            return
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+    def __enter__(self) -> LoopbackListener[T]:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.cancel()
+        self.close()
+
+    # -- request handling (runs on a handler thread) ---------------------------------------------------
+
+    def _finish(self, result: T | None = None, error: BaseException | None = None) -> bool:
+        """Record the outcome once; later outcomes (a late exchange after cancel) are dropped."""
+        with self._lock:
+            if self._done.is_set():
+                return False
+            self._result, self._error = result, error
+            self._done.set()
+            return True
+
+    def _claim(self) -> bool:
+        with self._lock:
+            if self._claimed or self._done.is_set():
+                return False
+            self._claimed = True
+            return True
+
+    def _handle(self, target: str) -> _Reply:
+        """Decide status, page and message for one GET; never puts the request's values in the page."""
+        parts = urlsplit(target)
+        if parts.path != self.path:
+            return _Reply(404, "error.html", NOT_FOUND_MESSAGE)
+        state = (parse_qs(parts.query).get("state") or [""])[0]
+        # State first: a stale tab or a forged request must neither run the exchange nor end the flow.
+        if not hmac.compare_digest(state.encode(), self._expected_state.encode()):
+            return _Reply(400, "error.html", STALE_MESSAGE)
+        if not self._claim():
+            return _Reply(409, "error.html", ALREADY_HANDLED_MESSAGE)
+        return self._run_callback(f"http://localhost:{self.port}{parts.path}?{parts.query}")
+
+    def _run_callback(self, url: str) -> _Reply:
+        try:
+            result = self._on_callback(url)
+        except XeroConnectError as exc:
+            return _Reply(200, "error.html", str(exc), ends_flow=True, error=exc)
+        except Exception as exc:  # a bug must still reach wait() instead of hanging the wizard
+            return _Reply(500, "error.html", INTERNAL_ERROR_MESSAGE, ends_flow=True, error=exc)
+        return _Reply(200, "success.html", SUCCESS_MESSAGE, ends_flow=True, result=result)
+
+    def _deliver(self, reply: _Reply) -> None:
+        if reply.ends_flow:
+            self._finish(result=reply.result, error=reply.error)

@@ -1,0 +1,251 @@
+"""XeroClient against the local Xero sandbox over real loopback HTTP (no mocks between them)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from app.xero.client import XeroClient
+from app.xero.endpoints import GRANULAR_SCOPES, XeroEndpoints
+from app.xero.errors import NetworkError, TenantDisconnected
+from app.xero.http import RetryPolicy
+
+server_module = pytest.importorskip("app.sandbox.server", reason="the local Xero sandbox is not built yet")
+
+REDIRECT_URI = "http://localhost:53682/callback"
+UK_NAME = "Demo Company (UK)"
+
+
+class SandboxTokens:
+    """Fixed tokens from one consent; a 401 is answered with a refresh_token grant, as the real store does."""
+
+    def __init__(self, endpoints: XeroEndpoints, client_id: str, secret: str, body: dict[str, Any]) -> None:
+        self.endpoints = endpoints
+        self.auth = (client_id, secret)
+        self.token = str(body["access_token"])
+        self.refresh_token = str(body["refresh_token"])
+        self.refreshes = 0
+
+    def access_token(self) -> str:
+        return self.token
+
+    def refresh_after_401(self, rejected: str) -> str:
+        form = {"grant_type": "refresh_token", "refresh_token": self.refresh_token}
+        response = requests.post(self.endpoints.token_url, data=form, auth=self.auth, timeout=10)
+        response.raise_for_status()
+        body = response.json()
+        self.token, self.refresh_token = body["access_token"], body["refresh_token"]
+        self.refreshes += 1
+        return self.token
+
+
+class FakeSleep:
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+@dataclass
+class Sandbox:
+    base: str
+    endpoints: XeroEndpoints
+    tokens: SandboxTokens
+    sleep: FakeSleep
+
+    def control(self, path: str, payload: dict[str, Any]) -> Any:
+        response = requests.post(f"{self.base}/sandbox/{path}", json=payload, timeout=10)
+        assert response.ok, response.text
+        return response.json() if response.content else None
+
+    def client(self, tenant_id: str | None = None) -> XeroClient:
+        policy = RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.05, sleep=self.sleep)
+        return XeroClient(self.endpoints, self.tokens, tenant_id=tenant_id, policy=policy)
+
+
+def _authorise(base: str, endpoints: XeroEndpoints) -> SandboxTokens:
+    """The code flow exactly as a browser and the wizard would drive it, with auto-consent."""
+    app = requests.post(
+        f"{base}/sandbox/apps",
+        json={"name": "Client integration tests", "redirect_uris": [REDIRECT_URI], "integration_type": "web"},
+        timeout=10,
+    )
+    assert app.ok, app.text
+    client_id, secret = app.json()["client_id"], app.json()["client_secret"]
+    requests.post(f"{base}/sandbox/consent", json={"auto": True}, timeout=10).raise_for_status()
+    authorize = requests.get(
+        endpoints.authorize_url,
+        params={
+            "response_type": "code",
+            "client_id": client_id,
+            "redirect_uri": REDIRECT_URI,
+            "scope": " ".join(GRANULAR_SCOPES),
+            "state": "st-1",
+        },
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert authorize.status_code == 302, authorize.text
+    answer = parse_qs(urlsplit(authorize.headers["Location"]).query)
+    assert answer["state"] == ["st-1"]
+    token = requests.post(
+        endpoints.token_url,
+        auth=(client_id, secret),
+        data={"grant_type": "authorization_code", "code": answer["code"][0], "redirect_uri": REDIRECT_URI},
+        timeout=10,
+    )
+    assert token.ok, token.text
+    return SandboxTokens(endpoints, client_id, secret, token.json())
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    server = server_module.SandboxServer(port=0)
+    server.start()
+    try:
+        endpoints = XeroEndpoints.sandbox(server.base_url)
+        yield Sandbox(
+            server.base_url.rstrip("/"), endpoints, _authorise(server.base_url, endpoints), FakeSleep()
+        )
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def uk(sandbox: Sandbox) -> XeroClient:
+    tenant = next(c.tenant_id for c in sandbox.client().connections() if c.tenant_name == UK_NAME)
+    return sandbox.client(tenant)
+
+
+def _draft(contact_id: str, reference: str) -> dict[str, Any]:
+    return {
+        "Type": "ACCREC",
+        "Contact": {"ContactID": contact_id},
+        "Date": "2026-11-26",
+        "DueDate": "2026-12-10",
+        "Reference": reference,
+        "Status": "DRAFT",
+        "LineAmountTypes": "Exclusive",
+        "LineItems": [
+            {"Description": "Development hour", "Quantity": 2, "UnitAmount": 95.0, "AccountCode": "200"}
+        ],
+    }
+
+
+def test_connections_list_the_consented_organisation(sandbox: Sandbox) -> None:
+    connections = sandbox.client().connections()
+    assert [c.tenant_name for c in connections] == [UK_NAME]
+    connection = connections[0]
+    assert connection.tenant_type == "ORGANISATION"
+    assert connection.id and connection.tenant_id and connection.created
+    assert connection.auth_event_id
+    assert sandbox.client().connections(auth_event_id=connection.auth_event_id) == connections
+
+
+def test_organisation_and_settings(uk: XeroClient) -> None:
+    assert uk.organisation()["Name"] == UK_NAME
+    assert any(a["Code"] == "200" for a in uk.accounts())
+    assert any(t["TaxType"] == "OUTPUT2" for t in uk.tax_rates())
+    assert {i["Code"] for i in uk.items()} >= {"DEV-HOUR", "WIDGET-A"}
+    assert uk.limits.minute_remaining is not None and uk.limits.minute_remaining < 60
+    assert uk.limits.day_remaining is not None
+
+
+def test_contacts_search_and_find_by_name(uk: XeroClient) -> None:
+    found = uk.contacts(search_term="acme")
+    assert [c["Name"] for c in found] == ["Acme Ltd"]
+    by_name = uk.find_contact_by_name("ACME LTD")
+    assert by_name is not None and by_name["ContactID"] == found[0]["ContactID"]
+    assert uk.find_contact_by_name('No "such" contact') is None
+
+
+def test_put_invoices_batch_with_one_bad_element(uk: XeroClient) -> None:
+    acme = uk.find_contact_by_name("Acme Ltd")
+    assert acme is not None
+    bad = _draft(acme["ContactID"], "CRM bad")
+    del bad["Contact"]
+    batch = [_draft(acme["ContactID"], "CRM Q-1"), bad, _draft(acme["ContactID"], "CRM Q-3")]
+    results = uk.put_invoices(batch, idempotency_key="it-batch-1")
+    assert [r.ok for r in results] == [True, False, True]
+    assert results[1].errors
+    created = uk.get_invoice(results[0].record["InvoiceID"])
+    assert created is not None and created["Status"] == "DRAFT" and created["Reference"] == "CRM Q-1"
+    assert uk.get_invoice("INV-9999") is None
+
+
+def test_idempotency_key_replay_creates_once(uk: XeroClient) -> None:
+    acme = uk.find_contact_by_name("Acme Ltd")
+    assert acme is not None
+    invoice = _draft(acme["ContactID"], "CRM replay")
+    first = uk.put_invoices([invoice], idempotency_key="it-replay")
+    again = uk.put_invoices([invoice], idempotency_key="it-replay")
+    assert first[0].ok and again[0].ok
+    assert first[0].record["InvoiceID"] == again[0].record["InvoiceID"]
+    mine = [i for i in uk.invoices(statuses=["DRAFT"]) if i.get("Reference") == "CRM replay"]
+    assert len(mine) == 1
+
+
+def test_quotes_by_status(uk: XeroClient) -> None:
+    accepted = uk.quotes(status="ACCEPTED")
+    assert accepted and {q["Status"] for q in accepted} == {"ACCEPTED"}
+    one = uk.get_quote(accepted[0]["QuoteID"])
+    assert one is not None and one["QuoteNumber"] == accepted[0]["QuoteNumber"]
+    assert len(list(uk.all_pages(uk.quotes))) >= len(accepted)
+
+
+def test_retry_on_injected_500(sandbox: Sandbox, uk: XeroClient) -> None:
+    sandbox.control("faults", {"kind": "500", "count": 1})
+    assert uk.organisation()["Name"] == UK_NAME
+    assert len(sandbox.sleep.waits) == 1
+
+
+def test_retry_on_injected_429_waits_retry_after(sandbox: Sandbox, uk: XeroClient) -> None:
+    sandbox.control("faults", {"kind": "429", "count": 1})
+    assert uk.organisation()["Name"] == UK_NAME
+    assert len(sandbox.sleep.waits) == 1
+    assert sandbox.sleep.waits[0] >= 1.0  # the sandbox's Retry-After, not our millisecond backoff
+
+
+def test_retry_on_injected_503(sandbox: Sandbox, uk: XeroClient) -> None:
+    sandbox.control("faults", {"kind": "503", "count": 1})
+    assert uk.organisation()["Name"] == UK_NAME
+    assert len(sandbox.sleep.waits) == 1
+
+
+def test_retry_on_dropped_connection(sandbox: Sandbox, uk: XeroClient) -> None:
+    sandbox.control("faults", {"kind": "drop", "count": 1})
+    assert uk.organisation()["Name"] == UK_NAME
+    assert len(sandbox.sleep.waits) == 1
+
+
+def test_persistent_drop_becomes_network_error(sandbox: Sandbox, uk: XeroClient) -> None:
+    sandbox.control("faults", {"kind": "drop", "count": 10})
+    with pytest.raises(NetworkError):
+        uk.organisation()
+    assert len(sandbox.sleep.waits) == 3
+
+
+def test_expired_access_token_is_refreshed_once(sandbox: Sandbox, uk: XeroClient) -> None:
+    sandbox.control("clock", {"advance_seconds": 3600})
+    assert uk.organisation()["Name"] == UK_NAME
+    assert sandbox.tokens.refreshes == 1
+
+
+def test_disconnected_tenant_is_403(sandbox: Sandbox, uk: XeroClient) -> None:
+    assert uk.tenant_id is not None
+    sandbox.control("disconnect", {"tenant_id": uk.tenant_id})
+    with pytest.raises(TenantDisconnected):
+        uk.organisation()
+
+
+def test_delete_connection(sandbox: Sandbox) -> None:
+    client = sandbox.client()
+    connection = client.connections()[0]
+    client.delete_connection(connection.id)
+    assert client.connections() == []

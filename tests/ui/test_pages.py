@@ -1,0 +1,283 @@
+"""Page-level behaviour without network: live credential checks, swapping, trimming, busy ports,
+the keyring failing on Next, the tenant picker failing closed, and the worker helper."""
+
+from __future__ import annotations
+
+import logging
+import socket
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QLineEdit
+
+from app.ui import steps
+from app.ui.pages.create_app import shifted_ports
+from app.ui.pages.credentials import field_problems
+from app.ui.wizard import SetupWizard
+from app.ui.workers import GENERIC_FAILURE, run_task
+from app.xero.errors import SecretRejected
+from tests.ui.conftest import FakeModel, FakeStore, FakeTokens, connection
+
+CLIENT_ID = "0123456789ABCDEF0123456789ABCDEF"
+SECRET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN_-012345"  # 48 characters, made up
+
+
+def open_wizard(qtbot, model, step: int, opened: list[str] | None = None, **kwargs) -> SetupWizard:
+    wizard = SetupWizard(model, opener=(opened.append if opened is not None else lambda _u: None),
+                         start_id=step, **kwargs)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    qtbot.waitExposed(wizard)
+    return wizard
+
+
+def next_enabled(wizard) -> bool:
+    return wizard.button(wizard.WizardButton.NextButton).isEnabled()
+
+
+# ----- step 1 and 2 -----
+def test_portal_opens_through_the_injected_opener(qtbot, fake_model):
+    opened: list[str] = []
+    wizard = open_wizard(qtbot, fake_model, steps.NAVIGATE, opened)
+    page = wizard.page_for(steps.NAVIGATE)
+    assert page.title() == "Step 1 - Navigate to Xero"
+    qtbot.mouseClick(page.open_button, Qt.MouseButton.LeftButton)
+    assert opened == [fake_model.settings.endpoints().portal_url]
+    assert "sandbox" in page.profile_note.text()
+
+
+def test_create_app_shows_redirect_uris_with_copy_buttons(qtbot, fake_model):
+    fake_model.settings.redirect_ports = [50001, 50002, 50003]
+    wizard = open_wizard(qtbot, fake_model, steps.CREATE_APP, port_checker=lambda ports: ports[0])
+    page = wizard.page_for(steps.CREATE_APP)
+    assert [f.text() for f in page.uri_fields] == [f"http://localhost:{p}/callback" for p in (50001, 50002, 50003)]
+    assert page.integration.text() == "Web app"
+    qtbot.mouseClick(page.uri_fields[1].button, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == "http://localhost:50002/callback"
+    page.port.setValue(50010)
+    assert page.ports == [50010, 50011, 50012]
+    assert not page.port_notice.isVisible()
+    page.app_name.setText("  CRM bridge ")
+    qtbot.mouseClick(wizard.button(wizard.WizardButton.NextButton), Qt.MouseButton.LeftButton)
+    assert fake_model.settings.redirect_ports == [50010, 50011, 50012]
+    assert fake_model.settings.app_name == "CRM bridge"
+
+
+def test_shifted_ports_stay_in_range():
+    assert shifted_ports(65535, 3) == [65533, 65534, 65535]
+
+
+def test_busy_port_is_named_with_the_real_port_check(qtbot, fake_model):
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen(1)
+        busy = holder.getsockname()[1]
+        with socket.socket() as spare:
+            spare.bind(("127.0.0.1", 0))
+            free = spare.getsockname()[1]
+        fake_model.settings.redirect_ports = [busy, free]
+        wizard = open_wizard(qtbot, fake_model, steps.CREATE_APP)
+        page = wizard.page_for(steps.CREATE_APP)
+        assert page.port_notice.isVisible() and page.port_notice.kind == "warning"
+        assert f"Port {busy} is in use by another program" in page.port_notice.text()
+
+
+def test_all_ports_busy_is_an_error(qtbot, fake_model):
+    wizard = open_wizard(qtbot, fake_model, steps.CREATE_APP, port_checker=lambda ports: None)
+    page = wizard.page_for(steps.CREATE_APP)
+    assert page.port_notice.kind == "error"
+    assert "Choose another first port" in page.port_notice.text()
+
+
+# ----- step 4 -----
+def test_field_problems_split_per_field():
+    assert field_problems(CLIENT_ID, SECRET).ok
+    wrong = field_problems("ABC", SECRET)
+    assert "32 characters" in wrong.client_id and not wrong.client_secret and not wrong.ok
+    short = field_problems(CLIENT_ID, "short")
+    assert "48 characters" in short.client_secret and not short.client_id
+    assert field_problems("", "").client_id == ""  # empty is "not done yet", not an error
+    assert "swapped" in field_problems(SECRET, CLIENT_ID).swapped
+
+
+def test_pasted_values_are_trimmed_and_checked_live(qtbot, fake_model):
+    wizard = open_wizard(qtbot, fake_model, steps.RECORD_CREDENTIALS)
+    page = wizard.page_for(steps.RECORD_CREDENTIALS)
+    assert not next_enabled(wizard)
+    page.client_id.setText(f"  {CLIENT_ID[:10]}\u200b{CLIENT_ID[10:]}\n")
+    assert page.client_id.text() == CLIENT_ID
+    page.secret.setText("tooshort")
+    assert page.secret_problem.isVisible() and "48 characters" in page.secret_problem.text()
+    assert not next_enabled(wizard)
+    page.secret.setText(f" {SECRET} ")
+    assert page.secret.text() == SECRET
+    assert not page.secret_problem.isVisible() and not page.id_problem.isVisible()
+    assert next_enabled(wizard)
+
+
+def test_swapped_values_offer_a_swap_button(qtbot, fake_model):
+    wizard = open_wizard(qtbot, fake_model, steps.RECORD_CREDENTIALS)
+    page = wizard.page_for(steps.RECORD_CREDENTIALS)
+    page.client_id.setText(SECRET)
+    page.secret.setText(CLIENT_ID)
+    assert page.swap_button.isVisible() and "swapped" in page.swap_notice.text()
+    assert not next_enabled(wizard)
+    qtbot.mouseClick(page.swap_button, Qt.MouseButton.LeftButton)
+    assert page.client_id.text() == CLIENT_ID and page.secret.text() == SECRET
+    assert not page.swap_button.isVisible()
+    assert next_enabled(wizard)
+
+
+def test_secret_is_masked_until_shown(qtbot, fake_model):
+    wizard = open_wizard(qtbot, fake_model, steps.RECORD_CREDENTIALS)
+    page = wizard.page_for(steps.RECORD_CREDENTIALS)
+    assert page.secret.echoMode() == QLineEdit.EchoMode.Password
+    qtbot.mouseClick(page.show_secret, Qt.MouseButton.LeftButton)
+    assert page.secret.echoMode() == QLineEdit.EchoMode.Normal and page.show_secret.text() == "Hide"
+    qtbot.mouseClick(page.show_secret, Qt.MouseButton.LeftButton)
+    assert page.secret.echoMode() == QLineEdit.EchoMode.Password
+
+
+def test_keyring_error_is_shown_and_next_stays(qtbot, fake_model):
+    fake_model.save_error = "No usable system keyring was found. Install one."
+    wizard = open_wizard(qtbot, fake_model, steps.RECORD_CREDENTIALS)
+    page = wizard.page_for(steps.RECORD_CREDENTIALS)
+    page.client_id.setText(CLIENT_ID)
+    page.secret.setText(SECRET)
+    qtbot.mouseClick(wizard.button(wizard.WizardButton.NextButton), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.save_notice.kind == "error")
+    assert page.save_notice.text() == "No usable system keyring was found. Install one."
+    assert wizard.currentId() == steps.RECORD_CREDENTIALS
+    assert next_enabled(wizard)  # fix the keyring and try again
+
+
+def test_credentials_are_saved_on_next_then_the_wizard_moves_on(qtbot, fake_model):
+    wizard = open_wizard(qtbot, fake_model, steps.RECORD_CREDENTIALS)
+    wizard.ctx.autoload = False  # step 5 would read the (fake) keyring
+    page = wizard.page_for(steps.RECORD_CREDENTIALS)
+    page.client_id.setText(CLIENT_ID)
+    page.secret.setText(SECRET)
+    qtbot.mouseClick(wizard.button(wizard.WizardButton.NextButton), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: wizard.currentId() == steps.CONFIRM_VALUES)
+    assert fake_model.saved == [(CLIENT_ID, SECRET)]
+
+
+def test_stored_secret_can_be_kept(qtbot, fake_model):
+    fake_model.settings.client_id = CLIENT_ID
+    wizard = open_wizard(qtbot, fake_model, steps.RECORD_CREDENTIALS)
+    wizard.ctx.autoload = False
+    page = wizard.page_for(steps.RECORD_CREDENTIALS)
+    assert page.client_id.text() == CLIENT_ID and "keep the secret" in page.secret.placeholderText()
+    assert next_enabled(wizard)
+    qtbot.mouseClick(wizard.button(wizard.WizardButton.NextButton), Qt.MouseButton.LeftButton)
+    assert wizard.currentId() == steps.CONFIRM_VALUES and fake_model.saved == []
+
+
+# ----- step 7 -----
+def test_several_tenants_fail_closed_until_picked(qtbot, fake_model):
+    fake_model.tenant_list = [connection("Demo Company (NZ)", "nz"), connection("Demo Company (UK)", "uk", "e0")]
+    wizard = open_wizard(qtbot, fake_model, steps.PICK_TENANT)
+    page = wizard.page_for(steps.PICK_TENANT)
+    qtbot.waitUntil(lambda: page.combo.count() == 3)
+    assert page.combo.currentData() is None and not page.pick.isEnabled()
+    assert not next_enabled(wizard)
+    page.combo.setCurrentIndex(page.combo.findData("uk"))
+    assert not next_enabled(wizard)  # selecting is not choosing
+    qtbot.mouseClick(page.pick, Qt.MouseButton.LeftButton)
+    assert fake_model.settings.tenant_id == "uk"
+    assert next_enabled(wizard)
+    assert "Demo Company (UK)" in page.chosen.text()
+
+
+def test_single_tenant_is_preselected(qtbot, fake_model):
+    fake_model.tenant_list = [connection("Demo Company (UK)", "uk")]
+    wizard = open_wizard(qtbot, fake_model, steps.PICK_TENANT)
+    page = wizard.page_for(steps.PICK_TENANT)
+    qtbot.waitUntil(lambda: page.combo.count() == 1)
+    assert page.combo.currentData() == "uk" and page.pick.isEnabled()
+    qtbot.mouseClick(page.pick, Qt.MouseButton.LeftButton)
+    assert next_enabled(wizard)
+
+
+def test_zero_tenants_say_what_to_do_and_lead_back_to_step_6(qtbot, fake_model):
+    fake_model.settings.client_id = CLIENT_ID
+    fake_model.store = FakeStore(secret=SECRET, tokens=FakeTokens())
+    wizard = open_wizard(qtbot, fake_model, steps.PICK_TENANT)
+    page = wizard.page_for(steps.PICK_TENANT)
+    qtbot.waitUntil(lambda: page.again.isVisible())
+    assert "tick at least one organisation" in page.notice.text()
+    assert not next_enabled(wizard)
+    qtbot.mouseClick(page.again, Qt.MouseButton.LeftButton)
+    assert wizard.currentId() == steps.AUTHORIZE
+
+
+# ----- opening part-way -----
+def test_opening_part_way_offers_start_over(qtbot):
+    model = FakeModel(store=FakeStore(secret=SECRET, tokens=FakeTokens()))
+    model.settings.client_id = CLIENT_ID
+    model.settings.tenant_id = "uk"
+    wizard = SetupWizard(model, opener=lambda _u: None)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    assert wizard.currentId() == steps.VERIFY
+    start_over = wizard.button(wizard.WizardButton.CustomButton1)
+    assert start_over.isVisible() and start_over.text() == "Start over"
+    qtbot.mouseClick(start_over, Qt.MouseButton.LeftButton)
+    assert wizard.currentId() == steps.NAVIGATE
+
+
+def test_every_input_has_a_label_and_an_accessible_name(qtbot, fake_model):
+    from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QSpinBox
+
+    wizard = open_wizard(qtbot, fake_model, steps.NAVIGATE, port_checker=lambda ports: ports[0])
+    for page in wizard.pages.values():
+        buddies = {label.buddy() for label in page.findChildren(QLabel) if label.buddy() is not None}
+        for widget in page.findChildren(QLineEdit) + page.findChildren(QComboBox) + page.findChildren(QSpinBox):
+            if isinstance(widget.parent(), (QComboBox, QSpinBox)):
+                continue  # the editor inside a spin box or combo box
+            assert widget.accessibleName(), (page.title(), widget)
+            assert widget in buddies, (page.title(), widget.accessibleName())
+        for button in page.findChildren(QAbstractButton):
+            assert button.accessibleName() or button.text(), page.title()
+        assert page.title().startswith(f"Step {page.step} - ")
+
+
+# ----- the worker helper -----
+def test_worker_delivers_result_and_sentences(qtbot, caplog):
+    got: list[object] = []
+    with qtbot.waitSignal(run_task(lambda: 42, got.append).succeeded):
+        pass
+
+    def rejected():
+        raise SecretRejected("Xero rejected the client ID or client secret.")
+
+    def broken():
+        raise RuntimeError("token=SECRET-VALUE-123")
+
+    errors: list[str] = []
+    with qtbot.waitSignal(run_task(rejected, on_error=errors.append).failed):
+        pass
+    with caplog.at_level(logging.ERROR), qtbot.waitSignal(run_task(broken, on_error=errors.append).failed):
+        pass
+    assert got == [42]
+    assert errors == ["Xero rejected the client ID or client secret.", GENERIC_FAILURE]
+    assert "RuntimeError" in caplog.text and "SECRET-VALUE-123" not in caplog.text
+
+
+def test_discarded_task_delivers_nothing(qtbot):
+    import threading
+
+    release = threading.Event()
+    got: list[object] = []
+    task = run_task(lambda: release.wait(5), got.append)
+    task.discard()
+    release.set()
+    qtbot.waitUntil(lambda: not task.running)
+    assert got == []
+
+
+@pytest.mark.parametrize("step", steps.ALL_STEPS)
+def test_every_page_builds_without_network(qtbot, fake_model, step):
+    wizard = open_wizard(qtbot, fake_model, step, autoload=False, port_checker=lambda ports: ports[0])
+    assert wizard.currentId() == step

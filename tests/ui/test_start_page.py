@@ -1,0 +1,53 @@
+"""Where the wizard opens on an existing setup: pure logic, no Qt, no keyring."""
+
+from __future__ import annotations
+
+from app.ui import steps
+from app.ui.steps import SetupState, start_page_for, start_page_for_state
+from tests.ui.conftest import FakeModel, FakeStore, FakeTokens
+
+
+def model(client_id="", secret=None, tokens=None, tenant="", broken=False, app_type="web") -> FakeModel:
+    m = FakeModel(store=FakeStore(secret=secret, tokens=tokens, broken=broken))
+    m.settings.client_id = client_id
+    m.settings.tenant_id = tenant
+    m.settings.app_type = app_type
+    return m
+
+
+def test_new_setup_starts_at_step_1():
+    assert start_page_for(model()) == steps.NAVIGATE
+
+
+def test_client_id_without_secret_asks_for_credentials():
+    assert start_page_for(model("ID")) == steps.RECORD_CREDENTIALS
+
+
+def test_credentials_without_tokens_go_to_authorisation():
+    assert start_page_for(model("ID", "secret")) == steps.AUTHORIZE
+
+
+def test_pkce_app_needs_no_secret():
+    assert start_page_for(model("ID", app_type="pkce")) == steps.AUTHORIZE
+
+
+def test_revoked_or_expired_refresh_token_goes_to_authorisation():
+    assert start_page_for(model("ID", "secret", FakeTokens(refresh_token=None), "T")) == steps.AUTHORIZE
+    assert start_page_for(model("ID", "secret", FakeTokens(days_left=0), "T")) == steps.AUTHORIZE
+
+
+def test_tokens_without_tenant_go_to_the_picker():
+    assert start_page_for(model("ID", "secret", FakeTokens())) == steps.PICK_TENANT
+
+
+def test_everything_set_goes_to_verification():
+    assert start_page_for(model("ID", "secret", FakeTokens(), "T")) == steps.VERIFY
+
+
+def test_unreadable_keyring_asks_for_credentials_again_instead_of_crashing():
+    assert start_page_for(model("ID", broken=True, tenant="T")) == steps.RECORD_CREDENTIALS
+
+
+def test_state_table():
+    assert start_page_for_state(SetupState(False, True, True, True, True)) == steps.NAVIGATE
+    assert start_page_for_state(SetupState(True, True, True, False, True)) == steps.AUTHORIZE
