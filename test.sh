@@ -6,7 +6,11 @@ cd "$(dirname "$0")"
 scripts/system-packages.sh
 scripts/bootstrap.sh
 export XERO_CONNECT_REQUIRE_KEYRING=1 QT_QPA_PLATFORM=offscreen
-exec dbus-run-session -- bash -c '
+# A fresh, private login keyring each run: never the user's own, never one locked by an old password.
+XDG_DATA_HOME=$(mktemp -d)
+export XDG_DATA_HOME
+trap 'rm -rf "$XDG_DATA_HOME"' EXIT
+dbus-run-session -- bash -c 'set -euo pipefail
     printf "xero-connect-tests" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
     .venv/bin/ruff check .
     .venv/bin/python -m pytest "$@"
