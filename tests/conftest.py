@@ -112,3 +112,16 @@ def follow_consent(authorize_url: str) -> requests.Response:
 def set_auto_consent(base_url: str, **options) -> None:
     body = {"auto": True, **options}
     requests.post(f"{base_url}/sandbox/consent", json=body, timeout=10).raise_for_status()
+
+
+@pytest.fixture
+def chromium():
+    """A real headless Chromium; CI installs it (.ci/run → test.sh), elsewhere the test is skipped."""
+    from tests.browser import browser_available, headless_chromium
+
+    if not browser_available():
+        if os.environ.get("XERO_CONNECT_REQUIRE_KEYRING") == "1":
+            pytest.fail("chromium and chromedriver are required (run under ./test.sh)")
+        pytest.skip("chromium/chromedriver not installed")
+    with headless_chromium() as driver:
+        yield driver
