@@ -12,8 +12,8 @@ import requests
 
 from app.xero.client import XeroClient
 from app.xero.endpoints import GRANULAR_SCOPES, XeroEndpoints
-from app.xero.errors import NetworkError, TenantDisconnected
-from app.xero.http import RetryPolicy
+from app.xero.errors import NetworkError, RateLimited, TenantDisconnected
+from app.xero.http import RetryPolicy, make_session
 
 server_module = pytest.importorskip("app.sandbox.server", reason="the local Xero sandbox is not built yet")
 
@@ -64,9 +64,13 @@ class Sandbox:
         assert response.ok, response.text
         return response.json() if response.content else None
 
-    def client(self, tenant_id: str | None = None) -> XeroClient:
+    def fault(self, kind: str, count: int = 1, **extra: Any) -> None:
+        # Aimed at the Accounting API only, so the token endpoint and connections stay healthy.
+        self.control("faults", {"kind": kind, "count": count, "path_prefix": "/api.xro/", **extra})
+
+    def client(self, tenant_id: str | None = None, session: requests.Session | None = None) -> XeroClient:
         policy = RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.05, sleep=self.sleep)
-        return XeroClient(self.endpoints, self.tokens, tenant_id=tenant_id, policy=policy)
+        return XeroClient(self.endpoints, self.tokens, tenant_id=tenant_id, session=session, policy=policy)
 
 
 def _authorise(base: str, endpoints: XeroEndpoints) -> SandboxTokens:
@@ -200,32 +204,48 @@ def test_quotes_by_status(uk: XeroClient) -> None:
 
 
 def test_retry_on_injected_500(sandbox: Sandbox, uk: XeroClient) -> None:
-    sandbox.control("faults", {"kind": "500", "count": 1})
+    sandbox.fault("500")
     assert uk.organisation()["Name"] == UK_NAME
     assert len(sandbox.sleep.waits) == 1
 
 
 def test_retry_on_injected_429_waits_retry_after(sandbox: Sandbox, uk: XeroClient) -> None:
-    sandbox.control("faults", {"kind": "429", "count": 1})
+    sandbox.fault("429", retry_after=7)
     assert uk.organisation()["Name"] == UK_NAME
     assert len(sandbox.sleep.waits) == 1
-    assert sandbox.sleep.waits[0] >= 1.0  # the sandbox's Retry-After, not our millisecond backoff
+    assert sandbox.sleep.waits == [7.0]  # the sandbox's Retry-After, not our millisecond backoff
+
+
+def test_daily_limit_429_is_not_waited_for(sandbox: Sandbox, uk: XeroClient) -> None:
+    sandbox.fault("429", problem="day", retry_after=40000)
+    with pytest.raises(RateLimited) as caught:
+        uk.organisation()
+    assert caught.value.problem == "day" and "per day" in str(caught.value)
+    assert sandbox.sleep.waits == []
+
+
+def test_slow_answer_times_out_then_retries(sandbox: Sandbox, uk: XeroClient) -> None:
+    # A session whose default read timeout is short: the delayed first answer is abandoned and retried.
+    impatient = sandbox.client(uk.tenant_id, session=make_session(timeout=(5.0, 0.3)))
+    sandbox.fault("delay", delay_seconds=1.0)
+    assert impatient.organisation()["Name"] == UK_NAME
+    assert len(sandbox.sleep.waits) == 1
 
 
 def test_retry_on_injected_503(sandbox: Sandbox, uk: XeroClient) -> None:
-    sandbox.control("faults", {"kind": "503", "count": 1})
+    sandbox.fault("503")
     assert uk.organisation()["Name"] == UK_NAME
     assert len(sandbox.sleep.waits) == 1
 
 
 def test_retry_on_dropped_connection(sandbox: Sandbox, uk: XeroClient) -> None:
-    sandbox.control("faults", {"kind": "drop", "count": 1})
+    sandbox.fault("drop")
     assert uk.organisation()["Name"] == UK_NAME
     assert len(sandbox.sleep.waits) == 1
 
 
 def test_persistent_drop_becomes_network_error(sandbox: Sandbox, uk: XeroClient) -> None:
-    sandbox.control("faults", {"kind": "drop", "count": 10})
+    sandbox.fault("drop", count=10)
     with pytest.raises(NetworkError):
         uk.organisation()
     assert len(sandbox.sleep.waits) == 3

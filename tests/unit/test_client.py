@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
+from openapi_core import Config, OpenAPI
+from openapi_core.contrib.requests import RequestsOpenAPIRequest
 
 from app.xero.client import BatchItemResult, Connection, XeroClient
 from app.xero.endpoints import XeroEndpoints
@@ -354,3 +357,55 @@ def test_all_pages_stops_on_short_page(client: XeroClient) -> None:
     records = list(client.all_pages(client.quotes, status="DRAFT"))
     assert len(records) == 101
     assert [query(i)["page"] for i in (0, 1)] == [["1"], ["2"]]
+
+
+SPECS = Path(__file__).resolve().parents[2] / "resources" / "xero-openapi"
+
+
+@pytest.mark.filterwarnings("ignore:Unsupported scheme type:UserWarning")
+@responses.activate
+def test_requests_match_xero_openapi(client: XeroClient) -> None:
+    """What the client sends (paths, required headers, query types, bodies) fits Xero's own spec."""
+    accounting = OpenAPI.from_file_path(
+        str(SPECS / "xero_accounting.yaml"), config=Config(spec_validator_cls=None)
+    )
+    identity = OpenAPI.from_file_path(str(SPECS / "xero-identity.yaml"))
+    contact_id = "eaa28f49-6028-4b6e-bb12-d8f6278073fc"
+    for path, key in (
+        ("Organisation", "Organisations"),
+        ("Organisation/Actions", "Actions"),
+        ("Contacts", "Contacts"),
+        ("Invoices", "Invoices"),
+        ("Quotes", "Quotes"),
+        (f"Quotes/{contact_id}", "Quotes"),
+        (f"Invoices/{contact_id}", "Invoices"),
+    ):
+        responses.get(f"{API}/{path}", json={key: []})
+    responses.put(f"{API}/Invoices", json={"Invoices": []})
+    responses.put(f"{API}/Contacts", json={"Contacts": []})
+    responses.get(EP.connections_url, json=[])
+    line = {"Description": "Widget", "Quantity": 2, "UnitAmount": 20.0, "AccountCode": "200"}
+    client.organisation_actions()
+    client.find_contact_by_name('The "Best" Ltd')
+    client.contacts(search_term="acme", page=1, ids=[contact_id])
+    client.put_contacts([{"Name": "ABC Limited"}], idempotency_key="k-1")
+    client.invoices(
+        page=1, statuses=["DRAFT"], ids=[contact_id], invoice_numbers=["INV-1"], created_by_my_app=True
+    )
+    client.get_invoice(contact_id)
+    client.put_invoices(
+        [{"Type": "ACCREC", "Contact": {"ContactID": contact_id}, "LineItems": [line]}], unitdp=4
+    )
+    client.quotes(status="ACCEPTED", page=1, contact_id=contact_id)
+    client.get_quote(contact_id)
+    client.connections(auth_event_id=contact_id)
+    for call in responses.calls:
+        sent = call.request
+        if sent.url.startswith(EP.connections_url):
+            # The identity spec spells the path /Connections; Xero and its docs use /connections.
+            sent = sent.copy()
+            sent.url = sent.url.replace("/connections", "/Connections", 1)
+            identity.validate_request(RequestsOpenAPIRequest(sent))
+        else:
+            accounting.validate_request(RequestsOpenAPIRequest(sent))
+    assert len(responses.calls) == 10

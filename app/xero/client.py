@@ -1,0 +1,351 @@
+"""The Accounting API client: the few Xero calls this program makes, each answer typed or mapped to an error.
+
+Every failure leaves here as an error from :mod:`app.xero.errors` (through ``map_api_error``), so the
+UI and the CLI only ever show its sentence.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import quote
+
+import requests
+
+from app.xero.endpoints import XeroEndpoints
+from app.xero.errors import NotFound, TenantChoiceNeeded, XeroConnectError, map_api_error
+from app.xero.http import RetryPolicy, make_session, send
+
+PAGE_SIZE = 100  # Xero's page size when no pageSize is sent
+MAX_BATCH = 50  # Xero's advised ceiling of elements per PUT; the caller splits larger batches
+
+
+class AccessTokenProvider(Protocol):
+    def access_token(self) -> str:
+        """A valid access token, refreshed beforehand if it is near expiry."""
+        ...
+
+    def refresh_after_401(self, rejected: str) -> str:
+        """Xero rejected ``rejected``: refresh once (single-flight) and return the new token."""
+        ...
+
+
+@dataclass(frozen=True)
+class Connection:
+    id: str  # for DELETE /connections/{id}
+    tenant_id: str  # for the xero-tenant-id header
+    tenant_name: str
+    tenant_type: str
+    auth_event_id: str | None
+    created: str
+    updated: str
+
+    @classmethod
+    def from_json(cls, item: dict[str, Any]) -> Connection:
+        return cls(
+            id=str(item.get("id") or ""),
+            tenant_id=str(item.get("tenantId") or ""),
+            tenant_name=str(item.get("tenantName") or ""),
+            tenant_type=str(item.get("tenantType") or ""),
+            auth_event_id=item.get("authEventId"),
+            created=str(item.get("createdDateUtc") or ""),
+            updated=str(item.get("updatedDateUtc") or ""),
+        )
+
+
+@dataclass
+class RateLimitStatus:
+    day_remaining: int | None = None
+    minute_remaining: int | None = None
+    app_minute_remaining: int | None = None
+
+
+LIMIT_HEADERS = {
+    "X-DayLimit-Remaining": "day_remaining",
+    "X-MinLimit-Remaining": "minute_remaining",
+    "X-AppMinLimit-Remaining": "app_minute_remaining",
+}
+
+
+@dataclass(frozen=True)
+class BatchItemResult:
+    index: int  # position in the batch that was sent
+    ok: bool
+    record: dict[str, Any]  # the element as Xero echoed it (InvoiceID etc. when ok)
+    errors: list[str]
+    warnings: list[str]
+
+    @classmethod
+    def from_element(cls, index: int, element: dict[str, Any]) -> BatchItemResult:
+        errors = _messages(element.get("ValidationErrors"))
+        status = str(element.get("StatusAttributeString") or "").upper()
+        ok = status != "ERROR" and not element.get("HasErrors") and not errors
+        return cls(index, ok, element, errors, _messages(element.get("Warnings")))
+
+
+def _messages(items: Any) -> list[str]:
+    # Xero's examples use both {"Message": ...} and {"Description": ...} inside elements.
+    texts = (item.get("Message") or item.get("Description") for item in items or [] if isinstance(item, dict))
+    return [str(text) for text in texts if text]
+
+
+def _quote_where(value: str) -> str:
+    """A string literal for Xero's ``where``: backslashes and double quotes escaped with a backslash."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _csv(values: Sequence[str]) -> str | None:
+    return ",".join(values) if values else None
+
+
+def _segment(value: str) -> str:
+    # An ID or invoice number goes in the path: encode "/" and friends so it stays one segment.
+    return quote(value, safe="")
+
+
+class XeroClient:
+    def __init__(
+        self,
+        endpoints: XeroEndpoints,
+        tokens: AccessTokenProvider,
+        tenant_id: str | None = None,
+        session: requests.Session | None = None,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        self.endpoints = endpoints
+        self.tokens = tokens
+        self.tenant_id = tenant_id
+        self.session = session or make_session()
+        self.policy = policy or RetryPolicy()
+        self.limits = RateLimitStatus()
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    def _note_limits(self, response: requests.Response) -> None:
+        for header, attr in LIMIT_HEADERS.items():
+            value = response.headers.get(header)
+            if value is None:
+                continue
+            try:
+                setattr(self.limits, attr, int(value))
+            except ValueError:
+                continue  # a malformed header must not fail a good answer
+
+    def _headers(self, token: str, tenant: bool, extra: dict[str, str] | None) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        if tenant:
+            if not self.tenant_id:
+                raise TenantChoiceNeeded(
+                    "No Xero organisation is chosen for this connection; pick one in the setup wizard."
+                )
+            headers["xero-tenant-id"] = self.tenant_id
+        headers.update(extra or {})
+        return headers
+
+    def _request(
+        self,
+        method: str,
+        url: str,
+        *,
+        tenant: bool = True,
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> requests.Response:
+        """One call with auth headers; a 401 gets exactly one token refresh; any other failure is mapped."""
+        token = self.tokens.access_token()
+        response = self._send(method, url, self._headers(token, tenant, headers), kwargs)
+        if response.status_code == 401:
+            token = self.tokens.refresh_after_401(token)
+            response = self._send(method, url, self._headers(token, tenant, headers), kwargs)
+        if not response.ok:
+            raise map_api_error(response)
+        return response
+
+    def _send(
+        self, method: str, url: str, headers: dict[str, str], kwargs: dict[str, Any]
+    ) -> requests.Response:
+        return send(
+            self.session,
+            method,
+            url,
+            policy=self.policy,
+            on_response=self._note_limits,
+            headers=headers,
+            **kwargs,
+        )
+
+    def _get(self, path: str, key: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        response = self._request("GET", f"{self.endpoints.api_base}/{path}", params=_drop_none(params))
+        return list(_json(response).get(key) or [])
+
+    def _get_one(self, path: str, key: str) -> dict[str, Any] | None:
+        try:
+            items = self._get(path, key)
+        except NotFound:
+            return None
+        return items[0] if items else None
+
+    def _put_batch(
+        self,
+        path: str,
+        key: str,
+        items: Sequence[dict[str, Any]],
+        idempotency_key: str | None,
+        params: dict[str, Any] | None = None,
+    ) -> list[BatchItemResult]:
+        if len(items) > MAX_BATCH:
+            raise ValueError(f"at most {MAX_BATCH} {key} per request; got {len(items)}")
+        if not items:
+            return []
+        # Without a key a retried PUT could create the batch twice; a fresh key makes retries safe.
+        headers = {"Idempotency-Key": idempotency_key or str(uuid.uuid4())}
+        query = {"summarizeErrors": "false", **_drop_none(params)}
+        response = self._request(
+            "PUT", f"{self.endpoints.api_base}/{path}", params=query, headers=headers, json={key: list(items)}
+        )
+        elements = _json(response).get(key) or []
+        return [BatchItemResult.from_element(i, element) for i, element in enumerate(elements)]
+
+    # -- connections (identity API: Bearer only, no tenant) ------------------------------------
+
+    def connections(self, auth_event_id: str | None = None) -> list[Connection]:
+        params = {"authEventId": auth_event_id} if auth_event_id else None
+        response = self._request("GET", self.endpoints.connections_url, tenant=False, params=params)
+        body = _json_list(response)
+        return [Connection.from_json(item) for item in body if isinstance(item, dict)]
+
+    def delete_connection(self, connection_id: str) -> None:
+        self._request("DELETE", f"{self.endpoints.connections_url}/{_segment(connection_id)}", tenant=False)
+
+    # -- settings ------------------------------------------------------------------------------
+
+    def organisation(self) -> dict[str, Any]:
+        organisations = self._get("Organisation", "Organisations")
+        if not organisations:
+            raise XeroConnectError("Xero returned no organisation details for the chosen connection.")
+        return organisations[0]
+
+    def organisation_actions(self) -> list[dict[str, Any]]:
+        return self._get("Organisation/Actions", "Actions")
+
+    def accounts(self) -> list[dict[str, Any]]:
+        return self._get("Accounts", "Accounts")
+
+    def tax_rates(self) -> list[dict[str, Any]]:
+        return self._get("TaxRates", "TaxRates")
+
+    def items(self) -> list[dict[str, Any]]:
+        return self._get("Items", "Items")
+
+    # -- contacts ------------------------------------------------------------------------------
+
+    def contacts(
+        self,
+        *,
+        where: str | None = None,
+        search_term: str | None = None,
+        page: int | None = None,
+        ids: Sequence[str] = (),
+    ) -> list[dict[str, Any]]:
+        params = {"where": where, "searchTerm": search_term, "page": page, "IDs": _csv(ids)}
+        return self._get("Contacts", "Contacts", params)
+
+    def find_contact_by_name(self, name: str) -> dict[str, Any] | None:
+        """Xero's Name filter is optimised and case-insensitive, so one call answers it."""
+        found = self.contacts(where=f"Name=={_quote_where(name)}")
+        return found[0] if found else None
+
+    def put_contacts(
+        self, contacts: Sequence[dict[str, Any]], idempotency_key: str | None = None
+    ) -> list[BatchItemResult]:
+        return self._put_batch("Contacts", "Contacts", contacts, idempotency_key)
+
+    # -- invoices ------------------------------------------------------------------------------
+
+    def invoices(
+        self,
+        *,
+        page: int | None = None,
+        statuses: Sequence[str] = (),
+        invoice_numbers: Sequence[str] = (),
+        ids: Sequence[str] = (),
+        references: Sequence[str] = (),
+        search_term: str | None = None,
+        created_by_my_app: bool = False,
+    ) -> list[dict[str, Any]]:
+        # Invoices has no References= filter; an OR of Reference equalities is the documented way.
+        where = " OR ".join(f"Reference=={_quote_where(ref)}" for ref in references) or None
+        params = {
+            "page": page,
+            "Statuses": _csv(statuses),
+            "InvoiceNumbers": _csv(invoice_numbers),
+            "IDs": _csv(ids),
+            "where": where,
+            "searchTerm": search_term,
+            "createdByMyApp": "true" if created_by_my_app else None,
+        }
+        return self._get("Invoices", "Invoices", params)
+
+    def get_invoice(self, invoice_id_or_number: str) -> dict[str, Any] | None:
+        return self._get_one(f"Invoices/{_segment(invoice_id_or_number)}", "Invoices")
+
+    def put_invoices(
+        self,
+        invoices: Sequence[dict[str, Any]],
+        idempotency_key: str | None = None,
+        unitdp: int | None = None,
+    ) -> list[BatchItemResult]:
+        """Create up to 50 invoices; each element's own outcome comes back (summarizeErrors=false)."""
+        return self._put_batch("Invoices", "Invoices", invoices, idempotency_key, {"unitdp": unitdp})
+
+    # -- quotes --------------------------------------------------------------------------------
+
+    def quotes(
+        self, *, status: str | None = None, page: int | None = None, contact_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        params = {"Status": status, "page": page, "ContactID": contact_id}
+        return self._get("Quotes", "Quotes", params)
+
+    def get_quote(self, quote_id: str) -> dict[str, Any] | None:
+        return self._get_one(f"Quotes/{_segment(quote_id)}", "Quotes")
+
+    # -- paging --------------------------------------------------------------------------------
+
+    def all_pages(
+        self, fetch: Callable[..., list[dict[str, Any]]], **filters: Any
+    ) -> Iterator[dict[str, Any]]:
+        """Every record of a paged list, e.g. ``client.all_pages(client.quotes, status="ACCEPTED")``."""
+        page = 1
+        while True:
+            records = fetch(page=page, **filters)
+            yield from records
+            if len(records) < PAGE_SIZE:
+                return
+            page += 1
+
+
+def _drop_none(params: dict[str, Any] | None) -> dict[str, Any]:
+    return {key: value for key, value in (params or {}).items() if value is not None}
+
+
+def _json(response: requests.Response) -> dict[str, Any]:
+    body = _decode(response)
+    return body if isinstance(body, dict) else {}
+
+
+def _json_list(response: requests.Response) -> list[Any]:
+    body = _decode(response)
+    return body if isinstance(body, list) else []
+
+
+def _decode(response: requests.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise XeroConnectError(
+            f"Xero sent an answer this program cannot read (HTTP {response.status_code}, not JSON)."
+        ) from exc
