@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -414,7 +415,10 @@ class ConnectionModel:
                     else "expired (renewed automatically on next use)"
                 )
                 if tokens.refresh_token:
-                    out["Refresh token"] = f"{tokens.refresh_days_left(self.clock())} days left if unused"
+                    ends = datetime.fromtimestamp(tokens.refresh_expires_at()).strftime("%d %B %Y")
+                    out["Refresh token"] = (
+                        f"{tokens.refresh_days_left(self.clock())} days left if unused (until {ends})"
+                    )
                 out["Scopes"] = " ".join(tokens.scope)
                 if s.xero_user_email:
                     out["Xero user"] = s.xero_user_email

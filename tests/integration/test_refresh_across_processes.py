@@ -1,0 +1,54 @@
+"""Two processes (say the tray and the CLI) that both find the access token rejected refresh once:
+the file lock makes the second one pick up the token the first one stored."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+
+import pytest
+import requests
+
+from app.model import ConnectionModel
+from tests.conftest import follow_consent, set_auto_consent
+
+pytestmark = pytest.mark.usefixtures("real_keyring")
+
+REFRESH_IN_CHILD = """
+import sys
+from app.model import ConnectionModel
+model = ConnectionModel("sandbox")
+print(model.token_manager().refresh_after_401(sys.argv[1])[:12])
+"""
+
+
+def test_refresh_is_single_flight_across_processes(sandbox, sandbox_app, callback_ports):
+    set_auto_consent(sandbox.base_url)
+    model = ConnectionModel("sandbox", listener_timeout=20)
+    model.settings.sandbox_url = sandbox.base_url
+    model.settings.redirect_ports = callback_ports
+    model.save_credentials(sandbox_app.client_id, sandbox_app.client_secret)
+    attempt = model.begin_authorization()
+    threading.Thread(target=follow_consent, args=(attempt.url,), daemon=True).start()
+    attempt.wait()
+    rejected = model.secrets().token_set().access_token
+    before = requests.get(f"{sandbox.base_url}/sandbox/counters", timeout=5).json()["refreshes"]
+
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", REFRESH_IN_CHILD, rejected],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=os.environ.copy(),
+        )
+        for _ in range(4)
+    ]
+    outputs = [child.communicate(timeout=60) for child in children]
+    assert all(child.returncode == 0 for child in children), outputs
+    after = requests.get(f"{sandbox.base_url}/sandbox/counters", timeout=5).json()["refreshes"]
+    assert after - before == 1
+    assert len({out for out, _ in outputs}) == 1  # every process ended with the same new token
+    model.secrets().delete_all()
