@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import requests
 

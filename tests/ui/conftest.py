@@ -12,7 +12,7 @@ from app.xero.client import Connection
 from app.xero.errors import KeyringUnavailable
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def no_stray_workers(qapp):
     """Every background call a test started has finished (and been delivered) before the next test."""
     yield

@@ -19,6 +19,8 @@ from app.ui.workers import GENERIC_FAILURE, run_task
 from app.xero.errors import SecretRejected
 from tests.ui.conftest import FakeModel, FakeStore, FakeTokens, connection
 
+pytestmark = pytest.mark.usefixtures("no_stray_workers")
+
 CLIENT_ID = "0123456789ABCDEF0123456789ABCDEF"
 SECRET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN_-012345"  # 48 characters, made up
 
@@ -51,7 +53,8 @@ def test_create_app_shows_redirect_uris_with_copy_buttons(qtbot, fake_model):
     fake_model.settings.redirect_ports = [50001, 50002, 50003]
     wizard = open_wizard(qtbot, fake_model, steps.CREATE_APP, port_checker=lambda ports: ports[0])
     page = wizard.page_for(steps.CREATE_APP)
-    assert [f.text() for f in page.uri_fields] == [f"http://localhost:{p}/callback" for p in (50001, 50002, 50003)]
+    expected = [f"http://localhost:{p}/callback" for p in (50001, 50002, 50003)]
+    assert [f.text() for f in page.uri_fields] == expected
     assert page.integration.text() == "Web app"
     qtbot.mouseClick(page.uri_fields[1].button, Qt.MouseButton.LeftButton)
     assert QGuiApplication.clipboard().text() == "http://localhost:50002/callback"
@@ -176,7 +179,8 @@ def test_stored_secret_can_be_kept(qtbot, fake_model):
 
 # ----- step 7 -----
 def test_several_tenants_fail_closed_until_picked(qtbot, fake_model):
-    fake_model.tenant_list = [connection("Demo Company (NZ)", "nz"), connection("Demo Company (UK)", "uk", "e0")]
+    fake_model.tenant_list = [connection("Demo Company (NZ)", "nz"),
+                              connection("Demo Company (UK)", "uk", "e0")]
     wizard = open_wizard(qtbot, fake_model, steps.PICK_TENANT)
     page = wizard.page_for(steps.PICK_TENANT)
     qtbot.waitUntil(lambda: page.combo.count() == 3)
@@ -233,7 +237,8 @@ def test_every_input_has_a_label_and_an_accessible_name(qtbot, fake_model):
     wizard = open_wizard(qtbot, fake_model, steps.NAVIGATE, port_checker=lambda ports: ports[0])
     for page in wizard.pages.values():
         buddies = {label.buddy() for label in page.findChildren(QLabel) if label.buddy() is not None}
-        for widget in page.findChildren(QLineEdit) + page.findChildren(QComboBox) + page.findChildren(QSpinBox):
+        inputs = page.findChildren(QLineEdit) + page.findChildren(QComboBox) + page.findChildren(QSpinBox)
+        for widget in inputs:
             if isinstance(widget.parent(), (QComboBox, QSpinBox)):
                 continue  # the editor inside a spin box or combo box
             assert widget.accessibleName(), (page.title(), widget)
