@@ -19,6 +19,7 @@ PROFILES = ("xero", "sandbox")
 # Fixed callback ports the admin registers in Xero; the listener takes the first free one.
 DEFAULT_PORTS = (53682, 53683, 53684)
 CONFIG_ENV = "XERO_CONNECT_CONFIG_DIR"
+DATA_ENV = "XERO_CONNECT_DATA_DIR"
 
 
 def config_dir() -> Path:
@@ -32,6 +33,17 @@ def config_dir() -> Path:
         base = Path.home() / "Library" / "Application Support"
     else:
         base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "xero-connect"
+
+
+def data_dir() -> Path:
+    """Where the drafting ledger lives (overridable for tests and portable installs)."""
+    override = os.environ.get(DATA_ENV)
+    if override:
+        return Path(override)
+    if sys.platform in ("win32", "darwin"):
+        return config_dir()
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
     return base / "xero-connect"
 
 

@@ -20,6 +20,7 @@ def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own settings directory; nothing touches the user's real config."""
     path = tmp_path / "config"
     monkeypatch.setenv("XERO_CONNECT_CONFIG_DIR", str(path))
+    monkeypatch.setenv("XERO_CONNECT_DATA_DIR", str(tmp_path / "data"))
     return path
 
 

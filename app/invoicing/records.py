@@ -1,0 +1,65 @@
+"""What a loaded quote or order is, whatever it came from (CSV, JSON or the tenant's own quotes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class SourceLine:
+    description: str
+    quantity: Decimal
+    unit_amount: Decimal
+    discount_rate: Decimal | None = None  # percent, 0-100
+    item_code: str = ""
+    account_code: str = ""
+    tax_type: str = ""
+
+
+@dataclass
+class SourceQuote:
+    """One quote or order, grouped from its line rows; `number` becomes the invoice Reference."""
+
+    number: str
+    contact_name: str
+    contact_email: str = ""
+    date: date | None = None
+    due_date: date | None = None
+    currency: str = ""
+    line_amount_types: str = "Exclusive"  # Exclusive | Inclusive | NoTax (invoice spelling)
+    lines: list[SourceLine] = field(default_factory=list)
+    kind: str = "quote"  # "quote" or "order"
+    origin: str = ""  # file path, or "xero" for the tenant's own quotes
+    xero_contact_id: str = ""  # known when the quote came from Xero
+    xero_quote_id: str = ""
+
+    @property
+    def source_id(self) -> str:
+        """Stable identity in the ledger: the same quote loaded again maps to the same row."""
+        return f"{self.kind}:{self.number}"
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """A bad row or file, reported with where it is and why; the good quotes stay usable."""
+
+    origin: str
+    line: int | None  # 1-based line in the file (header = 1); None for a file-level problem
+    reason: str
+    number: str = ""  # the quote/order number, when known
+
+    def __str__(self) -> str:
+        where = f"{self.origin}, line {self.line}" if self.line else self.origin
+        return f"{where}: {self.reason}"
+
+
+@dataclass
+class LoadResult:
+    quotes: list[SourceQuote] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+
+    @property
+    def invalid_numbers(self) -> set[str]:
+        return {p.number for p in self.problems if p.number}
