@@ -1,0 +1,124 @@
+"""Entry points for the GUI: run the setup wizard, or render its pages to PNG for docs and review."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QApplication, QWizard
+
+from app.ui import steps
+from app.ui.widgets import icon
+from app.ui.workers import wait_for_workers
+
+
+def application() -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+        app.setApplicationName("Xero Connect")
+        app.setOrganizationName("Xero Connect")
+        app.setWindowIcon(icon("xero-connect"))
+    return app  # type: ignore[return-value]
+
+
+def run_wizard(profile: str | None) -> int:
+    """Show the wizard; 0 when the admin clicked Finish, 1 when they cancelled."""
+    from app.model import ConnectionModel
+    from app.ui.wizard import SetupWizard
+
+    application()
+    model = ConnectionModel(profile)
+    wizard = SetupWizard(model)
+    result = wizard.exec()
+    wait_for_workers(5_000)
+    return 0 if result == QWizard.DialogCode.Accepted else 1
+
+
+def render_screenshots(directory: Path, profile: str = "sandbox") -> list[Path]:
+    """Render each of the eight pages (offscreen) to page-N.png with sample data; no network, no keyring.
+
+    The model reads settings from a throw-away config directory so the user's real setup is never
+    touched; pages that would call Xero or the keyring are filled with sample results instead.
+    """
+    import os
+
+    from app.ui.wizard import SetupWizard
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    app = application()
+    saved_env = os.environ.get("XERO_CONNECT_CONFIG_DIR")
+    paths: list[Path] = []
+    with tempfile.TemporaryDirectory(prefix="xero-connect-shots-") as tmp:
+        os.environ["XERO_CONNECT_CONFIG_DIR"] = tmp
+        try:
+            from app.model import ConnectionModel
+
+            model = ConnectionModel(profile)
+            for step in steps.ALL_STEPS:
+                wizard = SetupWizard(model, opener=lambda _url: None, port_checker=lambda ports: ports[0],
+                                     autoload=False, start_id=step)
+                wizard.show()
+                app.processEvents()
+                _fill_sample(wizard, step)
+                for _ in range(3):
+                    app.processEvents()
+                path = directory / f"page-{step}.png"
+                wizard.grab().save(str(path))
+                paths.append(path)
+                wizard.close()
+                wizard.deleteLater()
+                app.processEvents()
+        finally:
+            if saved_env is None:
+                os.environ.pop("XERO_CONNECT_CONFIG_DIR", None)
+            else:
+                os.environ["XERO_CONNECT_CONFIG_DIR"] = saved_env
+    return paths
+
+
+SAMPLE_ID = "7A1B2C3D4E5F60718293A4B5C6D7E8F9"
+SAMPLE_SECRET = "rM9kQ2xV7bN4pL8sW3dF6hJ1gT5yU0cE2aZ7nX4vB9mK3qLw"  # made up, for screenshots only
+
+
+def _fill_sample(wizard: Any, step: int) -> None:
+    """Show each page the way an administrator sees it mid-setup."""
+    from app.credentials import mask
+    from app.ui.pages.confirm import StoredValues
+    from app.xero.client import Connection
+
+    model = wizard.model
+    page = wizard.page_for(step)
+    if step == steps.RECORD_CREDENTIALS:
+        page.client_id.setText(SAMPLE_ID)
+        page.secret.setText(SAMPLE_SECRET)
+    elif step == steps.CONFIRM_VALUES:
+        page.show_values(StoredValues(mask(SAMPLE_ID), mask(SAMPLE_SECRET), "3F9A-C21E",
+                                      "SecretService Keyring"))
+    elif step == steps.AUTHORIZE:
+        from app.model import AuthorizationOutcome
+        from app.xero.tokenset import TokenSet
+
+        tokens = TokenSet("sample", "sample", time.time() + 1800, list(model.scopes()))
+        tenants = _sample_tenants(Connection)
+        page._succeeded(AuthorizationOutcome(tokens, tenants, [tenants[0].tenant_id]))
+    elif step == steps.PICK_TENANT:
+        tenants = _sample_tenants(Connection)
+        page.show_tenants(tenants)
+    elif step == steps.VERIFY:
+        from app.model import CheckResult
+
+        model.settings.tenant_name = "Demo Company (NZ)"
+        page.show_result(CheckResult("Demo Company (NZ)", "Connection attempt successful: Demo Company (NZ)",
+                                     4987, 59, "!k3Lq9", "NZ", "NZD"))
+
+
+def _sample_tenants(connection_class: Any) -> list[Any]:
+    return [
+        connection_class("c1", "t1", "Demo Company (NZ)", "ORGANISATION", "e1", "", ""),
+        connection_class("c2", "t2", "Harbour Street Bakery Ltd", "ORGANISATION", "e0", "", ""),
+    ]

@@ -1,0 +1,77 @@
+"""Qt-free wording for the wizard: turns core results into the short lines the pages show."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+SCOPE_WORDS = {
+    "openid": "sign-in identity",
+    "profile": "your name",
+    "email": "your e-mail address",
+    "offline_access": "stay connected (refresh token)",
+    "accounting.settings.read": "read organisation settings",
+    "accounting.settings": "organisation settings",
+    "accounting.contacts": "contacts",
+    "accounting.contacts.read": "read contacts",
+    "accounting.invoices": "invoices",
+    "accounting.transactions": "transactions (including invoices)",
+}
+
+
+def describe_scopes(scopes: list[str] | tuple[str, ...]) -> str:
+    """'invoices (accounting.invoices), ...' in the order Xero granted them."""
+    if not scopes:
+        return "none reported by Xero"
+    return ", ".join(f"{SCOPE_WORDS[s]} ({s})" if s in SCOPE_WORDS else s for s in scopes)
+
+
+def clock_time(epoch: float) -> str:
+    return time.strftime("%H:%M", time.localtime(epoch))
+
+
+def describe_expiry(expires_at: float, now: float | None = None) -> str:
+    now = time.time() if now is None else now
+    minutes = int((expires_at - now) // 60)
+    if minutes <= 0:
+        return "The access token has expired; Xero Connect renews it automatically on next use."
+    return (f"The access token is valid until {clock_time(expires_at)} ({minutes} minutes); Xero Connect "
+            "renews it automatically after that.")
+
+
+def describe_organisations(outcome: Any) -> str:
+    total, new = len(outcome.connections), len(outcome.new_tenant_ids)
+    if total == 0:
+        return ("Xero returned no organisation for this approval; in step 7 you will see how to add one.")
+    noun = "organisation" if total == 1 else "organisations"
+    added = f" ({new} added by this approval)" if new and new != total else ""
+    return f"{total} {noun} connected{added}."
+
+
+def countdown(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def tenant_label(connection: Any, new_ids: set[str] | frozenset[str] = frozenset()) -> str:
+    kind = {"ORGANISATION": "Organisation", "PRACTICE": "Practice"}.get(
+        connection.tenant_type, connection.tenant_type.title() or "Organisation")
+    label = f"{connection.tenant_name}  ({kind})"
+    if connection.tenant_id in new_ids:
+        label += "  - added just now"
+    return label
+
+
+def check_details(result: Any) -> list[tuple[str, str]]:
+    """The rows under "Connection attempt successful": label, value; empty values left out."""
+    rows = [
+        ("Short code", result.short_code),
+        ("Country", result.country),
+        ("Base currency", result.base_currency),
+    ]
+    if result.day_remaining is not None:
+        rows.append(("API calls left today", f"{result.day_remaining:,}"))
+    if result.refresh_days_left is not None:
+        rows.append(("Authorisation valid for",
+                     f"{result.refresh_days_left} more days without use (every check renews it)"))
+    return [(label, value) for label, value in rows if value]

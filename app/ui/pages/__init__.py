@@ -1,0 +1,1 @@
+"""One module per setup step; page ids are the step numbers (see app.ui.steps)."""

@@ -1,0 +1,385 @@
+"""Step 6: approve Xero Connect in the browser; the loopback listener (or a pasted URL) brings it back."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui.formatting import countdown, describe_expiry, describe_organisations, describe_scopes
+from app.ui.pages.base import StepPage, WizardContext
+from app.ui.steps import AUTHORIZE
+from app.ui.widgets import Notice, busy_bar, copy_to_clipboard, field_label, instructions
+
+AUTHORIZE_TEXT = "Authorize && obtain new Xero access token"
+MISMATCH_HINT_AFTER = 45  # seconds of waiting before we suggest the redirect URI may not be registered
+
+
+class AuthorizePage(StepPage):
+    def __init__(self, ctx: WizardContext) -> None:
+        super().__init__(ctx, AUTHORIZE, "Obtain access token",
+                         "Approve Xero Connect in your browser so it may work with your organisation.")
+        self.state = "idle"  # idle | preparing | waiting | pasting | done | failed
+        self.attempt: Any = None
+        self.outcome: Any = None
+        self._wait_task = None
+        self._paste_task = None
+        self._wait_failure: str | None = None
+        self._cancelled = False
+        self._generation = 0  # bumped by every start and cancel; late answers of older tries are dropped
+        self._deadline = 0.0
+        self._started = 0.0
+
+        self.authorize = QPushButton(AUTHORIZE_TEXT)
+        self.authorize.setAccessibleName("Authorize and obtain a new Xero access token")
+        self.authorize.setAutoDefault(False)
+        self.authorize.clicked.connect(lambda: self.start(use_listener=True))
+        self.cancel = QPushButton("Cancel")
+        self.cancel.setAccessibleName("Cancel waiting for Xero")
+        self.cancel.setAutoDefault(False)
+        self.cancel.clicked.connect(self.cancel_attempt)
+        self.cancel.hide()
+        self.reopen = QPushButton("Open the page again")
+        self.reopen.setAutoDefault(False)
+        self.reopen.setAccessibleName("Open Xero's approval page in the browser again")
+        self.reopen.clicked.connect(self.open_again)
+        self.reopen.hide()
+        buttons = QHBoxLayout()
+        buttons.setContentsMargins(0, 0, 0, 0)
+        for button in (self.authorize, self.reopen, self.cancel):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        button_row = QWidget()
+        button_row.setLayout(buttons)
+
+        self.busy = busy_bar("Waiting for Xero")
+        self.status = Notice("Authorisation status")
+        self.hint = Notice("Hint")
+
+        # The paste-back path: for a browser on another computer or when no port can be opened.
+        self.expander = QToolButton()
+        self.expander.setText("Paste redirect URL instead")
+        self.expander.setCheckable(True)
+        self.expander.setArrowType(Qt.ArrowType.RightArrow)
+        self.expander.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.expander.setAccessibleName("Show the paste redirect URL option")
+        self.expander.setAutoRaise(True)
+        self.expander.toggled.connect(self.on_expand)
+        self.paste_box = QWidget()
+        paste_layout = QVBoxLayout(self.paste_box)
+        paste_layout.setContentsMargins(18, 0, 0, 0)
+        paste_layout.addWidget(instructions(
+            "Use this when the browser runs on another computer or no listener port can be opened. "
+            "After you approve, the browser shows an error page for a <i>localhost</i> address: copy the "
+            "whole address from its address bar and paste it here."
+        ))
+        self.paste = QLineEdit()
+        self.paste.setAccessibleName("Redirect URL from the browser")
+        self.paste.setPlaceholderText("http://localhost:53682/callback?code=...&state=...")
+        self.paste.textChanged.connect(self.update_paste_buttons)
+        self.paste.returnPressed.connect(self.complete_with_paste)
+        self.paste_button = QPushButton("Use this URL")
+        self.paste_button.setAutoDefault(False)
+        self.paste_button.setAccessibleName("Complete the authorisation with the pasted URL")
+        self.paste_button.clicked.connect(self.complete_with_paste)
+        self.no_listener = QPushButton("Start without listener")
+        self.no_listener.setAutoDefault(False)
+        self.no_listener.setAccessibleName("Start the authorisation without a listener and copy the link")
+        self.no_listener.setToolTip("Open Xero's approval page and copy its link without listening on a port")
+        self.no_listener.clicked.connect(self.start_without_listener)
+        paste_row = QHBoxLayout()
+        paste_row.setContentsMargins(0, 0, 0, 0)
+        paste_row.addWidget(self.paste, 1)
+        paste_row.addWidget(self.paste_button)
+        paste_form = QFormLayout()
+        paste_form.setContentsMargins(0, 0, 0, 0)
+        paste_holder = QWidget()
+        paste_holder.setLayout(paste_row)
+        paste_form.addRow(field_label("&Redirect URL:", self.paste), paste_holder)
+        paste_layout.addLayout(paste_form)
+        start_row = QHBoxLayout()
+        start_row.setContentsMargins(0, 0, 0, 0)
+        start_row.addWidget(self.no_listener)
+        start_row.addStretch(1)
+        paste_layout.addLayout(start_row)
+        self.paste_box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self.paste_box.hide()
+
+        self.result = QLabel()
+        self.result.setWordWrap(True)
+        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.result.setAccessibleName("Authorisation result")
+        self.result.hide()
+
+        self.add(
+            instructions("Click the button below. Your browser opens Xero's approval page: sign in if asked, "
+                         "<b>tick the organisation</b> Xero Connect should work with, and click <b>Allow "
+                         "access</b>. The browser then says it is done and you can come back here."),
+            button_row,
+            self.busy,
+            self.status,
+            self.hint,
+            self.result,
+            self.expander,
+            self.paste_box,
+        )
+        self.body.addStretch(1)
+        self.setTabOrder(self.authorize, self.reopen)
+        self.setTabOrder(self.reopen, self.cancel)
+        self.setTabOrder(self.cancel, self.expander)
+        self.setTabOrder(self.expander, self.paste)
+        self.setTabOrder(self.paste, self.paste_button)
+        self.setTabOrder(self.paste_button, self.no_listener)
+
+        self.ticker = QTimer(self)
+        self.ticker.setInterval(1000)
+        self.ticker.timeout.connect(self.tick)
+        self.update_paste_buttons()
+
+    # ----- lifecycle -----
+    def initializePage(self) -> None:
+        if self.state == "idle" and self.ctx.already_authorised:
+            self.status.show_message(
+                "info",
+                "Xero Connect is already authorised. Authorise again only to add an organisation or when "
+                "Xero no longer accepts the saved authorisation; otherwise click Next.",
+            )
+        self.authorize.setFocus()
+
+    def cleanupPage(self) -> None:
+        self.stop_attempt()
+        super().cleanupPage()
+
+    def shutdown(self) -> None:
+        self.stop_attempt()
+
+    def isComplete(self) -> bool:
+        if self.state in ("preparing", "waiting", "pasting"):
+            return False
+        return self.state == "done" or self.ctx.already_authorised
+
+    # ----- starting -----
+    def start(self, use_listener: bool = True) -> None:
+        if self.state in ("preparing", "waiting", "pasting"):
+            return
+        self._cancelled = False
+        self._generation += 1
+        generation = self._generation
+        self._wait_failure = None
+        self.outcome = None
+        self.attempt = None
+        self.result.hide()
+        self.hint.clear()
+        self._set_state("preparing")
+        self.status.show_message("info", "Preparing the approval page and checking the app with Xero...")
+        model = self.model
+        self.run(lambda: model.begin_authorization(use_listener=use_listener),
+                 lambda attempt: self._attempt_ready(attempt, use_listener, generation),
+                 lambda sentence: self._failed(sentence) if generation == self._generation else None,
+                 name="begin_authorization")
+
+    def start_without_listener(self) -> None:
+        self.start(use_listener=False)
+
+    def _attempt_ready(self, attempt: Any, listening: bool, generation: int) -> None:
+        if self._cancelled or self.state != "preparing" or generation != self._generation:
+            self._drop(attempt)
+            return
+        self.attempt = attempt
+        self.ctx.opener(attempt.url)
+        self._set_state("waiting")
+        where = f"Xero Connect is listening at {attempt.redirect_uri}." if listening else ""
+        if listening:
+            self._started = time.monotonic()
+            self._deadline = self._started + float(getattr(self.model, "listener_timeout", 300.0))
+            self.ticker.start()
+            self.tick()
+            self._wait_task = self.run(
+                attempt.wait,
+                lambda outcome: self._succeeded(outcome) if generation == self._generation else None,
+                lambda sentence: self._wait_failed(sentence) if generation == self._generation else None,
+                name="wait_for_browser",
+            )
+        else:
+            copy_to_clipboard(attempt.url)
+            self.status.show_message(
+                "info",
+                "The approval page is open in your browser and its link is on the clipboard (open it on "
+                "the other computer if needed). After you allow access, paste the address the browser "
+                "ends on below.",
+            )
+            self.expander.setChecked(True)
+            self.paste.setFocus()
+        if where:
+            self.reopen.setToolTip(where)
+        for note in attempt.notes:
+            self.hint.show_message("info", note)
+
+    def tick(self) -> None:
+        if self.state != "waiting" or self.attempt is None:
+            self.ticker.stop()
+            return
+        left = self._deadline - time.monotonic()
+        self.status.show_message(
+            "info",
+            f"Waiting for you to allow access in the browser ({countdown(left)} left). Xero Connect is "
+            f"listening at {self.attempt.redirect_uri}.",
+        )
+        if time.monotonic() - self._started >= MISMATCH_HINT_AFTER and not self.hint.isVisible():
+            self.hint.show_message(
+                "warning",
+                "Taking long? If Xero showed an error about an invalid redirect URI, add exactly "
+                f"{self.attempt.redirect_uri} to the app's redirect URIs in Xero (step 2), save, and "
+                "click Open the page again.",
+            )
+
+    def open_again(self) -> None:
+        if self.attempt is not None:
+            self.ctx.opener(self.attempt.url)
+
+    # ----- finishing -----
+    def _succeeded(self, outcome: Any) -> None:
+        if self._cancelled:
+            return
+        self.ticker.stop()
+        self.outcome = outcome
+        self.ctx.outcome = outcome
+        self.attempt = None
+        self._set_state("done")
+        self.hint.clear()
+        self.status.show_message("success",
+                                 "Xero Connect is authorised. Click Next to choose the organisation.")
+        tokens = outcome.tokens
+        lines = [
+            f"<b>Permissions granted:</b> {_escape(describe_scopes(tokens.scope))}",
+            _escape(describe_expiry(tokens.expires_at)),
+            _escape(describe_organisations(outcome)),
+        ]
+        lines += [_escape(note) for note in outcome.notes]
+        self.result.setText("<br>".join(lines))
+        self.result.show()
+
+    def _wait_failed(self, sentence: str) -> None:
+        if self._paste_task is not None:
+            self._wait_failure = sentence  # the pasted URL decides the outcome
+            return
+        if self._cancelled:
+            return
+        self._failed(sentence)
+
+    def _failed(self, sentence: str) -> None:
+        self.ticker.stop()
+        if self._cancelled:
+            return
+        self.attempt = None
+        self._set_state("failed")
+        self.status.show_message("error", sentence)
+        self.authorize.setFocus()
+
+    def cancel_attempt(self) -> None:
+        self._cancelled = True
+        self._generation += 1
+        self.ticker.stop()
+        attempt, self.attempt = self.attempt, None
+        if attempt is not None:
+            attempt.cancel()
+        self._set_state("failed")
+        self.hint.clear()
+        self.status.show_message("warning", "Authorisation cancelled. Click Retry to start again.")
+        self.authorize.setFocus()
+
+    def stop_attempt(self) -> None:
+        """Leave the page quietly: release the listener port, ignore late answers."""
+        if self.state in ("preparing", "waiting", "pasting"):
+            self._cancelled = True
+            self._generation += 1
+            self.ticker.stop()
+            attempt, self.attempt = self.attempt, None
+            if attempt is not None:
+                attempt.cancel()
+            self._set_state("idle")
+            self.status.clear()
+            self.hint.clear()
+
+    def _drop(self, attempt: Any) -> None:
+        attempt.cancel()
+        self.run(attempt.close, lambda _r: None, lambda _s: None, name="close_attempt")
+
+    # ----- pasting -----
+    def on_expand(self, shown: bool) -> None:
+        self.expander.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        self.expander.setAccessibleName(("Hide" if shown else "Show") + " the paste redirect URL option")
+        self.paste_box.setVisible(shown)
+        if shown:
+            self.paste.setFocus()
+
+    def update_paste_buttons(self) -> None:
+        busy = self.state in ("preparing", "pasting")
+        self.paste_button.setEnabled(bool(self.paste.text().strip()) and not busy)
+        self.no_listener.setEnabled(self.state not in ("preparing", "waiting", "pasting"))
+
+    def complete_with_paste(self) -> None:
+        text = self.paste.text().strip()
+        if not text or self.state in ("preparing", "pasting"):
+            return
+        if self.attempt is None:
+            self.status.show_message(
+                "warning",
+                "First start an authorisation (the Authorize button, or Start without listener below), "
+                "allow access in the browser, then paste the address it ends on.",
+            )
+            return
+        attempt = self.attempt
+        self._set_state("pasting")
+        self.ticker.stop()
+        self.status.show_message("info", "Checking the pasted address with Xero...")
+        self._paste_task = self.run(lambda: attempt.complete_with_pasted_url(text), self._paste_ok,
+                                    self._paste_failed, name="complete_with_pasted_url")
+
+    def _paste_ok(self, outcome: Any) -> None:
+        self._paste_task = None
+        if self._wait_task is not None:
+            self._wait_task.discard()
+        self.paste.clear()
+        self._succeeded(outcome)
+
+    def _paste_failed(self, sentence: str) -> None:
+        self._paste_task = None
+        if self._wait_task is not None and self._wait_task.running and self.attempt is not None:
+            self._set_state("waiting")  # the listener is still there: keep waiting, say what was wrong
+            self.ticker.start()
+            self.hint.show_message("error", sentence)
+            return
+        self._failed(sentence)
+
+    # ----- display -----
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        active = state in ("preparing", "waiting", "pasting")
+        self.busy.setVisible(active)
+        self.cancel.setVisible(state in ("preparing", "waiting"))
+        self.reopen.setVisible(state == "waiting" and self.attempt is not None)
+        self.authorize.setEnabled(not active)
+        self.authorize.setText("Retry" if state == "failed" else AUTHORIZE_TEXT)
+        self.authorize.setAccessibleName("Retry the authorisation" if state == "failed"
+                                         else "Authorize and obtain a new Xero access token")
+        if state == "preparing":
+            self.reopen.hide()
+        self.update_paste_buttons()
+        self.completeChanged.emit()
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

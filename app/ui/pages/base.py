@@ -1,0 +1,75 @@
+"""What every step page shares: the model, the browser opener and a tidy vertical layout."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtWidgets import QVBoxLayout, QWidget, QWizard, QWizardPage
+
+from app.ui.workers import Task, run_task
+
+
+def default_port_checker(ports: Sequence[int]) -> int | None:
+    from app.xero.loopback import find_free_port
+
+    return find_free_port(ports)
+
+
+@dataclass
+class WizardContext:
+    """Shared by all pages of one wizard."""
+
+    model: Any  # app.model.ConnectionModel (duck-typed so pages build before the core is importable)
+    opener: Callable[[str], None]
+    port_checker: Callable[[Sequence[int]], int | None] = default_port_checker
+    autoload: bool = True  # False for screenshots: pages start no background call on their own
+    outcome: Any = None  # the AuthorizationOutcome of this run's step 6, read by step 7
+    already_authorised: bool = False  # a saved token set existed when the wizard opened
+    tasks: list[Task] = field(default_factory=list)
+
+
+def go_to_step(wizard: QWizard | None, step: int) -> None:
+    """Jump back to an earlier step: through the history when it was visited, else restart there."""
+    if wizard is None:
+        return
+    if step in wizard.visitedIds():
+        for _ in range(len(wizard.visitedIds())):
+            if wizard.currentId() == step:
+                return
+            wizard.back()
+    else:
+        wizard.setStartId(step)
+        wizard.restart()
+
+
+class StepPage(QWizardPage):
+    """A page titled "Step N - ..." whose body is a vertical stack of widgets."""
+
+    def __init__(self, ctx: WizardContext, step: int, title: str, subtitle: str) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.step = step
+        self.setTitle(f"Step {step} - {title}")
+        self.setSubTitle(subtitle)
+        self.body = QVBoxLayout(self)
+        self.body.setSpacing(10)
+
+    @property
+    def model(self) -> Any:
+        return self.ctx.model
+
+    def add(self, *widgets: QWidget) -> None:
+        for widget in widgets:
+            self.body.addWidget(widget)
+
+    def run(self, fn: Callable[[], Any], on_result: Callable[[Any], None],
+            on_error: Callable[[str], None], name: str) -> Task:
+        task = run_task(fn, on_result, on_error, name=name)
+        self.ctx.tasks = [t for t in self.ctx.tasks if t.running]
+        self.ctx.tasks.append(task)
+        return task
+
+    def shutdown(self) -> None:
+        """The wizard is closing: stop waiting on anything this page started."""

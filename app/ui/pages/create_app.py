@@ -1,0 +1,134 @@
+"""Step 2: the exact values to type into Xero's "New app" form, each with a Copy button."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFormLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
+
+from app.ui.pages.base import StepPage, WizardContext
+from app.ui.steps import CREATE_APP
+from app.ui.widgets import CopyField, Notice, field_label, instructions
+
+MIN_PORT, MAX_PORT = 1024, 65535
+
+
+def shifted_ports(first: int, count: int) -> list[int]:
+    """The listener's ports follow the first one: first, first+1, ... (kept inside the valid range)."""
+    first = max(MIN_PORT, min(first, MAX_PORT - count + 1))
+    return [first + i for i in range(count)]
+
+
+class CreateAppPage(StepPage):
+    def __init__(self, ctx: WizardContext) -> None:
+        super().__init__(ctx, CREATE_APP, "Create app",
+                         "In My Apps click \"New app\" and fill in the form with these values.")
+        self.app_name = CopyField("", "App name", editable=True)
+        self.integration = CopyField("Web app", "Integration type")
+        self.company_url = CopyField("", "Company or application URL", editable=True)
+        self.port = QSpinBox()
+        self.port.setRange(MIN_PORT, MAX_PORT)
+        self.port.setAccessibleName("First listener port")
+        self.port.setToolTip("Xero sends you back to this port on this computer after you approve access.")
+        self.uris_box = QWidget()
+        self.uris_layout = QVBoxLayout(self.uris_box)
+        self.uris_layout.setContentsMargins(0, 0, 0, 0)
+        self.uris_layout.setSpacing(4)
+        self.uri_fields: list[CopyField] = []
+        self.ports: list[int] = []
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        form.addRow(field_label("App &name:", self.app_name.edit), self.app_name)
+        form.addRow(field_label("&Integration type:", self.integration.edit), self.integration)
+        form.addRow(field_label("Company or application &URL:", self.company_url.edit), self.company_url)
+        form.addRow(field_label("First listener &port:", self.port), self.port)
+        self.uris_label = QLabel("Redirect URIs:")
+        form.addRow(self.uris_label, self.uris_box)
+        holder = QWidget()
+        holder.setLayout(form)
+        form.setContentsMargins(0, 0, 0, 0)
+
+        self.port_notice = Notice("Port check")
+        self.add(
+            instructions(
+                "Choose <b>Web app</b> as the integration type. Add every redirect URI below "
+                "exactly as shown (Xero accepts only exact matches; use \"Add another URI\" for the "
+                "second and third). Xero Connect listens on the first free one."
+            ),
+            holder,
+            self.port_notice,
+            instructions("Finally tick the box accepting Xero's terms and conditions and click "
+                         "<b>Create app</b>."),
+        )
+        self.body.addStretch(1)
+        self.registerField("appName", self.app_name.edit)
+        self.registerField("companyUrl", self.company_url.edit)
+        self.registerField("firstPort", self.port)
+        self._filling = False
+        self.port.valueChanged.connect(self.on_port_changed)
+
+    def initializePage(self) -> None:
+        settings = self.model.settings
+        self.app_name.setText(settings.app_name)
+        self.company_url.setText(settings.company_url)
+        self.ports = list(settings.redirect_ports)
+        self._filling = True
+        self.port.setValue(self.ports[0])
+        self._filling = False
+        self.show_uris()
+        self.check_ports()
+
+    def on_port_changed(self, value: int) -> None:
+        if self._filling:
+            return
+        self.ports = shifted_ports(value, len(self.ports))
+        self.show_uris()
+        self.check_ports()
+
+    def redirect_uris(self) -> list[str]:
+        return [f"http://localhost:{port}/callback" for port in self.ports]
+
+    def show_uris(self) -> None:
+        uris = self.redirect_uris()
+        while len(self.uri_fields) < len(uris):
+            fld = CopyField("", f"Redirect URI {len(self.uri_fields) + 1}", mono=True)
+            self.uris_layout.addWidget(fld)
+            self.uri_fields.append(fld)
+        for fld, uri in zip(self.uri_fields, uris, strict=False):
+            fld.setText(uri)
+            fld.show()
+        for fld in self.uri_fields[len(uris):]:
+            fld.hide()
+        self.uris_label.setText("Redirect URIs:" if len(uris) > 1 else "Redirect URI:")
+
+    def busy_ports(self) -> list[int]:
+        return [port for port in self.ports if self.ctx.port_checker([port]) is None]
+
+    def check_ports(self) -> None:
+        busy = self.busy_ports()
+        if not busy:
+            self.port_notice.clear()
+            return
+        names = ", ".join(str(p) for p in busy)
+        if len(busy) == len(self.ports):
+            self.port_notice.show_message(
+                "error",
+                f"All of these ports ({names}) are in use by other programs right now, so Xero could not "
+                "reach Xero Connect. Choose another first port before you add the redirect URIs in Xero.",
+            )
+        else:
+            which = "Port" if len(busy) == 1 else "Ports"
+            verb = "is" if len(busy) == 1 else "are"
+            self.port_notice.show_message(
+                "warning",
+                f"{which} {names} {verb} in use by another program right now. Xero Connect will use the "
+                "next free one, but you may prefer another first port so all of them are free.",
+            )
+
+    def validatePage(self) -> bool:
+        settings = self.model.settings
+        settings.app_name = self.app_name.text() or settings.app_name
+        settings.company_url = self.company_url.text() or settings.company_url
+        if list(settings.redirect_ports) != self.ports:
+            settings.redirect_ports = list(self.ports)
+        self.model.save()
+        return True

@@ -1,0 +1,238 @@
+"""Step 4: paste the client ID and secret; checked as you type, saved to the keyring on Next."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.credentials import check_credentials, clean
+from app.ui.pages.base import StepPage, WizardContext
+from app.ui.steps import RECORD_CREDENTIALS
+from app.ui.widgets import Notice, busy_bar, field_label, instructions, monospace
+
+PROBLEM_STYLE = "color: #a4262c;"
+
+
+@dataclass
+class FieldProblems:
+    """The live check split per field, so each sentence sits under the field it is about."""
+
+    client_id: str = ""
+    client_secret: str = ""
+    swapped: str = ""
+    ok: bool = False
+
+
+def field_problems(client_id: str, client_secret: str, keep_stored_secret: bool = False) -> FieldProblems:
+    """Check the pasted values; an empty field gets no sentence (it is simply not done yet)."""
+    cid, secret = clean(client_id), clean(client_secret)
+    if keep_stored_secret and not secret:
+        alone = check_credentials(cid, "", needs_secret=False)
+        return FieldProblems(client_id=" ".join(alone.problems) if cid else "", ok=alone.ok)
+    check = check_credentials(cid, secret)
+    if check.swapped:
+        return FieldProblems(swapped=" ".join(check.problems))
+    id_only = check_credentials(cid, "", needs_secret=False).problems
+    secret_only = [p for p in check.problems if p not in id_only]
+    return FieldProblems(
+        client_id=" ".join(id_only) if cid else "",
+        client_secret=" ".join(secret_only) if secret else "",
+        ok=check.ok,
+    )
+
+
+class CredentialsPage(StepPage):
+    def __init__(self, ctx: WizardContext) -> None:
+        super().__init__(ctx, RECORD_CREDENTIALS, "Record client ID and secret",
+                         "Copy both values from the app's Configuration tab in Xero and paste them here.")
+        self.client_id = QLineEdit()
+        self.client_id.setAccessibleName("Client ID")
+        self.client_id.setPlaceholderText("32 characters, for example 0123456789ABCDEF0123456789ABCDEF")
+        self.client_id.setFont(monospace())
+        self.secret = QLineEdit()
+        self.secret.setAccessibleName("Client secret")
+        self.secret.setEchoMode(QLineEdit.EchoMode.Password)
+        self.secret.setFont(monospace())
+        self.show_secret = QPushButton("Show")
+        self.show_secret.setCheckable(True)
+        self.show_secret.setAutoDefault(False)
+        self.show_secret.setAccessibleName("Show the client secret")
+        self.show_secret.toggled.connect(self.on_show_toggled)
+        self.id_problem = self._problem_label("Client ID problem")
+        self.secret_problem = self._problem_label("Client secret problem")
+        self.swap_notice = Notice("Swapped values")
+        self.swap_button = QPushButton("Swap them")
+        self.swap_button.setAccessibleName("Swap the client ID and the client secret")
+        self.swap_button.setAutoDefault(False)
+        self.swap_button.clicked.connect(self.swap)
+        self.swap_button.hide()
+        self.save_notice = Notice("Saving")
+        self.busy = busy_bar("Saving to the system keyring")
+
+        secret_row = QHBoxLayout()
+        secret_row.setContentsMargins(0, 0, 0, 0)
+        secret_row.addWidget(self.secret, 1)
+        secret_row.addWidget(self.show_secret)
+        form = QFormLayout()
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        form.addRow(field_label("Client &ID:", self.client_id), self._stack(self.client_id, self.id_problem))
+        form.addRow(field_label("Client &secret:", self.secret),
+                    self._stack(secret_row, self.secret_problem))
+        holder = QWidget()
+        holder.setLayout(form)
+        swap_row = QHBoxLayout()
+        swap_row.setContentsMargins(0, 0, 0, 0)
+        swap_row.addWidget(self.swap_notice, 1)
+        swap_row.addWidget(self.swap_button)
+        swap_holder = QWidget()
+        swap_holder.setLayout(swap_row)
+        self.add(
+            instructions("Use the copy buttons next to <b>Client id</b> and the new <b>Client secret</b> in "
+                         "Xero. Spaces and line breaks picked up while copying are removed for you."),
+            holder,
+            swap_holder,
+            self.busy,
+            self.save_notice,
+            instructions("The secret goes into this computer's system keyring, never into a file. "
+                         "It stays hidden unless you click Show."),
+        )
+        self.body.addStretch(1)
+        self.setTabOrder(self.client_id, self.secret)
+        self.setTabOrder(self.secret, self.show_secret)
+        self.setTabOrder(self.show_secret, self.swap_button)
+        self.registerField("clientId", self.client_id)
+        self.registerField("clientSecret", self.secret)
+        self.client_id.textChanged.connect(self.on_changed)
+        self.secret.textChanged.connect(self.on_changed)
+        self._saved: tuple[str, str] | None = None
+        self._saving = None
+        self._keep_stored = False
+        self._problems = FieldProblems()
+
+    @staticmethod
+    def _problem_label(name: str) -> QLabel:
+        label = QLabel()
+        label.setWordWrap(True)
+        label.setStyleSheet(PROBLEM_STYLE)
+        label.setAccessibleName(name)
+        label.hide()
+        return label
+
+    @staticmethod
+    def _stack(top: QWidget | QHBoxLayout, bottom: QLabel) -> QWidget:
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        if isinstance(top, QWidget):
+            layout.addWidget(top)
+        else:
+            layout.addLayout(top)
+        layout.addWidget(bottom)
+        return box
+
+    # ----- page lifecycle -----
+    def initializePage(self) -> None:
+        stored_id = self.model.settings.client_id
+        if stored_id and not self.client_id.text():
+            self.client_id.setText(stored_id)
+        self._keep_stored = bool(stored_id)
+        if self._keep_stored:
+            self.secret.setPlaceholderText("Leave empty to keep the secret already saved for this client ID")
+        else:
+            self.secret.setPlaceholderText("48 characters, shown once by Xero")
+        self.on_changed()
+        self.client_id.setFocus()
+
+    def keeps_stored_secret(self) -> bool:
+        return (self._keep_stored and not clean(self.secret.text())
+                and clean(self.client_id.text()).upper() == self.model.settings.client_id)
+
+    def values(self) -> tuple[str, str]:
+        return clean(self.client_id.text()), clean(self.secret.text())
+
+    # ----- live check -----
+    def on_changed(self) -> None:
+        for edit in (self.client_id, self.secret):
+            cleaned = clean(edit.text())
+            if cleaned != edit.text():
+                edit.setText(cleaned)  # re-enters on_changed once with the clean text
+                return
+        self._problems = field_problems(self.client_id.text(), self.secret.text(), self.keeps_stored_secret())
+        self._set_problem(self.id_problem, self._problems.client_id)
+        self._set_problem(self.secret_problem, self._problems.client_secret)
+        if self._problems.swapped:
+            self.swap_notice.show_message("warning", self._problems.swapped)
+            self.swap_button.show()
+        else:
+            self.swap_notice.clear()
+            self.swap_button.hide()
+        self.save_notice.clear()
+        self.completeChanged.emit()
+
+    @staticmethod
+    def _set_problem(label: QLabel, text: str) -> None:
+        label.setText(text)
+        label.setVisible(bool(text))
+
+    def swap(self) -> None:
+        cid, secret = self.client_id.text(), self.secret.text()
+        self.client_id.setText(secret)
+        self.secret.setText(cid)
+        self.secret.setFocus()
+
+    def on_show_toggled(self, shown: bool) -> None:
+        self.secret.setEchoMode(QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password)
+        self.show_secret.setText("Hide" if shown else "Show")
+        self.show_secret.setAccessibleName("Hide the client secret" if shown else "Show the client secret")
+
+    def isComplete(self) -> bool:
+        return self._problems.ok and self._saving is None
+
+    # ----- saving on Next -----
+    def validatePage(self) -> bool:
+        if self.keeps_stored_secret():
+            return True
+        cid, secret = self.values()
+        if self._saved == (cid, secret):
+            return True
+        if self._saving is not None:
+            return False
+        self._set_busy(True)
+        self._saving = self.run(lambda: self.model.save_credentials(cid, secret), lambda _r: self._saved_ok(
+            (cid, secret)), self._save_failed, name="save_credentials")
+        self.completeChanged.emit()
+        return False
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy.setVisible(busy)
+        for widget in (self.client_id, self.secret, self.show_secret, self.swap_button):
+            widget.setEnabled(not busy)
+        if busy:
+            self.save_notice.show_message("info", "Saving the secret in the system keyring...")
+
+    def _saved_ok(self, values: tuple[str, str]) -> None:
+        self._saving = None
+        self._saved = values
+        self._set_busy(False)
+        self.save_notice.clear()
+        self.completeChanged.emit()
+        wizard = self.wizard()
+        if wizard is not None and wizard.currentPage() is self:
+            wizard.next()
+
+    def _save_failed(self, sentence: str) -> None:
+        self._saving = None
+        self._set_busy(False)
+        self.save_notice.show_message("error", sentence)
+        self.completeChanged.emit()

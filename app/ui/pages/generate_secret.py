@@ -1,0 +1,34 @@
+"""Step 3: where Xero hides "Generate a secret", and why the browser tab must stay open."""
+
+from __future__ import annotations
+
+from app.ui.pages.base import StepPage, WizardContext
+from app.ui.steps import GENERATE_SECRET
+from app.ui.widgets import Notice, instructions
+
+
+class GenerateSecretPage(StepPage):
+    def __init__(self, ctx: WizardContext) -> None:
+        super().__init__(ctx, GENERATE_SECRET, "Generate client secret",
+                         "Xero shows the app's configuration page after you create it.")
+        self.add(instructions(
+            "<ol style='margin-left:-20px'>"
+            "<li>In the app you just created, open the <b>Configuration</b> tab (left-hand menu).</li>"
+            "<li>Under <b>Client secrets</b>, click <b>Generate a secret</b>.</li>"
+            "<li>Leave the page exactly as it is and click Next here.</li>"
+            "</ol>"
+        ))
+        once = Notice("Warning")
+        once.show_message(
+            "warning",
+            "Xero shows the secret only once. Keep the browser tab open until you have pasted it in the "
+            "next step. If the tab was closed, generate a new secret: the old one then stops working.",
+        )
+        never = Notice("Where the secret goes")
+        never.show_message(
+            "info",
+            "Do not save the secret in a document or e-mail it. Xero Connect keeps it in this computer's "
+            "system keyring, and support never needs it.",
+        )
+        self.add(once, never)
+        self.body.addStretch(1)

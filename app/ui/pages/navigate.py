@@ -1,0 +1,64 @@
+"""Step 1: say what is about to happen and open Xero's developer portal (My Apps)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QPushButton, QWidget
+
+from app.ui.pages.base import StepPage, WizardContext
+from app.ui.steps import NAVIGATE
+from app.ui.widgets import CopyField, Notice, field_label, instructions
+
+
+class NavigatePage(StepPage):
+    def __init__(self, ctx: WizardContext) -> None:
+        super().__init__(ctx, NAVIGATE, "Navigate to Xero",
+                         "Xero Connect needs its own app registered in your Xero developer account.")
+        self.add(instructions(
+            "<p>In the next steps you create a small <b>app</b> in Xero's developer portal. Xero then "
+            "gives you a <b>client ID</b> and a <b>client secret</b>, which let Xero Connect create draft "
+            "invoices in your organisation after you approve it. Nothing is sent to Xero until you "
+            "approve it in step 6.</p>"
+            "<p>Sign in with the Xero user who administers your organisation. Keep this window open "
+            "next to the browser: each step tells you exactly what to click or type.</p>"
+        ))
+        self.portal = CopyField("", "Developer portal address")
+        self.open_button = QPushButton("Open Xero developer portal")
+        self.open_button.setAccessibleName("Open Xero developer portal in the browser")
+        self.open_button.setAutoDefault(False)
+        self.open_button.clicked.connect(self.open_portal)
+        row = QHBoxLayout()
+        row.addWidget(self.open_button)
+        row.addStretch(1)
+        holder = QWidget()
+        holder.setLayout(row)
+        row.setContentsMargins(0, 0, 0, 0)
+        form = QFormLayout()
+        form.addRow(field_label("&Portal address:", self.portal.edit), self.portal)
+        form_holder = QWidget()
+        form_holder.setLayout(form)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.profile_note = Notice("Profile")
+        self.opened = Notice("Browser")
+        self.add(holder, form_holder, self.profile_note, self.opened)
+        self.body.addStretch(1)
+
+    def initializePage(self) -> None:
+        self.portal.setText(self.model.endpoints.portal_url)
+        if self.model.settings.profile == "sandbox":
+            self.profile_note.show_message(
+                "info",
+                f"Sandbox profile: this opens the local Xero sandbox at {self.model.settings.sandbox_url}, "
+                "not real Xero. Nothing you do here touches real accounts.",
+            )
+        else:
+            self.profile_note.clear()
+        self.open_button.setFocus()
+
+    def open_portal(self) -> None:
+        url = self.portal.text()
+        self.ctx.opener(url)
+        self.opened.show_message(
+            "info",
+            "The portal should now be open in your browser. Sign in, open My Apps, then click Next here. "
+            "If no browser window appeared, copy the address above into one.",
+        )

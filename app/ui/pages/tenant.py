@@ -1,0 +1,183 @@
+"""Step 7: choose the Xero organisation; with several, nothing is chosen until the admin picks one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QPushButton, QWidget
+
+from app.ui.formatting import tenant_label
+from app.ui.pages.base import StepPage, WizardContext, go_to_step
+from app.ui.steps import AUTHORIZE, PICK_TENANT
+from app.ui.widgets import Notice, busy_bar, field_label, instructions
+
+PLACEHOLDER = "Choose an organisation..."
+
+
+class TenantPage(StepPage):
+    def __init__(self, ctx: WizardContext) -> None:
+        super().__init__(ctx, PICK_TENANT, "Pick tenant",
+                         "Choose the Xero organisation Xero Connect should draft invoices in.")
+        self.connections: list[Any] = []
+        self.loading = False
+        self.combo = QComboBox()
+        self.combo.setAccessibleName("Xero organisation")
+        self.combo.setMinimumContentsLength(30)
+        self.combo.currentIndexChanged.connect(self.update_buttons)
+        self.refresh = QPushButton("Refresh")
+        self.refresh.setAccessibleName("Refresh the list of organisations")
+        self.refresh.setAutoDefault(False)
+        self.refresh.clicked.connect(self.load)
+        self.pick = QPushButton("Pick tenant")
+        self.pick.setAccessibleName("Pick the selected organisation")
+        self.pick.setAutoDefault(False)
+        self.pick.clicked.connect(self.pick_selected)
+        self.again = QPushButton("Authorize again (step 6)")
+        self.again.setAutoDefault(False)
+        self.again.setAccessibleName("Go back to step 6 and authorise again")
+        self.again.clicked.connect(self.go_authorize)
+        self.again.hide()
+        self.busy = busy_bar("Loading organisations")
+        self.notice = Notice("Organisation status")
+        self.chosen = Notice("Chosen organisation")
+
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.combo, 1)
+        row.addWidget(self.refresh)
+        row.addWidget(self.pick)
+        holder = QWidget()
+        holder.setLayout(row)
+        form = QFormLayout()
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        form.addRow(field_label("&Organisation:", self.combo), holder)
+        form_holder = QWidget()
+        form_holder.setLayout(form)
+        again_row = QHBoxLayout()
+        again_row.setContentsMargins(0, 0, 0, 0)
+        again_row.addWidget(self.again)
+        again_row.addStretch(1)
+        again_holder = QWidget()
+        again_holder.setLayout(again_row)
+        self.add(
+            instructions("These are the organisations you allowed Xero Connect to use; those you ticked "
+                         "in this approval come first. Select one and click <b>Pick tenant</b>. Invoices "
+                         "are only ever drafted in the organisation picked here."),
+            form_holder,
+            self.busy,
+            self.notice,
+            again_holder,
+            self.chosen,
+        )
+        self.body.addStretch(1)
+        self.setTabOrder(self.combo, self.refresh)
+        self.setTabOrder(self.refresh, self.pick)
+        self.setTabOrder(self.pick, self.again)
+
+    def initializePage(self) -> None:
+        self.show_chosen()
+        if self.ctx.autoload:
+            self.load()
+        self.combo.setFocus()
+
+    # ----- loading -----
+    def load(self) -> None:
+        if self.loading:
+            return
+        self.loading = True
+        self.busy.show()
+        self.notice.clear()
+        self.update_buttons()
+        self.completeChanged.emit()
+        self.run(self.model.tenants, self.show_tenants, self.show_problem, name="tenants")
+
+    def new_ids(self) -> set[str]:
+        outcome = self.ctx.outcome
+        return set(outcome.new_tenant_ids) if outcome is not None else set()
+
+    def show_tenants(self, connections: list[Any]) -> None:
+        self.loading = False
+        self.busy.hide()
+        self.connections = list(connections)
+        self.combo.blockSignals(True)
+        self.combo.clear()
+        new_ids = self.new_ids()
+        saved = self.model.settings.tenant_id
+        if len(self.connections) > 1:
+            self.combo.addItem(PLACEHOLDER, None)
+        for connection in self.connections:
+            self.combo.addItem(tenant_label(connection, new_ids), connection.tenant_id)
+        index = self.combo.findData(saved) if saved else -1
+        if index < 0:
+            index = 0  # the only organisation, or the placeholder when there are several
+        self.combo.setCurrentIndex(index)
+        self.combo.blockSignals(False)
+        self.again.setVisible(not self.connections)
+        if not self.connections:
+            self.notice.show_message(
+                "warning",
+                "Xero returned no organisation for this authorisation. Click Authorize again, and on "
+                "Xero's approval page tick at least one organisation before clicking Allow access.",
+            )
+        elif len(self.connections) > 1 and not self.is_chosen():
+            self.notice.show_message(
+                "info",
+                f"{len(self.connections)} organisations are connected. To be safe nothing is chosen until "
+                "you pick one.",
+            )
+        self.show_chosen()
+        self.update_buttons()
+        self.completeChanged.emit()
+
+    def show_problem(self, sentence: str) -> None:
+        self.loading = False
+        self.busy.hide()
+        self.notice.show_message("error", sentence)
+        self.again.show()
+        self.update_buttons()
+        self.completeChanged.emit()
+
+    # ----- choosing -----
+    def selected(self) -> Any | None:
+        tenant_id = self.combo.currentData()
+        return next((c for c in self.connections if c.tenant_id == tenant_id), None)
+
+    def pick_selected(self) -> None:
+        connection = self.selected()
+        if connection is None:
+            return
+        try:
+            self.model.choose_tenant(connection)  # writes the settings file only; no network
+        except OSError as exc:
+            self.notice.show_message("error", f"The choice could not be saved: {exc}")
+            return
+        self.notice.clear()
+        self.show_chosen()
+        self.update_buttons()
+        self.completeChanged.emit()
+
+    def is_chosen(self) -> bool:
+        saved = self.model.settings.tenant_id
+        return bool(saved) and any(c.tenant_id == saved for c in self.connections)
+
+    def show_chosen(self) -> None:
+        name = self.model.settings.tenant_name
+        if self.is_chosen() or (name and not self.connections and self.loading):
+            self.chosen.show_message("success", f"Chosen organisation: {name}. Click Next to check the "
+                                     "connection.")
+        else:
+            self.chosen.clear()
+
+    def update_buttons(self) -> None:
+        connection = self.selected()
+        self.pick.setEnabled(connection is not None and not self.loading
+                             and connection.tenant_id != self.model.settings.tenant_id)
+        self.refresh.setEnabled(not self.loading)
+        self.combo.setEnabled(bool(self.connections) and not self.loading)
+
+    def isComplete(self) -> bool:
+        return not self.loading and self.is_chosen()
+
+    def go_authorize(self) -> None:
+        go_to_step(self.wizard(), AUTHORIZE)

@@ -1,0 +1,131 @@
+"""Step 8: one real call to the chosen organisation; says who answered, or why not."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QWidget
+
+from app.ui.formatting import check_details
+from app.ui.pages.base import StepPage, WizardContext, go_to_step
+from app.ui.steps import AUTHORIZE, PICK_TENANT, VERIFY
+from app.ui.widgets import Notice, busy_bar, instructions
+
+
+class VerifyPage(StepPage):
+    def __init__(self, ctx: WizardContext) -> None:
+        super().__init__(ctx, VERIFY, "Verify connection",
+                         "Make one real request to the chosen organisation to prove everything works.")
+        self.checking = False
+        self._task = None
+        self.result: Any = None
+        self.check = QPushButton("Check connection")
+        self.check.setAccessibleName("Check the connection to Xero")
+        self.check.setAutoDefault(False)
+        self.check.clicked.connect(self.run_check)
+        self.stop = QPushButton("Stop waiting")
+        self.stop.setAccessibleName("Stop waiting for the connection check")
+        self.stop.setAutoDefault(False)
+        self.stop.clicked.connect(self.stop_waiting)
+        self.stop.hide()
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.check)
+        row.addWidget(self.stop)
+        row.addStretch(1)
+        self.reauthorize = QPushButton("Authorize again (step 6)")
+        self.reauthorize.setAccessibleName("Go to step 6 and authorise again")
+        self.reauthorize.setAutoDefault(False)
+        self.reauthorize.clicked.connect(lambda: go_to_step(self.wizard(), AUTHORIZE))
+        self.repick = QPushButton("Choose organisation (step 7)")
+        self.repick.setAccessibleName("Go to step 7 and choose the organisation")
+        self.repick.setAutoDefault(False)
+        self.repick.clicked.connect(lambda: go_to_step(self.wizard(), PICK_TENANT))
+        fix_row = QHBoxLayout()
+        fix_row.setContentsMargins(0, 0, 0, 0)
+        fix_row.addWidget(self.reauthorize)
+        fix_row.addWidget(self.repick)
+        fix_row.addStretch(1)
+        self.fixes = QWidget()
+        self.fixes.setLayout(fix_row)
+        self.fixes.hide()
+        buttons = QWidget()
+        buttons.setLayout(row)
+        self.busy = busy_bar("Checking the connection")
+        self.status = Notice("Connection status")
+        self.details = QWidget()
+        self.details_form = QFormLayout(self.details)
+        self.details_form.setContentsMargins(26, 0, 0, 0)
+        self.details.hide()
+        self.add(
+            instructions("Click <b>Check connection</b>. Xero Connect asks Xero for the organisation's "
+                         "details; nothing is changed in Xero. Then click <b>Finish</b> to save and close."),
+            buttons,
+            self.busy,
+            self.status,
+            self.details,
+            self.fixes,
+        )
+        self.body.addStretch(1)
+        self.setTabOrder(self.check, self.stop)
+        self.setTabOrder(self.stop, self.reauthorize)
+        self.setTabOrder(self.reauthorize, self.repick)
+
+    def initializePage(self) -> None:
+        name = self.model.settings.tenant_name
+        if name and self.result is None and not self.checking:
+            self.status.show_message("info", f"Organisation to check: {name}.")
+        self.check.setFocus()
+
+    def run_check(self) -> None:
+        if self.checking:
+            return
+        self.checking = True
+        self.check.setEnabled(False)
+        self.stop.show()
+        self.busy.show()
+        self.details.hide()
+        self.fixes.hide()
+        self.status.show_message("info", "Checking the connection with Xero...")
+        self._task = self.run(self.model.check_connection, self.show_result, self.show_problem,
+                              name="check_connection")
+
+    def stop_waiting(self) -> None:
+        """The request cannot be pulled back, but its answer is ignored and the page is usable again."""
+        if self._task is not None:
+            self._task.discard()
+        self._done()
+        self.status.show_message("warning", "Stopped waiting for Xero. Click Check connection to try again.")
+
+    def shutdown(self) -> None:
+        if self._task is not None:
+            self._task.discard()
+
+    def _done(self) -> None:
+        self.checking = False
+        self._task = None
+        self.busy.hide()
+        self.stop.hide()
+        self.check.setEnabled(True)
+        self.check.setFocus()
+
+    def show_result(self, result: Any) -> None:
+        self._done()
+        self.result = result
+        self.status.show_message("success", result.message)
+        while self.details_form.rowCount():
+            self.details_form.removeRow(0)
+        for label, value in check_details(result):
+            text = QLabel(value)
+            text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            text.setAccessibleName(label)
+            self.details_form.addRow(f"{label}:", text)
+        self.details.show()
+
+    def show_problem(self, sentence: str) -> None:
+        self._done()
+        self.result = None
+        self.details.hide()
+        self.status.show_message("error", sentence)
+        self.fixes.show()  # never a dead end: the two steps that fix most failures

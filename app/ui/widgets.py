@@ -1,0 +1,169 @@
+"""Small building blocks every wizard page uses, so all eight steps look and behave alike."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QIcon
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QWidget,
+)
+
+ICONS = Path(__file__).resolve().parents[2] / "resources" / "icons"
+
+NOTICE_COLOURS = {
+    # background, border: light tints with dark text keep contrast in light and dark themes
+    "info": ("#eef4fb", "#9cc1e4"),
+    "success": ("#e5f4e3", "#7cbf76"),
+    "warning": ("#fff6d9", "#e0b84a"),
+    "error": ("#fdeceb", "#e39a93"),
+}
+
+
+def icon(name: str) -> QIcon:
+    return QIcon(str(ICONS / f"{name}.svg"))
+
+
+def copy_to_clipboard(text: str) -> None:
+    QGuiApplication.clipboard().setText(text)
+
+
+class WrapLabel(QLabel):
+    """A word-wrapped label exactly as tall as its text at its current width.
+
+    QWizard pages do not honour height-for-width, so a plain wrapped QLabel is laid out as if it were
+    narrow and leaves a gap of empty lines under it.
+    """
+
+    def resizeEvent(self, event) -> None:  # QResizeEvent
+        super().resizeEvent(event)
+        height = self.heightForWidth(self.width())
+        if height > 0 and height != self.height():
+            self.setFixedHeight(height)
+
+
+def instructions(text: str) -> QLabel:
+    """Plain-word instructions; rich text allowed for an ordered list or bold."""
+    label = WrapLabel(text)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.RichText if "<" in text else Qt.TextFormat.PlainText)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+    return label
+
+
+def field_label(text: str, buddy: QWidget) -> QLabel:
+    label = QLabel(text)
+    label.setBuddy(buddy)
+    return label
+
+
+def monospace(size_delta: int = 0) -> QFont:
+    font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    if size_delta:
+        font.setPointSize(max(6, font.pointSize() + size_delta))
+    return font
+
+
+def busy_bar(accessible_name: str) -> QProgressBar:
+    """An indeterminate bar: the window visibly keeps working while a call runs in the background."""
+    bar = QProgressBar()
+    bar.setRange(0, 0)
+    bar.setTextVisible(False)
+    bar.setMaximumHeight(10)
+    bar.setAccessibleName(accessible_name)
+    bar.hide()
+    return bar
+
+
+class CopyField(QWidget):
+    """A value the administrator types into Xero: a line edit plus a Copy button."""
+
+    def __init__(self, text: str, accessible_name: str, *, editable: bool = False,
+                 mono: bool = False) -> None:
+        super().__init__()
+        self.edit = QLineEdit(text)
+        self.edit.setReadOnly(not editable)
+        self.edit.setAccessibleName(accessible_name)
+        if mono:
+            self.edit.setFont(monospace())
+        self.button = QPushButton("Copy")
+        self.button.setAccessibleName(f"Copy {accessible_name.lower()}")
+        self.button.setToolTip(f"Copy the {accessible_name.lower()} to the clipboard")
+        self.button.setAutoDefault(False)
+        self.button.clicked.connect(self.copy)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.edit, 1)
+        layout.addWidget(self.button)
+        self.setFocusProxy(self.edit)
+
+    def text(self) -> str:
+        return self.edit.text().strip()
+
+    def setText(self, text: str) -> None:
+        self.edit.setText(text)
+
+    def copy(self) -> None:
+        copy_to_clipboard(self.text())
+        self.button.setText("Copied")
+        QTimer.singleShot(1500, self._reset_button)
+
+    def _reset_button(self) -> None:
+        # The page may be gone after 1.5 s (wizard closed); the widget check keeps that harmless.
+        with contextlib.suppress(RuntimeError):
+            self.button.setText("Copy")
+
+
+class Notice(QFrame):
+    """A tinted box with an icon and one sentence: how every page shows progress, success or trouble."""
+
+    def __init__(self, accessible_name: str = "Status") -> None:
+        super().__init__()
+        self.kind = ""
+        self.setObjectName("notice")
+        self.icon = QLabel()
+        self.icon.setFixedSize(18, 18)
+        self.icon.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
+        self.label = WrapLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label.setAccessibleName(accessible_name)
+        self.label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setSpacing(8)
+        layout.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.label, 1)
+        self.hide()
+
+    def show_message(self, kind: str, text: str) -> None:
+        self.kind = kind
+        background, border = NOTICE_COLOURS[kind]
+        self.setStyleSheet(
+            f"QFrame#notice {{ background: {background}; border: 1px solid {border}; border-radius: 4px; }}"
+            " QFrame#notice QLabel { color: #1b1b1b; background: transparent; border: none; }"
+        )
+        self.icon.setPixmap(icon(f"notice-{kind}").pixmap(16, 16))
+        self.label.setTextFormat(Qt.TextFormat.RichText if text.startswith("<") else Qt.TextFormat.PlainText)
+        self.label.setText(text)
+        self.setAccessibleDescription(text)
+        self.show()
+
+    def clear(self) -> None:
+        self.kind = ""
+        self.label.clear()
+        self.hide()
+
+    def text(self) -> str:
+        return self.label.text()

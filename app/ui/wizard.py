@@ -1,0 +1,96 @@
+"""The setup wizard: eight QWizard pages, opened on the step that makes sense for what is already set."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QWizard
+
+from app.ui import steps
+from app.ui.pages.authorize import AuthorizePage
+from app.ui.pages.base import StepPage, WizardContext, default_port_checker
+from app.ui.pages.confirm import ConfirmPage
+from app.ui.pages.create_app import CreateAppPage
+from app.ui.pages.credentials import CredentialsPage
+from app.ui.pages.generate_secret import GenerateSecretPage
+from app.ui.pages.navigate import NavigatePage
+from app.ui.pages.tenant import TenantPage
+from app.ui.pages.verify import VerifyPage
+from app.ui.widgets import icon
+
+WINDOW_SIZE = (760, 560)
+
+
+def open_in_browser(url: str) -> None:
+    QDesktopServices.openUrl(QUrl(url))
+
+
+class SetupWizard(QWizard):
+    def __init__(
+        self,
+        model: Any,
+        opener: Callable[[str], None] | None = None,
+        *,
+        port_checker: Callable[[Sequence[int]], int | None] | None = None,
+        autoload: bool = True,
+        start_id: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.model = model
+        state = steps.read_setup_state(model) if start_id is None else None
+        self.ctx = WizardContext(
+            model=model,
+            opener=opener or open_in_browser,
+            port_checker=port_checker or default_port_checker,
+            autoload=autoload,
+            already_authorised=bool(state and state.has_tokens and state.tokens_usable),
+        )
+        profile = getattr(model, "profile", model.settings.profile)
+        self.setWindowTitle("Xero Connect setup" + (" (sandbox)" if profile == "sandbox" else ""))
+        self.setWindowIcon(icon("xero-connect"))
+        self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
+        self.setPixmap(QWizard.WizardPixmap.LogoPixmap, icon("xero-connect").pixmap(48, 48))
+        self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, False)
+        self.resize(*WINDOW_SIZE)
+        self.setMinimumSize(680, 520)
+        self.pages: dict[int, StepPage] = {}
+        for page_class in (NavigatePage, CreateAppPage, GenerateSecretPage, CredentialsPage, ConfirmPage,
+                           AuthorizePage, TenantPage, VerifyPage):
+            page = page_class(self.ctx)
+            self.setPage(page.step, page)
+            self.pages[page.step] = page
+        self.setButtonText(QWizard.WizardButton.FinishButton, "Finish")
+        first = start_id if start_id is not None else steps.start_page_for_state(state)
+        self.setStartId(first)
+        # Opened part-way (an existing setup): Back has no history, so offer the way to step 1.
+        self.setButtonText(QWizard.WizardButton.CustomButton1, "Start over")
+        self.setButtonLayout([
+            QWizard.WizardButton.CustomButton1, QWizard.WizardButton.Stretch,
+            QWizard.WizardButton.BackButton, QWizard.WizardButton.NextButton,
+            QWizard.WizardButton.FinishButton, QWizard.WizardButton.CancelButton,
+        ])
+        self.setOption(QWizard.WizardOption.HaveCustomButton1, first != steps.NAVIGATE)
+        self.button(QWizard.WizardButton.CustomButton1).setToolTip("Go back to step 1 of the setup")
+        self.customButtonClicked.connect(self._custom_button)
+
+    def _custom_button(self, which: int) -> None:
+        if getattr(which, "value", which) == QWizard.WizardButton.CustomButton1.value:
+            self.start_over()
+
+    def start_over(self) -> None:
+        self.setOption(QWizard.WizardOption.HaveCustomButton1, False)
+        self.setStartId(steps.NAVIGATE)
+        self.restart()
+
+    def page_for(self, step: int) -> StepPage:
+        return self.pages[step]
+
+    def done(self, result: int) -> None:
+        for page in self.pages.values():
+            page.shutdown()
+        if result == QWizard.DialogCode.Accepted:
+            self.model.save()
+        super().done(result)

@@ -1,0 +1,301 @@
+"""The whole wizard against the local sandbox over loopback, with the real keyring.
+
+The opener stands in for the system browser: for Xero's approval page it runs follow_consent on a
+thread (so the GUI thread stays free and the loopback listener can answer).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from contextlib import ExitStack
+
+import pytest
+import requests
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QWizard
+
+from app.model import ConnectionModel
+from app.secrets import SecretStore
+from app.ui import steps
+from app.ui.wizard import SetupWizard
+from tests.conftest import follow_consent, set_auto_consent
+
+pytestmark = pytest.mark.usefixtures("real_keyring", "no_stray_workers")
+
+WAIT_MS = 30_000
+WRONG_SECRET = "Wrong" * 8 + "00000000"  # 48 characters: valid format, not the app's
+
+
+class BrowserStandIn:
+    """Records every URL; answers Xero's approval page like a browser would, on its own thread."""
+
+    def __init__(self) -> None:
+        self.urls: list[str] = []
+        self.threads: list[threading.Thread] = []
+        self.failures: list[BaseException] = []
+
+    def __call__(self, url: str) -> None:
+        self.urls.append(url)
+        if "response_type=code" in url:
+            thread = threading.Thread(target=self._consent, args=(url,), daemon=True)
+            thread.start()
+            self.threads.append(thread)
+
+    def _consent(self, url: str) -> None:
+        try:
+            follow_consent(url)
+        except BaseException as exc:  # surfaced by the test if it matters
+            self.failures.append(exc)
+
+    def join(self) -> None:
+        for thread in self.threads:
+            thread.join(15)
+
+
+def new_model(sandbox, ports) -> ConnectionModel:
+    model = ConnectionModel("sandbox", listener_timeout=20)
+    model.settings.profile = "sandbox"
+    model.settings.sandbox_url = sandbox.base_url
+    model.settings.redirect_ports = list(ports)
+    model.save()
+    return model
+
+
+@pytest.fixture
+def browser():
+    stand_in = BrowserStandIn()
+    yield stand_in
+    stand_in.join()
+
+
+@pytest.fixture
+def cleanup_keyring(sandbox_app):
+    yield
+    SecretStore("sandbox", sandbox_app.client_id).delete_all()
+
+
+def open_wizard(qtbot, model, opener) -> SetupWizard:
+    wizard = SetupWizard(model, opener=opener)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    qtbot.waitExposed(wizard)
+    return wizard
+
+
+def click(qtbot, widget) -> None:
+    assert widget.isEnabled(), widget.text()
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def click_next(qtbot, wizard) -> None:
+    click(qtbot, wizard.button(QWizard.WizardButton.NextButton))
+
+
+def post_control(sandbox, name: str, body: dict) -> None:
+    requests.post(f"{sandbox.base_url}/sandbox/{name}", json=body, timeout=5).raise_for_status()
+
+
+def authorise(qtbot, wizard) -> None:
+    page = wizard.page_for(steps.AUTHORIZE)
+    click(qtbot, page.authorize)
+    qtbot.waitUntil(lambda: page.state in ("done", "failed"), timeout=WAIT_MS)
+    assert page.state == "done", page.status.text()
+
+
+@pytest.fixture
+def at_step_6(qtbot, sandbox, sandbox_app, callback_ports, browser, cleanup_keyring):
+    """Credentials already saved: the wizard opens on step 6 by itself."""
+    set_auto_consent(sandbox.base_url)
+    model = new_model(sandbox, callback_ports)
+    model.save_credentials(sandbox_app.client_id, sandbox_app.client_secret)
+    wizard = open_wizard(qtbot, model, browser)
+    assert wizard.currentId() == steps.AUTHORIZE
+    return wizard
+
+
+def test_whole_wizard_page_by_page(qtbot, sandbox, sandbox_app, callback_ports, browser, cleanup_keyring):
+    set_auto_consent(sandbox.base_url)
+    model = new_model(sandbox, callback_ports)
+    wizard = open_wizard(qtbot, model, browser)
+    assert wizard.currentId() == steps.NAVIGATE
+
+    page1 = wizard.page_for(steps.NAVIGATE)
+    click(qtbot, page1.open_button)
+    assert browser.urls == [model.endpoints.portal_url]
+    click_next(qtbot, wizard)
+
+    page2 = wizard.page_for(steps.CREATE_APP)
+    assert [f.text() for f in page2.uri_fields] == sandbox_app.redirect_uris
+    assert not page2.port_notice.isVisible()
+    click_next(qtbot, wizard)
+    assert wizard.currentId() == steps.GENERATE_SECRET
+    click_next(qtbot, wizard)
+
+    page4 = wizard.page_for(steps.RECORD_CREDENTIALS)
+    qtbot.keyClicks(page4.client_id, sandbox_app.client_id)
+    page4.secret.setText(f"  {sandbox_app.client_secret}\n")
+    click_next(qtbot, wizard)
+    qtbot.waitUntil(lambda: wizard.currentId() == steps.CONFIRM_VALUES, timeout=WAIT_MS)
+
+    page5 = wizard.page_for(steps.CONFIRM_VALUES)
+    qtbot.waitUntil(lambda: page5.fingerprint.text() == model.fingerprint(), timeout=WAIT_MS)
+    assert sandbox_app.client_secret not in page5.masked_secret.text()
+    click(qtbot, page5.copy_summary)
+    qtbot.waitUntil(lambda: page5.notice.kind == "success", timeout=WAIT_MS)
+    summary = QGuiApplication.clipboard().text()
+    assert sandbox_app.client_id in summary and sandbox_app.client_secret not in summary
+    click_next(qtbot, wizard)
+
+    page6 = wizard.page_for(steps.AUTHORIZE)
+    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+    authorise(qtbot, wizard)
+    assert "accounting.invoices" in page6.result.text() and "valid until" in page6.result.text()
+    click_next(qtbot, wizard)
+
+    page7 = wizard.page_for(steps.PICK_TENANT)
+    qtbot.waitUntil(lambda: page7.combo.count() >= 1 and not page7.loading, timeout=WAIT_MS)
+    assert page7.combo.count() == 1 and page7.is_chosen()  # the single organisation is preselected
+    click_next(qtbot, wizard)
+
+    page8 = wizard.page_for(steps.VERIFY)
+    click(qtbot, page8.check)
+    qtbot.waitUntil(lambda: not page8.checking, timeout=WAIT_MS)
+    assert page8.status.text().startswith("Connection attempt successful: "), page8.status.text()
+    assert page8.result.base_currency and page8.result.day_remaining is not None
+    with qtbot.waitSignal(wizard.finished):
+        click(qtbot, wizard.button(QWizard.WizardButton.FinishButton))
+    assert wizard.result() == QWizard.DialogCode.Accepted
+    saved = ConnectionModel("sandbox").settings
+    assert saved.tenant_id and saved.client_id == sandbox_app.client_id
+    assert not browser.failures
+
+
+def test_wrong_secret_is_named_on_step_6(qtbot, sandbox, sandbox_app, callback_ports, browser,
+                                         cleanup_keyring):
+    set_auto_consent(sandbox.base_url)
+    model = new_model(sandbox, callback_ports)
+    model.save_credentials(sandbox_app.client_id, WRONG_SECRET)
+    wizard = open_wizard(qtbot, model, browser)
+    page = wizard.page_for(steps.AUTHORIZE)
+    click(qtbot, page.authorize)
+    qtbot.waitUntil(lambda: page.state == "failed", timeout=WAIT_MS)
+    assert "client secret" in page.status.text() and page.status.kind == "error"
+    assert page.authorize.text() == "Retry"
+    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+
+
+def test_consent_refused_offers_retry(qtbot, sandbox, at_step_6):
+    set_auto_consent(sandbox.base_url, decision="deny")
+    page = at_step_6.page_for(steps.AUTHORIZE)
+    click(qtbot, page.authorize)
+    qtbot.waitUntil(lambda: page.state == "failed", timeout=WAIT_MS)
+    assert page.status.kind == "error" and page.status.text()
+    assert "Traceback" not in page.status.text()
+    assert page.authorize.text() == "Retry" and page.authorize.isEnabled()
+    set_auto_consent(sandbox.base_url, decision="allow")
+    authorise(qtbot, at_step_6)
+
+
+def test_cancel_while_waiting_releases_the_listener(qtbot, at_step_6):
+    wizard = at_step_6
+    wizard.ctx.opener = lambda _url: None  # nobody answers in the browser
+    page = wizard.page_for(steps.AUTHORIZE)
+    click(qtbot, page.authorize)
+    qtbot.waitUntil(lambda: page.state == "waiting", timeout=WAIT_MS)
+    assert page.busy.isVisible() and "left" in page.status.text()
+    click(qtbot, page.cancel)
+    assert page.state == "failed" and page.authorize.text() == "Retry"
+    qtbot.waitUntil(lambda: page.ctx.tasks[-1].done, timeout=WAIT_MS)  # the wait() call ended
+
+
+def test_busy_ports_then_paste_the_redirect_url(qtbot, sandbox, at_step_6, callback_ports):
+    wizard = at_step_6
+    page = wizard.page_for(steps.AUTHORIZE)
+    with ExitStack() as stack:
+        for port in callback_ports:
+            holder = stack.enter_context(socket.socket())
+            holder.bind(("127.0.0.1", port))
+            holder.listen(1)
+        click(qtbot, page.authorize)
+        qtbot.waitUntil(lambda: page.state == "failed", timeout=WAIT_MS)
+        assert "in use" in page.status.text()
+        # The paste-back path needs no port at all.
+        wizard.ctx.opener = lambda _url: None
+        click(qtbot, page.expander)
+        click(qtbot, page.no_listener)
+        qtbot.waitUntil(lambda: page.attempt is not None, timeout=WAIT_MS)
+        answer = requests.get(page.attempt.url, allow_redirects=False, timeout=10)
+        assert answer.status_code == 302
+        page.paste.setText(answer.headers["Location"])
+        click(qtbot, page.paste_button)
+        qtbot.waitUntil(lambda: page.state in ("done", "failed"), timeout=WAIT_MS)
+        assert page.state == "done", page.status.text()
+        assert wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+
+
+def test_busy_port_warning_on_step_2(qtbot, sandbox, callback_ports, browser):
+    model = new_model(sandbox, callback_ports)
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", callback_ports[0]))
+        holder.listen(1)
+        wizard = open_wizard(qtbot, model, browser)
+        click_next(qtbot, wizard)
+        page = wizard.page_for(steps.CREATE_APP)
+        assert page.port_notice.kind == "warning" and str(callback_ports[0]) in page.port_notice.text()
+
+
+def test_no_tenants_is_not_a_dead_end(qtbot, sandbox, at_step_6):
+    wizard = at_step_6
+    authorise(qtbot, wizard)
+    click_next(qtbot, wizard)
+    page = wizard.page_for(steps.PICK_TENANT)
+    qtbot.waitUntil(lambda: not page.loading and page.combo.count() == 1, timeout=WAIT_MS)
+    post_control(sandbox, "disconnect", {"tenant_id": page.combo.currentData()})
+    click(qtbot, page.refresh)
+    qtbot.waitUntil(lambda: not page.loading, timeout=WAIT_MS)
+    assert page.combo.count() == 0
+    assert "tick at least one organisation" in page.notice.text()
+    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+    click(qtbot, page.again)
+    assert wizard.currentId() == steps.AUTHORIZE
+
+
+@pytest.fixture
+def at_step_8(qtbot, at_step_6):
+    wizard = at_step_6
+    authorise(qtbot, wizard)
+    click_next(qtbot, wizard)
+    page7 = wizard.page_for(steps.PICK_TENANT)
+    qtbot.waitUntil(lambda: page7.isComplete(), timeout=WAIT_MS)
+    click_next(qtbot, wizard)
+    assert wizard.currentId() == steps.VERIFY
+    return wizard
+
+
+def test_server_error_during_check_names_the_reason(qtbot, sandbox, at_step_8):
+    post_control(sandbox, "faults", {"kind": "500", "count": 5})
+    page = at_step_8.page_for(steps.VERIFY)
+    click(qtbot, page.check)
+    qtbot.waitUntil(lambda: not page.checking, timeout=60_000)
+    assert page.status.kind == "error" and "unavailable" in page.status.text()
+    assert page.fixes.isVisible() and page.check.isEnabled()
+
+
+def test_window_stays_responsive_while_xero_is_slow(qtbot, sandbox, at_step_8):
+    post_control(sandbox, "faults", {"kind": "delay", "delay_seconds": 2, "count": 1})
+    page = at_step_8.page_for(steps.VERIFY)
+    ticks: list[int] = []
+    timer = QTimer()
+    timer.setInterval(50)
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start()
+    click(qtbot, page.check)  # returns at once: the request runs in a worker
+    assert page.checking and page.busy.isVisible() and page.stop.isVisible()
+    qtbot.waitUntil(lambda: len(ticks) >= 10, timeout=1_500)  # ~0.5 s of the 2 s delay
+    assert page.checking  # still waiting on Xero, yet the event loop ran the timer
+    assert page.stop.isEnabled()
+    qtbot.waitUntil(lambda: not page.checking, timeout=WAIT_MS)
+    timer.stop()
+    assert page.status.text().startswith("Connection attempt successful: "), page.status.text()
