@@ -26,6 +26,7 @@ from app.xero.errors import (
     NetworkError,
     NotConfigured,
     PortsBusy,
+    ReauthorisationNeeded,
     TenantChoiceNeeded,
     TenantDisconnected,
     XeroConnectError,
@@ -238,6 +239,17 @@ class ConnectionModel:
     def masked_client_id(self) -> str:
         return mask(self.settings.client_id)
 
+    def masked_client_secret(self) -> str:
+        """The stored secret masked for display (reads the keyring: call it off the GUI thread)."""
+        if self.settings.app_type == "pkce":
+            return "(none: Mobile or desktop app)"
+        return mask(self.credentials().client_secret or "")
+
+    def _mark_reauthorisation_needed(self) -> None:
+        if not self.settings.needs_reauthorisation:
+            self.settings.needs_reauthorisation = True
+            self.save()
+
     # ----- authorisation (steps 6 and 7) -----
     def scopes(self) -> tuple[str, ...]:
         return tuple(self.settings.scopes) or GRANULAR_SCOPES
@@ -294,6 +306,7 @@ class ConnectionModel:
                 f"This authorisation was given by a different Xero user ({tokens.user_email or 'unknown'}) "
                 f"than before ({self.settings.xero_user_email or 'unknown'}); check this is intended."
             )
+        self.settings.needs_reauthorisation = False
         self.settings.xero_userid = tokens.xero_userid or ""
         self.settings.xero_user_email = tokens.user_email or ""
         connections = self.tenants(tokens.auth_event_id)
@@ -358,6 +371,9 @@ class ConnectionModel:
         client = self.client()
         try:
             org = client.organisation()
+        except ReauthorisationNeeded:
+            self._mark_reauthorisation_needed()
+            raise
         except NetworkError:
             raise NetworkError(
                 f"Could not reach {self.place}; check the network connection"

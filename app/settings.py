@@ -63,6 +63,8 @@ class Settings:
     xero_userid: str = ""
     xero_user_email: str = ""
     keyring_backend: str = ""
+    # Set when Xero refused the saved authorisation (invalid_grant); the wizard then opens on step 6.
+    needs_reauthorisation: bool = False
 
     def endpoints(self) -> XeroEndpoints:
         if self.profile == "sandbox":

@@ -48,7 +48,11 @@ def read_setup_state(model: Any, now: float | None = None) -> SetupState:
     if tokens is not None:
         has_tokens = True
         now = time.time() if now is None else now
-        usable = bool(tokens.refresh_token) and tokens.refresh_days_left(now) > 0
+        usable = (
+            bool(tokens.refresh_token)
+            and tokens.refresh_days_left(now) > 0
+            and not getattr(settings, "needs_reauthorisation", False)  # Xero said invalid_grant
+        )
     return SetupState(True, has_secret, has_tokens, usable, bool(settings.tenant_id))
 
 

@@ -110,6 +110,10 @@ def test_revoked_refresh_token_means_reauthorise(sandbox, connected):
     post(sandbox, "clock", {"advance_seconds": 1900})  # the next call must renew, and cannot
     with pytest.raises(ReauthorisationNeeded, match="authorise Xero Connect again"):
         connected.check_connection()
+    assert ConnectionModel("sandbox").settings.needs_reauthorisation  # the wizard opens on step 6
+    authorize(connected)
+    assert not connected.settings.needs_reauthorisation
+    assert connected.check_connection().organisation == "Demo Company (UK)"
 
 
 def test_unused_refresh_token_dies_after_60_days(sandbox, connected):

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
-from app.credentials import mask
 from app.ui.pages.base import StepPage, WizardContext
 from app.ui.steps import CONFIRM_VALUES
 from app.ui.widgets import Notice, busy_bar, copy_to_clipboard, field_label, instructions, monospace
@@ -22,9 +21,7 @@ class StoredValues:
 
 
 def read_stored_values(model) -> StoredValues:
-    creds = model.credentials()
-    secret = mask(creds.client_secret) if creds.client_secret else "(none: this app type has no secret)"
-    return StoredValues(model.masked_client_id(), secret, model.fingerprint(),
+    return StoredValues(model.masked_client_id(), model.masked_client_secret(), model.fingerprint(),
                         model.settings.keyring_backend or "the system keyring")
 
 

@@ -1,0 +1,158 @@
+"""A small window with the tray's status and actions.
+
+It is the whole program's face where the desktop has no system tray (some GNOME setups, offscreen),
+and it opens from a click on the tray icon where there is one. It owns no logic: its buttons trigger
+the controller's QActions and it redraws when the controller says something changed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QIcon, QPalette
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui.tray import ICONS, state_icon
+
+if TYPE_CHECKING:
+    from app.ui.tray import TrayController
+
+ICON_SIZE = 40
+
+
+def action_button(action: QAction) -> QPushButton:
+    """A push button that is a view of an action: same text, same enabled state, same slot."""
+    button = QPushButton(action.text())
+
+    def sync() -> None:
+        button.setText(action.text())
+        button.setEnabled(action.isEnabled())
+        button.setVisible(action.isVisible())
+
+    action.changed.connect(sync)
+    button.clicked.connect(action.trigger)
+    sync()
+    return button
+
+
+class StatusWindow(QWidget):
+    def __init__(self, controller: TrayController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.setWindowTitle("Xero Connect")
+        self.setWindowIcon(QIcon(str(ICONS / "xero-connect.svg")))
+        self.resize(420, 220)
+        self.setMinimumSize(380, 220)
+
+        self.icon_label = QLabel()
+        self.icon_label.setFixedSize(ICON_SIZE, ICON_SIZE)
+        self.icon_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        self.title_label = QLabel("Xero Connect")
+        title_font = QFont(self.title_label.font())
+        title_font.setPointSizeF(title_font.pointSizeF() * 1.35)
+        title_font.setBold(True)
+        self.title_label.setFont(title_font)
+
+        self.state_label = QLabel()
+        self.state_label.setAccessibleName("Connection state")
+        state_font = QFont(self.state_label.font())
+        state_font.setBold(True)
+        self.state_label.setFont(state_font)
+
+        heading = QVBoxLayout()
+        heading.setSpacing(2)
+        heading.addWidget(self.title_label)
+        heading.addWidget(self.state_label)
+        top = QHBoxLayout()
+        top.setSpacing(12)
+        top.addWidget(self.icon_label, 0, Qt.AlignmentFlag.AlignTop)
+        top.addLayout(heading, 1)
+
+        self.result_label = QLabel()
+        self.result_label.setAccessibleName("Last check result")
+        self.result_label.setWordWrap(True)
+        self.result_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.result_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+
+        self.details_label = QLabel()
+        self.details_label.setAccessibleName("Check details")
+        self.details_label.setWordWrap(True)
+        self.details_label.setTextFormat(Qt.TextFormat.PlainText)
+        muted = self.details_label.palette()
+        muted.setColor(QPalette.ColorRole.WindowText, muted.color(QPalette.ColorRole.PlaceholderText))
+        self.details_label.setPalette(muted)  # the theme's muted text colour, light or dark
+
+        self.busy_bar = QProgressBar()
+        self.busy_bar.setRange(0, 0)
+        self.busy_bar.setTextVisible(False)
+        self.busy_bar.setMaximumHeight(8)
+        self.busy_bar.setAccessibleName("Working")
+        self.busy_bar.hide()
+
+        c = controller
+        self.check_button = action_button(c.action_check)
+        self.wizard_button = action_button(c.action_wizard)
+        self.invoices_button = action_button(c.action_invoices) if c.action_invoices is not None else None
+        self.disconnect_button = action_button(c.action_disconnect)
+        self.quit_button = action_button(c.action_quit)
+
+        first = QHBoxLayout()
+        first.addWidget(self.check_button)
+        first.addWidget(self.wizard_button)
+        if self.invoices_button is not None:
+            first.addWidget(self.invoices_button)
+        first.addStretch(1)
+        second = QHBoxLayout()
+        second.addWidget(self.disconnect_button)
+        second.addStretch(1)
+        second.addWidget(self.quit_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 14, 16, 14)
+        layout.setSpacing(8)
+        layout.addLayout(top)
+        layout.addWidget(self.result_label)
+        layout.addWidget(self.details_label)
+        layout.addWidget(self.busy_bar)
+        layout.addStretch(1)
+        layout.addLayout(first)
+        layout.addLayout(second)
+
+        controller.changed.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        c = self.controller
+        self.icon_label.setPixmap(state_icon(c.state).pixmap(ICON_SIZE - 8, ICON_SIZE - 8))
+        self.icon_label.setToolTip({"connected": "Connected", "attention": "Needs attention",
+                                    "unset": "Not set up"}[c.state])
+        # The menu's one line has to carry the failure; here the full sentence sits right below.
+        heading = "Needs attention" if c.state == "attention" and not c.busy else c.status_line()
+        self.state_label.setText(heading)
+        # Enter does what the state calls for: check a connection, or fix it in the wizard.
+        self.check_button.setDefault(c.state == "connected")
+        self.wizard_button.setDefault(c.state != "connected")
+        self.result_label.setText(c.last_message)
+        details = [*c.last_details]
+        if c.checked_text():
+            details.insert(0, c.checked_text() + ".")
+        self.details_label.setText("\n".join(details))
+        self.details_label.setVisible(bool(details))
+        self.busy_bar.setVisible(c.busy)
+        self.setToolTip(c.tooltip())
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        event.accept()
+        self.controller.window_closed()
+

@@ -1,0 +1,396 @@
+"""The tray: one controller owns the state, the actions and the background calls.
+
+The tray icon's menu and the status window (used where no system tray exists, and opened by a click
+on the icon where one does) are two views of the same controller: they trigger the same QAction
+objects, so every action is written once. The menu is rebuilt each time it opens, so its status line
+is never stale. Network and keyring calls run in workers (app.ui.workers); the GUI thread never waits.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtGui import QAction, QIcon
+from PySide6.QtWidgets import QMenu, QMessageBox, QSystemTrayIcon, QWidget
+
+from app.ui.steps import read_setup_state
+from app.ui.workers import Task, run_task
+from app.xero.errors import ReauthorisationNeeded
+
+if TYPE_CHECKING:
+    from app.model import CheckResult, ConnectionModel, DisconnectReport
+    from app.ui.status_window import StatusWindow
+
+log = logging.getLogger(__name__)
+
+ICONS = Path(__file__).resolve().parents[2] / "resources" / "icons"
+
+CONNECTED = "connected"
+ATTENTION = "attention"
+UNSET = "unset"
+STATES = (CONNECTED, ATTENTION, UNSET)
+
+# No core call can say this without going to Xero; it names the fix the wizard offers (step 6).
+TOKENS_UNUSABLE = (
+    "The Xero authorisation is missing or past Xero's 60-day limit; authorise Xero Connect again "
+    "in the setup wizard."
+)
+NOT_CHECKED = "The connection has not been checked yet."
+NOT_SET_UP = "Xero Connect is not set up yet; open the setup wizard to connect it to Xero."
+STATUS_LINE_MAX = 60
+
+
+def state_icon(state: str) -> QIcon:
+    return QIcon(str(ICONS / f"tray-{state}.svg"))
+
+
+def short_failure(sentence: str, limit: int = STATUS_LINE_MAX) -> str:
+    """The head of a core sentence, for the one-line status: up to its first clause break."""
+    head = sentence.strip()
+    for mark in ("; ", ": ", ". "):
+        cut = head.find(mark)
+        if cut > 0:
+            head = head[:cut]
+    head = head.rstrip(".")
+    if len(head) > limit:
+        head = head[: limit - 1].rstrip() + "…"
+    return head
+
+
+def ask_yes_no(parent: QWidget | None, question: str) -> bool:
+    """The confirmation dialog: Yes/No with No as the default (Escape and Enter both mean No)."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle("Xero Connect")
+    box.setText(question)
+    box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+    box.setDefaultButton(QMessageBox.StandardButton.No)
+    box.setEscapeButton(QMessageBox.StandardButton.No)
+    return box.exec() == QMessageBox.StandardButton.Yes
+
+
+class _Unset:
+    """What the start-up probe returns when no client ID is configured."""
+
+
+class TrayController(QObject):
+    """State, actions and background calls behind the tray icon and the status window."""
+
+    check_finished = Signal(str, str)  # state, the sentence to show
+    changed = Signal()  # anything a view shows (state, message, busy) changed
+    quit_requested = Signal()
+
+    def __init__(
+        self,
+        model_factory: Callable[[], ConnectionModel],
+        open_wizard: Callable[[], None],
+        open_invoices: Callable[[], None] | None = None,
+        parent: QObject | None = None,
+        *,
+        use_tray: bool | None = None,
+        confirm: Callable[[QWidget | None, str], bool] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._model_factory = model_factory
+        self._open_wizard = open_wizard
+        self._open_invoices = open_invoices
+        self._confirm = confirm
+        self.model: ConnectionModel = model_factory()
+        self.state = UNSET if not self.model.settings.is_configured else ATTENTION
+        self.last_message = NOT_SET_UP if self.state == UNSET else NOT_CHECKED
+        self.last_details: list[str] = []
+        self.last_checked: float | None = None
+        self.organisation = self.model.settings.tenant_name
+        self._task: Task | None = None
+        self._busy_text = ""
+
+        self.use_tray = QSystemTrayIcon.isSystemTrayAvailable() if use_tray is None else use_tray
+        self._build_actions()
+        self.menu = QMenu()
+        self.menu.aboutToShow.connect(self._rebuild_menu)
+        self.tray: QSystemTrayIcon | None = None
+        if self.use_tray:
+            self.tray = QSystemTrayIcon(state_icon(self.state), self)
+            self.tray.setContextMenu(self.menu)
+            self.tray.activated.connect(self._on_activated)
+        self._window: StatusWindow | None = None
+        self._rebuild_menu()
+        self._refresh_views()
+
+    # ----- actions (shared by the menu and the status window) -----
+    def _build_actions(self) -> None:
+        self.action_status = QAction(self)
+        self.action_status.setEnabled(False)
+        self.action_check = QAction("Check connection", self)
+        self.action_check.triggered.connect(self.check_now)
+        self.action_wizard = QAction("Open setup wizard", self)
+        self.action_wizard.triggered.connect(self.open_wizard)
+        self.action_invoices: QAction | None = None
+        if self._open_invoices is not None:
+            self.action_invoices = QAction("Draft invoices…", self)
+            self.action_invoices.triggered.connect(self.open_invoices)
+        self.action_status_window = QAction("Show status window", self)
+        self.action_status_window.triggered.connect(self.show_window)
+        self.action_disconnect = QAction("Disconnect…", self)
+        self.action_disconnect.triggered.connect(self.disconnect)
+        self.action_quit = QAction("Quit", self)
+        self.action_quit.triggered.connect(self.quit_requested)
+
+    @Slot()
+    def _rebuild_menu(self) -> None:
+        """Rebuilt on every opening, like Vorta's: the status line is read at the moment it shows."""
+        self._refresh_actions()
+        self.menu.clear()
+        self.menu.addAction(self.action_status)
+        checked = self.checked_text()
+        if checked:
+            when = QAction(checked, self.menu)
+            when.setEnabled(False)
+            self.menu.addAction(when)
+        self.menu.addSeparator()
+        self.menu.addAction(self.action_check)
+        self.menu.addAction(self.action_wizard)
+        if self.action_invoices is not None:
+            self.menu.addAction(self.action_invoices)
+        if self.use_tray:
+            self.menu.addAction(self.action_status_window)
+        self.menu.addSeparator()
+        self.menu.addAction(self.action_disconnect)
+        self.menu.addSeparator()
+        self.menu.addAction(self.action_quit)
+
+    def _refresh_actions(self) -> None:
+        configured = self.state != UNSET
+        idle = self._task is None
+        self.action_status.setText(self.status_line())
+        self.action_status.setIcon(state_icon(self.state))
+        self.action_check.setEnabled(idle and configured)
+        self.action_disconnect.setEnabled(idle and configured)
+        if self.action_invoices is not None:
+            self.action_invoices.setEnabled(self.state == CONNECTED)
+
+    # ----- what the views show -----
+    @property
+    def busy(self) -> bool:
+        return self._task is not None
+
+    def status_line(self) -> str:
+        if self._busy_text:
+            return self._busy_text
+        if self.state == UNSET:
+            return "Not set up"
+        if self.state == CONNECTED:
+            return f"{self.organisation or 'Xero'} — connected"
+        return short_failure(self.last_message)
+
+    def checked_text(self) -> str:
+        if self.last_checked is None:
+            return ""
+        return "Last checked at " + time.strftime("%H:%M", time.localtime(self.last_checked))
+
+    def tooltip(self) -> str:
+        lines = ["Xero Connect", self.status_line()]
+        if self.last_message and self.last_message != self.status_line():
+            lines.append(self.last_message)
+        return "\n".join(lines)
+
+    def _refresh_views(self) -> None:
+        self._refresh_actions()
+        if self.tray is not None:
+            self.tray.setIcon(state_icon(self.state))
+            self.tray.setToolTip(self.tooltip())
+        self.changed.emit()
+
+    def _set(self, state: str, message: str, details: list[str] | None = None) -> None:
+        assert state in STATES, state
+        self.state = state
+        self.last_message = message
+        self.last_details = list(details or [])
+        self._refresh_views()
+
+    def _notify(self, message: str, ok: bool) -> None:
+        """A tray notification where a tray exists; the status window shows the same text anyway."""
+        if self.tray is not None and self.tray.isVisible() and QSystemTrayIcon.supportsMessages():
+            kind = QSystemTrayIcon.MessageIcon.Information if ok else QSystemTrayIcon.MessageIcon.Warning
+            self.tray.showMessage("Xero Connect", message, kind, 8000)
+
+    # ----- showing -----
+    @property
+    def window(self) -> StatusWindow:
+        if self._window is None:
+            from app.ui.status_window import StatusWindow
+
+            self._window = StatusWindow(self)
+        return self._window
+
+    def show(self) -> None:
+        """The tray icon where the desktop has a tray, else the status window."""
+        if self.tray is not None:
+            self.tray.show()
+        else:
+            self.show_window()
+
+    @Slot()
+    def show_window(self) -> None:
+        window = self.window
+        window.show()
+        window.raise_()
+        window.activateWindow()
+
+    @Slot(QSystemTrayIcon.ActivationReason)
+    def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
+            self.show_window()
+
+    def window_closed(self) -> None:
+        """Without a tray the window is the program: closing it quits."""
+        if self.tray is None:
+            self.quit_requested.emit()
+
+    def shutdown(self) -> None:
+        """Ignore late results and take the icon off the panel (before the workers are awaited)."""
+        if self._task is not None:
+            self._task.discard()
+        self._task = None
+        if self.tray is not None:
+            self.tray.hide()
+        if self._window is not None:
+            self._window.hide()
+
+    # ----- start-up and reload -----
+    def start(self, check: bool = True) -> Task | None:
+        """Read what is configured (keyring, in a worker) and, when it is all there, check it."""
+        if not self.model.settings.is_configured:
+            self._set(UNSET, NOT_SET_UP)
+            return None
+        model = self.model
+
+        def probe() -> CheckResult | _Unset | None:
+            state = read_setup_state(model)
+            if not state.has_client_id:
+                return _Unset()
+            if not state.has_tokens:
+                model.token_manager().current()  # raises the core's "not authorised yet"
+            if not state.tokens_usable:
+                raise ReauthorisationNeeded(TOKENS_UNUSABLE)
+            if not check:
+                return None
+            return model.check_connection()
+
+        return self._run(probe, "Checking the connection…", "tray start-up check")
+
+    def reload(self, check: bool = True) -> Task | None:
+        """Settings changed elsewhere (the wizard): take a fresh model and look again."""
+        if self._task is not None:
+            self._task.discard()
+            self._task = None
+        self._busy_text = ""
+        self.model = self._model_factory()
+        self.organisation = self.model.settings.tenant_name
+        return self.start(check)
+
+    # ----- check -----
+    @Slot()
+    def check_now(self) -> Task | None:
+        """Run the connection check in a worker; a check already running is not started twice."""
+        if self._task is not None:
+            return self._task
+        if not self.model.settings.is_configured:
+            self._set(UNSET, NOT_SET_UP)
+            self.check_finished.emit(self.state, self.last_message)
+            return None
+        return self._run(self.model.check_connection, "Checking the connection…", "tray check")
+
+    def _run(self, fn: Callable[[], object], busy_text: str, name: str) -> Task:
+        self._busy_text = busy_text
+        task = run_task(fn, name=name)
+        task.succeeded.connect(lambda value, t=task: self._check_done(t, value))
+        task.failed.connect(lambda sentence, t=task: self._check_failed(t, sentence))
+        self._task = task
+        self._refresh_views()
+        return task
+
+    def _finish_task(self, task: Task) -> bool:
+        if task is not self._task:
+            return False  # superseded by a reload
+        self._task = None
+        self._busy_text = ""
+        return True
+
+    def _check_done(self, task: Task, value: object) -> None:
+        if not self._finish_task(task):
+            return
+        if isinstance(value, _Unset):
+            self._set(UNSET, NOT_SET_UP)
+        elif value is None:  # start-up without a check: all looked usable
+            self._set(ATTENTION, NOT_CHECKED)
+            return
+        else:
+            result: CheckResult = value  # type: ignore[assignment]
+            self.organisation = result.organisation
+            self.last_checked = time.time()
+            self._set(CONNECTED, result.message, result.lines()[1:])
+            self._notify(result.message, ok=True)
+        self.check_finished.emit(self.state, self.last_message)
+
+    def _check_failed(self, task: Task, sentence: str) -> None:
+        if not self._finish_task(task):
+            return
+        self.last_checked = time.time()
+        self._set(ATTENTION, sentence)
+        self._notify(sentence, ok=False)
+        self.check_finished.emit(self.state, self.last_message)
+
+    # ----- disconnect -----
+    @Slot()
+    def disconnect(self) -> Task | None:  # type: ignore[override]  # QObject.disconnect is not used here
+        """Ask with the core's own question (in the GUI thread), then disconnect in a worker."""
+        if self._task is not None or not self.model.settings.is_configured:
+            return None
+        model = self.model
+        questions: list[str] = []
+        model.disconnect(lambda q: questions.append(q) or False)  # only fetches the question; no I/O
+        if not questions:
+            return None
+        confirm = self._confirm or ask_yes_no
+        parent = self._window if self._window is not None and self._window.isVisible() else None
+        if not confirm(parent, questions[0]):
+            return None  # declined: nothing changes
+        self._busy_text = "Disconnecting…"
+        task = run_task(lambda: model.disconnect(lambda _q: True), name="tray disconnect")
+        task.succeeded.connect(lambda report, t=task: self._disconnected(t, report))
+        task.failed.connect(lambda sentence, t=task: self._disconnect_failed(t, sentence))
+        self._task = task
+        self._refresh_views()
+        return task
+
+    def _disconnected(self, task: Task, report: DisconnectReport | None) -> None:
+        if not self._finish_task(task):
+            return
+        lines = ([*report.done, *report.problems]) if report is not None else []
+        self.organisation = ""
+        self.last_checked = None
+        message = " ".join(lines) or NOT_SET_UP
+        self._set(UNSET, message, [])
+        self._notify(message, ok=not (report and report.problems))
+
+    def _disconnect_failed(self, task: Task, sentence: str) -> None:
+        if not self._finish_task(task):
+            return
+        self._set(ATTENTION, sentence)
+        self._notify(sentence, ok=False)
+
+    # ----- other windows -----
+    @Slot()
+    def open_wizard(self) -> None:
+        self._open_wizard()
+
+    @Slot()
+    def open_invoices(self) -> None:
+        if self._open_invoices is not None:
+            self._open_invoices()
