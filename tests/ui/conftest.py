@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,6 +11,27 @@ import pytest
 from app.settings import Settings
 from app.xero.client import Connection
 from app.xero.errors import KeyringUnavailable
+
+
+@pytest.fixture(autouse=True)
+def collect_widgets_between_tests(qapp):
+    """Close and delete every window a test left, then collect Python garbage here, on the GUI thread,
+    with no signal in delivery: PySide objects collected later, in the middle of another test's
+    event processing, can crash the interpreter."""
+    yield
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtWidgets import QApplication
+
+    from app.ui.workers import wait_for_workers
+
+    wait_for_workers(20_000)
+    for widget in QApplication.topLevelWidgets():
+        widget.close()
+        widget.deleteLater()
+    for _ in range(3):
+        qapp.processEvents()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
 
 
 @pytest.fixture
