@@ -172,8 +172,9 @@ def test_whole_wizard_page_by_page(qtbot, sandbox, sandbox_app, callback_ports, 
     assert not browser.failures
 
 
-def test_wrong_secret_is_named_on_step_6(qtbot, sandbox, sandbox_app, callback_ports, browser,
-                                         cleanup_keyring):
+def test_wrong_secret_is_named_on_step_6(
+    qtbot, sandbox, sandbox_app, callback_ports, browser, cleanup_keyring
+):
     set_auto_consent(sandbox.base_url)
     model = new_model(sandbox, callback_ports)
     model.save_credentials(sandbox_app.client_id, WRONG_SECRET)
@@ -299,3 +300,30 @@ def test_window_stays_responsive_while_xero_is_slow(qtbot, sandbox, at_step_8):
     qtbot.waitUntil(lambda: not page.checking, timeout=WAIT_MS)
     timer.stop()
     assert page.status.text().startswith("Connection attempt successful: "), page.status.text()
+
+
+def test_step_6_in_a_real_headless_chromium(
+    qtbot, chromium, sandbox, sandbox_app, callback_ports, cleanup_keyring
+):
+    """The browser step with the real thing: Chromium loads the sandbox's consent page, the test
+    clicks Allow, and Chromium itself delivers the redirect to the wizard's loopback listener."""
+    from tests.browser import allow_in_browser
+
+    pages: list[str] = []
+
+    def chromium_opener(url: str) -> None:
+        if "response_type=code" in url:
+            thread = threading.Thread(
+                target=lambda: pages.append(allow_in_browser(chromium, url)), daemon=True
+            )
+            thread.start()
+
+    model = new_model(sandbox, callback_ports)
+    model.save_credentials(sandbox_app.client_id, sandbox_app.client_secret)
+    wizard = open_wizard(qtbot, model, chromium_opener)
+    assert wizard.currentId() == steps.AUTHORIZE
+    authorise(qtbot, wizard)
+    qtbot.waitUntil(lambda: bool(pages), timeout=WAIT_MS)
+    assert "close this tab" in pages[0].lower()
+    click_next(qtbot, wizard)
+    assert wizard.currentId() == steps.PICK_TENANT
