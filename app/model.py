@@ -440,19 +440,44 @@ class ConnectionModel:
                     out["Xero user"] = s.xero_user_email
         return out
 
+    def disconnect_question(self) -> str:
+        """The confirmation every front end asks before disconnect (no I/O)."""
+        if not self.settings.is_configured:
+            raise NotConfigured(self._not_configured())
+        what = self.settings.tenant_name or "Xero"
+        return (
+            f"Disconnect Xero Connect from {what}? The connection is removed in Xero, the authorisation "
+            "is revoked and the client secret and tokens are deleted from this computer."
+        )
+
+    def authorisation_problem(self) -> str | None:
+        """Why the saved authorisation cannot be used, without asking Xero; None when it looks usable.
+
+        Reads the keyring: call it off the GUI thread.
+        """
+        tokens = self.secrets().token_set()
+        if tokens is None:
+            return "Xero Connect is not authorised yet; authorise it in step 6 of the setup wizard."
+        if self.settings.needs_reauthorisation:
+            return (
+                "Xero no longer accepts the saved authorisation (it expired or was revoked); authorise "
+                "Xero Connect again in step 6 of the setup wizard."
+            )
+        if not tokens.refresh_token or tokens.refresh_days_left(self.clock()) <= 0:
+            return (
+                "The Xero authorisation has passed Xero's 60-day limit without use; authorise Xero "
+                "Connect again in step 6 of the setup wizard."
+            )
+        return None
+
     def disconnect(self, confirm: Callable[[str], bool]) -> DisconnectReport | None:
         """Remove the organisation's connection, revoke the refresh token and delete the secrets.
 
         Returns None (and changes nothing) when the user does not confirm.
         """
-        if not self.settings.is_configured:
-            raise NotConfigured(self._not_configured())
-        what = self.settings.tenant_name or "Xero"
-        if not confirm(
-            f"Disconnect Xero Connect from {what}? The connection is removed in Xero, the authorisation "
-            "is revoked and the client secret and tokens are deleted from this computer."
-        ):
+        if not confirm(self.disconnect_question()):
             return None
+        what = self.settings.tenant_name or "Xero"
         done: list[str] = []
         problems: list[str] = []
         store = self.secrets()

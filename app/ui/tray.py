@@ -18,7 +18,6 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu, QMessageBox, QSystemTrayIcon, QWidget
 
-from app.ui.steps import read_setup_state
 from app.ui.workers import Task, run_task
 from app.xero.errors import ReauthorisationNeeded
 
@@ -35,11 +34,6 @@ ATTENTION = "attention"
 UNSET = "unset"
 STATES = (CONNECTED, ATTENTION, UNSET)
 
-# No core call can say this without going to Xero; it names the fix the wizard offers (step 6).
-TOKENS_UNUSABLE = (
-    "The Xero authorisation is missing or past Xero's 60-day limit; authorise Xero Connect again "
-    "in the setup wizard."
-)
 NOT_CHECKED = "The connection has not been checked yet."
 NOT_SET_UP = "Xero Connect is not set up yet; open the setup wizard to connect it to Xero."
 STATUS_LINE_MAX = 60
@@ -271,13 +265,11 @@ class TrayController(QObject):
         model = self.model
 
         def probe() -> CheckResult | _Unset | None:
-            state = read_setup_state(model)
-            if not state.has_client_id:
+            if not model.settings.is_configured:
                 return _Unset()
-            if not state.has_tokens:
-                model.token_manager().current()  # raises the core's "not authorised yet"
-            if not state.tokens_usable:
-                raise ReauthorisationNeeded(TOKENS_UNUSABLE)
+            problem = model.authorisation_problem()
+            if problem:
+                raise ReauthorisationNeeded(problem)
             if not check:
                 return None
             return model.check_connection()
@@ -353,13 +345,10 @@ class TrayController(QObject):
         if self._task is not None or not self.model.settings.is_configured:
             return None
         model = self.model
-        questions: list[str] = []
-        model.disconnect(lambda q: questions.append(q) or False)  # only fetches the question; no I/O
-        if not questions:
-            return None
+        question = model.disconnect_question()
         confirm = self._confirm or ask_yes_no
         parent = self._window if self._window is not None and self._window.isVisible() else None
-        if not confirm(parent, questions[0]):
+        if not confirm(parent, question):
             return None  # declined: nothing changes
         self._busy_text = "Disconnecting…"
         task = run_task(lambda: model.disconnect(lambda _q: True), name="tray disconnect")
