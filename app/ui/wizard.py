@@ -67,21 +67,27 @@ class SetupWizard(QWizard):
         self.setStartId(first)
         # Opened part-way (an existing setup): Back has no history, so offer the way to step 1.
         self.setButtonText(QWizard.WizardButton.CustomButton1, "Start over")
-        self.setButtonLayout([
-            QWizard.WizardButton.CustomButton1, QWizard.WizardButton.Stretch,
-            QWizard.WizardButton.BackButton, QWizard.WizardButton.NextButton,
-            QWizard.WizardButton.FinishButton, QWizard.WizardButton.CancelButton,
-        ])
-        self.setOption(QWizard.WizardOption.HaveCustomButton1, first != steps.NAVIGATE)
         self.button(QWizard.WizardButton.CustomButton1).setToolTip("Go back to step 1 of the setup")
+        self._offer_start_over(first != steps.NAVIGATE)
         self.customButtonClicked.connect(self._custom_button)
 
     def _custom_button(self, which: int) -> None:
         if getattr(which, "value", which) == QWizard.WizardButton.CustomButton1.value:
             self.start_over()
 
+    def _offer_start_over(self, offer: bool) -> None:
+        # An explicit button layout shows every button it lists, whatever HaveCustomButton1 says.
+        start_over = [QWizard.WizardButton.CustomButton1] if offer else []
+        self.setOption(QWizard.WizardOption.HaveCustomButton1, offer)
+        self.setButtonLayout([
+            *start_over, QWizard.WizardButton.Stretch,
+            QWizard.WizardButton.BackButton, QWizard.WizardButton.NextButton,
+            QWizard.WizardButton.FinishButton, QWizard.WizardButton.CancelButton,
+        ])
+        self.button(QWizard.WizardButton.CustomButton1).setVisible(offer)
+
     def start_over(self) -> None:
-        self.setOption(QWizard.WizardOption.HaveCustomButton1, False)
+        self._offer_start_over(False)
         self.setStartId(steps.NAVIGATE)
         self.restart()
 

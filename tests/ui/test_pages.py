@@ -286,3 +286,22 @@ def test_discarded_task_delivers_nothing(qtbot):
 def test_every_page_builds_without_network(qtbot, fake_model, step):
     wizard = open_wizard(qtbot, fake_model, step, autoload=False, port_checker=lambda ports: ports[0])
     assert wizard.currentId() == step
+
+
+def test_start_over_is_offered_only_when_the_wizard_opens_part_way(qtbot, fake_model):
+    from PySide6.QtWidgets import QWizard
+
+    from app.ui import steps
+    from app.ui.wizard import SetupWizard
+
+    fresh = SetupWizard(fake_model, opener=lambda url: None, start_id=steps.NAVIGATE)
+    qtbot.addWidget(fresh)
+    fresh.show()
+    assert not fresh.button(QWizard.WizardButton.CustomButton1).isVisible()
+    later = SetupWizard(fake_model, opener=lambda url: None, start_id=steps.PICK_TENANT)
+    qtbot.addWidget(later)
+    later.show()
+    button = later.button(QWizard.WizardButton.CustomButton1)
+    assert button.isVisible()
+    later.start_over()
+    assert later.currentId() == steps.NAVIGATE and not button.isVisible()
