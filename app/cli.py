@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from app import __version__
+from app.invoicing.cli_draft import add_draft_parser, cmd_draft
 from app.logging_setup import configure_logging
 from app.xero.endpoints import DEFAULT_SANDBOX_URL
 from app.xero.errors import Cancelled, InvalidInput, XeroConnectError
@@ -80,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     disconnect = sub.add_parser("disconnect", help="disconnect, revoke and delete the stored secrets")
     _add_profile_options(disconnect)
     disconnect.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
+    add_draft_parser(sub, _add_profile_options)
     return parser
 
 
@@ -354,6 +357,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "check": cmd_check,
     "status": cmd_status,
     "disconnect": cmd_disconnect,
+    "draft": cmd_draft,
 }
 
 log = logging.getLogger(__name__)

@@ -9,29 +9,40 @@ from typing import Any
 from app.sandbox.web import Request
 
 _CLAUSE = re.compile(r'\s*([A-Za-z][\w.]*)\s*==?\s*(?:Guid\(\s*"([^"]*)"\s*\)|"((?:[^"\\]|\\.)*)"|(\w+))\s*')
-_JOIN = re.compile(r"\s*(?:AND|&&)\s*", re.IGNORECASE)
+_JOIN = re.compile(r"\s*(AND|&&|OR|\|\|)\s*", re.IGNORECASE)
+
+# Alternatives of conjunctions: AND binds tighter than OR, as in Xero's filter language (no parentheses).
+Where = list[list[tuple[str, str]]]
 
 
 class QueryError(ValueError):
     pass
 
 
-def parse_where(text: str) -> list[tuple[str, str]]:
-    """`Name=="ABC" AND Status=="DRAFT"` -> [(Name, ABC), (Status, DRAFT)]; only equality is supported."""
-    clauses, pos = [], 0
+def parse_where(text: str) -> Where:
+    """`Name=="A" AND Status=="DRAFT" OR Name=="B"` -> [[(Name, A), (Status, DRAFT)], [(Name, B)]].
+
+    Only equality is supported; an empty text is one empty alternative, which matches everything.
+    """
+    groups: Where = [[]]
+    pos = 0
     while pos < len(text):
         match = _CLAUSE.match(text, pos)
         if not match:
             raise QueryError(f"Unsupported where clause near: {text[pos:pos + 40]}")
         value = next(v for v in match.groups()[1:] if v is not None)
-        clauses.append((match.group(1), value.replace('\\"', '"')))
+        groups[-1].append((match.group(1), re.sub(r"\\(.)", r"\1", value)))  # \" and \\ escapes
         pos = match.end()
-        joiner = _JOIN.match(text, pos)
         if pos < len(text):
+            joiner = _JOIN.match(text, pos)
             if not joiner:
                 raise QueryError(f"Unsupported where clause near: {text[pos:pos + 40]}")
+            if joiner.group(1).upper() in ("OR", "||"):
+                groups.append([])
             pos = joiner.end()
-    return clauses
+            if pos >= len(text):
+                raise QueryError("The where clause ends with AND or OR")
+    return groups
 
 
 def field(record: dict[str, Any], dotted: str) -> Any:
@@ -43,14 +54,15 @@ def field(record: dict[str, Any], dotted: str) -> Any:
     return value
 
 
-def matches(record: dict[str, Any], clauses: list[tuple[str, str]]) -> bool:
-    for name, wanted in clauses:
-        value = field(record, name)
-        if isinstance(value, bool):
-            value = str(value).lower()
-        if value is None or str(value).casefold() != wanted.casefold():
-            return False
-    return True
+def _clause_holds(record: dict[str, Any], name: str, wanted: str) -> bool:
+    value = field(record, name)
+    if isinstance(value, bool):
+        value = str(value).lower()
+    return value is not None and str(value).casefold() == wanted.casefold()
+
+
+def matches(record: dict[str, Any], where: Where) -> bool:
+    return any(all(_clause_holds(record, name, wanted) for name, wanted in group) for group in where)
 
 
 def csv_arg(req: Request, name: str) -> list[str] | None:

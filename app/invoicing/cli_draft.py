@@ -1,0 +1,182 @@
+"""`xero-connect draft`: load quotes or orders, show or run the plan, report in one summary line.
+
+Kept import-light: the heavy modules load only when the command runs, so `xero-connect --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from app.invoicing.drafting import DraftProgress, DraftReport
+    from app.invoicing.plan import Plan
+    from app.invoicing.records import LoadResult
+    from app.model import ConnectionModel
+
+EXIT_OK, EXIT_FAILED = 0, 1
+BAR_WIDTH = 30
+
+
+def add_draft_parser(sub: argparse._SubParsersAction, add_profile_options: Callable) -> None:
+    draft = sub.add_parser("draft", help="draft sales invoices in Xero from a file of quotes or orders")
+    add_profile_options(draft)
+    draft.add_argument("file", nargs="?", metavar="FILE", help="CSV or JSON file of quotes or orders")
+    draft.add_argument("--dry-run", action="store_true", help="show what would be drafted; create nothing")
+    draft.add_argument(
+        "--from-xero-quotes", action="store_true", help="draft from the organisation's own quotes in Xero"
+    )
+    draft.add_argument("--account", metavar="CODE", help="revenue account for lines without one")
+    draft.add_argument("--tax-type", metavar="TYPE", help="tax type for lines without one (e.g. OUTPUT2)")
+
+
+def cmd_draft(args: argparse.Namespace) -> int:
+    from app.cli import _model
+    from app.xero.errors import InvalidInput
+
+    if not args.file and not args.from_xero_quotes:
+        raise InvalidInput("Give a FILE of quotes or orders, or use --from-xero-quotes.")
+    model = _model(args)
+    client = model.client()
+
+    def load() -> LoadResult:
+        from app.invoicing.records import LoadResult
+        from app.invoicing.sources import load_file, load_xero_quotes
+
+        loaded = LoadResult()
+        for part in ([load_file(Path(args.file))] if args.file else []) + (
+            [load_xero_quotes(client)] if args.from_xero_quotes else []
+        ):
+            loaded.quotes += part.quotes
+            loaded.problems += part.problems
+        return loaded
+
+    return run_draft(model, load, dry_run=args.dry_run, account=args.account, tax_type=args.tax_type)
+
+
+def run_draft(
+    model: ConnectionModel,
+    load: Callable[[], LoadResult],
+    *,
+    dry_run: bool = False,
+    account: str | None = None,
+    tax_type: str | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """The whole command once the quotes can be loaded; scripts and tests call it with their own loader."""
+    from app.invoicing.drafting import draft_invoices
+    from app.invoicing.ledger import Ledger
+    from app.invoicing.plan import make_plan
+
+    out, err = out or sys.stdout, err or sys.stderr
+    client = model.client()
+    tenant_id = model.settings.tenant_id
+    loaded = load()
+    for problem in loaded.problems:
+        print(problem, file=out)
+    blocked = {p.number: f"see the problem reported for it ({p.reason})" for p in loaded.problems if p.number}
+    with Ledger() as ledger:
+        plan = make_plan(
+            client,
+            ledger,
+            tenant_id,
+            loaded.quotes,
+            account=account,
+            tax_type=tax_type,
+            blocked=blocked,
+            remember=not dry_run,
+        )
+        if dry_run:
+            show_plan(plan, out)
+            return EXIT_OK
+        cancel = threading.Event()
+        with _cancel_on_ctrl_c(cancel, err):
+            report = draft_invoices(client, tenant_id, plan, ledger, progress=ProgressBar(err), cancel=cancel)
+    show_report(report, out)
+    return EXIT_OK if report.failed == 0 and report.not_sent == 0 else EXIT_FAILED
+
+
+def show_plan(plan: Plan, out: TextIO) -> None:
+    for entry in plan:
+        number = entry.source.number
+        if entry.status == "drafted":
+            print(f"{number}: already drafted as {entry.invoice_number}", file=out)
+        elif entry.status == "invalid":
+            print(f"{number}: invalid: {entry.reason}", file=out)
+        else:
+            lines = len(entry.payload.get("LineItems", []))
+            note = f" ({entry.reason})" if entry.reason else ""
+            print(f"{number}: to draft for {entry.source.contact_name}, {lines} line(s){note}", file=out)
+    new = sum(1 for e in plan if e.status == "new")
+    drafted = sum(1 for e in plan if e.status == "drafted")
+    invalid = sum(1 for e in plan if e.status == "invalid")
+    print(
+        f"Dry run: {new} to draft, {drafted} already drafted, {invalid} invalid; nothing was created.",
+        file=out,
+    )
+
+
+def show_report(report: DraftReport, out: TextIO) -> None:
+    for result in report.results:
+        if result.status == "drafted":
+            print(f"{result.number}: drafted as {result.invoice_number}", file=out)
+        elif result.status in ("invalid", "failed"):
+            print(f"{result.number}: {result.status}: {result.message}", file=out)
+    if report.recovered:
+        print(f"{report.recovered} invoice(s) of an interrupted earlier run were found in Xero.", file=out)
+    if report.cancelled:
+        print(f"Cancelled: {report.not_sent} not sent; run the same command again to continue.", file=out)
+    elif report.stopped:
+        print(f"Stopped: {report.stopped}", file=out)
+    print(report.summary(), file=out)
+
+
+class ProgressBar:
+    """One line on a terminal (redrawn with \\r), one plain line per batch anywhere else."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.tty = bool(getattr(stream, "isatty", lambda: False)())
+        self._last: tuple[str, int] | None = None
+
+    def __call__(self, p: DraftProgress) -> None:
+        filled = BAR_WIDTH * p.done // p.total if p.total else BAR_WIDTH
+        text = (
+            f"[{'#' * filled}{'-' * (BAR_WIDTH - filled)}] {p.done}/{p.total} "
+            f"drafted {p.drafted}, failed {p.failed}"
+            + (" - waiting for Xero's rate limit" if p.phase == "waiting" else "")
+        )
+        if self.tty:
+            end = "\n" if p.phase == "done" else ""
+            self.stream.write(f"\r{text}\033[K{end}")
+        elif (p.phase, p.batch) != self._last and p.phase in ("sending", "waiting", "done"):
+            self.stream.write(f"{text}\n")
+        self._last = (p.phase, p.batch)
+        self.stream.flush()
+
+
+@contextlib.contextmanager
+def _cancel_on_ctrl_c(cancel: threading.Event, err: TextIO) -> Iterator[None]:
+    """First Ctrl+C: finish the batch in flight, then stop. Second: stop at once (the ledger copes)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_sigint(signum: int, frame: object) -> None:
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        cancel.set()
+        print("\nCancelling after the batch in flight (Ctrl+C again to stop at once)...", file=err)
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -1,0 +1,370 @@
+"""Send a plan to Xero as DRAFT invoices, at most once per quote, whatever happens mid-run.
+
+The order of events per batch is what makes "never twice" hold:
+  1. the batch is written to the ledger as "sending" (committed),
+  2. PUT /Invoices with an Idempotency-Key derived from the content (a retry of a lost answer is
+     replayed by Xero instead of creating the invoices again, for a few minutes),
+  3. the drafted rows and "done" are committed together as soon as the answer is read.
+A batch still "sending" at the start of a run (crash, kill, timeout) is first looked up in Xero by
+Reference; only what is not there can be sent again.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from app.invoicing.contacts import content_key, create_missing_contacts
+from app.invoicing.ledger import DraftRow, Ledger
+from app.invoicing.plan import PlannedInvoice
+from app.xero.client import MAX_BATCH, XeroClient
+from app.xero.errors import NetworkError, ValidationFailed, XeroConnectError, XeroUnavailable
+
+MINUTE_WAIT = 60.0  # Xero's minute window is fixed but its start is unknown: a full minute always clears it
+LOOKUP_CHUNK = 20  # references per GET (an OR of equalities), keeping the URL short
+GONE = ("DELETED", "VOIDED")
+
+Outcome = Literal["drafted", "skipped", "invalid", "failed", "not_sent"]
+
+
+@dataclass(frozen=True)
+class DraftProgress:
+    phase: str  # "recovering" | "contacts" | "sending" | "waiting" | "done"
+    done: int  # quotes settled so far
+    total: int
+    drafted: int
+    failed: int
+    batch: int  # batches answered so far
+    batches: int
+
+
+@dataclass
+class QuoteResult:
+    source_id: str
+    number: str
+    status: Outcome
+    invoice_number: str = ""
+    invoice_id: str = ""
+    message: str = ""  # Xero's own words for "failed", the reason for "invalid"
+    retryable: bool = False  # failed without Xero refusing it: a rerun may succeed
+
+
+@dataclass
+class DraftReport:
+    results: list[QuoteResult] = field(default_factory=list)
+    stopped: str = ""  # the sentence when the run stopped early
+    cancelled: bool = False
+    recovered: int = 0  # invoices of an interrupted earlier run found in Xero
+    contacts_created: int = 0
+
+    def count(self, status: Outcome) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+    @property
+    def drafted(self) -> int:
+        return self.count("drafted")
+
+    @property
+    def skipped_already_drafted(self) -> int:
+        return self.count("skipped")
+
+    @property
+    def invalid(self) -> int:
+        return self.count("invalid")
+
+    @property
+    def failed(self) -> int:
+        return self.count("failed")
+
+    @property
+    def not_sent(self) -> int:
+        return self.count("not_sent")
+
+    def summary(self) -> str:
+        return (
+            f"Drafted {self.drafted}, skipped {self.skipped_already_drafted} already drafted, "
+            f"{self.invalid} invalid, {self.failed} failed."
+        )
+
+
+class _Stop(Exception):
+    """Ends the run after the current batch was settled in the ledger; str() is the sentence."""
+
+
+class _Pacer:
+    """Waits for the next minute instead of provoking a 429 (Xero counts rejected calls too)."""
+
+    def __init__(self, client: XeroClient, on_wait: Callable[[], None] | None = None) -> None:
+        self.client, self.on_wait = client, on_wait
+
+    def __call__(self) -> None:
+        limits = self.client.limits
+        if limits.minute_remaining is not None and limits.minute_remaining <= 0:
+            if self.on_wait is not None:
+                self.on_wait()
+            self.client.policy.sleep(MINUTE_WAIT)
+            limits.minute_remaining = None  # unknown until the next answer says
+
+
+# -- finding invoices by Reference -------------------------------------------------------------
+
+_or_unsupported: set[str] = set()  # API bases whose `where` refused an OR (the local sandbox does)
+
+
+def _lookup(client: XeroClient, references: Sequence[str], pace: Callable[[], None]) -> list[dict[str, Any]]:
+    base = client.endpoints.api_base
+    chunk = 1 if base in _or_unsupported else LOOKUP_CHUNK
+    found: list[dict[str, Any]] = []
+    start = 0
+    while start < len(references):
+        part = list(references[start : start + chunk])
+        pace()
+        try:
+            found.extend(client.invoices(references=part))
+        except ValidationFailed:
+            if len(part) == 1:
+                raise
+            _or_unsupported.add(base)
+            chunk = 1
+            continue
+        start += len(part)
+    return found
+
+
+def _updated(invoice: dict[str, Any]) -> str:
+    return str(invoice.get("UpdatedDateUTC") or "").rjust(40)  # "/Date(ms+0000)/" sorts by length first
+
+
+def find_drafted(
+    client: XeroClient,
+    references: dict[str, str],
+    exclude_ids: Iterable[str],
+    pace: Callable[[], None] | None = None,
+) -> list[DraftRow]:
+    """Invoices in Xero for these source_id → Reference pairs; invoices in ``exclude_ids`` belong to
+    other quotes already and are never claimed twice."""
+    if not references:
+        return []
+    taken = {i.lower() for i in exclude_ids}
+    invoices = _lookup(client, sorted(set(references.values())), pace or (lambda: None))
+    rows = []
+    for source_id, reference in references.items():
+        matches = [
+            inv
+            for inv in invoices
+            if inv.get("Reference") == reference  # Xero's filter is case-insensitive; ours is exact
+            and inv.get("Type") == "ACCREC"
+            and inv.get("Status") not in GONE
+            and str(inv.get("InvoiceID", "")).lower() not in taken
+        ]
+        if matches:
+            newest = max(matches, key=_updated)
+            taken.add(str(newest["InvoiceID"]).lower())
+            rows.append(
+                DraftRow(source_id, reference, str(newest["InvoiceID"]), str(newest.get("InvoiceNumber", "")))
+            )
+    return rows
+
+
+def recover(
+    client: XeroClient, tenant_id: str, ledger: Ledger, pace: Callable[[], None] | None = None
+) -> int:
+    """Settle every batch an earlier run left "sending": record what Xero has, close the batch."""
+    recovered = 0
+    for batch in ledger.pending_batches(tenant_id):
+        already = ledger.drafted(tenant_id, batch.references)
+        open_refs = {sid: ref for sid, ref in batch.references.items() if sid not in already}
+        found = find_drafted(client, open_refs, ledger.known_invoice_ids(tenant_id), pace)
+        ledger.close_batch(tenant_id, batch.batch_key, found)
+        recovered += len(found)
+    return recovered
+
+
+# -- the run -----------------------------------------------------------------------------------
+
+
+def _unitdp(payloads: Sequence[dict[str, Any]]) -> int | None:
+    # Xero rounds UnitAmount to 2 places unless asked for 4; only ask when a price needs it.
+    for payload in payloads:
+        for line in payload["LineItems"]:
+            if round(float(line.get("UnitAmount") or 0), 2) != float(line.get("UnitAmount") or 0):
+                return 4
+    return None
+
+
+class _Run:
+    def __init__(
+        self,
+        client: XeroClient,
+        tenant_id: str,
+        ledger: Ledger,
+        total: int,
+        progress: Callable[[DraftProgress], None] | None,
+    ) -> None:
+        self.client, self.tenant_id, self.ledger = client, tenant_id, ledger
+        self.report = DraftReport()
+        self.total, self.progress = total, progress
+        self.batch, self.batches = 0, 0
+        self.pace = _Pacer(client, lambda: self.tell("waiting"))
+
+    def tell(self, phase: str) -> None:
+        if self.progress is not None:
+            r = self.report
+            counts = (len(r.results), self.total, r.drafted, r.failed)
+            self.progress(DraftProgress(phase, *counts, self.batch, self.batches))
+
+    def settle(self, entry: PlannedInvoice, status: Outcome, **details: Any) -> None:
+        src = entry.source
+        self.report.results.append(QuoteResult(src.source_id, src.number, status, **details))
+
+    def settle_rest(self, entries: Sequence[PlannedInvoice], why: str) -> None:
+        settled = {r.source_id for r in self.report.results}
+        for entry in entries:
+            if entry.source_id not in settled:
+                self.settle(entry, "not_sent", message=why, retryable=True)
+
+    def send(self, batch: list[PlannedInvoice]) -> None:
+        payloads = [entry.payload for entry in batch]
+        key = content_key(self.tenant_id, "Invoices", payloads)
+        refs = {entry.source_id: entry.source.number for entry in batch}
+        self.pace()
+        self.ledger.begin_batch(self.tenant_id, key, refs)
+        try:
+            results = self.client.put_invoices(payloads, idempotency_key=key, unitdp=_unitdp(payloads))
+        except (NetworkError, XeroUnavailable) as exc:
+            self._unknown_outcome(batch, key, refs, exc)
+            checked = "The last batch was checked in Xero and recorded; run again to send the rest."
+            raise _Stop(f"{exc} {checked}") from exc
+        except ValidationFailed as exc:  # the request as a whole was refused: nothing was created
+            self.ledger.close_batch(self.tenant_id, key, [])
+            message = "; ".join(exc.details) or str(exc)
+            for entry in batch:
+                self.settle(entry, "failed", message=message)
+            return
+        except XeroConnectError as exc:  # refused before processing (authorisation, daily limit)
+            self.ledger.close_batch(self.tenant_id, key, [])
+            for entry in batch:
+                self.settle(entry, "not_sent", message=str(exc), retryable=True)
+            raise _Stop(str(exc)) from exc
+        by_index = {result.index: result for result in results}
+        rows: list[DraftRow] = []
+        unanswered: dict[str, str] = {}
+        for index, entry in enumerate(batch):
+            result = by_index.get(index)
+            invoice_id = str(result.record.get("InvoiceID") or "") if result and result.ok else ""
+            if invoice_id:
+                number = str(result.record.get("InvoiceNumber") or "") if result else ""
+                rows.append(DraftRow(entry.source_id, entry.source.number, invoice_id, number))
+            elif result is not None and not result.ok:
+                self.settle(entry, "failed", message="; ".join(result.errors) or "Xero refused the invoice.")
+            else:
+                unanswered[entry.source_id] = entry.source.number
+        if unanswered:  # an answer without some elements: look rather than guess
+            try:
+                rows += find_drafted(self.client, unanswered, [r.invoice_id for r in rows], self.pace)
+            except XeroConnectError as exc:  # the batch stays "sending": the next run looks again
+                raise _Stop(f"{exc} Xero's answer was incomplete; the next run checks it first.") from exc
+        self.ledger.close_batch(self.tenant_id, key, rows)
+        self._settle_rows(batch, rows, skip={r.source_id for r in self.report.results})
+
+    def _settle_rows(self, batch: list[PlannedInvoice], rows: list[DraftRow], skip: set[str]) -> None:
+        by_source = {row.source_id: row for row in rows}
+        for entry in batch:
+            row = by_source.get(entry.source_id)
+            if row is not None:
+                self.settle(entry, "drafted", invoice_number=row.invoice_number, invoice_id=row.invoice_id)
+            elif entry.source_id not in skip:
+                self.settle(
+                    entry,
+                    "failed",
+                    message="Xero's answer did not include this invoice and it is not in Xero; "
+                    "it will be sent again on the next run.",
+                    retryable=True,
+                )
+
+    def _unknown_outcome(
+        self, batch: list[PlannedInvoice], key: str, refs: dict[str, str], exc: XeroConnectError
+    ) -> None:
+        """The request may or may not have been processed: ask Xero now, before anyone resends it."""
+        try:
+            rows = find_drafted(self.client, refs, self.ledger.known_invoice_ids(self.tenant_id), self.pace)
+        except XeroConnectError:
+            # Cannot tell: the batch stays "sending" and the next run looks it up before sending.
+            for entry in batch:
+                self.settle(entry, "failed", message=str(exc), retryable=True)
+            raise _Stop(
+                f"{exc} It is not known whether Xero created the last batch; the next run checks Xero "
+                "for it before sending anything."
+            ) from exc
+        self.ledger.close_batch(self.tenant_id, key, rows)
+        self.report.recovered += len(rows)
+        by_source = {row.source_id: row for row in rows}
+        for entry in batch:
+            row = by_source.get(entry.source_id)
+            if row is not None:
+                self.settle(entry, "drafted", invoice_number=row.invoice_number, invoice_id=row.invoice_id)
+            else:
+                self.settle(entry, "failed", message=str(exc), retryable=True)
+
+
+def draft_invoices(
+    client: XeroClient,
+    tenant_id: str,
+    plan: Sequence[PlannedInvoice],
+    ledger: Ledger,
+    *,
+    progress: Callable[[DraftProgress], None] | None = None,
+    cancel: threading.Event | None = None,
+    batch_size: int = MAX_BATCH,
+) -> DraftReport:
+    """Draft every "new" entry of the plan; see the module docstring for the guarantees."""
+    batch_size = max(1, min(batch_size, MAX_BATCH))
+    run = _Run(client, tenant_id, ledger, len(plan), progress)
+    report = run.report
+    try:
+        run.tell("recovering")
+        report.recovered = recover(client, tenant_id, ledger, run.pace)
+        drafted = ledger.drafted(tenant_id)
+        to_send: list[PlannedInvoice] = []
+        for entry in plan:
+            done = drafted.get(entry.source_id)
+            if done is not None:
+                run.settle(entry, "skipped", invoice_number=done.invoice_number, invoice_id=done.invoice_id)
+            elif entry.status == "invalid":
+                run.settle(entry, "invalid", message=entry.reason)
+            elif entry.status == "drafted":  # drafted per the plan, yet not in this ledger: trust the plan
+                run.settle(entry, "skipped", invoice_number=entry.invoice_number)
+            else:
+                to_send.append(entry)
+        if any(entry.new_contact is not None for entry in to_send) and not (cancel and cancel.is_set()):
+            run.tell("contacts")
+            report.contacts_created = create_missing_contacts(client, tenant_id, to_send, pace=run.pace)
+            for entry in [e for e in to_send if e.status == "invalid"]:
+                run.settle(entry, "invalid", message=entry.reason)
+            to_send = [e for e in to_send if e.status != "invalid"]
+    except XeroConnectError as exc:
+        report.stopped = f"Nothing was sent: {exc}"
+        run.settle_rest(plan, str(exc))
+        run.tell("done")
+        return report
+    batches = [to_send[i : i + batch_size] for i in range(0, len(to_send), batch_size)]
+    run.batches = len(batches)
+    run.tell("sending")
+    for number, batch in enumerate(batches):
+        if cancel is not None and cancel.is_set():
+            report.cancelled = True
+            run.settle_rest(to_send, "cancelled before it was sent")
+            break
+        try:
+            run.send(batch)
+        except _Stop as stop:
+            report.stopped = str(stop)
+            run.settle_rest(to_send, str(stop))
+            break
+        finally:
+            run.batch = number + 1
+            run.tell("sending")
+    run.tell("done")
+    return report

@@ -1,0 +1,325 @@
+"""Quote or order → DRAFT sales invoice payload, checked against the organisation before anything is sent.
+
+Only what Xero would refuse for certain (unknown account, tax type or item, a foreign currency) is
+caught here; anything subtler is left to Xero, whose own message then reaches the user.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any, Literal
+
+from app.invoicing.contacts import ContactDirectory, new_contact_body
+from app.invoicing.ledger import DraftRow, Ledger
+from app.invoicing.records import SourceLine, SourceQuote
+from app.xero.client import XeroClient
+from app.xero.errors import InvalidInput
+
+DEFAULT_DUE_DAYS = 14
+PREFERRED_ACCOUNT = "200"  # "Sales" in every Xero chart of accounts template
+REVENUE_TYPES = ("REVENUE", "SALES", "OTHERINCOME")
+AMOUNT_TYPES = {"exclusive": "Exclusive", "inclusive": "Inclusive", "notax": "NoTax"}
+NO_TAX = "NONE"
+MAX_REFERENCE = 255
+
+Status = Literal["new", "drafted", "invalid"]
+
+
+@dataclass(frozen=True)
+class TenantFacts:
+    """What a payload is checked against: read once per run (four GETs)."""
+
+    name: str
+    base_currency: str
+    accounts: dict[str, dict[str, Any]]  # ACTIVE accounts by code
+    tax_rates: dict[str, dict[str, Any]]  # ACTIVE rates usable on revenue, by TaxType
+    items: dict[str, dict[str, Any]]  # by lower-cased code
+    sales_terms: dict[str, Any] = field(default_factory=dict)  # Organisation.PaymentTerms.Sales
+
+    @classmethod
+    def fetch(cls, client: XeroClient) -> TenantFacts:
+        org = client.organisation()
+        return cls.from_lists(org, client.accounts(), client.tax_rates(), client.items())
+
+    @classmethod
+    def from_lists(
+        cls,
+        org: dict[str, Any],
+        accounts: list[dict[str, Any]],
+        tax_rates: list[dict[str, Any]],
+        items: list[dict[str, Any]],
+    ) -> TenantFacts:
+        terms = (org.get("PaymentTerms") or {}).get("Sales") or {}
+        return cls(
+            name=str(org.get("Name") or "the organisation"),
+            base_currency=str(org.get("BaseCurrency") or "").upper(),
+            accounts={str(a["Code"]): a for a in accounts if a.get("Code") and a.get("Status") == "ACTIVE"},
+            tax_rates={
+                str(r["TaxType"]): r
+                for r in tax_rates
+                if r.get("Status") == "ACTIVE" and r.get("CanApplyToRevenue") is not False
+            },
+            items={str(i["Code"]).lower(): i for i in items if i.get("Code")},
+            sales_terms=terms if isinstance(terms, dict) else {},
+        )
+
+
+@dataclass(frozen=True)
+class Defaults:
+    account_code: str
+    tax_type: str
+
+
+def _is_output_tax(rate: dict[str, Any]) -> bool:
+    # Xero names sales taxes "... on Income" and codes them OUTPUT/OUTPUT2/... in every region.
+    return "on income" in str(rate.get("Name", "")).lower() or str(rate["TaxType"]).startswith("OUTPUT")
+
+
+def choose_defaults(facts: TenantFacts) -> Defaults:
+    """Account "200" if it is an active revenue account, else the first revenue account; its output tax."""
+    revenue = sorted(
+        (a for a in facts.accounts.values() if a.get("Type") in REVENUE_TYPES),
+        key=lambda a: (a["Code"] != PREFERRED_ACCOUNT, REVENUE_TYPES.index(a["Type"]), a["Code"]),
+    )
+    if not revenue:
+        raise InvalidInput(
+            f"{facts.name} has no active revenue account to put the invoice lines on; choose one with "
+            "--account CODE."
+        )
+    account = revenue[0]
+    candidates = [r for r in facts.tax_rates.values() if r["TaxType"] != NO_TAX]
+    candidates.sort(
+        key=lambda r: (
+            not _is_output_tax(r),
+            r["TaxType"] != account.get("TaxType"),  # the account's own default, when it is one
+            -float(r.get("EffectiveRate") or 0),
+            r["TaxType"],
+        )
+    )
+    if candidates:
+        return Defaults(account["Code"], candidates[0]["TaxType"])
+    if NO_TAX in facts.tax_rates:
+        return Defaults(account["Code"], NO_TAX)
+    raise InvalidInput(f"{facts.name} has no active tax rate for sales; choose one with --tax-type TYPE.")
+
+
+def resolve_defaults(
+    facts: TenantFacts,
+    ledger: Ledger,
+    tenant_id: str,
+    account: str | None = None,
+    tax_type: str | None = None,
+    remember: bool = True,
+) -> Defaults:
+    """The remembered choice for this tenant (chosen and stored on the first run), then the overrides.
+
+    Overrides apply to this run only, so a one-off --account does not silently change later runs.
+    """
+    remembered = ledger.tenant_defaults(tenant_id)
+    if remembered and remembered[0] in facts.accounts and remembered[1] in facts.tax_rates:
+        chosen = Defaults(*remembered)
+    else:  # first run, or the remembered account/tax rate was archived since
+        chosen = choose_defaults(facts)
+        if remember:
+            ledger.save_tenant_defaults(tenant_id, chosen.account_code, chosen.tax_type)
+    if account is not None:
+        if account not in facts.accounts:
+            raise InvalidInput(f"--account {account}: {facts.name} has no active account with this code.")
+        chosen = Defaults(account, chosen.tax_type)
+    if tax_type is not None:
+        if tax_type not in facts.tax_rates:
+            raise InvalidInput(
+                f"--tax-type {tax_type}: {facts.name} has no active tax rate of this type usable on sales."
+            )
+        chosen = Defaults(chosen.account_code, tax_type)
+    return chosen
+
+
+@dataclass
+class PlannedInvoice:
+    source: SourceQuote
+    status: Status
+    reason: str = ""
+    payload: dict[str, Any] = field(default_factory=dict)
+    invoice_number: str = ""  # when already drafted
+    new_contact: dict[str, str] | None = None  # body of the contact still to be created
+
+    @property
+    def source_id(self) -> str:
+        return self.source.source_id
+
+    def set_contact(self, contact_id: str) -> None:
+        # Only the ID: any other field would update the contact in Xero.
+        self.payload["Contact"] = {"ContactID": contact_id}
+        self.new_contact = None
+        if self.reason == CONTACT_WILL_BE_CREATED:
+            self.reason = ""
+
+    def mark_invalid(self, reason: str) -> None:
+        self.status, self.reason = "invalid", reason
+
+
+Plan = list[PlannedInvoice]
+CONTACT_WILL_BE_CREATED = "contact will be created"
+
+
+def due_date(invoice_date: date, terms: dict[str, Any]) -> date:
+    """The organisation's default sales terms when it has them, else 14 days."""
+    day, kind = terms.get("Day"), str(terms.get("Type") or "")
+    if not isinstance(day, int) or day < 0:
+        return invoice_date + timedelta(days=DEFAULT_DUE_DAYS)
+    year, month = invoice_date.year, invoice_date.month
+    if kind == "DAYSAFTERBILLDATE":
+        return invoice_date + timedelta(days=day)
+    if kind == "DAYSAFTERBILLMONTH":
+        return date(year, month, calendar.monthrange(year, month)[1]) + timedelta(days=day)
+    if kind in ("OFCURRENTMONTH", "OFFOLLOWINGMONTH"):
+        if kind == "OFFOLLOWINGMONTH":
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return date(year, month, min(max(day, 1), calendar.monthrange(year, month)[1]))
+    return invoice_date + timedelta(days=DEFAULT_DUE_DAYS)
+
+
+def _number(value: Decimal) -> int | float:
+    # JSON has no decimals; integers stay integers so the payload (and its key) reads naturally.
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _line(
+    line: SourceLine, amount_types: str, facts: TenantFacts, defaults: Defaults
+) -> tuple[dict[str, Any], str]:
+    """(line item, problem or "")."""
+    item = facts.items.get(line.item_code.lower()) if line.item_code else None
+    if line.item_code and item is None:
+        return {}, f"item code {line.item_code!r} does not exist in {facts.name}"
+    sales = (item or {}).get("SalesDetails") or {}
+    account = line.account_code or str(sales.get("AccountCode") or "") or defaults.account_code
+    if amount_types == "NoTax":
+        tax = line.tax_type or NO_TAX
+    else:
+        tax = line.tax_type or str(sales.get("TaxType") or "") or defaults.tax_type
+    if account not in facts.accounts:
+        return {}, f"account code {account!r} is not an active account in {facts.name}"
+    if tax not in facts.tax_rates:
+        return {}, f"tax type {tax!r} is not an active sales tax rate in {facts.name}"
+    out: dict[str, Any] = {
+        "Description": line.description or str((item or {}).get("Description") or (item or {}).get("Name")),
+        "Quantity": _number(line.quantity),
+        "UnitAmount": _number(line.unit_amount),
+    }
+    if line.discount_rate is not None:
+        out["DiscountRate"] = _number(line.discount_rate)
+    if item is not None:
+        out["ItemCode"] = item["Code"]
+    out.update(AccountCode=account, TaxType=tax)
+    return out, ""
+
+
+def _payload(quote: SourceQuote, facts: TenantFacts, defaults: Defaults, today: date) -> tuple[dict, str]:
+    amount_types = AMOUNT_TYPES.get(quote.line_amount_types.strip().lower())
+    if amount_types is None:
+        return {}, f"line amount type {quote.line_amount_types!r} is not Exclusive, Inclusive or NoTax"
+    currency = quote.currency.strip().upper()
+    if currency and currency != facts.base_currency:
+        return {}, (
+            f"currency {currency} is not the base currency of {facts.name} ({facts.base_currency}); "
+            "only base-currency invoices can be drafted"
+        )
+    if not quote.lines:
+        return {}, "it has no lines"
+    if len(quote.number) > MAX_REFERENCE:
+        return {}, f"its number is longer than {MAX_REFERENCE} characters"
+    lines = []
+    for n, source_line in enumerate(quote.lines, 1):
+        line, problem = _line(source_line, amount_types, facts, defaults)
+        if problem:
+            return {}, f"line {n}: {problem}"
+        lines.append(line)
+    invoice_date = quote.date or today
+    payload: dict[str, Any] = {
+        "Type": "ACCREC",
+        "Status": "DRAFT",
+        "Contact": {},
+        "LineItems": lines,
+        "Reference": quote.number,
+        "Date": invoice_date.isoformat(),
+        "DueDate": (quote.due_date or due_date(invoice_date, facts.sales_terms)).isoformat(),
+        "LineAmountTypes": amount_types,
+    }
+    if currency:
+        payload["CurrencyCode"] = currency
+    return payload, ""
+
+
+def build_plan(
+    quotes: Sequence[SourceQuote],
+    facts: TenantFacts,
+    defaults: Defaults,
+    directory: ContactDirectory,
+    drafted: dict[str, DraftRow],
+    *,
+    blocked: dict[str, str] | None = None,
+    today: date | None = None,
+) -> Plan:
+    """One entry per quote, in input order. ``blocked`` maps quote numbers the loader flagged to why."""
+    today = today or date.today()
+    plan: Plan = []
+    seen: set[str] = set()
+    references: set[str] = set()
+    for quote in quotes:
+        entry = PlannedInvoice(quote, "new")
+        plan.append(entry)
+        done = drafted.get(quote.source_id)
+        if done is not None:
+            entry.status, entry.invoice_number = "drafted", done.invoice_number
+            continue
+        if quote.source_id in seen or quote.number in references:
+            # The Reference is how a lost answer is found again in Xero, so it must be unique per run.
+            entry.mark_invalid(f"the number {quote.number} appears more than once")
+            continue
+        seen.add(quote.source_id)
+        references.add(quote.number)
+        if blocked and quote.number in blocked:
+            entry.mark_invalid(blocked[quote.number])
+            continue
+        payload, problem = _payload(quote, facts, defaults, today)
+        if problem:
+            entry.mark_invalid(problem)
+            continue
+        entry.payload = payload
+        contact_id = directory.match(quote)
+        if contact_id:
+            entry.set_contact(contact_id)
+        elif not quote.contact_name.strip():
+            entry.mark_invalid("it has no contact name")
+        else:
+            entry.new_contact = new_contact_body(quote)
+            entry.reason = CONTACT_WILL_BE_CREATED
+    return plan
+
+
+def make_plan(
+    client: XeroClient,
+    ledger: Ledger,
+    tenant_id: str,
+    quotes: Sequence[SourceQuote],
+    *,
+    account: str | None = None,
+    tax_type: str | None = None,
+    blocked: dict[str, str] | None = None,
+    today: date | None = None,
+    remember: bool = True,
+) -> Plan:
+    """Read the organisation (GETs only) and plan every quote; nothing is created in Xero.
+
+    ``remember=False`` (a dry run) leaves the ledger untouched too.
+    """
+    facts = TenantFacts.fetch(client)
+    defaults = resolve_defaults(facts, ledger, tenant_id, account, tax_type, remember)
+    directory = ContactDirectory.fetch(client)
+    drafted = ledger.drafted(tenant_id)
+    return build_plan(quotes, facts, defaults, directory, drafted, blocked=blocked, today=today)

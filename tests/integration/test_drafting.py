@@ -1,0 +1,326 @@
+"""Drafting against the sandbox over loopback, with the real keyring: each invoice exactly once.
+
+No test sleeps for a limit: the retry policy's sleep advances the sandbox clock instead, so a
+Retry-After of 30 s costs a loopback call, not 30 s.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+import requests
+
+from app.invoicing.cli_draft import run_draft
+from app.invoicing.drafting import DraftReport, draft_invoices
+from app.invoicing.ledger import Ledger
+from app.invoicing.plan import CONTACT_WILL_BE_CREATED, make_plan
+from app.invoicing.records import LoadResult, RowProblem, SourceLine, SourceQuote
+from app.model import ConnectionModel
+from app.secrets import SecretStore
+from app.xero.http import RetryPolicy, make_session
+from tests.conftest import set_auto_consent
+from tests.integration.test_model_flow import authorize, new_model
+
+pytestmark = pytest.mark.usefixtures("real_keyring")
+PUT_INVOICES = "PUT /api.xro/2.0/Invoices"
+INVOICES_PATH = "/api.xro/2.0/Invoices"
+
+
+class SandboxSleep:
+    """A RetryPolicy sleep that moves the sandbox clock on instead of waiting."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url, self.waits = base_url, []
+
+    def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        post(self.base_url, "clock", {"advance_seconds": seconds})
+
+
+def post(base_url: str, path: str, body: dict) -> None:
+    requests.post(f"{base_url}/sandbox/{path}", json=body, timeout=5).raise_for_status()
+
+
+def connect(sandbox, app, ports) -> ConnectionModel:
+    set_auto_consent(sandbox.base_url)
+    model = new_model(sandbox, app, ports)
+    authorize(model)
+    model.retry_policy = RetryPolicy(sleep=SandboxSleep(sandbox.base_url), jitter=lambda low, high: high)
+    return model
+
+
+@pytest.fixture
+def connected(sandbox, sandbox_app, callback_ports):
+    model = connect(sandbox, sandbox_app, callback_ports)
+    yield model
+    SecretStore("sandbox", sandbox_app.client_id).delete_all()
+
+
+@pytest.fixture
+def ledger():
+    with Ledger() as opened:
+        yield opened
+
+
+NAMES = ["Acme Ltd", "bayside club ", "Northwind Traders", "Marine Systems", "Southwind Cafe"]
+
+
+def make_quotes(count: int, prefix: str = "Q", **fields) -> list[SourceQuote]:
+    return [
+        SourceQuote(
+            number=f"{prefix}-{n:04d}",
+            contact_name=NAMES[n % len(NAMES)],
+            contact_email="",
+            lines=[
+                SourceLine(f"Consulting for {prefix}-{n:04d}", Decimal("2"), Decimal("95.50")),
+                SourceLine("", Decimal(3), Decimal("24.50"), discount_rate=Decimal(5), item_code="WIDGET-A"),
+            ],
+            **fields,
+        )
+        for n in range(1, count + 1)
+    ]
+
+
+def run(model, ledger, quotes, **kwargs) -> DraftReport:
+    client = model.client()
+    plan = make_plan(client, ledger, model.settings.tenant_id, quotes)
+    return draft_invoices(client, model.settings.tenant_id, plan, ledger, **kwargs)
+
+
+def held(sandbox, model) -> Counter:
+    """How many live invoices the sandbox holds per Reference (read from its state, no API call)."""
+    invoices = sandbox.state.orgs[model.settings.tenant_id]["invoices"]
+    return Counter(i.get("Reference") for i in invoices if i["Status"] not in ("DELETED", "VOIDED"))
+
+
+def puts(sandbox) -> int:
+    return sandbox.state.counters["by_endpoint"].get(PUT_INVOICES, 0)
+
+
+def assert_each_once(sandbox, model, quotes) -> None:
+    counts = held(sandbox, model)
+    assert {q.number: counts[q.number] for q in quotes} == {q.number: 1 for q in quotes}
+
+
+def test_one_quote_becomes_one_draft_sales_invoice(sandbox, connected, ledger):
+    [quote] = make_quotes(1)
+    report = run(connected, ledger, [quote])
+    assert report.summary() == "Drafted 1, skipped 0 already drafted, 0 invalid, 0 failed."
+    [result] = report.results
+    invoice = next(i for i in sandbox.state.orgs[connected.settings.tenant_id]["invoices"]
+                   if i.get("Reference") == quote.number)
+    assert (invoice["Type"], invoice["Status"]) == ("ACCREC", "DRAFT")
+    assert invoice["InvoiceNumber"] == result.invoice_number
+    assert invoice["Contact"]["Name"] == "Bayside Club"  # matched case- and space-insensitively
+    assert [line["TaxType"] for line in invoice["LineItems"]] == ["OUTPUT2", "OUTPUT2"]
+    assert ledger.drafted(connected.settings.tenant_id)[quote.source_id].invoice_id == invoice["InvoiceID"]
+    assert ledger.pending_batches(connected.settings.tenant_id) == []
+    assert ledger.tenant_defaults(connected.settings.tenant_id) == ("200", "OUTPUT2")
+
+
+def test_120_quotes_go_in_three_batches_once_and_a_rerun_sends_nothing(sandbox, connected, ledger):
+    quotes = make_quotes(120)
+    seen = []
+    report = run(connected, ledger, quotes, progress=seen.append)
+    assert report.summary() == "Drafted 120, skipped 0 already drafted, 0 invalid, 0 failed."
+    assert report.contacts_created == 2  # Northwind Traders and Southwind Cafe, one PUT for both
+    assert puts(sandbox) == 3 and seen[-1].phase == "done" and seen[-1].batches == 3
+    assert [p.done for p in seen if p.phase == "sending"][-3:] == [50, 100, 120]
+    assert_each_once(sandbox, connected, quotes)
+    found = connected.client().invoices(references=["Q-0077"])
+    assert [i["Reference"] for i in found] == ["Q-0077"]
+
+    again = run(connected, ledger, quotes)
+    assert again.summary() == "Drafted 0, skipped 120 already drafted, 0 invalid, 0 failed."
+    assert puts(sandbox) == 3
+    assert sandbox.state.counters["by_endpoint"]["PUT /api.xro/2.0/Contacts"] == 1
+    assert_each_once(sandbox, connected, quotes)
+
+
+def test_an_invoice_xero_refuses_fails_alone_with_xeros_message(sandbox, connected, ledger):
+    quotes = make_quotes(6)
+    quotes[1].xero_contact_id = "00000000-0000-0000-0000-00000000dead"
+    quotes[4].lines = [SourceLine("x" * 4001, Decimal(1), Decimal(10))]
+    report = run(connected, ledger, quotes)
+    assert report.summary() == "Drafted 4, skipped 0 already drafted, 0 invalid, 2 failed."
+    failed = {r.number: r.message for r in report.results if r.status == "failed"}
+    assert failed == {
+        "Q-0002": "The contact with ContactID 00000000-0000-0000-0000-00000000dead could not be found.",
+        "Q-0005": "The description field must be 4000 characters or less.",
+    }
+    assert set(ledger.drafted(connected.settings.tenant_id)) == {q.source_id for q in quotes} - {
+        "quote:Q-0002", "quote:Q-0005"}
+
+
+def test_invalid_quotes_and_refused_contacts_are_not_sent(sandbox, connected, ledger):
+    quotes = make_quotes(4)
+    quotes[0].currency = "USD"
+    quotes[1].contact_name, quotes[1].contact_email = "Brand New Shop", "not-an-email"
+    quotes[2].lines = [SourceLine("x", Decimal(1), Decimal(1), account_code="999")]
+    report = run(connected, ledger, quotes)
+    assert report.summary() == "Drafted 1, skipped 0 already drafted, 3 invalid, 0 failed."
+    invalid = {r.number: r.message for r in report.results if r.status == "invalid"}
+    assert "currency USD is not the base currency" in invalid["Q-0001"]
+    assert invalid["Q-0002"].endswith("could not be created: Email address must be valid.")
+    assert "account code '999'" in invalid["Q-0003"]
+    assert held(sandbox, connected)["Q-0004"] == 1 and puts(sandbox) == 1
+
+
+def test_a_429_and_a_503_mid_run_are_waited_out_on_the_sandbox_clock(sandbox, connected, ledger):
+    quotes = make_quotes(120)
+    faults = iter([{"kind": "429", "count": 1, "path_prefix": INVOICES_PATH, "retry_after": 30},
+                   {"kind": "503", "count": 1, "path_prefix": INVOICES_PATH}])
+
+    def inject_after_each_batch(progress) -> None:
+        if progress.phase == "sending" and progress.batch in (1, 2):
+            post(sandbox.base_url, "faults", next(faults))
+
+    report = run(connected, ledger, quotes, progress=inject_after_each_batch)
+    assert report.summary() == "Drafted 120, skipped 0 already drafted, 0 invalid, 0 failed."
+    assert 30.0 in connected.retry_policy.sleep.waits and sandbox.state.counters["rate_limited"] == 1
+    assert puts(sandbox) == 5  # three batches, two of them answered only on the second attempt
+    assert_each_once(sandbox, connected, quotes)
+
+
+def test_the_token_expiring_between_batches_is_renewed_inside_the_client(sandbox, connected, ledger):
+    quotes = make_quotes(120)
+    refreshes = sandbox.state.counters["refreshes"]
+
+    def expire_after_first_batch(progress) -> None:
+        if progress.phase == "sending" and progress.batch == 1:
+            post(sandbox.base_url, "clock", {"advance_seconds": 1900})
+
+    report = run(connected, ledger, quotes, progress=expire_after_first_batch)
+    assert report.drafted == 120 and sandbox.state.counters["refreshes"] == refreshes + 1
+    assert_each_once(sandbox, connected, quotes)
+
+
+def test_cancel_stops_after_the_batch_in_flight_and_a_rerun_finishes(sandbox, connected, ledger):
+    quotes = make_quotes(120)
+    cancel = threading.Event()
+
+    def cancel_while_the_first_batch_is_in_flight(response, *args, **kwargs) -> None:
+        if response.request.method == "PUT" and INVOICES_PATH in response.url:
+            cancel.set()  # the answer is not read yet: this batch must still be recorded
+
+    connected.session.hooks["response"].append(cancel_while_the_first_batch_is_in_flight)
+    try:
+        report = run(connected, ledger, quotes, cancel=cancel)
+    finally:
+        connected.session.hooks["response"].remove(cancel_while_the_first_batch_is_in_flight)
+    assert report.cancelled and (report.drafted, report.not_sent) == (50, 70)
+    assert ledger.pending_batches(connected.settings.tenant_id) == []
+    assert len(ledger.drafted(connected.settings.tenant_id)) == 50 and puts(sandbox) == 1
+    rest = run(connected, ledger, quotes)
+    assert rest.summary() == "Drafted 70, skipped 50 already drafted, 0 invalid, 0 failed."
+    assert_each_once(sandbox, connected, quotes)
+
+
+def test_pacing_waits_for_the_next_minute_instead_of_provoking_429s(sandbox, connected, ledger):
+    post(sandbox.base_url, "limits", {"per_minute": 7})
+    now = requests.get(f"{sandbox.base_url}/sandbox/clock", timeout=5).json()["now"]
+    second = float(now[17:-1])  # "2026-...T10:11:12.345Z": start at a fresh minute window
+    post(sandbox.base_url, "clock", {"advance_seconds": 60.05 - second})
+    quotes = make_quotes(40)
+    seen = []
+    report = run(connected, ledger, quotes, progress=seen.append, batch_size=10)
+    assert report.drafted == 40
+    assert connected.retry_policy.sleep.waits == [60.0]  # 5 GETs + contacts + 1 batch, then a new minute
+    assert sandbox.state.counters["rate_limited"] == 0 and any(p.phase == "waiting" for p in seen)
+
+
+def test_a_batch_left_sending_is_found_in_xero_and_not_sent_again(sandbox, connected, ledger):
+    """A crash after Xero created the invoices but before the answer was recorded."""
+    tenant = connected.settings.tenant_id
+    client = connected.client()
+    quotes = make_quotes(5)
+    plan = make_plan(client, ledger, tenant, quotes)
+    created = [e for e in plan if e.new_contact is None][:3]  # created earlier, answer lost
+    results = client.put_invoices([e.payload for e in created], idempotency_key="lost-answer")
+    assert all(r.ok for r in results)
+    # Same Reference but deleted since: must not count as drafted.
+    [gone] = client.put_invoices([{**plan[0].payload, "Reference": "Q-0004"}], idempotency_key="deleted")
+    sandbox.state.orgs[tenant]["invoices"][-1]["Status"] = "DELETED"
+    ledger.begin_batch(tenant, "lost-batch", {e.source_id: e.source.number for e in plan})
+    before = puts(sandbox)
+
+    report = draft_invoices(client, tenant, plan, ledger)
+    assert report.recovered == 3
+    assert report.summary() == "Drafted 2, skipped 3 already drafted, 0 invalid, 0 failed."
+    assert {r.invoice_id for r in report.results if r.status == "skipped"} == {
+        r.record["InvoiceID"] for r in results}
+    assert gone.record["InvoiceID"] not in {r.invoice_id for r in report.results}
+    assert puts(sandbox) == before + 1 and ledger.pending_batches(tenant) == []
+    assert_each_once(sandbox, connected, quotes)
+
+
+def test_a_send_with_an_unknown_outcome_is_looked_up_at_once(sandbox, connected, ledger):
+    """Xero creates the invoices but every answer is lost (the client times out): nothing twice."""
+    tenant = connected.settings.tenant_id
+    quotes = make_quotes(8)
+    plan = make_plan(connected.client(), ledger, tenant, quotes)
+    impatient = connected.client()
+    impatient.session = make_session((5.0, 0.5))
+    post(sandbox.base_url, "faults", {"kind": "delay", "delay_seconds": 1, "count": 4,
+                                     "path_prefix": INVOICES_PATH})
+    report = draft_invoices(impatient, tenant, plan, ledger)
+    assert report.summary() == "Drafted 8, skipped 0 already drafted, 0 invalid, 0 failed."
+    assert report.recovered == 8 and "did not answer in time" in report.stopped
+    assert ledger.pending_batches(tenant) == []
+    assert_each_once(sandbox, connected, quotes)
+    assert run(connected, ledger, quotes).skipped_already_drafted == 8
+
+
+def test_a_dropped_send_fails_retryable_and_stops_then_the_rerun_sends_it(sandbox, connected, ledger):
+    quotes = make_quotes(60)
+    post(sandbox.base_url, "faults", {"kind": "drop", "count": 4, "path_prefix": INVOICES_PATH})
+    report = run(connected, ledger, quotes)
+    assert report.summary() == "Drafted 0, skipped 0 already drafted, 0 invalid, 50 failed."
+    assert report.not_sent == 10 and "Could not reach" in report.stopped
+    assert all(r.retryable for r in report.results)
+    assert run(connected, ledger, quotes).drafted == 60
+    assert_each_once(sandbox, connected, quotes)
+
+
+def test_the_command_prints_problems_a_dry_run_and_the_summary(sandbox, connected, ledger):
+    quotes = make_quotes(3)
+    quotes[2].currency = "EUR"
+    loaded = LoadResult(quotes, [RowProblem("crm.csv", 7, "quantity is not a number", "Q-0001")])
+    out = io.StringIO()
+    assert run_draft(connected, lambda: loaded, dry_run=True, out=out, err=io.StringIO()) == 0
+    text = out.getvalue()
+    assert "crm.csv, line 7: quantity is not a number" in text
+    assert "Q-0001: invalid: see the problem reported for it (quantity is not a number)" in text
+    assert f"Q-0002: to draft for Northwind Traders, 2 line(s) ({CONTACT_WILL_BE_CREATED})" in text
+    assert "Q-0003: invalid: currency EUR" in text
+    assert text.endswith("Dry run: 1 to draft, 0 already drafted, 2 invalid; nothing was created.\n")
+    assert puts(sandbox) == 0 and "PUT /api.xro/2.0/Contacts" not in sandbox.state.counters["by_endpoint"]
+    assert ledger.tenant_defaults(connected.settings.tenant_id) is None
+
+    out, err = io.StringIO(), io.StringIO()
+    assert run_draft(connected, lambda: loaded, out=out, err=err) == 0
+    assert out.getvalue().endswith("Drafted 1, skipped 0 already drafted, 2 invalid, 0 failed.\n")
+    assert "\r" not in err.getvalue() and "3/3 drafted 1, failed 0" in err.getvalue()
+
+
+def test_the_progress_bar_redraws_one_line_on_a_terminal():
+    from app.invoicing.cli_draft import ProgressBar
+    from app.invoicing.drafting import DraftProgress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    bar = ProgressBar(screen)
+    bar(DraftProgress("sending", 0, 120, 0, 0, 0, 3))
+    bar(DraftProgress("waiting", 50, 120, 50, 0, 1, 3))
+    bar(DraftProgress("done", 120, 120, 119, 1, 3, 3))
+    text = screen.getvalue()
+    assert text.count("\r") == 3 and text.endswith("\n") and text.count("\n") == 1
+    assert "50/120 drafted 50, failed 0 - waiting for Xero's rate limit" in text
+    assert f"[{'#' * 30}] 120/120 drafted 119, failed 1" in text

@@ -1,0 +1,69 @@
+"""The drafting ledger on its own: write-ahead batches, atomic close, per-tenant rows, private file."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+
+import pytest
+
+from app.invoicing.ledger import DraftRow, Ledger
+from app.settings import data_dir
+
+
+@pytest.fixture
+def ledger():
+    with Ledger() as opened:
+        yield opened
+
+
+def test_lives_in_the_data_dir_private_and_in_wal_mode(ledger):
+    assert ledger.path == data_dir() / "ledger.sqlite"
+    assert stat.S_IMODE(ledger.path.stat().st_mode) == 0o600
+    with sqlite3.connect(ledger.path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_batch_is_pending_from_before_the_send_until_closed_with_its_rows(ledger):
+    ledger.begin_batch("t1", "k1", {"quote:Q-1": "Q-1", "quote:Q-2": "Q-2"})
+    [pending] = ledger.pending_batches("t1")
+    assert pending.batch_key == "k1" and list(pending.references) == ["quote:Q-1", "quote:Q-2"]
+    assert ledger.pending_source_ids("t1") == {"quote:Q-1", "quote:Q-2"}
+    ledger.close_batch("t1", "k1", [DraftRow("quote:Q-1", "Q-1", "ID-1", "INV-0001")])
+    assert ledger.pending_batches("t1") == []
+    assert ledger.drafted("t1") == {"quote:Q-1": DraftRow("quote:Q-1", "Q-1", "ID-1", "INV-0001")}
+    assert ledger.known_invoice_ids("t1") == {"id-1"}
+
+
+def test_closing_is_all_or_nothing(ledger):
+    ledger.begin_batch("t1", "k1", {"quote:Q-1": "Q-1"})
+    broken = DraftRow("quote:Q-2", "Q-2", None, "INV-2")  # type: ignore[arg-type]  # NOT NULL fails
+    with pytest.raises(sqlite3.IntegrityError):
+        ledger.close_batch("t1", "k1", [DraftRow("quote:Q-1", "Q-1", "ID-1", "INV-1"), broken])
+    assert ledger.drafted("t1") == {}
+    assert [b.batch_key for b in ledger.pending_batches("t1")] == ["k1"]
+
+
+def test_the_same_batch_sent_again_is_one_pending_row(ledger):
+    ledger.begin_batch("t1", "k1", {"quote:Q-1": "Q-1"})
+    ledger.close_batch("t1", "k1", [])
+    ledger.begin_batch("t1", "k1", {"quote:Q-1": "Q-1"})
+    assert len(ledger.pending_batches("t1")) == 1
+
+
+def test_tenants_do_not_see_each_others_rows(ledger):
+    ledger.begin_batch("t1", "k1", {"quote:Q-1": "Q-1"})
+    ledger.close_batch("t1", "k1", [DraftRow("quote:Q-1", "Q-1", "ID-1", "INV-1")])
+    ledger.begin_batch("t2", "k2", {"quote:Q-1": "Q-1"})
+    assert ledger.drafted("t2") == {} and ledger.pending_batches("t1") == []
+    assert ledger.drafted("t1", ["quote:Q-9"]) == {}
+
+
+def test_rows_and_defaults_survive_reopening(ledger):
+    ledger.save_tenant_defaults("t1", "200", "OUTPUT2")
+    ledger.begin_batch("t1", "k1", {"order:7": "7"})
+    ledger.close()
+    with Ledger() as again:
+        assert again.tenant_defaults("t1") == ("200", "OUTPUT2")
+        assert again.tenant_defaults("t2") is None
+        assert [b.references for b in again.pending_batches("t1")] == [{"order:7": "7"}]

@@ -1,0 +1,193 @@
+"""Planning without the network: defaults per tenant, payload shape, and what makes a quote invalid."""
+
+from __future__ import annotations
+
+import copy
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from app.invoicing.contacts import ContactDirectory, content_key
+from app.invoicing.ledger import DraftRow, Ledger
+from app.invoicing.plan import (
+    CONTACT_WILL_BE_CREATED,
+    Defaults,
+    TenantFacts,
+    build_plan,
+    choose_defaults,
+    due_date,
+    resolve_defaults,
+)
+from app.invoicing.records import SourceLine, SourceQuote
+from app.sandbox.seed import seed_orgs, tenant_id
+from app.xero.errors import InvalidInput
+
+TODAY = date(2026, 3, 2)
+
+
+def facts_for(key: str = "uk", mutate=None) -> TenantFacts:
+    org = copy.deepcopy(seed_orgs()[tenant_id(key)])
+    if mutate:
+        mutate(org)
+    return TenantFacts.from_lists(org["organisation"], org["accounts"], org["tax_rates"], org["items"])
+
+
+def quote(number: str = "Q-1", **fields) -> SourceQuote:
+    lines = fields.pop("lines", [SourceLine("Consulting", Decimal("2"), Decimal("95.50"))])
+    name = fields.pop("contact_name", "Acme Ltd")
+    return SourceQuote(number=number, contact_name=name, lines=lines, **fields)
+
+
+def directory() -> ContactDirectory:
+    found = ContactDirectory()
+    found.add({"ContactID": "c-acme", "Name": "Acme Ltd", "EmailAddress": "accounts@acme.example"})
+    return found
+
+
+def plan_one(q: SourceQuote, facts: TenantFacts | None = None, **kwargs):
+    facts = facts or facts_for()
+    [entry] = build_plan([q], facts, Defaults("200", "OUTPUT2"), directory(), {}, today=TODAY, **kwargs)
+    return entry
+
+
+@pytest.mark.parametrize("key", ["uk", "nz"])
+def test_defaults_are_sales_200_with_the_output_tax(key):
+    assert choose_defaults(facts_for(key)) == Defaults("200", "OUTPUT2")
+
+
+def test_defaults_fall_back_to_another_revenue_account_and_an_on_income_rate():
+    def archive_200_and_rename_taxes(org):
+        next(a for a in org["accounts"] if a["Code"] == "200")["Status"] = "ARCHIVED"
+        for rate in org["tax_rates"]:
+            if rate["TaxType"] == "OUTPUT2":
+                rate["Status"] = "DELETED"
+        org["tax_rates"].append({"Name": "GST on Income", "TaxType": "TAX001", "Status": "ACTIVE",
+                                 "CanApplyToRevenue": True, "EffectiveRate": 10.0})
+
+    chosen = choose_defaults(facts_for(mutate=archive_200_and_rename_taxes))
+    assert chosen.account_code == "260"
+    assert chosen.tax_type == "TAX001"  # the highest "on Income" rate, not a zero or exempt one
+
+
+def test_no_revenue_account_is_a_sentence():
+    def no_revenue(org):
+        org["accounts"] = [a for a in org["accounts"] if a["Type"] != "REVENUE"]
+
+    with pytest.raises(InvalidInput, match="--account"):
+        choose_defaults(facts_for(mutate=no_revenue))
+
+
+def test_the_choice_is_remembered_per_tenant_and_overrides_are_for_one_run():
+    with Ledger() as ledger:
+        assert resolve_defaults(facts_for(), ledger, "t1") == Defaults("200", "OUTPUT2")
+        ledger.save_tenant_defaults("t1", "260", "RROUTPUT")  # e.g. chosen by an earlier version
+        assert resolve_defaults(facts_for(), ledger, "t1") == Defaults("260", "RROUTPUT")
+        assert resolve_defaults(facts_for(), ledger, "t1", "270", "NONE") == Defaults("270", "NONE")
+        assert ledger.tenant_defaults("t1") == ("260", "RROUTPUT")
+        with pytest.raises(InvalidInput, match="--account 999"):
+            resolve_defaults(facts_for(), ledger, "t1", account="999")
+        with pytest.raises(InvalidInput, match="--tax-type INPUT2"):
+            resolve_defaults(facts_for(), ledger, "t1", tax_type="INPUT2")  # not for sales
+        assert resolve_defaults(facts_for(), ledger, "t2", remember=False) == Defaults("200", "OUTPUT2")
+        assert ledger.tenant_defaults("t2") is None
+
+
+def test_a_remembered_account_archived_since_is_chosen_again():
+    with Ledger() as ledger:
+        ledger.save_tenant_defaults("t1", "260", "OUTPUT2")
+
+        def archive_260(org):
+            next(a for a in org["accounts"] if a["Code"] == "260")["Status"] = "ARCHIVED"
+
+        assert resolve_defaults(facts_for(mutate=archive_260), ledger, "t1") == Defaults("200", "OUTPUT2")
+        assert ledger.tenant_defaults("t1") == ("200", "OUTPUT2")
+
+
+def test_payload_is_a_draft_sales_invoice_with_only_the_contact_id():
+    lines = [SourceLine("Consulting", Decimal("2"), Decimal("95.50"), discount_rate=Decimal("10")),
+             SourceLine("", Decimal("1.5"), Decimal("24.5"), item_code="widget-a")]
+    entry = plan_one(quote(lines=lines, contact_name="  acme   LTD "))
+    assert entry.status == "new" and entry.reason == ""
+    assert entry.payload == {
+        "Type": "ACCREC",
+        "Status": "DRAFT",
+        "Contact": {"ContactID": "c-acme"},
+        "LineItems": [
+            {"Description": "Consulting", "Quantity": 2, "UnitAmount": 95.5, "DiscountRate": 10,
+             "AccountCode": "200", "TaxType": "OUTPUT2"},
+            {"Description": "Widget A, standard finish", "Quantity": 1.5, "UnitAmount": 24.5,
+             "ItemCode": "WIDGET-A", "AccountCode": "200", "TaxType": "OUTPUT2"},
+        ],
+        "Reference": "Q-1",
+        "Date": "2026-03-02",
+        "DueDate": "2026-03-16",
+        "LineAmountTypes": "Exclusive",
+    }
+
+
+def test_quote_dates_currency_and_no_tax_are_kept():
+    q = quote(date=date(2026, 1, 5), due_date=date(2026, 2, 1), currency="gbp", line_amount_types="NOTAX")
+    payload = plan_one(q).payload
+    assert (payload["Date"], payload["DueDate"]) == ("2026-01-05", "2026-02-01")
+    assert payload["CurrencyCode"] == "GBP"
+    assert payload["LineAmountTypes"] == "NoTax" and payload["LineItems"][0]["TaxType"] == "NONE"
+
+
+def test_contact_by_email_by_xero_id_or_to_be_created():
+    by_mail = plan_one(quote(contact_name="ACME Limited", contact_email="Accounts@Acme.example"))
+    assert by_mail.payload["Contact"] == {"ContactID": "c-acme"}
+    from_xero = plan_one(quote(contact_name="Whoever", xero_contact_id="c-xero"))
+    assert from_xero.payload["Contact"] == {"ContactID": "c-xero"}
+    new = plan_one(quote(contact_name=" New  Shop ", contact_email="a@new.example"))
+    assert (new.status, new.reason) == ("new", CONTACT_WILL_BE_CREATED)
+    assert new.new_contact == {"Name": "New Shop", "EmailAddress": "a@new.example"}
+    new.set_contact("c-new")
+    assert new.payload["Contact"] == {"ContactID": "c-new"} and new.reason == ""
+
+
+@pytest.mark.parametrize(
+    ("q", "reason"),
+    [
+        (quote(lines=[SourceLine("x", Decimal(1), Decimal(1), account_code="999")]), "account code '999'"),
+        (quote(lines=[SourceLine("x", Decimal(1), Decimal(1), tax_type="INPUT2")]), "tax type 'INPUT2'"),
+        (quote(lines=[SourceLine("x", Decimal(1), Decimal(1), item_code="NOPE")]), "item code 'NOPE'"),
+        (quote(currency="USD"), "currency USD is not the base currency of Demo Company (UK) (GBP)"),
+        (quote(lines=[]), "no lines"),
+        (quote(line_amount_types="Gross"), "not Exclusive, Inclusive or NoTax"),
+        (quote(contact_name=" "), "no contact name"),
+        (quote(number="Q" * 256), "longer than 255"),
+    ],
+)
+def test_what_xero_would_refuse_is_invalid_with_a_reason(q, reason):
+    entry = plan_one(q)
+    assert entry.status == "invalid" and reason in entry.reason
+
+
+def test_drafted_duplicate_and_loader_flagged_quotes():
+    quotes = [quote("Q-1"), quote("Q-2"), quote("Q-2"), quote("Q-3"), quote("Q-1", kind="order")]
+    drafted = {"quote:Q-1": DraftRow("quote:Q-1", "Q-1", "id", "INV-0009")}
+    plan = build_plan(quotes, facts_for(), Defaults("200", "OUTPUT2"), directory(), drafted,
+                      blocked={"Q-3": "bad price"}, today=TODAY)
+    assert [(e.status, e.invoice_number) for e in plan][:2] == [("drafted", "INV-0009"), ("new", "")]
+    assert plan[2].status == "invalid" and "more than once" in plan[2].reason
+    assert (plan[3].status, plan[3].reason) == ("invalid", "bad price")
+    assert plan[4].status == "new"  # an order may share a quote's number; recovery tells them apart by ID
+
+
+def test_due_date_follows_the_organisations_sales_terms():
+    day = date(2026, 1, 20)
+    assert due_date(day, {}) == date(2026, 2, 3)
+    assert due_date(day, {"Day": 30, "Type": "DAYSAFTERBILLDATE"}) == date(2026, 2, 19)
+    assert due_date(day, {"Day": 10, "Type": "DAYSAFTERBILLMONTH"}) == date(2026, 2, 10)
+    assert due_date(day, {"Day": 31, "Type": "OFCURRENTMONTH"}) == date(2026, 1, 31)
+    assert due_date(date(2026, 12, 5), {"Day": 31, "Type": "OFFOLLOWINGMONTH"}) == date(2027, 1, 31)
+    assert due_date(date(2026, 1, 5), {"Day": 31, "Type": "OFFOLLOWINGMONTH"}) == date(2026, 2, 28)
+
+
+def test_the_idempotency_key_depends_on_tenant_and_content_only():
+    a = [{"Reference": "Q-1", "LineItems": [{"Quantity": 1, "UnitAmount": 2}]}]
+    b = [{"LineItems": [{"UnitAmount": 2, "Quantity": 1}], "Reference": "Q-1"}]
+    assert content_key("t1", "Invoices", a) == content_key("t1", "Invoices", b)
+    assert content_key("t2", "Invoices", a) != content_key("t1", "Invoices", a)
+    assert len(content_key("t1", "Invoices", a)) <= 128
