@@ -71,7 +71,7 @@ def run_draft(
     err: TextIO | None = None,
 ) -> int:
     """The whole command once the quotes can be loaded; scripts and tests call it with their own loader."""
-    from app.invoicing.drafting import draft_invoices
+    from app.invoicing.drafting import QuoteResult, draft_invoices
     from app.invoicing.ledger import Ledger
     from app.invoicing.plan import make_plan
 
@@ -93,17 +93,25 @@ def run_draft(
             blocked=blocked,
             remember=not dry_run,
         )
+        # Quotes the loader already refused never reach the plan; they still count as invalid.
+        planned = {entry.source.number for entry in plan}
+        refused = sorted(loaded.invalid_numbers - planned)
         if dry_run:
-            show_plan(plan, out)
+            show_plan(plan, out, refused_at_load=len(refused))
             return EXIT_OK
         cancel = threading.Event()
         with _cancel_on_ctrl_c(cancel, err):
             report = draft_invoices(client, tenant_id, plan, ledger, progress=ProgressBar(err), cancel=cancel)
+    reasons = {p.number: p.reason for p in loaded.problems if p.number}
+    report.results.extend(
+        QuoteResult(f"refused:{number}", number, "invalid", message=reasons[number], reported=True)
+        for number in refused
+    )
     show_report(report, out)
     return EXIT_OK if report.failed == 0 and report.not_sent == 0 else EXIT_FAILED
 
 
-def show_plan(plan: Plan, out: TextIO) -> None:
+def show_plan(plan: Plan, out: TextIO, refused_at_load: int = 0) -> None:
     for entry in plan:
         number = entry.source.number
         if entry.status == "drafted":
@@ -116,7 +124,7 @@ def show_plan(plan: Plan, out: TextIO) -> None:
             print(f"{number}: to draft for {entry.source.contact_name}, {lines} line(s){note}", file=out)
     new = sum(1 for e in plan if e.status == "new")
     drafted = sum(1 for e in plan if e.status == "drafted")
-    invalid = sum(1 for e in plan if e.status == "invalid")
+    invalid = sum(1 for e in plan if e.status == "invalid") + refused_at_load
     print(
         f"Dry run: {new} to draft, {drafted} already drafted, {invalid} invalid; nothing was created.",
         file=out,
@@ -127,7 +135,7 @@ def show_report(report: DraftReport, out: TextIO) -> None:
     for result in report.results:
         if result.status == "drafted":
             print(f"{result.number}: drafted as {result.invoice_number}", file=out)
-        elif result.status in ("invalid", "failed"):
+        elif result.status in ("invalid", "failed") and not result.reported:
             print(f"{result.number}: {result.status}: {result.message}", file=out)
     if report.recovered:
         print(f"{report.recovered} invoice(s) of an interrupted earlier run were found in Xero.", file=out)

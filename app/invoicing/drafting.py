@@ -49,6 +49,7 @@ class QuoteResult:
     invoice_id: str = ""
     message: str = ""  # Xero's own words for "failed", the reason for "invalid"
     retryable: bool = False  # failed without Xero refusing it: a rerun may succeed
+    reported: bool = False  # its problem was already shown where it was found (the file's row)
 
 
 @dataclass

@@ -324,3 +324,24 @@ def test_the_progress_bar_redraws_one_line_on_a_terminal():
     assert text.count("\r") == 3 and text.endswith("\n") and text.count("\n") == 1
     assert "50/120 drafted 50, failed 0 - waiting for Xero's rate limit" in text
     assert f"[{'#' * 30}] 120/120 drafted 119, failed 1" in text
+
+
+def test_the_sample_file_drafts_every_valid_quote_once(sandbox, connected):
+    """The issue's done-when: the sample drafts its 10 valid quotes, counts its 2 invalid ones, and a
+    second run drafts nothing new."""
+    from pathlib import Path
+
+    from app.invoicing.sources import load_file
+
+    sample = Path(__file__).resolve().parents[2] / "resources" / "samples" / "crm-quotes.csv"
+    out = io.StringIO()
+    assert run_draft(connected, lambda: load_file(sample), out=out, err=io.StringIO()) == 0
+    lines = out.getvalue().splitlines()
+    assert lines[-1] == "Drafted 10, skipped 0 already drafted, 2 invalid, 0 failed."
+    assert sum("line 22" in line or "line 28" in line for line in lines) == 2  # each problem shown once
+    again = io.StringIO()
+    assert run_draft(connected, lambda: load_file(sample), out=again, err=io.StringIO()) == 0
+    assert again.getvalue().splitlines()[-1] == "Drafted 0, skipped 10 already drafted, 2 invalid, 0 failed."
+    invoices = connected.client().invoices(page=1)
+    references = [i["Reference"] for i in invoices if i["Reference"].startswith("CRM")]
+    assert len(references) == len(set(references)) == 10
