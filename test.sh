@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/system-packages.sh
-scripts/bootstrap.sh
+scripts/bootstrap.sh test,build
 export XERO_CONNECT_REQUIRE_KEYRING=1 QT_QPA_PLATFORM=offscreen
 # A fresh, private login keyring each run: never the user's own, never one locked by an old password.
 XDG_DATA_HOME=$(mktemp -d)

@@ -12,7 +12,6 @@ import os
 import queue
 import sys
 import threading
-import webbrowser
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
@@ -226,6 +225,8 @@ def _open_browser(url: str) -> bool:
         and sys.platform.startswith("linux")
     ):
         return False
+    import webbrowser  # only the connect command opens a browser
+
     try:
         return webbrowser.open(url)
     except webbrowser.Error:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import logging
+import logging.handlers
+import os
 import re
+import sys
+from pathlib import Path
 
 _PATTERNS = [
     # key=value or "key": "value" forms of anything secret
@@ -42,13 +46,71 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def configure_logging(verbose: bool = False) -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+LOG_DIR_ENV = "XERO_CONNECT_LOG_DIR"
+LOG_FILE = "xero-connect.log"
+MAX_BYTES = 1_000_000
+BACKUPS = 5
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def log_dir() -> Path:
+    """The per-user log folder (XERO_CONNECT_LOG_DIR overrides it, for tests and portable installs)."""
+    override = os.environ.get(LOG_DIR_ENV)
+    if override:
+        return Path(override)
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+        return base / "xero-connect" / "logs"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Logs" / "xero-connect"
+    # Logs are state, not configuration or data: XDG_STATE_HOME (XDG Base Directory spec 0.8).
+    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    return base / "xero-connect" / "logs"
+
+
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Rotating file whose every generation is created 0600: logs name organisations and client IDs."""
+
+    def _open(self):  # type: ignore[no-untyped-def]  # the base class's signature
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.chmod(self.baseFilename, 0o600)  # an older file may have been created with the umask's mode
+        return os.fdopen(fd, self.mode, encoding=self.encoding, errors=self.errors)
+
+
+def file_handler(directory: Path | None = None) -> PrivateRotatingFileHandler:
+    """The rotating log file (1 MB x 5) in a 0700 folder, with the redaction filter. Raises OSError."""
+    folder = directory or log_dir()
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    handler = PrivateRotatingFileHandler(
+        folder / LOG_FILE, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=False
+    )
+    handler.setFormatter(logging.Formatter(FORMAT))
     handler.addFilter(RedactingFilter())
+    return handler
+
+
+def configure_logging(verbose: bool = False, log_file: bool = True) -> None:
+    """stderr gets warnings (everything with --verbose); the log file gets INFO (DEBUG with --verbose)."""
+    stream = logging.StreamHandler()
+    stream.setFormatter(logging.Formatter(FORMAT))
+    stream.addFilter(RedactingFilter())
+    stream.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    handlers: list[logging.Handler] = [stream]
+    if log_file:
+        try:
+            handler = file_handler()
+        except OSError as exc:  # a read-only home must not stop the program; say it once
+            reason = exc.strerror or exc
+            print(f"Warning: no log file ({reason}); logging to the terminal only.", file=sys.stderr)
+        else:
+            handler.setLevel(logging.DEBUG if verbose else logging.INFO)
+            handlers.append(handler)
     root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    for old in root.handlers:
+        old.close()  # configured twice in one process (tests, main() called again): no leaked files
+    root.handlers[:] = handlers
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
     # urllib3 logs full URLs at DEBUG; the authorize and callback URLs carry state and codes.
     logging.getLogger("urllib3").setLevel(logging.INFO)
     logging.getLogger("requests_oauthlib").setLevel(logging.WARNING)

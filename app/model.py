@@ -313,6 +313,8 @@ class ConnectionModel:
         new_ids = [c.tenant_id for c in connections if c.auth_event_id == tokens.auth_event_id]
         if self.settings.tenant_id not in {c.tenant_id for c in connections}:
             self._forget_tenant()
+        else:
+            self.settings.tenant_disconnected = False  # consented again: the organisation is back
         if not self.settings.tenant_id and len(connections) == 1:
             self.choose_tenant(connections[0])
         self.save()
@@ -327,12 +329,14 @@ class ConnectionModel:
         return sorted(connections, key=lambda c: (c.auth_event_id != event, c.tenant_name.lower()))
 
     def choose_tenant(self, connection: Connection) -> None:
+        self.settings.tenant_disconnected = False
         self.settings.tenant_id = connection.tenant_id
         self.settings.tenant_name = connection.tenant_name
         self.settings.connection_id = connection.id
         self.save()
 
     def _forget_tenant(self) -> None:
+        self.settings.tenant_disconnected = False
         self.settings.tenant_id = ""
         self.settings.tenant_name = ""
         self.settings.connection_id = ""
@@ -380,6 +384,9 @@ class ConnectionModel:
                 + (" or start it with `xero-connect sandbox`." if self.profile == "sandbox" else ".")
             ) from None
         except TenantDisconnected:
+            if not self.settings.tenant_disconnected:
+                self.settings.tenant_disconnected = True
+                self.save()
             raise TenantDisconnected(
                 f"Xero refused access to {self.settings.tenant_name or 'the chosen organisation'}: it was "
                 "disconnected from this app or the user lost access; reconnect it with the setup wizard."
@@ -458,6 +465,11 @@ class ConnectionModel:
         tokens = self.secrets().token_set()
         if tokens is None:
             return "Xero Connect is not authorised yet; authorise it in step 6 of the setup wizard."
+        if self.settings.tenant_disconnected:
+            return (
+                f"{self.settings.tenant_name or 'The chosen organisation'} was disconnected from this app "
+                "in Xero; connect it again in step 6 of the setup wizard."
+            )
         if self.settings.needs_reauthorisation:
             return (
                 "Xero no longer accepts the saved authorisation (it expired or was revoked); authorise "

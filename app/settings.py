@@ -65,6 +65,8 @@ class Settings:
     keyring_backend: str = ""
     # Set when Xero refused the saved authorisation (invalid_grant); the wizard then opens on step 6.
     needs_reauthorisation: bool = False
+    # Set when Xero answered 403 for the chosen organisation (disconnected); consent again in step 6.
+    tenant_disconnected: bool = False
 
     def endpoints(self) -> XeroEndpoints:
         if self.profile == "sandbox":
@@ -105,7 +107,7 @@ def load_settings(profile: str) -> Settings:
 def save_settings(settings: Settings) -> Path:
     """Write atomically so a crash never leaves half a file behind."""
     path = settings_path(settings.profile)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _private_dir(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -133,5 +135,15 @@ def save_active_profile(profile: str) -> None:
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}")
     path = active_profile_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(profile + "\n", encoding="utf-8")
+    _private_dir(path.parent)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.chmod(path, 0o600)  # a file from an older version may have the umask's mode
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(profile + "\n")
+
+
+def _private_dir(path: Path) -> None:
+    """The config folder is the user's alone (0700 on POSIX): it names the organisation and client ID."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if os.name == "posix":
+        os.chmod(path, 0o700)

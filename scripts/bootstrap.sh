@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Creates .venv and installs Xero Connect with its test tools; quick when nothing changed.
+# Creates .venv and installs Xero Connect (with the extras named in $1, e.g. "test,build");
+# quick when nothing changed since the last run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
+extras=${1:-}
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
-stamp=.venv/.installed
+stamp=".venv/.installed-${extras:-base}"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null 2>&1 || true
-    .venv/bin/python -m pip install --quiet -e '.[test]'
+    target="."
+    [ -n "$extras" ] && target=".[$extras]"
+    .venv/bin/python -m pip install --quiet -e "$target"
     touch "$stamp"
 fi

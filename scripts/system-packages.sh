@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests use (real keyring, virtual display, headless browser).
 set -euo pipefail
-packages=(gnome-keyring dbus dbus-x11 xvfb trayer xdotool chromium chromium-driver
+packages=(gnome-keyring dbus dbus-x11 xvfb trayer xdotool chromium chromium-driver desktop-file-utils appstream
           libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0
           libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 libxcb-cursor0 libegl1 libgl1 libdbus-1-3)
 missing=()

@@ -21,6 +21,7 @@ def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "config"
     monkeypatch.setenv("XERO_CONNECT_CONFIG_DIR", str(path))
     monkeypatch.setenv("XERO_CONNECT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("XERO_CONNECT_LOG_DIR", str(tmp_path / "logs"))
     return path
 
 

@@ -302,6 +302,11 @@ class _Run:
         self.ledger.close_batch(self.tenant_id, key, rows)
         self.report.recovered += len(rows)
         by_source = {row.source_id: row for row in rows}
+        missing = {sid: ref for sid, ref in refs.items() if sid not in by_source}
+        if missing:
+            # Xero may still be processing the request that timed out: keep the rest "sending" so the
+            # next run looks them up again before it sends anything (resending now could duplicate).
+            self.ledger.begin_batch(self.tenant_id, key, missing)
         for entry in batch:
             row = by_source.get(entry.source_id)
             if row is not None:

@@ -9,14 +9,18 @@ from __future__ import annotations
 import logging
 import signal
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox, QWizard
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget, QWizard
 
-from app.ui.tray import ICONS, TrayController
+from app.resources import resource_path
 from app.ui.workers import wait_for_workers
+
+if TYPE_CHECKING:  # the tray loads only when it is shown: `xero-connect wizard` starts faster without it
+    from app.ui.tray import TrayController
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +32,8 @@ def _application(quit_on_last_window: bool) -> QApplication:
     app.setApplicationName("Xero Connect")
     app.setApplicationDisplayName("Xero Connect")
     app.setOrganizationName("Xero Connect")
-    app.setDesktopFileName("xero-connect")
-    app.setWindowIcon(QIcon(str(ICONS / "xero-connect.svg")))
+    app.setDesktopFileName("io.xeroconnect.XeroConnect")  # matches packaging/*.desktop
+    app.setWindowIcon(QIcon(str(resource_path("icons") / "xero-connect.svg")))
     app.setQuitOnLastWindowClosed(quit_on_last_window)
     return app  # type: ignore[return-value]
 
@@ -64,11 +68,41 @@ def _install_sigint(app: QApplication) -> QTimer:
     return timer
 
 
-class _WizardOpener:
-    """Opens one wizard at a time on a fresh model of the profile; tells the tray when it closes."""
+class _InvoicesOpener:
+    """One "Draft invoices" window per profile: raised if open, else built on a fresh model.
+
+    A fresh model because the wizard may have changed the organisation or the authorisation since.
+    A hidden window that is still drafting (closed mid-run) is shown again rather than replaced.
+    """
 
     def __init__(self, profile: str) -> None:
         self.profile = profile
+        self.window: QWidget | None = None
+
+    def __call__(self) -> None:
+        window = self.window
+        if window is None or not (window.isVisible() or getattr(window, "running", False)):
+            from app.model import ConnectionModel
+            from app.ui.invoices import InvoicesWindow  # lazily: the tray works even if it cannot load
+
+            if window is not None:
+                window.deleteLater()
+            window = self.window = InvoicesWindow(ConnectionModel(self.profile))
+        window.show()
+        window.raise_()
+        window.activateWindow()
+
+    def close(self) -> None:
+        if self.window is not None:
+            self.window.close()  # a run in flight stops after its batch
+
+
+class _WizardOpener:
+    """Opens one wizard at a time on a fresh model of the profile; tells the tray when it closes."""
+
+    def __init__(self, profile: str, open_invoices: Callable[[], None] | None = None) -> None:
+        self.profile = profile
+        self.open_invoices = open_invoices
         self.wizard: QWizard | None = None
         self.controller: TrayController | None = None
 
@@ -80,7 +114,7 @@ class _WizardOpener:
         from app.model import ConnectionModel
         from app.ui.wizard import SetupWizard  # lazily: the tray works even if the wizard cannot load
 
-        wizard = SetupWizard(ConnectionModel(self.profile))
+        wizard = SetupWizard(ConnectionModel(self.profile), open_invoices=self.open_invoices)
         wizard.finished.connect(self._closed)
         self.wizard = wizard
         wizard.show()
@@ -122,7 +156,8 @@ def _run_wizard_only(app: QApplication, profile: str) -> int:
     from app.model import ConnectionModel
     from app.ui.wizard import SetupWizard
 
-    wizard = SetupWizard(ConnectionModel(profile))
+    invoices = _InvoicesOpener(profile)
+    wizard = SetupWizard(ConnectionModel(profile), open_invoices=invoices)
     wizard.show()
     app.exec()
     return 0 if wizard.result() == QWizard.DialogCode.Accepted else 1
@@ -130,9 +165,11 @@ def _run_wizard_only(app: QApplication, profile: str) -> int:
 
 def _run_tray(app: QApplication, profile: str) -> int:
     from app.model import ConnectionModel
+    from app.ui.tray import TrayController
 
-    opener = _WizardOpener(profile)
-    controller = TrayController(lambda: ConnectionModel(profile), opener)
+    invoices = _InvoicesOpener(profile)
+    opener = _WizardOpener(profile, invoices)
+    controller = TrayController(lambda: ConnectionModel(profile), opener, invoices)
     opener.controller = controller
     controller.quit_requested.connect(app.quit)
     controller.show()
@@ -144,4 +181,5 @@ def _run_tray(app: QApplication, profile: str) -> int:
         return app.exec()
     finally:
         opener.close()
+        invoices.close()
         controller.shutdown()

@@ -106,6 +106,7 @@ class StatusWindow(QWidget):
         self.invoices_button = action_button(c.action_invoices) if c.action_invoices is not None else None
         self.disconnect_button = action_button(c.action_disconnect)
         self.quit_button = action_button(c.action_quit)
+        self.about_button = action_button(c.action_about)
 
         first = QHBoxLayout()
         first.addWidget(self.check_button)
@@ -115,6 +116,7 @@ class StatusWindow(QWidget):
         first.addStretch(1)
         second = QHBoxLayout()
         second.addWidget(self.disconnect_button)
+        second.addWidget(self.about_button)
         second.addStretch(1)
         second.addWidget(self.quit_button)
 

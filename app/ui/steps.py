@@ -31,6 +31,7 @@ class SetupState:
     has_tokens: bool
     tokens_usable: bool  # False when the refresh token is gone or past Xero's 60-day limit
     has_tenant: bool
+    tenant_disconnected: bool = False  # Xero said 403 for it: only a new consent (step 6) brings it back
 
 
 def read_setup_state(model: Any, now: float | None = None) -> SetupState:
@@ -53,7 +54,8 @@ def read_setup_state(model: Any, now: float | None = None) -> SetupState:
             and tokens.refresh_days_left(now) > 0
             and not getattr(settings, "needs_reauthorisation", False)  # Xero said invalid_grant
         )
-    return SetupState(True, has_secret, has_tokens, usable, bool(settings.tenant_id))
+    return SetupState(True, has_secret, has_tokens, usable, bool(settings.tenant_id),
+                      bool(getattr(settings, "tenant_disconnected", False)))
 
 
 def start_page_for_state(state: SetupState) -> int:
@@ -61,7 +63,7 @@ def start_page_for_state(state: SetupState) -> int:
         return NAVIGATE
     if not state.has_secret:
         return RECORD_CREDENTIALS
-    if not state.has_tokens or not state.tokens_usable:
+    if not state.has_tokens or not state.tokens_usable or state.tenant_disconnected:
         return AUTHORIZE
     if not state.has_tenant:
         return PICK_TENANT

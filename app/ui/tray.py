@@ -11,23 +11,25 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu, QMessageBox, QSystemTrayIcon, QWidget
 
+from app import autostart
+from app.resources import resource_path
 from app.ui.workers import Task, run_task
 from app.xero.errors import ReauthorisationNeeded
 
 if TYPE_CHECKING:
     from app.model import CheckResult, ConnectionModel, DisconnectReport
+    from app.ui.about import AboutDialog
     from app.ui.status_window import StatusWindow
 
 log = logging.getLogger(__name__)
 
-ICONS = Path(__file__).resolve().parents[2] / "resources" / "icons"
+ICONS = resource_path("icons")
 
 CONNECTED = "connected"
 ATTENTION = "attention"
@@ -113,6 +115,7 @@ class TrayController(QObject):
             self.tray.setContextMenu(self.menu)
             self.tray.activated.connect(self._on_activated)
         self._window: StatusWindow | None = None
+        self._about: AboutDialog | None = None
         self._rebuild_menu()
         self._refresh_views()
 
@@ -134,6 +137,14 @@ class TrayController(QObject):
         self.action_disconnect.triggered.connect(self.disconnect)
         self.action_quit = QAction("Quit", self)
         self.action_quit.triggered.connect(self.quit_requested)
+        self.action_autostart = QAction("Start at login", self)
+        self.action_autostart.setCheckable(True)  # its state is read from disk each time the menu opens
+        self.action_autostart.setVisible(autostart.supported())
+        self.action_autostart.triggered.connect(self.set_autostart)  # user clicks only, not setChecked()
+        self.action_logs = QAction("Open log folder", self)
+        self.action_logs.triggered.connect(self.open_log_folder)
+        self.action_about = QAction("About Xero Connect", self)
+        self.action_about.triggered.connect(self.show_about)
 
     @Slot()
     def _rebuild_menu(self) -> None:
@@ -154,6 +165,10 @@ class TrayController(QObject):
         if self.use_tray:
             self.menu.addAction(self.action_status_window)
         self.menu.addSeparator()
+        self.menu.addAction(self.action_autostart)
+        self.menu.addAction(self.action_logs)
+        self.menu.addAction(self.action_about)
+        self.menu.addSeparator()
         self.menu.addAction(self.action_disconnect)
         self.menu.addSeparator()
         self.menu.addAction(self.action_quit)
@@ -167,6 +182,8 @@ class TrayController(QObject):
         self.action_disconnect.setEnabled(idle and configured)
         if self.action_invoices is not None:
             self.action_invoices.setEnabled(self.state == CONNECTED)
+        if self.action_autostart.isVisible():
+            self.action_autostart.setChecked(autostart.is_enabled())  # the user may have removed the file
 
     # ----- what the views show -----
     @property
@@ -255,6 +272,8 @@ class TrayController(QObject):
             self.tray.hide()
         if self._window is not None:
             self._window.hide()
+        if self._about is not None:
+            self._about.close()
 
     # ----- start-up and reload -----
     def start(self, check: bool = True) -> Task | None:
@@ -373,6 +392,43 @@ class TrayController(QObject):
             return
         self._set(ATTENTION, sentence)
         self._notify(sentence, ok=False)
+
+    # ----- desktop integration -----
+    @Slot(bool)
+    def set_autostart(self, on: bool) -> None:
+        try:
+            autostart.set_enabled(on)
+        except OSError as exc:
+            sentence = f"Could not change \"Start at login\": {exc.strerror or exc}."
+            log.warning("%s", sentence)
+            self.action_autostart.setChecked(autostart.is_enabled())
+            box = QMessageBox(QMessageBox.Icon.Warning, "Xero Connect", sentence, parent=self._window)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()  # not exec(): a menu slot must not start a nested event loop
+
+    @Slot()
+    def open_log_folder(self) -> None:
+        from app.ui.about import open_log_folder
+
+        open_log_folder()
+
+    @Slot()
+    def show_about(self) -> None:
+        from app.ui.about import AboutDialog
+
+        if self._about is None:
+            settings = self.model.settings
+            url = settings.sandbox_url if settings.profile == "sandbox" else None
+            self._about = AboutDialog(settings.profile, url)
+            self._about.finished.connect(self._about_closed)
+        self._about.show()
+        self._about.raise_()
+        self._about.activateWindow()
+
+    def _about_closed(self, _result: int) -> None:
+        about, self._about = self._about, None  # the profile may differ next time (after the wizard)
+        if about is not None:
+            about.deleteLater()
 
     # ----- other windows -----
     @Slot()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QIcon
@@ -18,7 +17,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-ICONS = Path(__file__).resolve().parents[2] / "resources" / "icons"
+from app.resources import resource_path
+
+ICONS = resource_path("icons")
 
 NOTICE_COLOURS = {
     # background, border: light tints with dark text keep contrast in light and dark themes

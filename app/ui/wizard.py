@@ -37,6 +37,7 @@ class SetupWizard(QWizard):
         port_checker: Callable[[Sequence[int]], int | None] | None = None,
         autoload: bool = True,
         start_id: int | None = None,
+        open_invoices: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
         self.model = model
@@ -47,6 +48,7 @@ class SetupWizard(QWizard):
             port_checker=port_checker or default_port_checker,
             autoload=autoload,
             already_authorised=bool(state and state.has_tokens and state.tokens_usable),
+            open_invoices=open_invoices,
         )
         profile = getattr(model, "profile", model.settings.profile)
         self.setWindowTitle("Xero Connect setup" + (" (sandbox)" if profile == "sandbox" else ""))

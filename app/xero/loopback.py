@@ -19,16 +19,16 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from types import TracebackType
 from typing import Any, Generic, TypeVar, cast
 from urllib.parse import parse_qs, urlsplit
 
+from app.resources import resource_path
 from app.xero.errors import CallbackTimeout, Cancelled, PortsBusy, XeroConnectError
 
 T = TypeVar("T")
 
-PAGES_DIR = Path(__file__).resolve().parents[2] / "resources" / "listener"
+PAGES_DIR = resource_path("listener")
 POLL_INTERVAL = 0.05  # seconds: keeps cancel(), timeout and close() prompt
 HANDLER_TIMEOUT = 10.0  # seconds: an idle browser preconnect must not hold a handler thread for long
 
@@ -144,6 +144,7 @@ class _CallbackServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False  # close() must not wait for a handler stuck in a slow exchange
     allow_reuse_address = False  # set per OS in server_bind()
+    request_queue_size = 128  # the default 5 refuses the real callback behind a burst of browser preconnects
 
     def __init__(self, address: tuple[str, int], listener: LoopbackListener[Any]) -> None:
         self.listener = listener

@@ -28,6 +28,7 @@ class WizardContext:
     outcome: Any = None  # the AuthorizationOutcome of this run's step 6, read by step 7
     already_authorised: bool = False  # a saved token set existed when the wizard opened
     tasks: list[Task] = field(default_factory=list)
+    open_invoices: Callable[[], None] | None = None  # the "Draft invoices" window, where the host has one
 
 
 def go_to_step(wizard: QWizard | None, step: int) -> None:

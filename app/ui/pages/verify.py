@@ -50,6 +50,19 @@ class VerifyPage(StepPage):
         self.fixes = QWidget()
         self.fixes.setLayout(fix_row)
         self.fixes.hide()
+        # After a successful check: the next thing most people do (only where the host can open it).
+        self.draft = QPushButton("Draft invoices…")
+        self.draft.setAccessibleName("Open the Draft invoices window")
+        self.draft.setToolTip("Turn CRM quotes or orders into draft sales invoices in this organisation")
+        self.draft.setAutoDefault(False)
+        self.draft.clicked.connect(self.open_invoices)
+        draft_row = QHBoxLayout()
+        draft_row.setContentsMargins(26, 0, 0, 0)
+        draft_row.addWidget(self.draft)
+        draft_row.addStretch(1)
+        self.draft_box = QWidget()
+        self.draft_box.setLayout(draft_row)
+        self.draft_box.hide()
         buttons = QWidget()
         buttons.setLayout(row)
         self.busy = busy_bar("Checking the connection")
@@ -65,12 +78,14 @@ class VerifyPage(StepPage):
             self.busy,
             self.status,
             self.details,
+            self.draft_box,
             self.fixes,
         )
         self.body.addStretch(1)
         self.setTabOrder(self.check, self.stop)
         self.setTabOrder(self.stop, self.reauthorize)
         self.setTabOrder(self.reauthorize, self.repick)
+        self.setTabOrder(self.stop, self.draft)
 
     def initializePage(self) -> None:
         name = self.model.settings.tenant_name
@@ -86,6 +101,7 @@ class VerifyPage(StepPage):
         self.stop.show()
         self.busy.show()
         self.details.hide()
+        self.draft_box.hide()
         self.fixes.hide()
         self.status.show_message("info", "Checking the connection with Xero...")
         self._task = self.run(self.model.check_connection, self.show_result, self.show_problem,
@@ -122,10 +138,23 @@ class VerifyPage(StepPage):
             text.setAccessibleName(label)
             self.details_form.addRow(f"{label}:", text)
         self.details.show()
+        self.draft_box.setVisible(self.ctx.open_invoices is not None)
+
+    def open_invoices(self) -> None:
+        """Like Finish, then the window: saved first (the window reads a fresh model), opened before the
+        wizard closes (so a wizard-only run does not quit on its last window)."""
+        if self.ctx.open_invoices is None:
+            return
+        self.model.save()
+        self.ctx.open_invoices()
+        wizard = self.wizard()
+        if wizard is not None:
+            wizard.accept()
 
     def show_problem(self, sentence: str) -> None:
         self._done()
         self.result = None
         self.details.hide()
+        self.draft_box.hide()
         self.status.show_message("error", sentence)
         self.fixes.show()  # never a dead end: the two steps that fix most failures

@@ -1,0 +1,285 @@
+"""One sitting of the "Draft invoices" window, without Qt: loaded quotes → rows → plan → drafting report.
+
+The window only shows :class:`QuoteRow` objects and calls :func:`plan_quotes` / :func:`draft_selected`
+in workers; everything that decides a status, a total or an export cell lives here, so it is the
+same sentence the CLI prints (the order mirrors app.invoicing.cli_draft.run_draft).
+"""
+
+from __future__ import annotations
+
+import csv
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from app.invoicing.drafting import DraftProgress, DraftReport, QuoteResult, draft_invoices
+from app.invoicing.ledger import DraftRow, Ledger
+from app.invoicing.plan import PlannedInvoice, make_plan
+from app.invoicing.records import LoadResult, RowProblem, SourceQuote
+
+RowState = Literal[
+    "checking",  # loaded, the plan is not back yet
+    "new",
+    "drafted_before",  # already in the ledger when planned, or skipped by a run
+    "invalid",  # refused by the loader or the plan
+    "problem",  # a loader problem that names no quote (a row without a number)
+    "drafted",
+    "failed",
+    "not_sent",
+]
+EXPORT_HEADER = ("number", "customer", "status", "invoice number", "invoice id", "message")
+FORMULA_MARKS = ("=", "+", "-", "@")
+CENT = Decimal("0.01")
+XERO_INVOICE_URL = "https://go.xero.com/AccountsReceivable/Edit.aspx?InvoiceID={id}"
+
+STATE_WORDS: dict[str, str] = {
+    "checking": "Checking",
+    "new": "New",
+    "drafted_before": "Already drafted",
+    "invalid": "Invalid",
+    "problem": "Invalid",
+    "drafted": "Drafted",
+    "failed": "Failed",
+    "not_sent": "Not sent",
+}
+
+
+@dataclass
+class QuoteRow:
+    """What one line of the table shows; ``detail`` is the reason, Xero's message or the invoice number."""
+
+    number: str
+    state: RowState
+    customer: str = ""
+    date: str = ""
+    lines: int | None = None
+    total: str = ""
+    detail: str = ""
+    invoice_number: str = ""
+    invoice_id: str = ""
+    source_id: str = ""
+    checked: bool = False
+    retryable: bool = False
+
+    @property
+    def checkable(self) -> bool:
+        # Invalid and already drafted rows can never be sent; a failed one may be retried by hand.
+        return self.state in ("new", "not_sent", "failed")
+
+    @property
+    def status_text(self) -> str:
+        if self.state == "drafted_before":
+            return f"Already drafted ({self.invoice_number})" if self.invoice_number else "Already drafted"
+        if self.state == "drafted":
+            return f"Drafted: {self.invoice_number}"
+        if self.state in ("invalid", "problem", "failed"):
+            return f"{STATE_WORDS[self.state]}: {self.detail}"
+        if self.state == "checking":
+            return "Checking…"
+        return STATE_WORDS[self.state]
+
+    @property
+    def message(self) -> str:
+        """The export's message column: why it is invalid/failed/not sent; empty otherwise."""
+        return self.detail if self.state in ("invalid", "problem", "failed", "not_sent") else ""
+
+
+def line_total(quote: SourceQuote) -> Decimal:
+    """Sum of the line amounts as Xero computes them (quantity × price less discount, to the cent)."""
+    total = Decimal(0)
+    for line in quote.lines:
+        amount = line.quantity * line.unit_amount
+        if line.discount_rate:
+            amount = amount * (Decimal(100) - line.discount_rate) / Decimal(100)
+        total += amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    return total
+
+
+def format_total(quote: SourceQuote) -> str:
+    amount = f"{line_total(quote):,.2f}"
+    return f"{quote.currency.upper()} {amount}" if quote.currency else amount
+
+
+def _quote_row(quote: SourceQuote) -> QuoteRow:
+    return QuoteRow(
+        number=quote.number,
+        state="checking",
+        customer=quote.contact_name,
+        date=quote.date.isoformat() if quote.date else "",
+        lines=len(quote.lines),
+        total=format_total(quote),
+        source_id=quote.source_id,
+    )
+
+
+def _where(problem: RowProblem) -> str:
+    name = Path(problem.origin).name or problem.origin
+    return f"{name}, line {problem.line}" if problem.line else name
+
+
+def blocked_numbers(loaded: LoadResult) -> dict[str, str]:
+    """The CLI's `blocked`: quote numbers the loader flagged, with the sentence the plan reports."""
+    return {p.number: f"see the problem reported for it ({p.reason})" for p in loaded.problems if p.number}
+
+
+def file_problems(loaded: LoadResult) -> list[str]:
+    """Problems about a whole file (no line, no number): they belong in the notice, not in a row."""
+    return [str(p) for p in loaded.problems if not p.number and p.line is None]
+
+
+@dataclass
+class PlanOutcome:
+    plan: list[PlannedInvoice]
+    drafted: dict[str, DraftRow]  # the ledger's rows by source_id, for "Open in Xero" on old drafts
+
+
+@dataclass
+class DraftSession:
+    """The loaded quotes, their plan and the latest run's results, as rows; used on the GUI thread only."""
+
+    loaded: LoadResult
+    rows: list[QuoteRow] = field(default_factory=list)
+    plan: list[PlannedInvoice] | None = None
+
+    def __post_init__(self) -> None:
+        self.rows = [_quote_row(q) for q in self.loaded.quotes]
+        self.rows += self._refused_rows(set())
+
+    @property
+    def refused(self) -> list[str]:
+        """Quote numbers the loader refused and the plan never saw (counted as invalid, like the CLI)."""
+        planned = {entry.source.number for entry in self.plan or []}
+        return sorted(self.loaded.invalid_numbers - planned)
+
+    def _refused_rows(self, planned: set[str]) -> list[QuoteRow]:
+        reasons: dict[str, list[str]] = {}
+        for p in self.loaded.problems:
+            if p.number and p.number not in planned:
+                reasons.setdefault(p.number, []).append(f"{_where(p)}: {p.reason}" if p.line else p.reason)
+        rows = [
+            QuoteRow(number=number, state="invalid", detail="; ".join(why), source_id=f"refused:{number}")
+            for number, why in reasons.items()
+        ]
+        rows += [
+            QuoteRow(number="", state="problem", detail=f"{_where(p)}: {p.reason}")
+            for p in self.loaded.problems
+            if not p.number and p.line is not None
+        ]
+        return rows
+
+    def apply_plan(self, outcome: PlanOutcome) -> None:
+        self.plan = outcome.plan
+        rows = []
+        for entry in outcome.plan:
+            row = _quote_row(entry.source)
+            if entry.status == "drafted":
+                done = outcome.drafted.get(entry.source_id)
+                row.state, row.invoice_number = "drafted_before", entry.invoice_number
+                row.invoice_id = done.invoice_id if done else ""
+            elif entry.status == "invalid":
+                row.state, row.detail = "invalid", entry.reason
+            else:
+                row.state, row.detail, row.checked = "new", entry.reason, True
+            rows.append(row)
+        self.rows = rows + self._refused_rows({entry.source.number for entry in outcome.plan})
+
+    def to_send(self) -> list[PlannedInvoice]:
+        """The plan minus the new quotes left unchecked; drafted and invalid entries stay so that the
+        summary counts them, exactly as the CLI's does."""
+        if self.plan is None:
+            return []
+        by_source = {row.source_id: row for row in self.rows}
+        chosen = []
+        for entry in self.plan:
+            row = by_source.get(entry.source_id)
+            if row is not None and row.checkable and not row.checked:
+                continue
+            chosen.append(entry)
+        return chosen
+
+    def checked_count(self) -> int:
+        return sum(1 for row in self.rows if row.checkable and row.checked)
+
+    def apply_report(self, report: DraftReport) -> DraftReport:
+        """Statuses from the run; the loader's refused quotes join the report as invalid (as in the CLI)."""
+        reasons = {p.number: p.reason for p in self.loaded.problems if p.number}
+        report.results.extend(
+            QuoteResult(f"refused:{number}", number, "invalid", message=reasons[number], reported=True)
+            for number in self.refused
+        )
+        by_source = {row.source_id: row for row in self.rows}
+        for result in report.results:
+            row = by_source.get(result.source_id)
+            if row is None or result.reported:
+                continue  # a refused quote's row already says why, with its line
+            row.checked = False
+            row.retryable = result.retryable
+            if result.status == "drafted":
+                row.state, row.detail = "drafted", ""
+            elif result.status == "skipped":
+                row.state, row.detail = "drafted_before", ""
+            elif result.status == "invalid":
+                row.state, row.detail = "invalid", result.message
+            elif result.status == "failed":
+                row.state, row.detail, row.checked = "failed", result.message, result.retryable
+            else:
+                row.state, row.detail, row.checked = "not_sent", result.message, True
+            if result.invoice_number:
+                row.invoice_number = result.invoice_number
+            if result.invoice_id:
+                row.invoice_id = result.invoice_id
+        return report
+
+
+# -- the calls made in worker threads (the ledger is opened in the thread that uses it) ---------------
+
+
+def plan_quotes(model: Any, loaded: LoadResult) -> PlanOutcome:
+    """make_plan for the loaded quotes (GETs only); ``model`` is an app.model.ConnectionModel."""
+    client = model.client()
+    tenant_id = model.settings.tenant_id
+    with Ledger() as ledger:
+        plan = make_plan(client, ledger, tenant_id, loaded.quotes, blocked=blocked_numbers(loaded))
+        return PlanOutcome(plan, ledger.drafted(tenant_id))
+
+
+def draft_selected(
+    model: Any,
+    entries: Sequence[PlannedInvoice],
+    progress: Callable[[DraftProgress], None],
+    cancel: threading.Event,
+) -> DraftReport:
+    client = model.client()
+    with Ledger() as ledger:
+        return draft_invoices(
+            client, model.settings.tenant_id, entries, ledger, progress=progress, cancel=cancel
+        )
+
+
+# -- links and export ---------------------------------------------------------------------------------
+
+
+def invoice_url(model: Any, invoice_id: str) -> str:
+    """Where a drafted invoice opens: Xero's edit page, or the sandbox's API record."""
+    if getattr(model, "profile", "xero") == "sandbox":
+        return f"{model.endpoints.sandbox_base}/api.xro/2.0/Invoices/{invoice_id}"
+    return XERO_INVOICE_URL.format(id=invoice_id)
+
+
+def csv_safe(value: object) -> str:
+    """A cell a spreadsheet will not run: text starting with = + - @ gets a leading quote."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_MARKS) else text
+
+
+def export_rows(rows: Iterable[QuoteRow], path: str | Path) -> None:
+    with open(path, "w", newline="", encoding="utf-8-sig") as handle:  # BOM: Excel reads it as UTF-8
+        writer = csv.writer(handle)
+        writer.writerow(EXPORT_HEADER)
+        for row in rows:
+            cells = (row.number, row.customer, STATE_WORDS[row.state], row.invoice_number,
+                     row.invoice_id, row.message)
+            writer.writerow([csv_safe(cell) for cell in cells])

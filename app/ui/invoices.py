@@ -1,0 +1,595 @@
+"""The "Draft invoices" window: load quotes (file or Xero), see what would happen, draft the checked ones.
+
+Every decision (statuses, totals, the summary sentence, the export) is made in the Qt-free
+app.invoicing.session; this module only shows rows and runs the core calls in workers. Progress from
+the drafting worker reaches the GUI thread through a queued signal on a relay object that lives here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QUrl,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import QCloseEvent, QColor, QDesktopServices, QDragEnterEvent, QDropEvent, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.invoicing.drafting import DraftProgress, DraftReport
+from app.invoicing.records import LoadResult
+from app.invoicing.session import (
+    DraftSession,
+    PlanOutcome,
+    QuoteRow,
+    draft_selected,
+    export_rows,
+    file_problems,
+    invoice_url,
+    plan_quotes,
+)
+from app.ui.widgets import Notice, busy_bar, icon
+from app.ui.workers import Task, run_task
+
+WINDOW_SIZE = (900, 600)
+FILE_FILTER = "Quotes and orders (*.csv *.json *.txt *.tsv);;All files (*)"
+COLUMNS = ("", "Number", "Customer", "Date", "Lines", "Total", "Status")
+CHECK, NUMBER, CUSTOMER, DATE, LINES, TOTAL, STATUS = range(len(COLUMNS))
+# Mid-tone text colours: readable on light and dark table backgrounds alike.
+STATE_COLOURS = {
+    "drafted": "#2e8540",
+    "drafted_before": "#6f7780",
+    "invalid": "#c0392b",
+    "problem": "#c0392b",
+    "failed": "#c0392b",
+    "not_sent": "#b7791f",
+    "checking": "#6f7780",
+}
+
+
+def open_url(url: str) -> None:
+    QDesktopServices.openUrl(QUrl(url))
+
+
+class QuoteTableModel(QAbstractTableModel):
+    """The rows of a DraftSession; the first column is the "draft this one" checkbox."""
+
+    checks_changed = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[QuoteRow] = []
+
+    def set_rows(self, rows: list[QuoteRow]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+        self.checks_changed.emit()
+
+    def refresh(self) -> None:
+        """The row objects changed in place (a run finished): repaint everything, keep the selection."""
+        if self.rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, len(COLUMNS) - 1))
+        self.checks_changed.emit()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole and section == 0:
+            return "Draft this quote"
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if index.column() == CHECK and self.rows[index.row()].checkable:
+            base |= Qt.ItemFlag.ItemIsUserCheckable
+        return base
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row, column = self.rows[index.row()], index.column()
+        if role == Qt.ItemDataRole.CheckStateRole and column == CHECK:
+            if not row.checkable:
+                return None
+            return Qt.CheckState.Checked if row.checked else Qt.CheckState.Unchecked
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(row, column)
+        if role == Qt.ItemDataRole.ToolTipRole and column in (STATUS, CUSTOMER):
+            return self._text(row, column) or None
+        if role == Qt.ItemDataRole.ForegroundRole and column == STATUS and row.state in STATE_COLOURS:
+            return QColor(STATE_COLOURS[row.state])
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (LINES, TOTAL):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.AccessibleTextRole and column == CHECK and row.checkable:
+            return f"Draft {row.number}: {'checked' if row.checked else 'not checked'}"
+        return None
+
+    @staticmethod
+    def _text(row: QuoteRow, column: int) -> str:
+        if column == NUMBER:
+            return row.number or "—"
+        if column == CUSTOMER:
+            return row.customer
+        if column == DATE:
+            return row.date
+        if column == LINES:
+            return "" if row.lines is None else str(row.lines)
+        if column == TOTAL:
+            return row.total
+        if column == STATUS:
+            return row.status_text
+        return ""
+
+    def setData(self, index: QModelIndex | QPersistentModelIndex, value: Any,
+                role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.CheckStateRole or index.column() != CHECK:
+            return False
+        row = self.rows[index.row()]
+        if not row.checkable:
+            return False
+        row.checked = Qt.CheckState(value) == Qt.CheckState.Checked
+        self.dataChanged.emit(index, index, [Qt.ItemDataRole.CheckStateRole])
+        self.checks_changed.emit()
+        return True
+
+    def check_all(self, checked: bool) -> None:
+        for row in self.rows:
+            if row.checkable:
+                row.checked = checked
+        self.refresh()
+
+
+class QuoteTable(QTableView):
+    """Space toggles the current row's checkbox whatever column has the focus (rows are selected whole)."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        current = self.currentIndex()
+        if event.key() == Qt.Key.Key_Space and current.isValid() and self.isEnabled():
+            check = self.model().index(current.row(), CHECK)
+            state = self.model().data(check, Qt.ItemDataRole.CheckStateRole)
+            if state is not None:
+                checked = Qt.CheckState(state) == Qt.CheckState.Checked
+                new = Qt.CheckState.Unchecked if checked else Qt.CheckState.Checked
+                self.model().setData(check, new.value, Qt.ItemDataRole.CheckStateRole)
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+class ProgressRelay(QObject):
+    """Created in the GUI thread; the worker emits, Qt queues the call to the GUI thread."""
+
+    progressed = Signal(object)
+
+    def emit_from_worker(self, progress: DraftProgress) -> None:
+        with contextlib.suppress(RuntimeError):  # the window was deleted: the run still finishes
+            self.progressed.emit(progress)
+
+
+class InvoicesWindow(QWidget):
+    """One window per profile (the opener in app.ui.main keeps it); ``model`` is a ConnectionModel."""
+
+    run_finished = Signal(object)  # the DraftReport (for tests and the tray)
+    rows_changed = Signal()
+
+    def __init__(self, model: Any, *, opener: Callable[[str], None] | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.opener = opener or open_url
+        self.session: DraftSession | None = None
+        self.report: DraftReport | None = None
+        self.cancel_event: threading.Event | None = None
+        self._task: Task | None = None
+        self._busy = ""  # "loading" | "planning" | "drafting" | ""
+        self.relay = ProgressRelay(self)
+        self.relay.progressed.connect(self._progressed, Qt.ConnectionType.QueuedConnection)
+        organisation = model.settings.tenant_name or "Xero"
+        self.setWindowTitle(f"Draft invoices — {organisation}")
+        self.setWindowIcon(icon("xero-connect"))
+        self.resize(*WINDOW_SIZE)
+        self.setMinimumSize(640, 420)
+        self.setAcceptDrops(True)
+        self._build()
+        self._update_controls()
+
+    # ----- building -----
+    def _button(self, text: str, accessible: str, slot: Callable[[], None], tip: str = "") -> QPushButton:
+        button = QPushButton(text)
+        button.setAccessibleName(accessible)
+        button.setToolTip(tip or accessible)
+        button.setAutoDefault(False)
+        button.clicked.connect(slot)
+        return button
+
+    def _build(self) -> None:
+        self.load_file_button = self._button(
+            "&Load file…", "Load quotes or orders from a file", self.choose_file,
+            "Load a CSV or JSON export of quotes or orders (you can also drop the file on this window)")
+        self.load_xero_button = self._button(
+            "Load accepted quotes from &Xero", "Load accepted quotes from Xero", self.load_from_xero)
+        self.drop_hint = QLabel("or drop a CSV or JSON file here")
+        self.drop_hint.setEnabled(False)  # the theme's muted text
+        top = QHBoxLayout()
+        top.addWidget(self.load_file_button)
+        top.addWidget(self.load_xero_button)
+        top.addWidget(self.drop_hint)
+        top.addStretch(1)
+
+        self.notice = Notice("Draft invoices status")
+        self.busy = busy_bar("Working")
+
+        self.table_model = QuoteTableModel(self)
+        self.table_model.checks_changed.connect(self._update_controls)
+        self.table = QuoteTable()
+        self.table.setModel(self.table_model)
+        self.table.setAccessibleName("Quotes")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 10)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table: every button stays reachable
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        for column, mode in ((CHECK, QHeaderView.ResizeMode.ResizeToContents),
+                             (NUMBER, QHeaderView.ResizeMode.ResizeToContents),
+                             (CUSTOMER, QHeaderView.ResizeMode.Interactive),
+                             (DATE, QHeaderView.ResizeMode.ResizeToContents),
+                             (LINES, QHeaderView.ResizeMode.ResizeToContents),
+                             (TOTAL, QHeaderView.ResizeMode.ResizeToContents),
+                             (STATUS, QHeaderView.ResizeMode.Stretch)):
+            header.setSectionResizeMode(column, mode)
+        header.resizeSection(CUSTOMER, 190)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_controls())
+        # The status column elides long reasons: the selected row's whole sentence shows here.
+        self.detail = QLabel()
+        self.detail.setAccessibleName("Selected quote")
+        self.detail.setWordWrap(True)
+        self.detail.setTextFormat(Qt.TextFormat.PlainText)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.table.doubleClicked.connect(lambda _index: self.open_in_xero())
+        self.table_label = QLabel("&Quotes:")
+        self.table_label.setBuddy(self.table)
+        self.count_label = QLabel()
+        self.count_label.setAccessibleName("Quote count")
+        label_row = QHBoxLayout()
+        label_row.addWidget(self.table_label)
+        label_row.addStretch(1)
+        label_row.addWidget(self.count_label)
+
+        self.select_all_button = self._button("Select &all", "Select all new quotes",
+                                              lambda: self.table_model.check_all(True))
+        self.select_none_button = self._button("Select &none", "Select no quote",
+                                               lambda: self.table_model.check_all(False))
+        self.open_button = self._button("&Open in Xero", "Open the selected invoice in Xero",
+                                        self.open_in_xero)
+        self.export_button = self._button("&Export results…", "Export the results to a CSV file",
+                                          self.choose_export)
+        table_buttons = QHBoxLayout()
+        table_buttons.addWidget(self.select_all_button)
+        table_buttons.addWidget(self.select_none_button)
+        table_buttons.addStretch(1)
+        table_buttons.addWidget(self.open_button)
+        table_buttons.addWidget(self.export_button)
+
+        self.progress = QProgressBar()
+        self.progress.setAccessibleName("Drafting progress")
+        self.progress.setTextVisible(True)
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress_label = QLabel("&Progress:")
+        self.progress_label.setBuddy(self.progress)
+        self.progress_row = QWidget()
+        progress_layout = QHBoxLayout(self.progress_row)
+        progress_layout.setContentsMargins(0, 0, 0, 0)
+        progress_layout.addWidget(self.progress_label)
+        progress_layout.addWidget(self.progress, 1)
+        self.progress_row.hide()
+
+        self.summary = QLabel()
+        self.summary.setAccessibleName("Summary")
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = self.summary.font()
+        font.setBold(True)
+        self.summary.setFont(font)
+
+        self.cancel_button = self._button("Cancel", "Cancel drafting after the batch in flight",
+                                          self.cancel_run)
+        self.cancel_button.hide()
+        self.create_button = self._button("&Create draft invoices",
+                                          "Create draft invoices for the checked quotes", self.start_drafting)
+        self.create_button.setDefault(True)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.summary, 1)
+        bottom.addWidget(self.cancel_button)
+        bottom.addWidget(self.create_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 12, 14, 12)
+        layout.setSpacing(8)
+        layout.addLayout(top)
+        layout.addWidget(self.notice)
+        layout.addWidget(self.busy)
+        layout.addLayout(label_row)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.detail)
+        layout.addLayout(table_buttons)
+        layout.addWidget(self.progress_row)
+        layout.addLayout(bottom)
+
+        order = [self.load_file_button, self.load_xero_button, self.table, self.select_all_button,
+                 self.select_none_button, self.open_button, self.export_button, self.cancel_button,
+                 self.create_button]
+        for first, second in itertools.pairwise(order):
+            self.setTabOrder(first, second)
+        self.notice.show_message("info", "Load a CSV or JSON file of quotes or orders, or the organisation's "
+                                         "accepted quotes from Xero.")
+
+    # ----- state -----
+    @property
+    def busy_with(self) -> str:
+        return self._busy
+
+    @property
+    def rows(self) -> list[QuoteRow]:
+        return self.table_model.rows
+
+    def _current_row(self) -> QuoteRow | None:
+        index = self.table.currentIndex()
+        return self.rows[index.row()] if index.isValid() and index.row() < len(self.rows) else None
+
+    def _set_busy(self, what: str) -> None:
+        self._busy = what
+        self.busy.setVisible(what in ("loading", "planning"))
+        self._update_controls()
+
+    @Slot()
+    def _update_controls(self) -> None:
+        idle = not self._busy
+        planned = self.session is not None and self.session.plan is not None
+        checked = self.session.checked_count() if self.session is not None else 0
+        self.load_file_button.setEnabled(idle)
+        self.load_xero_button.setEnabled(idle)
+        self.table.setEnabled(self._busy != "drafting")
+        has_rows = bool(self.rows)
+        self.select_all_button.setEnabled(idle and has_rows)
+        self.select_none_button.setEnabled(idle and has_rows)
+        self.export_button.setEnabled(idle and has_rows)
+        current = self._current_row()
+        self.open_button.setEnabled(bool(current and current.invoice_id))
+        self.detail.setText(f"{current.number or 'Row'}: {current.status_text}" if current else "")
+        self.detail.setVisible(current is not None)
+        self.create_button.setEnabled(idle and planned and checked > 0)
+        if has_rows:
+            invalid = sum(1 for row in self.rows if row.state in ("invalid", "problem"))
+            self.count_label.setText(f"{len(self.rows)} rows, {checked} checked, {invalid} invalid")
+        else:
+            self.count_label.setText("")
+
+    # ----- loading and planning -----
+    def choose_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Load quotes or orders", "", FILE_FILTER)
+        if path:
+            self.load_file(path)
+
+    def load_file(self, path: str | Path) -> Task | None:
+        from app.invoicing.sources import load_file
+
+        name = Path(path).name
+        return self._load(lambda: load_file(path), f"Reading {name}…", "load_file")
+
+    def load_from_xero(self) -> Task | None:
+        from app.invoicing.sources import load_xero_quotes
+
+        model = self.model
+        return self._load(lambda: load_xero_quotes(model.client()),
+                          "Reading the organisation's accepted quotes from Xero…", "load_xero_quotes")
+
+    def _load(self, fn: Callable[[], LoadResult], message: str, name: str) -> Task | None:
+        if self._busy:
+            return None
+        self.summary.clear()
+        self.progress_row.hide()
+        self.notice.show_message("info", message)
+        self._set_busy("loading")
+        self._task = run_task(fn, self._loaded, self._failed, name=name)
+        return self._task
+
+    def _loaded(self, loaded: LoadResult) -> None:
+        self.session = DraftSession(loaded)
+        self.report = None
+        self.table_model.set_rows(self.session.rows)
+        self.rows_changed.emit()
+        if not loaded.quotes:
+            problems = file_problems(loaded)
+            self._task = None
+            self._set_busy("")
+            text = " ".join(problems) if problems else "No quotes or orders were found to draft."
+            self.notice.show_message("error" if problems else "warning", text)
+            return
+        model, session = self.model, self.session
+        self.notice.show_message("info", "Checking the quotes against the organisation in Xero…")
+        self._set_busy("planning")
+        self._task = run_task(lambda: plan_quotes(model, session.loaded), self._planned, self._failed,
+                              name="make_plan")
+
+    def _planned(self, outcome: PlanOutcome) -> None:
+        self._task = None
+        assert self.session is not None
+        self.session.apply_plan(outcome)
+        self.table_model.set_rows(self.session.rows)
+        self._set_busy("")
+        self.rows_changed.emit()
+        new = sum(1 for row in self.rows if row.state == "new")
+        before = sum(1 for row in self.rows if row.state == "drafted_before")
+        invalid = sum(1 for row in self.rows if row.state in ("invalid", "problem"))
+        text = f"{new} to draft, {before} already drafted, {invalid} invalid."
+        problems = file_problems(self.session.loaded)
+        if problems:
+            text += " " + " ".join(problems)
+        self.notice.show_message("warning" if invalid or problems else "info", text)
+        if self.rows:
+            self.table.setFocus()
+
+    def _failed(self, sentence: str) -> None:
+        """Any core failure: its own sentence, in the notice (never a traceback)."""
+        self._task = None
+        if self._busy == "drafting":
+            self._end_run()
+        self._set_busy("")
+        self.notice.show_message("error", sentence)
+
+    # ----- drafting -----
+    def start_drafting(self) -> Task | None:
+        if self._busy or self.session is None or self.session.plan is None:
+            return None
+        entries = self.session.to_send()
+        if not self.session.checked_count():
+            return None
+        self.report = None
+        self.cancel_event = threading.Event()
+        self.progress.setRange(0, max(1, len(entries)))
+        self.progress.setValue(0)
+        self.progress.setFormat("Starting…")
+        self.progress_row.show()
+        self.summary.clear()
+        self.cancel_button.setText("Cancel")
+        self.cancel_button.setEnabled(True)
+        self.cancel_button.show()
+        self.notice.show_message("info", "Creating draft invoices in Xero…")
+        self._set_busy("drafting")
+        model, cancel, relay = self.model, self.cancel_event, self.relay
+        self._task = run_task(lambda: draft_selected(model, entries, relay.emit_from_worker, cancel),
+                              self._drafted, self._failed, name="draft_invoices")
+        self.cancel_button.setFocus()
+        return self._task
+
+    @Slot(object)
+    def _progressed(self, p: DraftProgress) -> None:
+        if self._busy != "drafting":
+            return
+        self.progress.setRange(0, max(1, p.total))
+        self.progress.setValue(min(p.done, p.total))
+        words = {"recovering": "Checking an interrupted earlier run", "contacts": "Creating new contacts",
+                 "waiting": "Waiting for Xero's rate limit"}
+        batches = f"batch {min(p.batch + 1, p.batches)} of {p.batches}" if p.batches else ""
+        if p.phase == "sending" and p.batches:
+            head = f"Sending {batches}" if p.batch < p.batches else f"{p.batches} of {p.batches} batches sent"
+        elif p.phase == "done":
+            head = f"{p.batch} of {p.batches} batches sent" if p.batches else "Done"
+        else:
+            head = words.get(p.phase, p.phase.capitalize())
+        self.progress.setFormat(f"{head} — {p.done} of {p.total} quotes settled, {p.drafted} drafted")
+
+    def cancel_run(self) -> None:
+        if self.cancel_event is not None and self._busy == "drafting":
+            self.cancel_event.set()  # the core stops after the batch in flight; the ledger stays whole
+            self.cancel_button.setText("Stopping after this batch…")
+            self.cancel_button.setEnabled(False)
+            self.notice.show_message("warning", "Stopping after the batch in flight…")
+
+    def _end_run(self) -> None:
+        self.cancel_button.hide()
+        self.cancel_event = None
+
+    def _drafted(self, report: DraftReport) -> None:
+        self._task = None
+        assert self.session is not None
+        report = self.session.apply_report(report)
+        self.report = report
+        self._end_run()
+        self._set_busy("")
+        self.table_model.refresh()
+        self.rows_changed.emit()
+        if not report.stopped and not report.cancelled:
+            self.progress.setValue(self.progress.maximum())
+        self.summary.setText(report.summary())
+        if report.cancelled:
+            self.notice.show_message(
+                "warning", f"Cancelled: {report.not_sent} not sent; click Create draft invoices again to "
+                           "send them.")
+        elif report.stopped:
+            self.notice.show_message("error", report.stopped)
+        elif report.failed:
+            self.notice.show_message("error", f"{report.failed} quote(s) failed; the Status column gives "
+                                              "Xero's reason for each.")
+        else:
+            extra = f" {report.recovered} invoice(s) of an interrupted earlier run were found in Xero." \
+                if report.recovered else ""
+            self.notice.show_message("success", "Finished: the drafts are in Xero, ready for review." + extra)
+        self.run_finished.emit(report)
+        self.create_button.setFocus()
+
+    # ----- results -----
+    def open_in_xero(self) -> None:
+        row = self._current_row()
+        if row is not None and row.invoice_id:
+            self.opener(invoice_url(self.model, row.invoice_id))
+
+    def choose_export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export results", "draft-invoice-results.csv",
+                                              "CSV files (*.csv)")
+        if path:
+            self.export_to(path)
+
+    def export_to(self, path: str | Path) -> None:
+        try:
+            export_rows(self.rows, path)
+        except OSError as exc:
+            self.notice.show_message("error", f"The results could not be saved to {Path(path).name} "
+                                              f"({exc.strerror or exc}).")
+            return
+        self.notice.show_message("success", f"Results saved to {path}.")
+
+    # ----- drag and drop, closing -----
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        urls = event.mimeData().urls()
+        if not self._busy and len(urls) == 1 and urls[0].isLocalFile():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        urls = event.mimeData().urls()
+        if urls and urls[0].isLocalFile():
+            event.acceptProposedAction()
+            self.load_file(urls[0].toLocalFile())
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        # A run goes on to the end of its batch (the ledger must record it); later results are ignored.
+        if self.cancel_event is not None:
+            self.cancel_event.set()
+        super().closeEvent(event)
+
+    @property
+    def running(self) -> bool:
+        return bool(self._busy)

@@ -1,0 +1,190 @@
+"""Run every benchmark, print the table and write it to docs/BENCHMARKS.md.
+
+    .venv/bin/python -m benchmarks            # the full run (a few minutes at most)
+    .venv/bin/python -m benchmarks --quick    # fewer repetitions, no 2,000-quote baseline; not written
+
+Nothing here touches the user's settings or keyring: every part runs on temporary directories, a
+file keyring in a temporary directory and sandboxes on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+from benchmarks import bench_drafting, bench_loading, bench_memory, bench_startup
+from benchmarks.common import ROOT, machine
+from benchmarks.keyring_backend import PATH_ENV, install
+
+DOC = ROOT / "docs" / "BENCHMARKS.md"
+PARTS = ("drafting", "startup", "memory", "loading")
+STARTUP_GOAL, CALLS_SLACK, MINUTES_GOAL = 1.3, 2, 10.0
+
+# Start-up measured with this harness just before the lazy-import changes (same machine, 5 runs).
+STARTUP_BEFORE = {"bare": (0.165, 0.160, 0.229), "wizard": (0.467, 0.393, 0.610),
+                  "cli": (0.536, 0.426, 0.764)}
+
+
+def _ok(met: bool) -> str:
+    return "met" if met else "NOT met"
+
+
+def drafting_section(results: list[bench_drafting.SizeResult]) -> tuple[list[str], list[str]]:
+    from benchmarks.bench_drafting import spread
+
+    lines = [
+        "| Quotes | Way | Accounting calls | Floor | Connections calls | Token calls | 429s | "
+        "Emulated Xero minutes | Wall seconds | Drafted |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    goals = []
+    by_size = {}
+    for result in results:
+        for way, measures in (("Xero Connect", result.program), ("baseline, 1 per call", result.baseline)):
+            if not measures:
+                why = result.baseline_note or "not run"
+                lines.append(f"| {result.size:,} | {way} | {why} | | | | | | | |")
+                continue
+            floor = str(measures[0].floor) if measures[0].floor else "—"
+            lines.append(
+                f"| {result.size:,} | {way} | {spread(measures, 'accounting').show(0)} | {floor} | "
+                f"{spread(measures, 'connections').show(0)} | {spread(measures, 'token').show(0)} | "
+                f"{spread(measures, 'rate_limited').show(0)} | "
+                f"{spread(measures, 'emulated_minutes').show(3)} | "
+                f"{spread(measures, 'wall_seconds').show(2)} | {spread(measures, 'drafted').show(0)} |"
+            )
+            notes = {m.note for m in measures if m.note}
+            if notes:
+                lines.append(f"| | | {'; '.join(sorted(notes))} | | | | | | | |")
+        worst = max(m.accounting - m.floor for m in result.program)
+        goals.append(f"Drafting {result.size:,}: at most {worst:+d} calls against the floor "
+                     f"(goal: within {CALLS_SLACK}) — {_ok(worst <= CALLS_SLACK)}.")
+        by_size[result.size] = result
+    at500 = by_size.get(500)
+    if at500 and at500.baseline:
+        ours = spread(at500.program, "emulated_minutes").median
+        theirs = spread(at500.baseline, "emulated_minutes").median
+        ratio = theirs / ours if ours else float("inf")
+        goals.append(f"Drafting 500: the baseline needs {ratio:,.0f}x the emulated Xero minutes "
+                     f"({theirs:.1f} vs {ours:.3f}; goal: at least {MINUTES_GOAL:.0f}x) — "
+                     f"{_ok(ratio >= MINUTES_GOAL)}.")
+    return lines, goals
+
+
+def startup_section(result: bench_startup.StartupResult) -> tuple[list[str], list[str]]:
+    bare = result.seconds["bare"].median
+    lines = ["| What is started | Seconds to first painted page | Ratio to bare | Before lazy imports |",
+             "|---|---:|---:|---:|"]
+    for mode, label in bench_startup.MODES.items():
+        spread = result.seconds[mode]
+        before = STARTUP_BEFORE.get(mode)
+        was = (f"{before[0]:.3f} ({before[1]:.3f}–{before[2]:.3f}), "
+               f"{before[0] / STARTUP_BEFORE['bare'][0]:.2f}x") if before else ""
+        lines.append(f"| {label} | {spread.show(3)} | {spread.median / bare:.2f}x | {was} |")
+    lines += ["", "Import time of modules loaded before the first paint that the first page does not use "
+              "(fresh interpreter, milliseconds):", "",
+              "| Module | ms | Share of the bare wizard's start-up |", "|---|---:|---:|"]
+    for module, spread in result.imports.items():
+        name = "all five together" if "," in module else f"`{module}`"
+        lines.append(f"| {name} | {spread.show(1)} | {spread.median / 1000 / bare:.0%} |")
+    lines += ["", "`requests_oauthlib` includes `requests`; the last row counts each module once."]
+    goals = []
+    for mode in ("wizard", "cli"):
+        ratio = result.seconds[mode].median / bare
+        goals.append(f"Start-up ({mode}): {ratio:.2f}x the bare QWizard (goal: at most {STARTUP_GOAL}x) — "
+                     f"{_ok(ratio <= STARTUP_GOAL)}.")
+    return lines, goals
+
+
+def memory_section(result: bench_memory.MemoryResult) -> tuple[list[str], list[str]]:
+    bare, tray = result.mib["bare"], result.mib["tray"]
+    lines = ["| Process | Peak RSS (MiB) | Ratio to bare |", "|---|---:|---:|",
+             f"| bare QApplication + QSystemTrayIcon | {bare.show(1)} | 1.00x |",
+             f"| Xero Connect tray, status window, one check done | {tray.show(1)} | "
+             f"{tray.median / bare.median:.2f}x |",
+             "", f"The check in the last run said: \"{result.check}\"."]
+    return lines, [f"Memory: the tray program peaks at {tray.median / bare.median:.2f}x the bare tray app "
+                   f"(+{tray.median - bare.median:.0f} MiB; no goal set)."]
+
+
+def loading_section(result: bench_loading.LoadingResult) -> tuple[list[str], list[str]]:
+    secs = result.seconds
+    lines = ["| File | Quotes | Problems | Seconds | Lines per second |", "|---|---:|---:|---:|---:|",
+             f"| {result.lines:,} lines, {result.megabytes:.1f} MB CSV | {result.quotes:,} | "
+             f"{result.problems} | "
+             f"{secs.show(3)} | {result.lines / secs.median:,.0f} |"]
+    return lines, [f"Loading: {result.lines:,} lines in {secs.median:.2f} s (no goal set)."]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="one run per part, drafting up to 500 quotes; does not write the document")
+    parser.add_argument("--only", choices=PARTS, action="append", help="run only this part (repeatable)")
+    parser.add_argument("--no-baseline-2000", action="store_true",
+                        help="skip the naive baseline at 2,000 quotes (about 4,700 calls, ~25 s)")
+    parser.add_argument("--no-write", action="store_true", help=f"print only; leave {DOC.name} alone")
+    args = parser.parse_args(argv)
+    parts = args.only or list(PARTS)
+    write = not (args.no_write or args.quick or args.only)
+
+    keyring_dir = tempfile.mkdtemp(prefix="xero-connect-bench-keyring-")
+    os.environ[PATH_ENV] = str(Path(keyring_dir) / "keyring.json")
+    install()
+    started = time.perf_counter()
+    when = datetime.now().astimezone()
+    sections: list[tuple[str, list[str]]] = []
+    goals: list[str] = []
+
+    def log(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    if "drafting" in parts:
+        log("Drafting throughput…")
+        repeats = {50: 1, 500: 1} if args.quick else {50: 3, 500: 3, 2000: 2}
+        results = bench_drafting.run(repeats, baseline_at_2000=not args.no_baseline_2000, log=log)
+        lines, found = drafting_section(results)
+        sections.append(("Drafting throughput", lines))
+        goals += found
+    if "startup" in parts:
+        log("Start-up…")
+        lines, found = startup_section(bench_startup.run(1 if args.quick else 5, log=log))
+        sections.append(("Start-up", lines))
+        goals += found
+    if "memory" in parts:
+        log("Memory…")
+        lines, found = memory_section(bench_memory.run(1 if args.quick else 3, log=log))
+        sections.append(("Memory", lines))
+        goals += found
+    if "loading" in parts:
+        log("Loading…")
+        lines, found = loading_section(bench_loading.run(1 if args.quick else 5, log=log))
+        sections.append(("Loading", lines))
+        goals += found
+    total = time.perf_counter() - started
+
+    report = [f"Run {when:%Y-%m-%d %H:%M %Z} in {total:.0f} s; values are medians, (min–max) over the runs.",
+              ""]
+    report += [f"- {name}: {value}" for name, value in machine().items()]
+    for title, lines in sections:
+        report += ["", f"## {title}", "", *lines]
+    report += ["", "## Goals", "", *[f"- {goal}" for goal in goals]]
+    print("\n".join(report))
+    if write:
+        DOC.write_text(_document(report), encoding="utf-8")
+        log(f"Wrote {DOC.relative_to(ROOT)}")
+    return 0
+
+
+def _document(report: list[str]) -> str:
+    intro = (ROOT / "benchmarks" / "ABOUT.md").read_text(encoding="utf-8").rstrip()
+    return intro + "\n\n# Latest results\n\n" + "\n".join(report).replace("\n## ", "\n### ") + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""Start-up: process start to the first painted wizard page, offscreen, against a bare QWizard.
+
+Each run is a new interpreter (``python -m benchmarks.startup_child MODE``) with a fresh config
+directory; the parent takes perf_counter just before starting it and the child prints perf_counter
+at the first Paint event of a QWizardPage (both CLOCK_MONOTONIC on Linux). Modes run interleaved so
+a noisy moment hits all of them alike.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+
+from benchmarks.common import ROOT, Spread
+
+MODES = {
+    "bare": "bare PySide6 QWizard, one page",
+    "wizard": "SetupWizard on a fresh config (as app.ui.app.run_wizard builds it)",
+    "cli": "`xero-connect wizard --xero` through app.cli.main",
+}
+# Loaded before the first paint although the first page does not use them (see docs/BENCHMARKS.md).
+NOT_NEEDED_FIRST = ("requests", "keyring", "requests_oauthlib", "filelock", "http.server")
+
+
+@dataclass
+class StartupResult:
+    seconds: dict[str, Spread]
+    imports: dict[str, Spread]  # module -> import time in a fresh interpreter (ms)
+
+
+def _child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    base = tempfile.mkdtemp(prefix="xero-connect-bench-startup-")
+    env.update(QT_QPA_PLATFORM="offscreen", XERO_CONNECT_CONFIG_DIR=os.path.join(base, "config"),
+               XERO_CONNECT_DATA_DIR=os.path.join(base, "data"), PYTHONDONTWRITEBYTECODE="")
+    env.pop("PYTHONPROFILEIMPORTTIME", None)
+    return env
+
+
+def time_mode(mode: str) -> float:
+    env = _child_env()
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "benchmarks.startup_child", mode], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    marks = [line for line in done.stdout.splitlines() if line.startswith("PAINT ")]
+    if done.returncode != 0 or not marks:
+        raise RuntimeError(f"start-up child {mode} failed ({done.returncode}): {done.stderr[-500:]}")
+    return float(marks[0].split()[1]) - started
+
+
+def import_ms(module: str) -> float:
+    code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+    # ``module`` may be several, comma-separated: "import a,b" imports each once.
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    return float(done.stdout) * 1000
+
+
+def run(runs: int = 5, log=print) -> StartupResult:
+    for mode in MODES:  # one unmeasured warm-up each: byte-code compiled, files in the page cache
+        time_mode(mode)
+    samples: dict[str, list[float]] = {mode: [] for mode in MODES}
+    for n in range(runs):
+        for mode in MODES:
+            samples[mode].append(time_mode(mode))
+        log(f"  start-up run {n + 1}/{runs}: " + ", ".join(f"{m} {samples[m][-1]:.3f} s" for m in MODES))
+    modules = [*NOT_NEEDED_FIRST, ",".join(NOT_NEEDED_FIRST)]
+    imports = {m: Spread.of([import_ms(m) for _ in range(runs)]) for m in modules}
+    return StartupResult({mode: Spread.of(values) for mode, values in samples.items()}, imports)

@@ -1,0 +1,78 @@
+"""Child process of the start-up benchmark: shows a wizard and prints perf_counter at its first page paint.
+
+Run as ``python -m benchmarks.startup_child MODE`` with QT_QPA_PLATFORM=offscreen and a fresh
+XERO_CONNECT_CONFIG_DIR. MODE is ``bare`` (a plain QWizard with one page), ``wizard`` (SetupWizard on a
+fresh config, built the way app.ui.app.run_wizard builds it) or ``cli`` (``xero-connect wizard --xero``
+through app.cli.main). perf_counter is CLOCK_MONOTONIC on Linux, so the parent can subtract the
+moment it started this process. Only the standard library is imported before the mode needs it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+
+def _paint_hook(app):
+    """An application-wide event filter that reports the first paint of any wizard page and exits."""
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QWizardPage
+
+    class FirstPaint(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint and isinstance(obj, QWizardPage):
+                painted = time.perf_counter()
+                sys.stdout.write(f"PAINT {painted:.6f}\n")
+                sys.stdout.flush()
+                os._exit(0)  # the measurement is taken: skip teardown, which is not start-up
+            return False
+
+    hook = FirstPaint()
+    app.installEventFilter(hook)
+    return hook
+
+
+def bare() -> None:
+    from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWizard, QWizardPage
+
+    app = QApplication(sys.argv[:1])
+    _keep = _paint_hook(app)
+    wizard = QWizard()
+    page = QWizardPage()
+    page.setTitle("Step 1")
+    layout = QVBoxLayout(page)
+    layout.addWidget(QLabel("A bare QWizard page."))
+    wizard.addPage(page)
+    wizard.resize(760, 560)
+    wizard.show()
+    app.exec()
+
+
+def wizard() -> None:
+    from app.ui.app import application
+
+    app = application()
+    _keep = _paint_hook(app)
+    from app.model import ConnectionModel
+    from app.ui.wizard import SetupWizard
+
+    setup = SetupWizard(ConnectionModel("xero"))
+    setup.show()
+    app.exec()
+
+
+def cli() -> None:
+    from PySide6.QtWidgets import QApplication
+
+    # The hook needs the application object first; app.ui.main reuses an existing instance.
+    app = QApplication(sys.argv[:1])
+    _keep = _paint_hook(app)
+    from app.cli import main
+
+    main(["wizard", "--xero"])
+
+
+if __name__ == "__main__":
+    {"bare": bare, "wizard": wizard, "cli": cli}[sys.argv[1]]()
+    sys.exit("no page was painted")

@@ -1,0 +1,215 @@
+"""Faults in the middle of a drafting run, the sandbox restarting under a connected program, and two
+processes refreshing at once: the run completes or stops with a sentence; a rerun leaves each invoice
+in Xero exactly once."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from collections import Counter
+
+import pytest
+import requests
+
+from app.invoicing.drafting import draft_invoices
+from app.invoicing.ledger import Ledger
+from app.invoicing.plan import make_plan
+from app.model import ConnectionModel
+from app.sandbox.server import SandboxServer
+from app.secrets import SecretStore
+from app.xero.http import RetryPolicy, make_session
+from tests.conftest import register_app, set_auto_consent
+from tests.integration.test_drafting import INVOICES_PATH, SandboxSleep, connect, make_quotes, post
+from tests.integration.test_model_flow import authorize, new_model
+from tests.integration.test_refresh_across_processes import REFRESH_IN_CHILD
+
+pytestmark = pytest.mark.usefixtures("real_keyring")
+
+FAULTS = {
+    "429": {"kind": "429", "retry_after": 30},
+    "500": {"kind": "500"},
+    "503": {"kind": "503"},
+    "drop": {"kind": "drop"},
+    "stall": {"kind": "delay", "delay_seconds": 1.5},  # the client gives up after 1 s; Xero still creates
+}
+
+
+@pytest.fixture
+def connected(sandbox, sandbox_app, callback_ports):
+    model = connect(sandbox, sandbox_app, callback_ports)
+    model.session = make_session(timeout=(2, 1))
+    model._token_manager = None
+    yield model
+    SecretStore("sandbox", sandbox_app.client_id).delete_all()
+
+
+@pytest.fixture
+def ledger():
+    with Ledger() as opened:
+        yield opened
+
+
+def held(state, tenant) -> Counter:
+    invoices = state.orgs[tenant]["invoices"]
+    return Counter(i.get("Reference") for i in invoices if i["Status"] not in ("DELETED", "VOIDED"))
+
+
+def wait_idle(state) -> None:
+    """Let a stalled request the client gave up on finish inside the sandbox (it still creates)."""
+    import time
+
+    deadline = time.monotonic() + 10
+    while any(state.in_flight.values()):
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+
+
+def draft(model, ledger, quotes, **kwargs):
+    client = model.client()
+    plan = make_plan(client, ledger, model.settings.tenant_id, quotes)
+    return draft_invoices(client, model.settings.tenant_id, plan, ledger, **kwargs)
+
+
+def assert_each_once(state, model, ledger, quotes) -> None:
+    counts = held(state, model.settings.tenant_id)
+    assert {q.number: counts[q.number] for q in quotes} == {q.number: 1 for q in quotes}
+    # The ledger and the sandbox agree on which invoice each quote became.
+    in_xero = {i["Reference"]: i["InvoiceID"] for i in state.orgs[model.settings.tenant_id]["invoices"]
+               if i["Status"] not in ("DELETED", "VOIDED")}
+    drafted = ledger.drafted(model.settings.tenant_id)
+    assert {q.number: drafted[q.source_id].invoice_id for q in quotes} == {q.number: in_xero[q.number]
+                                                                            for q in quotes}
+
+
+@pytest.mark.parametrize("count", [1, 4], ids=["once", "persistent"])
+@pytest.mark.parametrize("name", list(FAULTS))
+def test_fault_mid_run_completes_or_stops_with_a_sentence_and_the_rerun_finishes(
+    sandbox, connected, ledger, name, count
+):
+    quotes = make_quotes(70, prefix=f"F{name}")
+    first = draft(connected, ledger, quotes[:50])  # batch one goes through cleanly
+    assert first.drafted == 50
+    post(sandbox.base_url, "faults", {**FAULTS[name], "count": count, "path_prefix": INVOICES_PATH})
+    report = draft(connected, ledger, quotes)
+    wait_idle(sandbox.state)
+    if report.stopped:
+        assert report.stopped.endswith(".") and "\n" not in report.stopped
+        assert "Traceback" not in report.stopped
+    assert report.drafted + report.failed + report.not_sent + report.skipped_already_drafted == 70
+    requests.delete(f"{sandbox.base_url}/sandbox/faults", timeout=5).raise_for_status()
+    rerun = draft(connected, ledger, quotes)
+    assert rerun.failed == 0 and not rerun.stopped
+    assert_each_once(sandbox.state, connected, ledger, quotes)
+    assert draft(connected, ledger, quotes).skipped_already_drafted == 70
+
+
+def test_sandbox_restarted_while_connected_then_the_check_and_a_refresh_work(tmp_path, callback_ports):
+    data = str(tmp_path / "sandbox-data")
+    server = SandboxServer(port=0, data_dir=data)
+    server.start()
+    app = register_app(server.base_url, callback_ports)
+    try:
+        set_auto_consent(server.base_url)
+        model = new_model(server, app, callback_ports)
+        authorize(model)
+        assert model.check_connection().organisation == "Demo Company (UK)"
+        server.stop()
+        server = SandboxServer(port=server.port, data_dir=data)  # same port, same data
+        server.start()
+        assert model.check_connection().organisation == "Demo Company (UK)"
+        post(server.base_url, "clock", {"advance_seconds": 1900})  # the refresh token survived too
+        assert model.check_connection().organisation == "Demo Company (UK)"
+    finally:
+        server.stop()
+        SecretStore("sandbox", app.client_id).delete_all()
+
+
+def test_sandbox_restarted_between_batches_of_a_run_each_invoice_once(tmp_path, callback_ports):
+    data = str(tmp_path / "sandbox-data")
+    servers = [SandboxServer(port=0, data_dir=data)]
+    servers[0].start()
+    port = servers[0].port
+    app = register_app(servers[0].base_url, callback_ports)
+    model = connect(servers[0], app, callback_ports)
+    sleeper = SandboxSleep(servers[0].base_url)
+    restarted = threading.Event()
+
+    def stop_after_first_batch(response, *args, **kwargs) -> None:
+        if response.request.method == "PUT" and INVOICES_PATH in response.url and not restarted.is_set():
+            restarted.set()
+            servers[-1].stop()  # the answer for batch one is in; the sandbox goes away
+
+    def restart_then_advance(seconds: float) -> None:
+        if servers[-1]._httpd is None:
+            servers.append(SandboxServer(port=port, data_dir=data))
+            servers[-1].start()  # back while the client waits to retry
+        sleeper(seconds)
+
+    model.retry_policy = RetryPolicy(sleep=restart_then_advance, jitter=lambda low, high: high)
+    model.session.hooks["response"].append(stop_after_first_batch)
+    quotes = make_quotes(120, prefix="R")
+    try:
+        with Ledger() as ledger:
+            report = draft(model, ledger, quotes)
+            assert restarted.is_set() and len(servers) == 2
+            rerun = draft(model, ledger, quotes)
+            assert report.drafted + rerun.drafted == 120 and rerun.failed == 0
+            assert_each_once(servers[-1].state, model, ledger, quotes)
+    finally:
+        model.session.hooks["response"].remove(stop_after_first_batch)
+        servers[-1].stop()
+        SecretStore("sandbox", app.client_id).delete_all()
+
+
+def test_sandbox_restarted_after_a_killed_request_the_rerun_finishes_once(tmp_path, callback_ports):
+    """The sandbox goes down mid-run while the client waits for a stalled batch (timeout)."""
+    data = str(tmp_path / "sandbox-data")
+    server = SandboxServer(port=0, data_dir=data)
+    server.start()
+    app = register_app(server.base_url, callback_ports)
+    model = connect(server, app, callback_ports)
+    model.retry_policy = RetryPolicy(max_attempts=1)
+    model.session = make_session(timeout=(2, 0.5))
+    model._token_manager = None
+    quotes = make_quotes(60, prefix="S")
+    post(server.base_url, "faults", {"kind": "delay", "delay_seconds": 1, "count": 1,
+                                     "path_prefix": INVOICES_PATH})
+    try:
+        with Ledger() as ledger:
+            report = draft(model, ledger, quotes)
+            assert report.stopped or report.drafted < 60
+            wait_idle(server.state)
+            server.stop()
+            server = SandboxServer(port=server.port, data_dir=data)
+            server.start()
+            rerun = draft(model, ledger, quotes)
+            assert rerun.failed == 0 and not rerun.stopped
+            assert_each_once(server.state, model, ledger, quotes)
+    finally:
+        server.stop()
+        SecretStore("sandbox", app.client_id).delete_all()
+
+
+def test_two_processes_refresh_at_once_and_the_parent_still_connects(sandbox, sandbox_app, callback_ports):
+    set_auto_consent(sandbox.base_url)
+    model = new_model(sandbox, sandbox_app, callback_ports)
+    authorize(model)
+    rejected = model.secrets().token_set().access_token
+    try:
+        children = [
+            subprocess.Popen([sys.executable, "-c", REFRESH_IN_CHILD, rejected], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+            for _ in range(2)
+        ]
+        outputs = [child.communicate(timeout=60) for child in children]
+        assert all(child.returncode == 0 for child in children), outputs
+        assert outputs[0][0] == outputs[1][0]
+        # The parent holds a stale cache; its next calls must pick up the rotated tokens, not fail.
+        assert model.check_connection().organisation == "Demo Company (UK)"
+        post(sandbox.base_url, "clock", {"advance_seconds": 1900})
+        assert model.check_connection().organisation == "Demo Company (UK)"
+        assert ConnectionModel("sandbox").check_connection().organisation == "Demo Company (UK)"
+    finally:
+        model.secrets().delete_all()

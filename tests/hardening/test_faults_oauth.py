@@ -1,0 +1,208 @@
+"""Faults at the token endpoint (code exchange and refresh) and at /connections, over real loopback HTTP.
+
+Every fault is injected through the sandbox's control API. Nothing sleeps: waits of the retry policy are
+recorded, and a 30-second stall meets a 1-second client read timeout.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import requests
+
+from app.model import ConnectionModel
+from app.secrets import SecretStore
+from app.ui.steps import AUTHORIZE, VERIFY, start_page_for
+from app.xero.errors import (
+    NetworkError,
+    RateLimited,
+    ReauthorisationNeeded,
+    TenantDisconnected,
+    XeroConnectError,
+    XeroUnavailable,
+)
+from app.xero.http import RetryPolicy, make_session
+from tests.conftest import follow_consent, set_auto_consent
+from tests.integration.test_model_flow import new_model
+
+pytestmark = pytest.mark.usefixtures("real_keyring")
+TOKEN = "/connect/token"
+CONNECTIONS = "/connections"
+
+# kind -> fault body; "delay" is the 30-second stall, cut short by the client's 1-second read timeout.
+FAULTS = {
+    "429": {"kind": "429", "retry_after": 2},
+    "500": {"kind": "500"},
+    "503": {"kind": "503"},
+    "drop": {"kind": "drop"},
+    "stall": {"kind": "delay", "delay_seconds": 30},
+}
+
+
+def post(sandbox, path: str, body: dict) -> None:
+    requests.post(f"{sandbox.base_url}/sandbox/{path}", json=body, timeout=5).raise_for_status()
+
+
+def fault(sandbox, name: str, path_prefix: str, count: int = 1) -> None:
+    post(sandbox, "faults", {**FAULTS[name], "path_prefix": path_prefix, "count": count})
+
+
+def counters(sandbox) -> dict:
+    return requests.get(f"{sandbox.base_url}/sandbox/counters", timeout=5).json()
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+def fast_model(sandbox, app, ports) -> ConnectionModel:
+    model = new_model(sandbox, app, ports)
+    model.session = make_session(timeout=(2, 1))
+    model.retry_policy = RetryPolicy(sleep=Recorder())
+    return model
+
+
+def authorize(model: ConnectionModel):
+    attempt = model.begin_authorization()
+    threading.Thread(target=follow_consent, args=(attempt.url,), daemon=True).start()
+    return attempt.wait()
+
+
+@pytest.fixture
+def app_and_model(sandbox, sandbox_app, callback_ports):
+    set_auto_consent(sandbox.base_url)
+    model = fast_model(sandbox, sandbox_app, callback_ports)
+    yield model
+    SecretStore("sandbox", sandbox_app.client_id).delete_all()
+
+
+@pytest.mark.parametrize("name", list(FAULTS))
+def test_fault_at_code_exchange_stops_with_a_sentence_and_a_new_attempt_connects(
+    sandbox, app_and_model, name
+):
+    model = app_and_model
+    fault(sandbox, name, TOKEN)
+    with pytest.raises(XeroConnectError) as caught:
+        authorize(model)
+    sentence = str(caught.value)
+    assert isinstance(caught.value, (NetworkError, XeroUnavailable, RateLimited)), sentence
+    assert "sign-in service" in sentence or "rate limiting" in sentence, sentence
+    assert sentence.endswith(".") and "\n" not in sentence
+    assert model.secrets().token_set() is None  # nothing half-stored
+    assert start_page_for(model) == AUTHORIZE
+    # The user starts the authorisation again: it completes and the check works.
+    authorize(model)
+    assert model.check_connection().organisation == "Demo Company (UK)"
+    assert start_page_for(model) == VERIFY
+
+
+@pytest.mark.parametrize("name", list(FAULTS))
+def test_fault_at_refresh_is_retried_or_stops_with_a_sentence_then_the_check_works(
+    sandbox, app_and_model, name
+):
+    model = app_and_model
+    authorize(model)
+    before = model.secrets().token_set()
+    post(sandbox, "clock", {"advance_seconds": 1900})  # the access token expired between two calls
+    fault(sandbox, name, TOKEN)
+    try:
+        result = model.check_connection()
+    except RateLimited as exc:  # the token endpoint is not retried on 429: one sentence, nothing lost
+        assert "rate limiting" in str(exc) and "try again in 2 seconds" in str(exc)
+        assert model.secrets().token_set().refresh_token == before.refresh_token
+        result = model.check_connection()
+    assert result.organisation == "Demo Company (UK)"
+    assert model.secrets().token_set().refresh_token != before.refresh_token
+    assert not model.settings.needs_reauthorisation and start_page_for(model) == VERIFY
+
+
+@pytest.mark.parametrize("name", list(FAULTS))
+def test_persistent_fault_at_refresh_is_one_sentence_and_keeps_the_refresh_token(
+    sandbox, app_and_model, name
+):
+    model = app_and_model
+    authorize(model)
+    before = model.secrets().token_set()
+    post(sandbox, "clock", {"advance_seconds": 1900})
+    fault(sandbox, name, TOKEN, count=5)
+    with pytest.raises(XeroConnectError) as caught:
+        model.check_connection()
+    sentence = str(caught.value)
+    assert sentence.endswith(".") and "Traceback" not in sentence and before.refresh_token not in sentence
+    assert not isinstance(caught.value, ReauthorisationNeeded)
+    assert model.secrets().token_set().refresh_token == before.refresh_token
+    assert start_page_for(model) == VERIFY  # a passing outage is not a reason to re-authorise
+    requests.delete(f"{sandbox.base_url}/sandbox/faults", timeout=5).raise_for_status()
+    assert model.check_connection().organisation == "Demo Company (UK)"
+
+
+@pytest.mark.parametrize("name", list(FAULTS))
+def test_fault_at_connections_during_authorisation_is_retried(sandbox, app_and_model, name):
+    model = app_and_model
+    fault(sandbox, name, CONNECTIONS)
+    outcome = authorize(model)
+    assert [c.tenant_name for c in outcome.connections] == ["Demo Company (UK)"]
+    assert model.settings.tenant_name == "Demo Company (UK)"
+    expected_wait = 2 if name == "429" else None
+    waits = model.retry_policy.sleep.waits
+    assert len(waits) == 1 and (expected_wait is None or waits == [expected_wait])
+    assert model.check_connection().organisation == "Demo Company (UK)"
+
+
+@pytest.mark.parametrize("name", ["500", "503", "drop", "stall"])
+def test_persistent_fault_at_connections_is_one_sentence_then_a_retry_works(sandbox, app_and_model, name):
+    model = app_and_model
+    fault(sandbox, name, CONNECTIONS, count=model.retry_policy.max_attempts)
+    with pytest.raises(XeroConnectError) as caught:
+        authorize(model)
+    assert str(caught.value).endswith(".") and "\n" not in str(caught.value)
+    authorize(model)  # tokens were stored; a second consent lists the organisation
+    assert model.check_connection().organisation == "Demo Company (UK)"
+
+
+def test_access_token_expired_between_two_calls_is_renewed_silently(sandbox, app_and_model):
+    model = app_and_model
+    authorize(model)
+    assert model.check_connection().organisation == "Demo Company (UK)"
+    refreshes = counters(sandbox)["refreshes"]
+    post(sandbox, "clock", {"advance_seconds": 1801})
+    assert model.check_connection().organisation == "Demo Company (UK)"
+    assert counters(sandbox)["refreshes"] == refreshes + 1
+    assert start_page_for(model) == VERIFY
+
+
+@pytest.mark.parametrize("how", ["revoked", "expired"])
+def test_dead_refresh_token_is_the_reauthorise_sentence_and_step_6(sandbox, app_and_model, how):
+    model = app_and_model
+    authorize(model)
+    if how == "revoked":
+        post(sandbox, "revoke", {"refresh_token": model.secrets().token_set().refresh_token})
+        post(sandbox, "clock", {"advance_seconds": 1900})
+    else:
+        post(sandbox, "clock", {"advance_seconds": 61 * 86400})
+    with pytest.raises(ReauthorisationNeeded, match="authorise Xero Connect again"):
+        model.check_connection()
+    reopened = ConnectionModel("sandbox")
+    assert start_page_for(reopened, now=model.clock()) == AUTHORIZE
+    assert "step 6" in (reopened.authorisation_problem() or "")
+
+
+def test_disconnected_tenant_is_the_reconnect_sentence_and_step_6(sandbox, app_and_model):
+    """Reconnecting an organisation needs Xero's consent page again (step 6): step 7 only lists
+    organisations still connected, and the disconnected one is not among them."""
+    model = app_and_model
+    authorize(model)
+    post(sandbox, "disconnect", {"tenant_id": model.settings.tenant_id})
+    with pytest.raises(TenantDisconnected, match=r"Demo Company \(UK\).*reconnect it"):
+        model.check_connection()
+    reopened = ConnectionModel("sandbox")
+    assert start_page_for(reopened) == AUTHORIZE
+    assert "Demo Company (UK)" in (reopened.authorisation_problem() or "")
+    authorize(reopened)  # consent again: the organisation is back and the marker is cleared
+    assert reopened.check_connection().organisation == "Demo Company (UK)"
+    assert start_page_for(ConnectionModel("sandbox")) == VERIFY

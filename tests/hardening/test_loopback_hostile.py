@@ -1,0 +1,159 @@
+"""The loopback listener under hostile or broken traffic, over real sockets on 127.0.0.1."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from app.xero import loopback
+from app.xero.loopback import LoopbackListener
+from tests.conftest import free_ports
+
+STATE = "the-one-state-of-this-attempt"
+
+
+def request(port: int, target: str, method: str = "GET", timeout: float = 5) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request(method, target)
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def listening():
+    calls: list[str] = []
+    listener = LoopbackListener(free_ports(1), STATE, lambda url: calls.append(url) or "tokens", timeout=20)
+    listener.start()
+    pool = ThreadPoolExecutor(1)
+    waiting = pool.submit(listener.wait)
+    yield listener, calls, waiting
+    listener.cancel()
+    listener.close()
+    pool.shutdown(wait=False)
+
+
+def finish(listener, calls, waiting) -> None:
+    assert request(listener.port, f"/callback?code=real-code&state={STATE}") == 200
+    assert waiting.result(timeout=5) == "tokens" and len(calls) == 1
+
+
+def test_wrong_missing_or_empty_state_is_400_and_the_flow_goes_on(listening):
+    listener, calls, waiting = listening
+    for target in ["/callback?code=x&state=forged", "/callback?code=x", "/callback?code=x&state=",
+                   f"/callback?code=x&state={STATE}x", "/callback?state=%00&state=" + STATE]:
+        assert request(listener.port, target) == 400, target
+    assert not waiting.done() and calls == []
+    finish(listener, calls, waiting)
+
+
+def test_unknown_paths_and_other_methods_never_end_the_flow(listening):
+    listener, calls, waiting = listening
+    good = f"/callback?code=x&state={STATE}"
+    for target in ["/", "/favicon.ico", "/callback/", "/CALLBACK?state=" + STATE, "/../etc/passwd", "//x"]:
+        assert request(listener.port, target) == 404, target
+    for method in ["POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"]:
+        assert request(listener.port, good, method=method) in (404, 405), method
+    assert not waiting.done() and calls == []
+    finish(listener, calls, waiting)
+
+
+def test_a_replayed_code_after_success_is_not_exchanged_again(listening):
+    listener, calls, waiting = listening
+    finish(listener, calls, waiting)
+    try:
+        status = request(listener.port, f"/callback?code=real-code&state={STATE}", timeout=2)
+    except OSError:
+        status = None  # the listener closed its port once the flow ended: even better
+    assert status in (None, 409) and len(calls) == 1
+
+
+def test_a_1_mb_query_string_gets_414_and_the_listener_stays_up(listening):
+    listener, calls, waiting = listening
+    with socket.create_connection(("127.0.0.1", listener.port), timeout=5) as sock:
+        with contextlib.suppress(OSError):  # the listener may cut the upload short after answering
+            sock.sendall(b"GET /callback?state=" + b"A" * 1_000_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+        answer = sock.recv(200)
+    assert answer.startswith(b"HTTP/1.") and b" 414 " in answer.split(b"\r\n")[0]
+    assert not waiting.done() and calls == []
+    finish(listener, calls, waiting)
+
+
+def test_slow_loris_connections_do_not_block_the_real_callback(listening, monkeypatch):
+    listener, calls, waiting = listening
+    monkeypatch.setattr(loopback._CallbackHandler, "timeout", 1.0)  # the per-connection idle timeout
+    lorises = []
+    for _ in range(10):
+        sock = socket.create_connection(("127.0.0.1", listener.port), timeout=5)
+        sock.sendall(b"GET /callback?sta")  # ... and then nothing for a long time
+        lorises.append(sock)
+    started = time.monotonic()
+    finish(listener, calls, waiting)
+    assert time.monotonic() - started < 2
+    for sock in lorises:  # each stalled connection is cut by the per-connection timeout
+        sock.settimeout(5)
+        with contextlib.suppress(ConnectionResetError):
+            assert sock.recv(100) == b""
+        sock.close()
+
+
+def test_200_connections_at_once_are_answered_or_dropped_and_the_callback_still_wins(listening, monkeypatch):
+    listener, calls, waiting = listening
+    monkeypatch.setattr(loopback._CallbackHandler, "timeout", 1.0)
+    idle = [socket.create_connection(("127.0.0.1", listener.port), timeout=5) for _ in range(200)]
+    busy = []
+    errors = []
+
+    def hammer() -> None:
+        try:
+            busy.append(request(listener.port, "/callback?state=nope"))
+        except OSError as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=hammer) for _ in range(50)]
+    for thread in threads:
+        thread.start()
+    started = time.monotonic()
+    finish(listener, calls, waiting)
+    assert time.monotonic() - started < 5
+    for thread in threads:
+        thread.join(timeout=10)
+    assert set(busy) <= {400} and len(busy) + len(errors) == 50
+    deadline = time.monotonic() + 5
+    for sock in idle:  # idle connections are closed by the listener within the timeout, not kept
+        sock.settimeout(max(0.1, deadline - time.monotonic()))
+        try:
+            assert sock.recv(10) == b""
+        except (ConnectionResetError, TimeoutError) as exc:
+            assert isinstance(exc, ConnectionResetError), "an idle connection outlived the timeout"
+        sock.close()
+
+
+def _non_loopback_address() -> str | None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.254.254.254", 9))  # no packet is sent for UDP connect
+            address = probe.getsockname()[0]
+        except OSError:
+            return None
+    return None if address.startswith("127.") else address
+
+
+def test_only_127_0_0_1_is_ever_bound(listening):
+    listener, calls, waiting = listening
+    assert listener.server_address == ("127.0.0.1", listener.port)
+    assert listener._server.socket.getsockname() == ("127.0.0.1", listener.port)
+    other = _non_loopback_address()
+    if other is not None:
+        with pytest.raises(OSError):
+            socket.create_connection((other, listener.port), timeout=1).close()
+    finish(listener, calls, waiting)

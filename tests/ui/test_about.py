@@ -1,0 +1,79 @@
+"""The About dialog names the version, the licence, the profile in use and the folders support asks for."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from app import __version__
+from app.ui.about import AboutDialog
+
+
+@pytest.fixture(autouse=True)
+def log_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "logs"
+    monkeypatch.setenv("XERO_CONNECT_LOG_DIR", str(path))
+    return path
+
+
+def test_shows_version_licence_and_the_sandbox_profile(qtbot, config_dir, log_folder) -> None:
+    dialog = AboutDialog("sandbox", "http://127.0.0.1:8765")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert __version__ in dialog.version_label.text()
+    assert dialog.licence_label.text() == "MIT licence"
+    assert dialog.profile_label.text() == "Local Xero sandbox at http://127.0.0.1:8765"
+    assert dialog.config_label.text() == str(config_dir)
+    assert dialog.log_label.text() == str(log_folder)
+
+
+def test_real_xero_profile(qtbot) -> None:
+    dialog = AboutDialog("xero", None)
+    qtbot.addWidget(dialog)
+    assert dialog.profile_label.text().startswith("Xero (")
+
+
+def test_open_log_folder_button(qtbot) -> None:
+    opened: list[bool] = []
+    dialog = AboutDialog("sandbox", "http://127.0.0.1:8765", open_logs=lambda: opened.append(True) or True)
+    qtbot.addWidget(dialog)
+    dialog.open_logs_button.click()
+    assert opened == [True]
+
+
+def test_reachable_from_the_tray_menu_and_the_status_window(qtbot, monkeypatch, tmp_path) -> None:
+    from app.model import ConnectionModel
+    from app.ui.tray import TrayController
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))  # "Start at login" reads from here
+    controller = TrayController(lambda: ConnectionModel("sandbox"), lambda: None, use_tray=False)
+    controller.menu.aboutToShow.emit()
+    texts = [a.text() for a in controller.menu.actions() if not a.isSeparator()]
+    assert {"Start at login", "Open log folder", "About Xero Connect"} <= set(texts)
+    assert controller.action_autostart.isCheckable() and not controller.action_autostart.isChecked()
+
+    controller.show_window()
+    qtbot.addWidget(controller.window)
+    controller.window.about_button.click()
+    about = controller._about
+    assert about is not None and about.isVisible()
+    assert "Local Xero sandbox at" in about.profile_label.text()
+    about.close()
+    controller.shutdown()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG autostart is Linux's")
+def test_start_at_login_toggles_the_autostart_entry(qtbot, monkeypatch, tmp_path) -> None:
+    from app import autostart
+    from app.model import ConnectionModel
+    from app.ui.tray import TrayController
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    controller = TrayController(lambda: ConnectionModel("sandbox"), lambda: None, use_tray=False)
+    controller.action_autostart.trigger()  # as a click: checks it and writes the entry
+    assert controller.action_autostart.isChecked() and autostart.is_enabled()
+    controller.action_autostart.trigger()
+    assert not controller.action_autostart.isChecked() and not autostart.is_enabled()
+    controller.shutdown()

@@ -1,0 +1,267 @@
+"""The "Draft invoices" window against the sandbox over loopback, with the real keyring.
+
+Nothing sleeps: the tests wait on the window's own signals and state (qtbot.waitUntil/waitSignal), and
+retries advance the sandbox clock instead of waiting (the `connect` helper's retry policy).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import requests
+from PySide6.QtCore import Qt, QTimer
+
+from app.invoicing.ledger import Ledger
+from app.resources import resource_path
+from app.secrets import SecretStore
+from app.ui.invoices import InvoicesWindow
+from tests.integration.test_drafting import connect
+
+pytestmark = pytest.mark.usefixtures("real_keyring", "no_stray_workers")
+
+WAIT_MS = 30_000
+SAMPLE = resource_path("samples") / "crm-quotes.csv"
+INVOICES_PATH = "/api.xro/2.0/Invoices"
+SUMMARY_SAMPLE = "Drafted 10, skipped 0 already drafted, 2 invalid, 0 failed."
+SHOTS = Path("/tmp/invoice-shots")
+HEADER = ["Quote Number", "Quote Date", "Customer", "Currency", "Description", "Quantity", "Unit Price"]
+NAMES = ["Acme Ltd", "Bayside Club", "Northwind Traders", "Marine Systems", "Southwind Cafe"]
+
+
+@pytest.fixture
+def connected(sandbox, sandbox_app, callback_ports):
+    model = connect(sandbox, sandbox_app, callback_ports)
+    yield model
+    SecretStore("sandbox", sandbox_app.client_id).delete_all()
+
+
+class Opened:
+    def __init__(self) -> None:
+        self.urls: list[str] = []
+
+    def __call__(self, url: str) -> None:
+        self.urls.append(url)
+
+
+@pytest.fixture
+def window(qtbot, connected):
+    opened = Opened()
+    win = InvoicesWindow(connected, opener=opened)
+    win.opened = opened  # type: ignore[attr-defined]
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+def fault(sandbox, **spec) -> None:
+    requests.post(f"{sandbox.base_url}/sandbox/faults", json=spec, timeout=5).raise_for_status()
+
+
+def idle(qtbot, win: InvoicesWindow) -> None:
+    qtbot.waitUntil(lambda: not win.running, timeout=WAIT_MS)
+
+
+def load(qtbot, win: InvoicesWindow, path: Path) -> None:
+    with qtbot.waitSignal(win.rows_changed, timeout=WAIT_MS):
+        win.load_file(path)
+    idle(qtbot, win)  # loaded, then planned
+
+
+def draft(qtbot, win: InvoicesWindow):
+    with qtbot.waitSignal(win.run_finished, timeout=WAIT_MS) as finished:
+        qtbot.mouseClick(win.create_button, Qt.MouseButton.LeftButton)
+    return finished.args[0]
+
+
+def statuses(win: InvoicesWindow) -> list[str]:
+    return [row.status_text for row in win.rows]
+
+
+def shot(win: InvoicesWindow, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    assert win.grab().save(str(SHOTS / f"{name}.png"))
+
+
+def write_quotes(path: Path, count: int, prefix: str = "G", extra: list[list[str]] | None = None) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        for n in range(1, count + 1):
+            number = f"{prefix}-{n:04d}"
+            writer.writerow([number, "2026-11-02", NAMES[n % len(NAMES)], "GBP", f"Consulting for {number}",
+                             "2", "95.50"])
+        for row in extra or []:
+            writer.writerow(row)
+    return path
+
+
+def held(sandbox, model) -> Counter:
+    invoices = sandbox.state.orgs[model.settings.tenant_id]["invoices"]
+    return Counter(i.get("Reference") for i in invoices if i["Status"] not in ("DELETED", "VOIDED"))
+
+
+def test_the_sample_file_is_drafted_once_and_shows_as_drafted_when_loaded_again(qtbot, sandbox, connected,
+                                                                                window):
+    assert window.windowTitle() == "Draft invoices — Demo Company (UK)"
+    load(qtbot, window, SAMPLE)
+    assert len(window.rows) == 12
+    assert sum(status.startswith("Invalid: ") for status in statuses(window)) == 2
+    assert statuses(window).count("New") == 10
+    invalid = {row.number: row for row in window.rows if row.state == "invalid"}
+    assert set(invalid) == {"CRM-Q-1009", "CRM-Q-1011"}
+    assert "crm-quotes.csv, line 22" in invalid["CRM-Q-1009"].detail  # where, as the loader said
+    assert not any(row.checkable for row in invalid.values())
+    window.table.selectRow(10)  # the elided reason is whole under the table
+    assert window.detail.text().startswith("CRM-Q-1009: Invalid: crm-quotes.csv, line 22: quantity")
+    acme = window.rows[0]
+    assert (acme.number, acme.customer, acme.date, acme.lines, acme.total) == (
+        "CRM-Q-1001", "Acme Ltd", "2026-11-02", 3, "GBP 2,190.00")
+    assert window.create_button.isEnabled()
+    shot(window, "loaded")
+
+    report = draft(qtbot, window)
+    assert window.progress.value() == window.progress.maximum()
+    assert report.summary() == SUMMARY_SAMPLE
+    assert window.summary.text() == SUMMARY_SAMPLE
+    drafted = [row for row in window.rows if row.state == "drafted"]
+    assert len(drafted) == 10 and all(s.startswith("Drafted: INV-") for s in statuses(window)[:10])
+    assert window.notice.kind == "success"
+
+    # "Open in Xero" opens the sandbox's record of the selected invoice.
+    window.table.selectRow(0)
+    shot(window, "finished")
+    assert window.open_button.isEnabled()
+    qtbot.mouseClick(window.open_button, Qt.MouseButton.LeftButton)
+    base = connected.endpoints.sandbox_base
+    assert window.opened.urls == [f"{base}/api.xro/2.0/Invoices/{drafted[0].invoice_id}"]
+
+    load(qtbot, window, SAMPLE)
+    already = [s for s in statuses(window) if s.startswith("Already drafted (INV-")]
+    assert len(already) == 10 and not window.create_button.isEnabled()
+    counts = held(sandbox, connected)
+    assert all(counts[f"CRM-Q-{n}"] == 1 for n in range(1001, 1013) if n not in (1009, 1011))
+
+
+def test_accepted_quotes_from_xero_appear_with_their_status(qtbot, sandbox, connected, window):
+    accepted = [q for q in sandbox.state.orgs[connected.settings.tenant_id]["quotes"]
+                if q["Status"] == "ACCEPTED"]
+    with qtbot.waitSignal(window.rows_changed, timeout=WAIT_MS):
+        qtbot.mouseClick(window.load_xero_button, Qt.MouseButton.LeftButton)
+    idle(qtbot, window)
+    assert sorted(row.number for row in window.rows) == sorted(q["QuoteNumber"] for q in accepted)
+    assert accepted and statuses(window) == ["New"] * len(accepted)
+
+
+def test_cancel_stops_after_the_batch_in_flight_and_the_rerun_drafts_the_rest_once(
+        qtbot, sandbox, connected, window, tmp_path):
+    tenant = connected.settings.tenant_id
+    load(qtbot, window, write_quotes(tmp_path / "many.csv", 120))
+    assert statuses(window) == ["New"] * 120
+    fault(sandbox, kind="delay", delay_seconds=1, count=1, path_prefix=INVOICES_PATH)
+    with Ledger() as ledger, qtbot.waitSignal(window.run_finished, timeout=WAIT_MS) as finished:
+        qtbot.mouseClick(window.create_button, Qt.MouseButton.LeftButton)
+        # The first batch is written ahead to the ledger just before its (delayed) request leaves.
+        qtbot.waitUntil(lambda: bool(ledger.pending_batches(tenant)), timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: window.progress.format().startswith("Sending batch 1 of 3"), timeout=WAIT_MS)
+        shot(window, "running")
+        qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
+        assert window.cancel_button.text() == "Stopping after this batch…"
+        assert not window.cancel_button.isEnabled()
+    report = finished.args[0]
+    assert report.cancelled and (report.drafted, report.not_sent) == (50, 70)
+    assert Counter(row.state for row in window.rows) == {"drafted": 50, "not_sent": 70}
+    assert statuses(window).count("Not sent") == 70 and window.notice.kind == "warning"
+    assert window.cancel_button.isHidden()
+    with Ledger() as ledger:
+        assert ledger.pending_batches(tenant) == [] and len(ledger.drafted(tenant)) == 50
+
+    again = draft(qtbot, window)  # the not-sent rows stayed checked
+    assert again.summary() == "Drafted 70, skipped 50 already drafted, 0 invalid, 0 failed."
+    counts = held(sandbox, connected)
+    assert {f"G-{n:04d}": counts[f"G-{n:04d}"] for n in range(1, 121)} == {
+        f"G-{n:04d}": 1 for n in range(1, 121)}
+
+
+def test_a_500_from_xero_while_drafting_shows_the_core_sentence(qtbot, sandbox, connected, window):
+    load(qtbot, window, SAMPLE)
+    fault(sandbox, kind="500", count=4, path_prefix=INVOICES_PATH)  # every attempt of the retry policy
+    report = draft(qtbot, window)
+    assert report.summary() == "Drafted 0, skipped 0 already drafted, 2 invalid, 10 failed."
+    assert window.notice.kind == "error"
+    assert window.notice.text().startswith("Xero is unavailable right now (HTTP 500); try again")
+    failed = [s for s in statuses(window) if s.startswith("Failed: ")]
+    assert len(failed) == 10 and "Xero is unavailable right now (HTTP 500)" in failed[0]
+    assert "Traceback" not in window.notice.text()
+    # Failed rows that may succeed stay checked; the rerun first settles the batch left "sending".
+    assert draft(qtbot, window).summary() == SUMMARY_SAMPLE
+    with Ledger() as ledger:
+        assert ledger.pending_batches(connected.settings.tenant_id) == []
+    counts = held(sandbox, connected)
+    assert all(counts[f"CRM-Q-{n}"] == 1 for n in range(1001, 1013) if n not in (1009, 1011))
+
+
+def test_export_writes_the_results_and_defuses_formulas(qtbot, sandbox, connected, window, tmp_path):
+    extra = [
+        ["X-1", "2026-11-02", '=HYPERLINK("http://example.invalid","click")', "GBP", "@SUM(A1:A9)",
+         "1", "10"],
+        ["-X-2", "2026-11-02", "+44 Traders", "GBP", "Widgets", "lots", "10"],
+    ]
+    load(qtbot, window, write_quotes(tmp_path / "formulas.csv", 1, extra=extra))
+    draft(qtbot, window)
+    out = tmp_path / "results.csv"
+    window.export_to(out)
+    with open(out, newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["number", "customer", "status", "invoice number", "invoice id", "message"]
+    by_number = {row[0]: row for row in rows[1:]}
+    formula = by_number["X-1"]
+    assert formula[1] == """'=HYPERLINK("http://example.invalid","click")"""
+    assert formula[2] == "Drafted" and formula[3].startswith("INV-") and formula[4] and formula[5] == ""
+    bad = by_number["'-X-2"]
+    assert bad[2] == "Invalid" and "quantity" in bad[5]
+    invoices = sandbox.state.orgs[connected.settings.tenant_id]["invoices"]
+    sent = next(i for i in invoices if i.get("Reference") == "X-1")
+    assert sent["LineItems"][0]["Description"] == "@SUM(A1:A9)"  # data to Xero, never altered
+
+
+def test_the_window_stays_responsive_while_xero_is_slow(qtbot, sandbox, window):
+    ticks = []
+    timer = QTimer(window)
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(20)
+    fault(sandbox, kind="delay", delay_seconds=1, count=1, path_prefix="/api.xro/2.0/Organisation")
+    with qtbot.waitSignal(window.rows_changed, timeout=WAIT_MS):
+        window.load_file(SAMPLE)
+    qtbot.waitUntil(lambda: window.busy_with == "planning", timeout=WAIT_MS)
+    assert window.busy.isVisible() and not window.load_file_button.isEnabled()
+    start = len(ticks)
+    idle(qtbot, window)
+    timer.stop()
+    assert len(ticks) - start >= 15  # about 50 while the planning waited a second on Xero
+    assert statuses(window).count("New") == 10
+
+
+def test_verify_page_offers_the_window_after_a_successful_check(qtbot, fake_model):
+    from types import SimpleNamespace
+
+    from app.ui import steps
+    from app.ui.wizard import SetupWizard
+
+    opened = []
+    wizard = SetupWizard(fake_model, opener=lambda url: None, autoload=False, start_id=steps.VERIFY,
+                         open_invoices=lambda: opened.append(True))
+    qtbot.addWidget(wizard)
+    page = wizard.page_for(steps.VERIFY)
+    assert page.draft_box.isHidden()
+    page.show_result(SimpleNamespace(message="Connection attempt successful: Demo Company (UK)",
+                                     short_code="", country="", base_currency="", day_remaining=None,
+                                     refresh_days_left=None))
+    assert not page.draft_box.isHidden()
+    qtbot.mouseClick(page.draft, Qt.MouseButton.LeftButton)
+    assert opened == [True]
+    page.show_problem("Could not reach Xero.")
+    assert page.draft_box.isHidden()
