@@ -11,14 +11,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-
-import requests
+from typing import TYPE_CHECKING
 
 from app.credentials import check_credentials, fingerprint, mask
-from app.secrets import SecretStore, backend_label
 from app.settings import Settings, config_dir, load_active_profile, load_settings, save_settings
-from app.tokens import TokenManager
-from app.xero.client import Connection, XeroClient
 from app.xero.endpoints import GRANULAR_SCOPES, LEGACY_SCOPES
 from app.xero.errors import (
     InvalidInput,
@@ -31,18 +27,19 @@ from app.xero.errors import (
     TenantDisconnected,
     XeroConnectError,
 )
-from app.xero.http import RetryPolicy, make_session
-from app.xero.loopback import LoopbackListener, find_free_port
-from app.xero.oauth import (
-    AppCredentials,
-    PendingAuthorization,
-    exchange_code,
-    parse_pasted_redirect,
-    preflight_authorization,
-    revoke_refresh_token,
-    start_authorization,
-)
 from app.xero.tokenset import TokenSet
+
+# The network, keyring and OAuth modules are imported where they are first used: the wizard's first
+# page needs none of them, and importing them up front doubles the time to a painted window.
+if TYPE_CHECKING:
+    import requests
+
+    from app.secrets import SecretStore
+    from app.tokens import TokenManager
+    from app.xero.client import Connection, XeroClient
+    from app.xero.http import RetryPolicy
+    from app.xero.loopback import LoopbackListener
+    from app.xero.oauth import AppCredentials, PendingAuthorization
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +119,8 @@ class AuthorizationAttempt:
         return self.model._after_authorization(tokens, self.notes)
 
     def complete_with_pasted_url(self, text: str) -> AuthorizationOutcome:
+        from app.xero.oauth import parse_pasted_redirect
+
         url = parse_pasted_redirect(text, self.pending)
         if self.listener is not None:
             self.listener.cancel()
@@ -152,7 +151,7 @@ class ConnectionModel:
     ) -> None:
         self.profile = profile or load_active_profile()
         self.settings: Settings = load_settings(self.profile)
-        self.session = session or make_session()
+        self._session = session
         self.clock = clock
         self.listener_timeout = listener_timeout
         self.retry_policy = retry_policy
@@ -162,6 +161,15 @@ class ConnectionModel:
     @property
     def endpoints(self):
         return self.settings.endpoints()
+
+    @property
+    def session(self) -> requests.Session:
+        """The one HTTP session, made on first use (importing requests is slow)."""
+        if self._session is None:
+            from app.xero.http import make_session
+
+            self._session = make_session()
+        return self._session
 
     @property
     def place(self) -> str:
@@ -178,6 +186,8 @@ class ConnectionModel:
     def secrets(self) -> SecretStore:
         if not self.settings.client_id:
             raise NotConfigured(self._not_configured())
+        from app.secrets import SecretStore
+
         return SecretStore(self.profile, self.settings.client_id)
 
     def _not_configured(self) -> str:
@@ -196,14 +206,20 @@ class ConnectionModel:
             self._forget_tenant()
         self.settings.client_id = check.client_id
         self.settings.app_type = app_type
+        from app.secrets import SecretStore
+
         store = SecretStore(self.profile, check.client_id)
         if app_type == "web":
             store.save_client_secret(check.client_secret)
+        from app.secrets import backend_label
+
         self.settings.keyring_backend = backend_label()
         self.save()
         self._token_manager = None
 
     def credentials(self) -> AppCredentials:
+        from app.xero.oauth import AppCredentials
+
         store = self.secrets()
         if self.settings.app_type == "pkce":
             return AppCredentials(self.settings.client_id, None)
@@ -233,6 +249,8 @@ class ConnectionModel:
         except XeroConnectError as exc:
             lines.append(f"Fingerprint: unavailable ({exc})")
         lines.append(f"Organisation: {s.tenant_name or '(not chosen)'}")
+        from app.secrets import backend_label
+
         lines.append(f"Keyring: {s.keyring_backend or backend_label()}")
         return "\n".join(lines)
 
@@ -258,6 +276,9 @@ class ConnectionModel:
         """Prepare the consent URL, check it with Xero first, and start the loopback listener."""
         creds = self.credentials()
         ports = list(self.settings.redirect_ports)
+        from app.xero.loopback import LoopbackListener, find_free_port
+        from app.xero.oauth import preflight_authorization, start_authorization
+
         port = find_free_port(ports) if use_listener else ports[0]
         if port is None:
             raise PortsBusy(
@@ -292,6 +313,8 @@ class ConnectionModel:
 
     def _exchange(self, pending: PendingAuthorization, callback_url: str) -> TokenSet:
         """Swap the code for tokens and store them before the browser is told it worked."""
+        from app.xero.oauth import exchange_code
+
         tokens = exchange_code(
             self.endpoints, self.credentials(), pending, callback_url, self.session, now=self.clock()
         )
@@ -344,6 +367,8 @@ class ConnectionModel:
     # ----- using the connection -----
     def token_manager(self) -> TokenManager:
         if self._token_manager is None:
+            from app.tokens import TokenManager
+
             self._token_manager = TokenManager(
                 self.endpoints,
                 self.credentials,
@@ -362,6 +387,8 @@ class ConnectionModel:
                 "No Xero organisation is chosen yet; pick one in step 7 of the setup wizard or with "
                 "`xero-connect connect --tenant NAME`."
             )
+        from app.xero.client import XeroClient
+
         return XeroClient(
             self.endpoints,
             self.token_manager(),
@@ -408,6 +435,8 @@ class ConnectionModel:
 
     def status(self) -> dict[str, str]:
         """What is configured, never a secret."""
+        from app.secrets import backend_label
+
         s = self.settings
         out = {
             "Profile": self.profile + (f" ({s.sandbox_url})" if self.profile == "sandbox" else ""),
@@ -502,6 +531,8 @@ class ConnectionModel:
                 problems.append(f"The connection could not be removed in Xero: {exc}")
         if tokens is not None and tokens.refresh_token:
             try:
+                from app.xero.oauth import revoke_refresh_token
+
                 revoke_refresh_token(self.endpoints, self.credentials(), tokens.refresh_token, self.session)
                 done.append("Revoked the authorisation in Xero.")
             except XeroConnectError as exc:

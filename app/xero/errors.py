@@ -7,9 +7,10 @@ contain a secret, a token or an authorization code.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
+if TYPE_CHECKING:  # requests costs a tenth of a second to import; the wizard's first page needs none
+    import requests
 
 
 class XeroConnectError(Exception):
@@ -245,6 +246,8 @@ def map_token_error(response: requests.Response) -> XeroConnectError:
 
 def network_error(exc: BaseException, what: str = "Xero") -> NetworkError:
     """A connection failure, without the URL's query string (it may carry a code)."""
+    import requests
+
     if isinstance(exc, requests.Timeout):
         return NetworkError(f"{what} did not answer in time; check the network connection and try again.")
     return NetworkError(f"Could not reach {what}; check the network connection and try again.")
