@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import threading
 from functools import cache
 from pathlib import Path
 
@@ -12,8 +11,7 @@ import requests
 from openapi_core import Config, OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
 
-from app.model import ConnectionModel
-from tests.conftest import follow_consent, set_auto_consent
+from tests.flows import connected_model
 
 SPECS = Path(__file__).resolve().parents[2] / "resources" / "xero-openapi"
 pytestmark = [
@@ -53,14 +51,7 @@ def as_xero(prepared: requests.PreparedRequest, base_url: str) -> tuple[requests
 
 @pytest.fixture
 def recorded(sandbox, sandbox_app, callback_ports):
-    set_auto_consent(sandbox.base_url)
-    model = ConnectionModel("sandbox", listener_timeout=20)
-    model.settings.sandbox_url = sandbox.base_url
-    model.settings.redirect_ports = callback_ports
-    model.save_credentials(sandbox_app.client_id, sandbox_app.client_secret)
-    attempt = model.begin_authorization()
-    threading.Thread(target=follow_consent, args=(attempt.url,), daemon=True).start()
-    attempt.wait()
+    model = connected_model(sandbox, sandbox_app, callback_ports)
     exchanges: list[requests.Response] = []
 
     def record(response: requests.Response, *args, **kwargs) -> None:

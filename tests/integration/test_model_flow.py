@@ -5,8 +5,6 @@ Each sentence the connection check can end with is provoked once, through the sa
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 import requests
 
@@ -25,25 +23,10 @@ from app.xero.errors import (
     XeroUnavailable,
 )
 from app.xero.http import RetryPolicy
-from tests.conftest import follow_consent, free_ports, register_app, set_auto_consent
+from tests.conftest import free_ports, register_app, set_auto_consent
+from tests.flows import authorize, new_model
 
 pytestmark = pytest.mark.usefixtures("real_keyring")
-
-
-def new_model(sandbox, app, ports, **settings) -> ConnectionModel:
-    model = ConnectionModel("sandbox", listener_timeout=20)
-    model.settings.sandbox_url = sandbox.base_url
-    model.settings.redirect_ports = list(ports)
-    for key, value in settings.items():
-        setattr(model.settings, key, value)
-    model.save_credentials(app.client_id, app.client_secret, "web" if app.client_secret else "pkce")
-    return model
-
-
-def authorize(model: ConnectionModel):
-    attempt = model.begin_authorization()
-    threading.Thread(target=follow_consent, args=(attempt.url,), daemon=True).start()
-    return attempt.wait()
 
 
 def post(sandbox, path: str, body: dict) -> None:

@@ -6,13 +6,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 
 import pytest
 import requests
 
-from app.model import ConnectionModel
-from tests.conftest import follow_consent, set_auto_consent
+from tests.flows import connected_model
 
 pytestmark = pytest.mark.usefixtures("real_keyring")
 
@@ -25,14 +23,7 @@ print(model.token_manager().refresh_after_401(sys.argv[1])[:12])
 
 
 def test_refresh_is_single_flight_across_processes(sandbox, sandbox_app, callback_ports):
-    set_auto_consent(sandbox.base_url)
-    model = ConnectionModel("sandbox", listener_timeout=20)
-    model.settings.sandbox_url = sandbox.base_url
-    model.settings.redirect_ports = callback_ports
-    model.save_credentials(sandbox_app.client_id, sandbox_app.client_secret)
-    attempt = model.begin_authorization()
-    threading.Thread(target=follow_consent, args=(attempt.url,), daemon=True).start()
-    attempt.wait()
+    model = connected_model(sandbox, sandbox_app, callback_ports)
     rejected = model.secrets().token_set().access_token
     before = requests.get(f"{sandbox.base_url}/sandbox/counters", timeout=5).json()["refreshes"]
 

@@ -13,7 +13,6 @@ import shutil
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 from pathlib import Path
 
@@ -26,27 +25,14 @@ from app.model import ConnectionModel
 from app.ui import tray as tray_module
 from app.ui.tray import TrayController, ask_yes_no, short_failure
 from app.ui.workers import wait_for_workers
-from tests.conftest import follow_consent, free_ports, set_auto_consent
+from tests.conftest import free_ports, set_auto_consent
+from tests.flows import authorize, new_model
 
 REPO = Path(__file__).resolve().parents[2]
 CHECK_TIMEOUT_MS = 15_000
 
 
-# ----- helpers (the pattern of tests/integration/test_model_flow.py) -----
-def new_model(sandbox, app, ports) -> ConnectionModel:
-    model = ConnectionModel("sandbox", listener_timeout=20)
-    model.settings.sandbox_url = sandbox.base_url
-    model.settings.redirect_ports = list(ports)
-    model.save_credentials(app.client_id, app.client_secret, "web" if app.client_secret else "pkce")
-    return model
-
-
-def authorize(model: ConnectionModel):
-    attempt = model.begin_authorization()
-    threading.Thread(target=follow_consent, args=(attempt.url,), daemon=True).start()
-    return attempt.wait()
-
-
+# ----- helpers -----
 def post(sandbox, path: str, body: dict) -> None:
     requests.post(f"{sandbox.base_url}/sandbox/{path}", json=body, timeout=5).raise_for_status()
 
