@@ -13,6 +13,11 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null 2>&1 || true
     target="."
     [ -n "$extras" ] && target=".[$extras]"
-    .venv/bin/python -m pip install --quiet -e "$target"
+    echo "Setting up .venv (first run only) ..." >&2
+    # setuptools' notes about editable installs are noise to a user; show pip's output only on failure.
+    if ! .venv/bin/python -m pip install --quiet -e "$target" > .venv/pip-install.log 2>&1; then
+        cat .venv/pip-install.log >&2
+        exit 1
+    fi
     touch "$stamp"
 fi
