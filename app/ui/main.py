@@ -17,9 +17,11 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget, QWizard
 
 from app.resources import resource_path
-from app.ui.workers import wait_for_workers
+from app.ui.steps import SetupState, read_setup_state
+from app.ui.workers import Task, run_task, wait_for_workers
 
 if TYPE_CHECKING:  # the tray loads only when it is shown: `xero-connect wizard` starts faster without it
+    from app.model import ConnectionModel
     from app.ui.tray import TrayController
 
 log = logging.getLogger(__name__)
@@ -105,16 +107,27 @@ class _WizardOpener:
         self.open_invoices = open_invoices
         self.wizard: QWizard | None = None
         self.controller: TrayController | None = None
+        self._opening: Task | None = None
+        self.last_result: int | None = None  # how the last wizard closed: the wizard-only run's exit code
 
     def __call__(self) -> None:
         if self.wizard is not None and self.wizard.isVisible():
             self.wizard.raise_()
             self.wizard.activateWindow()
             return
+        if self._opening is not None:
+            return  # already reading the setup state for a wizard about to open
         from app.model import ConnectionModel
+
+        model = ConnectionModel(self.profile)
+        self._opening = run_task(lambda: read_setup_state(model), lambda state: self._open(model, state),
+                                 lambda _sentence: self._open(model, None), name="wizard setup state")
+
+    def _open(self, model: ConnectionModel, state: SetupState | None) -> None:
         from app.ui.wizard import SetupWizard  # lazily: the tray works even if the wizard cannot load
 
-        wizard = SetupWizard(ConnectionModel(self.profile), open_invoices=self.open_invoices)
+        self._opening = None
+        wizard = SetupWizard(model, open_invoices=self.open_invoices, setup_state=state)
         wizard.finished.connect(self._closed)
         self.wizard = wizard
         wizard.show()
@@ -123,6 +136,7 @@ class _WizardOpener:
 
     def _closed(self, _result: int) -> None:
         wizard, self.wizard = self.wizard, None
+        self.last_result = _result
         if wizard is not None:
             wizard.deleteLater()
         if self.controller is not None:
@@ -153,14 +167,11 @@ def run_gui(profile: str | None, sandbox_url: str | None, wizard_only: bool) -> 
 
 
 def _run_wizard_only(app: QApplication, profile: str) -> int:
-    from app.model import ConnectionModel
-    from app.ui.wizard import SetupWizard
-
-    invoices = _InvoicesOpener(profile)
-    wizard = SetupWizard(ConnectionModel(profile), open_invoices=invoices)
-    wizard.show()
+    opener = _WizardOpener(profile, _InvoicesOpener(profile))
+    opener()  # the wizard opens once its setup state is read off the GUI thread
     app.exec()
-    return 0 if wizard.result() == QWizard.DialogCode.Accepted else 1
+    accepted = QWizard.DialogCode.Accepted
+    return 0 if opener.last_result in (accepted, accepted.value) else 1
 
 
 def _run_tray(app: QApplication, profile: str) -> int:

@@ -38,10 +38,15 @@ class SetupWizard(QWizard):
         autoload: bool = True,
         start_id: int | None = None,
         open_invoices: Callable[[], None] | None = None,
+        setup_state: steps.SetupState | None = None,
     ) -> None:
         super().__init__()
         self.model = model
-        state = steps.read_setup_state(model) if start_id is None else None
+        # Hosts read the state in a worker and pass it in (it touches the keyring, which can block on an
+        # unlock prompt); reading it here is for tests and tools that build a wizard directly.
+        state = setup_state
+        if state is None and start_id is None:
+            state = steps.read_setup_state(model)
         self.ctx = WizardContext(
             model=model,
             opener=opener or open_in_browser,

@@ -281,8 +281,9 @@ def test_a_slow_check_leaves_the_window_responsive(qtbot, sandbox, connected, ma
 
 
 # ----- the entry point -----
-def _run_gui_briefly(monkeypatch, sandbox_url: str, inspect) -> tuple[int, dict]:
-    """run_gui with its real event loop; `inspect` runs inside the loop, then the app quits."""
+def _run_gui_briefly(monkeypatch, sandbox_url: str, inspect, ready=lambda: True) -> tuple[int, dict]:
+    """run_gui with its real event loop; once `ready()` (or after 10 s) `inspect` runs inside the loop,
+    then the app quits."""
     import signal
 
     from app.ui import main
@@ -292,7 +293,12 @@ def _run_gui_briefly(monkeypatch, sandbox_url: str, inspect) -> tuple[int, dict]
     quit_on_last = app.quitOnLastWindowClosed()
     seen: dict = {}
 
+    deadline = time.monotonic() + 10
+
     def run_inside() -> None:
+        if not ready() and time.monotonic() < deadline:
+            QTimer.singleShot(20, run_inside)  # windows that open after a background read
+            return
         try:
             inspect(seen)
         finally:
@@ -317,7 +323,11 @@ def test_run_gui_opens_the_wizard_when_nothing_is_set_up(qapp, monkeypatch, sand
             if isinstance(w, StatusWindow):
                 seen["state"] = w.state_label.text()
 
-    code, seen = _run_gui_briefly(monkeypatch, sandbox.base_url, inspect)
+    def wizard_shown() -> bool:
+        tops = QApplication.topLevelWidgets()
+        return any(type(w).__name__ == "SetupWizard" and w.isVisible() for w in tops)
+
+    code, seen = _run_gui_briefly(monkeypatch, sandbox.base_url, inspect, ready=wizard_shown)
     assert code == 0
     assert "SetupWizard" in seen["windows"] and "StatusWindow" in seen["windows"]
     assert seen["state"] == "Not set up" and seen["quit_on_last"] is False
@@ -408,7 +418,8 @@ def test_closing_the_wizard_reloads_the_tray_and_checks(qtbot, connected):
     controller = TrayController(lambda: ConnectionModel("sandbox"), opener)
     opener.controller = controller
     try:
-        controller.action_wizard.trigger()
+        controller.action_wizard.trigger()  # the wizard opens once the keyring was read off the GUI thread
+        qtbot.waitUntil(lambda: opener.wizard is not None, timeout=CHECK_TIMEOUT_MS)
         wizard = opener.wizard
         assert wizard is not None and wizard.isVisible()
         assert wizard.model is not controller.model and wizard.model.profile == "sandbox"
