@@ -171,6 +171,11 @@ class ConnectionModel:
             self._session = make_session()
         return self._session
 
+    @session.setter
+    def session(self, session: requests.Session) -> None:
+        self._session = session
+        self._token_manager = None  # it holds the session it was made with
+
     @property
     def place(self) -> str:
         """How error sentences name the other end."""
