@@ -20,7 +20,7 @@ from app.model import ConnectionModel
 from app.secrets import SecretStore
 from app.ui import steps
 from app.ui.wizard import SetupWizard
-from tests.conftest import follow_consent, set_auto_consent
+from tests.conftest import follow_consent, free_ports, set_auto_consent
 
 pytestmark = pytest.mark.usefixtures("real_keyring", "no_stray_workers")
 
@@ -327,3 +327,28 @@ def test_step_6_in_a_real_headless_chromium(
     assert "close this tab" in pages[0].lower()
     click_next(qtbot, wizard)
     assert wizard.currentId() == steps.PICK_TENANT
+
+
+def test_unregistered_redirect_uri_is_named_before_the_browser_opens(
+    qtbot, sandbox, sandbox_app, browser, cleanup_keyring
+):
+    model = new_model(sandbox, free_ports(3))  # ports the app in Xero does not list
+    model.save_credentials(sandbox_app.client_id, sandbox_app.client_secret)
+    wizard = open_wizard(qtbot, model, browser)
+    page = wizard.page_for(steps.AUTHORIZE)
+    click(qtbot, page.authorize)
+    qtbot.waitUntil(lambda: page.state == "failed", timeout=WAIT_MS)
+    assert "add exactly this URI" in page.status.text() and "http://localhost:" in page.status.text()
+    assert not [url for url in browser.urls if "response_type=code" in url]  # no trip to a dead end
+
+
+def test_no_answer_times_out_with_the_uri_to_register(qtbot, at_step_6):
+    wizard = at_step_6
+    wizard.ctx.opener = lambda _url: None  # the browser never comes back
+    wizard.model.listener_timeout = 0.5
+    page = wizard.page_for(steps.AUTHORIZE)
+    click(qtbot, page.authorize)
+    qtbot.waitUntil(lambda: page.state == "failed", timeout=WAIT_MS)
+    assert "No answer came back from Xero" in page.status.text()
+    assert "redirect URI is probably not registered" in page.status.text()
+    assert page.authorize.text() == "Retry"
