@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import logging
 import os
 import queue
 import sys
@@ -360,5 +359,3 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "disconnect": cmd_disconnect,
     "draft": cmd_draft,
 }
-
-log = logging.getLogger(__name__)

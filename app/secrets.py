@@ -25,10 +25,6 @@ INSTALL_HINT = (
     "On Linux install and start a Secret Service keyring (Debian/Ubuntu: apt install gnome-keyring), "
     "then log in again; Xero Connect never stores secrets in plain files."
 )
-# Backends that would put secrets in a file in clear text or nowhere at all.
-REFUSED_BACKENDS = ("fail", "null", "plaintext", "PlaintextKeyring", "chainer")
-
-
 def backend_name() -> str:
     backend = keyring.get_keyring()
     return f"{type(backend).__module__}.{type(backend).__name__}"
@@ -41,13 +37,15 @@ def backend_label() -> str:
 
 
 def _check_backend() -> None:
+    """Refuse backends that store nowhere (fail, null) or in clear text (keyrings.alt's plaintext)."""
     backend = keyring.get_keyring()
-    module = type(backend).__module__
-    names = (module.rsplit(".", 1)[-1], type(backend).__name__)
-    if any(name in REFUSED_BACKENDS for name in names) and not getattr(backend, "backends", None):
-        raise KeyringUnavailable(f"No usable system keyring was found. {INSTALL_HINT}")
-    if "plaintext" in module.lower() or "Plaintext" in type(backend).__name__:
+    chain = getattr(backend, "backends", None)
+    writer = chain[0] if chain else backend  # keyring's chainer writes to its highest-priority backend
+    name = f"{type(writer).__module__}.{type(writer).__name__}".lower()
+    if "plaintext" in name:
         raise KeyringUnavailable(f"Only a plain-text keyring is configured. {INSTALL_HINT}")
+    if chain == [] or any(word in name for word in (".fail.", ".null.")):
+        raise KeyringUnavailable(f"No usable system keyring was found. {INSTALL_HINT}")
 
 
 def _run_with_timeout(call: Callable[[], T], timeout: float) -> T:

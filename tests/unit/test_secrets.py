@@ -69,3 +69,20 @@ def test_the_real_secret_service_holds_the_secret(real_keyring):
         assert keyring.get_password("xero-connect/sandbox", "client_secret:" + "C" * 32) == SECRET
     finally:
         store.delete_all()
+
+
+def test_a_plaintext_keyring_is_refused(use_backend):
+    class PlaintextKeyring(MemoryKeyring):  # what keyrings.alt offers; its name is what gives it away
+        pass
+
+    use_backend(PlaintextKeyring())
+    with pytest.raises(KeyringUnavailable, match="plain-text keyring"):
+        SecretStore("sandbox", "A" * 32).save_client_secret(SECRET)
+
+
+def test_a_null_keyring_is_refused(use_backend):
+    from keyring.backends import null
+
+    use_backend(null.Keyring())
+    with pytest.raises(KeyringUnavailable, match="No usable system keyring"):
+        SecretStore("sandbox", "A" * 32).client_secret()
