@@ -23,16 +23,24 @@ from app.xero.errors import Cancelled, InvalidInput, XeroConnectError
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-def _add_profile_options(parser: argparse.ArgumentParser) -> None:
+def _add_profile_options(parser: argparse.ArgumentParser, top_level: bool = False) -> None:
+    """--sandbox/--xero before or after the command; a sub-command's unset default must not hide
+    what was given before it (`xero-connect --xero status`)."""
     group = parser.add_mutually_exclusive_group()
     group.add_argument(
         "--sandbox",
         nargs="?",
         const=DEFAULT_SANDBOX_URL,
+        default=None if top_level else argparse.SUPPRESS,
         metavar="URL",
         help=f"use the local Xero sandbox (default {DEFAULT_SANDBOX_URL})",
     )
-    group.add_argument("--xero", action="store_true", help="use real Xero (login.xero.com, api.xero.com)")
+    group.add_argument(
+        "--xero",
+        action="store_true",
+        default=False if top_level else argparse.SUPPRESS,
+        help="use real Xero (login.xero.com, api.xero.com)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail (never secrets)")
-    _add_profile_options(parser)
+    _add_profile_options(parser, top_level=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     wizard = sub.add_parser("wizard", help="open the setup wizard")

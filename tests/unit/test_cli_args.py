@@ -1,0 +1,26 @@
+"""The profile options work before and after the command."""
+
+import pytest
+
+from app.cli import _profile, build_parser
+from app.xero.endpoints import DEFAULT_SANDBOX_URL
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["--xero", "status"], ("xero", None)),
+        (["status", "--xero"], ("xero", None)),
+        (["--sandbox", "check"], ("sandbox", DEFAULT_SANDBOX_URL)),
+        (["check", "--sandbox=http://127.0.0.1:9"], ("sandbox", "http://127.0.0.1:9")),
+        (["--sandbox=http://127.0.0.1:9", "draft", "q.csv"], ("sandbox", "http://127.0.0.1:9")),
+        (["status"], (None, None)),
+    ],
+)
+def test_profile_from_either_side_of_the_command(argv, expected):
+    assert _profile(build_parser().parse_args(argv)) == expected
+
+
+def test_the_secret_can_never_be_given_on_the_command_line():
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["connect", "--client-secret", "x"])
