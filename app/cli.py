@@ -111,8 +111,18 @@ def _model(args: argparse.Namespace, default_profile: str | None = None):
     return model
 
 
+def _sandbox_flag_takes_no_word(argv: Sequence[str]) -> list[str]:
+    """`--sandbox check` or `draft --sandbox quotes.csv`: the next word is not a URL, so it is not the
+    optional value of --sandbox (argparse would take it as one)."""
+    out = list(argv)
+    for i, word in enumerate(out[:-1]):
+        if word == "--sandbox" and not out[i + 1].startswith(("http://", "https://")):
+            out[i] = f"--sandbox={DEFAULT_SANDBOX_URL}"
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(_sandbox_flag_takes_no_word(sys.argv[1:] if argv is None else argv))
     # Line by line even into a pipe: a script waiting for the authorize URL must see it at once.
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(line_buffering=True)
