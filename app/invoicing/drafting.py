@@ -1,30 +1,58 @@
 """Send a plan to Xero as DRAFT invoices, at most once per quote, whatever happens mid-run.
 
 The order of events per batch is what makes "never twice" hold:
-  1. the batch is written to the ledger as "sending" (committed),
-  2. PUT /Invoices with an Idempotency-Key derived from the content (a retry of a lost answer is
-     replayed by Xero instead of creating the invoices again, for a few minutes),
+  1. the batch is written to the ledger as "sending" (committed), with its exact request: the JSON body
+     and the Idempotency-Key derived from the content, and the time it was first sent,
+  2. PUT /Invoices with that body and key (a retry of a lost answer is replayed by Xero instead of
+     creating the invoices again, for about six minutes),
   3. the drafted rows and "done" are committed together as soon as the answer is read.
-A batch still "sending" at the start of a run (crash, kill, timeout) is first looked up in Xero by
-Reference; only what is not there can be sent again.
+A batch still "sending" at the start of a run (crash, kill, timeout) is settled before anything new is
+sent. While Xero still remembers its key (first sent less than RESEND_WITHIN ago) the very same request
+is sent again: Xero replays its answer if the first one was processed, processes it once if it never
+arrived, and answers 409 if it is still processing it (the run then stops; the batch stays "sending").
+An older batch is looked up in Xero by Reference instead (by then Xero has long finished it); only what
+is not there can be sent again.
 """
 
 from __future__ import annotations
 
+import json
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import requests
+
 from app.invoicing.contacts import content_key, create_missing_contacts
-from app.invoicing.ledger import DraftRow, Ledger
+from app.invoicing.ledger import DraftRow, Ledger, PendingBatch
 from app.invoicing.plan import PlannedInvoice
-from app.xero.client import MAX_BATCH, XeroClient
-from app.xero.errors import NetworkError, ValidationFailed, XeroConnectError, XeroUnavailable
+from app.xero.client import MAX_BATCH, BatchItemResult, XeroClient
+from app.xero.errors import (
+    MissingScope,
+    NotFound,
+    RateLimited,
+    ReauthorisationNeeded,
+    TenantDisconnected,
+    ValidationFailed,
+    XeroConnectError,
+)
 
 MINUTE_WAIT = 60.0  # Xero's minute window is fixed but its start is unknown: a full minute always clears it
 LOOKUP_CHUNK = 20  # references per GET (an OR of equalities), keeping the URL short
 GONE = ("DELETED", "VOIDED")
+# Xero honours an Idempotency-Key for about 6 minutes (xero-notes §7). A pending batch first sent less
+# than 5 minutes ago (this machine's clock) is resent with its own body and key; the minute left over
+# covers clock skew between this machine and Xero and the time the resend itself takes. An older batch
+# is looked up by Reference instead: Xero may have forgotten the key, but it has long finished the request.
+IDEMPOTENCY_WINDOW = 360.0
+RESEND_WITHIN = 300.0
+STILL_PROCESSING = (
+    "Xero is still processing a batch whose answer was lost (a request timed out or a run was interrupted)."
+)
+# Answers that mean Xero refused the request before processing it: nothing was created.
+REFUSED_UNPROCESSED = (RateLimited, ReauthorisationNeeded, TenantDisconnected, MissingScope, NotFound)
 
 Outcome = Literal["drafted", "skipped", "invalid", "failed", "not_sent"]
 
@@ -169,17 +197,143 @@ def find_drafted(
     return rows
 
 
+class BatchInProgress(XeroConnectError):
+    """A pending batch could not be settled yet (Xero is still processing it, or did not answer)."""
+
+    def __init__(self, message: str, recovered: int) -> None:
+        super().__init__(message)
+        self.recovered = recovered
+
+
+class _StillUnknown(Exception):
+    def __init__(self, cause: XeroConnectError) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+def _sentence(exc: XeroConnectError) -> str:
+    # Xero's answer to a key whose first request is still being processed (409, as the sandbox and the
+    # IETF Idempotency-Key draft have it; Xero does not document it): "not known yet", in words.
+    if "(HTTP 409)" in str(exc):
+        return STILL_PROCESSING
+    return str(exc)
+
+
+def wire_body(payloads: Sequence[dict[str, Any]]) -> str:
+    """The PUT /Invoices body exactly as the client sends it (the same JSON encoder, via requests)."""
+    body = requests.Request("PUT", "http://localhost/", json={"Invoices": list(payloads)}).prepare().body
+    return body.decode("utf-8") if isinstance(body, bytes) else str(body)
+
+
+def _read_results(
+    references: dict[str, str], results: Sequence[BatchItemResult]
+) -> tuple[list[DraftRow], dict[str, str], dict[str, str]]:
+    """(drafted rows, refused source_id → Xero's words, unanswered source_id → Reference) of an answer
+    to a batch sent in the order of ``references``."""
+    by_index = {result.index: result for result in results}
+    rows: list[DraftRow] = []
+    refused: dict[str, str] = {}
+    unanswered: dict[str, str] = {}
+    for index, (source_id, reference) in enumerate(references.items()):
+        result = by_index.get(index)
+        invoice_id = str(result.record.get("InvoiceID") or "") if result and result.ok else ""
+        if result is not None and invoice_id:
+            number = str(result.record.get("InvoiceNumber") or "")
+            rows.append(DraftRow(source_id, reference, invoice_id, number))
+        elif result is not None and not result.ok:
+            refused[source_id] = "; ".join(result.errors) or "Xero refused the invoice."
+        else:
+            unanswered[source_id] = reference
+    return rows, refused, unanswered
+
+
+def _resendable(batch: PendingBatch, already: dict[str, DraftRow], now: float) -> list[dict[str, Any]] | None:
+    """The payloads to send again under the batch's own key, or None when it must be looked up instead."""
+    if batch.request_body is None or batch.idempotency_key is None or batch.sent_at is None:
+        return None  # written by an older version: the request is unknown
+    if already:
+        return None  # the ledger holds some of its quotes already: nothing is sent for them, ever
+    if not 0 <= now - batch.sent_at < RESEND_WITHIN:
+        return None  # Xero may have forgotten the key (or this machine's clock went back)
+    try:
+        payloads = json.loads(batch.request_body)["Invoices"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(payloads, list) or len(payloads) != len(batch.references):
+        return None
+    if wire_body(payloads) != batch.request_body:
+        return None  # would not be the same request to Xero
+    return payloads
+
+
+def _resend(
+    client: XeroClient,
+    tenant_id: str,
+    ledger: Ledger,
+    batch: PendingBatch,
+    payloads: list[dict[str, Any]],
+    pace: Callable[[], None],
+) -> list[DraftRow] | None:
+    """Send a pending batch again with its own body and key; its drafted rows, or None when Xero's
+    answer was a refusal of the whole request (the lookup already made stands)."""
+    pace()
+    try:
+        key, unitdp = batch.idempotency_key, _unitdp(payloads)
+        results = client.put_invoices(payloads, idempotency_key=key, unitdp=unitdp)
+    except ValidationFailed:
+        # Xero's remembered answer is a refusal of the whole request, or the key names another request:
+        # either way Xero has finished with it, and a lookup by Reference tells what exists.
+        return None
+    except REFUSED_UNPROCESSED:
+        raise  # not processed: the batch stays "sending" and the run says why
+    except XeroConnectError as exc:  # 409 still in progress, a timeout, a 5xx: not known yet
+        raise _StillUnknown(exc) from exc
+    rows, _refused, unanswered = _read_results(batch.references, results)
+    if unanswered:  # an answer without some elements: look rather than guess
+        taken = [*ledger.known_invoice_ids(tenant_id), *(r.invoice_id for r in rows)]
+        rows += find_drafted(client, unanswered, taken, pace)
+    return rows
+
+
 def recover(
-    client: XeroClient, tenant_id: str, ledger: Ledger, pace: Callable[[], None] | None = None
+    client: XeroClient,
+    tenant_id: str,
+    ledger: Ledger,
+    pace: Callable[[], None] | None = None,
+    now: Callable[[], float] = time.time,
 ) -> int:
-    """Settle every batch an earlier run left "sending": record what Xero has, close the batch."""
+    """Settle every batch an earlier run left "sending": record what Xero has, close the batch.
+
+    Each is looked up by Reference first; when Xero does not show all of it and still remembers its key,
+    the very same request is sent again and its answer recorded like a normal batch's. Raises
+    BatchInProgress, after settling the others, when a batch cannot be settled yet.
+    """
+    pace = pace or (lambda: None)
     recovered = 0
+    unsettled: list[XeroConnectError] = []
     for batch in ledger.pending_batches(tenant_id):
         already = ledger.drafted(tenant_id, batch.references)
         open_refs = {sid: ref for sid, ref in batch.references.items() if sid not in already}
+        payloads = _resendable(batch, already, now())
         found = find_drafted(client, open_refs, ledger.known_invoice_ids(tenant_id), pace)
+        if payloads is not None and len(found) < len(open_refs):
+            # Not all there: the request never arrived, was refused, or is still being processed and
+            # its invoices are not visible yet. Only its own key can tell without risking a duplicate.
+            try:
+                resent = _resend(client, tenant_id, ledger, batch, payloads, pace)
+            except _StillUnknown as unknown:
+                unsettled.append(unknown.cause)
+                continue
+            found = found if resent is None else resent
         ledger.close_batch(tenant_id, batch.batch_key, found)
         recovered += len(found)
+    if unsettled:
+        cause = _sentence(unsettled[0])
+        raise BatchInProgress(
+            f"{cause} It stays pending and nothing more was sent; run again in a minute to record it "
+            "and send the rest.",
+            recovered,
+        )
     return recovered
 
 
@@ -230,42 +384,36 @@ class _Run:
         payloads = [entry.payload for entry in batch]
         key = content_key(self.tenant_id, "Invoices", payloads)
         refs = {entry.source_id: entry.source.number for entry in batch}
+        body = wire_body(payloads)
         self.pace()
-        self.ledger.begin_batch(self.tenant_id, key, refs)
+        self.ledger.begin_batch(
+            self.tenant_id, key, refs, body, key, keep_first_sent_within=IDEMPOTENCY_WINDOW
+        )
         try:
             results = self.client.put_invoices(payloads, idempotency_key=key, unitdp=_unitdp(payloads))
-        except (NetworkError, XeroUnavailable) as exc:
-            self._unknown_outcome(batch, key, refs, exc)
-            checked = "The last batch was checked in Xero and recorded; run again to send the rest."
-            raise _Stop(f"{exc} {checked}") from exc
         except ValidationFailed as exc:  # the request as a whole was refused: nothing was created
             self.ledger.close_batch(self.tenant_id, key, [])
             message = "; ".join(exc.details) or str(exc)
             for entry in batch:
                 self.settle(entry, "failed", message=message)
             return
-        except XeroConnectError as exc:  # refused before processing (authorisation, daily limit)
+        except REFUSED_UNPROCESSED as exc:  # refused before processing (authorisation, daily limit)
             self.ledger.close_batch(self.tenant_id, key, [])
             for entry in batch:
                 self.settle(entry, "not_sent", message=str(exc), retryable=True)
             raise _Stop(str(exc)) from exc
-        by_index = {result.index: result for result in results}
-        rows: list[DraftRow] = []
-        unanswered: dict[str, str] = {}
-        for index, entry in enumerate(batch):
-            result = by_index.get(index)
-            invoice_id = str(result.record.get("InvoiceID") or "") if result and result.ok else ""
-            if invoice_id:
-                number = str(result.record.get("InvoiceNumber") or "") if result else ""
-                rows.append(DraftRow(entry.source_id, entry.source.number, invoice_id, number))
-            elif result is not None and not result.ok:
-                self.settle(entry, "failed", message="; ".join(result.errors) or "Xero refused the invoice.")
-            else:
-                unanswered[entry.source_id] = entry.source.number
+        except XeroConnectError as exc:  # no answer, a 5xx, a 409 or anything unexpected: not known
+            self._unknown_outcome(batch, key, refs, exc)
+            checked = "The last batch was checked in Xero and recorded; run again to send the rest."
+            raise _Stop(f"{_sentence(exc)} {checked}") from exc
+        rows, refused, unanswered = _read_results(refs, results)
+        for entry in batch:
+            if entry.source_id in refused:
+                self.settle(entry, "failed", message=refused[entry.source_id])
         if unanswered:  # an answer without some elements: look rather than guess
             try:
                 rows += find_drafted(self.client, unanswered, [r.invoice_id for r in rows], self.pace)
-            except XeroConnectError as exc:  # the batch stays "sending": the next run looks again
+            except XeroConnectError as exc:  # the batch stays "sending": the next run settles it first
                 raise _Stop(f"{exc} Xero's answer was incomplete; the next run checks it first.") from exc
         self.ledger.close_batch(self.tenant_id, key, rows)
         self._settle_rows(batch, rows, skip={r.source_id for r in self.report.results})
@@ -292,27 +440,26 @@ class _Run:
         try:
             rows = find_drafted(self.client, refs, self.ledger.known_invoice_ids(self.tenant_id), self.pace)
         except XeroConnectError:
-            # Cannot tell: the batch stays "sending" and the next run looks it up before sending.
+            # Cannot tell: the batch stays "sending" and the next run settles it before sending.
             for entry in batch:
-                self.settle(entry, "failed", message=str(exc), retryable=True)
+                self.settle(entry, "failed", message=_sentence(exc), retryable=True)
             raise _Stop(
-                f"{exc} It is not known whether Xero created the last batch; the next run checks Xero "
-                "for it before sending anything."
+                f"{_sentence(exc)} It is not known whether Xero created the last batch; the next run "
+                "checks Xero for it before sending anything."
             ) from exc
-        self.ledger.close_batch(self.tenant_id, key, rows)
-        self.report.recovered += len(rows)
         by_source = {row.source_id: row for row in rows}
-        missing = {sid: ref for sid, ref in refs.items() if sid not in by_source}
-        if missing:
-            # Xero may still be processing the request that timed out: keep the rest "sending" so the
-            # next run looks them up again before it sends anything (resending now could duplicate).
-            self.ledger.begin_batch(self.tenant_id, key, missing)
+        if len(by_source) == len(refs):
+            self.ledger.close_batch(self.tenant_id, key, rows)
+            self.report.recovered += len(rows)
+        # Otherwise Xero may still be processing the request: the batch stays "sending" with its request,
+        # and the next run sends that same request again (same key: replayed, never created twice) or,
+        # once Xero has forgotten the key, looks the rest up. Nothing is recorded before then.
         for entry in batch:
             row = by_source.get(entry.source_id)
             if row is not None:
                 self.settle(entry, "drafted", invoice_number=row.invoice_number, invoice_id=row.invoice_id)
             else:
-                self.settle(entry, "failed", message=str(exc), retryable=True)
+                self.settle(entry, "failed", message=_sentence(exc), retryable=True)
 
 
 def draft_invoices(
@@ -351,6 +498,8 @@ def draft_invoices(
                 run.settle(entry, "invalid", message=entry.reason)
             to_send = [e for e in to_send if e.status != "invalid"]
     except XeroConnectError as exc:
+        if isinstance(exc, BatchInProgress):
+            report.recovered = exc.recovered
         report.stopped = f"Nothing was sent: {exc}"
         run.settle_rest(plan, str(exc))
         run.tell("done")

@@ -4,6 +4,10 @@ One SQLite file in the data directory. A batch is written as "sending" *before* 
 (write-ahead), so after a crash the next run knows exactly which quotes must be looked up in Xero
 before anything is sent again. The drafts of a batch and the closing of the batch share one
 transaction, so the ledger never says "done" without the rows, nor holds rows of an open batch.
+
+Each batch also keeps its exact request (the JSON body as sent and its Idempotency-Key) and the time it
+was first sent, by this machine's clock: while Xero still honours the key, recovery resends that very
+request and Xero replays its answer instead of creating anything again.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from app.settings import data_dir
 
 LEDGER_NAME = "ledger.sqlite"
 BUSY_TIMEOUT_MS = 10_000  # a second program (tray + CLI) waits for the other's transaction
+SCHEMA_VERSION = 2  # 1: batches without their request; 2: request_body, idempotency_key, sent_at
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS drafts (
@@ -39,6 +44,9 @@ CREATE TABLE IF NOT EXISTS batches (
     source_ids TEXT NOT NULL,
     state TEXT NOT NULL CHECK (state IN ('sending', 'done')),
     created_at REAL NOT NULL,
+    request_body TEXT,
+    idempotency_key TEXT,
+    sent_at REAL,
     PRIMARY KEY (tenant_id, batch_key)
 );
 CREATE TABLE IF NOT EXISTS tenant_defaults (
@@ -58,11 +66,18 @@ class DraftRow:
     invoice_number: str
 
 
+# Columns added after version 1; an older file gets them with ALTER TABLE (NULL: request unknown).
+BATCH_COLUMNS = (("request_body", "TEXT"), ("idempotency_key", "TEXT"), ("sent_at", "REAL"))
+
+
 @dataclass(frozen=True)
 class PendingBatch:
     batch_key: str
     references: dict[str, str]  # source_id -> invoice Reference, in the order sent
     created_at: float
+    request_body: str | None = None  # the JSON body exactly as sent; None for a batch of an older version
+    idempotency_key: str | None = None
+    sent_at: float | None = None  # when the request was first sent (time.time() of this machine)
 
 
 class Ledger:
@@ -84,6 +99,7 @@ class Ledger:
         with self._transaction() as db:
             for statement in _statements():  # not executescript: it would commit on its own
                 db.execute(statement)
+            _migrate(db)
 
     def close(self) -> None:
         with self._lock:
@@ -125,14 +141,36 @@ class Ledger:
 
     # -- batches ---------------------------------------------------------------------------------
 
-    def begin_batch(self, tenant_id: str, batch_key: str, references: dict[str, str]) -> None:
-        """Write-ahead: committed before the request is sent."""
+    def begin_batch(
+        self,
+        tenant_id: str,
+        batch_key: str,
+        references: dict[str, str],
+        request_body: str | None = None,
+        idempotency_key: str | None = None,
+        *,
+        now: float | None = None,
+        keep_first_sent_within: float = 0.0,
+    ) -> None:
+        """Write-ahead: committed before the request is sent, with the request itself.
+
+        The same batch (same key) sent again keeps its earlier ``sent_at`` if that is less than
+        ``keep_first_sent_within`` seconds old: Xero's memory of the key dates from the first request.
+        """
+        now = time.time() if now is None else now
         with self._transaction() as db:
             db.execute(
-                "INSERT INTO batches (tenant_id, batch_key, source_ids, state, created_at) "
-                "VALUES (?, ?, ?, 'sending', ?) ON CONFLICT (tenant_id, batch_key) DO UPDATE "
-                "SET state = 'sending', source_ids = excluded.source_ids, created_at = excluded.created_at",
-                (tenant_id, batch_key, json.dumps(references), time.time()),
+                "INSERT INTO batches (tenant_id, batch_key, source_ids, state, created_at, request_body, "
+                "idempotency_key, sent_at) VALUES (?, ?, ?, 'sending', ?, ?, ?, ?) "
+                "ON CONFLICT (tenant_id, batch_key) DO UPDATE SET state = 'sending', "
+                "source_ids = excluded.source_ids, created_at = excluded.created_at, "
+                "request_body = excluded.request_body, idempotency_key = excluded.idempotency_key, "
+                "sent_at = CASE WHEN batches.sent_at IS NOT NULL AND batches.idempotency_key IS "
+                "excluded.idempotency_key AND batches.request_body IS excluded.request_body "
+                "AND excluded.sent_at - batches.sent_at BETWEEN 0 AND ? "
+                "THEN batches.sent_at ELSE excluded.sent_at END",
+                (tenant_id, batch_key, json.dumps(references), now, request_body, idempotency_key,
+                 now if request_body is not None else None, keep_first_sent_within),
             )
 
     def close_batch(self, tenant_id: str, batch_key: str, drafts: Sequence[DraftRow]) -> None:
@@ -153,11 +191,11 @@ class Ledger:
     def pending_batches(self, tenant_id: str) -> list[PendingBatch]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT batch_key, source_ids, created_at FROM batches "
-                "WHERE tenant_id = ? AND state = 'sending' ORDER BY created_at",
+                "SELECT batch_key, source_ids, created_at, request_body, idempotency_key, sent_at "
+                "FROM batches WHERE tenant_id = ? AND state = 'sending' ORDER BY created_at",
                 (tenant_id,),
             ).fetchall()
-        return [PendingBatch(key, dict(json.loads(ids)), created) for key, ids, created in rows]
+        return [PendingBatch(key, dict(json.loads(ids)), *rest) for key, ids, *rest in rows]
 
     def pending_source_ids(self, tenant_id: str) -> set[str]:
         return {sid for batch in self.pending_batches(tenant_id) for sid in batch.references}
@@ -179,6 +217,18 @@ class Ledger:
                 "VALUES (?, ?, ?, ?)",
                 (tenant_id, account_code, tax_type, time.time()),
             )
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring a ledger written by an older version up to SCHEMA_VERSION (inside the opening transaction)."""
+    (version,) = db.execute("PRAGMA user_version").fetchone()
+    if version >= SCHEMA_VERSION:
+        return
+    present = {row[1] for row in db.execute("PRAGMA table_info(batches)")}
+    for name, kind in BATCH_COLUMNS:
+        if name not in present:
+            db.execute(f"ALTER TABLE batches ADD COLUMN {name} {kind}")
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
 def _statements() -> list[str]:

@@ -73,8 +73,6 @@ def handle(state: SandboxState, req: Request) -> Response:
                                        "Retry-After": str(verdict.retry_after)})
     else:
         try:
-            if req.delay:
-                time.sleep(req.delay)  # a "delay" fault keeps the call in flight
             ctx = Ctx(state, req, tenant, client_id, parts)
             response = _dispatch(state, req, ctx, scopes, handler, claims)
         finally:
@@ -89,9 +87,11 @@ def _dispatch(state: SandboxState, req: Request, ctx: Ctx, scopes: tuple[str, ..
     if not any(s in claims.get("scope", []) for s in scopes):
         return problem(403, "AuthorizationUnsuccessful")
     try:
+        if req.method != "GET":  # the key is taken before a "delay" fault keeps the call in flight
+            return guarded(ctx, lambda: handler(ctx), req.delay)
+        if req.delay:
+            time.sleep(req.delay)  # a "delay" fault keeps the call in flight
         with state.lock:
-            if req.method == "GET":
-                return handler(ctx)
-            return guarded(ctx, lambda: handler(ctx))
+            return handler(ctx)
     except QueryError as exc:
         return validation_exception([], str(exc))

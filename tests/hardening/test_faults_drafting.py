@@ -105,6 +105,34 @@ def test_fault_mid_run_completes_or_stops_with_a_sentence_and_the_rerun_finishes
     assert draft(connected, ledger, quotes).skipped_already_drafted == 70
 
 
+def test_a_rerun_while_xero_still_processes_a_lost_batch_sends_nothing_twice(sandbox, connected, ledger):
+    """The gap: the answer of a batch is lost (read timeout 1 s, Xero takes 4 s) and a rerun starts while
+    Xero is still processing it, with one more quote (a different batch, so a different key). The rerun
+    sends the pending batch's own request again, gets 409 "still being processed", keeps it pending and
+    stops; once Xero is done, the next run records its invoices and sends only the new quote."""
+    tenant = connected.settings.tenant_id
+    quotes = make_quotes(4, prefix="G")
+    draft(connected, ledger, quotes[3:])  # creates the contacts, so the payloads below stay as they are
+    post(sandbox.base_url, "faults", {"kind": "delay", "delay_seconds": 4, "count": 1,
+                                     "path_prefix": INVOICES_PATH})
+    first = draft(connected, ledger, quotes[:3])
+    assert first.stopped and first.drafted == 0 and any(sandbox.state.in_flight.values())
+    assert held(sandbox.state, tenant)["G-0001"] == 0  # not visible yet: a lookup cannot see it
+    quotes[3] = make_quotes(5, prefix="G")[4]  # a new quote joins the rerun
+    rerun = draft(connected, ledger, quotes)
+    assert any(sandbox.state.in_flight.values()), "the rerun must run while Xero still processes"
+    assert rerun.stopped.startswith("Nothing was sent: Xero is still processing a batch")
+    assert rerun.stopped.endswith(".") and rerun.drafted == 0 and rerun.not_sent == 4
+    assert [sorted(b.references.values()) for b in ledger.pending_batches(tenant)] == [
+        ["G-0001", "G-0002", "G-0003"]]
+    wait_idle(sandbox.state)  # now let Xero finish the first request
+    final = draft(connected, ledger, quotes)
+    assert (final.recovered, final.skipped_already_drafted, final.drafted, final.failed) == (3, 3, 1, 0)
+    assert not final.stopped and ledger.pending_batches(tenant) == []
+    assert_each_once(sandbox.state, connected, ledger, quotes)
+    assert draft(connected, ledger, quotes).skipped_already_drafted == 4
+
+
 def test_sandbox_restarted_while_connected_then_the_check_and_a_refresh_work(tmp_path, callback_ports):
     data = str(tmp_path / "sandbox-data")
     server = SandboxServer(port=0, data_dir=data)

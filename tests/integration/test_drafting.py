@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import threading
+import time
 from collections import Counter
 from decimal import Decimal
 
@@ -15,7 +16,8 @@ import pytest
 import requests
 
 from app.invoicing.cli_draft import run_draft
-from app.invoicing.drafting import DraftReport, draft_invoices
+from app.invoicing.contacts import content_key
+from app.invoicing.drafting import DraftReport, draft_invoices, wire_body
 from app.invoicing.ledger import Ledger
 from app.invoicing.plan import CONTACT_WILL_BE_CREATED, make_plan
 from app.invoicing.records import LoadResult, RowProblem, SourceLine, SourceQuote
@@ -269,10 +271,57 @@ def test_a_send_with_an_unknown_outcome_is_looked_up_at_once(sandbox, connected,
                                      "path_prefix": INVOICES_PATH})
     report = draft_invoices(impatient, tenant, plan, ledger)
     assert report.summary() == "Drafted 8, skipped 0 already drafted, 0 invalid, 0 failed."
-    assert report.recovered == 8 and "did not answer in time" in report.stopped
+    # The client's own retry of the timed-out PUT finds the first request still in flight (409).
+    assert report.recovered == 8 and report.stopped.startswith("Xero is still processing a batch")
     assert ledger.pending_batches(tenant) == []
     assert_each_once(sandbox, connected, quotes)
     assert run(connected, ledger, quotes).skipped_already_drafted == 8
+
+
+def test_a_pending_batch_older_than_the_key_window_is_looked_up_not_resent(sandbox, connected, ledger):
+    """Seven minutes on, Xero no longer remembers the batch's key: sending its request again could create
+    what is already there, so the batch is looked up by Reference and only the missing quote is sent."""
+    tenant = connected.settings.tenant_id
+    client = connected.client()
+    quotes = make_quotes(5)
+    plan = make_plan(client, ledger, tenant, quotes)
+    batch = [e for e in plan if e.new_contact is None][:2]
+    payloads = [e.payload for e in batch]
+    key = content_key(tenant, "Invoices", payloads)
+    # Xero created the first invoice only (the second was refused in the answer that was lost).
+    [made] = client.put_invoices(payloads[:1], idempotency_key="earlier")
+    refs = {e.source_id: e.source.number for e in batch}
+    ledger.begin_batch(tenant, key, refs, wire_body(payloads), key, now=time.time() - 420)
+    post(sandbox.base_url, "clock", {"advance_seconds": 420})  # both clocks moved on: the key is gone
+    before = puts(sandbox)
+    report = draft_invoices(client, tenant, [e for e in plan if e in batch], ledger)
+    assert (report.recovered, report.skipped_already_drafted, report.drafted) == (1, 1, 1)
+    assert puts(sandbox) == before + 1  # the missing quote alone, in a new batch; no resend
+    assert ledger.drafted(tenant)[batch[0].source_id].invoice_id == made.record["InvoiceID"]
+    assert_each_once(sandbox, connected, [e.source for e in batch])
+
+
+def test_a_young_pending_batch_is_resent_with_its_own_body_and_key(sandbox, connected, ledger):
+    """Killed after the write-ahead, before the request left: the rerun sends that very request (Xero
+    has no answer for the key, so it processes it once) and records it like a normal batch."""
+    tenant = connected.settings.tenant_id
+    client = connected.client()
+    plan = make_plan(client, ledger, tenant, make_quotes(5))
+    batch = [e for e in plan if e.new_contact is None][:3]
+    payloads = [e.payload for e in batch]
+    key = content_key(tenant, "Invoices", payloads)
+    ledger.begin_batch(tenant, key, {e.source_id: e.source.number for e in batch}, wire_body(payloads), key)
+    report = draft_invoices(client, tenant, batch, ledger)
+    assert (report.recovered, report.skipped_already_drafted, report.drafted, puts(sandbox)) == (3, 3, 0, 1)
+    assert ledger.pending_batches(tenant) == []
+    assert_each_once(sandbox, connected, [e.source for e in batch])
+    # Sent again with the same key within the window: Xero replays, nothing new.
+    ledger.begin_batch(tenant, key, {e.source_id: e.source.number for e in batch}, wire_body(payloads), key)
+    with ledger._transaction() as db:
+        db.execute("DELETE FROM drafts")
+    again = draft_invoices(client, tenant, batch, ledger)
+    assert again.recovered == 3 and puts(sandbox) == 1  # found by the lookup, nothing resent
+    assert_each_once(sandbox, connected, [e.source for e in batch])
 
 
 def test_a_dropped_send_fails_retryable_and_stops_then_the_rerun_sends_it(sandbox, connected, ledger):
@@ -282,7 +331,9 @@ def test_a_dropped_send_fails_retryable_and_stops_then_the_rerun_sends_it(sandbo
     assert report.summary() == "Drafted 0, skipped 0 already drafted, 0 invalid, 50 failed."
     assert report.not_sent == 10 and "Could not reach" in report.stopped
     assert all(r.retryable for r in report.results)
-    assert run(connected, ledger, quotes).drafted == 60
+    # The rerun settles the pending batch first (same body, same key), then sends the rest.
+    rerun = run(connected, ledger, quotes)
+    assert (rerun.recovered, rerun.skipped_already_drafted, rerun.drafted, rerun.failed) == (50, 50, 10, 0)
     assert_each_once(sandbox, connected, quotes)
 
 

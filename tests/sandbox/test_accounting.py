@@ -219,3 +219,34 @@ def test_missing_scope(sandbox: Sandbox) -> None:
     for method, path in (("GET", "Invoices"), ("GET", "Organisation"), ("PUT", "Contacts")):
         denied = sandbox.api(method, path, tokens["access_token"], tenant, json={"Name": "x"})
         assert denied.status_code == 403 and denied.json()["Detail"] == "AuthorizationUnsuccessful"
+
+
+def test_idempotency_while_the_first_request_is_still_in_flight(session: Session) -> None:
+    """The key is taken when the request arrives: a second request with it while the first is still
+    being processed gets 409 and creates nothing; once the first is done its answer is replayed."""
+    import threading
+
+    sandbox, _, _, tenant = session
+    body = {"Type": "ACCREC", "Contact": {"Name": "Acme Ltd"}, "Reference": "IN-FLIGHT",
+            "LineItems": [{"Description": "a", "Quantity": 1, "UnitAmount": 1}]}
+    key = {"Idempotency-Key": "in-flight-1"}
+    sandbox.control("POST", "faults", json={"kind": "delay", "delay_seconds": 1.5, "count": 1,
+                                            "path_prefix": "/api.xro/2.0/Invoices"})
+    answers: list = []
+    put = lambda: answers.append(_send(session, "PUT", "Invoices", body, headers=key))  # noqa: E731
+    first = threading.Thread(target=put)
+    first.start()
+    state, wait = sandbox.server.state, threading.Event()
+    while not any(state.in_flight.values()):
+        wait.wait(0.01)
+    busy = _send(session, "PUT", "Invoices", body, headers=key)
+    other = _send(session, "PUT", "Invoices", {**body, "Reference": "x"}, headers=key)
+    first.join()
+    assert busy.status_code == 409 and "still being processed" in busy.json()["Message"]
+    assert other.status_code == 400 and "is used with a different request" in other.json()["Message"]
+    replay = _send(session, "PUT", "Invoices", body, headers=key)
+    [original] = answers
+    assert original.status_code == replay.status_code == 200
+    assert original.json()["Invoices"][0]["InvoiceID"] == replay.json()["Invoices"][0]["InvoiceID"]
+    held = [i for i in state.orgs[tenant]["invoices"] if i.get("Reference") == "IN-FLIGHT"]
+    assert len(held) == 1
