@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QApplication, QWizard
 
 from app.ui import steps
 from app.ui.widgets import icon
-from app.ui.workers import wait_for_workers
 
 
 def application() -> QApplication:
@@ -29,6 +28,7 @@ def run_wizard(profile: str | None) -> int:
     """Show the wizard; 0 when the admin clicked Finish, 1 when they cancelled."""
     from app.model import ConnectionModel
     from app.ui.wizard import SetupWizard
+    from app.ui.workers import wait_for_workers
 
     application()
     model = ConnectionModel(profile)

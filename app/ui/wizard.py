@@ -1,7 +1,14 @@
-"""The setup wizard: eight QWizard pages, opened on the step that makes sense for what is already set."""
+"""The setup wizard: eight QWizard pages, opened on the step that makes sense for what is already set.
+
+Every step is registered with setPage from the start, so ids, titles, nextId and the buttons behave as
+with eight built pages; but only the page the wizard opens on is built then. The others are PageShells
+until the wizard is about to show them (validateCurrentPage before Next, or a restart): then their module
+is imported and the real page takes the shell's place. A page never visited is never built.
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -10,15 +17,8 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QWizard
 
 from app.ui import steps
-from app.ui.pages.authorize import AuthorizePage
-from app.ui.pages.base import StepPage, WizardContext, default_port_checker
-from app.ui.pages.confirm import ConfirmPage
-from app.ui.pages.create_app import CreateAppPage
-from app.ui.pages.credentials import CredentialsPage
-from app.ui.pages.generate_secret import GenerateSecretPage
-from app.ui.pages.navigate import NavigatePage
-from app.ui.pages.tenant import TenantPage
-from app.ui.pages.verify import VerifyPage
+from app.ui.pages import PAGES
+from app.ui.pages.base import PageShell, StepPage, WizardContext, default_port_checker
 from app.ui.widgets import icon
 
 WINDOW_SIZE = (760, 560)
@@ -63,15 +63,12 @@ class SetupWizard(QWizard):
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, False)
         self.resize(*WINDOW_SIZE)
         self.setMinimumSize(680, 520)
-        self.pages: dict[int, StepPage] = {}
-        for page_class in (NavigatePage, CreateAppPage, GenerateSecretPage, CredentialsPage, ConfirmPage,
-                           AuthorizePage, TenantPage, VerifyPage):
-            page = page_class(self.ctx)
-            self.setPage(page.step, page)
-            self.pages[page.step] = page
+        self.pages: dict[int, StepPage] = {}  # the pages built so far, by step
+        for step in steps.ALL_STEPS:
+            self.setPage(step, PageShell(step))
         self.setButtonText(QWizard.WizardButton.FinishButton, "Finish")
         first = start_id if start_id is not None else steps.start_page_for_state(state)
-        self.setStartId(first)
+        self.setStartId(first)  # builds the first page
         # Opened part-way (an existing setup): Back has no history, so offer the way to step 1.
         self.setButtonText(QWizard.WizardButton.CustomButton1, "Start over")
         self.button(QWizard.WizardButton.CustomButton1).setToolTip("Go back to step 1 of the setup")
@@ -99,7 +96,42 @@ class SetupWizard(QWizard):
         self.restart()
 
     def page_for(self, step: int) -> StepPage:
-        return self.pages[step]
+        """The page of ``step``, built on first use."""
+        page = self.pages.get(step)
+        if page is None:
+            page = self._build(step)
+        return page
+
+    def _build(self, step: int) -> StepPage:
+        info = PAGES[step]
+        page_class = getattr(importlib.import_module(f"app.ui.pages.{info.module}"), info.class_name)
+        page = page_class(self.ctx)
+        shell = self.page(step)
+        start = self.startId()  # removePage moves the start id off a removed start page
+        self.removePage(step)  # never shown, so not in the history: nothing to clean up
+        self.setPage(step, page)  # registers the page's fields and follows its completeChanged
+        self.pages[step] = page
+        if start == step:
+            super().setStartId(start)
+        if shell is not None:
+            shell.deleteLater()
+        return page
+
+    # The page QWizard is about to show is built first, at each way it can move to a page not yet shown:
+    # a start id set from Python (__init__, start_over, go_to_step before restart) and Next/Finish.
+    # Back only returns to visited, so built, pages.
+    def setStartId(self, step: int) -> None:
+        self.page_for(step)
+        super().setStartId(step)
+
+    def validateCurrentPage(self) -> bool:
+        """Next and Finish ask this before they move on: build the following page while this one shows."""
+        if not super().validateCurrentPage():
+            return False
+        following = self.nextId()
+        if following != -1:
+            self.page_for(following)
+        return True
 
     def done(self, result: int) -> None:
         for page in self.pages.values():

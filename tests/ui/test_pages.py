@@ -235,7 +235,8 @@ def test_every_input_has_a_label_and_an_accessible_name(qtbot, fake_model):
     from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QSpinBox
 
     wizard = open_wizard(qtbot, fake_model, steps.NAVIGATE, port_checker=lambda ports: ports[0])
-    for page in wizard.pages.values():
+    for step in steps.ALL_STEPS:
+        page = wizard.page_for(step)  # pages not yet visited are built on demand
         buddies = {label.buddy() for label in page.findChildren(QLabel) if label.buddy() is not None}
         inputs = page.findChildren(QLineEdit) + page.findChildren(QComboBox) + page.findChildren(QSpinBox)
         for widget in inputs:

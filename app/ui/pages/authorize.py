@@ -29,8 +29,7 @@ MISMATCH_HINT_AFTER = 45  # seconds of waiting before we suggest the redirect UR
 
 class AuthorizePage(StepPage):
     def __init__(self, ctx: WizardContext) -> None:
-        super().__init__(ctx, AUTHORIZE, "Obtain access token",
-                         "Approve Xero Connect in your browser so it may work with your organisation.")
+        super().__init__(ctx, AUTHORIZE)
         self.state = "idle"  # idle | preparing | waiting | pasting | done | failed
         self.attempt: Any = None
         self.outcome: Any = None

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QVBoxLayout, QWidget, QWizard, QWizardPage
 
-from app.ui.workers import Task, run_task
+from app.ui.pages import PAGES
+
+if TYPE_CHECKING:
+    from app.ui.workers import Task
 
 
 def default_port_checker(ports: Sequence[int]) -> int | None:
@@ -45,15 +48,33 @@ def go_to_step(wizard: QWizard | None, step: int) -> None:
         wizard.restart()
 
 
+def set_step_titles(page: QWizardPage, step: int) -> None:
+    """"Step N - <title>" and the subtitle from app.ui.pages.PAGES."""
+    info = PAGES[step]
+    page.setTitle(f"Step {step} - {info.title}")
+    page.setSubTitle(info.subtitle)
+
+
+class PageShell(QWizardPage):
+    """Holds a step's place in the wizard (id, title, subtitle) until the wizard first needs its page.
+
+    Nothing is built or imported for it; SetupWizard swaps in the real StepPage before showing the step.
+    """
+
+    def __init__(self, step: int) -> None:
+        super().__init__()
+        self.step = step
+        set_step_titles(self, step)
+
+
 class StepPage(QWizardPage):
     """A page titled "Step N - ..." whose body is a vertical stack of widgets."""
 
-    def __init__(self, ctx: WizardContext, step: int, title: str, subtitle: str) -> None:
+    def __init__(self, ctx: WizardContext, step: int) -> None:
         super().__init__()
         self.ctx = ctx
         self.step = step
-        self.setTitle(f"Step {step} - {title}")
-        self.setSubTitle(subtitle)
+        set_step_titles(self, step)
         self.body = QVBoxLayout(self)
         self.body.setSpacing(10)
 
@@ -67,6 +88,8 @@ class StepPage(QWizardPage):
 
     def run(self, fn: Callable[[], Any], on_result: Callable[[Any], None],
             on_error: Callable[[str], None], name: str) -> Task:
+        from app.ui.workers import run_task  # with Qt's enums: loaded when a page first calls out
+
         task = run_task(fn, on_result, on_error, name=name)
         self.ctx.tasks = [t for t in self.ctx.tasks if t.running]
         self.ctx.tasks.append(task)

@@ -27,8 +27,7 @@ def read_stored_values(model) -> StoredValues:
 
 class ConfirmPage(StepPage):
     def __init__(self, ctx: WizardContext) -> None:
-        super().__init__(ctx, CONFIRM_VALUES, "Confirm values",
-                         "Check that the values saved match the app in Xero.")
+        super().__init__(ctx, CONFIRM_VALUES)
         self.masked_id = self._readonly("Client ID (masked)")
         self.masked_secret = self._readonly("Client secret (masked)")
         self.stored_in = self._readonly("Stored in")

@@ -19,8 +19,7 @@ def shifted_ports(first: int, count: int) -> list[int]:
 
 class CreateAppPage(StepPage):
     def __init__(self, ctx: WizardContext) -> None:
-        super().__init__(ctx, CREATE_APP, "Create app",
-                         "In My Apps click \"New app\" and fill in the form with these values.")
+        super().__init__(ctx, CREATE_APP)
         self.app_name = CopyField("", "App name", editable=True)
         self.integration = CopyField("Web app", "Integration type")
         self.company_url = CopyField("", "Company or application URL", editable=True)

@@ -52,8 +52,7 @@ def field_problems(client_id: str, client_secret: str, keep_stored_secret: bool 
 
 class CredentialsPage(StepPage):
     def __init__(self, ctx: WizardContext) -> None:
-        super().__init__(ctx, RECORD_CREDENTIALS, "Record client ID and secret",
-                         "Copy both values from the app's Configuration tab in Xero and paste them here.")
+        super().__init__(ctx, RECORD_CREDENTIALS)
         self.client_id = QLineEdit()
         self.client_id.setAccessibleName("Client ID")
         self.client_id.setPlaceholderText("32 characters, for example 0123456789ABCDEF0123456789ABCDEF")

@@ -9,8 +9,7 @@ from app.ui.widgets import Notice, instructions
 
 class GenerateSecretPage(StepPage):
     def __init__(self, ctx: WizardContext) -> None:
-        super().__init__(ctx, GENERATE_SECRET, "Generate client secret",
-                         "Xero shows the app's configuration page after you create it.")
+        super().__init__(ctx, GENERATE_SECRET)
         self.add(instructions(
             "<ol style='margin-left:-20px'>"
             "<li>In the app you just created, open the <b>Configuration</b> tab (left-hand menu).</li>"
@@ -18,17 +17,19 @@ class GenerateSecretPage(StepPage):
             "<li>Leave the page exactly as it is and click Next here.</li>"
             "</ol>"
         ))
+        # Added before they are shown: a Notice shown without a parent would open as a window of its own
+        # (the page may be built while the wizard is on screen).
         once = Notice("Warning")
+        never = Notice("Where the secret goes")
+        self.add(once, never)
         once.show_message(
             "warning",
             "Xero shows the secret only once. Keep the browser tab open until you have pasted it in the "
             "next step. If the tab was closed, generate a new secret: the old one then stops working.",
         )
-        never = Notice("Where the secret goes")
         never.show_message(
             "info",
             "Do not save the secret in a document or e-mail it. Xero Connect keeps it in this computer's "
             "system keyring, and support never needs it.",
         )
-        self.add(once, never)
         self.body.addStretch(1)

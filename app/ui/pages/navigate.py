@@ -11,8 +11,7 @@ from app.ui.widgets import CopyField, Notice, field_label, instructions
 
 class NavigatePage(StepPage):
     def __init__(self, ctx: WizardContext) -> None:
-        super().__init__(ctx, NAVIGATE, "Navigate to Xero",
-                         "Xero Connect needs its own app registered in your Xero developer account.")
+        super().__init__(ctx, NAVIGATE)
         self.add(instructions(
             "<p>In the next steps you create a small <b>app</b> in Xero's developer portal. Xero then "
             "gives you a <b>client ID</b> and a <b>client secret</b>, which let Xero Connect create draft "

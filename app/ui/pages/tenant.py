@@ -16,8 +16,7 @@ PLACEHOLDER = "Choose an organisation..."
 
 class TenantPage(StepPage):
     def __init__(self, ctx: WizardContext) -> None:
-        super().__init__(ctx, PICK_TENANT, "Pick tenant",
-                         "Choose the Xero organisation Xero Connect should draft invoices in.")
+        super().__init__(ctx, PICK_TENANT)
         self.connections: list[Any] = []
         self.loading = False
         self.combo = QComboBox()

@@ -15,8 +15,7 @@ from app.ui.widgets import Notice, busy_bar, instructions
 
 class VerifyPage(StepPage):
     def __init__(self, ctx: WizardContext) -> None:
-        super().__init__(ctx, VERIFY, "Verify connection",
-                         "Make one real request to the chosen organisation to prove everything works.")
+        super().__init__(ctx, VERIFY)
         self.checking = False
         self._task = None
         self.result: Any = None
