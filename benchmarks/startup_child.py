@@ -14,8 +14,13 @@ import sys
 import time
 
 
-def _paint_hook(app):
-    """An application-wide event filter that reports the first paint of any wizard page and exits."""
+def _paint_hook(target):
+    """An event filter that reports the first paint of a wizard page and exits.
+
+    Installed on the page itself where the harness can reach it (bare, wizard): an application-wide
+    filter makes PySide wrap every object it sees events for, a cost the program itself never pays.
+    The cli mode cannot reach the page before it shows, so it filters application-wide.
+    """
     from PySide6.QtCore import QEvent, QObject
     from PySide6.QtWidgets import QWizardPage
 
@@ -29,7 +34,7 @@ def _paint_hook(app):
             return False
 
     hook = FirstPaint()
-    app.installEventFilter(hook)
+    target.installEventFilter(hook)
     return hook
 
 
@@ -37,9 +42,9 @@ def bare() -> None:
     from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWizard, QWizardPage
 
     app = QApplication(sys.argv[:1])
-    _keep = _paint_hook(app)
     wizard = QWizard()
     page = QWizardPage()
+    _keep = _paint_hook(page)
     page.setTitle("Step 1")
     layout = QVBoxLayout(page)
     layout.addWidget(QLabel("A bare QWizard page."))
@@ -53,11 +58,11 @@ def wizard() -> None:
     from app.ui.app import application
 
     app = application()
-    _keep = _paint_hook(app)
     from app.model import ConnectionModel
     from app.ui.wizard import SetupWizard
 
     setup = SetupWizard(ConnectionModel("xero"))
+    _keep = _paint_hook(setup.page(setup.startId()))
     setup.show()
     app.exec()
 
