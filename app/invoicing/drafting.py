@@ -478,13 +478,17 @@ def draft_invoices(
     report = run.report
     try:
         run.tell("recovering")
+        recorded_before = set(ledger.drafted(tenant_id))
         report.recovered = recover(client, tenant_id, ledger, run.pace)
         drafted = ledger.drafted(tenant_id)
         to_send: list[PlannedInvoice] = []
         for entry in plan:
             done = drafted.get(entry.source_id)
             if done is not None:
-                run.settle(entry, "skipped", invoice_number=done.invoice_number, invoice_id=done.invoice_id)
+                # Recorded only now, from an earlier run that never got to report it: to the user, this
+                # is the run that drafted it (the earlier one said failed, or nothing at all).
+                outcome: Outcome = "skipped" if entry.source_id in recorded_before else "drafted"
+                run.settle(entry, outcome, invoice_number=done.invoice_number, invoice_id=done.invoice_id)
             elif entry.status == "invalid":
                 run.settle(entry, "invalid", message=entry.reason)
             elif entry.status == "drafted":  # drafted per the plan, yet not in this ledger: trust the plan

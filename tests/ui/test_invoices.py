@@ -197,10 +197,10 @@ def test_a_500_from_xero_while_drafting_shows_the_core_sentence(qtbot, sandbox, 
     assert len(failed) == 10 and "Xero is unavailable right now (HTTP 500)" in failed[0]
     assert "Traceback" not in window.notice.text()
     # Failed rows that may succeed stay checked; the rerun first settles the batch left "sending" (the
-    # same request again, with its own Idempotency-Key), so those quotes count as found, not re-sent.
+    # same request again, with its own Idempotency-Key) and reports those quotes as drafted.
     rerun = draft(qtbot, window)
     assert rerun.recovered == 10
-    assert rerun.summary() == "Drafted 0, skipped 10 already drafted, 2 invalid, 0 failed."
+    assert rerun.summary() == SUMMARY_SAMPLE
     with Ledger() as ledger:
         assert ledger.pending_batches(connected.settings.tenant_id) == []
     counts = held(sandbox, connected)
