@@ -62,6 +62,18 @@ def instructions(text: str) -> QLabel:
     return label
 
 
+def button_row(*widgets: QWidget, indent: int = 0) -> QWidget:
+    """Buttons side by side on the left of a page, in a widget that can be shown or hidden as one."""
+    row = QHBoxLayout()
+    row.setContentsMargins(indent, 0, 0, 0)
+    for widget in widgets:
+        row.addWidget(widget)
+    row.addStretch(1)
+    holder = QWidget()
+    holder.setLayout(row)
+    return holder
+
+
 def field_label(text: str, buddy: QWidget) -> QLabel:
     label = QLabel(text)
     label.setBuddy(buddy)

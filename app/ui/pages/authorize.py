@@ -287,13 +287,17 @@ class AuthorizePage(StepPage):
         self.status.show_message("error", sentence)
         self.authorize.setFocus()
 
-    def cancel_attempt(self) -> None:
+    def _abandon_attempt(self) -> None:
+        """Stop the countdown, release the listener and make any late answer stale."""
         self._cancelled = True
         self._generation += 1
         self.ticker.stop()
         attempt, self.attempt = self.attempt, None
         if attempt is not None:
             attempt.cancel()
+
+    def cancel_attempt(self) -> None:
+        self._abandon_attempt()
         self._set_state("failed")
         self.hint.clear()
         self.status.show_message("warning", "Authorisation cancelled. Click Retry to start again.")
@@ -302,12 +306,7 @@ class AuthorizePage(StepPage):
     def stop_attempt(self) -> None:
         """Leave the page quietly: release the listener port, ignore late answers."""
         if self.state in ("preparing", "waiting", "pasting"):
-            self._cancelled = True
-            self._generation += 1
-            self.ticker.stop()
-            attempt, self.attempt = self.attempt, None
-            if attempt is not None:
-                attempt.cancel()
+            self._abandon_attempt()
             self._set_state("idle")
             self.status.clear()
             self.hint.clear()

@@ -5,11 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from app.ui.pages.base import StepPage, WizardContext
 from app.ui.steps import CONFIRM_VALUES
-from app.ui.widgets import Notice, busy_bar, copy_to_clipboard, field_label, instructions, monospace
+from app.ui.widgets import (
+    Notice,
+    busy_bar,
+    button_row,
+    copy_to_clipboard,
+    field_label,
+    instructions,
+    monospace,
+)
 
 
 @dataclass(frozen=True)
@@ -52,12 +60,7 @@ class ConfirmPage(StepPage):
         form.addRow(field_label("&Fingerprint:", self.fingerprint), self.fingerprint)
         holder = QWidget()
         holder.setLayout(form)
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.copy_summary)
-        row.addStretch(1)
-        buttons = QWidget()
-        buttons.setLayout(row)
+        buttons = button_row(self.copy_summary)
         self.add(
             instructions("The first and last four characters of the client ID should match the ID in "
                          "Xero's Configuration tab. The secret is never shown in full again."),

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QPushButton, QWidget
+from PySide6.QtWidgets import QFormLayout, QPushButton, QWidget
 
 from app.ui.pages.base import StepPage, WizardContext
 from app.ui.steps import NAVIGATE
-from app.ui.widgets import CopyField, Notice, field_label, instructions
+from app.ui.widgets import CopyField, Notice, button_row, field_label, instructions
 
 
 class NavigatePage(StepPage):
@@ -25,12 +25,7 @@ class NavigatePage(StepPage):
         self.open_button.setAccessibleName("Open Xero developer portal in the browser")
         self.open_button.setAutoDefault(False)
         self.open_button.clicked.connect(self.open_portal)
-        row = QHBoxLayout()
-        row.addWidget(self.open_button)
-        row.addStretch(1)
-        holder = QWidget()
-        holder.setLayout(row)
-        row.setContentsMargins(0, 0, 0, 0)
+        holder = button_row(self.open_button)
         form = QFormLayout()
         form.addRow(field_label("&Portal address:", self.portal.edit), self.portal)
         form_holder = QWidget()

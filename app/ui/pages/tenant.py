@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QPushButton, 
 from app.ui.formatting import tenant_label
 from app.ui.pages.base import StepPage, WizardContext, go_to_step
 from app.ui.steps import AUTHORIZE, PICK_TENANT
-from app.ui.widgets import Notice, busy_bar, field_label, instructions
+from app.ui.widgets import Notice, busy_bar, button_row, field_label, instructions
 
 PLACEHOLDER = "Choose an organisation..."
 
@@ -53,12 +53,7 @@ class TenantPage(StepPage):
         form.addRow(field_label("&Organisation:", self.combo), holder)
         form_holder = QWidget()
         form_holder.setLayout(form)
-        again_row = QHBoxLayout()
-        again_row.setContentsMargins(0, 0, 0, 0)
-        again_row.addWidget(self.again)
-        again_row.addStretch(1)
-        again_holder = QWidget()
-        again_holder.setLayout(again_row)
+        again_holder = button_row(self.again)
         self.add(
             instructions("These are the organisations you allowed Xero Connect to use; those you ticked "
                          "in this approval come first. Select one and click <b>Pick tenant</b>. Invoices "

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QWi
 from app.ui.formatting import check_details
 from app.ui.pages.base import StepPage, WizardContext, go_to_step
 from app.ui.steps import AUTHORIZE, PICK_TENANT, VERIFY
-from app.ui.widgets import Notice, busy_bar, instructions
+from app.ui.widgets import Notice, busy_bar, button_row, instructions
 
 
 class VerifyPage(StepPage):
@@ -41,13 +41,7 @@ class VerifyPage(StepPage):
         self.repick.setAccessibleName("Go to step 7 and choose the organisation")
         self.repick.setAutoDefault(False)
         self.repick.clicked.connect(lambda: go_to_step(self.wizard(), PICK_TENANT))
-        fix_row = QHBoxLayout()
-        fix_row.setContentsMargins(0, 0, 0, 0)
-        fix_row.addWidget(self.reauthorize)
-        fix_row.addWidget(self.repick)
-        fix_row.addStretch(1)
-        self.fixes = QWidget()
-        self.fixes.setLayout(fix_row)
+        self.fixes = button_row(self.reauthorize, self.repick)
         self.fixes.hide()
         # After a successful check: the next thing most people do (only where the host can open it).
         self.draft = QPushButton("Draft invoices…")
@@ -55,12 +49,7 @@ class VerifyPage(StepPage):
         self.draft.setToolTip("Turn CRM quotes or orders into draft sales invoices in this organisation")
         self.draft.setAutoDefault(False)
         self.draft.clicked.connect(self.open_invoices)
-        draft_row = QHBoxLayout()
-        draft_row.setContentsMargins(26, 0, 0, 0)
-        draft_row.addWidget(self.draft)
-        draft_row.addStretch(1)
-        self.draft_box = QWidget()
-        self.draft_box.setLayout(draft_row)
+        self.draft_box = button_row(self.draft, indent=26)
         self.draft_box.hide()
         buttons = QWidget()
         buttons.setLayout(row)
