@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -53,6 +52,8 @@ def render_screenshots(directory: Path, profile: str = "sandbox") -> list[Path]:
     app = application()
     saved_env = os.environ.get("XERO_CONNECT_CONFIG_DIR")
     paths: list[Path] = []
+    import tempfile  # here, not at the top: start-up of the real wizard does not need it
+
     with tempfile.TemporaryDirectory(prefix="xero-connect-shots-") as tmp:
         os.environ["XERO_CONNECT_CONFIG_DIR"] = tmp
         try:
