@@ -19,7 +19,7 @@ def _paint_hook(target):
 
     Installed on the page itself where the harness can reach it (bare, wizard): an application-wide
     filter makes PySide wrap every object it sees events for, a cost the program itself never pays.
-    The cli mode cannot reach the page before it shows, so it filters application-wide.
+    The cli mode reaches the page through SetupWizard.show.
     """
     from PySide6.QtCore import QEvent, QObject
     from PySide6.QtWidgets import QWizardPage
@@ -68,13 +68,17 @@ def wizard() -> None:
 
 
 def cli() -> None:
-    from PySide6.QtWidgets import QApplication
-
-    # The hook needs the application object first; app.ui.main reuses an existing instance.
-    app = QApplication(sys.argv[:1])
-    _keep = _paint_hook(app)
     from app.cli import main
+    from app.ui import wizard as wizard_module  # the command imports it anyway, only later
 
+    hooks = []
+    show = wizard_module.SetupWizard.show
+
+    def show_watching_the_page(self) -> None:  # the page exists only once the command builds the wizard
+        hooks.append(_paint_hook(self.page(self.startId())))
+        show(self)
+
+    wizard_module.SetupWizard.show = show_watching_the_page
     main(["wizard", "--xero"])
 
 
