@@ -291,6 +291,7 @@ class ConnectionModel:
                 "paste the redirect URL instead."
             )
         redirect_uri = f"http://localhost:{port}/callback"
+        log.info("authorisation starting: profile %s, redirect URI %s", self.profile, redirect_uri)
         notes: list[str] = []
         pending = start_authorization(self.endpoints, creds, redirect_uri, self.scopes())
         try:
@@ -338,6 +339,8 @@ class ConnectionModel:
         self.settings.xero_userid = tokens.xero_userid or ""
         self.settings.xero_user_email = tokens.user_email or ""
         connections = self.tenants(tokens.auth_event_id)
+        log.info("authorised with scopes %s; %d organisation(s) connected", " ".join(tokens.scope),
+                 len(connections))
         new_ids = [c.tenant_id for c in connections if c.auth_event_id == tokens.auth_event_id]
         if self.settings.tenant_id not in {c.tenant_id for c in connections}:
             self._forget_tenant()
@@ -424,6 +427,7 @@ class ConnectionModel:
                 "disconnected from this app or the user lost access; reconnect it with the setup wizard."
             ) from None
         name = str(org.get("Name") or self.settings.tenant_name)
+        log.info("connection check succeeded for %s (%s calls left today)", name, client.limits.day_remaining)
         if name and name != self.settings.tenant_name:
             self.settings.tenant_name = name
             self.save()

@@ -8,6 +8,7 @@ it again for 30 minutes (its grace period), so retrying with it is safe.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from app.xero.errors import NetworkError, ReauthorisationNeeded, XeroConnectErro
 from app.xero.oauth import AppCredentials, refresh_token_set
 from app.xero.tokenset import TokenSet
 
+log = logging.getLogger(__name__)
 LOCK_TIMEOUT = 60.0
 _thread_locks: dict[str, threading.Lock] = {}
 _thread_locks_guard = threading.Lock()
@@ -97,6 +99,7 @@ class TokenManager:
                 "Xero Connect has no saved Xero authorisation; authorise it again with the setup wizard."
             )
         if stored.access_token != rejected and not stored.access_expired(self.clock()):
+            log.info("another window or process already renewed the access token; using it")
             self._cached = stored
             return stored
         fresh = self._call_refresh(stored.refresh_token)
@@ -106,6 +109,8 @@ class TokenManager:
             fresh.refresh_token = stored.refresh_token
             fresh.refresh_issued_at = stored.refresh_issued_at
         self.store.save_token_set(fresh)  # before anyone uses the new access token
+        log.info("access token renewed; the rotated refresh token is stored (valid %d days if unused)",
+                 fresh.refresh_days_left(self.clock()))
         self._cached = fresh
         self.refresh_count += 1
         return fresh

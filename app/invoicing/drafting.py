@@ -17,6 +17,7 @@ is not there can be sent again.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -38,6 +39,8 @@ from app.xero.errors import (
     ValidationFailed,
     XeroConnectError,
 )
+
+log = logging.getLogger(__name__)
 
 MINUTE_WAIT = 60.0  # Xero's minute window is fixed but its start is unknown: a full minute always clears it
 LOOKUP_CHUNK = 20  # references per GET (an OR of equalities), keeping the URL short
@@ -416,6 +419,7 @@ class _Run:
             except XeroConnectError as exc:  # the batch stays "sending": the next run settles it first
                 raise _Stop(f"{exc} Xero's answer was incomplete; the next run checks it first.") from exc
         self.ledger.close_batch(self.tenant_id, key, rows)
+        log.info("batch of %d sent: %d drafted, %d refused by Xero", len(batch), len(rows), len(refused))
         self._settle_rows(batch, rows, skip={r.source_id for r in self.report.results})
 
     def _settle_rows(self, batch: list[PlannedInvoice], rows: list[DraftRow], skip: set[str]) -> None:
