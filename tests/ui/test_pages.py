@@ -306,3 +306,17 @@ def test_start_over_is_offered_only_when_the_wizard_opens_part_way(qtbot, fake_m
     assert button.isVisible()
     later.start_over()
     assert later.currentId() == steps.NAVIGATE and not button.isVisible()
+
+
+def test_redirect_uri_instructions_follow_the_profile(qtbot, fake_model):
+    from app.ui.pages.base import WizardContext
+    from app.ui.pages.create_app import CreateAppPage
+
+    page = CreateAppPage(WizardContext(model=fake_model, opener=lambda url: None))
+    qtbot.addWidget(page)
+    fake_model.settings.profile = "xero"
+    page.initializePage()
+    assert "Add another URI" in page.how_to.text()
+    fake_model.settings.profile = "sandbox"
+    page.initializePage()
+    assert "one per line" in page.how_to.text()

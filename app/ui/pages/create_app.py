@@ -9,6 +9,20 @@ from app.ui.steps import CREATE_APP
 from app.ui.widgets import CopyField, Notice, field_label, instructions
 
 MIN_PORT, MAX_PORT = 1024, 65535
+URI_HOW = {
+    # Xero's "New app" form takes one redirect URI; more are added on the app's configuration page.
+    "xero": "use \"Add another URI\" for the second and third",
+    # The local sandbox's form takes them all at once.
+    "sandbox": "the sandbox's form takes them all, one per line",
+}
+
+
+def uri_instructions(profile: str) -> str:
+    how = URI_HOW.get(profile, URI_HOW["xero"])
+    return (
+        "Choose <b>Web app</b> as the integration type. Add every redirect URI below exactly as shown "
+        f"(Xero accepts only exact matches; {how}). Xero Connect listens on the first free one."
+    )
 
 
 def shifted_ports(first: int, count: int) -> list[int]:
@@ -47,12 +61,9 @@ class CreateAppPage(StepPage):
         form.setContentsMargins(0, 0, 0, 0)
 
         self.port_notice = Notice("Port check")
+        self.how_to = instructions(uri_instructions(self.model.settings.profile))
         self.add(
-            instructions(
-                "Choose <b>Web app</b> as the integration type. Add every redirect URI below "
-                "exactly as shown (Xero accepts only exact matches; use \"Add another URI\" for the "
-                "second and third). Xero Connect listens on the first free one."
-            ),
+            self.how_to,
             holder,
             self.port_notice,
             instructions("Finally tick the box accepting Xero's terms and conditions and click "
@@ -67,6 +78,7 @@ class CreateAppPage(StepPage):
 
     def initializePage(self) -> None:
         settings = self.model.settings
+        self.how_to.setText(uri_instructions(settings.profile))
         self.app_name.setText(settings.app_name)
         self.company_url.setText(settings.company_url)
         self.ports = list(settings.redirect_ports)
