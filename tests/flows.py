@@ -3,6 +3,7 @@ stand-in browser, with the real keyring. One place, so every layer connects the 
 
 from __future__ import annotations
 
+import subprocess
 import threading
 
 from app.model import AuthorizationOutcome, ConnectionModel
@@ -33,3 +34,25 @@ def connected_model(sandbox, app, ports, **settings) -> ConnectionModel:
     model = new_model(sandbox, app, ports, **settings)
     authorize(model)
     return model
+
+
+def connect_in_terminal(
+    program: list[str], sandbox, app, ports, *extra: str, consent=follow_consent, timeout: float = 60, **popen
+) -> tuple[int, str, str]:
+    """`connect --no-browser` as a user runs it: the secret typed on stdin, the printed authorize URL
+    opened by `consent` (the stand-in browser) while the command waits. Returns (exit code, out, err)."""
+    process = subprocess.Popen(
+        [*program, "connect", "--sandbox", sandbox.base_url, "--client-id", app.client_id, "--no-browser",
+         "--ports", ",".join(map(str, ports)), *extra],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen,
+    )
+    assert process.stdin and process.stdout and process.stderr
+    process.stdin.write((app.client_secret or "") + "\n")
+    process.stdin.close()
+    lines: list[str] = []
+    for line in process.stdout:
+        lines.append(line)
+        if line.startswith(f"{sandbox.base_url}/identity/connect/authorize"):
+            threading.Thread(target=consent, args=(line.strip(),), daemon=True).start()
+    process.wait(timeout=timeout)
+    return process.returncode, "".join(lines), process.stderr.read()

@@ -24,7 +24,7 @@ from app.xero.errors import (
 )
 from app.xero.http import RetryPolicy, make_session
 from tests.conftest import follow_consent, set_auto_consent
-from tests.integration.test_model_flow import new_model
+from tests.flows import new_model
 
 pytestmark = pytest.mark.usefixtures("real_keyring")
 TOKEN = "/connect/token"

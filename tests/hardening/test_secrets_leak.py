@@ -8,7 +8,6 @@ import os
 import stat
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ import requests
 from app.secrets import SecretStore
 from app.settings import data_dir
 from tests.conftest import set_auto_consent
-from tests.integration.test_model_flow import authorize, new_model
+from tests.flows import authorize, connect_in_terminal, new_model
 
 pytestmark = pytest.mark.usefixtures("real_keyring")
 REPO = Path(__file__).resolve().parents[2]
@@ -44,20 +43,11 @@ def cli(*args: str, stdin: str = "", env: dict) -> subprocess.CompletedProcess[s
 
 
 def connect(sandbox, app, ports, env, catcher) -> tuple[str, str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app", "--verbose", "connect", "--sandbox", sandbox.base_url, "--client-id",
-         app.client_id, "--no-browser", "--ports", ",".join(map(str, ports))],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO)
-    process.stdin.write(app.client_secret + "\n")
-    process.stdin.close()
-    lines = []
-    for line in process.stdout:
-        lines.append(line)
-        if line.startswith(f"{sandbox.base_url}/identity/connect/authorize"):
-            threading.Thread(target=catcher, args=(line.strip(),), daemon=True).start()
-    process.wait(timeout=60)
-    assert process.returncode == 0, "".join(lines) + process.stderr.read()
-    return "".join(lines), process.stderr.read()
+    code, out, err = connect_in_terminal(
+        [sys.executable, "-m", "app", "--verbose"], sandbox, app, ports, consent=catcher, env=env, cwd=REPO
+    )
+    assert code == 0, out + err
+    return out, err
 
 
 def tokens_now(app) -> list[str]:

@@ -9,13 +9,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 import requests
 
 from tests.conftest import follow_consent, set_auto_consent
+from tests.flows import connect_in_terminal
 
 pytestmark = pytest.mark.usefixtures("real_keyring")
 
@@ -31,40 +31,10 @@ def run_cli(*args: str, stdin: str = "", timeout: float = 60) -> subprocess.Comp
     )
 
 
-def start_connect(*args: str) -> subprocess.Popen[str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app", "connect", *args],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=os.environ.copy(),
-    )
-    return process
-
-
 def connect(sandbox, app, ports, *extra: str, consent=follow_consent) -> tuple[int, str, str]:
-    process = start_connect(
-        "--sandbox",
-        sandbox.base_url,
-        "--client-id",
-        app.client_id,
-        "--no-browser",
-        "--ports",
-        ",".join(map(str, ports)),
-        *extra,
+    return connect_in_terminal(
+        [sys.executable, "-m", "app"], sandbox, app, ports, *extra, consent=consent, env=os.environ.copy()
     )
-    assert process.stdin and process.stdout
-    process.stdin.write((app.client_secret or "") + "\n")
-    process.stdin.close()
-    lines: list[str] = []
-    for line in process.stdout:
-        lines.append(line)
-        if line.startswith(f"{sandbox.base_url}/identity/connect/authorize"):
-            threading.Thread(target=consent, args=(line.strip(),), daemon=True).start()
-    process.wait(timeout=60)
-    err = process.stderr.read() if process.stderr else ""
-    return process.returncode, "".join(lines), err
 
 
 def test_connect_then_check_prints_the_organisation(sandbox, sandbox_app, callback_ports, config_dir):

@@ -25,7 +25,7 @@ from app.model import ConnectionModel
 from app.secrets import SecretStore
 from app.xero.http import RetryPolicy, make_session
 from tests.conftest import set_auto_consent
-from tests.integration.test_model_flow import authorize, new_model
+from tests.flows import authorize, new_model
 
 pytestmark = pytest.mark.usefixtures("real_keyring")
 PUT_INVOICES = "PUT /api.xro/2.0/Invoices"

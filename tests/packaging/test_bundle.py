@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import threading
 import time
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from filelock import FileLock
 
 from app import __version__
 from tests.conftest import follow_consent, set_auto_consent
+from tests.flows import connect_in_terminal
 
 pytestmark = pytest.mark.slow
 
@@ -113,23 +113,11 @@ def test_connect_then_check_from_the_bundle(
     def consent(url: str) -> None:
         pages.append(follow_consent(url))  # the bundle's listener serves resources/listener/success.html
 
-    process = subprocess.Popen(
-        [str(bundle), "connect", "--sandbox", sandbox.base_url, "--client-id", sandbox_app.client_id,
-         "--no-browser", "--ports", ",".join(map(str, callback_ports))],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    code, out, err = connect_in_terminal(
+        [str(bundle)], sandbox, sandbox_app, callback_ports, consent=consent, timeout=120,
         env=bundle_env, cwd=elsewhere,
     )
-    assert process.stdin and process.stdout and process.stderr
-    process.stdin.write((sandbox_app.client_secret or "") + "\n")
-    process.stdin.close()
-    lines: list[str] = []
-    for line in process.stdout:
-        lines.append(line)
-        if line.startswith(f"{sandbox.base_url}/identity/connect/authorize"):
-            threading.Thread(target=consent, args=(line.strip(),), daemon=True).start()
-    process.wait(timeout=120)
-    out, err = "".join(lines), process.stderr.read()
-    assert process.returncode == 0, out + err
+    assert code == 0, out + err
     assert "Organisation: Demo Company (UK)" in out
     assert pages and pages[0].status_code == 200 and "authorised" in pages[0].text
 
