@@ -50,7 +50,7 @@ from app.invoicing.session import (
     invoice_url,
     plan_quotes,
 )
-from app.ui.widgets import Notice, busy_bar, icon
+from app.ui.widgets import Notice, action_button, busy_bar, icon
 from app.ui.workers import Task, run_task
 
 WINDOW_SIZE = (900, 600)
@@ -224,12 +224,7 @@ class InvoicesWindow(QWidget):
 
     # ----- building -----
     def _button(self, text: str, accessible: str, slot: Callable[[], None], tip: str = "") -> QPushButton:
-        button = QPushButton(text)
-        button.setAccessibleName(accessible)
-        button.setToolTip(tip or accessible)
-        button.setAutoDefault(False)
-        button.clicked.connect(slot)
-        return button
+        return action_button(text, accessible, slot, tip or accessible)
 
     def _build(self) -> None:
         self.load_file_button = self._button(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QIcon
@@ -60,6 +61,17 @@ def instructions(text: str) -> QLabel:
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
     return label
+
+
+def action_button(text: str, accessible_name: str, slot: Callable[[], object], tip: str = "") -> QPushButton:
+    """A push button that never turns into the dialog's default (Enter stays with Next/Finish)."""
+    button = QPushButton(text)
+    button.setAccessibleName(accessible_name)
+    if tip:
+        button.setToolTip(tip)
+    button.setAutoDefault(False)
+    button.clicked.connect(slot)
+    return button
 
 
 def button_row(*widgets: QWidget, indent: int = 0) -> QWidget:

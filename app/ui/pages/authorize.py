@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from app.ui.formatting import countdown, describe_expiry, describe_organisations, describe_scopes
 from app.ui.pages.base import StepPage, WizardContext
 from app.ui.steps import AUTHORIZE
-from app.ui.widgets import Notice, busy_bar, copy_to_clipboard, field_label, instructions
+from app.ui.widgets import Notice, action_button, busy_bar, copy_to_clipboard, field_label, instructions
 
 AUTHORIZE_TEXT = "Authorize && obtain new Xero access token"
 MISMATCH_HINT_AFTER = 45  # seconds of waiting before we suggest the redirect URI may not be registered
@@ -41,19 +41,18 @@ class AuthorizePage(StepPage):
         self._deadline = 0.0
         self._started = 0.0
 
-        self.authorize = QPushButton(AUTHORIZE_TEXT)
-        self.authorize.setAccessibleName("Authorize and obtain a new Xero access token")
-        self.authorize.setAutoDefault(False)
-        self.authorize.clicked.connect(lambda: self.start(use_listener=True))
-        self.cancel = QPushButton("Cancel")
-        self.cancel.setAccessibleName("Cancel waiting for Xero")
-        self.cancel.setAutoDefault(False)
-        self.cancel.clicked.connect(self.cancel_attempt)
+        self.authorize = action_button(
+            AUTHORIZE_TEXT,
+            "Authorize and obtain a new Xero access token",
+            lambda: self.start(use_listener=True),
+        )
+        self.cancel = action_button("Cancel", "Cancel waiting for Xero", self.cancel_attempt)
         self.cancel.hide()
-        self.reopen = QPushButton("Open the page again")
-        self.reopen.setAutoDefault(False)
-        self.reopen.setAccessibleName("Open Xero's approval page in the browser again")
-        self.reopen.clicked.connect(self.open_again)
+        self.reopen = action_button(
+            "Open the page again",
+            "Open Xero's approval page in the browser again",
+            self.open_again,
+        )
         self.reopen.hide()
         buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 0, 0, 0)
@@ -89,10 +88,11 @@ class AuthorizePage(StepPage):
         self.paste.setPlaceholderText("http://localhost:53682/callback?code=...&state=...")
         self.paste.textChanged.connect(self.update_paste_buttons)
         self.paste.returnPressed.connect(self.complete_with_paste)
-        self.paste_button = QPushButton("Use this URL")
-        self.paste_button.setAutoDefault(False)
-        self.paste_button.setAccessibleName("Complete the authorisation with the pasted URL")
-        self.paste_button.clicked.connect(self.complete_with_paste)
+        self.paste_button = action_button(
+            "Use this URL",
+            "Complete the authorisation with the pasted URL",
+            self.complete_with_paste,
+        )
         self.no_listener = QPushButton("Start without listener")
         self.no_listener.setAutoDefault(False)
         self.no_listener.setAccessibleName("Start the authorisation without a listener and copy the link")

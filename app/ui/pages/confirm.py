@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QWidget
 
 from app.ui.pages.base import StepPage, WizardContext
 from app.ui.steps import CONFIRM_VALUES
 from app.ui.widgets import (
     Notice,
+    action_button,
     busy_bar,
     button_row,
     copy_to_clipboard,
@@ -45,10 +46,11 @@ class ConfirmPage(StepPage):
         self.fingerprint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
                                                  | Qt.TextInteractionFlag.TextSelectableByKeyboard)
         self.fingerprint.setStyleSheet("letter-spacing: 3px; padding: 4px 0;")
-        self.copy_summary = QPushButton("Copy support summary")
-        self.copy_summary.setAccessibleName("Copy the support summary (no secret) to the clipboard")
-        self.copy_summary.setAutoDefault(False)
-        self.copy_summary.clicked.connect(self.copy_support_summary)
+        self.copy_summary = action_button(
+            "Copy support summary",
+            "Copy the support summary (no secret) to the clipboard",
+            self.copy_support_summary,
+        )
         self.busy = busy_bar("Reading the saved values")
         self.notice = Notice("Saved values")
 

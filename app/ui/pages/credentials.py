@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 from app.credentials import check_credentials, clean
 from app.ui.pages.base import StepPage, WizardContext
 from app.ui.steps import RECORD_CREDENTIALS
-from app.ui.widgets import Notice, busy_bar, field_label, instructions, monospace
+from app.ui.widgets import Notice, action_button, busy_bar, field_label, instructions, monospace
 
 PROBLEM_STYLE = "color: #a4262c;"
 
@@ -69,10 +69,7 @@ class CredentialsPage(StepPage):
         self.id_problem = self._problem_label("Client ID problem")
         self.secret_problem = self._problem_label("Client secret problem")
         self.swap_notice = Notice("Swapped values")
-        self.swap_button = QPushButton("Swap them")
-        self.swap_button.setAccessibleName("Swap the client ID and the client secret")
-        self.swap_button.setAutoDefault(False)
-        self.swap_button.clicked.connect(self.swap)
+        self.swap_button = action_button("Swap them", "Swap the client ID and the client secret", self.swap)
         self.swap_button.hide()
         self.save_notice = Notice("Saving")
         self.busy = busy_bar("Saving to the system keyring")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFormLayout, QPushButton, QWidget
+from PySide6.QtWidgets import QFormLayout, QWidget
 
 from app.ui.pages.base import StepPage, WizardContext
 from app.ui.steps import NAVIGATE
-from app.ui.widgets import CopyField, Notice, button_row, field_label, instructions
+from app.ui.widgets import CopyField, Notice, action_button, button_row, field_label, instructions
 
 
 class NavigatePage(StepPage):
@@ -21,10 +21,11 @@ class NavigatePage(StepPage):
             "next to the browser: each step tells you exactly what to click or type.</p>"
         ))
         self.portal = CopyField("", "Developer portal address")
-        self.open_button = QPushButton("Open Xero developer portal")
-        self.open_button.setAccessibleName("Open Xero developer portal in the browser")
-        self.open_button.setAutoDefault(False)
-        self.open_button.clicked.connect(self.open_portal)
+        self.open_button = action_button(
+            "Open Xero developer portal",
+            "Open Xero developer portal in the browser",
+            self.open_portal,
+        )
         holder = button_row(self.open_button)
         form = QFormLayout()
         form.addRow(field_label("&Portal address:", self.portal.edit), self.portal)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QWidget
 
 from app.ui.formatting import tenant_label
 from app.ui.pages.base import StepPage, WizardContext, go_to_step
 from app.ui.steps import AUTHORIZE, PICK_TENANT
-from app.ui.widgets import Notice, busy_bar, button_row, field_label, instructions
+from app.ui.widgets import Notice, action_button, busy_bar, button_row, field_label, instructions
 
 PLACEHOLDER = "Choose an organisation..."
 
@@ -23,18 +23,13 @@ class TenantPage(StepPage):
         self.combo.setAccessibleName("Xero organisation")
         self.combo.setMinimumContentsLength(30)
         self.combo.currentIndexChanged.connect(self.update_buttons)
-        self.refresh = QPushButton("Refresh")
-        self.refresh.setAccessibleName("Refresh the list of organisations")
-        self.refresh.setAutoDefault(False)
-        self.refresh.clicked.connect(self.load)
-        self.pick = QPushButton("Pick tenant")
-        self.pick.setAccessibleName("Pick the selected organisation")
-        self.pick.setAutoDefault(False)
-        self.pick.clicked.connect(self.pick_selected)
-        self.again = QPushButton("Authorize again (step 6)")
-        self.again.setAutoDefault(False)
-        self.again.setAccessibleName("Go back to step 6 and authorise again")
-        self.again.clicked.connect(self.go_authorize)
+        self.refresh = action_button("Refresh", "Refresh the list of organisations", self.load)
+        self.pick = action_button("Pick tenant", "Pick the selected organisation", self.pick_selected)
+        self.again = action_button(
+            "Authorize again (step 6)",
+            "Go back to step 6 and authorise again",
+            self.go_authorize,
+        )
         self.again.hide()
         self.busy = busy_bar("Loading organisations")
         self.notice = Notice("Organisation status")

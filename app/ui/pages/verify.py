@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QWi
 from app.ui.formatting import check_details
 from app.ui.pages.base import StepPage, WizardContext, go_to_step
 from app.ui.steps import AUTHORIZE, PICK_TENANT, VERIFY
-from app.ui.widgets import Notice, busy_bar, button_row, instructions
+from app.ui.widgets import Notice, action_button, busy_bar, button_row, instructions
 
 
 class VerifyPage(StepPage):
@@ -19,28 +19,24 @@ class VerifyPage(StepPage):
         self.checking = False
         self._task = None
         self.result: Any = None
-        self.check = QPushButton("Check connection")
-        self.check.setAccessibleName("Check the connection to Xero")
-        self.check.setAutoDefault(False)
-        self.check.clicked.connect(self.run_check)
-        self.stop = QPushButton("Stop waiting")
-        self.stop.setAccessibleName("Stop waiting for the connection check")
-        self.stop.setAutoDefault(False)
-        self.stop.clicked.connect(self.stop_waiting)
+        self.check = action_button("Check connection", "Check the connection to Xero", self.run_check)
+        self.stop = action_button("Stop waiting", "Stop waiting for the connection check", self.stop_waiting)
         self.stop.hide()
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.check)
         row.addWidget(self.stop)
         row.addStretch(1)
-        self.reauthorize = QPushButton("Authorize again (step 6)")
-        self.reauthorize.setAccessibleName("Go to step 6 and authorise again")
-        self.reauthorize.setAutoDefault(False)
-        self.reauthorize.clicked.connect(lambda: go_to_step(self.wizard(), AUTHORIZE))
-        self.repick = QPushButton("Choose organisation (step 7)")
-        self.repick.setAccessibleName("Go to step 7 and choose the organisation")
-        self.repick.setAutoDefault(False)
-        self.repick.clicked.connect(lambda: go_to_step(self.wizard(), PICK_TENANT))
+        self.reauthorize = action_button(
+            "Authorize again (step 6)",
+            "Go to step 6 and authorise again",
+            lambda: go_to_step(self.wizard(), AUTHORIZE),
+        )
+        self.repick = action_button(
+            "Choose organisation (step 7)",
+            "Go to step 7 and choose the organisation",
+            lambda: go_to_step(self.wizard(), PICK_TENANT),
+        )
         self.fixes = button_row(self.reauthorize, self.repick)
         self.fixes.hide()
         # After a successful check: the next thing most people do (only where the host can open it).
