@@ -6,9 +6,7 @@ Qt is imported only on the GUI branch, so the CLI works on machines without a di
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
-import queue
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -189,6 +187,8 @@ def read_secret(prompt: str, stdin: TextIO | None = None) -> str:
     """From a hidden prompt, or the first line of stdin when piped; never from the command line."""
     stream = stdin or sys.stdin
     if stream.isatty():
+        import getpass  # only `connect` asks for a secret
+
         return getpass.getpass(prompt)
     return stream.readline().strip()
 
@@ -252,6 +252,8 @@ def _open_browser(url: str) -> bool:
 
 def _wait_for_consent(attempt):
     """Wait for the listener; on a terminal, a pasted redirect URL wins too."""
+    import queue  # only `connect` waits for consent
+
     results: queue.Queue = queue.Queue()
 
     def wait_listener() -> None:

@@ -10,7 +10,6 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from app.credentials import check_credentials, fingerprint, mask
@@ -476,7 +475,7 @@ class ConnectionModel:
                     else "expired (renewed automatically on next use)"
                 )
                 if tokens.refresh_token:
-                    ends = datetime.fromtimestamp(tokens.refresh_expires_at()).strftime("%d %B %Y")
+                    ends = time.strftime("%d %B %Y", time.localtime(tokens.refresh_expires_at()))
                     out["Refresh token"] = (
                         f"{tokens.refresh_days_left(self.clock())} days left if unused (until {ends})"
                     )

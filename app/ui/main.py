@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget, QWizard
+from PySide6.QtWidgets import QApplication, QWidget, QWizard
 
 from app.resources import resource_path
 from app.ui.steps import SetupState, read_setup_state
@@ -154,6 +154,8 @@ def run_gui(profile: str | None, sandbox_url: str | None, wizard_only: bool) -> 
     try:
         profile, server = _prepare_profile(profile, sandbox_url)
     except OSError as exc:  # an unreadable settings file: its sentence says what to do
+        from PySide6.QtWidgets import QMessageBox  # only on this error path: its type costs start-up
+
         QMessageBox.critical(None, "Xero Connect", str(exc))
         return 1
     try:

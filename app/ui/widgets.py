@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QIcon
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -19,6 +20,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.resources import resource_path
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QFont
 
 ICONS = resource_path("icons")
 
@@ -53,12 +57,28 @@ class WrapLabel(QLabel):
             self.setFixedHeight(height)
 
 
+def set_qt_property(widget: QWidget, name: str, keys: str) -> None:
+    """Set an enum or flags property by its key names, e.g. ("alignment", "AlignTop|AlignHCenter").
+
+    The first page goes through Qt's property system instead of ``PySide6.QtCore.Qt``: touching that
+    namespace builds all of its enums, about 15 ms before the wizard's first paint
+    (benchmarks/ABOUT.md). A misspelt key would silently do nothing, so it fails loudly instead.
+    """
+    if not widget.setProperty(name, keys):
+        raise ValueError(f"{type(widget).__name__} has no {name} value {keys!r}")
+
+
+def selectable_text(label: QLabel, text_format: str) -> None:
+    """Text the user can select and copy (sentences for support), as PlainText or RichText."""
+    set_qt_property(label, "textFormat", text_format)
+    set_qt_property(label, "textInteractionFlags", "TextSelectableByMouse")
+
+
 def instructions(text: str) -> QLabel:
     """Plain-word instructions; rich text allowed for an ordered list or bold."""
     label = WrapLabel(text)
     label.setWordWrap(True)
-    label.setTextFormat(Qt.TextFormat.RichText if "<" in text else Qt.TextFormat.PlainText)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    selectable_text(label, "RichText" if "<" in text else "PlainText")
     label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
     return label
 
@@ -93,6 +113,8 @@ def field_label(text: str, buddy: QWidget) -> QLabel:
 
 
 def monospace(size_delta: int = 0) -> QFont:
+    from PySide6.QtGui import QFontDatabase  # not on the first page: PySide builds a type on first touch
+
     font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
     if size_delta:
         font.setPointSize(max(6, font.pointSize() + size_delta))
@@ -157,18 +179,20 @@ class Notice(QFrame):
         self.kind = ""
         self.setObjectName("notice")
         self.icon = QLabel()
-        self.icon.setFixedSize(18, 18)
-        self.icon.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
+        # As tall as the row, drawing at its top: level with the first line of a long message.
+        self.icon.setFixedWidth(18)
+        self.icon.setMinimumHeight(18)
+        set_qt_property(self.icon, "alignment", "AlignTop|AlignHCenter")
         self.label = WrapLabel()
         self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        selectable_text(self.label, "PlainText")
         self.label.setAccessibleName(accessible_name)
         self.label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(8)
-        layout.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.icon)
         layout.addWidget(self.label, 1)
         self.hide()
 
@@ -180,7 +204,7 @@ class Notice(QFrame):
             " QFrame#notice QLabel { color: #1b1b1b; background: transparent; border: none; }"
         )
         self.icon.setPixmap(icon(f"notice-{kind}").pixmap(16, 16))
-        self.label.setTextFormat(Qt.TextFormat.RichText if text.startswith("<") else Qt.TextFormat.PlainText)
+        set_qt_property(self.label, "textFormat", "RichText" if text.startswith("<") else "PlainText")
         self.label.setText(text)
         self.setAccessibleDescription(text)
         self.show()

@@ -12,8 +12,6 @@ import importlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QUrl
-from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QWizard
 
 from app.ui import steps
@@ -25,6 +23,9 @@ WINDOW_SIZE = (760, 560)
 
 
 def open_in_browser(url: str) -> None:
+    from PySide6.QtCore import QUrl  # on first use: PySide builds each type when first touched
+    from PySide6.QtGui import QDesktopServices
+
     QDesktopServices.openUrl(QUrl(url))
 
 
