@@ -318,10 +318,15 @@ class ConnectionModel:
 
     def _exchange(self, pending: PendingAuthorization, callback_url: str) -> TokenSet:
         """Swap the code for tokens and store them before the browser is told it worked."""
+        from app.xero.http import once_more_after_rate_limit
         from app.xero.oauth import exchange_code
 
-        tokens = exchange_code(
-            self.endpoints, self.credentials(), pending, callback_url, self.session, now=self.clock()
+        tokens = once_more_after_rate_limit(
+            lambda: exchange_code(
+                self.endpoints, self.credentials(), pending, callback_url, self.session, now=self.clock()
+            ),
+            self.policy(),
+            "exchanging the authorization code",
         )
         self.secrets().save_token_set(tokens)
         self._token_manager = None
@@ -383,6 +388,7 @@ class ConnectionModel:
                 config_dir() / f"{self.profile}.refresh.lock",
                 self.session,
                 clock=self.clock,
+                retry_policy=self.policy,
             )
         return self._token_manager
 
@@ -401,8 +407,16 @@ class ConnectionModel:
             self.token_manager(),
             self.settings.tenant_id or None,
             session=self.session,
-            policy=self.retry_policy,
+            policy=self.policy(),
         )
+
+    def policy(self) -> RetryPolicy:
+        """The retry policy of every call to Xero (tests give one that moves the sandbox clock)."""
+        if self.retry_policy is None:
+            from app.xero.http import RetryPolicy
+
+            self.retry_policy = RetryPolicy()
+        return self.retry_policy
 
     def check_connection(self) -> CheckResult:
         """Step 8 and the tray's "Check connection": one real call to the chosen organisation."""

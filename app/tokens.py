@@ -20,6 +20,7 @@ from filelock import FileLock, Timeout
 from app.secrets import SecretStore
 from app.xero.endpoints import XeroEndpoints
 from app.xero.errors import NetworkError, ReauthorisationNeeded, XeroConnectError, XeroUnavailable
+from app.xero.http import RetryPolicy, once_more_after_rate_limit
 from app.xero.oauth import AppCredentials, refresh_token_set
 from app.xero.tokenset import TokenSet
 
@@ -46,8 +47,10 @@ class TokenManager:
         lock_path: Path,
         session: requests.Session,
         clock: Callable[[], float] = time.time,
+        retry_policy: Callable[[], RetryPolicy] = RetryPolicy,
     ) -> None:
         self.endpoints = endpoints
+        self.retry_policy = retry_policy  # asked at each refresh: the owner may swap its policy
         self._credentials = credentials
         self.store = store
         self.lock_path = lock_path
@@ -119,8 +122,14 @@ class TokenManager:
         attempts = 2  # a lost answer is retried once with the same token, inside Xero's grace period
         for attempt in range(attempts):
             try:
-                return refresh_token_set(
-                    self.endpoints, self._credentials(), refresh_token, self.session, now=self.clock()
+                return once_more_after_rate_limit(
+                    lambda: refresh_token_set(
+                        self.endpoints, self._credentials(), refresh_token, self.session, now=self.clock()
+                    ),
+                    self.retry_policy(),
+                    "renewing the access token",
+                    # Waited holding the refresh lock: well inside what another process waits for it.
+                    longest_wait=LOCK_TIMEOUT / 2,
                 )
             except (NetworkError, XeroUnavailable):
                 if attempt == attempts - 1:

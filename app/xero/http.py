@@ -11,7 +11,7 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -20,7 +20,7 @@ from urllib3.exceptions import NewConnectionError
 from urllib3.util.retry import Retry
 
 from app import __version__
-from app.xero.errors import network_error, rate_limited
+from app.xero.errors import RateLimited, network_error, rate_limited
 
 USER_AGENT = f"XeroConnect/{__version__}"
 CONNECT_TIMEOUT = 10.0
@@ -40,6 +40,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 log = logging.getLogger("app.xero.http")
 
 ResponseHook = Callable[[requests.Response], None]
+T = TypeVar("T")
 
 
 class _TimeoutAdapter(HTTPAdapter):
@@ -177,3 +178,24 @@ def _may_retry_exception(exc: requests.RequestException, replayable: bool) -> bo
         return True
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
     return isinstance(reason, NewConnectionError)
+
+
+def once_more_after_rate_limit(
+    call: Callable[[], T], policy: RetryPolicy, what: str, longest_wait: float | None = None
+) -> T:
+    """Run ``call``; when Xero answers 429, wait its Retry-After and run it once more.
+
+    For the sign-in service's token endpoint, whose form posts do not go through :func:`send`. A
+    rate-limited request was not processed: the authorization code is unused and the refresh token not
+    rotated, so repeating it is safe. A wait beyond ``longest_wait`` (default
+    ``policy.max_retry_after``) is the user's to know.
+    """
+    try:
+        return call()
+    except RateLimited as exc:
+        wait = exc.retry_after if exc.retry_after is not None else policy.backoff(1)
+        if wait > (policy.max_retry_after if longest_wait is None else longest_wait):
+            raise
+        log.info("%s was rate limited: waiting %.1f s, then trying once more", what, wait)
+        policy.sleep(wait)
+        return call()

@@ -10,7 +10,7 @@ import responses
 
 from app import __version__
 from app.xero.errors import NetworkError, RateLimited
-from app.xero.http import USER_AGENT, RetryPolicy, make_session, send
+from app.xero.http import USER_AGENT, RetryPolicy, make_session, once_more_after_rate_limit, send
 
 URL = "https://api.xero.com/api.xro/2.0/Invoices"
 
@@ -236,3 +236,38 @@ def test_retry_log_has_path_status_and_wait_but_no_query_or_headers(session, pol
     text = records[0].getMessage()
     assert "GET /api.xro/2.0/Invoices" in text and "HTTP 500" in text and "1.0 s" in text
     assert "Secret" not in text and "where" not in text and "tok-123" not in text
+
+
+class RateLimitedTwice:
+    """A token-endpoint call that is rate limited ``times`` times, then succeeds."""
+
+    def __init__(self, times: int, retry_after: float | None) -> None:
+        self.left, self.retry_after, self.calls = times, retry_after, 0
+
+    def __call__(self) -> str:
+        self.calls += 1
+        if self.left:
+            self.left -= 1
+            raise RateLimited("Xero is rate limiting this connection.", "minute", self.retry_after)
+        return "tokens"
+
+
+def test_a_rate_limited_sign_in_call_is_sent_once_more_after_retry_after(policy, sleep) -> None:
+    call = RateLimitedTwice(1, retry_after=3)
+    assert once_more_after_rate_limit(call, policy, "renewing the access token") == "tokens"
+    assert (call.calls, sleep.waits) == (2, [3])
+
+
+def test_without_retry_after_the_policy_backoff_is_waited(policy, sleep) -> None:
+    call = RateLimitedTwice(1, retry_after=None)
+    assert once_more_after_rate_limit(call, policy, "exchanging the code") == "tokens"
+    assert sleep.waits == [1.0]
+
+
+def test_a_second_rate_limit_or_a_long_wait_is_the_users_sentence(policy, sleep) -> None:
+    with pytest.raises(RateLimited):
+        once_more_after_rate_limit(RateLimitedTwice(2, retry_after=3), policy, "renewing")
+    assert sleep.waits == [3]
+    with pytest.raises(RateLimited):  # the daily limit: hours away, so no wait at all
+        once_more_after_rate_limit(RateLimitedTwice(1, retry_after=3600), policy, "renewing")
+    assert sleep.waits == [3]
