@@ -8,6 +8,7 @@ truth about the outcome. It never writes the request line to a log: the query st
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hmac
 import html
@@ -31,6 +32,9 @@ T = TypeVar("T")
 PAGES_DIR = resource_path("listener")
 POLL_INTERVAL = 0.05  # seconds: keeps cancel(), timeout and close() prompt
 HANDLER_TIMEOUT = 10.0  # seconds: an idle browser preconnect must not hold a handler thread for long
+# Seconds for the request line and headers in all: a client trickling a byte just inside
+# HANDLER_TIMEOUT would otherwise hold its handler thread for ever.
+REQUEST_DEADLINE = 15.0
 
 SUCCESS_MESSAGE = "Xero Connect is authorised — you can close this tab and return to Xero Connect."
 STALE_MESSAGE = (
@@ -162,6 +166,34 @@ class _CallbackHandler(BaseHTTPRequestHandler):
     server_version = "XeroConnect"
     sys_version = ""
     timeout = HANDLER_TIMEOUT
+    request_deadline = REQUEST_DEADLINE
+
+    def setup(self) -> None:
+        super().setup()
+        self._request_read = False
+        self._deadline_lock = threading.Lock()
+        self._deadline = threading.Timer(self.request_deadline, self._cut_off)
+        self._deadline.daemon = True
+        self._deadline.start()
+
+    def _cut_off(self) -> None:
+        """Past the deadline with the request still unread: close the connection, ending the handler."""
+        with self._deadline_lock:
+            if self._request_read:
+                return
+            with contextlib.suppress(OSError):  # already gone
+                self.connection.shutdown(socket.SHUT_RDWR)
+
+    def parse_request(self) -> bool:
+        parsed = super().parse_request()  # reads the headers
+        with self._deadline_lock:
+            self._request_read = True  # from here on, the code exchange may take as long as it takes
+        self._deadline.cancel()
+        return parsed
+
+    def finish(self) -> None:
+        self._deadline.cancel()
+        super().finish()
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silence the default access log: the request line carries the authorization code."""

@@ -106,6 +106,38 @@ def test_slow_loris_connections_do_not_block_the_real_callback(listening, monkey
         sock.close()
 
 
+def test_a_request_trickling_in_is_cut_at_the_deadline_and_the_callback_still_wins(listening, monkeypatch):
+    listener, calls, waiting = listening
+    monkeypatch.setattr(loopback._CallbackHandler, "timeout", 1.0)  # each byte comes well inside this
+    monkeypatch.setattr(loopback._CallbackHandler, "request_deadline", 0.5)
+    sock = socket.create_connection(("127.0.0.1", listener.port), timeout=5)
+    started = time.monotonic()
+    cut = False
+    for byte in b"GET /callback?state=" + b"x" * 200:  # one byte every 0.1 s: 20 s in all if never cut
+        try:
+            sock.sendall(bytes([byte]))
+        except OSError:
+            cut = True
+            break
+        time.sleep(0.1)
+        if time.monotonic() - started > 3:
+            break
+        sock.setblocking(False)
+        try:
+            cut = sock.recv(100) == b""  # the listener closed its end
+        except BlockingIOError:
+            pass
+        except OSError:
+            cut = True
+        finally:
+            sock.setblocking(True)
+        if cut:
+            break
+    sock.close()
+    assert cut and time.monotonic() - started < 2
+    finish(listener, calls, waiting)
+
+
 def test_200_connections_at_once_are_answered_or_dropped_and_the_callback_still_wins(listening, monkeypatch):
     listener, calls, waiting = listening
     monkeypatch.setattr(loopback._CallbackHandler, "timeout", 1.0)
