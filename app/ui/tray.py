@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu, QMessageBox, QSystemTrayIcon, QWidget
 
@@ -39,6 +39,9 @@ STATES = (CONNECTED, ATTENTION, UNSET)
 NOT_CHECKED = "The connection has not been checked yet."
 NOT_SET_UP = "Xero Connect is not set up yet; open the setup wizard to connect it to Xero."
 STATUS_LINE_MAX = 60
+# A quiet check twice a day while the tray runs: each one renews Xero's refresh token, which dies after
+# 60 days unused, and finds a revoked or disconnected organisation before someone needs it.
+KEEP_ALIVE_MS = 12 * 60 * 60 * 1000
 
 
 def state_icon(state: str) -> QIcon:
@@ -103,7 +106,11 @@ class TrayController(QObject):
         self.last_checked: float | None = None
         self.organisation = self.model.settings.tenant_name
         self._task: Task | None = None
+        self._quiet = False  # the running check is the keep-alive: it only speaks up on a change
         self._busy_text = ""
+        self.keep_alive = QTimer(self)
+        self.keep_alive.setInterval(KEEP_ALIVE_MS)
+        self.keep_alive.timeout.connect(self.check_quietly)
 
         self.use_tray = QSystemTrayIcon.isSystemTrayAvailable() if use_tray is None else use_tray
         self._build_actions()
@@ -265,6 +272,7 @@ class TrayController(QObject):
 
     def shutdown(self) -> None:
         """Ignore late results and take the icon off the panel (before the workers are awaited)."""
+        self.keep_alive.stop()
         if self._task is not None:
             self._task.discard()
         self._task = None
@@ -278,6 +286,7 @@ class TrayController(QObject):
     # ----- start-up and reload -----
     def start(self, check: bool = True) -> Task | None:
         """Read what is configured (keyring, in a worker) and, when it is all there, check it."""
+        self.keep_alive.start()  # (re)started: the next quiet check is a full interval away
         if not self.model.settings.is_configured:
             self._set(UNSET, NOT_SET_UP)
             return None
@@ -317,8 +326,17 @@ class TrayController(QObject):
             return None
         return self._run(self.model.check_connection, "Checking the connection…", "tray check")
 
-    def _run(self, fn: Callable[[], object], busy_text: str, name: str) -> Task:
+    @Slot()
+    def check_quietly(self) -> Task | None:
+        """The keep-alive check: like Check connection, but it notifies only when the state changes."""
+        if self._task is not None or not self.model.settings.is_configured:
+            return None  # a check is already running, or there is nothing to keep alive
+        return self._run(self.model.check_connection, "Checking the connection…", "tray keep-alive check",
+                         quiet=True)
+
+    def _run(self, fn: Callable[[], object], busy_text: str, name: str, quiet: bool = False) -> Task:
         self._busy_text = busy_text
+        self._quiet = quiet
         task = run_task(fn, name=name)
         task.succeeded.connect(lambda value, t=task: self._check_done(t, value))
         task.failed.connect(lambda sentence, t=task: self._check_failed(t, sentence))
@@ -345,17 +363,22 @@ class TrayController(QObject):
             result: CheckResult = value  # type: ignore[assignment]
             self.organisation = result.organisation
             self.last_checked = time.time()
-            self._set(CONNECTED, result.message, result.lines()[1:])
-            self._notify(result.message, ok=True)
+            self._set_and_tell(CONNECTED, result.message, result.lines()[1:])
         self.check_finished.emit(self.state, self.last_message)
 
     def _check_failed(self, task: Task, sentence: str) -> None:
         if not self._finish_task(task):
             return
         self.last_checked = time.time()
-        self._set(ATTENTION, sentence)
-        self._notify(sentence, ok=False)
+        self._set_and_tell(ATTENTION, sentence)
         self.check_finished.emit(self.state, self.last_message)
+
+    def _set_and_tell(self, state: str, message: str, details: list[str] | None = None) -> None:
+        """Show a check's outcome; a notification unless a quiet check found what was already shown."""
+        unchanged = (state, message) == (self.state, self.last_message)
+        self._set(state, message, details)
+        if not (self._quiet and unchanged):
+            self._notify(message, ok=state == CONNECTED)
 
     # ----- disconnect -----
     @Slot()

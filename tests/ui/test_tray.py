@@ -191,6 +191,33 @@ def test_start_up_checks_a_configured_profile(qtbot, connected, make_controller)
     assert blocker.args[0] == "connected"
 
 
+def test_the_keep_alive_renews_the_authorisation_quietly_and_speaks_up_on_a_change(
+    qtbot, sandbox, connected, make_controller, monkeypatch
+):
+    controller = make_controller()
+    told: list[str] = []
+    monkeypatch.setattr(controller, "_notify", lambda message, ok: told.append(message))
+    with qtbot.waitSignal(controller.check_finished, timeout=CHECK_TIMEOUT_MS) as blocker:
+        controller.start()  # the start-up check also starts the keep-alive timer
+    assert blocker.args[0] == "connected" and len(told) == 1  # a check someone started: always told
+    assert controller.keep_alive.isActive()
+    assert controller.keep_alive.interval() == tray_module.KEEP_ALIVE_MS == 12 * 3600 * 1000
+    before = connected.secrets().token_set().refresh_token
+    post(sandbox, "clock", {"advance_seconds": 1900})  # the access token has expired in between
+    controller.keep_alive.start(1)  # fire now rather than in 12 hours
+    with qtbot.waitSignal(controller.check_finished, timeout=CHECK_TIMEOUT_MS) as blocker:
+        pass
+    controller.keep_alive.stop()
+    assert blocker.args[0] == "connected"
+    assert connected.secrets().token_set().refresh_token != before  # renewed: 60 days from now
+    assert len(told) == 1  # nothing changed, nothing said
+    post(sandbox, "disconnect", {"tenant_id": connected.settings.tenant_id})
+    with qtbot.waitSignal(controller.check_finished, timeout=CHECK_TIMEOUT_MS) as blocker:
+        controller.check_quietly()
+    assert blocker.args[0] == "attention" == controller.state
+    assert told[1:] == [controller.last_message]  # a change: the user hears of it
+
+
 def test_start_up_without_an_authorisation_needs_attention(qtbot, real_keyring, sandbox, sandbox_app,
                                                           callback_ports, make_controller):
     model = new_model(sandbox, sandbox_app, callback_ports)  # credentials saved, never authorised
