@@ -8,6 +8,8 @@ waiting for an unlock prompt would otherwise freeze whoever called it.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import secrets
 import threading
 from collections.abc import Callable
 from typing import TypeVar
@@ -21,10 +23,36 @@ from app.xero.tokenset import TokenSet
 T = TypeVar("T")
 
 DEFAULT_TIMEOUT = 20.0  # long enough for a desktop unlock prompt, short enough to not look hung
+# Windows' Credential Manager holds at most 2,560 bytes (1,280 UTF-16 characters) per entry, and a
+# token set (two signed JWTs and a refresh token) is about 1,700 characters in the sandbox and 3,000
+# from Xero. Longer values are stored in parts, on every platform, so this path is the tested one.
+MAX_ENTRY_CHARS = 1000
+MAX_PARTS = 64  # a damaged main entry must not send us reading thousands of keys
+PARTS_MARK = "xero-connect-parts:v1:"  # the main entry's value then: PARTS_MARK + "gen:count:digest"
 INSTALL_HINT = (
     "On Linux install and start a Secret Service keyring (Debian/Ubuntu: apt install gnome-keyring), "
     "then log in again; Xero Connect never stores secrets in plain files."
 )
+def _part_key(key: str, generation: str, n: int) -> str:
+    return f"{key}#{generation}.{n}"
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:16]
+
+
+def _parse_pointer(value: str | None) -> tuple[str, int, str] | None:
+    """(generation, count, digest) when ``value`` points at parts, else None."""
+    if not value or not value.startswith(PARTS_MARK):
+        return None
+    try:
+        generation, count, digest = value[len(PARTS_MARK):].split(":")
+        parts = int(count)
+    except ValueError:
+        return None
+    return (generation, parts, digest) if 0 < parts <= MAX_PARTS else None
+
+
 def backend_name() -> str:
     backend = keyring.get_keyring()
     return f"{type(backend).__module__}.{type(backend).__name__}"
@@ -107,6 +135,49 @@ class SecretStore:
 
         _run_with_timeout(delete, self.timeout)
 
+    # A long value is written as parts under a new generation first; the one main entry is switched
+    # to them last. A crash in between leaves the previous value whole, which matters for the rotated
+    # refresh token. The old generation's parts are deleted after the switch.
+    def _set_long(self, key: str, value: str) -> None:
+        previous = self._get(key)
+        main = value
+        if len(value) > MAX_ENTRY_CHARS:
+            generation = secrets.token_hex(4)
+            parts = [value[i:i + MAX_ENTRY_CHARS] for i in range(0, len(value), MAX_ENTRY_CHARS)]
+            for n, part in enumerate(parts):
+                self._set(_part_key(key, generation, n), part)
+            main = f"{PARTS_MARK}{generation}:{len(parts)}:{_digest(value)}"
+        self._set(key, main)
+        if previous != main:
+            self._delete_parts(key, previous)
+
+    def _get_long(self, key: str) -> str | None:
+        """The whole value; None when it is missing or its parts do not add up."""
+        for _ in range(3):  # a writer may switch generations between our reads: read again
+            value = self._get(key)
+            pointer = _parse_pointer(value)
+            if pointer is None:
+                return value
+            generation, count, digest = pointer
+            parts = [self._get(_part_key(key, generation, n)) for n in range(count)]
+            if None not in parts:
+                joined = "".join(parts)  # type: ignore[arg-type]
+                if _digest(joined) == digest:
+                    return joined
+        return None
+
+    def _delete_long(self, key: str) -> None:
+        previous = self._get(key)
+        self._delete(key)
+        self._delete_parts(key, previous)
+
+    def _delete_parts(self, key: str, main_value: str | None) -> None:
+        pointer = _parse_pointer(main_value)
+        if pointer is not None:
+            generation, count, _ = pointer
+            for n in range(count):
+                self._delete(_part_key(key, generation, n))
+
     @property
     def _secret_key(self) -> str:
         return f"client_secret:{self.client_id}"
@@ -122,7 +193,7 @@ class SecretStore:
         self._set(self._secret_key, secret)
 
     def token_set(self) -> TokenSet | None:
-        text = self._get(self._token_key)
+        text = self._get_long(self._token_key)
         if not text:
             return None
         try:
@@ -131,11 +202,11 @@ class SecretStore:
             return None  # unreadable entry: treat as not authorised rather than crash
 
     def save_token_set(self, tokens: TokenSet) -> None:
-        self._set(self._token_key, tokens.to_json())
+        self._set_long(self._token_key, tokens.to_json())
 
     def delete_token_set(self) -> None:
-        self._delete(self._token_key)
+        self._delete_long(self._token_key)
 
     def delete_all(self) -> None:
-        self._delete(self._token_key)
+        self._delete_long(self._token_key)
         self._delete(self._secret_key)

@@ -44,3 +44,18 @@ class HangingKeyring(MemoryKeyring):
     def get_password(self, service: str, username: str) -> str | None:
         self.release.wait(10)
         return None
+
+
+class WindowsSizedKeyring(MemoryKeyring):
+    """Refuses values over 1,280 characters, as Windows' Credential Manager does (2,560 bytes UTF-16)."""
+
+    def __init__(self, fail_on_write: int | None = None) -> None:
+        super().__init__()
+        self.writes = 0
+        self.fail_on_write = fail_on_write  # the n-th write (1-based) fails, as a crash mid-save would
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.writes += 1
+        if len(password) > 1280 or self.writes == self.fail_on_write:
+            raise keyring.errors.PasswordSetError("The stub received bad data.")
+        super().set_password(service, username, password)

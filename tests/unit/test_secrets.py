@@ -2,10 +2,10 @@ import keyring
 import pytest
 from keyring.backends import fail
 
-from app.secrets import SecretStore
+from app.secrets import MAX_ENTRY_CHARS, PARTS_MARK, SecretStore
 from app.xero.errors import KeyringUnavailable
 from app.xero.tokenset import TokenSet
-from tests.keyrings import HangingKeyring, LockedKeyring, MemoryKeyring
+from tests.keyrings import HangingKeyring, LockedKeyring, MemoryKeyring, WindowsSizedKeyring
 
 SECRET = "s" * 48
 
@@ -86,3 +86,78 @@ def test_a_null_keyring_is_refused(use_backend):
     use_backend(null.Keyring())
     with pytest.raises(KeyringUnavailable, match="No usable system keyring"):
         SecretStore("sandbox", "A" * 32).client_secret()
+
+
+def xero_sized_token_set(refresh: str = "rt") -> TokenSet:
+    """As long as Xero's: two RS256-signed JWTs of about 1,400 and 1,100 characters."""
+    return TokenSet("a." + "A" * 1400 + ".s", refresh, 123.0, ["openid", "offline_access"],
+                    id_token="i." + "I" * 1100 + ".s")
+
+
+def test_a_xero_sized_token_set_fits_a_windows_sized_keyring_in_parts(use_backend):
+    backend = WindowsSizedKeyring()
+    use_backend(backend)
+    store = SecretStore("xero", "A" * 32)
+    tokens = xero_sized_token_set()
+    assert len(tokens.to_json()) > 2_500
+    store.save_token_set(tokens)
+    assert store.token_set() == tokens
+    main = backend.values[("xero-connect/xero", "token_set:" + "A" * 32)]
+    assert main.startswith(PARTS_MARK)
+    assert all(len(value) <= MAX_ENTRY_CHARS for value in backend.values.values())
+    first_generation = set(backend.values)
+    store.save_token_set(xero_sized_token_set("rotated"))  # a refresh: new parts, old ones removed
+    assert store.token_set().refresh_token == "rotated"
+    assert len(backend.values) == len(first_generation) and set(backend.values) != first_generation
+    store.delete_all()
+    assert backend.values == {}
+
+
+def test_a_save_that_dies_half_way_leaves_the_previous_token_set_whole(use_backend):
+    backend = WindowsSizedKeyring()
+    use_backend(backend)
+    store = SecretStore("xero", "A" * 32)
+    store.save_token_set(xero_sized_token_set("old"))
+    backend.fail_on_write = backend.writes + 2  # the second part of the next save
+    with pytest.raises(KeyringUnavailable):
+        store.save_token_set(xero_sized_token_set("new"))
+    assert store.token_set().refresh_token == "old"
+
+
+def test_a_damaged_part_reads_as_not_authorised_rather_than_garbage(use_backend):
+    backend = MemoryKeyring()
+    use_backend(backend)
+    store = SecretStore("xero", "A" * 32)
+    store.save_token_set(xero_sized_token_set())
+    part = next(key for key in backend.values if "#" in key[1])
+    backend.values[part] = backend.values[part][:-1] + "x"
+    assert store.token_set() is None
+    del backend.values[part]
+    assert store.token_set() is None
+    store.delete_all()  # a missing part does not stop the clean-up
+    assert backend.values == {}
+
+
+def test_a_token_set_saved_in_one_entry_by_an_earlier_version_still_reads(use_backend):
+    backend = MemoryKeyring()
+    use_backend(backend)
+    tokens = xero_sized_token_set()
+    backend.values[("xero-connect/xero", "token_set:" + "A" * 32)] = tokens.to_json()
+    assert SecretStore("xero", "A" * 32).token_set() == tokens
+
+
+def test_the_real_secret_service_holds_a_xero_sized_token_set_and_forgets_every_part(real_keyring):
+    store = SecretStore("sandbox", "D" * 32)
+    service, key = "xero-connect/sandbox", "token_set:" + "D" * 32
+    tokens = xero_sized_token_set()
+    try:
+        store.save_token_set(tokens)
+        main = keyring.get_password(service, key)
+        generation, count, _ = main[len(PARTS_MARK):].split(":")
+        parts = [f"{key}#{generation}.{n}" for n in range(int(count))]
+        assert int(count) == 3 and all(keyring.get_password(service, part) for part in parts)
+        assert store.token_set() == tokens
+    finally:
+        store.delete_all()
+    assert keyring.get_password(service, key) is None
+    assert all(keyring.get_password(service, part) is None for part in parts)
