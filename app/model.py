@@ -231,9 +231,23 @@ class ConnectionModel:
         if not secret:
             raise NotConfigured(
                 "The client secret is missing from the system keyring; enter it again in step 4 of the "
-                "setup wizard."
+                f"setup wizard.{self._keyring_moved()}"
             )
         return AppCredentials(self.settings.client_id, secret)
+
+    def _keyring_moved(self) -> str:
+        """A second sentence when the keyring in use is not the one the secrets were saved in.
+
+        Secrets saved in one backend (say KWallet) are invisible from another (the Secret Service),
+        which looks exactly like losing them; naming both lets the user switch back instead.
+        """
+        from app.secrets import backend_label
+
+        saved, current = self.settings.keyring_backend, backend_label()
+        if not saved or saved == current:
+            return ""
+        return (f" Xero Connect's secrets were saved in {saved}, but the keyring in use now is {current}; "
+                f"in a session that uses {saved} they are still there.")
 
     def fingerprint(self) -> str:
         creds = self.credentials()
@@ -515,7 +529,8 @@ class ConnectionModel:
         """
         tokens = self.secrets().token_set()
         if tokens is None:
-            return "Xero Connect is not authorised yet; authorise it in step 6 of the setup wizard."
+            return ("Xero Connect is not authorised yet; authorise it in step 6 of the setup wizard."
+                    + self._keyring_moved())
         if self.settings.tenant_disconnected:
             return (
                 f"{self.settings.tenant_name or 'The chosen organisation'} was disconnected from this app "

@@ -161,3 +161,29 @@ def test_the_real_secret_service_holds_a_xero_sized_token_set_and_forgets_every_
         store.delete_all()
     assert keyring.get_password(service, key) is None
     assert all(keyring.get_password(service, part) is None for part in parts)
+
+
+class KWalletStandIn(MemoryKeyring):
+    name = "KWallet"
+
+
+class SecretServiceStandIn(MemoryKeyring):
+    name = "SecretService Keyring"
+
+
+def test_secrets_kept_by_another_keyring_are_named_not_just_missing(use_backend, config_dir):
+    from app.model import ConnectionModel
+    from app.xero.errors import NotConfigured
+
+    use_backend(KWalletStandIn())
+    ConnectionModel("xero").save_credentials("0123456789ABCDEF0123456789ABCDEF", "aB3_dE6-" + SECRET[8:])
+    use_backend(SecretServiceStandIn())  # the next login picked another keyring
+    model = ConnectionModel("xero")
+    with pytest.raises(NotConfigured) as missing:
+        model.credentials()
+    hint = ("Xero Connect's secrets were saved in KWallet, but the keyring in use now is SecretService "
+            "Keyring; in a session that uses KWallet they are still there.")
+    assert str(missing.value).endswith("step 4 of the setup wizard. " + hint)
+    assert model.authorisation_problem().endswith(hint)
+    use_backend(KWalletStandIn())
+    assert "KWallet" not in ConnectionModel("xero").authorisation_problem()  # the same keyring: no hint
