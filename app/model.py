@@ -231,11 +231,11 @@ class ConnectionModel:
         if not secret:
             raise NotConfigured(
                 "The client secret is missing from the system keyring; enter it again in step 4 of the "
-                f"setup wizard.{self._keyring_moved()}"
+                f"setup wizard.{self.keyring_moved_note()}"
             )
         return AppCredentials(self.settings.client_id, secret)
 
-    def _keyring_moved(self) -> str:
+    def keyring_moved_note(self) -> str:
         """A second sentence when the keyring in use is not the one the secrets were saved in.
 
         Secrets saved in one backend (say KWallet) are invisible from another (the Secret Service),
@@ -530,7 +530,7 @@ class ConnectionModel:
         tokens = self.secrets().token_set()
         if tokens is None:
             return ("Xero Connect is not authorised yet; authorise it in step 6 of the setup wizard."
-                    + self._keyring_moved())
+                    + self.keyring_moved_note())
         if self.settings.tenant_disconnected:
             return (
                 f"{self.settings.tenant_name or 'The chosen organisation'} was disconnected from this app "

@@ -6,6 +6,7 @@ The page ids are the step numbers the administrator sees ("Step 6 - ..."), so a 
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +33,7 @@ class SetupState:
     tokens_usable: bool  # False when the refresh token is gone or past Xero's 60-day limit
     has_tenant: bool
     tenant_disconnected: bool = False  # Xero said 403 for it: only a new consent (step 6) brings it back
+    keyring_note: str = ""  # with no secret: where it went, when another keyring is in use now
 
 
 def read_setup_state(model: Any, now: float | None = None) -> SetupState:
@@ -54,8 +56,12 @@ def read_setup_state(model: Any, now: float | None = None) -> SetupState:
             and tokens.refresh_days_left(now) > 0
             and not getattr(settings, "needs_reauthorisation", False)  # Xero said invalid_grant
         )
+    note = ""
+    if not has_secret and hasattr(model, "keyring_moved_note"):
+        with contextlib.suppress(Exception):  # only a hint: never a reason to fail
+            note = model.keyring_moved_note().strip()
     return SetupState(True, has_secret, has_tokens, usable, bool(settings.tenant_id),
-                      bool(getattr(settings, "tenant_disconnected", False)))
+                      bool(getattr(settings, "tenant_disconnected", False)), note)
 
 
 def start_page_for_state(state: SetupState) -> int:

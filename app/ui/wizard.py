@@ -54,6 +54,8 @@ class SetupWizard(QWizard):
             port_checker=port_checker or default_port_checker,
             autoload=autoload,
             already_authorised=bool(state and state.has_tokens and state.tokens_usable),
+            secret_missing=bool(state and state.has_client_id and not state.has_secret),
+            keyring_note=state.keyring_note if state else "",
             open_invoices=open_invoices,
         )
         profile = getattr(model, "profile", model.settings.profile)

@@ -177,6 +177,31 @@ def test_stored_secret_can_be_kept(qtbot, fake_model):
     assert wizard.currentId() == steps.CONFIRM_VALUES and fake_model.saved == []
 
 
+class MovedKeyringModel(FakeModel):
+    def keyring_moved_note(self) -> str:
+        return " Xero Connect's secrets were saved in KWallet, but the keyring in use now is another one."
+
+
+def test_a_secret_gone_from_the_keyring_is_said_and_must_be_pasted_again(qtbot):
+    model = MovedKeyringModel()
+    model.settings.client_id = CLIENT_ID  # the ID is in the settings, the secret nowhere to be read
+    wizard = SetupWizard(model, opener=lambda _u: None)  # reads the setup state as a host would
+    qtbot.addWidget(wizard)
+    wizard.show()
+    assert wizard.currentId() == steps.RECORD_CREDENTIALS
+    page = wizard.page_for(steps.RECORD_CREDENTIALS)
+    assert page.missing_notice.isVisible() and page.missing_notice.kind == "warning"
+    assert page.missing_notice.text().startswith("The client secret saved for this client ID is not in")
+    assert page.missing_notice.text().endswith("saved in KWallet, but the keyring in use now is another one.")
+    assert "keep the secret" not in page.secret.placeholderText()
+    assert not next_enabled(wizard)  # nothing stored to keep: Next waits for the secret
+    page.secret.setText(SECRET)
+    assert next_enabled(wizard)
+    qtbot.mouseClick(wizard.button(wizard.WizardButton.NextButton), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: wizard.currentId() == steps.CONFIRM_VALUES)
+    assert model.saved == [(CLIENT_ID, SECRET)] and not page.missing_notice.isVisible()
+
+
 # ----- step 7 -----
 def test_several_tenants_fail_closed_until_picked(qtbot, fake_model):
     fake_model.tenant_list = [connection("Demo Company (NZ)", "nz"),

@@ -51,3 +51,17 @@ def test_unreadable_keyring_asks_for_credentials_again_instead_of_crashing():
 def test_state_table():
     assert start_page_for_state(SetupState(False, True, True, True, True)) == steps.NAVIGATE
     assert start_page_for_state(SetupState(True, True, True, False, True)) == steps.AUTHORIZE
+
+
+class MovedModel(FakeModel):
+    def keyring_moved_note(self) -> str:
+        return " Xero Connect's secrets were saved in KWallet, but the keyring in use now is another one."
+
+
+def test_a_missing_secret_carries_the_keyring_note_and_a_present_one_none():
+    moved = MovedModel(store=FakeStore())
+    moved.settings.client_id = "ID"
+    state = steps.read_setup_state(moved)
+    assert not state.has_secret and state.keyring_note.startswith("Xero Connect's secrets were saved in")
+    moved.store.secret = "secret"
+    assert steps.read_setup_state(moved).keyring_note == ""

@@ -30,6 +30,8 @@ class WizardContext:
     autoload: bool = True  # False for screenshots: pages start no background call on their own
     outcome: Any = None  # the AuthorizationOutcome of this run's step 6, read by step 7
     already_authorised: bool = False  # a saved token set existed when the wizard opened
+    secret_missing: bool = False  # a client ID is set but its secret is not in the keyring (step 4 says so)
+    keyring_note: str = ""  # then: where the secret went, when another keyring is in use now
     tasks: list[Task] = field(default_factory=list)
     open_invoices: Callable[[], None] | None = None  # the "Draft invoices" window, where the host has one
 

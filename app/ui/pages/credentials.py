@@ -72,6 +72,7 @@ class CredentialsPage(StepPage):
         self.swap_button = action_button("Swap them", "Swap the client ID and the client secret", self.swap)
         self.swap_button.hide()
         self.save_notice = Notice("Saving")
+        self.missing_notice = Notice("Missing secret")
         self.busy = busy_bar("Saving to the system keyring")
 
         secret_row = QHBoxLayout()
@@ -95,6 +96,7 @@ class CredentialsPage(StepPage):
         self.add(
             instructions("Use the copy buttons next to <b>Client id</b> and the new <b>Client secret</b> in "
                          "Xero. Spaces and line breaks picked up while copying are removed for you."),
+            self.missing_notice,
             holder,
             swap_holder,
             self.busy,
@@ -142,13 +144,22 @@ class CredentialsPage(StepPage):
         stored_id = self.model.settings.client_id
         if stored_id and not self.client_id.text():
             self.client_id.setText(stored_id)
-        self._keep_stored = bool(stored_id)
+        # Opened here because the secret is gone from the keyring: nothing stored is there to keep.
+        missing = bool(stored_id) and self.ctx.secret_missing and self.model.settings.app_type != "pkce"
+        self._keep_stored = bool(stored_id) and not missing
+        if missing:
+            self.missing_notice.show_message("warning", (
+                "The client secret saved for this client ID is not in the system keyring, or the keyring "
+                "could not be read. Paste it again from Xero; if it was lost, generate a new one (step 3). "
+                + self.ctx.keyring_note).strip())
+        else:
+            self.missing_notice.clear()
         if self._keep_stored:
             self.secret.setPlaceholderText("Leave empty to keep the secret already saved for this client ID")
         else:
             self.secret.setPlaceholderText("48 characters, shown once by Xero")
         self.on_changed()
-        self.client_id.setFocus()
+        (self.secret if missing else self.client_id).setFocus()  # where the paste goes
 
     def keeps_stored_secret(self) -> bool:
         return (self._keep_stored and not clean(self.secret.text())
@@ -220,6 +231,8 @@ class CredentialsPage(StepPage):
     def _saved_ok(self, values: tuple[str, str]) -> None:
         self._saving = None
         self._saved = values
+        self.ctx.secret_missing = False
+        self.missing_notice.clear()
         self._set_busy(False)
         self.save_notice.clear()
         self.completeChanged.emit()
