@@ -22,6 +22,7 @@ from app.ui.workers import Task, run_task, wait_for_workers
 
 if TYPE_CHECKING:  # the tray loads only when it is shown: `xero-connect wizard` starts faster without it
     from app.model import ConnectionModel
+    from app.ui.single_instance import InstanceServer
     from app.ui.tray import TrayController
 
 log = logging.getLogger(__name__)
@@ -151,7 +152,20 @@ class _WizardOpener:
 def run_gui(profile: str | None, sandbox_url: str | None, wizard_only: bool) -> int:
     app = _application(quit_on_last_window=wizard_only)
     _sigint_timer = _install_sigint(app)
+    instance = None
     try:
+        from app.settings import config_dir, load_active_profile
+
+        profile = profile or load_active_profile()
+        if not wizard_only:
+            from app.ui.single_instance import claim, instance_name
+
+            instance = claim(instance_name(config_dir(), profile))
+            if instance is None:
+                log.info("another Xero Connect tray (%s profile) is running; it was asked to show itself",
+                         profile)
+                print(f"Xero Connect is already running ({profile} profile); its window was brought forward.")
+                return 0
         profile, server = _prepare_profile(profile, sandbox_url)
     except OSError as exc:  # an unreadable settings file: its sentence says what to do
         from PySide6.QtWidgets import QMessageBox  # only on this error path: its type costs start-up
@@ -161,9 +175,11 @@ def run_gui(profile: str | None, sandbox_url: str | None, wizard_only: bool) -> 
     try:
         if wizard_only:
             return _run_wizard_only(app, profile)
-        return _run_tray(app, profile)
+        return _run_tray(app, profile, instance)
     finally:
         wait_for_workers()
+        if instance is not None:
+            instance.close()
         if server is not None:
             server.stop()
 
@@ -176,7 +192,7 @@ def _run_wizard_only(app: QApplication, profile: str) -> int:
     return 0 if opener.last_result in (accepted, accepted.value) else 1
 
 
-def _run_tray(app: QApplication, profile: str) -> int:
+def _run_tray(app: QApplication, profile: str, instance: InstanceServer | None = None) -> int:
     from app.model import ConnectionModel
     from app.ui.tray import TrayController
 
@@ -185,6 +201,11 @@ def _run_tray(app: QApplication, profile: str) -> int:
     controller = TrayController(lambda: ConnectionModel(profile), opener, invoices)
     opener.controller = controller
     controller.quit_requested.connect(app.quit)
+    if instance is not None:  # a second start: show what this one is doing, the wizard if it is open
+        instance.show_requested.connect(
+            lambda: opener() if opener.wizard is not None and opener.wizard.isVisible()
+            else controller.show_window()
+        )
     controller.show()
     if controller.model.settings.is_configured:
         controller.start(check=True)

@@ -161,3 +161,32 @@ def assert_not_blank(png: Path) -> None:
     }
     assert len(colours) > 20, len(colours)
 
+
+
+def test_a_second_start_of_the_bundled_tray_hands_over_to_the_first(bundle: Path, bundle_env, elsewhere,
+                                                                     qapp) -> None:
+    import signal
+
+    from app.settings import config_dir
+    from app.ui.single_instance import hand_over, instance_name
+
+    first = subprocess.Popen([str(bundle), "--xero"], env=bundle_env, cwd=elsewhere, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        name = instance_name(config_dir(), "xero")  # the bundle reads the same XERO_CONNECT_CONFIG_DIR
+        deadline = time.monotonic() + 60
+        while not hand_over(name):  # the bundled QtNetwork answers once the first tray is up
+            assert first.poll() is None, first.communicate()[1][-2000:]
+            assert time.monotonic() < deadline, "the first tray never started listening"
+            qapp.processEvents()
+        second = run(bundle, "--xero", env=bundle_env, cwd=elsewhere, timeout=60)
+        assert second.returncode == 0, second.stderr
+        assert "already running (xero profile)" in second.stdout
+    finally:
+        first.send_signal(signal.SIGINT)  # Ctrl+C: the tray quits cleanly
+        try:
+            first.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            first.kill()
+            raise
+    assert first.returncode == 0, first.stderr.read()[-2000:] if first.stderr else ""
