@@ -157,14 +157,14 @@ def run_gui(profile: str | None, sandbox_url: str | None, wizard_only: bool) -> 
         from app.settings import config_dir, load_active_profile
 
         profile = profile or load_active_profile()
+        if _handed_over(profile, wizard_only):
+            return 0
         if not wizard_only:
             from app.ui.single_instance import claim, instance_name
 
             instance = claim(instance_name(config_dir(), profile))
             if instance is None:
-                log.info("another Xero Connect tray (%s profile) is running; it was asked to show itself",
-                         profile)
-                print(f"Xero Connect is already running ({profile} profile); its window was brought forward.")
+                _say_handed_over(profile, wizard_only)
                 return 0
         profile, server = _prepare_profile(profile, sandbox_url)
     except OSError as exc:  # an unreadable settings file: its sentence says what to do
@@ -184,6 +184,26 @@ def run_gui(profile: str | None, sandbox_url: str | None, wizard_only: bool) -> 
             server.stop()
 
 
+def _handed_over(profile: str, wizard_only: bool) -> bool:
+    """`xero-connect wizard` with this profile's tray running: the tray opens (or raises) its wizard."""
+    if not wizard_only:
+        return False  # the tray start claims its place in run_gui, which also hands over
+    from app.settings import config_dir
+    from app.ui.single_instance import WIZARD, hand_over, instance_name, may_be_running
+
+    name = instance_name(config_dir(), profile)
+    if may_be_running(name) and hand_over(name, WIZARD):
+        _say_handed_over(profile, wizard_only)
+        return True
+    return False
+
+
+def _say_handed_over(profile: str, wizard_only: bool) -> None:
+    what = "opened its setup wizard" if wizard_only else "brought its window forward"
+    log.info("another Xero Connect tray (%s profile) is running; it %s", profile, what)
+    print(f"Xero Connect is already running ({profile} profile); it {what}.")
+
+
 def _run_wizard_only(app: QApplication, profile: str) -> int:
     opener = _WizardOpener(profile, _InvoicesOpener(profile))
     opener()  # the wizard opens once its setup state is read off the GUI thread
@@ -201,11 +221,12 @@ def _run_tray(app: QApplication, profile: str, instance: InstanceServer | None =
     controller = TrayController(lambda: ConnectionModel(profile), opener, invoices)
     opener.controller = controller
     controller.quit_requested.connect(app.quit)
-    if instance is not None:  # a second start: show what this one is doing, the wizard if it is open
+    if instance is not None:  # a later start: show what this one is doing, the wizard if it is open
         instance.show_requested.connect(
             lambda: opener() if opener.wizard is not None and opener.wizard.isVisible()
             else controller.show_window()
         )
+        instance.wizard_requested.connect(opener)
     controller.show()
     if controller.model.settings.is_configured:
         controller.start(check=True)

@@ -1,9 +1,13 @@
-"""One tray per user, config folder and profile: a second start hands over to the running one and exits.
+"""One tray per user, config folder and profile: a later start hands over to the running one and exits.
 
 Autostart at login plus a click on the launcher would otherwise put two icons in the tray, each with
-its own checks and keep-alive renewing the same refresh token. The running tray listens on a local
-socket (a Unix socket private to the user, or a named pipe on Windows); a second start connects,
-asks it to show its window, and quits.
+its own checks and keep-alive renewing the same refresh token; and the launcher's "Setup wizard"
+action would open a second wizard beside the tray's. The running tray listens on a local socket (a
+Unix socket private to the user, or a named pipe on Windows). A later start connects, asks it to show
+its window or to open its wizard, and quits.
+
+QtNetwork is imported only where a socket is used: `xero-connect wizard` first looks for the socket
+file, which costs nothing, and pays for QtNetwork (about 9 ms) only when a tray may be running.
 """
 
 from __future__ import annotations
@@ -11,14 +15,16 @@ from __future__ import annotations
 import getpass
 import hashlib
 import logging
+import os
+import sys
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 log = logging.getLogger(__name__)
 
 SHOW = b"show\n"
+WIZARD = b"wizard\n"
 CONNECT_TIMEOUT_MS = 500  # a running instance answers at once; a stale socket is refused at once
 READ_TIMEOUT_MS = 200  # the request follows the connect at once; the GUI thread waits no longer
 
@@ -33,13 +39,24 @@ def instance_name(config_dir: Path, profile: str) -> str:
     return "xero-connect-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
-def hand_over(name: str) -> bool:
-    """Ask a running instance to show its window; False when none is listening."""
+def may_be_running(name: str) -> bool:
+    """False only when no instance can be listening: on Unix its socket file would be in Qt's temp dir."""
+    if sys.platform == "win32":
+        return True  # named pipes leave no file to look for
+    from PySide6.QtCore import QDir
+
+    return os.path.exists(os.path.join(QDir.tempPath(), name))
+
+
+def hand_over(name: str, request: bytes = SHOW) -> bool:
+    """Send ``request`` to a running instance; False when none is listening."""
+    from PySide6.QtNetwork import QLocalSocket
+
     socket = QLocalSocket()
     socket.connectToServer(name)
     if not socket.waitForConnected(CONNECT_TIMEOUT_MS):
         return False
-    socket.write(SHOW)
+    socket.write(request)
     socket.waitForBytesWritten(CONNECT_TIMEOUT_MS)
     socket.disconnectFromServer()
     return True
@@ -47,9 +64,11 @@ def hand_over(name: str) -> bool:
 
 def claim(name: str) -> InstanceServer | None:
     """This start's server, or None when a running instance took the hand-over (and shows its window)."""
+    from PySide6.QtNetwork import QLocalServer
+
     if hand_over(name):
         return None
-    server = InstanceServer(name)
+    server = InstanceServer()
     if not server.server.listen(name):
         if hand_over(name):  # another start got there between our two steps
             server.deleteLater()
@@ -62,13 +81,15 @@ def claim(name: str) -> InstanceServer | None:
 
 
 class InstanceServer(QObject):
-    """Listens for later starts; ``show_requested`` fires in the GUI thread when one arrives."""
+    """Listens for later starts; the signals fire in the GUI thread when one asks."""
 
     show_requested = Signal()
+    wizard_requested = Signal()
 
-    def __init__(self, name: str, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
+        from PySide6.QtNetwork import QLocalServer
+
         super().__init__(parent)
-        self.name = name
         self.server = QLocalServer(self)
         self.server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
         self.server.newConnection.connect(self._accept)
@@ -83,7 +104,9 @@ class InstanceServer(QObject):
                 request = b""
             connection.disconnectFromServer()
             connection.deleteLater()
-            if SHOW.strip() in request:
+            if WIZARD.strip() in request:
+                self.wizard_requested.emit()
+            elif SHOW.strip() in request:
                 self.show_requested.emit()
 
     def close(self) -> None:

@@ -22,7 +22,7 @@ NOT_BEFORE_FIRST_PAINT = (
     "requests", "keyring", "requests_oauthlib", "oauthlib", "filelock", "http.server", "logging.handlers",
     "socket", "datetime", "app.secrets", "app.tokens", "app.xero.client", "app.xero.oauth",
     "app.xero.loopback", "app.ui.tray", "app.ui.invoices", "app.ui.pages.credentials",
-    "app.ui.pages.authorize", "app.invoicing.drafting",
+    "app.ui.pages.authorize", "app.invoicing.drafting", "PySide6.QtNetwork",
 )
 
 CHILD = """

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.settings import config_dir
 from app.ui import main
-from app.ui.single_instance import claim, hand_over, instance_name
+from app.ui.single_instance import WIZARD, claim, hand_over, instance_name, may_be_running
 
 
 @pytest.fixture
@@ -30,6 +30,8 @@ def test_names_differ_by_folder_and_profile_and_repeat_for_the_same(tmp_path: Pa
 
 def test_nobody_listening_is_no_hand_over(name: str) -> None:
     assert hand_over(name) is False
+    if sys.platform != "win32":
+        assert may_be_running(name) is False  # no socket file: QtNetwork need not even load
 
 
 def test_a_second_start_hands_over_and_the_first_is_asked_to_show(qtbot, name: str) -> None:
@@ -39,6 +41,10 @@ def test_a_second_start_hands_over_and_the_first_is_asked_to_show(qtbot, name: s
         with qtbot.waitSignal(first.show_requested, timeout=5_000):
             assert claim(name) is None  # the second start: handed over, nothing of its own
     finally:
+        first.close()
+    if sys.platform != "win32":
+        first = claim(name)
+        assert may_be_running(name) is True
         first.close()
     second = claim(name)  # the first has quit: the next start is the instance
     assert second is not None and second.server.isListening()
@@ -76,3 +82,29 @@ def test_starting_the_tray_twice_brings_the_first_forward(qtbot, qapp, capsys) -
     assert code == 0
     assert "already running (sandbox profile)" in capsys.readouterr().out
     assert not [w for w in QApplication.topLevelWidgets() if w.isVisible()]
+
+
+def test_the_wizard_command_asks_the_running_tray_to_open_its_wizard(qtbot, qapp, capsys) -> None:
+    running = claim(instance_name(config_dir(), "sandbox"))
+    assert running is not None
+    shown: list[str] = []
+    running.show_requested.connect(lambda: shown.append("show"))
+    quit_on_last = QApplication.instance().quitOnLastWindowClosed()
+    try:
+        with qtbot.waitSignal(running.wizard_requested, timeout=5_000):
+            code = main.run_gui("sandbox", None, wizard_only=True)  # no wizard of its own
+    finally:
+        running.close()
+        qapp.setQuitOnLastWindowClosed(quit_on_last)
+    assert code == 0 and shown == []
+    assert "already running (sandbox profile); it opened its setup wizard" in capsys.readouterr().out
+    assert not [w for w in QApplication.topLevelWidgets() if w.isVisible()]
+
+
+def test_a_wizard_request_is_told_apart_from_a_show_request(qtbot, name: str) -> None:
+    server = claim(name)
+    try:
+        with qtbot.waitSignal(server.wizard_requested, timeout=5_000):
+            assert hand_over(name, WIZARD)
+    finally:
+        server.close()
