@@ -12,8 +12,7 @@ file, which costs nothing, and pays for QtNetwork (about 9 ms) only when a tray 
 
 from __future__ import annotations
 
-import getpass
-import hashlib
+import binascii
 import logging
 import os
 import sys
@@ -30,22 +29,23 @@ READ_TIMEOUT_MS = 200  # the request follows the connect at once; the GUI thread
 
 
 def instance_name(config_dir: Path, profile: str) -> str:
-    """Short and filesystem-safe, the same for every start of this user, folder and profile."""
-    try:
-        user = getpass.getuser()
-    except (OSError, KeyError):  # no user name in the environment or the password database
-        user = ""
-    key = f"{user}|{config_dir.expanduser().resolve()}|{profile}"
-    return "xero-connect-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+    """Short and filesystem-safe, the same for every start of this user, folder and profile.
+
+    The user is part of it because /tmp and Windows' pipe names are shared by all users. A CRC, not a
+    cryptographic hash: it only has to tell a handful of folders apart, and hashlib's OpenSSL would add
+    about 4 ms to `xero-connect wizard`'s start-up.
+    """
+    user = str(os.getuid()) if hasattr(os, "getuid") else os.environ.get("USERNAME", "")
+    key = f"{user}|{config_dir.expanduser().resolve()}|{profile}".encode()
+    return f"xero-connect-{profile}-{binascii.crc32(key):08x}"
 
 
 def may_be_running(name: str) -> bool:
     """False only when no instance can be listening: on Unix its socket file would be in Qt's temp dir."""
     if sys.platform == "win32":
         return True  # named pipes leave no file to look for
-    from PySide6.QtCore import QDir
-
-    return os.path.exists(os.path.join(QDir.tempPath(), name))
+    # Where QLocalServer puts a socket given by name: QDir::tempPath(), which is $TMPDIR or /tmp.
+    return os.path.exists(os.path.join(os.environ.get("TMPDIR") or "/tmp", name))
 
 
 def hand_over(name: str, request: bytes = SHOW) -> bool:
