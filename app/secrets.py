@@ -33,6 +33,8 @@ INSTALL_HINT = (
     "On Linux install and start a Secret Service keyring (Debian/Ubuntu: apt install gnome-keyring), "
     "then log in again; Xero Connect never stores secrets in plain files."
 )
+
+
 def _part_key(key: str, generation: str, n: int) -> str:
     return f"{key}#{generation}.{n}"
 

@@ -154,18 +154,12 @@ def run_gui(profile: str | None, sandbox_url: str | None, wizard_only: bool) -> 
     _sigint_timer = _install_sigint(app)
     instance = None
     try:
-        from app.settings import config_dir, load_active_profile
+        from app.settings import load_active_profile
 
         profile = profile or load_active_profile()
-        if _handed_over(profile, wizard_only):
+        handed_over, instance = _claim_or_hand_over(profile, wizard_only)
+        if handed_over:
             return 0
-        if not wizard_only:
-            from app.ui.single_instance import claim, instance_name
-
-            instance = claim(instance_name(config_dir(), profile))
-            if instance is None:
-                _say_handed_over(profile, wizard_only)
-                return 0
         profile, server = _prepare_profile(profile, sandbox_url)
     except OSError as exc:  # an unreadable settings file: its sentence says what to do
         from PySide6.QtWidgets import QMessageBox  # only on this error path: its type costs start-up
@@ -184,24 +178,23 @@ def run_gui(profile: str | None, sandbox_url: str | None, wizard_only: bool) -> 
             server.stop()
 
 
-def _handed_over(profile: str, wizard_only: bool) -> bool:
-    """`xero-connect wizard` with this profile's tray running: the tray opens (or raises) its wizard."""
-    if not wizard_only:
-        return False  # the tray start claims its place in run_gui, which also hands over
+def _claim_or_hand_over(profile: str, wizard_only: bool) -> tuple[bool, InstanceServer | None]:
+    """(handed over, this tray's server). A tray start takes its place, or hands over to the tray of
+    its profile already running; `xero-connect wizard` asks that tray to open its wizard instead."""
     from app.settings import config_dir
-    from app.ui.single_instance import WIZARD, hand_over, instance_name, may_be_running
+    from app.ui.single_instance import WIZARD, claim, hand_over, instance_name, may_be_running
 
     name = instance_name(config_dir(), profile)
-    if may_be_running(name) and hand_over(name, WIZARD):
-        _say_handed_over(profile, wizard_only)
-        return True
-    return False
-
-
-def _say_handed_over(profile: str, wizard_only: bool) -> None:
-    what = "opened its setup wizard" if wizard_only else "brought its window forward"
-    log.info("another Xero Connect tray (%s profile) is running; it %s", profile, what)
-    print(f"Xero Connect is already running ({profile} profile); it {what}.")
+    if wizard_only:
+        handed_over, instance = may_be_running(name) and hand_over(name, WIZARD), None
+    else:
+        instance = claim(name)
+        handed_over = instance is None
+    if handed_over:
+        what = "opened its setup wizard" if wizard_only else "brought its window forward"
+        log.info("another Xero Connect tray (%s profile) is running; it %s", profile, what)
+        print(f"Xero Connect is already running ({profile} profile); it {what}.")
+    return handed_over, instance
 
 
 def _run_wizard_only(app: QApplication, profile: str) -> int:
