@@ -1,4 +1,8 @@
-"""The About dialog: what a support call asks first (version, profile, where settings and logs are)."""
+"""The About dialog: what a support call asks first (version, profile, where settings and logs are).
+
+"Copy support summary" puts all of it, with the client ID, the fingerprint of ID and secret, and the
+organisation, on the clipboard for a ticket or an e-mail; never the secret or a token.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +27,8 @@ from app import APP_NAME, __version__
 from app.logging_setup import log_dir
 from app.resources import resource_path
 from app.settings import config_dir
+from app.ui.widgets import Notice, copy_to_clipboard
+from app.ui.workers import Task, run_task
 
 log = logging.getLogger(__name__)
 
@@ -65,11 +71,14 @@ class AboutDialog(QDialog):
         parent: QWidget | None = None,
         *,
         open_logs: Callable[[], bool] = open_log_folder,
+        support_summary: Callable[[], str] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"About {APP_NAME}")
         self.setWindowIcon(QIcon(str(resource_path("icons", "xero-connect.svg"))))
         self._open_logs = open_logs
+        self._support_summary = support_summary  # reads the keyring (fingerprint): run in a worker
+        self._copying: Task | None = None
 
         icon = QLabel()
         icon.setPixmap(QIcon(str(resource_path("icons", "xero-connect.svg"))).pixmap(64, 64))
@@ -104,13 +113,52 @@ class AboutDialog(QDialog):
         buttons.addButton(self.open_logs_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.open_logs_button.clicked.connect(self._open_logs_clicked)
         buttons.rejected.connect(self.reject)
+        self.copy_summary_button = QPushButton("Copy support summary")
+        self.copy_summary_button.setToolTip("Version, profile, folders, client ID and fingerprint; never "
+                                            "the secret")
+        buttons.addButton(self.copy_summary_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.copy_summary_button.setVisible(support_summary is not None)  # after addButton, which shows it
+        self.copy_summary_button.clicked.connect(self.copy_summary)
+        self.copy_notice = Notice("Support summary")
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addSpacing(6)
         layout.addLayout(form)
+        layout.addWidget(self.copy_notice)
         layout.addWidget(buttons)
         self.setMinimumWidth(460)
 
     def _open_logs_clicked(self) -> None:
         self._open_logs()
+
+    def summary_head(self) -> str:
+        return "\n".join([
+            f"{APP_NAME} {__version__}",
+            f"Profile in use: {self.profile_label.text()}",
+            f"Settings folder: {self.config_label.text()}",
+            f"Log folder: {self.log_label.text()}",
+        ])
+
+    def copy_summary(self) -> Task | None:
+        if self._support_summary is None or self._copying is not None:
+            return None
+        summary = self._support_summary
+        self.copy_summary_button.setEnabled(False)
+        task = run_task(summary, self._summary_ready, self._summary_failed, name="support summary")
+        self._copying = task
+        return task
+
+    def _summary_ready(self, text: str) -> None:
+        self._copying = None
+        self.copy_summary_button.setEnabled(True)
+        copy_to_clipboard(f"{self.summary_head()}\n{text}")
+        self.copy_notice.show_message("success", "The support summary is on the clipboard; paste it into "
+                                                 "your message to support. It holds no secret.")
+        self.adjustSize()  # room for the notice: the dialog was sized without it
+
+    def _summary_failed(self, sentence: str) -> None:
+        self._copying = None
+        self.copy_summary_button.setEnabled(True)
+        self.copy_notice.show_message("error", sentence)
+        self.adjustSize()

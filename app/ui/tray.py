@@ -442,7 +442,9 @@ class TrayController(QObject):
         if self._about is None:
             settings = self.model.settings
             url = settings.sandbox_url if settings.profile == "sandbox" else None
-            self._about = AboutDialog(settings.profile, url)
+            model = self.model
+            summary = model.support_summary if settings.is_configured else None
+            self._about = AboutDialog(settings.profile, url, support_summary=summary)
             self._about.finished.connect(self._about_closed)
         self._about.show()
         self._about.raise_()

@@ -43,6 +43,46 @@ def test_open_log_folder_button(qtbot) -> None:
     assert opened == [True]
 
 
+def clipboard() -> str:
+    from PySide6.QtGui import QGuiApplication
+
+    return QGuiApplication.clipboard().text()
+
+
+def test_copy_support_summary_puts_the_header_and_the_models_lines_on_the_clipboard(qtbot, config_dir):
+    summary = "Client ID: 0123456789ABCDEF0123456789ABCDEF\nClient ID + secret fingerprint: 7f3a-19c2"
+    dialog = AboutDialog("sandbox", "http://127.0.0.1:8765", support_summary=lambda: summary)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.copy_summary_button.isVisible()
+    dialog.copy_summary_button.click()
+    qtbot.waitUntil(lambda: dialog.copy_notice.kind == "success", timeout=5_000)
+    copied = clipboard()
+    assert copied.startswith(f"Xero Connect {__version__}\nProfile in use: Local Xero sandbox at ")
+    assert f"Settings folder: {config_dir}" in copied and copied.endswith(summary)
+
+
+def test_a_summary_that_cannot_be_made_says_why(qtbot):
+    from app.xero.errors import KeyringUnavailable
+
+    def locked() -> str:
+        raise KeyringUnavailable("The system keyring is locked; unlock it and try again.")
+
+    dialog = AboutDialog("xero", None, support_summary=locked)
+    qtbot.addWidget(dialog)
+    dialog.copy_summary_button.click()
+    qtbot.waitUntil(lambda: dialog.copy_notice.kind == "error", timeout=5_000)
+    assert dialog.copy_notice.text() == "The system keyring is locked; unlock it and try again."
+    assert dialog.copy_summary_button.isEnabled()
+
+
+def test_no_summary_to_copy_before_setup(qtbot):
+    dialog = AboutDialog("sandbox", None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert not dialog.copy_summary_button.isVisible()
+
+
 def test_reachable_from_the_tray_menu_and_the_status_window(qtbot, monkeypatch, tmp_path) -> None:
     from app.model import ConnectionModel
     from app.ui.tray import TrayController

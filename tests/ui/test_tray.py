@@ -218,6 +218,25 @@ def test_the_keep_alive_renews_the_authorisation_quietly_and_speaks_up_on_a_chan
     assert told[1:] == [controller.last_message]  # a change: the user hears of it
 
 
+def test_the_about_dialogs_support_summary_has_the_fingerprint_and_never_the_secret(
+    qtbot, sandbox_app, connected, make_controller
+):
+    from PySide6.QtGui import QGuiApplication
+
+    controller = make_controller()
+    controller.show_about()
+    about = controller._about
+    qtbot.addWidget(about)
+    about.copy_summary_button.click()
+    qtbot.waitUntil(lambda: about.copy_notice.kind == "success", timeout=CHECK_TIMEOUT_MS)
+    copied = QGuiApplication.clipboard().text()
+    assert f"Client ID + secret fingerprint: {connected.fingerprint()}" in copied
+    assert sandbox_app.client_id in copied and "Organisation: Demo Company (UK)" in copied
+    assert sandbox_app.client_secret not in copied
+    assert connected.secrets().token_set().refresh_token not in copied
+    about.close()
+
+
 def test_start_up_without_an_authorisation_needs_attention(qtbot, real_keyring, sandbox, sandbox_app,
                                                           callback_ports, make_controller):
     model = new_model(sandbox, sandbox_app, callback_ports)  # credentials saved, never authorised
