@@ -13,5 +13,6 @@ trap 'rm -rf "$XDG_DATA_HOME"' EXIT
 dbus-run-session -- bash -c 'set -euo pipefail
     printf "xero-connect-tests" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
     .venv/bin/ruff check .
+    .venv/bin/python -m mypy
     .venv/bin/python -m pytest "$@"
 ' test.sh "$@"

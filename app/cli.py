@@ -10,13 +10,16 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from app import __version__
 from app.invoicing.cli_draft import add_draft_parser, cmd_draft
 from app.logging_setup import configure_logging
 from app.xero.endpoints import DEFAULT_SANDBOX_URL
 from app.xero.errors import Cancelled, InvalidInput, XeroConnectError
+
+if TYPE_CHECKING:
+    from app.model import AuthorizationAttempt, AuthorizationOutcome
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -250,11 +253,11 @@ def _open_browser(url: str) -> bool:
         return False
 
 
-def _wait_for_consent(attempt):
+def _wait_for_consent(attempt: AuthorizationAttempt) -> AuthorizationOutcome:
     """Wait for the listener; on a terminal, a pasted redirect URL wins too."""
     import queue  # only `connect` waits for consent
 
-    results: queue.Queue = queue.Queue()
+    results: queue.Queue[tuple[str, Any]] = queue.Queue()
 
     def wait_listener() -> None:
         try:

@@ -95,12 +95,14 @@ class PrivateRotatingFileHandler(logging.FileHandler):
         super().emit(record)
 
     def _would_overflow(self, record: logging.LogRecord) -> bool:
+        assert self.stream is not None  # emit checked it
         written = self.stream.tell()
         line = self.format(record) + self.terminator
         return written > 0 and written + len(line.encode("utf-8")) > self.max_bytes  # a long line: own file
 
     def _rotate(self) -> None:
         """xero-connect.log becomes .log.1, .1 becomes .2 ... and the oldest falls off."""
+        assert self.stream is not None  # emit checked it
         self.stream.close()
         self.stream = None  # type: ignore[assignment]
         for n in range(self.backups - 1, 0, -1):

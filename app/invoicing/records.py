@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 
 
@@ -25,8 +25,8 @@ class SourceQuote:
     number: str
     contact_name: str
     contact_email: str = ""
-    date: date | None = None
-    due_date: date | None = None
+    date: datetime.date | None = None
+    due_date: datetime.date | None = None
     currency: str = ""
     line_amount_types: str = "Exclusive"  # Exclusive | Inclusive | NoTax (invoice spelling)
     lines: list[SourceLine] = field(default_factory=list)

@@ -44,7 +44,8 @@ def load_xero_quotes(client: QuoteSource) -> LoadResult:
 
 
 def _quote(record: dict[str, Any], number: str) -> SourceQuote:
-    contact = record.get("Contact") if isinstance(record.get("Contact"), dict) else {}
+    raw_contact = record.get("Contact")
+    contact: dict[str, Any] = raw_contact if isinstance(raw_contact, dict) else {}
     if not as_text(record.get("QuoteNumber")):
         raise _Unmappable("it has no QuoteNumber")
     amount_types, problem = parse_line_amount_types(record.get("LineAmountTypes") or "EXCLUSIVE")

@@ -58,10 +58,11 @@ def create_app(state: SandboxState, name: str, integration_type: str, redirect_u
                company_url: str = "", created_at: str | None = None, granular_enabled: bool = False,
                with_secret: bool = False) -> dict[str, Any]:
     when = parse_iso(created_at) if created_at else state.clock.now()
-    app = {"client_id": new_client_id(), "client_secret": None, "name": name.strip(),
-           "integration_type": integration_type, "company_url": company_url,
-           "redirect_uris": list(redirect_uris), "created_at": iso(when),
-           "granular_enabled": bool(granular_enabled)}
+    app: dict[str, Any] = {
+        "client_id": new_client_id(), "client_secret": None, "name": name.strip(),
+        "integration_type": integration_type, "company_url": company_url,
+        "redirect_uris": list(redirect_uris), "created_at": iso(when),
+        "granular_enabled": bool(granular_enabled)}
     if with_secret and integration_type == "web":
         app["client_secret"] = new_secret()
     with state.lock:

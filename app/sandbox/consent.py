@@ -15,7 +15,7 @@ def user_id(email: str) -> str:
     return stable_id("user", email.strip().lower())
 
 
-def with_params(uri: str, params: dict[str, str]) -> str:
+def with_params(uri: str, params: dict[str, str | None]) -> str:
     joiner = "&" if "?" in uri else "?"
     return uri + joiner + urlencode({k: v for k, v in params.items() if v is not None})
 

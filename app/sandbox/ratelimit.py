@@ -39,7 +39,8 @@ def acquire(state: SandboxState, client_id: str, tenant_id: str) -> Verdict:
         used = {"minute": _used(state, keys["minute"], minute), "day": _used(state, keys["day"], day),
                 "appminute": _used(state, keys["appminute"], minute)}
         flying = state.in_flight.get((client_id, tenant_id), 0)
-        problem, retry = None, 0
+        problem: str | None = None
+        retry: float = 0
         if used["day"] >= lim.per_day:
             problem, retry = "day", (day + 1) * 86400 - now
         elif used["minute"] >= lim.per_minute:

@@ -11,7 +11,7 @@ from app.sandbox.pricing import price_lines
 SEED_TIME = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
 DEFAULT_USER = "admin@demo-company.example"
 
-ORGS = [
+ORGS: list[dict[str, Any]] = [
     {"key": "uk", "name": "Demo Company (UK)", "currency": "GBP", "country": "GB", "version": "UK",
      "timezone": "GMTSTANDARDTIME", "short": "!uKdm1", "tax_label": "VAT", "std_rate": 20.0,
      "rates": [("OUTPUT2", "20% (VAT on Income)", 20.0), ("INPUT2", "20% (VAT on Expenses)", 20.0),

@@ -98,7 +98,7 @@ class InvoicesWindow(QWidget):
         self._update_controls()
 
     # ----- building -----
-    def _button(self, text: str, accessible: str, slot: Callable[[], None], tip: str = "") -> QPushButton:
+    def _button(self, text: str, accessible: str, slot: Callable[[], object], tip: str = "") -> QPushButton:
         return action_button(text, accessible, slot, tip or accessible)
 
     def _build(self) -> None:

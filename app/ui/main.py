@@ -29,16 +29,15 @@ log = logging.getLogger(__name__)
 
 
 def _application(quit_on_last_window: bool) -> QApplication:
-    app = QApplication.instance()
-    if app is None:
-        app = QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("Xero Connect")
     app.setApplicationDisplayName("Xero Connect")
     app.setOrganizationName("Xero Connect")
     app.setDesktopFileName("io.xeroconnect.XeroConnect")  # matches packaging/*.desktop
     app.setWindowIcon(QIcon(str(resource_path("icons") / "xero-connect.svg")))
     app.setQuitOnLastWindowClosed(quit_on_last_window)
-    return app  # type: ignore[return-value]
+    return app
 
 
 def _prepare_profile(profile: str | None, sandbox_url: str | None) -> tuple[str, Any]:

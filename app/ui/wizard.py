@@ -70,7 +70,11 @@ class SetupWizard(QWizard):
         for step in steps.ALL_STEPS:
             self.setPage(step, PageShell(step))
         self.setButtonText(QWizard.WizardButton.FinishButton, "Finish")
-        first = start_id if start_id is not None else steps.start_page_for_state(state)
+        if start_id is not None:
+            first = start_id
+        else:
+            assert state is not None  # read above whenever no start id was given
+            first = steps.start_page_for_state(state)
         self.setStartId(first)  # builds the first page
         # Opened part-way (an existing setup): Back has no history, so offer the way to step 1.
         self.setButtonText(QWizard.WizardButton.CustomButton1, "Start over")

@@ -160,7 +160,8 @@ class XeroClient:
             renewed = getattr(self.tokens, "refresh_count", None)
             token = self.tokens.refresh_after_401(token)
             response = self._send(method, url, self._headers(token, tenant, headers), kwargs)
-            if response.status_code == 401 and renewed is not None and self.tokens.refresh_count == renewed:
+            if (response.status_code == 401 and renewed is not None
+                    and getattr(self.tokens, "refresh_count", None) == renewed):
                 # The token came from another process's refresh (not renewed here) and Xero refused it
                 # too, e.g. its expiry by Xero's clock passed: renew it ourselves, once.
                 token = self.tokens.refresh_after_401(token)

@@ -156,9 +156,9 @@ def send(
         except RETRY_EXCEPTIONS as exc:
             if attempt >= policy.max_attempts or not _may_retry_exception(exc, replayable):
                 raise network_error(exc) from exc
-            wait = policy.backoff(attempt)
-            _log_retry(method, url, type(exc).__name__, wait, attempt)
-            policy.sleep(wait)
+            pause = policy.backoff(attempt)
+            _log_retry(method, url, type(exc).__name__, pause, attempt)
+            policy.sleep(pause)
             continue
         except requests.RequestException as exc:
             raise network_error(exc) from exc

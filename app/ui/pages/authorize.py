@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -23,6 +23,9 @@ from app.ui.pages.base import StepPage, WizardContext
 from app.ui.steps import AUTHORIZE
 from app.ui.widgets import Notice, action_button, busy_bar, copy_to_clipboard, field_label, instructions
 
+if TYPE_CHECKING:
+    from app.ui.workers import Task
+
 AUTHORIZE_TEXT = "Authorize && obtain new Xero access token"
 MISMATCH_HINT_AFTER = 45  # seconds of waiting before we suggest the redirect URI may not be registered
 
@@ -33,8 +36,8 @@ class AuthorizePage(StepPage):
         self.state = "idle"  # idle | preparing | waiting | pasting | done | failed
         self.attempt: Any = None
         self.outcome: Any = None
-        self._wait_task = None
-        self._paste_task = None
+        self._wait_task: Task | None = None
+        self._paste_task: Task | None = None
         self._wait_failure: str | None = None
         self._cancelled = False
         self._generation = 0  # bumped by every start and cancel; late answers of older tries are dropped

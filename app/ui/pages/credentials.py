@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -18,6 +19,9 @@ from app.credentials import check_credentials, clean
 from app.ui.pages.base import StepPage, WizardContext
 from app.ui.steps import RECORD_CREDENTIALS
 from app.ui.widgets import Notice, action_button, busy_bar, field_label, instructions, monospace
+
+if TYPE_CHECKING:
+    from app.ui.workers import Task
 
 PROBLEM_STYLE = "color: #a4262c;"
 
@@ -113,7 +117,7 @@ class CredentialsPage(StepPage):
         self.client_id.textChanged.connect(self.on_changed)
         self.secret.textChanged.connect(self.on_changed)
         self._saved: tuple[str, str] | None = None
-        self._saving = None
+        self._saving: Task | None = None
         self._keep_stored = False
         self._problems = FieldProblems()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QWidget
@@ -12,12 +12,15 @@ from app.ui.pages.base import StepPage, WizardContext, go_to_step
 from app.ui.steps import AUTHORIZE, PICK_TENANT, VERIFY
 from app.ui.widgets import Notice, action_button, busy_bar, button_row, instructions
 
+if TYPE_CHECKING:
+    from app.ui.workers import Task
+
 
 class VerifyPage(StepPage):
     def __init__(self, ctx: WizardContext) -> None:
         super().__init__(ctx, VERIFY)
         self.checking = False
-        self._task = None
+        self._task: Task | None = None
         self.result: Any = None
         self.check = action_button("Check connection", "Check the connection to Xero", self.run_check)
         self.stop = action_button("Stop waiting", "Stop waiting for the connection check", self.stop_waiting)
