@@ -19,7 +19,8 @@ from app.xero.endpoints import DEFAULT_SANDBOX_URL
 from app.xero.errors import Cancelled, InvalidInput, XeroConnectError
 
 if TYPE_CHECKING:
-    from app.model import AuthorizationAttempt, AuthorizationOutcome
+    from app.model import AuthorizationAttempt, AuthorizationOutcome, ConnectionModel
+    from app.xero.client import Connection
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -102,7 +103,7 @@ def _profile(args: argparse.Namespace, default: str | None = None) -> tuple[str 
     return default, None
 
 
-def _model(args: argparse.Namespace, default_profile: str | None = None):
+def _model(args: argparse.Namespace, default_profile: str | None = None) -> ConnectionModel:
     from app.model import ConnectionModel
 
     profile, url = _profile(args, default_profile)
@@ -295,7 +296,7 @@ def _wait_for_consent(attempt: AuthorizationAttempt) -> AuthorizationOutcome:
         raise value
 
 
-def _pick_tenant(model, connections, wanted: str | None) -> int:
+def _pick_tenant(model: ConnectionModel, connections: list[Connection], wanted: str | None) -> int:
     if not connections:
         print("No Xero organisation is connected: authorise again and tick an organisation.", file=sys.stderr)
         return EXIT_FAILED

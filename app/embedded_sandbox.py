@@ -7,11 +7,15 @@ Its state is kept in the config directory so an app registered in its portal sur
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import requests
 
 from app.settings import config_dir
+
+if TYPE_CHECKING:
+    from app.sandbox.server import SandboxServer
 
 log = logging.getLogger(__name__)
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -25,7 +29,7 @@ def sandbox_is_running(base_url: str) -> bool:
     return answer.status_code == 200
 
 
-def ensure_sandbox(base_url: str):
+def ensure_sandbox(base_url: str) -> SandboxServer | None:
     """Start an in-process sandbox at base_url if it is local and not already answering."""
     parts = urlsplit(base_url)
     if parts.hostname not in LOOPBACK_HOSTS or sandbox_is_running(base_url):

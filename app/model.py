@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from app.credentials import check_credentials, fingerprint, mask
 from app.settings import Settings, config_dir, load_active_profile, load_settings, save_settings
-from app.xero.endpoints import GRANULAR_SCOPES, LEGACY_SCOPES
+from app.xero.endpoints import GRANULAR_SCOPES, LEGACY_SCOPES, XeroEndpoints
 from app.xero.errors import (
     InvalidInput,
     InvalidScope,
@@ -158,7 +158,7 @@ class ConnectionModel:
 
     # ----- settings and secrets -----
     @property
-    def endpoints(self):
+    def endpoints(self) -> XeroEndpoints:
         return self.settings.endpoints()
 
     @property

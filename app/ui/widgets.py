@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from app.resources import resource_path
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QFont
+    from PySide6.QtGui import QFont, QResizeEvent
 
 ICONS = resource_path("icons")
 
@@ -50,7 +50,7 @@ class WrapLabel(QLabel):
     narrow and leaves a gap of empty lines under it.
     """
 
-    def resizeEvent(self, event) -> None:  # QResizeEvent
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         height = self.heightForWidth(self.width())
         if height > 0 and height != self.height():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QWidget
@@ -29,7 +30,7 @@ class StoredValues:
     keyring: str
 
 
-def read_stored_values(model) -> StoredValues:
+def read_stored_values(model: Any) -> StoredValues:  # a ConnectionModel
     return StoredValues(model.masked_client_id(), model.masked_client_secret(), model.fingerprint(),
                         model.settings.keyring_backend or "the system keyring")
 
