@@ -12,6 +12,8 @@ import plistlib
 import sys
 from pathlib import Path
 
+from app.settings import user_base
+
 APP_ID = "io.xeroconnect.XeroConnect"
 RUN_VALUE = "Xero Connect"  # the value's name under the Windows Run key
 _RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
@@ -27,8 +29,7 @@ def command() -> list[str]:
 # ----- Linux (freedesktop) ------------------------------------------------------------------------
 def entry_path() -> Path:
     """~/.config/autostart/<id>.desktop, honouring XDG_CONFIG_HOME (the spec's lookup place)."""
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "autostart" / f"{APP_ID}.desktop"
+    return user_base("XDG_CONFIG_HOME", ".config") / "autostart" / f"{APP_ID}.desktop"
 
 
 def _quote_exec_arg(arg: str) -> str:

@@ -8,6 +8,8 @@ import re
 import sys
 from pathlib import Path
 
+from app.settings import user_base
+
 _PATTERNS = [
     # key=value or "key": "value" forms of anything secret
     re.compile(
@@ -58,13 +60,11 @@ def log_dir() -> Path:
     if override:
         return Path(override)
     if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-        return base / "xero-connect" / "logs"
+        return user_base("LOCALAPPDATA", "AppData", "Local") / "xero-connect" / "logs"
     if sys.platform == "darwin":
         return Path.home() / "Library" / "Logs" / "xero-connect"
     # Logs are state, not configuration or data: XDG_STATE_HOME (XDG Base Directory spec 0.8).
-    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
-    return base / "xero-connect" / "logs"
+    return user_base("XDG_STATE_HOME", ".local", "state") / "xero-connect" / "logs"
 
 
 class PrivateRotatingFileHandler(logging.FileHandler):

@@ -21,17 +21,22 @@ CONFIG_ENV = "XERO_CONNECT_CONFIG_DIR"
 DATA_ENV = "XERO_CONNECT_DATA_DIR"
 
 
+def user_base(env_var: str, *under_home: str) -> Path:
+    """A per-user base folder: ``$env_var`` when set (XDG_CONFIG_HOME, APPDATA ...), else ~/under_home."""
+    return Path(os.environ.get(env_var) or Path.home().joinpath(*under_home))
+
+
 def config_dir() -> Path:
     """The per-user config directory (overridable for tests and portable installs)."""
     override = os.environ.get(CONFIG_ENV)
     if override:
         return Path(override)
     if sys.platform == "win32":
-        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
+        base = user_base("APPDATA", "AppData", "Roaming")
     elif sys.platform == "darwin":
         base = Path.home() / "Library" / "Application Support"
     else:
-        base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+        base = user_base("XDG_CONFIG_HOME", ".config")
     return base / "xero-connect"
 
 
@@ -42,8 +47,7 @@ def data_dir() -> Path:
         return Path(override)
     if sys.platform in ("win32", "darwin"):
         return config_dir()
-    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "xero-connect"
+    return user_base("XDG_DATA_HOME", ".local", "share") / "xero-connect"
 
 
 @dataclass
