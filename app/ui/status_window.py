@@ -147,8 +147,9 @@ class StatusWindow(QWidget):
         self.wizard_button.setDefault(c.state != "connected")
         self.result_label.setText(c.last_message)
         details = [*c.last_details]
-        if c.checked_text():
-            details.insert(0, c.checked_text() + ".")
+        when = "; ".join(text for text in (c.checked_text(), c.next_check_text()) if text)
+        if when:
+            details.insert(0, when + ".")
         self.details_label.setText("\n".join(details))
         self.details_label.setVisible(bool(details))
         self.busy_bar.setVisible(c.busy)

@@ -211,6 +211,13 @@ class TrayController(QObject):
             return ""
         return "Last checked at " + time.strftime("%H:%M", time.localtime(self.last_checked))
 
+    def next_check_text(self) -> str:
+        """When the keep-alive checks next, so a notification in the night is no surprise."""
+        if self.state == UNSET or not self.keep_alive.isActive():
+            return ""
+        due = time.time() + self.keep_alive.remainingTime() / 1000
+        return "Next automatic check at " + time.strftime("%H:%M", time.localtime(due))
+
     def tooltip(self) -> str:
         lines = ["Xero Connect", self.status_line()]
         if self.last_message and self.last_message != self.status_line():
