@@ -149,7 +149,7 @@ class StatusWindow(QWidget):
         details = [*c.last_details]
         when = "; ".join(text for text in (c.checked_text(), c.next_check_text()) if text)
         if when:
-            details.insert(0, when + ".")
+            details.insert(0, when[:1].upper() + when[1:] + ".")
         self.details_label.setText("\n".join(details))
         self.details_label.setVisible(bool(details))
         self.busy_bar.setVisible(c.busy)

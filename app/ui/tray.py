@@ -216,7 +216,7 @@ class TrayController(QObject):
         if self.state == UNSET or not self.keep_alive.isActive():
             return ""
         due = time.time() + self.keep_alive.remainingTime() / 1000
-        return "Next automatic check at " + time.strftime("%H:%M", time.localtime(due))
+        return "next automatic check at " + time.strftime("%H:%M", time.localtime(due))
 
     def tooltip(self) -> str:
         lines = ["Xero Connect", self.status_line()]

@@ -203,7 +203,7 @@ def test_the_keep_alive_renews_the_authorisation_quietly_and_speaks_up_on_a_chan
     assert controller.keep_alive.isActive()
     assert controller.keep_alive.interval() == tray_module.KEEP_ALIVE_MS == 12 * 3600 * 1000
     dues = {time.strftime("%H:%M", time.localtime(time.time() + 12 * 3600 - back)) for back in (0, 5)}
-    assert any(f"; Next automatic check at {due}." in controller.window.details_label.text() for due in dues)
+    assert any(f"; next automatic check at {due}." in controller.window.details_label.text() for due in dues)
     before = connected.secrets().token_set().refresh_token
     post(sandbox, "clock", {"advance_seconds": 1900})  # the access token has expired in between
     controller.keep_alive.timeout.connect(controller.keep_alive.stop)  # this once: fire a single time
