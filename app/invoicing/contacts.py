@@ -82,7 +82,7 @@ def create_missing_contacts(
     waiting: dict[str, list[PlannedInvoice]] = {}
     bodies: dict[str, dict[str, str]] = {}
     for entry in plan:
-        if entry.status == "new" and entry.new_contact is not None:
+        if entry.status in ("new", "changed") and entry.new_contact is not None:
             name = _key(entry.new_contact["Name"])
             waiting.setdefault(name, []).append(entry)
             bodies.setdefault(name, entry.new_contact)  # one contact per name, first e-mail wins

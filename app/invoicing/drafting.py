@@ -16,6 +16,7 @@ is not there can be sent again.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import threading
@@ -23,13 +24,17 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import quote_plus
 
 import requests
 
+from app import APP_NAME
 from app.invoicing.contacts import content_key, create_missing_contacts
+from app.invoicing.fingerprint import invoice_summary, quote_fingerprint, quote_summary
 from app.invoicing.ledger import DraftRow, Ledger, PendingBatch
-from app.invoicing.plan import PlannedInvoice
-from app.xero.client import MAX_BATCH, BatchItemResult, XeroClient
+from app.invoicing.plan import PlannedInvoice, changes_since
+from app.invoicing.records import quote_identity
+from app.xero.client import MAX_BATCH, BatchItemResult, XeroClient, where_references
 from app.xero.errors import (
     MissingScope,
     NotFound,
@@ -43,7 +48,11 @@ from app.xero.errors import (
 log = logging.getLogger(__name__)
 
 MINUTE_WAIT = 60.0  # Xero's minute window is fixed but its start is unknown: a full minute always clears it
-LOOKUP_CHUNK = 20  # references per GET (an OR of equalities), keeping the URL short
+# References per lookup GET (an OR of equalities): at most LOOKUP_CHUNK, and the encoded `where` at most
+# LOOKUP_WHERE_BUDGET characters, so the whole address stays well under the 2,048 characters that
+# common web servers and proxies accept in front of an API.
+LOOKUP_CHUNK = 40
+LOOKUP_WHERE_BUDGET = 1500
 GONE = ("DELETED", "VOIDED")
 # Xero honours an Idempotency-Key for about 6 minutes (xero-notes §7). A pending batch first sent less
 # than 5 minutes ago (this machine's clock) is resent with its own body and key; the minute left over
@@ -57,12 +66,14 @@ STILL_PROCESSING = (
 # Answers that mean Xero refused the request before processing it: nothing was created.
 REFUSED_UNPROCESSED = (RateLimited, ReauthorisationNeeded, TenantDisconnected, MissingScope, NotFound)
 
-Outcome = Literal["drafted", "skipped", "invalid", "failed", "not_sent"]
+Outcome = Literal["drafted", "found", "skipped", "changed", "updated", "invalid", "failed", "not_sent"]
+StopCause = Literal["", "limit", "lock", "other"]
 
 
 @dataclass(frozen=True)
 class DraftProgress:
-    phase: str  # "recovering" | "contacts" | "sending" | "waiting" | "done"
+    # "locked" | "recovering" | "checking" | "contacts" | "sending" | "updating" | "waiting" | "done"
+    phase: str
     done: int  # quotes settled so far
     total: int
     drafted: int
@@ -81,12 +92,36 @@ class QuoteResult:
     message: str = ""  # Xero's own words for "failed", the reason for "invalid"
     retryable: bool = False  # failed without Xero refusing it: a rerun may succeed
     reported: bool = False  # its problem was already shown where it was found (the file's row)
+    changes: list[str] = field(default_factory=list)  # "total 1,658.40 → 1,550.40", for "changed"/"updated"
+    not_by_this_app: bool = False  # "found": Xero says another app or a person created that invoice
+
+    def sentence(self) -> str:
+        """What became of the quote, in the words the window and the CLI both show."""
+        what = ", ".join(self.changes) or "details of its lines"
+        if self.status == "drafted":
+            return f"drafted as {self.invoice_number}"
+        if self.status == "found":
+            text = f"found in Xero as {self.invoice_number}; not drafted again"
+            if self.not_by_this_app:
+                text += (f" (that invoice was not created by {APP_NAME}: someone typed it in Xero "
+                         "or another tool made it; check that it is this quote)")
+            return text
+        if self.status == "skipped":
+            return f"already drafted as {self.invoice_number}" if self.invoice_number else "already drafted"
+        if self.status == "changed":
+            text = f"changed since drafted as {self.invoice_number} ({what})"
+            return f"{text}; {self.message}" if self.message else f"{text}; nothing was sent for it"
+        if self.status == "updated":
+            return f"updated in Xero: {self.invoice_number} now has what the file says ({what})"
+        label = {"invalid": "invalid", "failed": "failed", "not_sent": "not sent"}[self.status]
+        return f"{label}: {self.message}" if self.message else label
 
 
 @dataclass
 class DraftReport:
     results: list[QuoteResult] = field(default_factory=list)
     stopped: str = ""  # the sentence when the run stopped early
+    stop_cause: StopCause = ""  # "limit": a Xero rate limit; "lock": another run; "other"
     cancelled: bool = False
     recovered: int = 0  # invoices of an interrupted earlier run found in Xero
     contacts_created: int = 0
@@ -115,14 +150,31 @@ class DraftReport:
         return self.count("not_sent")
 
     def summary(self) -> str:
+        extra = [
+            f"{self.count('found')} found in Xero already" if self.count("found") else "",
+            f"{self.count('changed')} changed since drafted" if self.count("changed") else "",
+            f"{self.count('updated')} updated" if self.count("updated") else "",
+        ]
+        more = "".join(f", {part}" for part in extra if part)
         return (
-            f"Drafted {self.drafted}, skipped {self.skipped_already_drafted} already drafted, "
+            f"Drafted {self.drafted}, skipped {self.skipped_already_drafted} already drafted{more}, "
             f"{self.invalid} invalid, {self.failed} failed."
+        )
+
+    @property
+    def all_done(self) -> bool:
+        """Every quote is in Xero as the file says (drafted, found, skipped or updated)."""
+        return not self.stopped and not self.cancelled and all(
+            r.status in ("drafted", "found", "skipped", "updated") for r in self.results
         )
 
 
 class _Stop(Exception):
     """Ends the run after the current batch was settled in the ledger; str() is the sentence."""
+
+    def __init__(self, sentence: str, cause: StopCause = "other") -> None:
+        super().__init__(sentence)
+        self.cause = cause
 
 
 class _Pacer:
@@ -142,31 +194,31 @@ class _Pacer:
 
 # -- finding invoices by Reference -------------------------------------------------------------
 
-_or_unsupported: set[str] = set()  # API bases whose `where` refused an OR (the local sandbox does)
 
-
-def _lookup(client: XeroClient, references: Sequence[str], pace: Callable[[], None]) -> list[dict[str, Any]]:
-    base = client.endpoints.api_base
-    chunk = 1 if base in _or_unsupported else LOOKUP_CHUNK
-    found: list[dict[str, Any]] = []
-    start = 0
-    while start < len(references):
-        part = list(references[start : start + chunk])
-        pace()
-        try:
-            found.extend(client.invoices(references=part))
-        except ValidationFailed:
-            if len(part) == 1:
-                raise
-            _or_unsupported.add(base)
-            chunk = 1
-            continue
-        start += len(part)
-    return found
+def lookup_chunks(references: Sequence[str]) -> list[list[str]]:
+    """References split so that each lookup's `where` stays within LOOKUP_WHERE_BUDGET when encoded."""
+    chunks: list[list[str]] = []
+    for reference in references:
+        if chunks and len(chunks[-1]) < LOOKUP_CHUNK:
+            trial = [*chunks[-1], reference]
+            if len(quote_plus(where_references(trial))) <= LOOKUP_WHERE_BUDGET:
+                chunks[-1] = trial
+                continue
+        chunks.append([reference])
+    return chunks
 
 
 def _updated(invoice: dict[str, Any]) -> str:
     return str(invoice.get("UpdatedDateUTC") or "").rjust(40)  # "/Date(ms+0000)/" sorts by length first
+
+
+def _claimable(invoice: dict[str, Any], identity: str, taken: set[str]) -> bool:
+    return (
+        quote_identity(str(invoice.get("Reference") or "")) == identity  # as Xero's filter: case ignored
+        and invoice.get("Type") == "ACCREC"
+        and invoice.get("Status") not in GONE
+        and str(invoice.get("InvoiceID", "")).lower() not in taken
+    )
 
 
 def find_drafted(
@@ -174,29 +226,46 @@ def find_drafted(
     references: dict[str, str],
     exclude_ids: Iterable[str],
     pace: Callable[[], None] | None = None,
+    *,
+    ask_origin: bool = False,
 ) -> list[DraftRow]:
     """Invoices in Xero for these source_id → Reference pairs; invoices in ``exclude_ids`` belong to
-    other quotes already and are never claimed twice."""
+    other quotes already and are never claimed twice.
+
+    ``ask_origin``: for a quote this program has no record of, also ask Xero (createdByMyApp, only for
+    the chunks that had a match) whether this app created the invoice; the rows say so.
+    """
     if not references:
         return []
+    pace = pace or (lambda: None)
     taken = {i.lower() for i in exclude_ids}
-    invoices = _lookup(client, sorted(set(references.values())), pace or (lambda: None))
     rows = []
+    by_identity: dict[str, list[str]] = {}
     for source_id, reference in references.items():
-        matches = [
-            inv
-            for inv in invoices
-            if inv.get("Reference") == reference  # Xero's filter is case-insensitive; ours is exact
-            and inv.get("Type") == "ACCREC"
-            and inv.get("Status") not in GONE
-            and str(inv.get("InvoiceID", "")).lower() not in taken
-        ]
-        if matches:
-            newest = max(matches, key=_updated)
-            taken.add(str(newest["InvoiceID"]).lower())
-            rows.append(
-                DraftRow(source_id, reference, str(newest["InvoiceID"]), str(newest.get("InvoiceNumber", "")))
-            )
+        by_identity.setdefault(quote_identity(reference), []).append(source_id)
+    for chunk in lookup_chunks(sorted({ref.strip() for ref in references.values()})):
+        pace()
+        invoices = client.invoices(references=chunk)
+        ours: set[str] | None = None
+        hits = [inv for inv in invoices if quote_identity(str(inv.get("Reference") or "")) in by_identity]
+        if ask_origin and hits:
+            pace()
+            found_refs = sorted({str(inv.get("Reference")) for inv in hits})
+            ours = {str(i.get("InvoiceID", "")).lower()
+                    for i in client.invoices(references=found_refs, created_by_my_app=True)}
+        for identity in sorted({quote_identity(ref) for ref in chunk}):
+            for source_id in by_identity.get(identity, []):
+                matches = [inv for inv in invoices if _claimable(inv, identity, taken)]
+                if not matches:
+                    continue
+                newest = max(matches, key=_updated)
+                invoice_id = str(newest["InvoiceID"])
+                taken.add(invoice_id.lower())
+                rows.append(DraftRow(
+                    source_id, str(newest.get("Reference") or references[source_id]), invoice_id,
+                    str(newest.get("InvoiceNumber", "")), summary=invoice_summary(newest).to_json(),
+                    found=ask_origin, by_this_app=None if ours is None else invoice_id.lower() in ours,
+                ))
     return rows
 
 
@@ -212,6 +281,24 @@ class _StillUnknown(Exception):
     def __init__(self, cause: XeroConnectError) -> None:
         super().__init__(str(cause))
         self.cause = cause
+
+
+ANOTHER_RUN_SENDING = (
+    "another drafting run is sending it right now; run again when it has finished to see its outcome"
+)
+
+
+def _with_fingerprints(rows: list[DraftRow], batch: Sequence[PlannedInvoice]) -> list[DraftRow]:
+    """Rows of this run's own request carry the fingerprint and summary of the quote as it was sent."""
+    by_source = {entry.source_id: entry for entry in batch}
+    out = []
+    for row in rows:
+        entry = by_source.get(row.source_id)
+        if entry is not None:
+            row = dataclasses.replace(row, fingerprint=quote_fingerprint(entry.source),
+                                      summary=quote_summary(entry.source).to_json())
+        out.append(row)
+    return out
 
 
 def _sentence(exc: XeroConnectError) -> str:
@@ -242,7 +329,8 @@ def _read_results(
         invoice_id = str(result.record.get("InvoiceID") or "") if result and result.ok else ""
         if result is not None and invoice_id:
             number = str(result.record.get("InvoiceNumber") or "")
-            rows.append(DraftRow(source_id, reference, invoice_id, number))
+            summary = invoice_summary(result.record).to_json()
+            rows.append(DraftRow(source_id, reference, invoice_id, number, summary=summary))
         elif result is not None and not result.ok:
             refused[source_id] = "; ".join(result.errors) or "Xero refused the invoice."
         else:
@@ -384,14 +472,21 @@ class _Run:
                 self.settle(entry, "not_sent", message=why, retryable=True)
 
     def send(self, batch: list[PlannedInvoice]) -> None:
-        payloads = [entry.payload for entry in batch]
-        key = content_key(self.tenant_id, "Invoices", payloads)
-        refs = {entry.source_id: entry.source.number for entry in batch}
-        body = wire_body(payloads)
         self.pace()
-        self.ledger.begin_batch(
-            self.tenant_id, key, refs, body, key, keep_first_sent_within=IDEMPOTENCY_WINDOW
-        )
+        # Re-read the ledger in the transaction that writes the batch: a quote another run drafted or
+        # left pending since this run planned is dropped here, never sent a second time.
+        with self.ledger.claiming(self.tenant_id, [entry.source_id for entry in batch]) as claim:
+            free = set(claim.free)
+            claimed_elsewhere = [entry for entry in batch if entry.source_id not in free]
+            batch = [entry for entry in batch if entry.source_id in free]
+            payloads = [entry.payload for entry in batch]
+            key = content_key(self.tenant_id, "Invoices", payloads)
+            refs = {entry.source_id: entry.source.number for entry in batch}
+            if batch:
+                claim.begin(key, refs, wire_body(payloads), key, keep_first_sent_within=IDEMPOTENCY_WINDOW)
+        self._settle_claimed_elsewhere(claimed_elsewhere)
+        if not batch:
+            return
         try:
             results = self.client.put_invoices(payloads, idempotency_key=key, unitdp=_unitdp(payloads))
         except ValidationFailed as exc:  # the request as a whole was refused: nothing was created
@@ -404,7 +499,7 @@ class _Run:
             self.ledger.close_batch(self.tenant_id, key, [])
             for entry in batch:
                 self.settle(entry, "not_sent", message=str(exc), retryable=True)
-            raise _Stop(str(exc)) from exc
+            raise _Stop(str(exc), "limit" if isinstance(exc, RateLimited) else "other") from exc
         except XeroConnectError as exc:  # no answer, a 5xx, a 409 or anything unexpected: not known
             self._unknown_outcome(batch, key, refs, exc)
             checked = "The last batch was checked in Xero and recorded; run again to send the rest."
@@ -418,9 +513,32 @@ class _Run:
                 rows += find_drafted(self.client, unanswered, [r.invoice_id for r in rows], self.pace)
             except XeroConnectError as exc:  # the batch stays "sending": the next run settles it first
                 raise _Stop(f"{exc} Xero's answer was incomplete; the next run checks it first.") from exc
+        rows = _with_fingerprints(rows, batch)
         self.ledger.close_batch(self.tenant_id, key, rows)
         log.info("batch of %d sent: %d drafted, %d refused by Xero", len(batch), len(rows), len(refused))
         self._settle_rows(batch, rows, skip={r.source_id for r in self.report.results})
+
+    def _settle_claimed_elsewhere(self, entries: list[PlannedInvoice]) -> None:
+        if not entries:
+            return
+        drafted = self.ledger.drafted(self.tenant_id, [entry.source_id for entry in entries])
+        for entry in entries:
+            row = drafted.get(entry.source_id)
+            if row is not None:
+                self.settle(entry, "skipped", invoice_number=row.invoice_number, invoice_id=row.invoice_id)
+            else:
+                self.settle(entry, "not_sent", retryable=True, message=ANOTHER_RUN_SENDING)
+
+    def settle_known(self, entry: PlannedInvoice, row: DraftRow, found: bool = False) -> None:
+        """A quote the ledger (or Xero) already has: unchanged, or changed since it was drafted."""
+        ids = {"invoice_number": row.invoice_number, "invoice_id": row.invoice_id}
+        changes = changes_since(entry.source, row)
+        if changes is not None:
+            self.settle(entry, "changed", changes=changes, **ids)
+        elif found:
+            self.settle(entry, "found", not_by_this_app=row.by_this_app is False, **ids)
+        else:
+            self.settle(entry, "skipped", **ids)
 
     def _settle_rows(self, batch: list[PlannedInvoice], rows: list[DraftRow], skip: set[str]) -> None:
         by_source = {row.source_id: row for row in rows}
@@ -475,33 +593,59 @@ def draft_invoices(
     progress: Callable[[DraftProgress], None] | None = None,
     cancel: threading.Event | None = None,
     batch_size: int = MAX_BATCH,
+    update_changed: bool = False,
 ) -> DraftReport:
-    """Draft every "new" entry of the plan; see the module docstring for the guarantees."""
+    """Draft every "new" entry of the plan; see the module docstring for the guarantees.
+
+    Before anything new is sent, every quote the ledger does not know is looked up in Xero by its
+    Reference: one found there is recorded and reported, never drafted again. ``update_changed``
+    updates, in place, the invoices of quotes that changed since they were drafted, while they are
+    still DRAFT in Xero.
+    """
     batch_size = max(1, min(batch_size, MAX_BATCH))
     run = _Run(client, tenant_id, ledger, len(plan), progress)
     report = run.report
+    to_update: list[PlannedInvoice] = []
     try:
         run.tell("recovering")
         recorded_before = set(ledger.drafted(tenant_id))
         report.recovered = recover(client, tenant_id, ledger, run.pace)
         drafted = ledger.drafted(tenant_id)
-        to_send: list[PlannedInvoice] = []
+        unknown: list[PlannedInvoice] = []
         for entry in plan:
             done = drafted.get(entry.source_id)
-            if done is not None:
+            if done is not None and entry.source_id not in recorded_before:
                 # Recorded only now, from an earlier run that never got to report it: to the user, this
                 # is the run that drafted it (the earlier one said failed, or nothing at all).
-                outcome: Outcome = "skipped" if entry.source_id in recorded_before else "drafted"
-                run.settle(entry, outcome, invoice_number=done.invoice_number, invoice_id=done.invoice_id)
+                ledger.record(tenant_id, [_fingerprinted_if_same(done, entry)])
+                run.settle(entry, "drafted", invoice_number=done.invoice_number, invoice_id=done.invoice_id)
+            elif done is not None:
+                run.settle_known(entry, done)
             elif entry.status == "invalid":
                 run.settle(entry, "invalid", message=entry.reason)
-            elif entry.status == "drafted":  # drafted per the plan, yet not in this ledger: trust the plan
-                run.settle(entry, "skipped", invoice_number=entry.invoice_number)
+            else:
+                unknown.append(entry)
+        run.tell("checking")
+        found = {row.source_id: row for row in find_drafted(
+            client, {e.source_id: e.source.number for e in unknown}, ledger.known_invoice_ids(tenant_id),
+            run.pace, ask_origin=True,
+        )}
+        ledger.record(tenant_id, [_fingerprinted_if_same(found[e.source_id], e) for e in unknown
+                                  if e.source_id in found])
+        to_send = []
+        for entry in unknown:
+            row = found.get(entry.source_id)
+            if row is not None:
+                run.settle_known(entry, row, found=True)
             else:
                 to_send.append(entry)
-        if any(entry.new_contact is not None for entry in to_send) and not (cancel and cancel.is_set()):
+        if update_changed:
+            changed = {r.source_id for r in report.results if r.status == "changed"}
+            to_update = [e for e in plan if e.source_id in changed and e.payload]
+        needs_contact = [e for e in to_send + to_update if e.new_contact is not None]
+        if needs_contact and not (cancel and cancel.is_set()):
             run.tell("contacts")
-            report.contacts_created = create_missing_contacts(client, tenant_id, to_send, pace=run.pace)
+            report.contacts_created = create_missing_contacts(client, tenant_id, needs_contact, pace=run.pace)
             for entry in [e for e in to_send if e.status == "invalid"]:
                 run.settle(entry, "invalid", message=entry.reason)
             to_send = [e for e in to_send if e.status != "invalid"]
@@ -509,6 +653,7 @@ def draft_invoices(
         if isinstance(exc, BatchInProgress):
             report.recovered = exc.recovered
         report.stopped = f"Nothing was sent: {exc}"
+        report.stop_cause = "limit" if isinstance(exc, RateLimited) else "other"
         run.settle_rest(plan, str(exc))
         run.tell("done")
         return report
@@ -523,11 +668,82 @@ def draft_invoices(
         try:
             run.send(batch)
         except _Stop as stop:
-            report.stopped = str(stop)
+            report.stopped, report.stop_cause = str(stop), stop.cause
             run.settle_rest(to_send, str(stop))
             break
         finally:
             run.batch = number + 1
             run.tell("sending")
+    if to_update and not report.stopped and not report.cancelled:
+        run.tell("updating")
+        try:
+            update_changed_invoices(run, to_update)
+        except _Stop as stop:
+            report.stopped, report.stop_cause = str(stop), stop.cause
     run.tell("done")
     return report
+
+
+def _fingerprinted_if_same(row: DraftRow, entry: PlannedInvoice) -> DraftRow:
+    """A quote found in Xero that matches what Xero has is recorded as what was drafted, so a later
+    change to any of its details is noticed; one that differs keeps only Xero's summary."""
+    if changes_since(entry.source, row) is None:
+        return dataclasses.replace(row, fingerprint=quote_fingerprint(entry.source))
+    return row
+
+
+# -- updating changed quotes in place ----------------------------------------------------------
+
+
+def update_changed_invoices(run: _Run, entries: Sequence[PlannedInvoice]) -> None:
+    """POST each changed quote's payload with its InvoiceID while Xero still has it as DRAFT; anything
+    else is reported and nothing is sent for it. Reports replace the "changed" results."""
+    results = {r.source_id: r for r in run.report.results}
+    drafted = run.ledger.drafted(run.tenant_id, [e.source_id for e in entries])
+    ids = {e.source_id: drafted[e.source_id].invoice_id for e in entries if e.source_id in drafted}
+    statuses: dict[str, str] = {}
+    id_list = sorted(set(ids.values()))
+    for start in range(0, len(id_list), MAX_BATCH):
+        run.pace()
+        for invoice in run.client.invoices(ids=id_list[start : start + MAX_BATCH]):
+            statuses[str(invoice.get("InvoiceID", "")).lower()] = str(invoice.get("Status") or "")
+    ready: list[PlannedInvoice] = []
+    for entry in entries:
+        result = results[entry.source_id]
+        invoice_id = ids.get(entry.source_id, "")
+        status = statuses.get(invoice_id.lower(), "")
+        if entry.status == "invalid":
+            result.message = f"it cannot be updated: {entry.reason}"
+        elif status == "DRAFT":
+            ready.append(entry)
+        elif not status:
+            result.message = f"{result.invoice_number} is no longer in Xero, so it was not updated"
+        else:
+            result.message = (f"{result.invoice_number} is {status} in Xero now, so it was not updated; "
+                              "change it in Xero if the file is right")
+    for start in range(0, len(ready), MAX_BATCH):
+        batch = ready[start : start + MAX_BATCH]
+        payloads = [{**entry.payload, "InvoiceID": ids[entry.source_id]} for entry in batch]
+        run.pace()
+        try:
+            answers = run.client.post_invoices(
+                payloads, idempotency_key=content_key(run.tenant_id, "InvoiceUpdates", payloads),
+                unitdp=_unitdp(payloads),
+            )
+        except RateLimited as exc:
+            raise _Stop(str(exc), "limit") from exc
+        except XeroConnectError as exc:
+            for entry in batch:
+                results[entry.source_id].message = f"it could not be updated: {_sentence(exc)}"
+            raise _Stop(f"{_sentence(exc)} The changed quotes left were not updated.") from exc
+        by_index = {answer.index: answer for answer in answers}
+        for index, entry in enumerate(batch):
+            answer, result = by_index.get(index), results[entry.source_id]
+            if answer is not None and answer.ok:
+                summary = invoice_summary(answer.record).to_json()
+                run.ledger.record_update(run.tenant_id, entry.source_id, ids[entry.source_id],
+                                         quote_fingerprint(entry.source), summary)
+                result.status, result.message = "updated", ""
+            else:
+                why = "; ".join(answer.errors) if answer is not None and answer.errors else "no answer for it"
+                result.message = f"Xero refused the update: {why}"

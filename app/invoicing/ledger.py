@@ -5,6 +5,11 @@ One SQLite file in the data directory. A batch is written as "sending" *before* 
 before anything is sent again. The drafts of a batch and the closing of the batch share one
 transaction, so the ledger never says "done" without the rows, nor holds rows of an open batch.
 
+A quote's row is keyed by its identity (its number as Xero compares References: trimmed, case
+ignored), never by a file name or a quote/order label. A row is never replaced by another invoice: the
+first invoice recorded for a quote stays its invoice. Each row keeps a fingerprint and a summary of what
+was drafted, so a quote that the file now describes differently is reported as changed.
+
 Each batch also keeps its exact request (the JSON body as sent and its Idempotency-Key) and the time it
 was first sent, by this machine's clock: while Xero still honours the key, recovery resends that very
 request and Xero replays its answer instead of creating anything again.
@@ -13,6 +18,7 @@ request and Xero replays its answer instead of creating anything again.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -22,11 +28,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.invoicing.records import quote_identity
 from app.settings import data_dir
+
+log = logging.getLogger(__name__)
 
 LEDGER_NAME = "ledger.sqlite"
 BUSY_TIMEOUT_MS = 10_000  # a second program (tray + CLI) waits for the other's transaction
-SCHEMA_VERSION = 2  # 1: batches without their request; 2: request_body, idempotency_key, sent_at
+# 1: batches without their request; 2: request_body, idempotency_key, sent_at; 3: rows keyed by the
+# quote's identity (was "quote:Q-1"/"order:Q-1"), with what was drafted and where the row came from
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS drafts (
@@ -36,6 +47,10 @@ CREATE TABLE IF NOT EXISTS drafts (
     invoice_id TEXT NOT NULL,
     invoice_number TEXT NOT NULL,
     drafted_at REAL NOT NULL,
+    fingerprint TEXT,
+    summary TEXT,
+    found INTEGER NOT NULL DEFAULT 0,
+    by_this_app INTEGER,
     PRIMARY KEY (tenant_id, source_id)
 );
 CREATE TABLE IF NOT EXISTS batches (
@@ -60,14 +75,21 @@ CREATE TABLE IF NOT EXISTS tenant_defaults (
 
 @dataclass(frozen=True)
 class DraftRow:
-    source_id: str
-    reference: str
+    source_id: str  # the quote's identity (records.quote_identity)
+    reference: str  # the Reference as sent or as found in Xero
     invoice_id: str
     invoice_number: str
+    fingerprint: str | None = None  # of the quote as drafted (fingerprint.quote_fingerprint); None: unknown
+    summary: str | None = None  # fingerprint.Summary as JSON
+    found: bool = False  # recorded from Xero by a lookup, not from this program's own request
+    by_this_app: bool | None = None  # found: did Xero say this app created it? None: not asked
 
 
 # Columns added after version 1; an older file gets them with ALTER TABLE (NULL: request unknown).
 BATCH_COLUMNS = (("request_body", "TEXT"), ("idempotency_key", "TEXT"), ("sent_at", "REAL"))
+DRAFT_COLUMNS = (("fingerprint", "TEXT"), ("summary", "TEXT"), ("found", "INTEGER NOT NULL DEFAULT 0"),
+                 ("by_this_app", "INTEGER"))
+DRAFT_FIELDS = "source_id, reference, invoice_id, invoice_number, fingerprint, summary, found, by_this_app"
 
 
 @dataclass(frozen=True)
@@ -128,11 +150,25 @@ class Ledger:
         """Drafts of this tenant (all, or those among ``source_ids``), keyed by source_id."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT source_id, reference, invoice_id, invoice_number FROM drafts WHERE tenant_id = ?",
-                (tenant_id,),
+                f"SELECT {DRAFT_FIELDS} FROM drafts WHERE tenant_id = ?", (tenant_id,)
             ).fetchall()
         wanted = None if source_ids is None else set(source_ids)
-        return {r[0]: DraftRow(*r) for r in rows if wanted is None or r[0] in wanted}
+        return {r[0]: _draft_row(r) for r in rows if wanted is None or r[0] in wanted}
+
+    def record(self, tenant_id: str, drafts: Sequence[DraftRow]) -> None:
+        """Record invoices found in Xero (or updated in place) outside a batch."""
+        with self._transaction() as db:
+            _insert_drafts(db, tenant_id, drafts)
+
+    def record_update(self, tenant_id: str, source_id: str, invoice_id: str, fingerprint: str,
+                      summary: str) -> None:
+        """The quote's invoice was updated in place to what the file says now."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE drafts SET fingerprint = ?, summary = ?, drafted_at = ? "
+                "WHERE tenant_id = ? AND source_id = ? AND invoice_id = ?",
+                (fingerprint, summary, time.time(), tenant_id, source_id, invoice_id),
+            )
 
     def known_invoice_ids(self, tenant_id: str) -> set[str]:
         with self._lock:
@@ -157,32 +193,29 @@ class Ledger:
         The same batch (same key) sent again keeps its earlier ``sent_at`` if that is less than
         ``keep_first_sent_within`` seconds old: Xero's memory of the key dates from the first request.
         """
-        now = time.time() if now is None else now
         with self._transaction() as db:
-            db.execute(
-                "INSERT INTO batches (tenant_id, batch_key, source_ids, state, created_at, request_body, "
-                "idempotency_key, sent_at) VALUES (?, ?, ?, 'sending', ?, ?, ?, ?) "
-                "ON CONFLICT (tenant_id, batch_key) DO UPDATE SET state = 'sending', "
-                "source_ids = excluded.source_ids, created_at = excluded.created_at, "
-                "request_body = excluded.request_body, idempotency_key = excluded.idempotency_key, "
-                "sent_at = CASE WHEN batches.sent_at IS NOT NULL AND batches.idempotency_key IS "
-                "excluded.idempotency_key AND batches.request_body IS excluded.request_body "
-                "AND excluded.sent_at - batches.sent_at BETWEEN 0 AND ? "
-                "THEN batches.sent_at ELSE excluded.sent_at END",
-                (tenant_id, batch_key, json.dumps(references), now, request_body, idempotency_key,
-                 now if request_body is not None else None, keep_first_sent_within),
-            )
+            _insert_batch(db, tenant_id, batch_key, references, request_body, idempotency_key,
+                          time.time() if now is None else now, keep_first_sent_within)
+
+    @contextmanager
+    def claiming(self, tenant_id: str, source_ids: Iterable[str]) -> Iterator[BatchClaim]:
+        """One transaction that re-reads the ledger: ``claim.free`` are the quotes no run has drafted
+        or left pending, and ``claim.begin`` writes the batch of those, before anyone else can."""
+        with self._transaction() as db:
+            wanted = list(dict.fromkeys(source_ids))
+            placeholders = ",".join("?" * len(wanted)) or "NULL"
+            drafted = {r[0] for r in db.execute(
+                f"SELECT source_id FROM drafts WHERE tenant_id = ? AND source_id IN ({placeholders})",
+                (tenant_id, *wanted))}
+            pending = {sid for (ids,) in db.execute(
+                "SELECT source_ids FROM batches WHERE tenant_id = ? AND state = 'sending'", (tenant_id,))
+                for sid in json.loads(ids)}
+            yield BatchClaim(db, tenant_id, [sid for sid in wanted if sid not in drafted | pending])
 
     def close_batch(self, tenant_id: str, batch_key: str, drafts: Sequence[DraftRow]) -> None:
         """Record the batch's drafted invoices and mark it done, atomically."""
-        now = time.time()
         with self._transaction() as db:
-            db.executemany(
-                "INSERT OR REPLACE INTO drafts "
-                "(tenant_id, source_id, reference, invoice_id, invoice_number, drafted_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [(tenant_id, d.source_id, d.reference, d.invoice_id, d.invoice_number, now) for d in drafts],
-            )
+            _insert_drafts(db, tenant_id, drafts)
             db.execute(
                 "UPDATE batches SET state = 'done' WHERE tenant_id = ? AND batch_key = ?",
                 (tenant_id, batch_key),
@@ -219,16 +252,111 @@ class Ledger:
             )
 
 
+@dataclass
+class BatchClaim:
+    """Inside :meth:`Ledger.claiming`'s transaction: the quotes still free, and the write-ahead."""
+
+    _db: sqlite3.Connection
+    tenant_id: str
+    free: list[str]
+
+    def begin(self, batch_key: str, references: dict[str, str], request_body: str, idempotency_key: str,
+              *, keep_first_sent_within: float = 0.0) -> None:
+        taken = set(references) - set(self.free)
+        if taken:
+            raise ValueError(f"claimed quotes that are not free: {sorted(taken)}")
+        _insert_batch(self._db, self.tenant_id, batch_key, references, request_body, idempotency_key,
+                      time.time(), keep_first_sent_within)
+
+
+def _draft_row(r: Sequence[object]) -> DraftRow:
+    sid, ref, inv_id, number, fingerprint, summary, found, by_app = r
+    return DraftRow(
+        str(sid), str(ref), str(inv_id), str(number),
+        fingerprint=None if fingerprint is None else str(fingerprint),
+        summary=None if summary is None else str(summary),
+        found=bool(found), by_this_app=None if by_app is None else bool(by_app),
+    )
+
+
+def _insert_drafts(db: sqlite3.Connection, tenant_id: str, drafts: Sequence[DraftRow]) -> None:
+    # Never another invoice for a quote already recorded: the first invoice stays its invoice (a second
+    # run that raced this one, or a lookup, may only confirm the same invoice).
+    now = time.time()
+    for d in drafts:
+        kept = db.execute(
+            "SELECT invoice_id FROM drafts WHERE tenant_id = ? AND source_id = ?", (tenant_id, d.source_id)
+        ).fetchone()
+        if kept is not None and kept[0].lower() != d.invoice_id.lower():
+            log.warning("quote %s already recorded as invoice %s; %s not recorded for it",
+                        d.reference, kept[0], d.invoice_id)
+            continue
+        db.execute(
+            f"INSERT INTO drafts (tenant_id, {DRAFT_FIELDS}, drafted_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (tenant_id, source_id) DO UPDATE SET invoice_number = excluded.invoice_number, "
+            "fingerprint = COALESCE(excluded.fingerprint, drafts.fingerprint), "
+            "summary = COALESCE(excluded.summary, drafts.summary)",
+            (tenant_id, d.source_id, d.reference, d.invoice_id, d.invoice_number, d.fingerprint, d.summary,
+             int(d.found), None if d.by_this_app is None else int(d.by_this_app), now),
+        )
+
+
+def _insert_batch(db: sqlite3.Connection, tenant_id: str, batch_key: str, references: dict[str, str],
+                  request_body: str | None, idempotency_key: str | None, now: float,
+                  keep_first_sent_within: float) -> None:
+    db.execute(
+        "INSERT INTO batches (tenant_id, batch_key, source_ids, state, created_at, request_body, "
+        "idempotency_key, sent_at) VALUES (?, ?, ?, 'sending', ?, ?, ?, ?) "
+        "ON CONFLICT (tenant_id, batch_key) DO UPDATE SET state = 'sending', "
+        "source_ids = excluded.source_ids, created_at = excluded.created_at, "
+        "request_body = excluded.request_body, idempotency_key = excluded.idempotency_key, "
+        "sent_at = CASE WHEN batches.sent_at IS NOT NULL AND batches.idempotency_key IS "
+        "excluded.idempotency_key AND batches.request_body IS excluded.request_body "
+        "AND excluded.sent_at - batches.sent_at BETWEEN 0 AND ? "
+        "THEN batches.sent_at ELSE excluded.sent_at END",
+        (tenant_id, batch_key, json.dumps(references), now, request_body, idempotency_key,
+         now if request_body is not None else None, keep_first_sent_within),
+    )
+
+
 def _migrate(db: sqlite3.Connection) -> None:
     """Bring a ledger written by an older version up to SCHEMA_VERSION (inside the opening transaction)."""
     (version,) = db.execute("PRAGMA user_version").fetchone()
     if version >= SCHEMA_VERSION:
         return
-    present = {row[1] for row in db.execute("PRAGMA table_info(batches)")}
-    for name, kind in BATCH_COLUMNS:
-        if name not in present:
-            db.execute(f"ALTER TABLE batches ADD COLUMN {name} {kind}")
+    for table, columns in (("batches", BATCH_COLUMNS), ("drafts", DRAFT_COLUMNS)):
+        present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        for name, kind in columns:
+            if name not in present:
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+    if version < 3:
+        _rekey_by_identity(db)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _old_identity(source_id: str) -> str:
+    # Version 2 keyed rows "quote:<number>" or "order:<number>".
+    label, sep, number = source_id.partition(":")
+    return quote_identity(number if sep and label in ("quote", "order") else source_id)
+
+
+def _rekey_by_identity(db: sqlite3.Connection) -> None:
+    """Rows of one quote under two labels ("quote:Q-1", "order:Q-1") become one: the earliest invoice."""
+    rows = db.execute("SELECT rowid, tenant_id, source_id FROM drafts ORDER BY drafted_at, rowid").fetchall()
+    kept: set[tuple[str, str]] = set()
+    for rowid, tenant_id, source_id in rows:
+        identity = _old_identity(source_id)
+        if (tenant_id, identity) in kept:
+            log.warning("ledger: a second invoice for quote %s is left out of the ledger", identity)
+            db.execute("DELETE FROM drafts WHERE rowid = ?", (rowid,))
+            continue
+        kept.add((tenant_id, identity))
+        # v2 ids all carry a label, so a new id never collides with a row not yet rewritten
+        db.execute("UPDATE drafts SET source_id = ? WHERE rowid = ?", (identity, rowid))
+    for rowid, ids in db.execute("SELECT rowid, source_ids FROM batches").fetchall():
+        references = {_old_identity(sid): ref for sid, ref in json.loads(ids).items()}
+        db.execute("UPDATE batches SET source_ids = ? WHERE rowid = ?", (json.dumps(references), rowid))
 
 
 def _statements() -> list[str]:

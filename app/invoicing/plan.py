@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from app.invoicing.contacts import ContactDirectory, new_contact_body
+from app.invoicing.fingerprint import Summary, differences, quote_fingerprint, quote_summary
 from app.invoicing.ledger import DraftRow, Ledger
 from app.invoicing.records import SourceLine, SourceQuote
 from app.xero.client import XeroClient
@@ -26,7 +27,7 @@ AMOUNT_TYPES = {"exclusive": "Exclusive", "inclusive": "Inclusive", "notax": "No
 NO_TAX = "NONE"
 MAX_REFERENCE = 255
 
-Status = Literal["new", "drafted", "invalid"]
+Status = Literal["new", "drafted", "changed", "invalid"]
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,7 @@ class PlannedInvoice:
     payload: dict[str, Any] = field(default_factory=dict)
     invoice_number: str = ""  # when already drafted
     new_contact: dict[str, str] | None = None  # body of the contact still to be created
+    changes: list[str] = field(default_factory=list)  # "changed": what differs from what was drafted
 
     @property
     def source_id(self) -> str:
@@ -255,6 +257,19 @@ def _payload(quote: SourceQuote, facts: TenantFacts, defaults: Defaults, today: 
     return payload, ""
 
 
+def changes_since(quote: SourceQuote, row: DraftRow) -> list[str] | None:
+    """None when the quote is what was drafted (or an older version recorded nothing to compare);
+    else what changed ("total 1,658.40 → 1,550.40"), an empty list when only details of lines did."""
+    before = Summary.from_json(row.summary)
+    if row.fingerprint is not None:
+        if row.fingerprint == quote_fingerprint(quote):
+            return None
+        return differences(before, quote_summary(quote)) if before is not None else []
+    if before is None:
+        return None
+    return differences(before, quote_summary(quote)) or None
+
+
 def build_plan(
     quotes: Sequence[SourceQuote],
     facts: TenantFacts,
@@ -268,37 +283,48 @@ def build_plan(
     """One entry per quote, in input order. ``blocked`` maps quote numbers the loader flagged to why."""
     today = today or date.today()
     plan: Plan = []
-    seen: set[str] = set()
-    references: set[str] = set()
+    seen: dict[str, str] = {}  # identity -> the number as first spelt in this run
     for quote in quotes:
         entry = PlannedInvoice(quote, "new")
         plan.append(entry)
+        first = seen.get(quote.source_id)
+        if first is not None:
+            # The Reference is how Xero (and a lost answer) finds the quote again, and Xero compares
+            # References ignoring case: one number may stand for one quote only.
+            spelt = "" if first == quote.number else f" (as {first!r}; Xero ignores case and spaces)"
+            entry.mark_invalid(f"the number {quote.number} appears more than once{spelt}")
+            continue
+        seen[quote.source_id] = quote.number
         done = drafted.get(quote.source_id)
         if done is not None:
             entry.status, entry.invoice_number = "drafted", done.invoice_number
-            continue
-        if quote.source_id in seen or quote.number in references:
-            # The Reference is how a lost answer is found again in Xero, so it must be unique per run.
-            entry.mark_invalid(f"the number {quote.number} appears more than once")
-            continue
-        seen.add(quote.source_id)
-        references.add(quote.number)
-        if blocked and quote.number in blocked:
+            changes = changes_since(quote, done)
+            if changes is None:
+                continue
+            entry.status, entry.changes = "changed", changes
+        elif blocked and quote.number in blocked:
             entry.mark_invalid(blocked[quote.number])
             continue
         payload, problem = _payload(quote, facts, defaults, today)
         if problem:
-            entry.mark_invalid(problem)
+            if entry.status == "changed":
+                entry.reason = problem  # reported with the change; it cannot be updated as it is
+            else:
+                entry.mark_invalid(problem)
             continue
         entry.payload = payload
         contact_id = directory.match(quote)
         if contact_id:
             entry.set_contact(contact_id)
         elif not quote.contact_name.strip():
-            entry.mark_invalid("it has no contact name")
+            if entry.status == "changed":
+                entry.payload, entry.reason = {}, "it has no contact name"
+            else:
+                entry.mark_invalid("it has no contact name")
         else:
             entry.new_contact = new_contact_body(quote)
-            entry.reason = CONTACT_WILL_BE_CREATED
+            if entry.status == "new":
+                entry.reason = CONTACT_WILL_BE_CREATED
     return plan
 
 

@@ -30,15 +30,24 @@ class SourceQuote:
     currency: str = ""
     line_amount_types: str = "Exclusive"  # Exclusive | Inclusive | NoTax (invoice spelling)
     lines: list[SourceLine] = field(default_factory=list)
-    kind: str = "quote"  # "quote" or "order"
+    kind: str = "quote"  # "quote" or "order": the user's word for it, never part of its identity
     origin: str = ""  # file path, or "xero" for the tenant's own quotes
     xero_contact_id: str = ""  # known when the quote came from Xero
     xero_quote_id: str = ""
 
     @property
     def source_id(self) -> str:
-        """Stable identity in the ledger: the same quote loaded again maps to the same row."""
-        return f"{self.kind}:{self.number}"
+        """Identity in the ledger and in Xero: the quote's number as Xero compares References."""
+        return quote_identity(self.number)
+
+
+def quote_identity(number: str) -> str:
+    """A quote's number as Xero compares an invoice's Reference: trimmed, case ignored.
+
+    Quote or order is a label for the user and the file's name says nothing: "Q-1" in quotes.csv, in
+    orders.csv and "q-1 " are one quote to Xero, so they are one to the ledger too.
+    """
+    return number.strip().casefold()
 
 
 @dataclass(frozen=True)

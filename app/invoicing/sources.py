@@ -80,7 +80,7 @@ def _load(content: str | bytes, origin: str, name: str, kind_hint: str | None, s
 
 def _read(content: str | bytes, name: str, kind_hint: str | None, suffix: str) -> list[RawRow]:
     text = _text(content, name)
-    kind = kind_hint or ("order" if "order" in name.casefold() else "quote")
+    kind = kind_hint or "quote"  # a label only: a file's name never changes what its rows are
     looks_json = suffix == ".json" or (suffix not in CSV_SUFFIXES and text.lstrip().startswith(("{", "[")))
     if looks_json:
         try:

@@ -16,6 +16,7 @@ def add(state: SandboxState, spec: dict[str, Any]) -> dict[str, Any]:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}")
     fault = {"kind": kind, "count": int(spec.get("count", 1)),
              "path_prefix": str(spec.get("path_prefix") or ""),
+             "method": str(spec.get("method") or "").upper(),  # "" = any method
              "delay_seconds": float(spec.get("delay_seconds", 1.0)),
              "problem": str(spec.get("problem", "minute")), "retry_after": spec.get("retry_after")}
     with state.lock:
@@ -27,7 +28,8 @@ def take(state: SandboxState, req: Request) -> dict[str, Any] | None:
     """Consume one matching fault, if any (first added, first used)."""
     with state.lock:
         for fault in state.faults:
-            if req.path.startswith(fault["path_prefix"]) and fault["count"] > 0:
+            method_matches = not fault.get("method") or req.method.upper() == fault["method"]
+            if req.path.startswith(fault["path_prefix"]) and method_matches and fault["count"] > 0:
                 fault["count"] -= 1
                 if fault["count"] == 0:
                     state.faults.remove(fault)

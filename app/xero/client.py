@@ -96,6 +96,12 @@ def _quote_where(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def where_references(references: Sequence[str]) -> str:
+    """Xero's `where` for invoices with any of these References (Invoices has no References= filter;
+    an OR of equalities is the documented way; Xero compares them ignoring case)."""
+    return " OR ".join(f"Reference=={_quote_where(ref)}" for ref in references)
+
+
 def _csv(values: Sequence[str]) -> str | None:
     return ",".join(values) if values else None
 
@@ -201,6 +207,7 @@ class XeroClient:
         items: Sequence[dict[str, Any]],
         idempotency_key: str | None,
         params: dict[str, Any] | None = None,
+        method: str = "PUT",
     ) -> list[BatchItemResult]:
         if len(items) > MAX_BATCH:
             raise ValueError(f"at most {MAX_BATCH} {key} per request; got {len(items)}")
@@ -209,9 +216,8 @@ class XeroClient:
         # Without a key a retried PUT could create the batch twice; a fresh key makes retries safe.
         headers = {"Idempotency-Key": idempotency_key or str(uuid.uuid4())}
         query = {"summarizeErrors": "false", **_drop_none(params)}
-        response = self._request(
-            "PUT", f"{self.endpoints.api_base}/{path}", params=query, headers=headers, json={key: list(items)}
-        )
+        url = f"{self.endpoints.api_base}/{path}"
+        response = self._request(method, url, params=query, headers=headers, json={key: list(items)})
         elements = _json(response).get(key) or []
         return [BatchItemResult.from_element(i, element) for i, element in enumerate(elements)]
 
@@ -282,8 +288,7 @@ class XeroClient:
         search_term: str | None = None,
         created_by_my_app: bool = False,
     ) -> list[dict[str, Any]]:
-        # Invoices has no References= filter; an OR of Reference equalities is the documented way.
-        where = " OR ".join(f"Reference=={_quote_where(ref)}" for ref in references) or None
+        where = where_references(references) or None
         params = {
             "page": page,
             "Statuses": _csv(statuses),
@@ -306,6 +311,15 @@ class XeroClient:
     ) -> list[BatchItemResult]:
         """Create up to 50 invoices; each element's own outcome comes back (summarizeErrors=false)."""
         return self._put_batch("Invoices", "Invoices", invoices, idempotency_key, {"unitdp": unitdp})
+
+    def post_invoices(
+        self,
+        invoices: Sequence[dict[str, Any]],
+        idempotency_key: str | None = None,
+        unitdp: int | None = None,
+    ) -> list[BatchItemResult]:
+        """Update up to 50 invoices in place (each carries its InvoiceID); each element's own outcome."""
+        return self._put_batch("Invoices", "Invoices", invoices, idempotency_key, {"unitdp": unitdp}, "POST")
 
     # -- quotes --------------------------------------------------------------------------------
 

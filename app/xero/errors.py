@@ -118,6 +118,12 @@ class InvalidInput(XeroConnectError):
     kind = "invalid_input"
 
 
+class DraftingLocked(XeroConnectError):
+    """Another drafting run for the same organisation holds its lock; nothing was sent."""
+
+    kind = "drafting_locked"
+
+
 RATE_LIMIT_NAMES = {
     "minute": "the limit of 60 calls per minute for this organisation",
     "day": "the limit of 5,000 calls per day for this organisation",

@@ -91,7 +91,8 @@ def test_fault_mid_run_completes_or_stops_with_a_sentence_and_the_rerun_finishes
     quotes = make_quotes(70, prefix=f"F{name}")
     first = draft(connected, ledger, quotes[:50])  # batch one goes through cleanly
     assert first.drafted == 50
-    post(sandbox.base_url, "faults", {**FAULTS[name], "count": count, "path_prefix": INVOICES_PATH})
+    post(sandbox.base_url, "faults",
+         {**FAULTS[name], "count": count, "path_prefix": INVOICES_PATH, "method": "PUT"})
     report = draft(connected, ledger, quotes)
     wait_idle(sandbox.state)
     if report.stopped:
@@ -114,7 +115,7 @@ def test_a_rerun_while_xero_still_processes_a_lost_batch_sends_nothing_twice(san
     quotes = make_quotes(4, prefix="G")
     draft(connected, ledger, quotes[3:])  # creates the contacts, so the payloads below stay as they are
     post(sandbox.base_url, "faults", {"kind": "delay", "delay_seconds": 4, "count": 1,
-                                     "path_prefix": INVOICES_PATH})
+                                     "path_prefix": INVOICES_PATH, "method": "PUT"})
     first = draft(connected, ledger, quotes[:3])
     assert first.stopped and first.drafted == 0 and any(sandbox.state.in_flight.values())
     assert held(sandbox.state, tenant)["G-0001"] == 0  # not visible yet: a lookup cannot see it
@@ -203,7 +204,7 @@ def test_sandbox_restarted_after_a_killed_request_the_rerun_finishes_once(tmp_pa
     model._token_manager = None
     quotes = make_quotes(60, prefix="S")
     post(server.base_url, "faults", {"kind": "delay", "delay_seconds": 1, "count": 1,
-                                     "path_prefix": INVOICES_PATH})
+                                     "path_prefix": INVOICES_PATH, "method": "PUT"})
     try:
         with Ledger() as ledger:
             report = draft(model, ledger, quotes)

@@ -96,11 +96,11 @@ def test_a_ledger_of_the_first_version_is_migrated_in_place(tmp_path):
     db.close()
     with Ledger(path) as opened:
         [pending] = opened.pending_batches("t1")
-        assert pending.references == {"quote:Q-1": "Q-1"} and pending.request_body is None
+        assert pending.references == {"q-1": "Q-1"} and pending.request_body is None  # keyed by identity now
         opened.begin_batch("t1", "new", {"quote:Q-2": "Q-2"}, "{}", "new", now=7.0)
         assert opened.pending_batches("t1")[1].sent_at == 7.0
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 3
     db.close()
     with Ledger(path) as again:  # opening a migrated file changes nothing
         assert len(again.pending_batches("t1")) == 2

@@ -166,13 +166,14 @@ def test_what_xero_would_refuse_is_invalid_with_a_reason(q, reason):
 
 def test_drafted_duplicate_and_loader_flagged_quotes():
     quotes = [quote("Q-1"), quote("Q-2"), quote("Q-2"), quote("Q-3"), quote("Q-1", kind="order")]
-    drafted = {"quote:Q-1": DraftRow("quote:Q-1", "Q-1", "id", "INV-0009")}
+    drafted = {"q-1": DraftRow("q-1", "Q-1", "id", "INV-0009")}
     plan = build_plan(quotes, facts_for(), Defaults("200", "OUTPUT2"), directory(), drafted,
                       blocked={"Q-3": "bad price"}, today=TODAY)
     assert [(e.status, e.invoice_number) for e in plan][:2] == [("drafted", "INV-0009"), ("new", "")]
     assert plan[2].status == "invalid" and "more than once" in plan[2].reason
     assert (plan[3].status, plan[3].reason) == ("invalid", "bad price")
-    assert plan[4].status == "new"  # an order may share a quote's number; recovery tells them apart by ID
+    # An order with a quote's number is the same Reference to Xero: refused, never a second invoice.
+    assert plan[4].status == "invalid" and "more than once" in plan[4].reason
 
 
 def test_due_date_follows_the_organisations_sales_terms():
