@@ -20,12 +20,22 @@ if TYPE_CHECKING:
     from app.invoicing.records import LoadResult
     from app.model import ConnectionModel
 
-EXIT_OK, EXIT_FAILED = 0, 1
+# Exit codes a script can trust (README, `draft --help`).
+EXIT_OK = 0  # every quote is in Xero as the file says (drafted now, before, or found there)
+EXIT_FAILED = 1  # some quotes are invalid, failed, changed since drafted, or were not sent
+EXIT_REFUSED = 2  # the file or the command was refused: nothing was read from or sent to Xero
+EXIT_STOPPED = 3  # stopped by a Xero limit or by another drafting run for the organisation
+EXIT_CODES_HELP = (
+    "exit codes: 0 every quote is in Xero as the file says; 1 some quotes are invalid, failed, changed "
+    "since drafted or not sent; 2 the file or the command was refused (nothing was sent); 3 stopped by "
+    "a Xero limit or by another drafting run for the organisation"
+)
 BAR_WIDTH = 30
 
 
 def add_draft_parser(sub: argparse._SubParsersAction, add_profile_options: Callable) -> None:
-    draft = sub.add_parser("draft", help="draft sales invoices in Xero from a file of quotes or orders")
+    draft = sub.add_parser("draft", help="draft sales invoices in Xero from a file of quotes or orders",
+                           epilog=EXIT_CODES_HELP)
     add_profile_options(draft)
     draft.add_argument("file", nargs="?", metavar="FILE", help="CSV or JSON file of quotes or orders")
     draft.add_argument("--dry-run", action="store_true", help="show what would be drafted; create nothing")
@@ -34,30 +44,52 @@ def add_draft_parser(sub: argparse._SubParsersAction, add_profile_options: Calla
     )
     draft.add_argument("--account", metavar="CODE", help="revenue account for lines without one")
     draft.add_argument("--tax-type", metavar="TYPE", help="tax type for lines without one (e.g. OUTPUT2)")
+    draft.add_argument(
+        "--update-changed", action="store_true",
+        help="update, in place, the invoices of quotes that changed since they were drafted (DRAFTs only)",
+    )
+    draft.add_argument(
+        "--wait", action="store_true",
+        help="when another drafting run for the organisation is in progress, wait for it instead of stopping",
+    )
 
 
 def cmd_draft(args: argparse.Namespace) -> int:
     from app.cli import _model
+    from app.invoicing.records import LoadResult
+    from app.invoicing.sources import load_file, load_xero_quotes
     from app.xero.errors import InvalidInput
 
     if not args.file and not args.from_xero_quotes:
-        raise InvalidInput("Give a FILE of quotes or orders, or use --from-xero-quotes.")
+        print(f"Error: {InvalidInput('Give a FILE of quotes or orders, or use --from-xero-quotes.')}",
+              file=sys.stderr)
+        return EXIT_REFUSED
+    # The file is read before anything else: a refused file costs no call to Xero, dry run or not.
+    from_file = load_file(Path(args.file)) if args.file else LoadResult()
+    if args.file and refused_file(from_file):
+        for problem in from_file.problems:
+            print(problem)
+        print("Nothing was drafted: the file was refused.")
+        return EXIT_REFUSED
     model = _model(args)
-    client = model.client()
 
     def load() -> LoadResult:
-        from app.invoicing.records import LoadResult
-        from app.invoicing.sources import load_file, load_xero_quotes
-
-        loaded = LoadResult()
-        for part in ([load_file(Path(args.file))] if args.file else []) + (
-            [load_xero_quotes(client)] if args.from_xero_quotes else []
-        ):
+        loaded = LoadResult(list(from_file.quotes), list(from_file.problems))
+        if args.from_xero_quotes:
+            part = load_xero_quotes(model.client())
             loaded.quotes += part.quotes
             loaded.problems += part.problems
         return loaded
 
-    return run_draft(model, load, dry_run=args.dry_run, account=args.account, tax_type=args.tax_type)
+    return run_draft(
+        model, load, dry_run=args.dry_run, account=args.account, tax_type=args.tax_type,
+        update_changed=args.update_changed, wait=args.wait,
+    )
+
+
+def refused_file(loaded: LoadResult) -> bool:
+    """The whole file was refused (missing, unreadable, not an export): no quote and a file problem."""
+    return not loaded.quotes and any(p.line is None and not p.number for p in loaded.problems)
 
 
 def run_draft(
@@ -69,53 +101,77 @@ def run_draft(
     tax_type: str | None = None,
     out: TextIO | None = None,
     err: TextIO | None = None,
+    update_changed: bool = False,
+    wait: bool = False,
 ) -> int:
     """The whole command once the quotes can be loaded; scripts and tests call it with their own loader."""
     from app.invoicing.drafting import QuoteResult, draft_invoices
     from app.invoicing.ledger import Ledger
     from app.invoicing.plan import make_plan
+    from app.invoicing.run_lock import TenantLock
+    from app.xero.errors import DraftingLocked, InvalidInput
 
     out, err = out or sys.stdout, err or sys.stderr
-    client = model.client()
-    tenant_id = model.settings.tenant_id
     loaded = load()
     for problem in loaded.problems:
         print(problem, file=out)
+    if refused_file(loaded):
+        print("Nothing was drafted: the file was refused.", file=out)
+        return EXIT_REFUSED
+    if not loaded.quotes:  # every quote was refused by the loader: nothing to ask Xero about
+        print(f"Nothing was drafted: all {len(loaded.invalid_numbers)} quote(s) are invalid.", file=out)
+        return EXIT_FAILED
+    client = model.client()
+    tenant_id = model.settings.tenant_id
     blocked = {p.number: f"see the problem reported for it ({p.reason})" for p in loaded.problems if p.number}
-    with Ledger() as ledger:
-        plan = make_plan(
-            client,
-            ledger,
-            tenant_id,
-            loaded.quotes,
-            account=account,
-            tax_type=tax_type,
-            blocked=blocked,
-            remember=not dry_run,
-        )
-        # Quotes the loader already refused never reach the plan; they still count as invalid.
-        planned = {entry.source.number for entry in plan}
-        refused = sorted(loaded.invalid_numbers - planned)
-        if dry_run:
-            show_plan(plan, out, refused_at_load=len(refused))
-            return EXIT_OK
-        cancel = threading.Event()
-        with _cancel_on_ctrl_c(cancel, err):
-            report = draft_invoices(client, tenant_id, plan, ledger, progress=ProgressBar(err), cancel=cancel)
+    organisation = model.settings.tenant_name or "this organisation"
+
+    def on_wait(sentence: str) -> None:
+        print(sentence, file=err)
+
+    try:
+        with contextlib.ExitStack() as stack:
+            if not dry_run:  # one run per organisation, from the plan to the last batch
+                stack.enter_context(TenantLock(tenant_id, organisation, "the command line", wait=wait,
+                                               on_wait=on_wait))
+            ledger = stack.enter_context(Ledger())
+            plan = make_plan(
+                client, ledger, tenant_id, loaded.quotes, account=account, tax_type=tax_type,
+                blocked=blocked, remember=not dry_run, look_up=dry_run,
+            )
+            # Quotes the loader already refused never reach the plan; they still count as invalid.
+            planned = {entry.source.number for entry in plan}
+            refused = sorted(loaded.invalid_numbers - planned)
+            if dry_run:
+                show_plan(plan, out, refused_at_load=len(refused))
+                clean = not refused and all(e.status in ("new", "drafted") for e in plan)
+                return EXIT_OK if clean else EXIT_FAILED
+            cancel = threading.Event()
+            with _cancel_on_ctrl_c(cancel, err):
+                report = draft_invoices(client, tenant_id, plan, ledger, progress=ProgressBar(err),
+                                        cancel=cancel, update_changed=update_changed)
+    except DraftingLocked as locked:
+        print(locked, file=out)
+        return EXIT_STOPPED
+    except InvalidInput as refused_command:  # e.g. an --account the organisation does not have
+        print(f"Error: {refused_command}", file=err)
+        return EXIT_REFUSED
     reasons = {p.number: p.reason for p in loaded.problems if p.number}
     report.results.extend(
         QuoteResult(f"refused:{number}", number, "invalid", message=reasons[number], reported=True)
         for number in refused
     )
-    show_report(report, out)
-    return EXIT_OK if report.failed == 0 and report.not_sent == 0 else EXIT_FAILED
+    show_report(report, out, update_changed=update_changed)
+    if report.stop_cause == "limit":
+        return EXIT_STOPPED
+    return EXIT_OK if report.all_done else EXIT_FAILED
 
 
 def show_plan(plan: Plan, out: TextIO, refused_at_load: int = 0) -> None:
     for entry in plan:
         number = entry.source.number
-        if entry.status == "drafted":
-            print(f"{number}: already drafted as {entry.invoice_number}", file=out)
+        if entry.status in ("drafted", "changed"):
+            print(f"{number}: {entry.drafted_sentence()}", file=out)
         elif entry.status == "invalid":
             print(f"{number}: invalid: {entry.reason}", file=out)
         else:
@@ -124,19 +180,23 @@ def show_plan(plan: Plan, out: TextIO, refused_at_load: int = 0) -> None:
             print(f"{number}: to draft for {entry.source.contact_name}, {lines} line(s){note}", file=out)
     new = sum(1 for e in plan if e.status == "new")
     drafted = sum(1 for e in plan if e.status == "drafted")
+    changed = sum(1 for e in plan if e.status == "changed")
     invalid = sum(1 for e in plan if e.status == "invalid") + refused_at_load
+    also = f", {changed} changed since drafted" if changed else ""
     print(
-        f"Dry run: {new} to draft, {drafted} already drafted, {invalid} invalid; nothing was created.",
+        f"Dry run: {new} to draft, {drafted} already drafted{also}, {invalid} invalid; nothing was created.",
         file=out,
     )
 
 
-def show_report(report: DraftReport, out: TextIO) -> None:
+def show_report(report: DraftReport, out: TextIO, update_changed: bool = False) -> None:
     for result in report.results:
-        if result.status == "drafted":
-            print(f"{result.number}: drafted as {result.invoice_number}", file=out)
-        elif result.status in ("invalid", "failed") and not result.reported:
-            print(f"{result.number}: {result.status}: {result.message}", file=out)
+        if result.status != "skipped" and not result.reported:
+            print(f"{result.number}: {result.sentence()}", file=out)
+    changed = report.count("changed")
+    if changed and not update_changed:
+        print(f"{changed} quote(s) changed since drafted: run again with --update-changed to update "
+              "those still DRAFT in Xero.", file=out)
     if report.recovered:
         print(f"{report.recovered} invoice(s) of an interrupted earlier run were found in Xero.", file=out)
     if report.cancelled:

@@ -28,12 +28,12 @@ from urllib.parse import quote_plus
 
 import requests
 
-from app import APP_NAME
 from app.invoicing.contacts import content_key, create_missing_contacts
 from app.invoicing.fingerprint import invoice_summary, quote_fingerprint, quote_summary
 from app.invoicing.ledger import DraftRow, Ledger, PendingBatch
 from app.invoicing.plan import PlannedInvoice, changes_since
 from app.invoicing.records import quote_identity
+from app.invoicing.sentences import quote_sentence
 from app.xero.client import MAX_BATCH, BatchItemResult, XeroClient, where_references
 from app.xero.errors import (
     MissingScope,
@@ -97,24 +97,8 @@ class QuoteResult:
 
     def sentence(self) -> str:
         """What became of the quote, in the words the window and the CLI both show."""
-        what = ", ".join(self.changes) or "details of its lines"
-        if self.status == "drafted":
-            return f"drafted as {self.invoice_number}"
-        if self.status == "found":
-            text = f"found in Xero as {self.invoice_number}; not drafted again"
-            if self.not_by_this_app:
-                text += (f" (that invoice was not created by {APP_NAME}: someone typed it in Xero "
-                         "or another tool made it; check that it is this quote)")
-            return text
-        if self.status == "skipped":
-            return f"already drafted as {self.invoice_number}" if self.invoice_number else "already drafted"
-        if self.status == "changed":
-            text = f"changed since drafted as {self.invoice_number} ({what})"
-            return f"{text}; {self.message}" if self.message else f"{text}; nothing was sent for it"
-        if self.status == "updated":
-            return f"updated in Xero: {self.invoice_number} now has what the file says ({what})"
-        label = {"invalid": "invalid", "failed": "failed", "not_sent": "not sent"}[self.status]
-        return f"{label}: {self.message}" if self.message else label
+        return quote_sentence(self.status, self.invoice_number, message=self.message, changes=self.changes,
+                              not_by_this_app=self.not_by_this_app)
 
 
 @dataclass

@@ -17,6 +17,7 @@ from app.invoicing.contacts import ContactDirectory, new_contact_body
 from app.invoicing.fingerprint import Summary, differences, quote_fingerprint, quote_summary
 from app.invoicing.ledger import DraftRow, Ledger
 from app.invoicing.records import SourceLine, SourceQuote
+from app.invoicing.sentences import quote_sentence
 from app.xero.client import XeroClient
 from app.xero.errors import InvalidInput
 
@@ -149,6 +150,16 @@ class PlannedInvoice:
     invoice_number: str = ""  # when already drafted
     new_contact: dict[str, str] | None = None  # body of the contact still to be created
     changes: list[str] = field(default_factory=list)  # "changed": what differs from what was drafted
+    found: DraftRow | None = None  # found in Xero by the plan's lookup, not in the ledger
+
+    def drafted_sentence(self) -> str:
+        """For a "drafted" or "changed" entry: already drafted, found in Xero, or changed since."""
+        if self.status == "changed":
+            return quote_sentence("changed", self.invoice_number, changes=self.changes, message=self.reason)
+        if self.found is not None:
+            not_ours = self.found.by_this_app is False
+            return quote_sentence("found", self.invoice_number, not_by_this_app=not_ours)
+        return quote_sentence("skipped", self.invoice_number)
 
     @property
     def source_id(self) -> str:
@@ -339,13 +350,34 @@ def make_plan(
     blocked: dict[str, str] | None = None,
     today: date | None = None,
     remember: bool = True,
+    look_up: bool = False,
 ) -> Plan:
     """Read the organisation (GETs only) and plan every quote; nothing is created in Xero.
 
-    ``remember=False`` (a dry run) leaves the ledger untouched too.
+    ``remember=False`` (a dry run) leaves the ledger untouched too. ``look_up`` also asks Xero for the
+    quotes the ledger does not know (as a real run does before sending), so the plan says "found in
+    Xero" for them; with ``remember`` what was found is recorded.
     """
+    from app.invoicing.drafting import find_drafted  # drafting builds on plans: imported where used
+
     facts = TenantFacts.fetch(client)
     defaults = resolve_defaults(facts, ledger, tenant_id, account, tax_type, remember)
     directory = ContactDirectory.fetch(client)
     drafted = ledger.drafted(tenant_id)
-    return build_plan(quotes, facts, defaults, directory, drafted, blocked=blocked, today=today)
+    plan = build_plan(quotes, facts, defaults, directory, drafted, blocked=blocked, today=today)
+    if not look_up:
+        return plan
+    unknown = {e.source_id: e.source.number for e in plan if e.status == "new"}
+    found = {row.source_id: row for row in
+             find_drafted(client, unknown, ledger.known_invoice_ids(tenant_id), ask_origin=True)}
+    for entry in plan:
+        row = found.get(entry.source_id)
+        if row is None:
+            continue
+        entry.found, entry.invoice_number, entry.reason = row, row.invoice_number, ""
+        changes = changes_since(entry.source, row)
+        entry.status = "drafted" if changes is None else "changed"
+        entry.changes = changes or []
+    if remember and found:
+        ledger.record(tenant_id, list(found.values()))
+    return plan

@@ -353,7 +353,8 @@ def test_the_command_prints_problems_a_dry_run_and_the_summary(sandbox, connecte
     quotes[2].currency = "EUR"
     loaded = LoadResult(quotes, [RowProblem("crm.csv", 7, "quantity is not a number", "Q-0001")])
     out = io.StringIO()
-    assert run_draft(connected, lambda: loaded, dry_run=True, out=out, err=io.StringIO()) == 0
+    # Exit 1: some quotes are invalid (the dry run says so the way the real run does).
+    assert run_draft(connected, lambda: loaded, dry_run=True, out=out, err=io.StringIO()) == 1
     text = out.getvalue()
     assert "crm.csv, line 7: quantity is not a number" in text
     assert "Q-0001: invalid: see the problem reported for it (quantity is not a number)" in text
@@ -364,7 +365,7 @@ def test_the_command_prints_problems_a_dry_run_and_the_summary(sandbox, connecte
     assert ledger.tenant_defaults(connected.settings.tenant_id) is None
 
     out, err = io.StringIO(), io.StringIO()
-    assert run_draft(connected, lambda: loaded, out=out, err=err) == 0
+    assert run_draft(connected, lambda: loaded, out=out, err=err) == 1
     assert out.getvalue().endswith("Drafted 1, skipped 0 already drafted, 2 invalid, 0 failed.\n")
     assert "\r" not in err.getvalue() and "3/3 drafted 1, failed 0" in err.getvalue()
 
@@ -397,12 +398,12 @@ def test_the_sample_file_drafts_every_valid_quote_once(sandbox, connected):
 
     sample = Path(__file__).resolve().parents[2] / "resources" / "samples" / "crm-quotes.csv"
     out = io.StringIO()
-    assert run_draft(connected, lambda: load_file(sample), out=out, err=io.StringIO()) == 0
+    assert run_draft(connected, lambda: load_file(sample), out=out, err=io.StringIO()) == 1  # 2 invalid
     lines = out.getvalue().splitlines()
     assert lines[-1] == "Drafted 10, skipped 0 already drafted, 2 invalid, 0 failed."
     assert sum("line 22" in line or "line 28" in line for line in lines) == 2  # each problem shown once
     again = io.StringIO()
-    assert run_draft(connected, lambda: load_file(sample), out=again, err=io.StringIO()) == 0
+    assert run_draft(connected, lambda: load_file(sample), out=again, err=io.StringIO()) == 1
     assert again.getvalue().splitlines()[-1] == "Drafted 0, skipped 10 already drafted, 2 invalid, 0 failed."
     invoices = connected.client().invoices(page=1)
     references = [i["Reference"] for i in invoices if i["Reference"].startswith("CRM")]

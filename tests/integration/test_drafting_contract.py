@@ -46,7 +46,7 @@ def test_draft_command_on_the_organisations_accepted_quotes(sandbox, connected, 
     assert first.out.endswith("Drafted 3, skipped 0 already drafted, 0 invalid, 0 failed.\n")
     assert main(argv) == 0
     assert capsys.readouterr().out.endswith("Drafted 0, skipped 3 already drafted, 0 invalid, 0 failed.\n")
-    assert main([*argv, "--account", "999"]) == 1
+    assert main([*argv, "--account", "999"]) == 2  # the command was refused
     assert "--account 999" in capsys.readouterr().err
-    assert main(["draft", "--sandbox", sandbox.base_url]) == 1
+    assert main(["draft", "--sandbox", sandbox.base_url]) == 2
     assert "Give a FILE" in capsys.readouterr().err

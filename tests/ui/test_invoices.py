@@ -161,7 +161,7 @@ def test_cancel_stops_after_the_batch_in_flight_and_the_rerun_drafts_the_rest_on
     tenant = connected.settings.tenant_id
     load(qtbot, window, write_quotes(tmp_path / "many.csv", 120))
     assert statuses(window) == ["New"] * 120
-    fault(sandbox, kind="delay", delay_seconds=1, count=1, path_prefix=INVOICES_PATH)
+    fault(sandbox, kind="delay", delay_seconds=1, count=1, path_prefix=INVOICES_PATH, method="PUT")
     with Ledger() as ledger, qtbot.waitSignal(window.run_finished, timeout=WAIT_MS) as finished:
         qtbot.mouseClick(window.create_button, Qt.MouseButton.LeftButton)
         # The first batch is written ahead to the ledger just before its (delayed) request leaves.
@@ -188,7 +188,8 @@ def test_cancel_stops_after_the_batch_in_flight_and_the_rerun_drafts_the_rest_on
 
 def test_a_500_from_xero_while_drafting_shows_the_core_sentence(qtbot, sandbox, connected, window):
     load(qtbot, window, SAMPLE)
-    fault(sandbox, kind="500", count=4, path_prefix=INVOICES_PATH)  # every attempt of the retry policy
+    # Every attempt of the retry policy, on the PUT only (the lookup before it goes through).
+    fault(sandbox, kind="500", count=4, path_prefix=INVOICES_PATH, method="PUT")
     report = draft(qtbot, window)
     assert report.summary() == "Drafted 0, skipped 0 already drafted, 2 invalid, 10 failed."
     assert window.notice.kind == "error"
