@@ -21,8 +21,8 @@ from app.sandbox.server import SandboxServer
 from app.secrets import SecretStore
 from app.xero.http import RetryPolicy, make_session
 from tests.conftest import register_app, set_auto_consent
+from tests.drafting import INVOICES_PATH, SandboxSleep, connect, make_quotes, post
 from tests.flows import authorize, new_model
-from tests.integration.test_drafting import INVOICES_PATH, SandboxSleep, connect, make_quotes, post
 from tests.integration.test_refresh_across_processes import REFRESH_IN_CHILD
 
 pytestmark = pytest.mark.usefixtures("real_keyring")

@@ -15,7 +15,7 @@ from app.credentials import check_credentials
 from app.invoicing.ledger import Ledger
 from app.invoicing.sources import load_file, load_text
 from app.secrets import SecretStore
-from tests.integration.test_drafting import connect, run
+from tests.drafting import connect, run
 from tests.unit.test_sources_fuzz import check
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import threading
 import time
-from collections import Counter
 from decimal import Decimal
 
 import pytest
@@ -17,95 +16,21 @@ import requests
 
 from app.invoicing.cli_draft import run_draft
 from app.invoicing.contacts import content_key
-from app.invoicing.drafting import DraftReport, draft_invoices, wire_body
-from app.invoicing.ledger import Ledger
+from app.invoicing.drafting import draft_invoices, wire_body
 from app.invoicing.plan import CONTACT_WILL_BE_CREATED, make_plan
-from app.invoicing.records import LoadResult, RowProblem, SourceLine, SourceQuote
-from app.model import ConnectionModel
-from app.secrets import SecretStore
-from app.xero.http import RetryPolicy, make_session
-from tests.conftest import set_auto_consent
-from tests.flows import authorize, new_model
+from app.invoicing.records import LoadResult, RowProblem, SourceLine
+from app.xero.http import make_session
+from tests.drafting import (
+    INVOICES_PATH,
+    assert_each_once,
+    held,
+    make_quotes,
+    post,
+    puts,
+    run,
+)
 
 pytestmark = pytest.mark.usefixtures("real_keyring")
-PUT_INVOICES = "PUT /api.xro/2.0/Invoices"
-INVOICES_PATH = "/api.xro/2.0/Invoices"
-
-
-class SandboxSleep:
-    """A RetryPolicy sleep that moves the sandbox clock on instead of waiting."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url, self.waits = base_url, []
-
-    def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        post(self.base_url, "clock", {"advance_seconds": seconds})
-
-
-def post(base_url: str, path: str, body: dict) -> None:
-    requests.post(f"{base_url}/sandbox/{path}", json=body, timeout=5).raise_for_status()
-
-
-def connect(sandbox, app, ports) -> ConnectionModel:
-    set_auto_consent(sandbox.base_url)
-    model = new_model(sandbox, app, ports)
-    authorize(model)
-    model.retry_policy = RetryPolicy(sleep=SandboxSleep(sandbox.base_url), jitter=lambda low, high: high)
-    return model
-
-
-@pytest.fixture
-def connected(sandbox, sandbox_app, callback_ports):
-    model = connect(sandbox, sandbox_app, callback_ports)
-    yield model
-    SecretStore("sandbox", sandbox_app.client_id).delete_all()
-
-
-@pytest.fixture
-def ledger():
-    with Ledger() as opened:
-        yield opened
-
-
-NAMES = ["Acme Ltd", "bayside club ", "Northwind Traders", "Marine Systems", "Southwind Cafe"]
-
-
-def make_quotes(count: int, prefix: str = "Q", **fields) -> list[SourceQuote]:
-    return [
-        SourceQuote(
-            number=f"{prefix}-{n:04d}",
-            contact_name=NAMES[n % len(NAMES)],
-            contact_email="",
-            lines=[
-                SourceLine(f"Consulting for {prefix}-{n:04d}", Decimal("2"), Decimal("95.50")),
-                SourceLine("", Decimal(3), Decimal("24.50"), discount_rate=Decimal(5), item_code="WIDGET-A"),
-            ],
-            **fields,
-        )
-        for n in range(1, count + 1)
-    ]
-
-
-def run(model, ledger, quotes, **kwargs) -> DraftReport:
-    client = model.client()
-    plan = make_plan(client, ledger, model.settings.tenant_id, quotes)
-    return draft_invoices(client, model.settings.tenant_id, plan, ledger, **kwargs)
-
-
-def held(sandbox, model) -> Counter:
-    """How many live invoices the sandbox holds per Reference (read from its state, no API call)."""
-    invoices = sandbox.state.orgs[model.settings.tenant_id]["invoices"]
-    return Counter(i.get("Reference") for i in invoices if i["Status"] not in ("DELETED", "VOIDED"))
-
-
-def puts(sandbox) -> int:
-    return sandbox.state.counters["by_endpoint"].get(PUT_INVOICES, 0)
-
-
-def assert_each_once(sandbox, model, quotes) -> None:
-    counts = held(sandbox, model)
-    assert {q.number: counts[q.number] for q in quotes} == {q.number: 1 for q in quotes}
 
 
 def test_one_quote_becomes_one_draft_sales_invoice(sandbox, connected, ledger):

@@ -11,8 +11,8 @@ from app.cli import main
 from app.invoicing.drafting import draft_invoices
 from app.invoicing.plan import make_plan
 from app.invoicing.records import SourceLine
+from tests.drafting import make_quotes
 from tests.integration.test_contract_client import contract_problems
-from tests.integration.test_drafting import connected, ledger, make_quotes  # noqa: F401  (fixtures)
 
 pytestmark = [
     pytest.mark.usefixtures("real_keyring"),
@@ -20,7 +20,7 @@ pytestmark = [
 ]
 
 
-def test_every_drafting_request_follows_the_spec(sandbox, connected, ledger):  # noqa: F811
+def test_every_drafting_request_follows_the_spec(sandbox, connected, ledger):
     exchanges = []
     connected.session.hooks["response"].append(lambda response, *a, **k: exchanges.append(response))
     tenant = connected.settings.tenant_id
@@ -39,7 +39,7 @@ def test_every_drafting_request_follows_the_spec(sandbox, connected, ledger):  #
     assert contract_problems(exchanges, sandbox.base_url, errors_too=False) == []
 
 
-def test_draft_command_on_the_organisations_accepted_quotes(sandbox, connected, capsys):  # noqa: F811
+def test_draft_command_on_the_organisations_accepted_quotes(sandbox, connected, capsys):
     argv = ["draft", "--from-xero-quotes", "--sandbox", sandbox.base_url]
     assert main(argv) == 0
     first = capsys.readouterr()
