@@ -109,7 +109,7 @@ def run_draft(
     from app.invoicing.ledger import Ledger
     from app.invoicing.plan import make_plan
     from app.invoicing.run_lock import TenantLock
-    from app.xero.errors import DraftingLocked, InvalidInput
+    from app.xero.errors import DraftingLocked, InvalidInput, RateLimited
 
     out, err = out or sys.stdout, err or sys.stderr
     loaded = load()
@@ -152,6 +152,9 @@ def run_draft(
                                         cancel=cancel, update_changed=update_changed)
     except DraftingLocked as locked:
         print(locked, file=out)
+        return EXIT_STOPPED
+    except RateLimited as limit:  # met while reading the organisation, before anything was sent
+        print(f"Nothing was sent: {limit}", file=out)
         return EXIT_STOPPED
     except InvalidInput as refused_command:  # e.g. an --account the organisation does not have
         print(f"Error: {refused_command}", file=err)

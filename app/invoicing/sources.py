@@ -33,7 +33,7 @@ from app.invoicing.parsing import (
     parse_line_amount_types,
     show,
 )
-from app.invoicing.records import LoadResult, RowProblem, SourceLine, SourceQuote
+from app.invoicing.records import LoadResult, RowProblem, SourceLine, SourceQuote, quote_identity
 from app.invoicing.xero_source import load_xero_quotes
 
 __all__ = ["load_file", "load_text", "load_xero_quotes"]
@@ -239,17 +239,22 @@ def _no_number(row: RawRow, previous: _Draft | None, origin: str, seen: set[str]
 
 
 def _duplicate_numbers(drafts: dict[str, _Draft], origin: str) -> list[RowProblem]:
-    """JSON groups by quote object, so two objects can claim one number: both are left out."""
-    first: dict[str, _Draft] = {}
-    problems = []
+    """Two quotes of one file that are one Reference to Xero (JSON groups by quote object; "Q-7" and
+    "q-7" are one number to Xero, which ignores case): neither can be meant for sure, both are left out."""
+    groups: dict[str, list[_Draft]] = {}
     for draft in drafts.values():
-        other = first.setdefault(draft.number, draft)
-        if other is not draft:
-            reason = (
-                f"{draft.where}: number {show(draft.number)} is also used by {other.where} "
-                f"— both are left out"
-            )
-            problems.append(RowProblem(origin, None, reason, draft.number))
+        groups.setdefault(quote_identity(draft.number), []).append(draft)
+    problems = []
+    for group in (g for g in groups.values() if len(g) > 1):
+        first = group[0]
+        for draft in group[1:]:
+            spelt = "" if first.number == draft.number else f" as {show(first.number)} (Xero ignores case)"
+            reason = f"{draft.where}: number {show(draft.number)} is also used{spelt} by {first.where}"
+            problems.append(RowProblem(origin, None, f"{reason} — both are left out", draft.number))
+        if any(draft.number != first.number for draft in group):  # the first spelling is left out too
+            others = ", ".join(draft.where for draft in group[1:])
+            reason = f"{first.where}: number {show(first.number)} is also used by {others}"
+            problems.append(RowProblem(origin, None, f"{reason} — both are left out", first.number))
     return problems
 
 
