@@ -80,6 +80,7 @@ class DraftProgress:
     failed: int
     batch: int  # batches answered so far
     batches: int
+    note: str = ""  # "locked": who holds the organisation's drafting lock
 
 
 @dataclass

@@ -155,7 +155,8 @@ class PlannedInvoice:
     def drafted_sentence(self) -> str:
         """For a "drafted" or "changed" entry: already drafted, found in Xero, or changed since."""
         if self.status == "changed":
-            return quote_sentence("changed", self.invoice_number, changes=self.changes, message=self.reason)
+            why = self.reason or "Xero still has the invoice as it was drafted"
+            return quote_sentence("changed", self.invoice_number, changes=self.changes, message=why)
         if self.found is not None:
             not_ours = self.found.by_this_app is False
             return quote_sentence("found", self.invoice_number, not_by_this_app=not_ours)

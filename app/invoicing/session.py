@@ -11,19 +11,23 @@ import csv
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, Literal
 
 from app.invoicing.drafting import DraftProgress, DraftReport, QuoteResult, draft_invoices
+from app.invoicing.fingerprint import line_total
 from app.invoicing.ledger import DraftRow, Ledger
 from app.invoicing.plan import PlannedInvoice, make_plan
 from app.invoicing.records import LoadResult, RowProblem, SourceQuote
+from app.invoicing.run_lock import TenantLock
 
 RowState = Literal[
     "checking",  # loaded, the plan is not back yet
     "new",
     "drafted_before",  # already in the ledger when planned, or skipped by a run
+    "found",  # not in the ledger, but Xero has an invoice with its Reference: never drafted again
+    "changed",  # drafted before, and the file now says something else
+    "updated",  # its DRAFT invoice was updated in place to what the file says
     "invalid",  # refused by the loader or the plan
     "problem",  # a loader problem that names no quote (a row without a number)
     "drafted",
@@ -32,13 +36,15 @@ RowState = Literal[
 ]
 EXPORT_HEADER = ("number", "customer", "status", "invoice number", "invoice id", "message")
 FORMULA_MARKS = ("=", "+", "-", "@")
-CENT = Decimal("0.01")
 XERO_INVOICE_URL = "https://go.xero.com/AccountsReceivable/Edit.aspx?InvoiceID={id}"
 
 STATE_WORDS: dict[str, str] = {
     "checking": "Checking",
     "new": "New",
     "drafted_before": "Already drafted",
+    "found": "Found in Xero",
+    "changed": "Changed since drafted",
+    "updated": "Updated",
     "invalid": "Invalid",
     "problem": "Invalid",
     "drafted": "Drafted",
@@ -63,6 +69,7 @@ class QuoteRow:
     source_id: str = ""
     checked: bool = False
     retryable: bool = False
+    changes: str = ""  # what changed since drafted ("total 1,658.40 → 1,550.40"), for "changed"/"updated"
 
     @property
     def checkable(self) -> bool:
@@ -75,6 +82,8 @@ class QuoteRow:
             return f"Already drafted ({self.invoice_number})" if self.invoice_number else "Already drafted"
         if self.state == "drafted":
             return f"Drafted: {self.invoice_number}"
+        if self.state in ("found", "changed", "updated"):
+            return self.detail[:1].upper() + self.detail[1:]  # the core's sentence
         if self.state in ("invalid", "problem", "failed"):
             return f"{STATE_WORDS[self.state]}: {self.detail}"
         if self.state == "checking":
@@ -83,19 +92,14 @@ class QuoteRow:
 
     @property
     def message(self) -> str:
-        """The export's message column: why it is invalid/failed/not sent; empty otherwise."""
-        return self.detail if self.state in ("invalid", "problem", "failed", "not_sent") else ""
+        """The export's message column: why it is invalid/failed/not sent, or what became of it."""
+        shown = ("invalid", "problem", "failed", "not_sent", "found", "changed", "updated")
+        return self.detail if self.state in shown else ""
 
-
-def line_total(quote: SourceQuote) -> Decimal:
-    """Sum of the line amounts as Xero computes them (quantity × price less discount, to the cent)."""
-    total = Decimal(0)
-    for line in quote.lines:
-        amount = line.quantity * line.unit_amount
-        if line.discount_rate:
-            amount = amount * (Decimal(100) - line.discount_rate) / Decimal(100)
-        total += amount.quantize(CENT, rounding=ROUND_HALF_UP)
-    return total
+    @property
+    def updatable(self) -> bool:
+        """A changed quote whose invoice may be updated in place (Xero decides if it is still DRAFT)."""
+        return self.state == "changed" and bool(self.invoice_id)
 
 
 def format_total(quote: SourceQuote) -> str:
@@ -175,10 +179,14 @@ class DraftSession:
         rows = []
         for entry in outcome.plan:
             row = _quote_row(entry.source)
-            if entry.status == "drafted":
-                done = outcome.drafted.get(entry.source_id)
-                row.state, row.invoice_number = "drafted_before", entry.invoice_number
+            if entry.status in ("drafted", "changed"):
+                done = entry.found or outcome.drafted.get(entry.source_id)
+                row.invoice_number = entry.invoice_number
                 row.invoice_id = done.invoice_id if done else ""
+                row.state = "drafted_before" if entry.status == "drafted" and entry.found is None else (
+                    "found" if entry.status == "drafted" else "changed")
+                row.detail = entry.drafted_sentence() if row.state != "drafted_before" else ""
+                row.changes = ", ".join(entry.changes)
             elif entry.status == "invalid":
                 row.state, row.detail = "invalid", entry.reason
             else:
@@ -221,6 +229,9 @@ class DraftSession:
                 row.state, row.detail = "drafted", ""
             elif result.status == "skipped":
                 row.state, row.detail = "drafted_before", ""
+            elif result.status in ("found", "changed", "updated"):
+                row.state, row.detail = result.status, result.sentence()
+                row.changes = ", ".join(result.changes)
             elif result.status == "invalid":
                 row.state, row.detail = "invalid", result.message
             elif result.status == "failed":
@@ -238,12 +249,17 @@ class DraftSession:
 
 
 def plan_quotes(model: Any, loaded: LoadResult) -> PlanOutcome:
-    """make_plan for the loaded quotes (GETs only); ``model`` is an app.model.ConnectionModel."""
+    """make_plan for the loaded quotes (GETs only), with quotes the ledger does not know looked up in
+    Xero so the table shows "found in Xero" before anything is sent; ``model`` is a ConnectionModel."""
     client = model.client()
     tenant_id = model.settings.tenant_id
     with Ledger() as ledger:
-        plan = make_plan(client, ledger, tenant_id, loaded.quotes, blocked=blocked_numbers(loaded))
+        plan = make_plan(client, ledger, tenant_id, loaded.quotes, blocked=blocked_numbers(loaded),
+                         look_up=True)
         return PlanOutcome(plan, ledger.drafted(tenant_id))
+
+
+WINDOW_PROGRAM = "the Draft invoices window"
 
 
 def draft_selected(
@@ -251,12 +267,22 @@ def draft_selected(
     entries: Sequence[PlannedInvoice],
     progress: Callable[[DraftProgress], None],
     cancel: threading.Event,
+    *,
+    update_changed: bool = False,
 ) -> DraftReport:
+    """The run, holding the organisation's drafting lock; while another run holds it, waits (the
+    progress says so, Cancel stops waiting)."""
     client = model.client()
-    with Ledger() as ledger:
-        return draft_invoices(
-            client, model.settings.tenant_id, entries, ledger, progress=progress, cancel=cancel
-        )
+    tenant_id = model.settings.tenant_id
+    organisation = model.settings.tenant_name or "this organisation"
+
+    def waiting(sentence: str) -> None:
+        progress(DraftProgress("locked", 0, len(entries), 0, 0, 0, 0, note=sentence))
+
+    with TenantLock(tenant_id, organisation, WINDOW_PROGRAM, wait=True, on_wait=waiting, cancel=cancel), \
+            Ledger() as ledger:
+        return draft_invoices(client, tenant_id, entries, ledger, progress=progress, cancel=cancel,
+                              update_changed=update_changed)
 
 
 # -- links and export ---------------------------------------------------------------------------------

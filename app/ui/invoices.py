@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.invoicing.drafting import DraftProgress, DraftReport
+from app.invoicing.plan import PlannedInvoice
 from app.invoicing.records import LoadResult
 from app.invoicing.session import (
     DraftSession,
@@ -41,6 +42,7 @@ from app.invoicing.session import (
     plan_quotes,
 )
 from app.ui.quote_table import (
+    CHANGES,
     CHECK,
     CUSTOMER,
     DATE,
@@ -138,9 +140,11 @@ class InvoicesWindow(QWidget):
                              (DATE, QHeaderView.ResizeMode.ResizeToContents),
                              (LINES, QHeaderView.ResizeMode.ResizeToContents),
                              (TOTAL, QHeaderView.ResizeMode.ResizeToContents),
+                             (CHANGES, QHeaderView.ResizeMode.Interactive),
                              (STATUS, QHeaderView.ResizeMode.Stretch)):
             header.setSectionResizeMode(column, mode)
         header.resizeSection(CUSTOMER, 190)
+        header.resizeSection(CHANGES, 150)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_controls())
         # The status column elides long reasons: the selected row's whole sentence shows here.
         self.detail = QLabel()
@@ -164,12 +168,17 @@ class InvoicesWindow(QWidget):
                                                lambda: self.table_model.check_all(False))
         self.open_button = self._button("&Open in Xero", "Open the selected invoice in Xero",
                                         self.open_in_xero)
+        self.update_button = self._button(
+            "&Update in Xero", "Update the selected quote's draft invoice in Xero", self.update_selected,
+            "The file now says something else than the draft invoice in Xero: update that draft in place "
+            "(only while it is still a draft)")
         self.export_button = self._button("&Export results…", "Export the results to a CSV file",
                                           self.choose_export)
         table_buttons = QHBoxLayout()
         table_buttons.addWidget(self.select_all_button)
         table_buttons.addWidget(self.select_none_button)
         table_buttons.addStretch(1)
+        table_buttons.addWidget(self.update_button)
         table_buttons.addWidget(self.open_button)
         table_buttons.addWidget(self.export_button)
 
@@ -219,7 +228,8 @@ class InvoicesWindow(QWidget):
         layout.addLayout(bottom)
 
         order = [self.load_file_button, self.load_xero_button, self.table, self.select_all_button,
-                 self.select_none_button, self.open_button, self.export_button, self.cancel_button,
+                 self.select_none_button, self.update_button, self.open_button, self.export_button,
+                 self.cancel_button,
                  self.create_button]
         for first, second in itertools.pairwise(order):
             self.setTabOrder(first, second)
@@ -258,6 +268,7 @@ class InvoicesWindow(QWidget):
         self.export_button.setEnabled(idle and has_rows)
         current = self._current_row()
         self.open_button.setEnabled(bool(current and current.invoice_id))
+        self.update_button.setEnabled(idle and planned and bool(current and current.updatable))
         self.detail.setText(f"{current.number or 'Row'}: {current.status_text}" if current else "")
         self.detail.setVisible(current is not None)
         self.create_button.setEnabled(idle and planned and checked > 0)
@@ -322,13 +333,15 @@ class InvoicesWindow(QWidget):
         self._set_busy("")
         self.rows_changed.emit()
         new = sum(1 for row in self.rows if row.state == "new")
-        before = sum(1 for row in self.rows if row.state == "drafted_before")
+        before = sum(1 for row in self.rows if row.state in ("drafted_before", "found"))
+        changed = sum(1 for row in self.rows if row.state == "changed")
         invalid = sum(1 for row in self.rows if row.state in ("invalid", "problem"))
-        text = f"{new} to draft, {before} already drafted, {invalid} invalid."
+        also = f", {changed} changed since drafted (select one and click Update in Xero)" if changed else ""
+        text = f"{new} to draft, {before} already drafted{also}, {invalid} invalid."
         problems = file_problems(self.session.loaded)
         if problems:
             text += " " + " ".join(problems)
-        self.notice.show_message("warning" if invalid or problems else "info", text)
+        self.notice.show_message("warning" if invalid or problems or changed else "info", text)
         if self.rows:
             self.table.setFocus()
 
@@ -347,6 +360,17 @@ class InvoicesWindow(QWidget):
         entries = self.session.to_send()
         if not self.session.checked_count():
             return None
+        return self._run(entries, update_changed=False)
+
+    def update_selected(self) -> Task | None:
+        """The per-row action: update the selected changed quote's DRAFT invoice in place."""
+        row = self._current_row()
+        if self._busy or self.session is None or row is None or not row.updatable:
+            return None
+        entries = [e for e in self.session.plan or [] if e.source_id == row.source_id]
+        return self._run(entries, update_changed=True)
+
+    def _run(self, entries: list[PlannedInvoice], update_changed: bool) -> Task | None:
         self.report = None
         self.cancel_event = threading.Event()
         self.progress.setRange(0, max(1, len(entries)))
@@ -357,11 +381,15 @@ class InvoicesWindow(QWidget):
         self.cancel_button.setText("Cancel")
         self.cancel_button.setEnabled(True)
         self.cancel_button.show()
-        self.notice.show_message("info", "Creating draft invoices in Xero…")
+        self.notice.show_message("info", "Updating the draft invoice in Xero…" if update_changed
+                                 else "Creating draft invoices in Xero…")
         self._set_busy("drafting")
         model, cancel, relay = self.model, self.cancel_event, self.relay
-        self._task = run_task(lambda: draft_selected(model, entries, relay.emit_from_worker, cancel),
-                              self._drafted, self._failed, name="draft_invoices")
+        def work() -> DraftReport:
+            progress = relay.emit_from_worker
+            return draft_selected(model, entries, progress, cancel, update_changed=update_changed)
+
+        self._task = run_task(work, self._drafted, self._failed, name="draft_invoices")
         self.cancel_button.setFocus()
         return self._task
 
@@ -369,10 +397,15 @@ class InvoicesWindow(QWidget):
     def _progressed(self, p: DraftProgress) -> None:
         if self._busy != "drafting":
             return
+        if p.phase == "locked":
+            self.notice.show_message("warning", p.note)
+            self.progress.setFormat("Waiting for the other drafting run to finish")
+            return
         self.progress.setRange(0, max(1, p.total))
         self.progress.setValue(min(p.done, p.total))
         words = {"recovering": "Checking an interrupted earlier run", "contacts": "Creating new contacts",
-                 "waiting": "Waiting for Xero's rate limit"}
+                 "checking": "Checking Xero for quotes it already has",
+                 "updating": "Updating changed drafts", "waiting": "Waiting for Xero's rate limit"}
         batches = f"batch {min(p.batch + 1, p.batches)} of {p.batches}" if p.batches else ""
         if p.phase == "sending" and p.batches:
             head = f"Sending {batches}" if p.batch < p.batches else f"{p.batches} of {p.batches} batches sent"
@@ -414,6 +447,12 @@ class InvoicesWindow(QWidget):
         elif report.failed:
             self.notice.show_message("error", f"{report.failed} quote(s) failed; the Status column gives "
                                               "Xero's reason for each.")
+        elif report.count("changed"):
+            first = next(r for r in report.results if r.status == "changed")
+            self.notice.show_message("warning", f"{first.number}: {first.sentence()}")
+        elif report.count("updated") and not report.drafted:
+            first = next(r for r in report.results if r.status == "updated")
+            self.notice.show_message("success", f"{first.number}: {first.sentence()}")
         else:
             extra = f" {report.recovered} invoice(s) of an interrupted earlier run were found in Xero." \
                 if report.recovered else ""

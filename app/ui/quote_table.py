@@ -14,12 +14,15 @@ from PySide6.QtWidgets import QTableView
 
 from app.invoicing.session import QuoteRow
 
-COLUMNS = ("", "Number", "Customer", "Date", "Lines", "Total", "Status")
-CHECK, NUMBER, CUSTOMER, DATE, LINES, TOTAL, STATUS = range(len(COLUMNS))
+COLUMNS = ("", "Number", "Customer", "Date", "Lines", "Total", "Changes", "Status")
+CHECK, NUMBER, CUSTOMER, DATE, LINES, TOTAL, CHANGES, STATUS = range(len(COLUMNS))
 # Mid-tone text colours: readable on light and dark table backgrounds alike.
 STATE_COLOURS = {
     "drafted": "#2e8540",
     "drafted_before": "#6f7780",
+    "found": "#6f7780",
+    "changed": "#b7791f",
+    "updated": "#2e8540",
     "invalid": "#c0392b",
     "problem": "#c0392b",
     "failed": "#c0392b",
@@ -81,7 +84,7 @@ class QuoteTableModel(QAbstractTableModel):
             return Qt.CheckState.Checked if row.checked else Qt.CheckState.Unchecked
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(row, column)
-        if role == Qt.ItemDataRole.ToolTipRole and column in (STATUS, CUSTOMER):
+        if role == Qt.ItemDataRole.ToolTipRole and column in (STATUS, CUSTOMER, CHANGES):
             return self._text(row, column) or None
         if role == Qt.ItemDataRole.ForegroundRole and column == STATUS and row.state in STATE_COLOURS:
             return QColor(STATE_COLOURS[row.state])
@@ -103,6 +106,8 @@ class QuoteTableModel(QAbstractTableModel):
             return "" if row.lines is None else str(row.lines)
         if column == TOTAL:
             return row.total
+        if column == CHANGES:
+            return row.changes
         if column == STATUS:
             return row.status_text
         return ""

@@ -269,3 +269,69 @@ def test_verify_page_offers_the_window_after_a_successful_check(qtbot, fake_mode
     assert opened == [True]
     page.show_problem("Could not reach Xero.")
     assert page.draft_box.isHidden()
+
+
+# -- never twice, in the window ---------------------------------------------------------------------
+
+
+def test_quotes_xero_already_has_show_as_found_and_are_not_drafted(
+    qtbot, sandbox, connected, window, tmp_path
+):
+    export = write_quotes(tmp_path / "crm.csv", 6)
+    load(qtbot, window, export)
+    draft(qtbot, window)
+    (Path(Ledger().path)).unlink()  # another computer, a reinstall: the ledger knows nothing
+    load(qtbot, window, export)
+    assert {row.state for row in window.rows} == {"found"}
+    assert all(row.status_text.startswith("Found in Xero as INV-") for row in window.rows)
+    assert not window.create_button.isEnabled()
+    assert held(sandbox, connected) == Counter({f"G-{n:04d}": 1 for n in range(1, 7)}) + Counter(
+        {f"Seed {n}": 1 for n in range(1, 4)})
+
+
+def test_a_changed_quote_shows_what_changed_and_updates_its_draft_in_place(
+    qtbot, sandbox, connected, window, tmp_path
+):
+    export = write_quotes(tmp_path / "crm.csv", 3)
+    load(qtbot, window, export)
+    draft(qtbot, window)
+    rows = list(csv.reader(export.open(encoding="utf-8")))
+    rows[2][6] = "100.00"  # G-0002's price: 2 × 95.50 → 2 × 100.00
+    with export.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    load(qtbot, window, export)
+    changed = [row for row in window.rows if row.state == "changed"]
+    assert [row.number for row in changed] == ["G-0002"] and changed[0].changes == "total 191.00 → 200.00"
+    assert changed[0].status_text.startswith("Changed since drafted as INV-")
+    window.table.selectRow(window.rows.index(changed[0]))
+    assert window.update_button.isEnabled()
+    shot(window, "changed")
+    with qtbot.waitSignal(window.run_finished, timeout=WAIT_MS) as finished:
+        qtbot.mouseClick(window.update_button, Qt.MouseButton.LeftButton)
+    [result] = [r for r in finished.args[0].results if r.number == "G-0002"]
+    assert result.status == "updated" and changed[0].state == "updated"
+    assert window.notice.text().startswith("G-0002: updated in Xero: INV-")
+    invoice = next(i for i in sandbox.state.orgs[connected.settings.tenant_id]["invoices"]
+                   if i["Reference"] == "G-0002")
+    assert invoice["SubTotal"] == 200.0 and held(sandbox, connected)["G-0002"] == 1
+    shot(window, "updated")
+
+
+def test_a_run_waits_while_another_run_for_the_organisation_holds_the_lock(qtbot, sandbox, connected, window,
+                                                                          tmp_path):
+    from app.invoicing.run_lock import TenantLock
+
+    export = write_quotes(tmp_path / "crm.csv", 2)
+    load(qtbot, window, export)
+    lock = TenantLock(connected.settings.tenant_id, "Demo Company (UK)", "the command line")
+    lock.__enter__()
+    try:
+        qtbot.mouseClick(window.create_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "is in progress" in window.notice.text(), timeout=WAIT_MS)
+        assert "Another drafting run for Demo Company (UK) is in progress (since " in window.notice.text()
+        assert "the command line" in window.notice.text() and window.cancel_button.isEnabled()
+        shot(window, "waiting-for-lock")
+    finally:
+        with qtbot.waitSignal(window.run_finished, timeout=WAIT_MS) as finished:
+            lock.__exit__(None, None, None)
+    assert finished.args[0].drafted == 2
