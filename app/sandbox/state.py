@@ -14,7 +14,7 @@ from app.sandbox.seed import DEFAULT_USER, seed_orgs
 @dataclass
 class Limits:
     per_minute: int = 60
-    per_day: int = 5000
+    per_day: int | None = None  # None: each app's tier decides (app/sandbox/tiers.py); set, it overrides all
     concurrent: int = 5
     app_per_minute: int = 10000
 
