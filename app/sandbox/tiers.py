@@ -67,3 +67,16 @@ def usage(state: SandboxState, app: dict[str, Any]) -> dict[str, Any]:
             "day_limit": day_limit(state, app["client_id"]), "connection_cap": tier.connection_cap,
             "connections_in_use": connections_in_use(state, app["client_id"])}
 
+
+def would_exceed_cap(state: SandboxState, client_id: str, adding: int = 1) -> bool:
+    """Whether `adding` more connections take the app past its tier's cap (at the cap, adding=1 is past)."""
+    cap = tier_of(state.apps[client_id]).connection_cap
+    return cap is not None and connections_in_use(state, client_id) + adding > cap
+
+
+def greyed_out(state: SandboxState, client_id: str, tenant_id: str) -> bool:
+    """An uncertified app cannot be the third uncertified app an organisation connects."""
+    if tier_of(state.apps[client_id]).certified:
+        return False
+    holding = uncertified_apps_on(state, tenant_id)
+    return client_id not in holding and len(holding) >= UNCERTIFIED_APPS_PER_ORG
