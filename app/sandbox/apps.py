@@ -11,6 +11,8 @@ from app.sandbox.state import SandboxState
 from app.sandbox.tiers import DEFAULT_TIER
 
 MAX_REDIRECT_URIS = 50
+# Xero's certification checkpoint 1: the app's name cannot include the word "Xero" (trademark).
+XERO_IN_NAME = 'App name cannot include the word "Xero".'
 
 
 def new_client_id() -> str:
@@ -37,12 +39,15 @@ def redirect_uri_problem(uri: str) -> str | None:
     return None
 
 
-def validate_app(name: str, integration_type: str, company_url: str, uris: list[str]) -> list[str]:
+def validate_app(name: str, integration_type: str, company_url: str, uris: list[str],
+                 allow_xero_in_name: bool = False) -> list[str]:
     errors = []
     if not name.strip():
         errors.append("App name is required.")
     elif len(name) > 100:
         errors.append("App name must be 100 characters or fewer.")
+    elif "xero" in name.casefold() and not allow_xero_in_name:
+        errors.append(XERO_IN_NAME)
     if integration_type not in ("web", "mobile"):
         errors.append("Choose an integration type: Web app or Mobile or desktop app.")
     if company_url and not company_url.startswith("https://"):

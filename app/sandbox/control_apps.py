@@ -34,7 +34,9 @@ def _create_or_list(state: SandboxState, req: Request) -> Response:
     kind = body.get("integration_type", "web")
     uris = list(body.get("redirect_uris") or [])
     tier = body.get("tier", DEFAULT_TIER)
-    errors = validate_app(str(body.get("name", "")), kind, str(body.get("company_url") or ""), uris)
+    # allow_xero_in_name: for a test that must reproduce an app registered before the rule was enforced
+    errors = validate_app(str(body.get("name", "")), kind, str(body.get("company_url") or ""), uris,
+                          bool(body.get("allow_xero_in_name")))
     errors += [p for p in (tier_problem(tier),) if p]
     if errors:
         return bad(" ".join(errors))
