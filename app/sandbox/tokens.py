@@ -23,6 +23,11 @@ ID_TTL = 300
 GRACE = 30 * 60
 IDLE_DEATH = 60 * 86400
 VERIFIER = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
+# Grant types Xero's identity service (IdentityServer) knows; an app may use only those of its type. The
+# sandbox has no Custom Connections, so no app may use client_credentials.
+KNOWN_GRANTS = ("authorization_code", "refresh_token", "client_credentials", "password",
+                "urn:ietf:params:oauth:grant-type:device_code")
+ALLOWED_GRANTS = ("authorization_code", "refresh_token")
 
 
 def token_hash(token: str) -> str:
@@ -124,15 +129,22 @@ def _ok(body: dict[str, Any]) -> Response:
 
 
 def token(state: SandboxState, req: Request) -> Response:
+    """The client is authenticated before the grant is looked at, as Xero's identity service does.
+
+    So a wrong secret answers invalid_client whatever the grant, and a right secret with a grant the app
+    may not use answers unauthorized_client: a client can check its secret without a user or consent.
+    """
     state.bump("token_requests")
     form = {k: v[0] for k, v in req.form().items()}
     grant_type = form.get("grant_type")
-    if grant_type not in ("authorization_code", "refresh_token"):
-        return oauth_error("unsupported_grant_type")
     with state.lock:
         app = authenticate_client(state, req, form)
         if app is None:
             return oauth_error("invalid_client")
+        if grant_type not in KNOWN_GRANTS:
+            return oauth_error("unsupported_grant_type")
+        if grant_type not in ALLOWED_GRANTS:
+            return oauth_error("unauthorized_client")
         if grant_type == "authorization_code":
             return _exchange_code(state, app, form)
         return _refresh(state, app, form)
