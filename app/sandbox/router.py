@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import time
 
-from app.sandbox import accounting, authorize, connections, control, discovery, faults, portal, tokens
+from app.sandbox import (
+    accounting,
+    authorize,
+    connections,
+    control,
+    discovery,
+    faults,
+    invoice_page,
+    portal,
+    tokens,
+)
 from app.sandbox.state import SandboxState
 from app.sandbox.web import Request, Response, not_found
 
@@ -48,6 +58,8 @@ def route(state: SandboxState, req: Request) -> Response:
         return authorize.handle(state, req)
     if path == "/app/manage" or path.startswith("/app/manage/"):
         return portal.handle(state, req)
+    if path.startswith("/app/") or lower == invoice_page.LOGIN.lower():
+        return invoice_page.handle(state, req)
     return not_found()
 
 
