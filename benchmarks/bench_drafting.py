@@ -26,7 +26,10 @@ SIZES = (50, 500, 2000)
 NEW_SHARE = 0.30
 EXISTING_BOOK = 300  # generated existing customers, on top of the sandbox's 8 seeded contacts
 ITEM_CODES = ("DEV-HOUR", "WIDGET-A", "SUPPORT-M", "TRAIN-DAY")
-PER_MINUTE, CONCURRENT, PER_DAY = 60, 5, 5000
+PER_MINUTE, CONCURRENT = 60, 5
+# The one-invoice-per-call baseline for 2,000 quotes needs more than Starter's 1,000 calls a day, so the
+# benchmark's app is on Core (5,000 calls per organisation per day), as a paying admin's app would be.
+TIER = "core"
 
 
 @dataclass
@@ -98,13 +101,13 @@ class World:
         self.base = private_dirs("drafting")
         self.server = SandboxServer(port=0)
         self.server.start()
-        self.model = connect(self.server.base_url)
+        self.model = connect(self.server.base_url, tier=TIER)
         self.tenant = self.model.settings.tenant_id
         contacts = self.server.state.orgs[self.tenant]["contacts"]
         contacts.extend(_existing_book(random.Random(seed)))
         self.existing_names = [c["Name"] for c in contacts if c.get("ContactStatus") == "ACTIVE"]
         control(self.server.base_url, "limits",
-                {"per_minute": PER_MINUTE, "concurrent": CONCURRENT, "per_day": PER_DAY})
+                {"per_minute": PER_MINUTE, "concurrent": CONCURRENT})
         # Start on a fresh minute window so runs are comparable (the window is fixed, its phase is not).
         now = self.server.state.clock.time()
         control(self.server.base_url, "clock", {"advance_seconds": 60.05 - now % 60})

@@ -114,8 +114,10 @@ class ClockSleep:
         self.session.post(url, json={"advance_seconds": seconds}, timeout=10).raise_for_status()
 
 
-def connect(base_url: str):
+def connect(base_url: str, tier: str = "starter"):
     """A ConnectionModel (sandbox profile) authorised against the sandbox at ``base_url``.
+
+    ``tier`` is the sandbox app's Xero tier (Starter unless a benchmark needs more calls a day).
 
     The caller has installed a keyring backend and private config dirs. The retry policy sleeps on the
     sandbox clock.
@@ -125,7 +127,7 @@ def connect(base_url: str):
 
     ports = free_ports(3)
     app = control(base_url, "apps", {
-        "name": f"Xero Connect benchmark {uuid.uuid4().hex[:6]}", "integration_type": "web",
+        "name": f"CRM invoicing benchmark {uuid.uuid4().hex[:6]}", "integration_type": "web", "tier": tier,
         "redirect_uris": [f"http://localhost:{p}/callback" for p in ports]})
     control(base_url, "consent", {"auto": True})
     model = ConnectionModel("sandbox", listener_timeout=20)

@@ -47,7 +47,7 @@ class SandboxApp:
 
 def register_app(base_url: str, ports: list[int], integration_type: str = "web", **extra) -> SandboxApp:
     body = {
-        "name": f"Xero Connect test {uuid.uuid4().hex[:6]}",
+        "name": f"CRM invoicing test {uuid.uuid4().hex[:6]}",
         "integration_type": integration_type,
         "redirect_uris": [f"http://localhost:{port}/callback" for port in ports],
         **extra,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.sandbox import ratelimit
 from app.sandbox.state import SandboxState
 from app.sandbox.tokens import bearer_claims
 from app.sandbox.web import Request, Response, json_response, not_found, problem
@@ -20,6 +21,17 @@ def handle(state: SandboxState, req: Request) -> Response:
     claims = bearer_claims(state, req)
     if isinstance(claims, str):
         return problem(401, claims)
+    # /connections reaches no organisation: Xero sends only the app-wide minute header here.
+    verdict = ratelimit.acquire_app_only(state, claims["client_id"])
+    if verdict.problem is not None:
+        return Response(429, b"", {"X-Rate-Limit-Problem": verdict.problem,
+                                   "Retry-After": str(verdict.retry_after), **verdict.headers})
+    response = _answer(state, req, claims)
+    response.headers.update(verdict.headers)
+    return response
+
+
+def _answer(state: SandboxState, req: Request, claims: dict[str, Any]) -> Response:
     parts = [p for p in req.path.split("/") if p]
     with state.lock:
         conns = mine(state, claims)

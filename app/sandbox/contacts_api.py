@@ -9,7 +9,7 @@ from typing import Any
 from app.sandbox.batch import run
 from app.sandbox.ctx import Ctx, envelope, public
 from app.sandbox.fmt import ms_date
-from app.sandbox.query import csv_arg, matches, paginate, parse_where
+from app.sandbox.query import csv_arg, paginate, where_and_order
 from app.sandbox.web import Response, not_found
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -51,9 +51,7 @@ def get(ctx: Ctx) -> Response:
     if ids:
         wanted = {i.lower() for i in ids}
         rows = [c for c in rows if c["ContactID"].lower() in wanted]
-    if ctx.req.arg("where"):
-        clauses = parse_where(ctx.req.arg("where") or "")
-        rows = [c for c in rows if matches(c, clauses)]
+    rows = where_and_order(ctx.req, rows)
     term = (ctx.req.arg("searchTerm") or "").casefold()
     if term:
         rows = [c for c in rows if any(term in str(c.get(f, "")).casefold() for f in SEARCHED)]

@@ -6,30 +6,13 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from app.sandbox import faults
-from app.sandbox.apps import create_app, validate_app
+from app.sandbox import control_apps, faults
 from app.sandbox.fmt import iso, parse_iso
 from app.sandbox.state import SandboxState, new_counters
 from app.sandbox.tokens import find_grant_id, revoke_grant
 from app.sandbox.web import Request, Response, json_response, not_found
 
-
-def _bad(message: str) -> Response:
-    return json_response({"error": message}, 400)
-
-
-def _apps(state: SandboxState, req: Request) -> Response:
-    if req.method == "GET":
-        return json_response(list(state.apps.values()))
-    body = req.json() or {}
-    kind = body.get("integration_type", "web")
-    uris = list(body.get("redirect_uris") or [])
-    errors = validate_app(str(body.get("name", "")), kind, str(body.get("company_url") or ""), uris)
-    if errors:
-        return _bad(" ".join(errors))
-    app = create_app(state, body["name"], kind, uris, body.get("company_url") or "", body.get("created_at"),
-                     bool(body.get("granular_enabled")), with_secret=True)
-    return json_response(app, 201)
+_bad = control_apps.bad
 
 
 def _clock(state: SandboxState, req: Request) -> Response:
@@ -60,8 +43,9 @@ def _limits(state: SandboxState, req: Request) -> Response:
     if req.method == "POST":
         body = req.json() or {}
         for name in ("per_minute", "per_day", "concurrent", "app_per_minute"):
-            if name in body:
-                setattr(state.limits, name, int(body[name]))
+            if name in body:  # per_day null hands the day limit back to each app's tier
+                value = body[name]
+                setattr(state.limits, name, None if value is None and name == "per_day" else int(value))
     return json_response(asdict(state.limits))
 
 
@@ -93,8 +77,10 @@ def handle(state: SandboxState, req: Request) -> Response:
     name = req.path[len("/sandbox/"):].strip("/")
     try:
         with state.lock:
-            if name == "apps" and req.method in ("GET", "POST"):
-                return _apps(state, req)
+            if name == "apps" or name.startswith("apps/"):
+                answer = control_apps.handle(state, req, name)
+                if answer is not None:
+                    return answer
             if name == "tenants" and req.method == "GET":
                 return json_response([
                     {"tenant_id": tid, "name": o["organisation"]["Name"],

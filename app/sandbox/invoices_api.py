@@ -10,7 +10,7 @@ from app.sandbox.batch import run
 from app.sandbox.contacts_api import new_contact
 from app.sandbox.ctx import Ctx, envelope, public
 from app.sandbox.fmt import ms_date
-from app.sandbox.query import csv_arg, matches, paginate, parse_where
+from app.sandbox.query import csv_arg, paginate, where_and_order
 from app.sandbox.web import Response, not_found
 
 
@@ -36,9 +36,7 @@ def get(ctx: Ctx) -> Response:
         rows = [i for i in rows if i["Contact"]["ContactID"].lower() in keys]
     if (req.arg("createdByMyApp") or "").lower() == "true":
         rows = [i for i in rows if i.get("_created_by") == ctx.client_id]
-    if req.arg("where"):
-        clauses = parse_where(req.arg("where") or "")
-        rows = [i for i in rows if matches(i, clauses)]
+    rows = where_and_order(req, rows)
     term = (req.arg("searchTerm") or "").casefold()
     if term:
         rows = [i for i in rows if term in str(i.get("InvoiceNumber", "")).casefold()

@@ -12,7 +12,8 @@ box-shadow:0 1px 4px rgba(0,0,0,.12)}
 h1{font-size:22px;margin-top:0} label{display:block;font-weight:600;margin:16px 0 6px}
 input[type=text],input[type=email],input[type=url],textarea{width:100%;box-sizing:border-box;padding:8px;
 border:1px solid #c4ccd4;border-radius:4px;font:inherit}
-.choice{font-weight:400;margin:6px 0} .error{background:#fdecea;color:#a4262c;padding:10px 14px;
+.choice{font-weight:400;margin:6px 0} .greyed{color:#9aa5b1}
+.error{background:#fdecea;color:#a4262c;padding:10px 14px;
 border-radius:4px;margin:12px 0} .secret{font-family:monospace;background:#fff8e1;padding:10px;
 border-radius:4px;word-break:break-all} code{font-family:monospace;background:#eef1f4;padding:2px 5px}
 button,.button{background:#13b5ea;color:#fff;border:0;border-radius:4px;padding:9px 18px;font:inherit;

@@ -8,6 +8,7 @@ from typing import Any
 from app.sandbox.apps import create_app, new_secret, validate_app
 from app.sandbox.pages import errors_block, page
 from app.sandbox.state import SandboxState
+from app.sandbox.tiers import TIERS, tier_of, tier_problem, usage
 from app.sandbox.web import Request, Response, html_response, not_found, redirect
 
 TYPE_LABEL = {"web": "Web app", "mobile": "Mobile or desktop app"}
@@ -23,20 +24,29 @@ def handle(state: SandboxState, req: Request) -> Response:
     if app is None:
         return not_found()
     if len(parts) == 1 and req.method == "GET":
-        return _config(app, None)
+        return _config(state, app, None)
     if parts[1:] == ["secret"] and req.method == "POST" and app["integration_type"] == "web":
         with state.lock:
             app["client_secret"] = new_secret()
-        return _config(app, app["client_secret"])
+        return _config(state, app, app["client_secret"])
+    if parts[1:] == ["tier"] and req.method == "POST":
+        chosen = (req.form().get("tier") or [""])[0]
+        if tier_problem(chosen):
+            return not_found()
+        with state.lock:
+            app["tier"] = chosen
+        return redirect(f"/app/manage/{app['client_id']}")
     return not_found()
 
 
 def _list(state: SandboxState) -> Response:
     rows = "".join(
         f"<tr><td><a href='/app/manage/{a['client_id']}'>{escape(a['name'])}</a></td>"
-        f"<td>{TYPE_LABEL[a['integration_type']]}</td><td><code>{a['client_id']}</code></td></tr>"
+        f"<td>{TYPE_LABEL[a['integration_type']]}</td><td>{tier_of(a).label}</td>"
+        f"<td><code>{a['client_id']}</code></td></tr>"
         for a in state.apps.values())
-    table = (f"<table id='apps'><tr><th>App</th><th>Type</th><th>Client ID</th></tr>{rows}</table>"
+    heads = "<tr><th>App</th><th>Type</th><th>Plan</th><th>Client ID</th></tr>"
+    table = (f"<table id='apps'>{heads}{rows}</table>"
              if rows else "<p id='no-apps'>You have no apps yet.</p>")
     body = f"<h1>My Apps</h1>{table}<p><a class='button' id='new-app' href='/app/manage/new'>New app</a></p>"
     return html_response(page("My Apps", body))
@@ -77,7 +87,23 @@ def _create(state: SandboxState, req: Request) -> Response:
     return redirect(f"/app/manage/{app['client_id']}")
 
 
-def _config(app: dict[str, Any], fresh_secret: str | None) -> Response:
+def _plan(state: SandboxState, app: dict[str, Any]) -> str:
+    """The app's tier with its limits and connections in use, and a form to move it to another tier."""
+    used = usage(state, app)
+    cap = used["connection_cap"]
+    options = "".join(
+        f"<option value='{t.key}'{' selected' if t.key == used['tier'] else ''}>{t.label}</option>"
+        for t in TIERS.values())
+    return (f"<label>Plan</label><p id='tier'>{used['tier_label']}: {used['day_limit']:,} API calls per "
+            f"organisation per day; <span id='connections'>{used['connections_in_use']} of "
+            f"{'unlimited' if cap is None else f'{cap:,}'} connections in use</span>"
+            f"{'' if used['certified'] else ' (uncertified)'}.</p>"
+            f"<form method='post' action='/app/manage/{app['client_id']}/tier'>"
+            f"<select name='tier' id='tier-choice'>{options}</select> "
+            "<button type='submit' id='change-tier'>Change plan</button></form>")
+
+
+def _config(state: SandboxState, app: dict[str, Any], fresh_secret: str | None) -> Response:
     uris = "".join(f"<li><code>{escape(u)}</code></li>" for u in app["redirect_uris"])
     if app["integration_type"] != "web":
         secret = "<p id='no-secret'>PKCE apps (mobile or desktop) have no client secret.</p>"
@@ -94,6 +120,6 @@ def _config(app: dict[str, Any], fresh_secret: str | None) -> Response:
 <p>Integration type: {TYPE_LABEL[app['integration_type']]}</p>
 <label>Client id</label><div><code id='client-id'>{app['client_id']}</code></div>
 <label>Client secret</label>{secret}
-<label>Redirect URIs</label><ul id='redirect-uris'>{uris}</ul>
+<label>Redirect URIs</label><ul id='redirect-uris'>{uris}</ul>{_plan(state, app)}
 <p><a href='/app/manage'>Back to My Apps</a></p>"""
     return html_response(page(app["name"], body))

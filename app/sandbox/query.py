@@ -1,68 +1,41 @@
-"""The read-side helpers Xero's list endpoints share: simple `where` equality filters and paging."""
+"""The read-side helpers Xero's list endpoints share: `where` and `order`, ID lists and paging."""
 
 from __future__ import annotations
 
 import math
-import re
+from functools import partial
 from typing import Any
 
 from app.sandbox.web import Request
+from app.sandbox.where import QueryError, field, parse_where, sort_key
 
-_CLAUSE = re.compile(r'\s*([A-Za-z][\w.]*)\s*==?\s*(?:Guid\(\s*"([^"]*)"\s*\)|"((?:[^"\\]|\\.)*)"|(\w+))\s*')
-_JOIN = re.compile(r"\s*(AND|&&|OR|\|\|)\s*", re.IGNORECASE)
+__all__ = ["QueryError", "csv_arg", "order_rows", "paginate", "where_and_order"]
 
-# Alternatives of conjunctions: AND binds tighter than OR, as in Xero's filter language (no parentheses).
-Where = list[list[tuple[str, str]]]
-
-
-class QueryError(ValueError):
-    pass
-
-
-def parse_where(text: str) -> Where:
-    """`Name=="A" AND Status=="DRAFT" OR Name=="B"` -> [[(Name, A), (Status, DRAFT)], [(Name, B)]].
-
-    Only equality is supported; an empty text is one empty alternative, which matches everything.
-    """
-    groups: Where = [[]]
-    pos = 0
-    while pos < len(text):
-        match = _CLAUSE.match(text, pos)
-        if not match:
-            raise QueryError(f"Unsupported where clause near: {text[pos:pos + 40]}")
-        value = next(v for v in match.groups()[1:] if v is not None)
-        groups[-1].append((match.group(1), re.sub(r"\\(.)", r"\1", value)))  # \" and \\ escapes
-        pos = match.end()
-        if pos < len(text):
-            joiner = _JOIN.match(text, pos)
-            if not joiner:
-                raise QueryError(f"Unsupported where clause near: {text[pos:pos + 40]}")
-            if joiner.group(1).upper() in ("OR", "||"):
-                groups.append([])
-            pos = joiner.end()
-            if pos >= len(text):
-                raise QueryError("The where clause ends with AND or OR")
-    return groups
+def where_and_order(req: Request, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Apply ?where= (Xero's filter language, see where.py) and ?order= ("Date DESC,InvoiceNumber")."""
+    text = req.arg("where")
+    if text:
+        predicate = parse_where(text)
+        rows = [r for r in rows if predicate(r)]
+    order = req.arg("order")
+    return order_rows(rows, order) if order else rows
 
 
-def field(record: dict[str, Any], dotted: str) -> Any:
-    value: Any = record
-    for part in dotted.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = next((v for k, v in value.items() if k.lower() == part.lower()), None)
-    return value
+def order_rows(rows: list[dict[str, Any]], order: str) -> list[dict[str, Any]]:
+    """Stable sorts from the last key to the first, so the first key decides and ties keep their order."""
+    keys = []
+    for part in (p.strip() for p in order.split(",") if p.strip()):
+        words = part.split()
+        if len(words) > 2 or (len(words) == 2 and words[1].upper() not in ("ASC", "DESC")):
+            raise QueryError(f"Unsupported order near: {part[:40]}")
+        keys.append((words[0], len(words) == 2 and words[1].upper() == "DESC"))
+    for name, descending in reversed(keys):
+        rows = sorted(rows, key=partial(_key, name), reverse=descending)
+    return rows
 
 
-def _clause_holds(record: dict[str, Any], name: str, wanted: str) -> bool:
-    value = field(record, name)
-    if isinstance(value, bool):
-        value = str(value).lower()
-    return value is not None and str(value).casefold() == wanted.casefold()
-
-
-def matches(record: dict[str, Any], where: Where) -> bool:
-    return any(all(_clause_holds(record, name, wanted) for name, wanted in group) for group in where)
+def _key(name: str, record: dict[str, Any]) -> tuple[int, Any]:
+    return sort_key(field(record, name))
 
 
 def csv_arg(req: Request, name: str) -> list[str] | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.sandbox.ctx import Ctx, envelope, public
 from app.sandbox.fmt import parse_date
-from app.sandbox.query import QueryError, paginate
+from app.sandbox.query import QueryError, paginate, where_and_order
 from app.sandbox.web import Response, not_found
 
 
@@ -27,5 +27,6 @@ def get(ctx: Ctx) -> Response:
             if limit is None:
                 raise QueryError(f"{arg} must be a date (YYYY-MM-DD).")
             rows = [q for q in rows if keep(parse_date(q["Date"]), limit)]
+    rows = where_and_order(req, rows)
     page, info = paginate(req, rows, max_size=100)
     return envelope(ctx, "Quotes", [public(q) for q in page], pagination=info)

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import time
 
-from app.sandbox import accounting, authorize, connections, control, faults, portal, tokens
+from app.sandbox import (
+    accounting,
+    authorize,
+    connections,
+    control,
+    discovery,
+    faults,
+    invoice_page,
+    portal,
+    tokens,
+)
 from app.sandbox.state import SandboxState
 from app.sandbox.web import Request, Response, not_found
 
@@ -38,6 +48,8 @@ def route(state: SandboxState, req: Request) -> Response:
     lower = path.lower()
     if lower == "/connections" or lower.startswith("/connections/"):
         return connections.handle(state, req)
+    if path.startswith(discovery.DISCOVERY):
+        return discovery.handle(state, req)
     if path == "/connect/token" and req.method == "POST":
         return tokens.token(state, req)
     if path == "/connect/revocation" and req.method == "POST":
@@ -46,6 +58,8 @@ def route(state: SandboxState, req: Request) -> Response:
         return authorize.handle(state, req)
     if path == "/app/manage" or path.startswith("/app/manage/"):
         return portal.handle(state, req)
+    if path.startswith("/app/") or lower == invoice_page.LOGIN.lower():
+        return invoice_page.handle(state, req)
     return not_found()
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.sandbox.ctx import Ctx, envelope, public
-from app.sandbox.query import matches, parse_where
+from app.sandbox.query import where_and_order
 from app.sandbox.web import Response, not_found
 
 ACTIONS = ["UseMulticurrency", "CreateDraftInvoice", "CreateApprovedInvoice", "CreateDraftPurchaseInvoice",
@@ -26,9 +26,8 @@ def _listing(ctx: Ctx, key: str, collection: str, id_field: str, code_field: str
         rows = [r for r in rows if wanted in (r[id_field].lower(), str(r.get(code_field, "")).lower())]
         if not rows:
             return not_found()
-    elif ctx.req.arg("where"):
-        clauses = parse_where(ctx.req.arg("where") or "")
-        rows = [r for r in rows if matches(r, clauses)]
+    else:
+        rows = where_and_order(ctx.req, rows)
     return envelope(ctx, key, [public(r) for r in rows])
 
 

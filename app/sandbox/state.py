@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import secrets
 import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 from app.sandbox.clock import SandboxClock
+from app.sandbox.jwt import SigningKey
 from app.sandbox.seed import DEFAULT_USER, seed_orgs
 
 
 @dataclass
 class Limits:
     per_minute: int = 60
-    per_day: int = 5000
+    per_day: int | None = None  # None: each app's tier decides (app/sandbox/tiers.py); set, it overrides all
     concurrent: int = 5
     app_per_minute: int = 10000
 
@@ -30,7 +30,8 @@ class Consent:
 
 
 def new_counters() -> dict[str, Any]:
-    return {"requests_total": 0, "by_endpoint": {}, "token_requests": 0, "refreshes": 0, "rate_limited": 0}
+    return {"requests_total": 0, "by_endpoint": {}, "token_requests": 0, "refreshes": 0, "rate_limited": 0,
+            "consents_refused": 0}
 
 
 @dataclass
@@ -38,7 +39,8 @@ class SandboxState:
     base_url: str = ""
     clock: SandboxClock = field(default_factory=SandboxClock)
     lock: threading.RLock = field(default_factory=threading.RLock)
-    signing_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    signing_key_pem: str | None = None  # made on first use: an RSA key costs ~0.1 s, most tests never sign
+    _key: SigningKey | None = field(default=None, repr=False)
     apps: dict[str, dict[str, Any]] = field(default_factory=dict)
     orgs: dict[str, dict[str, Any]] = field(default_factory=seed_orgs)
     connections: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -62,6 +64,15 @@ class SandboxState:
                 if name not in ("lock", "base_url"):
                     setattr(self, name, getattr(fresh, name))
 
+    @property
+    def signing_key(self) -> SigningKey:
+        with self.lock:
+            if self._key is None:
+                pem = self.signing_key_pem
+                self._key = SigningKey.from_pem(pem) if pem else SigningKey.generate()
+                self.signing_key_pem = self._key.to_pem()
+            return self._key
+
     def count(self, endpoint: str) -> None:
         with self.lock:
             self.counters["requests_total"] += 1
@@ -82,7 +93,8 @@ class SandboxState:
         with self.lock:
             data = {name: getattr(self, name) for name in self.PERSISTED}
             data["clock_offset"] = self.clock.offset_seconds
-            data["signing_key"] = self.signing_key.hex()
+            if self.signing_key_pem:
+                data["signing_key_pem"] = self.signing_key_pem
             return data
 
     def restore(self, data: dict[str, Any]) -> None:
@@ -91,5 +103,6 @@ class SandboxState:
                 if name in data:
                     setattr(self, name, data[name])
             self.clock.offset_seconds = float(data.get("clock_offset", 0.0))
-            if data.get("signing_key"):
-                self.signing_key = bytes.fromhex(data["signing_key"])
+            # An older state file's HS256 key ("signing_key") is ignored: its tokens no longer verify.
+            if data.get("signing_key_pem"):
+                self.signing_key_pem, self._key = str(data["signing_key_pem"]), None

@@ -23,6 +23,16 @@ ID_TTL = 300
 GRACE = 30 * 60
 IDLE_DEATH = 60 * 86400
 VERIFIER = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
+# Grant types Xero's identity service (IdentityServer) knows; an app may use only those of its type. The
+# sandbox has no Custom Connections, so no app may use client_credentials.
+KNOWN_GRANTS = ("authorization_code", "refresh_token", "client_credentials", "password",
+                "urn:ietf:params:oauth:grant-type:device_code")
+ALLOWED_GRANTS = ("authorization_code", "refresh_token")
+
+
+def resource_audience(issuer: str) -> str:
+    """Access tokens name Xero's API resources as audience (https://identity.xero.com/resources)."""
+    return f"{issuer}/resources"
 
 
 def token_hash(token: str) -> str:
@@ -58,8 +68,10 @@ def _token_set(state: SandboxState, grant: dict[str, Any]) -> dict[str, Any]:
     now = int(state.clock.time())
     base = state.base_url
     uid = grant["user_id"]
+    auth_time = int(grant.get("auth_time") or now)  # when the user signed in to consent, kept on refresh
     access = jwt.encode({
-        "iss": base, "nbf": now, "exp": now + ACCESS_TTL, "iat": now, "client_id": grant["client_id"],
+        "iss": base, "aud": resource_audience(base), "nbf": now, "exp": now + ACCESS_TTL, "iat": now,
+        "auth_time": auth_time, "client_id": grant["client_id"],
         "sub": uid.replace("-", ""), "xero_userid": uid, "authentication_event_id": grant["auth_event_id"],
         "global_session_id": grant["global_session_id"], "jti": uuid.uuid4().hex, "scope": grant["scopes"],
     }, state.signing_key)
@@ -73,7 +85,7 @@ def _token_set(state: SandboxState, grant: dict[str, Any]) -> dict[str, Any]:
             "sub": uid.replace("-", ""), "xero_userid": uid, "email": grant["email"],
             "given_name": given.title(), "family_name": family.title() or "User",
             "preferred_username": grant["email"], "global_session_id": grant["global_session_id"],
-            "auth_time": now}, state.signing_key)
+            "auth_time": auth_time}, state.signing_key)
     if "offline_access" in grant["scopes"]:
         refresh = secrets.token_hex(32)
         state.refresh_tokens[token_hash(refresh)] = {
@@ -98,7 +110,7 @@ def _exchange_code(state: SandboxState, app: dict[str, Any], form: dict[str, str
     grant = {"grant_id": str(uuid.uuid4()), "client_id": app["client_id"], "email": code["user_email"],
              "user_id": user_id(code["user_email"]), "scopes": code["scopes"],
              "auth_event_id": code["auth_event_id"], "global_session_id": uuid.uuid4().hex,
-             "revoked": False}
+             "auth_time": int(code["issued_at"]), "revoked": False}
     state.grants[grant["grant_id"]] = grant
     return _ok(_token_set(state, grant))
 
@@ -124,15 +136,22 @@ def _ok(body: dict[str, Any]) -> Response:
 
 
 def token(state: SandboxState, req: Request) -> Response:
+    """The client is authenticated before the grant is looked at, as Xero's identity service does.
+
+    So a wrong secret answers invalid_client whatever the grant, and a right secret with a grant the app
+    may not use answers unauthorized_client: a client can check its secret without a user or consent.
+    """
     state.bump("token_requests")
     form = {k: v[0] for k, v in req.form().items()}
     grant_type = form.get("grant_type")
-    if grant_type not in ("authorization_code", "refresh_token"):
-        return oauth_error("unsupported_grant_type")
     with state.lock:
         app = authenticate_client(state, req, form)
         if app is None:
             return oauth_error("invalid_client")
+        if grant_type not in KNOWN_GRANTS:
+            return oauth_error("unsupported_grant_type")
+        if grant_type not in ALLOWED_GRANTS:
+            return oauth_error("unauthorized_client")
         if grant_type == "authorization_code":
             return _exchange_code(state, app, form)
         return _refresh(state, app, form)

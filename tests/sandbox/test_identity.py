@@ -132,7 +132,8 @@ def test_wrong_secret_reuse_expiry_and_grant_type(sandbox: Sandbox) -> None:
     late = {**data, "code": sandbox.code(app)}
     sandbox.control("POST", "clock", json={"advance_seconds": 301})
     assert sandbox.token(app, late).json() == {"error": "invalid_grant"}
-    assert sandbox.token(app, {"grant_type": "password"}).json() == {"error": "unsupported_grant_type"}
+    assert sandbox.token(app, {"grant_type": "password"}).json() == {"error": "unauthorized_client"}
+    assert sandbox.token(app, {"grant_type": "magic"}).json() == {"error": "unsupported_grant_type"}
 
 
 def test_pkce_flow(sandbox: Sandbox) -> None:

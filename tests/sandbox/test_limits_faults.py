@@ -19,7 +19,7 @@ def test_minute_limit(session: Session) -> None:
     for n in range(60):
         ok = sandbox.api("GET", "Organisation", tokens["access_token"], tenant)
         assert ok.status_code == 200 and ok.headers["X-MinLimit-Remaining"] == str(59 - n)
-    assert ok.headers["X-DayLimit-Remaining"] == "4940"
+    assert ok.headers["X-DayLimit-Remaining"] == "940"  # Starter: 1,000 a day
     limited = sandbox.api("GET", "Organisation", tokens["access_token"], tenant)
     assert limited.status_code == 429 and limited.headers["X-Rate-Limit-Problem"] == "minute"
     assert 50 <= int(limited.headers["Retry-After"]) <= 55

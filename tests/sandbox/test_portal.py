@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import requests
 
 from tests.sandbox.conftest import REDIRECT, Sandbox
@@ -54,3 +55,22 @@ def test_form_validation_messages(sandbox: Sandbox) -> None:
     assert "App name is required." in text
     assert "must use https" in text and "wildcards" in text and "terms and conditions" in text
     assert sandbox.control("GET", "apps") == []
+
+
+@pytest.mark.parametrize("name", ["Xero Connect", "my xero sync", "ACME-XERO", "Inxeroduction"])
+def test_portal_refuses_a_name_with_xero_in_any_case(sandbox: Sandbox, name: str) -> None:
+    response = requests.post(f"{sandbox.url}/app/manage/new", data=_form(name=name), timeout=5)
+    assert response.status_code == 400
+    assert "App name cannot include the word &quot;Xero&quot;." in response.text
+    assert name in response.text  # the form keeps what was typed so it can be corrected
+    assert sandbox.control("GET", "apps") == []
+
+
+def test_control_api_refuses_xero_in_a_name_unless_told_to_allow_it(sandbox: Sandbox) -> None:
+    body = {"name": "Xero Connect", "redirect_uris": [REDIRECT]}
+    refused = requests.post(f"{sandbox.url}/sandbox/apps", json=body, timeout=5)
+    assert refused.status_code == 400
+    assert refused.json()["error"] == 'App name cannot include the word "Xero".'
+    allowed = sandbox.control("POST", "apps", json={**body, "allow_xero_in_name": True})
+    assert allowed["name"] == "Xero Connect"
+    assert sandbox.app(name="Acme CRM invoicing")["name"] == "Acme CRM invoicing"

@@ -58,7 +58,7 @@ def control(server: SandboxServer, path: str, body: dict[str, Any]) -> Any:
 
 
 def register(server: SandboxServer, kind: str, redirect_uri: str) -> AppCredentials:
-    app = control(server, "apps", {"name": "Xero Connect test", "integration_type": kind,
+    app = control(server, "apps", {"name": "CRM invoicing test", "integration_type": kind,
                                    "redirect_uris": [redirect_uri]})
     return AppCredentials(app["client_id"], app["client_secret"])
 
