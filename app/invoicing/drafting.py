@@ -26,20 +26,20 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote_plus
 
-import requests
-
 from app.invoicing.contacts import content_key, create_missing_contacts
 from app.invoicing.fingerprint import invoice_summary, quote_fingerprint, quote_summary
 from app.invoicing.ledger import DraftRow, Ledger, PendingBatch
 from app.invoicing.plan import PlannedInvoice, changes_since
 from app.invoicing.records import quote_identity
 from app.invoicing.sentences import quote_sentence
+from app.invoicing.wire import MAX_REQUEST_BYTES, body_size, too_large_sentence, wire_body
 from app.xero.client import MAX_BATCH, BatchItemResult, XeroClient, where_references
 from app.xero.errors import (
     MissingScope,
     NotFound,
     RateLimited,
     ReauthorisationNeeded,
+    RequestTooLarge,
     TenantDisconnected,
     ValidationFailed,
     XeroConnectError,
@@ -64,7 +64,8 @@ STILL_PROCESSING = (
     "Xero is still processing a batch whose answer was lost (a request timed out or a run was interrupted)."
 )
 # Answers that mean Xero refused the request before processing it: nothing was created.
-REFUSED_UNPROCESSED = (RateLimited, ReauthorisationNeeded, TenantDisconnected, MissingScope, NotFound)
+REFUSED_UNPROCESSED = (RateLimited, ReauthorisationNeeded, TenantDisconnected, MissingScope, NotFound,
+                       RequestTooLarge)
 
 Outcome = Literal["drafted", "found", "skipped", "changed", "updated", "invalid", "failed", "not_sent"]
 StopCause = Literal["", "limit", "lock", "other"]
@@ -254,6 +255,10 @@ def find_drafted(
     return rows
 
 
+class AnswerMismatch(XeroConnectError):
+    """A batch's answer whose elements do not echo the References sent, in order."""
+
+
 class BatchInProgress(XeroConnectError):
     """A pending batch could not be settled yet (Xero is still processing it, or did not answer)."""
 
@@ -294,12 +299,6 @@ def _sentence(exc: XeroConnectError) -> str:
     return str(exc)
 
 
-def wire_body(payloads: Sequence[dict[str, Any]]) -> str:
-    """The PUT /Invoices body exactly as the client sends it (the same JSON encoder, via requests)."""
-    body = requests.Request("PUT", "http://localhost/", json={"Invoices": list(payloads)}).prepare().body
-    return body.decode("utf-8") if isinstance(body, bytes) else str(body)
-
-
 def _read_results(
     references: dict[str, str], results: Sequence[BatchItemResult]
 ) -> tuple[list[DraftRow], dict[str, str], dict[str, str]]:
@@ -311,6 +310,15 @@ def _read_results(
     unanswered: dict[str, str] = {}
     for index, (source_id, reference) in enumerate(references.items()):
         result = by_index.get(index)
+        echoed = None if result is None else result.record.get("Reference")
+        if result is not None and quote_identity(str(echoed or "")) != quote_identity(reference):
+            # Elements are matched to quotes by position; one that names another Reference (or none)
+            # means the answer cannot be trusted for any of them.
+            raise AnswerMismatch(
+                f"Xero's answer to a batch did not match what was sent (element {index + 1} is for "
+                f"{str(echoed or 'no Reference')!r}, not {reference!r}), so its invoice numbers were not "
+                "recorded; the batch was looked up in Xero instead."
+            )
         invoice_id = str(result.record.get("InvoiceID") or "") if result and result.ok else ""
         if result is not None and invoice_id:
             number = str(result.record.get("InvoiceNumber") or "")
@@ -474,22 +482,30 @@ class _Run:
             return
         try:
             results = self.client.put_invoices(payloads, idempotency_key=key, unitdp=_unitdp(payloads))
+            rows, refused, unanswered = _read_results(refs, results)
         except ValidationFailed as exc:  # the request as a whole was refused: nothing was created
             self.ledger.close_batch(self.tenant_id, key, [])
             message = "; ".join(exc.details) or str(exc)
             for entry in batch:
                 self.settle(entry, "failed", message=message)
             return
-        except REFUSED_UNPROCESSED as exc:  # refused before processing (authorisation, daily limit)
+        except RequestTooLarge:  # refused for its size before processing: halve it, or the quote is too big
             self.ledger.close_batch(self.tenant_id, key, [])
-            for entry in batch:
-                self.settle(entry, "not_sent", message=str(exc), retryable=True)
-            raise _Stop(str(exc), "limit" if isinstance(exc, RateLimited) else "other") from exc
-        except XeroConnectError as exc:  # no answer, a 5xx, a 409 or anything unexpected: not known
-            self._unknown_outcome(batch, key, refs, exc)
-            checked = "The last batch was checked in Xero and recorded; run again to send the rest."
+            if len(batch) == 1:
+                self.settle(batch[0], "invalid", message=too_large_sentence(body_size(payloads)))
+                return
+            middle = len(batch) // 2
+            self.send(batch[:middle])
+            self.send(batch[middle:])
+            return
+        except REFUSED_UNPROCESSED as exc:  # refused before processing (authorisation, daily limit)
+            self._refused(batch, key, refs, exc)
+        except XeroConnectError as exc:  # no answer, a 5xx, a 409, a mismatched answer: not known
+            whole = self._unknown_outcome(batch, key, refs, exc)
+            checked = ("The last batch was checked in Xero and recorded; run again to send the rest." if whole
+                       else "Xero does not show all of the last batch yet; it stays pending and the next "
+                            "run checks Xero for it before sending anything.")
             raise _Stop(f"{_sentence(exc)} {checked}") from exc
-        rows, refused, unanswered = _read_results(refs, results)
         for entry in batch:
             if entry.source_id in refused:
                 self.settle(entry, "failed", message=refused[entry.source_id])
@@ -540,10 +556,36 @@ class _Run:
                     retryable=True,
                 )
 
-    def _unknown_outcome(
+    def _refused(
         self, batch: list[PlannedInvoice], key: str, refs: dict[str, str], exc: XeroConnectError
     ) -> None:
-        """The request may or may not have been processed: ask Xero now, before anyone resends it."""
+        """A refusal that Xero gives before processing. Yet the client may have sent this very request
+        before (a retry after a lost answer) and that one may have been processed: look before the batch
+        is closed as never sent; if Xero cannot be asked now, the batch stays pending for the next run."""
+        cause: StopCause = "limit" if isinstance(exc, RateLimited) else "other"
+        try:
+            found = find_drafted(self.client, refs, self.ledger.known_invoice_ids(self.tenant_id), self.pace)
+        except XeroConnectError:
+            for entry in batch:
+                self.settle(entry, "not_sent", message=str(exc), retryable=True)
+            raise _Stop(f"{exc} The next run checks Xero for the last batch before sending it again.",
+                        cause) from exc
+        found = _with_fingerprints(found, batch)
+        self.ledger.close_batch(self.tenant_id, key, found)
+        by_source = {row.source_id: row for row in found}
+        for entry in batch:
+            row = by_source.get(entry.source_id)
+            if row is not None:
+                self.settle(entry, "drafted", invoice_number=row.invoice_number, invoice_id=row.invoice_id)
+            else:
+                self.settle(entry, "not_sent", message=str(exc), retryable=True)
+        raise _Stop(str(exc), cause) from exc
+
+    def _unknown_outcome(
+        self, batch: list[PlannedInvoice], key: str, refs: dict[str, str], exc: XeroConnectError
+    ) -> bool:
+        """The request may or may not have been processed: ask Xero now, before anyone resends it.
+        True when Xero showed the whole batch (it is closed); else it stays pending."""
         try:
             rows = find_drafted(self.client, refs, self.ledger.known_invoice_ids(self.tenant_id), self.pace)
         except XeroConnectError:
@@ -555,8 +597,9 @@ class _Run:
                 "checks Xero for it before sending anything."
             ) from exc
         by_source = {row.source_id: row for row in rows}
-        if len(by_source) == len(refs):
-            self.ledger.close_batch(self.tenant_id, key, rows)
+        whole = len(by_source) == len(refs)
+        if whole:
+            self.ledger.close_batch(self.tenant_id, key, _with_fingerprints(rows, batch))
             self.report.recovered += len(rows)
         # Otherwise Xero may still be processing the request: the batch stays "sending" with its request,
         # and the next run sends that same request again (same key: replayed, never created twice) or,
@@ -567,6 +610,7 @@ class _Run:
                 self.settle(entry, "drafted", invoice_number=row.invoice_number, invoice_id=row.invoice_id)
             else:
                 self.settle(entry, "failed", message=_sentence(exc), retryable=True)
+        return whole
 
 
 def draft_invoices(
@@ -642,7 +686,10 @@ def draft_invoices(
         run.settle_rest(plan, str(exc))
         run.tell("done")
         return report
-    batches = [to_send[i : i + batch_size] for i in range(0, len(to_send), batch_size)]
+    batches, too_large = split_batches(to_send, batch_size)
+    for entry, size in too_large:
+        run.settle(entry, "invalid", message=too_large_sentence(size))
+    to_send = [entry for batch in batches for entry in batch]
     run.batches = len(batches)
     run.tell("sending")
     for number, batch in enumerate(batches):
@@ -667,6 +714,30 @@ def draft_invoices(
             report.stopped, report.stop_cause = str(stop), stop.cause
     run.tell("done")
     return report
+
+
+def split_batches(
+    entries: Sequence[PlannedInvoice], batch_size: int, max_bytes: int = MAX_REQUEST_BYTES
+) -> tuple[list[list[PlannedInvoice]], list[tuple[PlannedInvoice, int]]]:
+    """Batches of at most ``batch_size`` quotes whose request body stays within ``max_bytes``; and the
+    quotes that cannot fit in any request, with their size."""
+    batches: list[list[PlannedInvoice]] = []
+    too_large: list[tuple[PlannedInvoice, int]] = []
+    current: list[PlannedInvoice] = []
+    current_size = body_size([])
+    for entry in entries:
+        own = body_size([entry.payload]) - body_size([])
+        if body_size([]) + own > max_bytes:
+            too_large.append((entry, body_size([entry.payload])))
+            continue
+        if current and (len(current) >= batch_size or current_size + own + 2 > max_bytes):
+            batches.append(current)
+            current, current_size = [], body_size([])
+        current.append(entry)
+        current_size += own + (2 if len(current) > 1 else 0)  # ", " between elements
+    if current:
+        batches.append(current)
+    return batches, too_large
 
 
 def _fingerprinted_if_same(row: DraftRow, entry: PlannedInvoice) -> DraftRow:

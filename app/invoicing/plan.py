@@ -18,6 +18,7 @@ from app.invoicing.fingerprint import Summary, differences, quote_fingerprint, q
 from app.invoicing.ledger import DraftRow, Ledger
 from app.invoicing.records import SourceLine, SourceQuote
 from app.invoicing.sentences import quote_sentence
+from app.invoicing.wire import MAX_REQUEST_BYTES, body_size, too_large_sentence
 from app.xero.client import XeroClient
 from app.xero.errors import InvalidInput
 
@@ -323,6 +324,10 @@ def build_plan(
                 entry.reason = problem  # reported with the change; it cannot be updated as it is
             else:
                 entry.mark_invalid(problem)
+            continue
+        size = body_size([payload])
+        if size > MAX_REQUEST_BYTES and entry.status == "new":  # no request to Xero could carry it
+            entry.mark_invalid(too_large_sentence(size))
             continue
         entry.payload = payload
         contact_id = directory.match(quote)

@@ -43,6 +43,12 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_BODY:
+            # Read the body away first, as a real front end does: closing on a client still sending
+            # would reach it as a reset connection instead of Xero's 413.
+            left = length
+            while left > 0 and (chunk := self.rfile.read(min(left, 1 << 20))):
+                left -= len(chunk)
+            self.close_connection = True
             self._send(Response(413, b"Request too large", {"Content-Type": "text/plain"}))
             return
         req = Request(self.command, parts.path or "/", parse_qs(parts.query, keep_blank_values=True),

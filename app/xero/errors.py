@@ -80,6 +80,12 @@ class ValidationFailed(XeroConnectError):
         self.details = details
 
 
+class RequestTooLarge(XeroConnectError):
+    """413: Xero refused the request for its size before processing it; nothing was created."""
+
+    kind = "request_too_large"
+
+
 class NotFound(XeroConnectError):
     kind = "not_found"
 
@@ -210,6 +216,8 @@ def map_api_error(response: requests.Response) -> XeroConnectError:
         return ValidationFailed(f"Xero rejected the data: {summary}.", details)
     if status == 404:
         return NotFound("Xero could not find the requested record.")
+    if status == 413:
+        return RequestTooLarge("Xero refused the request because it is larger than Xero accepts (HTTP 413).")
     if status in (500, 502, 503, 504):
         if status == 503 and "X-Rate-Limit-Problem" in response.headers:
             return rate_limited(response)

@@ -16,9 +16,10 @@ import requests
 
 from app.invoicing.cli_draft import run_draft
 from app.invoicing.contacts import content_key
-from app.invoicing.drafting import draft_invoices, wire_body
+from app.invoicing.drafting import draft_invoices
 from app.invoicing.plan import CONTACT_WILL_BE_CREATED, make_plan
 from app.invoicing.records import LoadResult, RowProblem, SourceLine
+from app.invoicing.wire import wire_body
 from app.xero.http import make_session
 from tests.drafting import (
     INVOICES_PATH,

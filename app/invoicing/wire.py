@@ -1,0 +1,27 @@
+"""The PUT /Invoices body exactly as the client sends it, and its size against Xero's request limit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import requests
+
+# Xero's limit on an Accounting API request body: 3.5 MB on its older limits page, 10 MB in a 2026
+# reading (xero-notes §7, §10). Batches stay within the smaller, so they fit either.
+MAX_REQUEST_BYTES = 3_500_000
+
+
+def wire_body(payloads: Sequence[dict[str, Any]]) -> str:
+    """The body exactly as the client sends it (the same JSON encoder, via requests)."""
+    body = requests.Request("PUT", "http://localhost/", json={"Invoices": list(payloads)}).prepare().body
+    return body.decode("utf-8") if isinstance(body, bytes) else str(body)
+
+
+def body_size(payloads: Sequence[dict[str, Any]]) -> int:
+    return len(wire_body(payloads).encode("utf-8"))
+
+
+def too_large_sentence(size: int) -> str:
+    return (f"it is too large for one request to Xero ({size / 1_000_000:.1f} MB; Xero accepts at most "
+            f"{MAX_REQUEST_BYTES / 1_000_000:.1f} MB): split it into smaller quotes in the CRM")
