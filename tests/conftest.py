@@ -127,3 +127,22 @@ def chromium():
         pytest.skip("chromium/chromedriver not installed")
     with headless_chromium() as driver:
         yield driver
+
+
+@pytest.fixture
+def connected(sandbox, sandbox_app, callback_ports):
+    """A model connected to the sandbox's first organisation, its retries on the sandbox clock."""
+    from app.secrets import SecretStore
+    from tests.drafting import connect  # tests.drafting imports this module
+
+    model = connect(sandbox, sandbox_app, callback_ports)
+    yield model
+    SecretStore("sandbox", sandbox_app.client_id).delete_all()
+
+
+@pytest.fixture
+def ledger():
+    from app.invoicing.ledger import Ledger
+
+    with Ledger() as opened:
+        yield opened

@@ -17,6 +17,7 @@ request and Xero replays its answer instead of creating anything again.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -30,6 +31,7 @@ from pathlib import Path
 
 from app.invoicing.records import quote_identity
 from app.settings import data_dir
+from app.xero.errors import XeroConnectError
 
 log = logging.getLogger(__name__)
 
@@ -105,19 +107,21 @@ class PendingBatch:
 class Ledger:
     """Thread-safe (one connection behind a lock): the GUI may draft from a worker thread."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
         self.path = path or data_dir() / LEDGER_NAME
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        # Create the file 0600 ourselves: sqlite would use the umask, and the ledger names customers.
-        os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
-        os.chmod(self.path, 0o600)
+        self.busy_timeout_ms = busy_timeout_ms
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(
-            self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
-        )
-        self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.execute("PRAGMA synchronous = FULL")  # a closed batch must survive a power cut
+        with _in_words(self.path, busy_timeout_ms):
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            # Create the file 0600 ourselves: sqlite would use the umask, and the ledger names customers.
+            os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
+            os.chmod(self.path, 0o600)
+            self._db = sqlite3.connect(
+                self.path, timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False
+            )
+            self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = FULL")  # a closed batch must survive a power cut
         with self._transaction() as db:
             for statement in _statements():  # not executescript: it would commit on its own
                 db.execute(statement)
@@ -135,20 +139,26 @@ class Ledger:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
+        with self._lock, _in_words(self.path, self.busy_timeout_ms):
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
             except BaseException:
-                self._db.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.Error):  # a damaged file may refuse even this
+                    self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        with self._lock, _in_words(self.path, self.busy_timeout_ms):
+            yield self._db
 
     # -- drafts ----------------------------------------------------------------------------------
 
     def drafted(self, tenant_id: str, source_ids: Iterable[str] | None = None) -> dict[str, DraftRow]:
         """Drafts of this tenant (all, or those among ``source_ids``), keyed by source_id."""
-        with self._lock:
+        with self._reading():
             rows = self._db.execute(
                 f"SELECT {DRAFT_FIELDS} FROM drafts WHERE tenant_id = ?", (tenant_id,)
             ).fetchall()
@@ -171,7 +181,7 @@ class Ledger:
             )
 
     def known_invoice_ids(self, tenant_id: str) -> set[str]:
-        with self._lock:
+        with self._reading():
             rows = self._db.execute("SELECT invoice_id FROM drafts WHERE tenant_id = ?", (tenant_id,))
             return {r[0].lower() for r in rows}
 
@@ -222,7 +232,7 @@ class Ledger:
             )
 
     def pending_batches(self, tenant_id: str) -> list[PendingBatch]:
-        with self._lock:
+        with self._reading():
             rows = self._db.execute(
                 "SELECT batch_key, source_ids, created_at, request_body, idempotency_key, sent_at "
                 "FROM batches WHERE tenant_id = ? AND state = 'sending' ORDER BY created_at",
@@ -237,7 +247,7 @@ class Ledger:
 
     def tenant_defaults(self, tenant_id: str) -> tuple[str, str] | None:
         """(account code, tax type) chosen for this tenant by an earlier run, if any."""
-        with self._lock:
+        with self._reading():
             row = self._db.execute(
                 "SELECT account_code, tax_type FROM tenant_defaults WHERE tenant_id = ?", (tenant_id,)
             ).fetchone()
@@ -250,6 +260,44 @@ class Ledger:
                 "VALUES (?, ?, ?, ?)",
                 (tenant_id, account_code, tax_type, time.time()),
             )
+
+
+class LedgerUnavailable(XeroConnectError):
+    """The ledger file cannot be used (locked, damaged, disk full, not writable); nothing was sent."""
+
+
+@contextmanager
+def _in_words(path: Path, busy_timeout_ms: int) -> Iterator[None]:
+    """SQLite's and the OS's failures on the ledger as a sentence naming the file."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        text = str(exc).lower()
+        if "locked" in text or "busy" in text:
+            raise LedgerUnavailable(
+                f"The drafting ledger {path} has been locked by another program for more than "
+                f"{busy_timeout_ms / 1000:g} seconds; close the other Xero Connect window or command and "
+                "try again. Nothing was sent.") from exc
+        if "full" in text:
+            raise LedgerUnavailable(
+                f"There is no space left for the drafting ledger {path}; free some disk space and try "
+                "again. Nothing more was sent.") from exc
+        if "readonly" in text or "read-only" in text or "unable to open" in text:
+            raise LedgerUnavailable(
+                f"The drafting ledger {path} cannot be written ({exc}); check the folder's permissions "
+                "and free space. Nothing was sent.") from exc
+        raise LedgerUnavailable(
+            f"The drafting ledger {path} cannot be used ({exc}). Nothing was sent.") from exc
+    except sqlite3.IntegrityError:
+        raise  # a broken row is this program's bug, not the file's: the transaction is rolled back
+    except sqlite3.DatabaseError as exc:  # "file is not a database", "database disk image is malformed"
+        raise LedgerUnavailable(
+            f"The drafting ledger {path} is damaged ({exc}). Move it aside and try again: Xero Connect "
+            "starts a new one and finds the quotes already in Xero there, so none is drafted twice.") from exc
+    except OSError as exc:
+        raise LedgerUnavailable(
+            f"The drafting ledger {path} cannot be opened ({exc.strerror or exc}); check the folder's "
+            "permissions and free space. Nothing was sent.") from exc
 
 
 @dataclass
