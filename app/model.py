@@ -21,7 +21,6 @@ from app.xero.errors import (
     NetworkError,
     NotConfigured,
     PortsBusy,
-    ReauthorisationNeeded,
     TenantChoiceNeeded,
     TenantDisconnected,
     XeroConnectError,
@@ -281,9 +280,14 @@ class ConnectionModel:
             return "(none: Mobile or desktop app)"
         return mask(self.credentials().client_secret or "")
 
-    def _mark_reauthorisation_needed(self) -> None:
-        if not self.settings.needs_reauthorisation:
-            self.settings.needs_reauthorisation = True
+    def _note_authorisation(self, alive: bool) -> None:
+        """Keep ``needs_reauthorisation`` true exactly while Xero's last word was invalid_grant.
+
+        Set only on that evidence (a 401 can be passing, a keyring may lack the tokens in one session
+        only) and cleared by any call Xero answered, so a false alarm never sticks.
+        """
+        if self.settings.needs_reauthorisation != (not alive):
+            self.settings.needs_reauthorisation = not alive
             self.save()
 
     # ----- authorisation (steps 6 and 7) -----
@@ -422,6 +426,7 @@ class ConnectionModel:
             self.settings.tenant_id or None,
             session=self.session,
             policy=self.policy(),
+            on_authorisation=self._note_authorisation,
         )
 
     def policy(self) -> RetryPolicy:
@@ -437,9 +442,6 @@ class ConnectionModel:
         client = self.client()
         try:
             org = client.organisation()
-        except ReauthorisationNeeded:
-            self._mark_reauthorisation_needed()
-            raise
         except NetworkError:
             raise NetworkError(
                 f"Could not reach {self.place}; check the network connection"

@@ -15,7 +15,7 @@ from urllib.parse import quote
 import requests
 
 from app.xero.endpoints import XeroEndpoints
-from app.xero.errors import NotFound, TenantChoiceNeeded, XeroConnectError, map_api_error
+from app.xero.errors import GrantInvalid, NotFound, TenantChoiceNeeded, XeroConnectError, map_api_error
 from app.xero.http import RetryPolicy, make_session, send
 
 PAGE_SIZE = 100  # Xero's page size when no pageSize is sent
@@ -113,8 +113,12 @@ class XeroClient:
         tenant_id: str | None = None,
         session: requests.Session | None = None,
         policy: RetryPolicy | None = None,
+        on_authorisation: Callable[[bool], None] | None = None,
     ) -> None:
+        """``on_authorisation`` hears True after every answered call and False when Xero said the
+        grant is dead (invalid_grant); nothing else is evidence either way."""
         self.endpoints = endpoints
+        self.on_authorisation = on_authorisation
         self.tokens = tokens
         self.tenant_id = tenant_id
         self.session = session or make_session()
@@ -154,6 +158,23 @@ class XeroClient:
         **kwargs: Any,
     ) -> requests.Response:
         """One call with auth headers; a 401 gets exactly one token refresh; any other failure is mapped."""
+        try:
+            response = self._authorised(method, url, tenant, headers, kwargs)
+        except GrantInvalid:
+            self._tell(alive=False)
+            raise
+        if not response.ok:
+            raise map_api_error(response)
+        self._tell(alive=True)
+        return response
+
+    def _tell(self, alive: bool) -> None:
+        if self.on_authorisation is not None:
+            self.on_authorisation(alive)
+
+    def _authorised(
+        self, method: str, url: str, tenant: bool, headers: dict[str, str] | None, kwargs: dict[str, Any]
+    ) -> requests.Response:
         token = self.tokens.access_token()
         response = self._send(method, url, self._headers(token, tenant, headers), kwargs)
         if response.status_code == 401:
@@ -166,8 +187,6 @@ class XeroClient:
                 # too, e.g. its expiry by Xero's clock passed: renew it ourselves, once.
                 token = self.tokens.refresh_after_401(token)
                 response = self._send(method, url, self._headers(token, tenant, headers), kwargs)
-        if not response.ok:
-            raise map_api_error(response)
         return response
 
     def _send(

@@ -39,6 +39,14 @@ class ReauthorisationNeeded(XeroConnectError):
     kind = "reauthorise"
 
 
+class GrantInvalid(ReauthorisationNeeded):
+    """Xero's token endpoint said ``invalid_grant``: the saved authorisation is dead for good.
+
+    The only evidence that sets ``needs_reauthorisation``; a refused access token or tokens missing
+    from this session's keyring are not (the next refresh or another session may still work).
+    """
+
+
 class ConsentRefused(XeroConnectError):
     kind = "consent_refused"
 
@@ -186,7 +194,8 @@ def map_api_error(response: requests.Response) -> XeroConnectError:
                 "authorise Xero Connect again."
             )
         return ReauthorisationNeeded(
-            "Xero no longer accepts this connection's access token; authorise Xero Connect again."
+            "Xero refused this connection's access token even after it was renewed; try again in a few "
+            "minutes, and if it keeps happening authorise Xero Connect again."
         )
     if status == 403:
         if "AuthorizationUnsuccessful" in detail:
@@ -221,7 +230,7 @@ def map_token_error(response: requests.Response) -> XeroConnectError:
             "and enter them again (generate a new secret if it was lost)."
         )
     if error == "invalid_grant":
-        return ReauthorisationNeeded(
+        return GrantInvalid(
             "Xero no longer accepts the saved authorisation (it expired, was revoked or was already "
             "used); authorise Xero Connect again."
         )
