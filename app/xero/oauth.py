@@ -131,9 +131,19 @@ def _post_form(
         "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8",
     }
     try:
-        return session.post(url, data=body, headers=headers, auth=auth)
+        # Never followed: a 307 would post the refresh token (or the code and verifier) once more,
+        # to wherever the Location says.
+        response = session.post(url, data=body, headers=headers, auth=auth, allow_redirects=False)
     except requests.RequestException as exc:
         raise network_error(exc, SIGN_IN_SERVICE) from exc
+    if 300 <= response.status_code < 400:
+        response.close()
+        raise XeroConnectError(
+            f"{SIGN_IN_SERVICE} answered with a redirect (HTTP {response.status_code}) to another address; "
+            "Xero Connect does not send the authorisation anywhere else. Check the Xero or sandbox address "
+            "in the settings and try again."
+        )
+    return response
 
 
 def _read_token_response(response: requests.Response, now: float | None) -> TokenSet:

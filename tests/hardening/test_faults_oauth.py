@@ -274,3 +274,31 @@ def test_invalid_grant_during_any_call_marks_reauthorisation(sandbox, app_and_mo
     with pytest.raises(GrantInvalid):
         model.client().invoices(page=1)  # drafting's calls, not only the check
     assert ConnectionModel("sandbox").settings.needs_reauthorisation
+
+
+@pytest.mark.parametrize("status", [307, 308, 302])
+def test_a_redirect_from_the_token_or_revocation_endpoint_is_never_followed(sandbox, app_and_model, status):
+    """A redirect must not carry the code and verifier, the refresh token or the client's Basic
+    credentials anywhere: not to another origin, not even back to the real endpoint."""
+    model = app_and_model
+    with FaultProxy(sandbox.base_url) as proxy, FaultProxy(sandbox.base_url) as elsewhere:
+        through_proxy(model, proxy)
+        moved = {"Location": f"{elsewhere.base_url}/connect/token"}
+        proxy.answer("POST", TOKEN, status, headers=moved)  # the code exchange
+        with pytest.raises(XeroConnectError, match="redirect") as caught:
+            authorize(model)
+        assert str(caught.value).endswith(".") and model.secrets().token_set() is None
+        authorize(model)
+        before = model.secrets().token_set()
+        post(sandbox, "clock", {"advance_seconds": 1900})
+        proxy.answer("POST", TOKEN, status, headers=moved)  # a refresh
+        with pytest.raises(XeroConnectError, match="redirect") as refresh:
+            model.check_connection()
+        assert model.secrets().token_set().refresh_token == before.refresh_token
+        assert not isinstance(refresh.value, ReauthorisationNeeded)
+        assert model.check_connection().organisation == "Demo Company (UK)"
+        revocation = {"Location": f"{elsewhere.base_url}/connect/revocation"}
+        proxy.answer("POST", "/connect/revocation", status, headers=revocation)
+        report = model.disconnect(lambda _question: True)
+        assert report is not None and any("could not be revoked" in p for p in report.problems)
+        assert elsewhere.seen == []  # nothing was ever posted to the redirect's target
