@@ -20,6 +20,7 @@ from urllib3.exceptions import NewConnectionError
 from urllib3.util.retry import Retry
 
 from app import __version__
+from app.xero.endpoints import require_secure
 from app.xero.errors import RateLimited, network_error, rate_limited
 
 USER_AGENT = f"XeroConnect/{__version__}"
@@ -146,6 +147,7 @@ def send(
     Raises RateLimited for a Retry-After beyond ``policy.max_retry_after`` and NetworkError when the
     connection still fails after the last attempt.
     """
+    require_secure(url)  # every call carries a token: never over plain http to another computer
     method = method.upper()
     replayable = _replay_safe(method, kwargs.get("headers"))
     attempt = 0

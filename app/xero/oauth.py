@@ -22,7 +22,7 @@ import requests
 from oauthlib.oauth2 import WebApplicationClient
 from requests.auth import HTTPBasicAuth
 
-from app.xero.endpoints import XeroEndpoints
+from app.xero.endpoints import XeroEndpoints, require_secure
 from app.xero.errors import (
     CallbackError,
     ConsentRefused,
@@ -39,7 +39,6 @@ from app.xero.tokenset import TokenSet
 VERIFIER_LENGTH = 64  # PKCE allows 43-128 unreserved characters
 PREFLIGHT_TIMEOUT = 15.0  # seconds: the probe is a courtesy and must not hold up the sign-in
 PREFLIGHT_MAX_HOPS = 5
-LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 CALLBACK_HOSTS = frozenset({"localhost", "127.0.0.1"})
 SIGN_IN_SERVICE = "Xero's sign-in service"
 
@@ -85,26 +84,10 @@ class PendingAuthorization:
 # -- transport -------------------------------------------------------------------------------------------
 
 
-def _is_loopback(url: str) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
-    return host in LOOPBACK_HOSTS or host.startswith("127.")
-
-
-def _require_secure(url: str) -> None:
-    """Credentials go over https, except to the loopback sandbox."""
-    scheme = urlsplit(url).scheme.lower()
-    if scheme == "https" or (scheme == "http" and _is_loopback(url)):
-        return
-    raise InvalidInput(
-        f"Xero Connect only talks to Xero over https, but the configured address is {scheme}://; "
-        "check the Xero or sandbox address in the settings."
-    )
-
-
 @contextmanager
 def _oauthlib_transport(url: str) -> Iterator[None]:
     """oauthlib refuses http:// URLs; lift that only for loopback and only around one call."""
-    _require_secure(url)
+    require_secure(url)
     if urlsplit(url).scheme.lower() == "https":
         yield
         return
@@ -124,7 +107,7 @@ def _post_form(
     session: requests.Session, url: str, creds: AppCredentials, body: str
 ) -> requests.Response:
     """POST a form with the app's client authentication: HTTP Basic for a web app, none for PKCE."""
-    _require_secure(url)
+    require_secure(url)
     auth = None if creds.is_public else HTTPBasicAuth(creds.client_id, creds.client_secret or "")
     headers = {
         "Accept": "application/json",
