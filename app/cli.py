@@ -198,13 +198,13 @@ def read_secret(prompt: str, stdin: TextIO | None = None) -> str:
 
 
 def cmd_connect(args: argparse.Namespace) -> int:
+    from app.settings import parse_ports
+
+    ports = parse_ports(args.ports) if args.ports is not None else None  # refused before anything is saved
     model = _model(args, default_profile="xero")
     settings = model.settings
-    if args.ports:
-        try:
-            settings.redirect_ports = [int(p) for p in args.ports.split(",") if p.strip()]
-        except ValueError:
-            raise InvalidInput("--ports takes port numbers separated by commas, e.g. 53682,53683.") from None
+    if ports:
+        settings.redirect_ports = ports
     app_type = args.app_type or settings.app_type or "web"
     client_id = args.client_id or settings.client_id
     if not client_id:

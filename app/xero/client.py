@@ -204,7 +204,7 @@ class XeroClient:
 
     def _get(self, path: str, key: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         response = self._request("GET", f"{self.endpoints.api_base}/{path}", params=_drop_none(params))
-        return list(_json(response).get(key) or [])
+        return _records(response, key)
 
     def _get_one(self, path: str, key: str) -> dict[str, Any] | None:
         try:
@@ -231,7 +231,7 @@ class XeroClient:
         response = self._request(
             "PUT", f"{self.endpoints.api_base}/{path}", params=query, headers=headers, json={key: list(items)}
         )
-        elements = _json(response).get(key) or []
+        elements = _records(response, key)
         return [BatchItemResult.from_element(i, element) for i, element in enumerate(elements)]
 
     # -- connections (identity API: Bearer only, no tenant) ------------------------------------
@@ -239,8 +239,15 @@ class XeroClient:
     def connections(self, auth_event_id: str | None = None) -> list[Connection]:
         params = {"authEventId": auth_event_id} if auth_event_id else None
         response = self._request("GET", self.endpoints.connections_url, tenant=False, params=params)
-        body = _json_list(response)
-        return [Connection.from_json(item) for item in body if isinstance(item, dict)]
+        body = _decode(response)
+        if body is None:
+            return []
+        if not isinstance(body, list) or not all(isinstance(item, dict) for item in body):
+            raise XeroConnectError(
+                "Xero sent a list of connected organisations this program cannot read; try again in a "
+                "few minutes."
+            )
+        return [Connection.from_json(item) for item in body]
 
     def delete_connection(self, connection_id: str) -> None:
         self._request("DELETE", f"{self.endpoints.connections_url}/{_segment(connection_id)}", tenant=False)
@@ -356,14 +363,21 @@ def _drop_none(params: dict[str, Any] | None) -> dict[str, Any]:
     return {key: value for key, value in (params or {}).items() if value is not None}
 
 
-def _json(response: requests.Response) -> dict[str, Any]:
+def _records(response: requests.Response, key: str) -> list[dict[str, Any]]:
+    """The list of records under ``key``; an answer of another shape is a sentence, never a crash."""
     body = _decode(response)
-    return body if isinstance(body, dict) else {}
-
-
-def _json_list(response: requests.Response) -> list[Any]:
-    body = _decode(response)
-    return body if isinstance(body, list) else []
+    if body is None:
+        return []
+    records = body.get(key) if isinstance(body, dict) else None
+    if isinstance(body, dict) and records is None:
+        return []
+    if not isinstance(records, list) or not all(isinstance(item, dict) for item in records):
+        where = f"{key} is not a list of records" if isinstance(body, dict) else "not an object"
+        raise XeroConnectError(
+            f"Xero sent an answer this program cannot read (HTTP {response.status_code}, {where}); "
+            "try again in a few minutes."
+        )
+    return records
 
 
 def _decode(response: requests.Response) -> Any:

@@ -7,6 +7,8 @@ contain a secret, a token or an authorization code.
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # requests costs a tenth of a second to import; the wizard's first page needs none
@@ -145,16 +147,30 @@ def _json_body(response: requests.Response) -> dict[str, Any] | None:
 
 def _validation_messages(body: dict[str, Any]) -> list[str]:
     messages: list[str] = []
-    for element in body.get("Elements") or []:
-        for error in element.get("ValidationErrors") or []:
-            text = error.get("Message") or error.get("Description")
+    elements = body.get("Elements")
+    for element in elements if isinstance(elements, list) else []:
+        errors = element.get("ValidationErrors") if isinstance(element, dict) else None
+        for error in errors if isinstance(errors, list) else []:
+            text = (error.get("Message") or error.get("Description")) if isinstance(error, dict) else None
             if text:
                 messages.append(str(text))
     return messages
 
 
+def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
+    """Retry-After as seconds, when it is a finite number (negative counts as 0).
+
+    Anything else (``nan``, ``1e400``, an HTTP date, junk) is None: the caller backs off on its own.
+    """
+    try:
+        value = float(headers["Retry-After"])
+    except (KeyError, ValueError):
+        return None
+    return max(0.0, value) if math.isfinite(value) else None
+
+
 def describe_wait(seconds: float | None) -> str:
-    if seconds is None:
+    if seconds is None or not math.isfinite(seconds):
         return "later"
     seconds = max(0, round(seconds))
     if seconds < 90:
@@ -166,11 +182,7 @@ def describe_wait(seconds: float | None) -> str:
 
 def rate_limited(response: requests.Response) -> RateLimited:
     problem = (response.headers.get("X-Rate-Limit-Problem") or "minute").lower()
-    retry_after: float | None
-    try:
-        retry_after = float(response.headers["Retry-After"])
-    except (KeyError, ValueError):
-        retry_after = None
+    retry_after = retry_after_seconds(response.headers)
     limit = RATE_LIMIT_NAMES.get(problem, f"a Xero rate limit ({problem})")
     when = describe_wait(retry_after)
     return RateLimited(

@@ -21,7 +21,7 @@ from urllib3.util.retry import Retry
 
 from app import __version__
 from app.xero.endpoints import require_secure
-from app.xero.errors import RateLimited, network_error, rate_limited
+from app.xero.errors import RateLimited, network_error, rate_limited, retry_after_seconds
 
 USER_AGENT = f"XeroConnect/{__version__}"
 CONNECT_TIMEOUT = 10.0
@@ -87,14 +87,6 @@ def _path(url: str) -> str:
     return urlsplit(url).path or "/"
 
 
-def _retry_after(response: requests.Response) -> float | None:
-    try:
-        value = float(response.headers["Retry-After"])
-    except (KeyError, ValueError):
-        return None
-    return max(0.0, value)
-
-
 def _is_rate_limit(response: requests.Response) -> bool:
     # Xero's older rate-limit answer is a 503 naming the problem; treat it exactly like a 429.
     return response.status_code == 429 or (
@@ -114,7 +106,7 @@ def _wait_for(
 ) -> float | None:
     """Seconds to wait before the next attempt, or None when this response is the answer."""
     if _is_rate_limit(response):
-        retry_after = _retry_after(response)
+        retry_after = retry_after_seconds(response.headers)
         if retry_after is not None and retry_after > policy.max_retry_after:
             # Typically the daily limit: hours away, so tell the user now rather than hang.
             raise rate_limited(response)

@@ -134,12 +134,17 @@ def _read_token_response(response: requests.Response, now: float | None) -> Toke
         raise map_token_error(response)
     try:
         body = response.json()
-        if not isinstance(body, dict) or not body.get("access_token"):
+    except ValueError:
+        body = None
+    try:
+        if not isinstance(body, dict):
+            raise ValueError("not a JSON object")
+        if not body.get("access_token"):
             raise ValueError("no access_token")
         return TokenSet.from_response(body, now=now)
-    except ValueError:
+    except ValueError as exc:  # from_response names the field of the wrong shape
         raise XeroConnectError(
-            f"{SIGN_IN_SERVICE} sent an answer Xero Connect cannot read; try again in a few minutes."
+            f"{SIGN_IN_SERVICE} sent an answer Xero Connect cannot read ({exc}); try again in a few minutes."
         ) from None
 
 
