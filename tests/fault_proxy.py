@@ -31,6 +31,7 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     count: int = 1
     stream_bytes: int = 0  # > 0: send this many bytes of JSON-looking filler, generated as it goes
+    declare_length: bool = True  # False: no Content-Length, the body ends when the connection closes
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,10 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
             for key, value in headers.items():
                 self.send_header(key, value)
             size = canned.stream_bytes or len(canned.body)
-            self.send_header("Content-Length", str(size))
+            if canned.declare_length:
+                self.send_header("Content-Length", str(size))
+            else:
+                self.close_connection = True
             self.end_headers()
             try:
                 if canned.stream_bytes:

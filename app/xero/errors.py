@@ -128,6 +128,10 @@ class InvalidInput(XeroConnectError):
     kind = "invalid_input"
 
 
+class AnswerTooLarge(XeroConnectError):
+    kind = "too_large"
+
+
 RATE_LIMIT_NAMES = {
     "minute": "the limit of 60 calls per minute for this organisation",
     "day": "the limit of 5,000 calls per day for this organisation",

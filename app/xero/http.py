@@ -21,12 +21,18 @@ from urllib3.util.retry import Retry
 
 from app import __version__
 from app.xero.endpoints import require_secure
-from app.xero.errors import RateLimited, network_error, rate_limited, retry_after_seconds
+from app.xero.errors import AnswerTooLarge, RateLimited, network_error, rate_limited, retry_after_seconds
 
 USER_AGENT = f"XeroConnect/{__version__}"
 CONNECT_TIMEOUT = 10.0
 READ_TIMEOUT = 60.0
 DEFAULT_TIMEOUT = (CONNECT_TIMEOUT, READ_TIMEOUT)
+
+# The most read from one answer (after decompression). Our largest real answers are a page of 100
+# invoices with their line items (a few MB) and the echo of a 50-invoice PUT, whose request Xero caps
+# at 10 MB; 64 MiB is far above both and bounds what a broken or hostile server can make us hold.
+MAX_ANSWER_BYTES = 64 * 1024 * 1024
+READ_CHUNK = 64 * 1024
 
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
 # Failures where the answer may simply come next time; anything else (bad URL, redirect loop) will not.
@@ -54,7 +60,37 @@ class _TimeoutAdapter(HTTPAdapter):
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.timeout
-        return super().send(request, *args, **kwargs)
+        streamed = kwargs.get("stream", False)
+        kwargs["stream"] = True  # read by _read_capped below, never all at once by requests
+        response = super().send(request, *args, **kwargs)
+        if not streamed:
+            _read_capped(response)
+        return response
+
+
+def _read_capped(response: requests.Response) -> None:
+    """Read the body in chunks, at most MAX_ANSWER_BYTES; more is AnswerTooLarge, with nothing kept."""
+    declared = response.headers.get("Content-Length", "")
+    chunks: list[bytes] = []
+    total = int(declared) if declared.isdigit() else 0
+    if total <= MAX_ANSWER_BYTES:
+        total = 0
+        for chunk in response.iter_content(READ_CHUNK):
+            total += len(chunk)
+            if total > MAX_ANSWER_BYTES:
+                break
+            chunks.append(chunk)
+    if total > MAX_ANSWER_BYTES:
+        response.close()
+        chunks.clear()
+        where = urlsplit(response.url)
+        raise AnswerTooLarge(
+            f"The answer from {where.hostname} to {response.request.method} {where.path or '/'} was larger "
+            f"than {MAX_ANSWER_BYTES // (1024 * 1024)} MB, far more than any Xero answer Xero Connect asks "
+            "for, so it was not read; check the Xero or sandbox address in the settings and try again later."
+        )
+    response._content = b"".join(chunks)
+    response._content_consumed = True
 
 
 def make_session(timeout: tuple[float, float] = DEFAULT_TIMEOUT) -> requests.Session:

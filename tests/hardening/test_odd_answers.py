@@ -12,7 +12,7 @@ import pytest
 
 from app.model import ConnectionModel
 from app.ui.steps import VERIFY, start_page_for
-from app.xero.errors import RateLimited, ValidationFailed, XeroConnectError
+from app.xero.errors import AnswerTooLarge, RateLimited, ValidationFailed, XeroConnectError
 from app.xero.http import RetryPolicy, make_session
 from tests.conftest import set_auto_consent
 from tests.fault_proxy import FaultProxy
@@ -132,3 +132,36 @@ def test_a_retry_after_that_is_not_seconds_backs_off_and_then_works(proxied, val
     proxy.answer("POST", TOKEN, 429, headers=headers)  # the token endpoint: once more after a backoff
     model.token_manager().refresh_now()
     assert model.check_connection().organisation == "Demo Company (UK)"
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "until-close"])
+def test_a_300_mb_answer_is_not_read_and_is_a_sentence(proxied, declared):
+    """Read in chunks up to MAX_ANSWER_BYTES (64 MiB): with a Content-Length over it nothing is read;
+    without one, reading stops at the cap. Python's allocations stay well under the 300 MB sent."""
+    import tracemalloc
+
+    from app.xero.http import MAX_ANSWER_BYTES
+
+    model, proxy = proxied
+    proxy.answer("GET", ORGANISATION, 200, stream_bytes=300 * 1024 * 1024, declare_length=declared)
+    tracemalloc.start()
+    try:
+        with pytest.raises(AnswerTooLarge) as caught:
+            model.check_connection()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert_sentence(caught.value)
+    assert "larger than 64 MB" in str(caught.value) and "/api.xro/2.0/Organisation" in str(caught.value)
+    assert peak < 2 * MAX_ANSWER_BYTES + 16 * 1024 * 1024
+    assert start_page_for(ConnectionModel("sandbox")) == VERIFY
+    assert model.check_connection().organisation == "Demo Company (UK)"
+
+
+def test_an_answer_just_under_the_cap_is_read_whole(proxied):
+    from app.xero.http import MAX_ANSWER_BYTES
+
+    model, proxy = proxied
+    name = "x" * (MAX_ANSWER_BYTES - 100)
+    proxy.answer("GET", ORGANISATION, 200, json.dumps({"Organisations": [{"Name": name}]}))
+    assert model.client().organisation()["Name"] == name
