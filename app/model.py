@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -20,7 +20,6 @@ from app.xero.errors import (
     InvalidScope,
     NetworkError,
     NotConfigured,
-    PortsBusy,
     TenantChoiceNeeded,
     TenantDisconnected,
     XeroConnectError,
@@ -298,15 +297,12 @@ class ConnectionModel:
         """Prepare the consent URL, check it with Xero first, and start the loopback listener."""
         creds = self.credentials()
         ports = list(self.settings.redirect_ports)
-        from app.xero.loopback import LoopbackListener, find_free_port
+        from app.xero.loopback import LoopbackListener, find_free_port, ports_busy_error
         from app.xero.oauth import preflight_authorization, start_authorization
 
         port = find_free_port(ports) if use_listener else ports[0]
         if port is None:
-            raise PortsBusy(
-                f"Ports {_join_ports(ports)} are all in use by other programs; close one of them or "
-                "paste the redirect URL instead."
-            )
+            raise ports_busy_error(ports)
         redirect_uri = f"http://localhost:{port}/callback"
         log.info("authorisation starting: profile %s, redirect URI %s", self.profile, redirect_uri)
         notes: list[str] = []
@@ -586,7 +582,3 @@ class ConnectionModel:
         self._token_manager = None
         return DisconnectReport(done, problems)
 
-
-def _join_ports(ports: Sequence[int]) -> str:
-    names = [str(p) for p in ports]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

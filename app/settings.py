@@ -183,18 +183,30 @@ def parse_ports(text: str) -> list[int]:
 def save_settings(settings: Settings) -> Path:
     """Write atomically so a crash never leaves half a file behind."""
     path = settings_path(settings.profile)
-    _private_dir(path.parent)
     import tempfile  # only when saving: loading settings is on the start-up path, saving is not
 
-    fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=path.parent)
+    try:
+        _private_dir(path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=path.parent)
+    except OSError as exc:
+        raise _not_saved(path, exc) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(asdict(settings), handle, indent=2, sort_keys=True)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise _not_saved(path, exc) from None  # the previous file is still whole
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _not_saved(path: Path, exc: OSError) -> OSError:
+    from app.xero.errors import file_problem
+
+    return file_problem("Xero Connect could not save its settings to", path, exc)
 
 
 def active_profile_path() -> Path:
@@ -213,11 +225,14 @@ def save_active_profile(profile: str) -> None:
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}")
     path = active_profile_path()
-    _private_dir(path.parent)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.chmod(path, 0o600)  # a file from an older version may have the umask's mode
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(profile + "\n")
+    try:
+        _private_dir(path.parent)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.chmod(path, 0o600)  # a file from an older version may have the umask's mode
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(profile + "\n")
+    except OSError as exc:
+        raise _not_saved(path, exc) from None
 
 
 def _private_dir(path: Path) -> None:

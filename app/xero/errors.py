@@ -132,6 +132,29 @@ class AnswerTooLarge(XeroConnectError):
     kind = "too_large"
 
 
+class FileProblem(XeroConnectError, OSError):
+    """A local file or folder cannot be read or written; the sentence names it (an OSError too, so
+    callers that guard file access keep working)."""
+
+    kind = "file"
+
+
+def file_problem(what: str, path: object, exc: OSError, fix: str = "") -> FileProblem:
+    """``what`` failed at ``path``: the path and the system's reason, which alone never says where."""
+    reason = exc.strerror or type(exc).__name__
+    hint = fix or _FILE_HINTS.get(exc.errno or 0, "check the folder and try again")
+    return FileProblem(f"{what} {path} ({reason}); {hint}.")
+
+
+_FILE_HINTS = {
+    28: "free some space on that disk, then try again",  # ENOSPC
+    30: "that disk is read-only; make it writable or point Xero Connect at another folder",  # EROFS
+    13: "check that the folder belongs to you and is writable, then try again",  # EACCES
+    27: "it reached the largest file size allowed here (ulimit -f); raise that limit, then try again",
+    122: "you are over your disk quota; free some space, then try again",  # EDQUOT
+}
+
+
 RATE_LIMIT_NAMES = {
     "minute": "the limit of 60 calls per minute for this organisation",
     "day": "the limit of 5,000 calls per day for this organisation",
