@@ -22,6 +22,7 @@ import requests
 from oauthlib.oauth2 import WebApplicationClient
 from requests.auth import HTTPBasicAuth
 
+from app.text import printable
 from app.xero.endpoints import XeroEndpoints, require_secure
 from app.xero.errors import (
     CallbackError,
@@ -186,9 +187,10 @@ def _check_callback(params: Mapping[str, str], pending: PendingAuthorization) ->
     if error == "access_denied":
         raise ConsentRefused(CONSENT_REFUSED)
     if error:
-        # Shown to the user as it is: collapse whitespace and cap the length of what the URL carried.
-        description = " ".join(params.get("error_description", "").split())[:300]
-        code_name = " ".join(error.split())[:100]
+        # Shown to the user and printed to a terminal: no control characters (an ESC sequence could
+        # rewrite the screen), whitespace collapsed, and the length of what the URL carried capped.
+        description = " ".join(printable(params.get("error_description", "")).split())[:300]
+        code_name = " ".join(printable(error).split())[:100]
         detail = f"{code_name}: {description}" if description else code_name
         raise CallbackError(
             f"Xero answered with an error instead of an authorisation ({detail}); "

@@ -189,3 +189,39 @@ def test_only_127_0_0_1_is_ever_bound(listening):
         with pytest.raises(OSError):
             socket.create_connection((other, listener.port), timeout=1).close()
     finish(listener, calls, waiting)
+
+
+HOSTILE_DESCRIPTION = ("bad\x1b]0;owned\x07\x1b[2J\x1b[1;1H\x9b31m red\x00\x08\x7f\r\nline\u0085two "
+                       "\x1b]52;c;ZXZpbA==\x07done")
+
+
+@pytest.mark.usefixtures("real_keyring")
+def test_control_characters_in_a_callbacks_error_description_never_reach_the_terminal(
+    sandbox, sandbox_app, callback_ports
+):
+    """A redirect carrying terminal escapes in error_description (and error): `connect` prints the
+    sentence with every C0/C1 control stripped, so nothing can retitle, clear or write the clipboard."""
+    import sys
+    from urllib.parse import parse_qs, urlencode, urlsplit
+
+    import requests
+
+    from app.secrets import SecretStore
+    from tests.flows import connect_in_terminal
+
+    def hostile_redirect(authorize_url: str) -> None:
+        query = parse_qs(urlsplit(authorize_url).query)
+        answer = urlencode({"error": "invalid_request\x1b[5m", "error_description": HOSTILE_DESCRIPTION,
+                            "state": query["state"][0]})
+        requests.get(f"{query['redirect_uri'][0]}?{answer}", timeout=10)
+
+    try:
+        code, out, err = connect_in_terminal([sys.executable, "-m", "app"], sandbox, sandbox_app,
+                                             callback_ports, consent=hostile_redirect)
+    finally:
+        SecretStore("sandbox", sandbox_app.client_id).delete_all()
+    assert code == 1, err
+    line = next(line for line in err.splitlines() if line.startswith("Error:"))
+    controls = [c for c in out + err if c != "\n" and (ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F)]
+    assert controls == [], repr(err)
+    assert "invalid_request[5m: bad]0;owned[2J[1;1H31m red line two ]52;c;ZXZpbA==done" in line, line
