@@ -62,10 +62,21 @@ def ipv6_loopback_available() -> bool:
     "listener holds alone",
 )
 def test_a_program_squatting_ipv6_loopback_during_the_wait_cannot_take_the_redirect(
-    chromium, sandbox, sandbox_app, callback_ports
+    chromium, sandbox, sandbox_app, callback_ports, monkeypatch
 ):
     """Chromium resolves localhost to ::1 first. A program that tries to listen on [::1]:PORT once the
-    listener waits is refused (the listener holds it), so Chromium's redirect reaches Xero Connect."""
+    listener waits is refused (the listener holds it), so Chromium's redirect reaches Xero Connect,
+    over ::1."""
+    from app.xero import loopback
+
+    peers: list[str] = []
+    served = loopback._CallbackHandler.do_GET
+
+    def noting_the_peer(handler: loopback._CallbackHandler) -> None:
+        peers.append(handler.client_address[0])
+        served(handler)
+
+    monkeypatch.setattr(loopback._CallbackHandler, "do_GET", noting_the_peer)
     model = prepared_model(sandbox, sandbox_app, callback_ports)
     attempt = model.begin_authorization()
     assert attempt.listener is not None and attempt.listener.ipv6_address == ("::1", attempt.listener.port)
@@ -82,4 +93,5 @@ def test_a_program_squatting_ipv6_loopback_during_the_wait_cannot_take_the_redir
         squatter.close()
     assert "authorised" in page.lower()
     assert [c.tenant_name for c in outcome.connections] == ["Demo Company (UK)"]
+    assert "::1" in peers, peers  # what a browser really does with localhost
     model.secrets().delete_all()
