@@ -24,7 +24,8 @@ def forbid_core_dumps() -> None:
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     if sys.platform.startswith("linux"):
-        import ctypes  # only here: a few milliseconds, and only Linux needs it
+        # Best effort too: a bundle without ctypes, a libc without prctl.
+        with contextlib.suppress(ImportError, OSError, AttributeError):
+            import ctypes  # only here: a few milliseconds, and only Linux needs it
 
-        with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
