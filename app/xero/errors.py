@@ -6,6 +6,7 @@ contain a secret, a token or an authorization code.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 from collections.abc import Mapping
@@ -147,12 +148,13 @@ def file_problem(what: str, path: object, exc: OSError, fix: str = "") -> FilePr
 
 
 _FILE_HINTS = {
-    28: "free some space on that disk, then try again",  # ENOSPC
-    30: "that disk is read-only; make it writable or point Xero Connect at another folder",  # EROFS
-    13: "check that the folder belongs to you and is writable, then try again",  # EACCES
-    27: "it reached the largest file size allowed here (ulimit -f); raise that limit, then try again",
-    122: "you are over your disk quota; free some space, then try again",  # EDQUOT
+    errno.ENOSPC: "free some space on that disk, then try again",
+    errno.EROFS: "that disk is read-only; make it writable or point Xero Connect at another folder",
+    errno.EACCES: "check that the folder belongs to you and is writable, then try again",
+    errno.EFBIG: "it reached the file size limit set here (ulimit -f); raise that limit, then try again",
 }
+if hasattr(errno, "EDQUOT"):  # not on Windows
+    _FILE_HINTS[errno.EDQUOT] = "you are over your disk quota; free some space, then try again"
 
 
 RATE_LIMIT_NAMES = {

@@ -156,7 +156,7 @@ def test_settings_that_cannot_be_written_name_the_file_and_keep_the_previous_one
     err = done.stderr.strip().splitlines()[-1]
     path = config / "sandbox.json"
     assert err == (f"Error: Xero Connect could not save its settings to {path} (File too large); it reached "
-                   "the largest file size allowed here (ulimit -f); raise that limit, then try again."), err
+                   "the file size limit set here (ulimit -f); raise that limit, then try again."), err
     assert (config / "sandbox.json").read_text() == before
     assert [p.name for p in config.iterdir()] == ["sandbox.json"]  # no temporary file left behind
 
