@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from app import __version__
+from app.core_dumps import forbid_core_dumps
 from app.invoicing.cli_draft import add_draft_parser, cmd_draft
 from app.logging_setup import configure_logging
 from app.xero.endpoints import DEFAULT_SANDBOX_URL
@@ -124,6 +125,7 @@ def _sandbox_flag_takes_no_word(argv: Sequence[str]) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    forbid_core_dumps()  # before the secret or a token can be in memory
     args = build_parser().parse_args(_sandbox_flag_takes_no_word(sys.argv[1:] if argv is None else argv))
     # Line by line even into a pipe: a script waiting for the authorize URL must see it at once.
     if hasattr(sys.stdout, "reconfigure"):
@@ -198,13 +200,13 @@ def read_secret(prompt: str, stdin: TextIO | None = None) -> str:
 
 
 def cmd_connect(args: argparse.Namespace) -> int:
+    from app.settings import parse_ports
+
+    ports = parse_ports(args.ports) if args.ports is not None else None  # refused before anything is saved
     model = _model(args, default_profile="xero")
     settings = model.settings
-    if args.ports:
-        try:
-            settings.redirect_ports = [int(p) for p in args.ports.split(",") if p.strip()]
-        except ValueError:
-            raise InvalidInput("--ports takes port numbers separated by commas, e.g. 53682,53683.") from None
+    if ports:
+        settings.redirect_ports = ports
     app_type = args.app_type or settings.app_type or "web"
     client_id = args.client_id or settings.client_id
     if not client_id:

@@ -13,12 +13,12 @@ from urllib.parse import urlsplit
 import requests
 
 from app.settings import config_dir
+from app.xero.endpoints import is_loopback
 
 if TYPE_CHECKING:
     from app.sandbox.server import SandboxServer
 
 log = logging.getLogger(__name__)
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def sandbox_is_running(base_url: str) -> bool:
@@ -32,7 +32,7 @@ def sandbox_is_running(base_url: str) -> bool:
 def ensure_sandbox(base_url: str) -> SandboxServer | None:
     """Start an in-process sandbox at base_url if it is local and not already answering."""
     parts = urlsplit(base_url)
-    if parts.hostname not in LOOPBACK_HOSTS or sandbox_is_running(base_url):
+    if not is_loopback(base_url) or sandbox_is_running(base_url):
         return None
     from app.sandbox.server import SandboxServer
 

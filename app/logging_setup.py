@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -77,7 +78,22 @@ class PrivateRotatingFileHandler(logging.FileHandler):
 
     def __init__(self, path: Path, max_bytes: int, backups: int) -> None:
         self.max_bytes, self.backups = max_bytes, backups
+        self.failed = False  # once a write failed (full disk, read-only), log to nowhere
         super().__init__(path, encoding="utf-8")
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        """Say once where and why logging stopped, instead of a logging traceback for every line."""
+        if self.failed:
+            return
+        self.failed = True
+        exc = sys.exc_info()[1]
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        print(f"Warning: the log file {self.baseFilename} cannot be written ({reason}); Xero Connect "
+              "keeps no log from now on (warnings still reach the terminal).", file=sys.stderr)
+        stream, self.stream = self.stream, None  # type: ignore[assignment]
+        if stream is not None:
+            with contextlib.suppress(OSError):  # its buffer cannot be written either
+                stream.close()
 
     def _open(self):  # type: ignore[no-untyped-def]  # the base class's signature
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -86,6 +102,8 @@ class PrivateRotatingFileHandler(logging.FileHandler):
 
     def emit(self, record: logging.LogRecord) -> None:
         # Handler.handle holds the handler's lock around emit: one thread rotates at a time.
+        if self.failed:
+            return
         try:
             if self.stream is not None and self._would_overflow(record):
                 self._rotate()
@@ -136,7 +154,8 @@ def configure_logging(verbose: bool = False, log_file: bool = True) -> None:
             handler = file_handler()
         except OSError as exc:  # a read-only home must not stop the program; say it once
             reason = exc.strerror or exc
-            print(f"Warning: no log file ({reason}); logging to the terminal only.", file=sys.stderr)
+            print(f"Warning: no log file in {log_dir()} ({reason}); logging to the terminal only.",
+                  file=sys.stderr)
         else:
             handler.setLevel(logging.DEBUG if verbose else logging.INFO)
             handlers.append(handler)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -20,8 +20,6 @@ from app.xero.errors import (
     InvalidScope,
     NetworkError,
     NotConfigured,
-    PortsBusy,
-    ReauthorisationNeeded,
     TenantChoiceNeeded,
     TenantDisconnected,
     XeroConnectError,
@@ -281,9 +279,14 @@ class ConnectionModel:
             return "(none: Mobile or desktop app)"
         return mask(self.credentials().client_secret or "")
 
-    def _mark_reauthorisation_needed(self) -> None:
-        if not self.settings.needs_reauthorisation:
-            self.settings.needs_reauthorisation = True
+    def _note_authorisation(self, alive: bool) -> None:
+        """Keep ``needs_reauthorisation`` true exactly while Xero's last word was invalid_grant.
+
+        Set only on that evidence (a 401 can be passing, a keyring may lack the tokens in one session
+        only) and cleared by any call Xero answered, so a false alarm never sticks.
+        """
+        if self.settings.needs_reauthorisation != (not alive):
+            self.settings.needs_reauthorisation = not alive
             self.save()
 
     # ----- authorisation (steps 6 and 7) -----
@@ -294,15 +297,12 @@ class ConnectionModel:
         """Prepare the consent URL, check it with Xero first, and start the loopback listener."""
         creds = self.credentials()
         ports = list(self.settings.redirect_ports)
-        from app.xero.loopback import LoopbackListener, find_free_port
+        from app.xero.loopback import LoopbackListener, find_free_port, ports_busy_error
         from app.xero.oauth import preflight_authorization, start_authorization
 
         port = find_free_port(ports) if use_listener else ports[0]
         if port is None:
-            raise PortsBusy(
-                f"Ports {_join_ports(ports)} are all in use by other programs; close one of them or "
-                "paste the redirect URL instead."
-            )
+            raise ports_busy_error(ports)
         redirect_uri = f"http://localhost:{port}/callback"
         log.info("authorisation starting: profile %s, redirect URI %s", self.profile, redirect_uri)
         notes: list[str] = []
@@ -422,6 +422,7 @@ class ConnectionModel:
             self.settings.tenant_id or None,
             session=self.session,
             policy=self.policy(),
+            on_authorisation=self._note_authorisation,
         )
 
     def policy(self) -> RetryPolicy:
@@ -437,9 +438,6 @@ class ConnectionModel:
         client = self.client()
         try:
             org = client.organisation()
-        except ReauthorisationNeeded:
-            self._mark_reauthorisation_needed()
-            raise
         except NetworkError:
             raise NetworkError(
                 f"Could not reach {self.place}; check the network connection"
@@ -584,7 +582,3 @@ class ConnectionModel:
         self._token_manager = None
         return DisconnectReport(done, problems)
 
-
-def _join_ports(ports: Sequence[int]) -> str:
-    names = [str(p) for p in ports]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

@@ -35,6 +35,23 @@ INSTALL_HINT = (
 )
 
 
+LOCKED_NO_PROMPT = (
+    "The system keyring is locked and could not ask for its password here (its unlock prompt was "
+    "dismissed or cannot be shown, e.g. over SSH); unlock it, for example by logging in to the desktop "
+    "session, and try again."
+)
+
+
+def _prompt_dismissed(exc: BaseException) -> bool:
+    """A Secret Service whose login keyring is locked (or not yet created) needs its unlock prompt.
+
+    When that prompt cannot appear, keyring reports an InitError caused by secretstorage's
+    PromptDismissedException: the keyring is there, so "install one" would send the user the wrong way.
+    """
+    causes = [exc, exc.__cause__, exc.__context__]
+    return any(type(cause).__name__ == "PromptDismissedException" for cause in causes if cause is not None)
+
+
 def _part_key(key: str, generation: str, n: int) -> str:
     return f"{key}#{generation}.{n}"
 
@@ -100,6 +117,8 @@ def _run_with_timeout(call: Callable[[], T], timeout: float) -> T:
         exc = failure[0]
         if isinstance(exc, keyring.errors.KeyringLocked):
             raise KeyringUnavailable("The system keyring is locked; unlock it and try again.") from None
+        if _prompt_dismissed(exc):
+            raise KeyringUnavailable(LOCKED_NO_PROMPT) from None
         if isinstance(exc, keyring.errors.NoKeyringError | keyring.errors.InitError):
             raise KeyringUnavailable(f"No usable system keyring was found. {INSTALL_HINT}") from None
         if isinstance(exc, keyring.errors.KeyringError):

@@ -17,6 +17,8 @@ from app.xero.endpoints import DEFAULT_SANDBOX_URL, XeroEndpoints
 PROFILES = ("xero", "sandbox")
 # Fixed callback ports the admin registers in Xero; the listener takes the first free one.
 DEFAULT_PORTS = (53682, 53683, 53684)
+# Below 1024 a port needs administrator rights to listen on; above 65535 there are none.
+MIN_PORT, MAX_PORT = 1024, 65535
 CONFIG_ENV = "XERO_CONNECT_CONFIG_DIR"
 DATA_ENV = "XERO_CONNECT_DATA_DIR"
 
@@ -101,27 +103,110 @@ def load_settings(profile: str) -> Settings:
             f"The settings file {path} cannot be read ({exc.__class__.__name__}); "
             "fix or delete it and run the setup again."
         ) from None
+    problem = _settings_problem(data)
+    if problem:
+        raise OSError(
+            f"The settings file {path} cannot be used ({problem}); fix or delete it and run the setup again."
+        )
     known = {f.name for f in fields(Settings)}
     settings = Settings(**{k: v for k, v in data.items() if k in known})
     settings.profile = profile
     return settings
 
 
+def _settings_problem(data: object) -> str:
+    """What is wrong with a settings file's JSON that parsed, in words; "" when it is usable."""
+    if not isinstance(data, dict):
+        return f"it holds {_json_kind(data)} where an object of settings belongs"
+    defaults = asdict(Settings())
+    for key, value in data.items():
+        if key not in defaults:
+            continue  # from a newer version: ignored
+        expected = defaults[key]
+        if type(value) is not type(expected):
+            return f'"{key}" is {_json_kind(value)}, not {_json_kind(expected)}'
+    if any(type(scope) is not str for scope in data.get("scopes", [])):
+        return '"scopes" holds something other than text'
+    ports = data.get("redirect_ports", list(DEFAULT_PORTS))
+    if any(type(port) is not int for port in ports):
+        return '"redirect_ports" holds something other than whole numbers'
+    try:
+        check_ports(ports)
+    except ValueError as exc:
+        return f'"redirect_ports": {exc}'
+    return ""
+
+
+def _json_kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
+
+
+def check_ports(ports: list[int]) -> list[int]:
+    """The callback ports as given, or ValueError with the reason in words (no sentence start)."""
+    if not ports:
+        raise ValueError("at least one port is needed")
+    bad = [port for port in ports if not MIN_PORT <= port <= MAX_PORT]
+    if bad:
+        raise ValueError(f"{bad[0]} is not a port from {MIN_PORT} to {MAX_PORT}")
+    return list(dict.fromkeys(ports))  # the same port twice adds nothing
+
+
+def parse_ports(text: str) -> list[int]:
+    """``--ports 53682,53683``: checked before anything is saved."""
+    try:
+        numbers = [int(word) for word in text.split(",") if word.strip()]
+    except ValueError:
+        reason = "only whole numbers are ports"
+    else:
+        try:
+            return check_ports(numbers)
+        except ValueError as exc:
+            reason = str(exc)
+    from app.xero.errors import InvalidInput
+
+    raise InvalidInput(
+        f"--ports takes port numbers from {MIN_PORT} to {MAX_PORT} separated by commas, e.g. "
+        f"53682,53683 ({reason}); nothing was saved."
+    )
+
+
 def save_settings(settings: Settings) -> Path:
     """Write atomically so a crash never leaves half a file behind."""
     path = settings_path(settings.profile)
-    _private_dir(path.parent)
     import tempfile  # only when saving: loading settings is on the start-up path, saving is not
 
-    fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=path.parent)
+    try:
+        _private_dir(path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=path.parent)
+    except OSError as exc:
+        raise _not_saved(path, exc) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(asdict(settings), handle, indent=2, sort_keys=True)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise _not_saved(path, exc) from None  # the previous file is still whole
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _not_saved(path: Path, exc: OSError) -> OSError:
+    from app.xero.errors import file_problem
+
+    return file_problem("Xero Connect could not save its settings to", path, exc)
 
 
 def active_profile_path() -> Path:
@@ -140,11 +225,14 @@ def save_active_profile(profile: str) -> None:
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}")
     path = active_profile_path()
-    _private_dir(path.parent)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.chmod(path, 0o600)  # a file from an older version may have the umask's mode
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(profile + "\n")
+    try:
+        _private_dir(path.parent)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.chmod(path, 0o600)  # a file from an older version may have the umask's mode
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(profile + "\n")
+    except OSError as exc:
+        raise _not_saved(path, exc) from None
 
 
 def _private_dir(path: Path) -> None:

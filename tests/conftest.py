@@ -103,12 +103,12 @@ def real_keyring() -> None:
 def follow_consent(authorize_url: str) -> requests.Response:
     """A stand-in for the browser: ask the sandbox (auto-consent on) and deliver its redirect.
 
-    The redirect goes to the program's loopback listener, exactly as a browser would deliver it.
+    The redirect goes to the program's loopback listener as it is, to localhost, exactly as a browser
+    would deliver it (whichever loopback family localhost resolves to first here).
     """
     answer = requests.get(authorize_url, allow_redirects=False, timeout=10)
     assert answer.status_code == 302, answer.text[:300]
-    location = answer.headers["Location"].replace("http://localhost:", "http://127.0.0.1:", 1)
-    return requests.get(location, timeout=30)
+    return requests.get(answer.headers["Location"], timeout=30)
 
 
 def set_auto_consent(base_url: str, **options) -> None:

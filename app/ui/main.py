@@ -47,8 +47,8 @@ def _prepare_profile(profile: str | None, sandbox_url: str | None) -> tuple[str,
 
     profile = profile or load_active_profile()
     server = None
+    model = ConnectionModel(profile)  # an unusable settings file is its sentence here, for any profile
     if profile == "sandbox":
-        model = ConnectionModel(profile)
         if sandbox_url and sandbox_url != model.settings.sandbox_url:
             model.settings.sandbox_url = sandbox_url
             model.save()

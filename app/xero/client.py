@@ -15,7 +15,7 @@ from urllib.parse import quote
 import requests
 
 from app.xero.endpoints import XeroEndpoints
-from app.xero.errors import NotFound, TenantChoiceNeeded, XeroConnectError, map_api_error
+from app.xero.errors import GrantInvalid, NotFound, TenantChoiceNeeded, XeroConnectError, map_api_error
 from app.xero.http import RetryPolicy, make_session, send
 
 PAGE_SIZE = 100  # Xero's page size when no pageSize is sent
@@ -119,8 +119,12 @@ class XeroClient:
         tenant_id: str | None = None,
         session: requests.Session | None = None,
         policy: RetryPolicy | None = None,
+        on_authorisation: Callable[[bool], None] | None = None,
     ) -> None:
+        """``on_authorisation`` hears True after every answered call and False when Xero said the
+        grant is dead (invalid_grant); nothing else is evidence either way."""
         self.endpoints = endpoints
+        self.on_authorisation = on_authorisation
         self.tokens = tokens
         self.tenant_id = tenant_id
         self.session = session or make_session()
@@ -160,6 +164,23 @@ class XeroClient:
         **kwargs: Any,
     ) -> requests.Response:
         """One call with auth headers; a 401 gets exactly one token refresh; any other failure is mapped."""
+        try:
+            response = self._authorised(method, url, tenant, headers, kwargs)
+        except GrantInvalid:
+            self._tell(alive=False)
+            raise
+        if not response.ok:
+            raise map_api_error(response)
+        self._tell(alive=True)
+        return response
+
+    def _tell(self, alive: bool) -> None:
+        if self.on_authorisation is not None:
+            self.on_authorisation(alive)
+
+    def _authorised(
+        self, method: str, url: str, tenant: bool, headers: dict[str, str] | None, kwargs: dict[str, Any]
+    ) -> requests.Response:
         token = self.tokens.access_token()
         response = self._send(method, url, self._headers(token, tenant, headers), kwargs)
         if response.status_code == 401:
@@ -172,8 +193,6 @@ class XeroClient:
                 # too, e.g. its expiry by Xero's clock passed: renew it ourselves, once.
                 token = self.tokens.refresh_after_401(token)
                 response = self._send(method, url, self._headers(token, tenant, headers), kwargs)
-        if not response.ok:
-            raise map_api_error(response)
         return response
 
     def _send(
@@ -191,7 +210,7 @@ class XeroClient:
 
     def _get(self, path: str, key: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         response = self._request("GET", f"{self.endpoints.api_base}/{path}", params=_drop_none(params))
-        return list(_json(response).get(key) or [])
+        return _records(response, key)
 
     def _get_one(self, path: str, key: str) -> dict[str, Any] | None:
         try:
@@ -218,7 +237,7 @@ class XeroClient:
         query = {"summarizeErrors": "false", **_drop_none(params)}
         url = f"{self.endpoints.api_base}/{path}"
         response = self._request(method, url, params=query, headers=headers, json={key: list(items)})
-        elements = _json(response).get(key) or []
+        elements = _records(response, key)
         return [BatchItemResult.from_element(i, element) for i, element in enumerate(elements)]
 
     # -- connections (identity API: Bearer only, no tenant) ------------------------------------
@@ -226,8 +245,15 @@ class XeroClient:
     def connections(self, auth_event_id: str | None = None) -> list[Connection]:
         params = {"authEventId": auth_event_id} if auth_event_id else None
         response = self._request("GET", self.endpoints.connections_url, tenant=False, params=params)
-        body = _json_list(response)
-        return [Connection.from_json(item) for item in body if isinstance(item, dict)]
+        body = _decode(response)
+        if body is None:
+            return []
+        if not isinstance(body, list) or not all(isinstance(item, dict) for item in body):
+            raise XeroConnectError(
+                "Xero sent a list of connected organisations this program cannot read; try again in a "
+                "few minutes."
+            )
+        return [Connection.from_json(item) for item in body]
 
     def delete_connection(self, connection_id: str) -> None:
         self._request("DELETE", f"{self.endpoints.connections_url}/{_segment(connection_id)}", tenant=False)
@@ -351,14 +377,21 @@ def _drop_none(params: dict[str, Any] | None) -> dict[str, Any]:
     return {key: value for key, value in (params or {}).items() if value is not None}
 
 
-def _json(response: requests.Response) -> dict[str, Any]:
+def _records(response: requests.Response, key: str) -> list[dict[str, Any]]:
+    """The list of records under ``key``; an answer of another shape is a sentence, never a crash."""
     body = _decode(response)
-    return body if isinstance(body, dict) else {}
-
-
-def _json_list(response: requests.Response) -> list[Any]:
-    body = _decode(response)
-    return body if isinstance(body, list) else []
+    if body is None:
+        return []
+    records = body.get(key) if isinstance(body, dict) else None
+    if isinstance(body, dict) and records is None:
+        return []
+    if not isinstance(records, list) or not all(isinstance(item, dict) for item in records):
+        where = f"{key} is not a list of records" if isinstance(body, dict) else "not an object"
+        raise XeroConnectError(
+            f"Xero sent an answer this program cannot read (HTTP {response.status_code}, {where}); "
+            "try again in a few minutes."
+        )
+    return records
 
 
 def _decode(response: requests.Response) -> Any:

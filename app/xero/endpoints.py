@@ -3,8 +3,51 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from app.xero.errors import InvalidInput
 
 DEFAULT_SANDBOX_URL = "http://127.0.0.1:8765"
+
+
+def is_loopback(url: str) -> bool:
+    """True when ``url`` points at this computer: a literal loopback IP (127.0.0.0/8, ::1) or localhost.
+
+    Decided by parsing the host, never by its prefix: http://127.attacker.example is a name anyone can
+    point anywhere. A URL with user info or a backslash is refused outright, since parsers disagree
+    about where its host starts.
+    """
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return False
+    if not host or "@" in parts.netloc or "\\" in url:
+        return False
+    if host == "localhost":
+        return True
+    import ipaddress  # not on the start-up path: only when an address is checked
+
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def require_secure(url: str) -> None:
+    """Tokens and secrets go over https, or over http to this computer only (the local sandbox)."""
+    scheme = urlsplit(url).scheme.lower()
+    if scheme == "https" or (scheme == "http" and is_loopback(url)):
+        return
+    try:
+        where = f"{scheme}://{urlsplit(url).hostname or ''}"
+    except ValueError:
+        where = "an address that cannot be read"
+    raise InvalidInput(
+        f"Xero Connect talks to Xero only over https, and over http only to this computer (localhost, "
+        f"127.0.0.1 or ::1), but the configured address is {where}; check the Xero or sandbox address "
+        "in the settings."
+    )
 
 # Scopes for apps created on or after 2 March 2026 (granular scopes only).
 GRANULAR_SCOPES: tuple[str, ...] = (

@@ -6,7 +6,10 @@ contain a secret, a token or an authorization code.
 
 from __future__ import annotations
 
+import errno
 import json
+import math
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # requests costs a tenth of a second to import; the wizard's first page needs none
@@ -37,6 +40,14 @@ class SecretRejected(XeroConnectError):
 
 class ReauthorisationNeeded(XeroConnectError):
     kind = "reauthorise"
+
+
+class GrantInvalid(ReauthorisationNeeded):
+    """Xero's token endpoint said ``invalid_grant``: the saved authorisation is dead for good.
+
+    The only evidence that sets ``needs_reauthorisation``; a refused access token or tokens missing
+    from this session's keyring are not (the next refresh or another session may still work).
+    """
 
 
 class ConsentRefused(XeroConnectError):
@@ -130,6 +141,34 @@ class DraftingLocked(XeroConnectError):
     kind = "drafting_locked"
 
 
+class AnswerTooLarge(XeroConnectError):
+    kind = "too_large"
+
+
+class FileProblem(XeroConnectError, OSError):
+    """A local file or folder cannot be read or written; the sentence names it (an OSError too, so
+    callers that guard file access keep working)."""
+
+    kind = "file"
+
+
+def file_problem(what: str, path: object, exc: OSError, fix: str = "") -> FileProblem:
+    """``what`` failed at ``path``: the path and the system's reason, which alone never says where."""
+    reason = exc.strerror or type(exc).__name__
+    hint = fix or _FILE_HINTS.get(exc.errno or 0, "check the folder and try again")
+    return FileProblem(f"{what} {path} ({reason}); {hint}.")
+
+
+_FILE_HINTS = {
+    errno.ENOSPC: "free some space on that disk, then try again",
+    errno.EROFS: "that disk is read-only; make it writable or point Xero Connect at another folder",
+    errno.EACCES: "check that the folder belongs to you and is writable, then try again",
+    errno.EFBIG: "it reached the file size limit set here (ulimit -f); raise that limit, then try again",
+}
+if hasattr(errno, "EDQUOT"):  # not on Windows
+    _FILE_HINTS[errno.EDQUOT] = "you are over your disk quota; free some space, then try again"
+
+
 RATE_LIMIT_NAMES = {
     "minute": "the limit of 60 calls per minute for this organisation",
     "day": "the limit of 5,000 calls per day for this organisation",
@@ -149,16 +188,30 @@ def _json_body(response: requests.Response) -> dict[str, Any] | None:
 
 def _validation_messages(body: dict[str, Any]) -> list[str]:
     messages: list[str] = []
-    for element in body.get("Elements") or []:
-        for error in element.get("ValidationErrors") or []:
-            text = error.get("Message") or error.get("Description")
+    elements = body.get("Elements")
+    for element in elements if isinstance(elements, list) else []:
+        errors = element.get("ValidationErrors") if isinstance(element, dict) else None
+        for error in errors if isinstance(errors, list) else []:
+            text = (error.get("Message") or error.get("Description")) if isinstance(error, dict) else None
             if text:
                 messages.append(str(text))
     return messages
 
 
+def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
+    """Retry-After as seconds, when it is a finite number (negative counts as 0).
+
+    Anything else (``nan``, ``1e400``, an HTTP date, junk) is None: the caller backs off on its own.
+    """
+    try:
+        value = float(headers["Retry-After"])
+    except (KeyError, ValueError):
+        return None
+    return max(0.0, value) if math.isfinite(value) else None
+
+
 def describe_wait(seconds: float | None) -> str:
-    if seconds is None:
+    if seconds is None or not math.isfinite(seconds):
         return "later"
     seconds = max(0, round(seconds))
     if seconds < 90:
@@ -170,11 +223,7 @@ def describe_wait(seconds: float | None) -> str:
 
 def rate_limited(response: requests.Response) -> RateLimited:
     problem = (response.headers.get("X-Rate-Limit-Problem") or "minute").lower()
-    retry_after: float | None
-    try:
-        retry_after = float(response.headers["Retry-After"])
-    except (KeyError, ValueError):
-        retry_after = None
+    retry_after = retry_after_seconds(response.headers)
     limit = RATE_LIMIT_NAMES.get(problem, f"a Xero rate limit ({problem})")
     when = describe_wait(retry_after)
     return RateLimited(
@@ -198,7 +247,8 @@ def map_api_error(response: requests.Response) -> XeroConnectError:
                 "authorise Xero Connect again."
             )
         return ReauthorisationNeeded(
-            "Xero no longer accepts this connection's access token; authorise Xero Connect again."
+            "Xero refused this connection's access token even after it was renewed; try again in a few "
+            "minutes, and if it keeps happening authorise Xero Connect again."
         )
     if status == 403:
         if "AuthorizationUnsuccessful" in detail:
@@ -235,7 +285,7 @@ def map_token_error(response: requests.Response) -> XeroConnectError:
             "and enter them again (generate a new secret if it was lost)."
         )
     if error == "invalid_grant":
-        return ReauthorisationNeeded(
+        return GrantInvalid(
             "Xero no longer accepts the saved authorisation (it expired, was revoked or was already "
             "used); authorise Xero Connect again."
         )

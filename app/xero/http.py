@@ -20,12 +20,19 @@ from urllib3.exceptions import NewConnectionError
 from urllib3.util.retry import Retry
 
 from app import __version__
-from app.xero.errors import RateLimited, network_error, rate_limited
+from app.xero.endpoints import require_secure
+from app.xero.errors import AnswerTooLarge, RateLimited, network_error, rate_limited, retry_after_seconds
 
 USER_AGENT = f"XeroConnect/{__version__}"
 CONNECT_TIMEOUT = 10.0
 READ_TIMEOUT = 60.0
 DEFAULT_TIMEOUT = (CONNECT_TIMEOUT, READ_TIMEOUT)
+
+# The most read from one answer (after decompression). Our largest real answers are a page of 100
+# invoices with their line items (a few MB) and the echo of a 50-invoice PUT, whose request Xero caps
+# at 10 MB; 64 MiB is far above both and bounds what a broken or hostile server can make us hold.
+MAX_ANSWER_BYTES = 64 * 1024 * 1024
+READ_CHUNK = 64 * 1024
 
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
 # Failures where the answer may simply come next time; anything else (bad URL, redirect loop) will not.
@@ -53,7 +60,37 @@ class _TimeoutAdapter(HTTPAdapter):
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.timeout
-        return super().send(request, *args, **kwargs)
+        streamed = kwargs.get("stream", False)
+        kwargs["stream"] = True  # read by _read_capped below, never all at once by requests
+        response = super().send(request, *args, **kwargs)
+        if not streamed:
+            _read_capped(response)
+        return response
+
+
+def _read_capped(response: requests.Response) -> None:
+    """Read the body in chunks, at most MAX_ANSWER_BYTES; more is AnswerTooLarge, with nothing kept."""
+    declared = response.headers.get("Content-Length", "")
+    chunks: list[bytes] = []
+    total = int(declared) if declared.isdigit() else 0
+    if total <= MAX_ANSWER_BYTES:
+        total = 0
+        for chunk in response.iter_content(READ_CHUNK):
+            total += len(chunk)
+            if total > MAX_ANSWER_BYTES:
+                break
+            chunks.append(chunk)
+    if total > MAX_ANSWER_BYTES:
+        response.close()
+        chunks.clear()
+        where = urlsplit(response.url)
+        raise AnswerTooLarge(
+            f"The answer from {where.hostname} to {response.request.method} {where.path or '/'} was larger "
+            f"than {MAX_ANSWER_BYTES // (1024 * 1024)} MB, far more than any Xero answer Xero Connect asks "
+            "for, so it was not read; check the Xero or sandbox address in the settings and try again later."
+        )
+    response._content = b"".join(chunks)
+    response._content_consumed = True
 
 
 def make_session(timeout: tuple[float, float] = DEFAULT_TIMEOUT) -> requests.Session:
@@ -86,14 +123,6 @@ def _path(url: str) -> str:
     return urlsplit(url).path or "/"
 
 
-def _retry_after(response: requests.Response) -> float | None:
-    try:
-        value = float(response.headers["Retry-After"])
-    except (KeyError, ValueError):
-        return None
-    return max(0.0, value)
-
-
 def _is_rate_limit(response: requests.Response) -> bool:
     # Xero's older rate-limit answer is a 503 naming the problem; treat it exactly like a 429.
     return response.status_code == 429 or (
@@ -113,7 +142,7 @@ def _wait_for(
 ) -> float | None:
     """Seconds to wait before the next attempt, or None when this response is the answer."""
     if _is_rate_limit(response):
-        retry_after = _retry_after(response)
+        retry_after = retry_after_seconds(response.headers)
         if retry_after is not None and retry_after > policy.max_retry_after:
             # Typically the daily limit: hours away, so tell the user now rather than hang.
             raise rate_limited(response)
@@ -146,6 +175,7 @@ def send(
     Raises RateLimited for a Retry-After beyond ``policy.max_retry_after`` and NetworkError when the
     connection still fails after the last attempt.
     """
+    require_secure(url)  # every call carries a token: never over plain http to another computer
     method = method.upper()
     replayable = _replay_safe(method, kwargs.get("headers"))
     attempt = 0

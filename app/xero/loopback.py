@@ -30,6 +30,7 @@ from app.xero.errors import CallbackTimeout, Cancelled, PortsBusy, XeroConnectEr
 T = TypeVar("T")
 
 PAGES_DIR = resource_path("listener")
+IPV6_LOOPBACK = "::1"
 POLL_INTERVAL = 0.05  # seconds: keeps cancel(), timeout and close() prompt
 HANDLER_TIMEOUT = 10.0  # seconds: an idle browser preconnect must not hold a handler thread for long
 # Seconds for the request line and headers in all: a client trickling a byte just inside
@@ -103,6 +104,10 @@ def _exclusive_bind(sock: socket.socket) -> None:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 
 
+def _in_use(exc: OSError) -> bool:
+    return exc.errno in (errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", errno.EADDRINUSE))
+
+
 def _ipv6_loopback_taken(port: int) -> bool:
     """True if another program listens on [::1]:port: browsers may resolve localhost to ::1 first."""
     if not socket.has_ipv6:
@@ -110,9 +115,9 @@ def _ipv6_loopback_taken(port: int) -> bool:
     try:
         with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
             _exclusive_bind(probe)
-            probe.bind(("::1", port))
+            probe.bind((IPV6_LOOPBACK, port))
     except OSError as exc:
-        return exc.errno == errno.EADDRINUSE
+        return _in_use(exc)
     return False
 
 
@@ -150,12 +155,18 @@ class _CallbackServer(ThreadingHTTPServer):
     allow_reuse_address = False  # set per OS in server_bind()
     request_queue_size = 128  # the default 5 refuses the real callback behind a burst of browser preconnects
 
-    def __init__(self, address: tuple[str, int], listener: LoopbackListener[Any]) -> None:
+    def __init__(
+        self, address: tuple[str, int], listener: LoopbackListener[Any], family: int = socket.AF_INET
+    ) -> None:
         self.listener = listener
+        self.address_family = family  # read by TCPServer.__init__ when it makes the socket
         super().__init__(address, _CallbackHandler)
 
     def server_bind(self) -> None:
         _exclusive_bind(self.socket)
+        if self.address_family == socket.AF_INET6:
+            # [::1] only: 127.0.0.1 is held by this server's IPv4 twin.
+            self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
         # HTTPServer.server_bind() would call getfqdn(), a reverse DNS lookup that can stall for seconds.
         socketserver.TCPServer.server_bind(self)
         self.server_name = "localhost"
@@ -256,38 +267,55 @@ class LoopbackListener(Generic[T]):
         self._claimed = False  # a callback with the right state is being (or was) handled
         self._result: T | None = None
         self._error: BaseException | None = None
-        self._server: _CallbackServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server: _CallbackServer | None = None  # the one on ``host``
+        self._servers: list[_CallbackServer] = []  # with its [::1] twin when there is one
+        self._threads: list[threading.Thread] = []
         self._deadline = 0.0
         self._port: int | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
     def start(self) -> int:
-        """Bind the first free port of ``ports`` (in order) on ``host`` only and serve in the background."""
+        """Bind the first port of ``ports`` (in order) free on ``host`` and, for 127.0.0.1, on [::1]
+        too, and serve both in the background until the flow ends.
+
+        Browsers resolve localhost to ::1 first; holding [::1]:port for the whole wait means no other
+        program can bind it later and receive the code. Without IPv6 loopback, 127.0.0.1 serves alone.
+        """
         if self._server is not None:
             raise RuntimeError("listener already started")
         for port in self.ports:
-            server = self._try_bind(port)
-            if server is not None:
+            servers = self._try_bind(port)
+            if servers:
                 break
         else:
             raise ports_busy_error(self.ports)
-        self._server, self._port = server, port
+        self._server, self._servers, self._port = servers[0], servers, port
         self._deadline = time.monotonic() + self.timeout
-        self._thread = threading.Thread(
-            target=server.serve_forever, args=(POLL_INTERVAL,), name=f"loopback-{port}", daemon=True
-        )
-        self._thread.start()
+        self._threads = [
+            threading.Thread(target=server.serve_forever, args=(POLL_INTERVAL,), name=f"loopback-{port}",
+                             daemon=True)
+            for server in servers
+        ]
+        for thread in self._threads:
+            thread.start()
         return port
 
-    def _try_bind(self, port: int) -> _CallbackServer | None:
-        if _ipv6_loopback_taken(port):
-            return None
+    def _try_bind(self, port: int) -> list[_CallbackServer]:
         try:
-            return _CallbackServer((self.host, port), self)
+            first = _CallbackServer((self.host, port), self)
         except OSError:
-            return None
+            return []
+        if self.host != "127.0.0.1":
+            return [first]
+        try:
+            twin = _CallbackServer((IPV6_LOOPBACK, port), self, socket.AF_INET6)
+        except OSError as exc:
+            if _in_use(exc):  # another program holds [::1]:port and would get the browser's redirect
+                first.server_close()
+                return []
+            return [first]  # no IPv6 loopback here (EADDRNOTAVAIL, EAFNOSUPPORT): 127.0.0.1 alone
+        return [first, twin]
 
     @property
     def port(self) -> int:
@@ -303,6 +331,12 @@ class LoopbackListener(Generic[T]):
     @property
     def server_address(self) -> tuple[str, int] | None:
         return cast(tuple[str, int], self._server.server_address) if self._server else None
+
+    @property
+    def ipv6_address(self) -> tuple[str, int] | None:
+        """[::1] and the port while its twin serves there; None without IPv6 loopback."""
+        twins = [s for s in self._servers if s.address_family == socket.AF_INET6]
+        return cast(tuple[str, int], tuple(twins[0].server_address[:2])) if twins else None
 
     def wait(self) -> T:
         """Block until a callback was handled, the timeout passed or cancel() was called.
@@ -329,13 +363,15 @@ class LoopbackListener(Generic[T]):
     def close(self) -> None:
         """Stop serving and release the port; idempotent."""
         with self._lock:
-            server, thread = self._server, self._thread
-            self._thread = None
-        if server is None or thread is None:
+            servers, threads = self._servers, self._threads
+            self._threads = []
+        if not threads:
             return
-        server.shutdown()
-        server.server_close()
-        thread.join()
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+        for thread in threads:
+            thread.join()
 
     def __enter__(self) -> LoopbackListener[T]:
         return self

@@ -22,7 +22,8 @@ import requests
 from oauthlib.oauth2 import WebApplicationClient
 from requests.auth import HTTPBasicAuth
 
-from app.xero.endpoints import XeroEndpoints
+from app.text import printable
+from app.xero.endpoints import XeroEndpoints, require_secure
 from app.xero.errors import (
     CallbackError,
     ConsentRefused,
@@ -39,7 +40,6 @@ from app.xero.tokenset import TokenSet
 VERIFIER_LENGTH = 64  # PKCE allows 43-128 unreserved characters
 PREFLIGHT_TIMEOUT = 15.0  # seconds: the probe is a courtesy and must not hold up the sign-in
 PREFLIGHT_MAX_HOPS = 5
-LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 CALLBACK_HOSTS = frozenset({"localhost", "127.0.0.1"})
 SIGN_IN_SERVICE = "Xero's sign-in service"
 
@@ -85,26 +85,10 @@ class PendingAuthorization:
 # -- transport -------------------------------------------------------------------------------------------
 
 
-def _is_loopback(url: str) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
-    return host in LOOPBACK_HOSTS or host.startswith("127.")
-
-
-def _require_secure(url: str) -> None:
-    """Credentials go over https, except to the loopback sandbox."""
-    scheme = urlsplit(url).scheme.lower()
-    if scheme == "https" or (scheme == "http" and _is_loopback(url)):
-        return
-    raise InvalidInput(
-        f"Xero Connect only talks to Xero over https, but the configured address is {scheme}://; "
-        "check the Xero or sandbox address in the settings."
-    )
-
-
 @contextmanager
 def _oauthlib_transport(url: str) -> Iterator[None]:
     """oauthlib refuses http:// URLs; lift that only for loopback and only around one call."""
-    _require_secure(url)
+    require_secure(url)
     if urlsplit(url).scheme.lower() == "https":
         yield
         return
@@ -124,16 +108,26 @@ def _post_form(
     session: requests.Session, url: str, creds: AppCredentials, body: str
 ) -> requests.Response:
     """POST a form with the app's client authentication: HTTP Basic for a web app, none for PKCE."""
-    _require_secure(url)
+    require_secure(url)
     auth = None if creds.is_public else HTTPBasicAuth(creds.client_id, creds.client_secret or "")
     headers = {
         "Accept": "application/json",
         "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8",
     }
     try:
-        return session.post(url, data=body, headers=headers, auth=auth)
+        # Never followed: a 307 would post the refresh token (or the code and verifier) once more,
+        # to wherever the Location says.
+        response = session.post(url, data=body, headers=headers, auth=auth, allow_redirects=False)
     except requests.RequestException as exc:
         raise network_error(exc, SIGN_IN_SERVICE) from exc
+    if 300 <= response.status_code < 400:
+        response.close()
+        raise XeroConnectError(
+            f"{SIGN_IN_SERVICE} answered with a redirect (HTTP {response.status_code}) to another address; "
+            "Xero Connect does not send the authorisation anywhere else. Check the Xero or sandbox address "
+            "in the settings and try again."
+        )
+    return response
 
 
 def _read_token_response(response: requests.Response, now: float | None) -> TokenSet:
@@ -141,12 +135,17 @@ def _read_token_response(response: requests.Response, now: float | None) -> Toke
         raise map_token_error(response)
     try:
         body = response.json()
-        if not isinstance(body, dict) or not body.get("access_token"):
+    except ValueError:
+        body = None
+    try:
+        if not isinstance(body, dict):
+            raise ValueError("not a JSON object")
+        if not body.get("access_token"):
             raise ValueError("no access_token")
         return TokenSet.from_response(body, now=now)
-    except ValueError:
+    except ValueError as exc:  # from_response names the field of the wrong shape
         raise XeroConnectError(
-            f"{SIGN_IN_SERVICE} sent an answer Xero Connect cannot read; try again in a few minutes."
+            f"{SIGN_IN_SERVICE} sent an answer Xero Connect cannot read ({exc}); try again in a few minutes."
         ) from None
 
 
@@ -188,9 +187,10 @@ def _check_callback(params: Mapping[str, str], pending: PendingAuthorization) ->
     if error == "access_denied":
         raise ConsentRefused(CONSENT_REFUSED)
     if error:
-        # Shown to the user as it is: collapse whitespace and cap the length of what the URL carried.
-        description = " ".join(params.get("error_description", "").split())[:300]
-        code_name = " ".join(error.split())[:100]
+        # Shown to the user and printed to a terminal: no control characters (an ESC sequence could
+        # rewrite the screen), whitespace collapsed, and the length of what the URL carried capped.
+        description = " ".join(printable(params.get("error_description", "")).split())[:300]
+        code_name = " ".join(printable(error).split())[:100]
         detail = f"{code_name}: {description}" if description else code_name
         raise CallbackError(
             f"Xero answered with an error instead of an authorisation ({detail}); "

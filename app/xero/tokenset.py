@@ -38,14 +38,26 @@ class TokenSet:
 
     @classmethod
     def from_response(cls, body: dict[str, Any], now: float | None = None) -> TokenSet:
+        """Raises ValueError naming the field when the answer has the wrong shape (``"scope": 5``)."""
         now = time.time() if now is None else now
         scope = body.get("scope") or []
         if isinstance(scope, str):
             scope = scope.split()
+        if not isinstance(scope, list) or not all(isinstance(item, str) for item in scope):
+            raise ValueError("scope is neither text nor a list of text")
+        for name in ("access_token", "refresh_token", "id_token"):
+            if body.get(name) is not None and not isinstance(body[name], str):
+                raise ValueError(f"{name} is not text")
+        try:
+            expires_at = float(body.get("expires_at") or now + float(body.get("expires_in", 1800)))
+        except (TypeError, ValueError):
+            raise ValueError("expires_in is not a number") from None
+        if not math.isfinite(expires_at):
+            raise ValueError("expires_in is not a number")
         return cls(
             access_token=str(body["access_token"]),
             refresh_token=body.get("refresh_token"),
-            expires_at=float(body.get("expires_at") or now + float(body.get("expires_in", 1800))),
+            expires_at=expires_at,
             scope=list(scope),
             id_token=body.get("id_token"),
             refresh_issued_at=now,

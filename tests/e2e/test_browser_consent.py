@@ -3,6 +3,8 @@ test clicks Allow (or Cancel), and the browser itself delivers the redirect to t
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from app.model import ConnectionModel
@@ -42,4 +44,54 @@ def test_cancel_in_chromium_shows_xeros_refusal(chromium, sandbox, sandbox_app, 
         attempt.wait()
     assert str(refused.value) in page
     assert model.secrets().token_set() is None
+    model.secrets().delete_all()
+
+
+def ipv6_loopback_available() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(
+    not ipv6_loopback_available(),
+    reason="no IPv6 loopback (::1) here: Chromium can only reach localhost on 127.0.0.1, which the "
+    "listener holds alone",
+)
+def test_a_program_squatting_ipv6_loopback_during_the_wait_cannot_take_the_redirect(
+    chromium, sandbox, sandbox_app, callback_ports, monkeypatch
+):
+    """Chromium resolves localhost to ::1 first. A program that tries to listen on [::1]:PORT once the
+    listener waits is refused (the listener holds it), so Chromium's redirect reaches Xero Connect,
+    over ::1."""
+    from app.xero import loopback
+
+    peers: list[str] = []
+    served = loopback._CallbackHandler.do_GET
+
+    def noting_the_peer(handler: loopback._CallbackHandler) -> None:
+        peers.append(handler.client_address[0])
+        served(handler)
+
+    monkeypatch.setattr(loopback._CallbackHandler, "do_GET", noting_the_peer)
+    model = prepared_model(sandbox, sandbox_app, callback_ports)
+    attempt = model.begin_authorization()
+    assert attempt.listener is not None and attempt.listener.ipv6_address == ("::1", attempt.listener.port)
+    squatter = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    squatter.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        with pytest.raises(OSError):
+            squatter.bind(("::1", attempt.listener.port))
+            squatter.listen(1)
+        page = allow_in_browser(chromium, attempt.url)
+        outcome = attempt.wait()
+    finally:
+        squatter.close()
+    assert "authorised" in page.lower()
+    assert [c.tenant_name for c in outcome.connections] == ["Demo Company (UK)"]
+    assert "::1" in peers, peers  # what a browser really does with localhost
     model.secrets().delete_all()

@@ -15,6 +15,7 @@ from app.model import ConnectionModel
 from app.secrets import SecretStore
 from app.ui.steps import AUTHORIZE, VERIFY, start_page_for
 from app.xero.errors import (
+    GrantInvalid,
     NetworkError,
     RateLimited,
     ReauthorisationNeeded,
@@ -24,6 +25,7 @@ from app.xero.errors import (
 )
 from app.xero.http import RetryPolicy, make_session
 from tests.conftest import follow_consent, set_auto_consent
+from tests.fault_proxy import FaultProxy
 from tests.flows import new_model
 
 pytestmark = pytest.mark.usefixtures("real_keyring")
@@ -213,3 +215,90 @@ def test_disconnected_tenant_is_the_reconnect_sentence_and_step_6(sandbox, app_a
     authorize(reopened)  # consent again: the organisation is back and the marker is cleared
     assert reopened.check_connection().organisation == "Demo Company (UK)"
     assert start_page_for(ConnectionModel("sandbox")) == VERIFY
+
+
+def through_proxy(model: ConnectionModel, proxy: FaultProxy) -> None:
+    model.settings.sandbox_url = proxy.base_url
+    model.save()
+
+
+def test_two_passing_401s_never_mark_reauthorisation_and_the_next_check_works(sandbox, app_and_model):
+    """A 401 on the call and another after the refresh can be Xero's passing trouble: only
+    invalid_grant from the token endpoint proves the grant is dead."""
+    model = app_and_model
+    with FaultProxy(sandbox.base_url) as proxy:
+        through_proxy(model, proxy)
+        authorize(model)
+        proxy.answer("GET", "/api.xro/2.0/Organisation", 401, '{"Title": "Unauthorized"}', count=2)
+        with pytest.raises(ReauthorisationNeeded) as caught:
+            model.check_connection()
+        assert "try again in a few minutes" in str(caught.value)
+        reopened = ConnectionModel("sandbox")
+        assert not reopened.settings.needs_reauthorisation
+        assert reopened.authorisation_problem() is None and start_page_for(reopened) == VERIFY
+        assert model.check_connection().organisation == "Demo Company (UK)"
+
+
+def test_a_session_without_the_tokens_does_not_mark_reauthorisation(sandbox, app_and_model):
+    model = app_and_model
+    authorize(model)
+    store = model.secrets()
+    tokens = store.token_set()
+    store.delete_token_set()  # another login session, whose keyring does not hold them
+    with pytest.raises(ReauthorisationNeeded):
+        ConnectionModel("sandbox").check_connection()
+    store.save_token_set(tokens)  # back in the session that has them
+    reopened = ConnectionModel("sandbox")
+    assert not reopened.settings.needs_reauthorisation and start_page_for(reopened) == VERIFY
+    assert reopened.check_connection().organisation == "Demo Company (UK)"
+
+
+def test_a_successful_check_clears_a_false_reauthorisation_marker(sandbox, app_and_model):
+    model = app_and_model
+    authorize(model)
+    model.settings.needs_reauthorisation = True  # left by an earlier version or a passing fault
+    model.save()
+    stale = ConnectionModel("sandbox")
+    assert start_page_for(stale) == AUTHORIZE
+    assert stale.check_connection().organisation == "Demo Company (UK)"
+    reopened = ConnectionModel("sandbox")
+    assert not reopened.settings.needs_reauthorisation
+    assert reopened.authorisation_problem() is None and start_page_for(reopened) == VERIFY
+
+
+def test_invalid_grant_during_any_call_marks_reauthorisation(sandbox, app_and_model):
+    model = app_and_model
+    authorize(model)
+    post(sandbox, "revoke", {"refresh_token": model.secrets().token_set().refresh_token})
+    post(sandbox, "clock", {"advance_seconds": 1900})
+    with pytest.raises(GrantInvalid):
+        model.client().invoices(page=1)  # drafting's calls, not only the check
+    assert ConnectionModel("sandbox").settings.needs_reauthorisation
+
+
+@pytest.mark.parametrize("status", [307, 308, 302])
+def test_a_redirect_from_the_token_or_revocation_endpoint_is_never_followed(sandbox, app_and_model, status):
+    """A redirect must not carry the code and verifier, the refresh token or the client's Basic
+    credentials anywhere: not to another origin, not even back to the real endpoint."""
+    model = app_and_model
+    with FaultProxy(sandbox.base_url) as proxy, FaultProxy(sandbox.base_url) as elsewhere:
+        through_proxy(model, proxy)
+        moved = {"Location": f"{elsewhere.base_url}/connect/token"}
+        proxy.answer("POST", TOKEN, status, headers=moved)  # the code exchange
+        with pytest.raises(XeroConnectError, match="redirect") as caught:
+            authorize(model)
+        assert str(caught.value).endswith(".") and model.secrets().token_set() is None
+        authorize(model)
+        before = model.secrets().token_set()
+        post(sandbox, "clock", {"advance_seconds": 1900})
+        proxy.answer("POST", TOKEN, status, headers=moved)  # a refresh
+        with pytest.raises(XeroConnectError, match="redirect") as refresh:
+            model.check_connection()
+        assert model.secrets().token_set().refresh_token == before.refresh_token
+        assert not isinstance(refresh.value, ReauthorisationNeeded)
+        assert model.check_connection().organisation == "Demo Company (UK)"
+        revocation = {"Location": f"{elsewhere.base_url}/connect/revocation"}
+        proxy.answer("POST", "/connect/revocation", status, headers=revocation)
+        report = model.disconnect(lambda _question: True)
+        assert report is not None and any("could not be revoked" in p for p in report.problems)
+        assert elsewhere.seen == []  # nothing was ever posted to the redirect's target

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import http.client
 import socket
 import threading
@@ -180,12 +181,126 @@ def _non_loopback_address() -> str | None:
     return None if address.startswith("127.") else address
 
 
-def test_only_127_0_0_1_is_ever_bound(listening):
+def test_only_loopback_is_ever_bound(listening):
     listener, calls, waiting = listening
     assert listener.server_address == ("127.0.0.1", listener.port)
     assert listener._server.socket.getsockname() == ("127.0.0.1", listener.port)
+    assert listener.ipv6_address in (None, ("::1", listener.port))
     other = _non_loopback_address()
     if other is not None:
         with pytest.raises(OSError):
             socket.create_connection((other, listener.port), timeout=1).close()
     finish(listener, calls, waiting)
+
+
+HOSTILE_DESCRIPTION = ("bad\x1b]0;owned\x07\x1b[2J\x1b[1;1H\x9b31m red\x00\x08\x7f\r\nline\u0085two "
+                       "\x1b]52;c;ZXZpbA==\x07done")
+
+
+@pytest.mark.usefixtures("real_keyring")
+def test_control_characters_in_a_callbacks_error_description_never_reach_the_terminal(
+    sandbox, sandbox_app, callback_ports
+):
+    """A redirect carrying terminal escapes in error_description (and error): `connect` prints the
+    sentence with every C0/C1 control stripped, so nothing can retitle, clear or write the clipboard."""
+    import sys
+    from urllib.parse import parse_qs, urlencode, urlsplit
+
+    import requests
+
+    from app.secrets import SecretStore
+    from tests.flows import connect_in_terminal
+
+    def hostile_redirect(authorize_url: str) -> None:
+        query = parse_qs(urlsplit(authorize_url).query)
+        answer = urlencode({"error": "invalid_request\x1b[5m", "error_description": HOSTILE_DESCRIPTION,
+                            "state": query["state"][0]})
+        requests.get(f"{query['redirect_uri'][0]}?{answer}", timeout=10)
+
+    try:
+        code, out, err = connect_in_terminal([sys.executable, "-m", "app"], sandbox, sandbox_app,
+                                             callback_ports, consent=hostile_redirect)
+    finally:
+        SecretStore("sandbox", sandbox_app.client_id).delete_all()
+    assert code == 1, err
+    line = next(line for line in err.splitlines() if line.startswith("Error:"))
+    controls = [c for c in out + err if c != "\n" and (ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F)]
+    assert controls == [], repr(err)
+    assert "invalid_request[5m: bad]0;owned[2J[1;1H31m red line two ]52;c;ZXZpbA==done" in line, line
+
+
+def ipv6_loopback_available() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+needs_ipv6 = pytest.mark.skipif(
+    not ipv6_loopback_available(),
+    reason="no IPv6 loopback (::1) on this machine: the listener serves 127.0.0.1 alone, and nothing "
+    "can squat [::1] either",
+)
+
+
+def squat(family: socket.AddressFamily, host: str, port: int) -> OSError | None:
+    """What a hostile local program gets when it tries to listen on host:port now."""
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(1)
+    except OSError as exc:
+        return exc
+    finally:
+        sock.close()
+    return None
+
+
+@needs_ipv6
+def test_the_port_is_held_on_ipv6_loopback_for_the_whole_wait(listening):
+    """Browsers try ::1 first for localhost: a program that binds [::1]:PORT after the listener
+    started would receive the code and state. The listener holds [::1]:PORT itself until the flow ends,
+    and a callback arriving over ::1 is served like one over 127.0.0.1."""
+    listener, calls, waiting = listening
+    assert listener.ipv6_address == ("::1", listener.port)
+    for family, host in [(socket.AF_INET6, "::1"), (socket.AF_INET, "127.0.0.1")]:
+        refused = squat(family, host, listener.port)
+        assert refused is not None and refused.errno == errno.EADDRINUSE, (host, refused)
+    time.sleep(0.3)  # later in the wait it is still held
+    assert squat(socket.AF_INET6, "::1", listener.port) is not None
+    conn = http.client.HTTPConnection("::1", listener.port, timeout=5)
+    try:
+        conn.request("GET", "/callback?code=x&state=forged")
+        assert conn.getresponse().status == 400  # the same handler and state check on ::1
+    finally:
+        conn.close()
+    conn = http.client.HTTPConnection("::1", listener.port, timeout=5)
+    try:
+        conn.request("GET", f"/callback?code=real-code&state={STATE}")
+        assert conn.getresponse().status == 200
+    finally:
+        conn.close()
+    assert waiting.result(timeout=5) == "tokens" and len(calls) == 1
+    listener.close()
+    assert squat(socket.AF_INET6, "::1", listener.port) is None  # released when the flow ends
+
+
+@needs_ipv6
+def test_a_port_already_taken_on_ipv6_loopback_is_skipped_at_start():
+    first, second = free_ports(2)
+    holder = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    holder.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    holder.bind(("::1", first))
+    holder.listen(1)
+    try:
+        with LoopbackListener([first, second], STATE, lambda url: "x") as listener:
+            assert listener.start() == second
+            assert listener.ipv6_address == ("::1", second)
+        assert squat(socket.AF_INET, "127.0.0.1", first) is None  # the half bound on first was let go
+    finally:
+        holder.close()

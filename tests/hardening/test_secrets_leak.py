@@ -32,7 +32,7 @@ class CodeCatcher:
         from urllib.parse import parse_qs, urlsplit
 
         answer = requests.get(url, allow_redirects=False, timeout=10)
-        location = answer.headers["Location"].replace("http://localhost:", "http://127.0.0.1:", 1)
+        location = answer.headers["Location"]  # to localhost, as a browser delivers it
         self.codes += parse_qs(urlsplit(location).query).get("code", [])
         requests.get(location, timeout=30)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFormLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
+from app.settings import MAX_PORT, MIN_PORT
 from app.ui.pages.base import StepPage, WizardContext
 from app.ui.steps import CREATE_APP
 from app.ui.widgets import CopyField, Notice, field_label, instructions
 
-MIN_PORT, MAX_PORT = 1024, 65535
 URI_HOW = {
     # Xero's "New app" form takes one redirect URI; more are added on the app's configuration page.
     "xero": "use \"Add another URI\" for the second and third",
