@@ -105,7 +105,7 @@ def run_draft(
     wait: bool = False,
 ) -> int:
     """The whole command once the quotes can be loaded; scripts and tests call it with their own loader."""
-    from app.invoicing.drafting import QuoteResult, draft_invoices
+    from app.invoicing.drafting import QuoteResult, calls_sentence, draft_invoices, estimate_calls
     from app.invoicing.ledger import Ledger
     from app.invoicing.plan import make_plan
     from app.invoicing.run_lock import TenantLock
@@ -139,6 +139,7 @@ def run_draft(
                 client, ledger, tenant_id, loaded.quotes, account=account, tax_type=tax_type,
                 blocked=blocked, remember=not dry_run, look_up=dry_run,
             )
+            print(calls_sentence(estimate_calls(plan, update_changed), client.limits.day_remaining), file=err)
             # Quotes the loader already refused never reach the plan; they still count as invalid.
             planned = {entry.source.number for entry in plan}
             refused = sorted(loaded.invalid_numbers - planned)

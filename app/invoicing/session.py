@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from app.invoicing.drafting import DraftProgress, DraftReport, QuoteResult, draft_invoices
+from app.invoicing.drafting import (
+    DraftProgress,
+    DraftReport,
+    QuoteResult,
+    calls_sentence,
+    draft_invoices,
+    estimate_calls,
+)
 from app.invoicing.fingerprint import line_total
 from app.invoicing.ledger import DraftRow, Ledger
 from app.invoicing.plan import PlannedInvoice, make_plan
@@ -138,6 +145,7 @@ def file_problems(loaded: LoadResult) -> list[str]:
 class PlanOutcome:
     plan: list[PlannedInvoice]
     drafted: dict[str, DraftRow]  # the ledger's rows by source_id, for "Open in Xero" on old drafts
+    calls: str = ""  # "About 112 calls to Xero; 880 left today for this organisation."
 
 
 @dataclass
@@ -256,7 +264,8 @@ def plan_quotes(model: Any, loaded: LoadResult) -> PlanOutcome:
     with Ledger() as ledger:
         plan = make_plan(client, ledger, tenant_id, loaded.quotes, blocked=blocked_numbers(loaded),
                          look_up=True)
-        return PlanOutcome(plan, ledger.drafted(tenant_id))
+        calls = calls_sentence(estimate_calls(plan), client.limits.day_remaining)
+        return PlanOutcome(plan, ledger.drafted(tenant_id), calls)
 
 
 WINDOW_PROGRAM = "the Draft invoices window"

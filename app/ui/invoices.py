@@ -338,6 +338,8 @@ class InvoicesWindow(QWidget):
         invalid = sum(1 for row in self.rows if row.state in ("invalid", "problem"))
         also = f", {changed} changed since drafted (select one and click Update in Xero)" if changed else ""
         text = f"{new} to draft, {before} already drafted{also}, {invalid} invalid."
+        if new:
+            text += " " + outcome.calls
         problems = file_problems(self.session.loaded)
         if problems:
             text += " " + " ".join(problems)

@@ -171,7 +171,8 @@ if hasattr(errno, "EDQUOT"):  # not on Windows
 
 RATE_LIMIT_NAMES = {
     "minute": "the limit of 60 calls per minute for this organisation",
-    "day": "the limit of 5,000 calls per day for this organisation",
+    "day": "this organisation's limit of calls per day (1,000 for an app on Xero's Starter tier, "
+           "5,000 on Core and above)",
     "concurrent": "the limit of 5 calls at once for this organisation",
     "appminute": "the app-wide limit of 10,000 calls per minute",
 }

@@ -122,7 +122,8 @@ def test_xero_unavailable_after_retries(sandbox, connected):
 
 def test_daily_rate_limit_names_the_limit_and_when(sandbox, connected):
     post(sandbox, "faults", {"kind": "429", "count": 1, "problem": "day", "retry_after": 36000})
-    with pytest.raises(RateLimited, match=r"5,000 calls per day.*in about 10 hours"):
+    starter = r"limit of calls per day \(1,000 for an app on Xero.s Starter tier.*in about 10 hours"
+    with pytest.raises(RateLimited, match=starter):
         connected.check_connection()
 
 

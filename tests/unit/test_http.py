@@ -79,7 +79,8 @@ def test_daily_429_raises_at_once(session, policy, sleep) -> None:
         send(session, "GET", URL, policy=policy)
     assert caught.value.problem == "day"
     assert caught.value.retry_after == 40000.0
-    assert "5,000 calls per day" in str(caught.value)
+    tiers = "limit of calls per day (1,000 for an app on Xero's Starter tier, 5,000 on Core and above)"
+    assert tiers in str(caught.value)
     assert sleep.waits == []
     assert len(responses.calls) == 1
 
