@@ -144,7 +144,8 @@ class World:
 # -- the two ways of drafting ----------------------------------------------------------------------------
 
 
-FIXED_READS = 4  # Organisation, Accounts, TaxRates, Items: what every plan is checked against
+# Organisation, Accounts, TaxRates, Items, Currencies: what every plan is checked against
+FIXED_READS = 5
 
 
 def lookup_calls(quotes: list[Any]) -> int:

@@ -1,6 +1,7 @@
 """Quote or order → DRAFT sales invoice payload, checked against the organisation before anything is sent.
 
-Only what Xero would refuse for certain (unknown account, tax type or item, a foreign currency) is
+Only what Xero would refuse for certain (unknown account, tax type or item, a currency the organisation
+has not enabled) is
 caught here; anything subtler is left to Xero, whose own message then reaches the user.
 """
 
@@ -33,7 +34,7 @@ Status = Literal["new", "drafted", "changed", "invalid"]
 
 @dataclass(frozen=True)
 class TenantFacts:
-    """What a payload is checked against: read once per run (four GETs)."""
+    """What a payload is checked against: read once per run (one GET each)."""
 
     name: str
     base_currency: str
@@ -41,11 +42,13 @@ class TenantFacts:
     tax_rates: dict[str, dict[str, Any]]  # ACTIVE rates usable on revenue, by TaxType
     items: dict[str, dict[str, Any]]  # by lower-cased code
     sales_terms: dict[str, Any] = field(default_factory=dict)  # Organisation.PaymentTerms.Sales
+    currencies: frozenset[str] = frozenset()  # enabled currency codes (GET Currencies), base included
 
     @classmethod
     def fetch(cls, client: XeroClient) -> TenantFacts:
         org = client.organisation()
-        return cls.from_lists(org, client.accounts(), client.tax_rates(), client.items())
+        return cls.from_lists(org, client.accounts(), client.tax_rates(), client.items(),
+                              currencies=client.currencies())
 
     @classmethod
     def from_lists(
@@ -54,11 +57,15 @@ class TenantFacts:
         accounts: list[dict[str, Any]],
         tax_rates: list[dict[str, Any]],
         items: list[dict[str, Any]],
+        *,
+        currencies: list[dict[str, Any]] | None = None,
     ) -> TenantFacts:
         terms = (org.get("PaymentTerms") or {}).get("Sales") or {}
+        base = str(org.get("BaseCurrency") or "").upper()
         return cls(
             name=str(org.get("Name") or "the organisation"),
-            base_currency=str(org.get("BaseCurrency") or "").upper(),
+            base_currency=base,
+            currencies=frozenset({base} | {str(c.get("Code") or "").upper() for c in currencies or []}),
             accounts={str(a["Code"]): a for a in accounts if a.get("Code") and a.get("Status") == "ACTIVE"},
             tax_rates={
                 str(r["TaxType"]): r
@@ -238,11 +245,8 @@ def _payload(quote: SourceQuote, facts: TenantFacts, defaults: Defaults, today: 
     if amount_types is None:
         return {}, f"line amount type {quote.line_amount_types!r} is not Exclusive, Inclusive or NoTax"
     currency = quote.currency.strip().upper()
-    if currency and currency != facts.base_currency:
-        return {}, (
-            f"currency {currency} is not the base currency of {facts.name} ({facts.base_currency}); "
-            "only base-currency invoices can be drafted"
-        )
+    if currency and currency not in (facts.currencies or {facts.base_currency}):
+        return {}, currency_not_enabled(currency, facts)
     if not quote.lines:
         return {}, "it has no lines"
     if len(quote.number) > MAX_REFERENCE:
@@ -267,6 +271,15 @@ def _payload(quote: SourceQuote, facts: TenantFacts, defaults: Defaults, today: 
     if currency:
         payload["CurrencyCode"] = currency
     return payload, ""
+
+
+def currency_not_enabled(currency: str, facts: TenantFacts) -> str:
+    enabled = ", ".join(sorted(facts.currencies, key=lambda c: (c != facts.base_currency, c)))
+    return (
+        f"currency {currency} is not enabled in {facts.name} (it has {enabled}); to draft it, add {currency} "
+        "in Xero under Accounting settings → Currencies → Add Currency (a plan with multi-currency is "
+        "needed), then load the quote again"
+    )
 
 
 def changes_since(quote: SourceQuote, row: DraftRow) -> list[str] | None:

@@ -29,6 +29,7 @@ ROUTES: dict[tuple[str, str], tuple[tuple[str, ...], Handler, int]] = {
     ("accounts", "GET"): (SETTINGS, settings_api.accounts, 2),
     ("taxrates", "GET"): (SETTINGS, settings_api.tax_rates, 2),
     ("items", "GET"): (INVOICES + SETTINGS, settings_api.items, 2),
+    ("currencies", "GET"): (SETTINGS, settings_api.currencies, 1),
     ("contacts", "GET"): (CONTACTS, contacts_api.get, 2),
     ("contacts", "PUT"): (("accounting.contacts",), contacts_api.put, 1),
     ("contacts", "POST"): (("accounting.contacts",), contacts_api.post, 2),
@@ -38,7 +39,7 @@ ROUTES: dict[tuple[str, str], tuple[tuple[str, ...], Handler, int]] = {
     ("quotes", "GET"): (INVOICES, quotes_api.get, 2),
 }
 CANONICAL = {"organisation": "Organisation", "accounts": "Accounts", "taxrates": "TaxRates", "items": "Items",
-             "contacts": "Contacts", "invoices": "Invoices", "quotes": "Quotes"}
+             "currencies": "Currencies", "contacts": "Contacts", "invoices": "Invoices", "quotes": "Quotes"}
 
 
 def endpoint_name(req: Request) -> str:

@@ -10,6 +10,7 @@ from app.sandbox.contacts_api import find, find_by
 from app.sandbox.ctx import Ctx
 from app.sandbox.fmt import dec, ms_date, parse_date
 from app.sandbox.pricing import price_lines
+from app.sandbox.settings_api import enabled_currencies
 
 TYPES = ("ACCREC", "ACCPAY")
 AMOUNT_TYPES = {"exclusive": "Exclusive", "inclusive": "Inclusive", "notax": "NoTax"}
@@ -114,8 +115,13 @@ def build(ctx: Ctx, raw: dict[str, Any], current: dict[str, Any] | None
         if inv.get(key) not in (None, "") and parse_date(inv[key]) is None:
             errors.append(f"{key} is not a valid date; use YYYY-MM-DD.")
     base = ctx.org["organisation"]["BaseCurrency"]
-    if str(inv.setdefault("CurrencyCode", base)) != base:
-        errors.append(f"The currency {inv['CurrencyCode']} is not enabled for this organisation.")
+    code = str(inv.setdefault("CurrencyCode", base) or base).upper()
+    currency = next((c for c in enabled_currencies(ctx.org) if c["Code"] == code), None)
+    if currency is None:
+        errors.append(f"Organisation is not subscribed to currency {code}")
+    else:
+        inv["CurrencyCode"] = code
+        inv["CurrencyRate"] = 1.0 if code == base else float(currency.get("_rate") or 1.0)
     if len(str(inv.get("Reference") or "")) > 255:
         errors.append("Reference must be 255 characters or fewer.")
     number = inv.get("InvoiceNumber")

@@ -85,7 +85,7 @@ def _save(ctx: Ctx, raw: dict[str, Any], allow_update: bool) -> tuple[dict[str, 
         inv["InvoiceNumber"] = _next_number(ctx.org)
     inv.update(InvoiceID=str(uuid.uuid4()), AmountPaid=0.0, AmountCredited=0.0, AmountDue=inv["Total"],
                SentToContact=False, HasAttachments=False, IsDiscounted=False, Payments=[], CreditNotes=[],
-               Prepayments=[], Overpayments=[], CurrencyRate=1.0, _created_by=ctx.client_id)
+               Prepayments=[], Overpayments=[], _created_by=ctx.client_id)
     ctx.org["invoices"].append(inv)
     return public(inv), []
 

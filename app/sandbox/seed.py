@@ -18,12 +18,15 @@ ORGS: list[dict[str, Any]] = [
                ("RROUTPUT", "5% (VAT on Income)", 5.0), ("ZERORATEDOUTPUT", "Zero Rated Income", 0.0),
                ("ZERORATEDINPUT", "Zero Rated Expenses", 0.0), ("EXEMPTOUTPUT", "Exempt Income", 0.0),
                ("NONE", "No VAT", 0.0)],
-     "prices": {"DEV-HOUR": 95.0, "WIDGET-A": 24.5, "SUPPORT-M": 250.0, "TRAIN-DAY": 800.0}},
+     "prices": {"DEV-HOUR": 95.0, "WIDGET-A": 24.5, "SUPPORT-M": 250.0, "TRAIN-DAY": 800.0},
+     "currencies": [("GBP", "British Pound", 1.0), ("EUR", "Euro", 1.1690),
+                    ("USD", "United States Dollar", 1.2710)]},
     {"key": "nz", "name": "Demo Company (NZ)", "currency": "NZD", "country": "NZ", "version": "NZ",
      "timezone": "NEWZEALANDSTANDARDTIME", "short": "!nZdm2", "tax_label": "GST", "std_rate": 15.0,
      "rates": [("OUTPUT2", "15% GST on Income", 15.0), ("INPUT2", "15% GST on Expenses", 15.0),
                ("ZERORATED", "Zero Rated", 0.0), ("NONE", "No GST", 0.0)],
-     "prices": {"DEV-HOUR": 150.0, "WIDGET-A": 39.0, "SUPPORT-M": 400.0, "TRAIN-DAY": 1200.0}},
+     "prices": {"DEV-HOUR": 150.0, "WIDGET-A": 39.0, "SUPPORT-M": 400.0, "TRAIN-DAY": 1200.0},
+     "currencies": [("NZD", "New Zealand Dollar", 1.0)]},
 ]
 
 ACCOUNTS = [  # code, name, type, default tax (None = org's standard sales/purchase rate by class)
@@ -87,6 +90,12 @@ def _organisation(spec: dict[str, Any]) -> dict[str, Any]:
         "Edition": "BUSINESS", "LineOfBusiness": "Software consulting", "Addresses": [], "Phones": [],
         "ExternalLinks": [], "PaymentTerms": {},
     }
+
+
+def _currencies(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The organisation's enabled currencies, base first, as GET Currencies lists them; ``_rate`` is the
+    sandbox's fixed rate to the base currency (Xero uses its daily XE rate)."""
+    return [{"Code": code, "Description": name, "_rate": rate} for code, name, rate in spec["currencies"]]
 
 
 def _tax_rates(spec: dict[str, Any]) -> list[dict[str, Any]]:
@@ -194,7 +203,8 @@ def seed_orgs() -> dict[str, dict[str, Any]]:
     for spec in ORGS:
         org: dict[str, Any] = {"organisation": _organisation(spec), "tax_rates": _tax_rates(spec),
                                "accounts": _accounts(spec), "items": _items(spec),
-                               "contacts": _contacts(spec), "next_invoice": 4}
+                               "currencies": _currencies(spec), "contacts": _contacts(spec),
+                               "next_invoice": 4}
         org["quotes"] = _quotes(org, spec["key"])
         org["invoices"] = _invoices(org, spec["key"])
         orgs[tenant_id(spec["key"])] = org

@@ -85,13 +85,13 @@ def test_an_invoice_xero_refuses_fails_alone_with_xeros_message(sandbox, connect
 
 def test_invalid_quotes_and_refused_contacts_are_not_sent(sandbox, connected, ledger):
     quotes = make_quotes(4)
-    quotes[0].currency = "USD"
+    quotes[0].currency = "JPY"
     quotes[1].contact_name, quotes[1].contact_email = "Brand New Shop", "not-an-email"
     quotes[2].lines = [SourceLine("x", Decimal(1), Decimal(1), account_code="999")]
     report = run(connected, ledger, quotes)
     assert report.summary() == "Drafted 1, skipped 0 already drafted, 3 invalid, 0 failed."
     invalid = {r.number: r.message for r in report.results if r.status == "invalid"}
-    assert "currency USD is not the base currency" in invalid["Q-0001"]
+    assert "currency JPY is not enabled in Demo Company (UK)" in invalid["Q-0001"]
     assert invalid["Q-0002"].endswith("could not be created: Email address must be valid.")
     assert "account code '999'" in invalid["Q-0003"]
     assert held(sandbox, connected)["Q-0004"] == 1 and puts(sandbox) == 1
@@ -275,7 +275,7 @@ def test_a_dropped_send_fails_retryable_and_stops_then_the_rerun_sends_it(sandbo
 
 def test_the_command_prints_problems_a_dry_run_and_the_summary(sandbox, connected, ledger):
     quotes = make_quotes(3)
-    quotes[2].currency = "EUR"
+    quotes[2].currency = "CHF"
     loaded = LoadResult(quotes, [RowProblem("crm.csv", 7, "quantity is not a number", "Q-0001")])
     out = io.StringIO()
     # Exit 1: some quotes are invalid (the dry run says so the way the real run does).
@@ -284,7 +284,7 @@ def test_the_command_prints_problems_a_dry_run_and_the_summary(sandbox, connecte
     assert "crm.csv, line 7: quantity is not a number" in text
     assert "Q-0001: invalid: see the problem reported for it (quantity is not a number)" in text
     assert f"Q-0002: to draft for Northwind Traders, 2 line(s) ({CONTACT_WILL_BE_CREATED})" in text
-    assert "Q-0003: invalid: currency EUR" in text
+    assert "Q-0003: invalid: currency CHF is not enabled" in text
     assert text.endswith("Dry run: 1 to draft, 0 already drafted, 2 invalid; nothing was created.\n")
     assert puts(sandbox) == 0 and "PUT /api.xro/2.0/Contacts" not in sandbox.state.counters["by_endpoint"]
     assert ledger.tenant_defaults(connected.settings.tenant_id) is None

@@ -30,7 +30,8 @@ def facts_for(key: str = "uk", mutate=None) -> TenantFacts:
     org = copy.deepcopy(seed_orgs()[tenant_id(key)])
     if mutate:
         mutate(org)
-    return TenantFacts.from_lists(org["organisation"], org["accounts"], org["tax_rates"], org["items"])
+    return TenantFacts.from_lists(org["organisation"], org["accounts"], org["tax_rates"], org["items"],
+                                  currencies=org["currencies"])
 
 
 def quote(number: str = "Q-1", **fields) -> SourceQuote:
@@ -152,7 +153,8 @@ def test_contact_by_email_by_xero_id_or_to_be_created():
         (quote(lines=[SourceLine("x", Decimal(1), Decimal(1), account_code="999")]), "account code '999'"),
         (quote(lines=[SourceLine("x", Decimal(1), Decimal(1), tax_type="INPUT2")]), "tax type 'INPUT2'"),
         (quote(lines=[SourceLine("x", Decimal(1), Decimal(1), item_code="NOPE")]), "item code 'NOPE'"),
-        (quote(currency="USD"), "currency USD is not the base currency of Demo Company (UK) (GBP)"),
+        (quote(currency="JPY"), "currency JPY is not enabled in Demo Company (UK) (it has GBP, EUR, USD); "
+                                "to draft it, add JPY in Xero under Accounting settings → Currencies"),
         (quote(lines=[]), "no lines"),
         (quote(line_amount_types="Gross"), "not Exclusive, Inclusive or NoTax"),
         (quote(contact_name=" "), "no contact name"),

@@ -1,0 +1,40 @@
+"""What Xero receives is what the organisation expects, drafted through the sandbox over loopback:
+currencies, account and tax, tracking, contacts, totals read back, lock dates and roles, provenance."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.drafting import held, make_quotes, puts, run
+
+pytestmark = pytest.mark.usefixtures("real_keyring")
+CURRENCIES = "GET /api.xro/2.0/Currencies"
+
+
+def org_of(sandbox, model) -> dict:
+    return sandbox.state.orgs[model.settings.tenant_id]
+
+
+def invoice_for(sandbox, model, number: str) -> dict:
+    return next(i for i in org_of(sandbox, model)["invoices"] if i.get("Reference") == number)
+
+
+def test_a_eur_quote_drafts_in_eur_when_the_organisation_has_it_enabled(sandbox, connected, ledger):
+    quotes = make_quotes(2, currency="EUR")
+    report = run(connected, ledger, quotes)
+    assert report.drafted == 2
+    assert {invoice_for(sandbox, connected, q.number)["CurrencyCode"] for q in quotes} == {"EUR"}
+    assert sandbox.state.counters["by_endpoint"][CURRENCIES] == 1  # read once per run
+
+
+def test_a_eur_quote_is_a_sentence_when_eur_is_not_enabled(sandbox, connected, ledger):
+    org = org_of(sandbox, connected)
+    with sandbox.state.lock:
+        org["currencies"] = [c for c in org["currencies"] if c["Code"] != "EUR"]
+    [quote] = make_quotes(1, currency="eur")
+    report = run(connected, ledger, [quote])
+    [result] = report.results
+    assert result.status == "invalid"
+    assert result.message.startswith("currency EUR is not enabled in Demo Company (UK) (it has GBP, USD); "
+                                     "to draft it, add EUR in Xero under Accounting settings → Currencies")
+    assert puts(sandbox) == 0 and held(sandbox, connected)[quote.number] == 0
