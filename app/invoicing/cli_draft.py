@@ -171,6 +171,8 @@ def run_draft(
 
 
 def show_plan(plan: Plan, out: TextIO, refused_at_load: int = 0) -> None:
+    if plan.mapping:
+        print(plan.mapping, file=out)
     for entry in plan:
         number = entry.source.number
         if entry.status in ("drafted", "changed"):

@@ -18,15 +18,13 @@ from app.invoicing.contacts import ContactDirectory, new_contact_body
 from app.invoicing.fingerprint import Summary, differences, quote_fingerprint, quote_summary
 from app.invoicing.ledger import DraftRow, Ledger
 from app.invoicing.records import SourceLine, SourceQuote
+from app.invoicing.revenue_mapping import NO_TAX, check_remembered, describe, output_rates, revenue_accounts
 from app.invoicing.sentences import quote_sentence
 from app.xero.client import XeroClient
 from app.xero.errors import InvalidInput
 
 DEFAULT_DUE_DAYS = 14
-PREFERRED_ACCOUNT = "200"  # "Sales" in every Xero chart of accounts template
-REVENUE_TYPES = ("REVENUE", "SALES", "OTHERINCOME")
 AMOUNT_TYPES = {"exclusive": "Exclusive", "inclusive": "Inclusive", "notax": "NoTax"}
-NO_TAX = "NONE"
 MAX_REFERENCE = 255
 
 Status = Literal["new", "drafted", "changed", "invalid"]
@@ -43,6 +41,7 @@ class TenantFacts:
     items: dict[str, dict[str, Any]]  # by lower-cased code
     sales_terms: dict[str, Any] = field(default_factory=dict)  # Organisation.PaymentTerms.Sales
     currencies: frozenset[str] = frozenset()  # enabled currency codes (GET Currencies), base included
+    inactive_accounts: dict[str, dict[str, Any]] = field(default_factory=dict)  # ARCHIVED ones, by code
 
     @classmethod
     def fetch(cls, client: XeroClient) -> TenantFacts:
@@ -67,6 +66,8 @@ class TenantFacts:
             base_currency=base,
             currencies=frozenset({base} | {str(c.get("Code") or "").upper() for c in currencies or []}),
             accounts={str(a["Code"]): a for a in accounts if a.get("Code") and a.get("Status") == "ACTIVE"},
+            inactive_accounts={str(a["Code"]): a for a in accounts
+                               if a.get("Code") and a.get("Status") != "ACTIVE"},
             tax_rates={
                 str(r["TaxType"]): r
                 for r in tax_rates
@@ -83,36 +84,18 @@ class Defaults:
     tax_type: str
 
 
-def _is_output_tax(rate: dict[str, Any]) -> bool:
-    # Xero names sales taxes "... on Income" and codes them OUTPUT/OUTPUT2/... in every region.
-    return "on income" in str(rate.get("Name", "")).lower() or str(rate["TaxType"]).startswith("OUTPUT")
-
-
 def choose_defaults(facts: TenantFacts) -> Defaults:
-    """Account "200" if it is an active revenue account, else the first revenue account; its output tax."""
-    revenue = sorted(
-        (a for a in facts.accounts.values() if a.get("Type") in REVENUE_TYPES),
-        key=lambda a: (a["Code"] != PREFERRED_ACCOUNT, REVENUE_TYPES.index(a["Type"]), a["Code"]),
-    )
+    """"Sales" (or account 200) if it is an active revenue account, else the first; its output tax."""
+    revenue = revenue_accounts(facts)
     if not revenue:
         raise InvalidInput(
             f"{facts.name} has no active revenue account to put the invoice lines on; choose one with "
             "--account CODE."
         )
     account = revenue[0]
-    candidates = [r for r in facts.tax_rates.values() if r["TaxType"] != NO_TAX]
-    candidates.sort(
-        key=lambda r: (
-            not _is_output_tax(r),
-            r["TaxType"] != account.get("TaxType"),  # the account's own default, when it is one
-            -float(r.get("EffectiveRate") or 0),
-            r["TaxType"],
-        )
-    )
-    if candidates:
-        return Defaults(account["Code"], candidates[0]["TaxType"])
-    if NO_TAX in facts.tax_rates:
-        return Defaults(account["Code"], NO_TAX)
+    rates = output_rates(facts, account)
+    if rates:
+        return Defaults(account["Code"], rates[0]["TaxType"])
     raise InvalidInput(f"{facts.name} has no active tax rate for sales; choose one with --tax-type TYPE.")
 
 
@@ -126,12 +109,17 @@ def resolve_defaults(
 ) -> Defaults:
     """The remembered choice for this tenant (chosen and stored on the first run), then the overrides.
 
-    Overrides apply to this run only, so a one-off --account does not silently change later runs.
+    The remembered choice is checked at the start of every run: one Xero no longer accepts (an archived
+    account) is a MappingNeeded sentence unless this run overrides it. Overrides apply to this run only,
+    so a one-off --account does not silently change later runs.
     """
     remembered = ledger.tenant_defaults(tenant_id)
-    if remembered and remembered[0] in facts.accounts and remembered[1] in facts.tax_rates:
+    if remembered:
         chosen = Defaults(*remembered)
-    else:  # first run, or the remembered account/tax rate was archived since
+        # Only what this run takes from the remembered choice has to be usable.
+        check_remembered(facts, None if account else chosen.account_code,
+                         None if tax_type else chosen.tax_type)
+    else:  # first run: the preselected choice, remembered
         chosen = choose_defaults(facts)
         if remember:
             ledger.save_tenant_defaults(tenant_id, chosen.account_code, chosen.tax_type)
@@ -184,7 +172,10 @@ class PlannedInvoice:
         self.status, self.reason = "invalid", reason
 
 
-Plan = list[PlannedInvoice]
+class Plan(list[PlannedInvoice]):
+    """One entry per quote, in input order, and the preview's sentence on the account and tax used."""
+
+    mapping: str = ""
 CONTACT_WILL_BE_CREATED = "contact will be created"
 
 
@@ -224,7 +215,8 @@ def _line(
     else:
         tax = line.tax_type or str(sales.get("TaxType") or "") or defaults.tax_type
     if account not in facts.accounts:
-        return {}, f"account code {account!r} is not an active account in {facts.name}"
+        state = "archived" if account in facts.inactive_accounts else "not an active account"
+        return {}, f"account code {account!r} is {state} in {facts.name}"
     if tax not in facts.tax_rates:
         return {}, f"tax type {tax!r} is not an active sales tax rate in {facts.name}"
     out: dict[str, Any] = {
@@ -307,7 +299,7 @@ def build_plan(
 ) -> Plan:
     """One entry per quote, in input order. ``blocked`` maps quote numbers the loader flagged to why."""
     today = today or date.today()
-    plan: Plan = []
+    plan = Plan()
     seen: dict[str, str] = {}  # identity -> the number as first spelt in this run
     for quote in quotes:
         entry = PlannedInvoice(quote, "new")
@@ -365,20 +357,23 @@ def make_plan(
     today: date | None = None,
     remember: bool = True,
     look_up: bool = False,
+    facts: TenantFacts | None = None,
 ) -> Plan:
     """Read the organisation (GETs only) and plan every quote; nothing is created in Xero.
 
+    ``facts``: the organisation as already read this run.
     ``remember=False`` (a dry run) leaves the ledger untouched too. ``look_up`` also asks Xero for the
     quotes the ledger does not know (as a real run does before sending), so the plan says "found in
     Xero" for them; with ``remember`` what was found is recorded.
     """
     from app.invoicing.drafting import find_drafted  # drafting builds on plans: imported where used
 
-    facts = TenantFacts.fetch(client)
+    facts = facts or TenantFacts.fetch(client)
     defaults = resolve_defaults(facts, ledger, tenant_id, account, tax_type, remember)
     directory = ContactDirectory.fetch(client)
     drafted = ledger.drafted(tenant_id)
     plan = build_plan(quotes, facts, defaults, directory, drafted, blocked=blocked, today=today)
+    plan.mapping = describe(facts, defaults)
     if not look_up:
         return plan
     unknown = {e.source_id: e.source.number for e in plan if e.status == "new"}

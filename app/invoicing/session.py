@@ -17,8 +17,9 @@ from typing import Any, Literal
 from app.invoicing.drafting import DraftProgress, DraftReport, QuoteResult, draft_invoices
 from app.invoicing.fingerprint import line_total
 from app.invoicing.ledger import DraftRow, Ledger
-from app.invoicing.plan import PlannedInvoice, make_plan
+from app.invoicing.plan import Defaults, PlannedInvoice, TenantFacts, choose_defaults, make_plan
 from app.invoicing.records import LoadResult, RowProblem, SourceQuote
+from app.invoicing.revenue_mapping import MappingNeeded, MappingOptions, check_remembered, mapping_options
 from app.invoicing.run_lock import TenantLock
 
 RowState = Literal[
@@ -138,6 +139,8 @@ def file_problems(loaded: LoadResult) -> list[str]:
 class PlanOutcome:
     plan: list[PlannedInvoice]
     drafted: dict[str, DraftRow]  # the ledger's rows by source_id, for "Open in Xero" on old drafts
+    mapping: MappingOptions | None = None  # the account and tax dropdowns' choices and selection
+    problem: str = ""  # the plan could not be made (e.g. "fix the mapping"): nothing is planned
 
 
 @dataclass
@@ -175,6 +178,9 @@ class DraftSession:
         return rows
 
     def apply_plan(self, outcome: PlanOutcome) -> None:
+        if outcome.problem:  # nothing was planned: the rows stay as loaded, nothing can be sent
+            self.plan = None
+            return
         self.plan = outcome.plan
         rows = []
         for entry in outcome.plan:
@@ -248,15 +254,26 @@ class DraftSession:
 # -- the calls made in worker threads (the ledger is opened in the thread that uses it) ---------------
 
 
-def plan_quotes(model: Any, loaded: LoadResult) -> PlanOutcome:
+def plan_quotes(model: Any, loaded: LoadResult, chosen: Defaults | None = None) -> PlanOutcome:
     """make_plan for the loaded quotes (GETs only), with quotes the ledger does not know looked up in
-    Xero so the table shows "found in Xero" before anything is sent; ``model`` is a ConnectionModel."""
+    Xero so the table shows "found in Xero" before anything is sent; ``model`` is a ConnectionModel.
+    ``chosen``: the account and tax rate the user picked in the window, remembered for the organisation."""
     client = model.client()
     tenant_id = model.settings.tenant_id
     with Ledger() as ledger:
-        plan = make_plan(client, ledger, tenant_id, loaded.quotes, blocked=blocked_numbers(loaded),
-                         look_up=True)
-        return PlanOutcome(plan, ledger.drafted(tenant_id))
+        facts = TenantFacts.fetch(client)
+        if chosen is not None:
+            check_remembered(facts, chosen.account_code, chosen.tax_type)
+            ledger.save_tenant_defaults(tenant_id, chosen.account_code, chosen.tax_type)
+        try:
+            plan = make_plan(client, ledger, tenant_id, loaded.quotes, blocked=blocked_numbers(loaded),
+                             look_up=True, facts=facts)
+        except MappingNeeded as exc:
+            options = mapping_options(facts, choose_defaults(facts))
+            return PlanOutcome([], ledger.drafted(tenant_id), options, problem=str(exc))
+        remembered = ledger.tenant_defaults(tenant_id)
+        selected = Defaults(*remembered) if remembered else choose_defaults(facts)
+        return PlanOutcome(plan, ledger.drafted(tenant_id), mapping_options(facts, selected))
 
 
 WINDOW_PROGRAM = "the Draft invoices window"

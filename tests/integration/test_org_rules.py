@@ -3,8 +3,12 @@ currencies, account and tax, tracking, contacts, totals read back, lock dates an
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
+from app.invoicing.cli_draft import EXIT_OK, EXIT_REFUSED, run_draft
+from app.invoicing.records import LoadResult
 from tests.drafting import held, make_quotes, puts, run
 
 pytestmark = pytest.mark.usefixtures("real_keyring")
@@ -38,3 +42,20 @@ def test_a_eur_quote_is_a_sentence_when_eur_is_not_enabled(sandbox, connected, l
     assert result.message.startswith("currency EUR is not enabled in Demo Company (UK) (it has GBP, USD); "
                                      "to draft it, add EUR in Xero under Accounting settings → Currencies")
     assert puts(sandbox) == 0 and held(sandbox, connected)[quote.number] == 0
+
+
+def test_an_archived_account_is_a_fix_the_mapping_sentence_before_sending(sandbox, connected, ledger):
+    tenant = connected.settings.tenant_id
+    ledger.save_tenant_defaults(tenant, "260", "OUTPUT2")  # chosen in an earlier run
+    with sandbox.state.lock:
+        next(a for a in org_of(sandbox, connected)["accounts"] if a["Code"] == "260")["Status"] = "ARCHIVED"
+    loaded = LoadResult(make_quotes(2))
+    out, err = io.StringIO(), io.StringIO()
+    assert run_draft(connected, lambda: loaded, out=out, err=err) == EXIT_REFUSED
+    assert err.getvalue() == ("Error: Account 260 is archived in Demo Company (UK): fix the mapping by "
+                              "choosing another revenue account (or --account CODE).\n")
+    assert puts(sandbox) == 0
+    out = io.StringIO()
+    assert run_draft(connected, lambda: loaded, dry_run=True, account="200", out=out, err=err) == EXIT_OK
+    assert out.getvalue().startswith(
+        "Lines without their own account go to 200 Sales with 20% (VAT on Income) (OUTPUT2).\n")

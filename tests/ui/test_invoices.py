@@ -335,3 +335,32 @@ def test_a_run_waits_while_another_run_for_the_organisation_holds_the_lock(qtbot
         with qtbot.waitSignal(window.run_finished, timeout=WAIT_MS) as finished:
             lock.__exit__(None, None, None)
     assert finished.args[0].drafted == 2
+
+
+def test_the_account_and_tax_rate_are_chosen_from_dropdowns_and_remembered(
+        qtbot, sandbox, connected, window, tmp_path):
+    load(qtbot, window, write_quotes(tmp_path / "mapped.csv", 2, prefix="M"))
+    assert window.mapping_row.isVisible()
+    accounts = [window.account_box.itemData(i) for i in range(window.account_box.count())]
+    assert accounts == ["200", "260", "270"] and window.account_box.currentText() == "200 — Sales"
+    assert window.tax_box.currentData() == "OUTPUT2"
+    shot(window, "mapping")
+    window.account_box.setCurrentIndex(accounts.index("260"))
+    window.tax_box.setCurrentIndex(window.tax_box.findData("RROUTPUT"))
+    with qtbot.waitSignal(window.rows_changed, timeout=WAIT_MS):
+        window.account_box.activated.emit(window.account_box.currentIndex())
+    idle(qtbot, window)
+    with Ledger() as ledger:
+        assert ledger.tenant_defaults(connected.settings.tenant_id) == ("260", "RROUTPUT")
+    assert draft(qtbot, window).drafted == 2
+    org = sandbox.state.orgs[connected.settings.tenant_id]
+    lines = [line for i in org["invoices"] if str(i.get("Reference")).startswith("M-")
+             for line in i["LineItems"]]
+    assert {(line["AccountCode"], line["TaxType"]) for line in lines} == {("260", "RROUTPUT")}
+
+    with sandbox.state.lock:  # archived in Xero since: the next run says to fix the mapping
+        next(a for a in org["accounts"] if a["Code"] == "260")["Status"] = "ARCHIVED"
+    load(qtbot, window, write_quotes(tmp_path / "later.csv", 1, prefix="L"))
+    assert window.notice.text().startswith("Account 260 is archived in Demo Company (UK): fix the mapping")
+    assert not window.create_button.isEnabled() and window.account_box.currentData() == "200"
+    shot(window, "mapping-archived")

@@ -20,6 +20,7 @@ from app.invoicing.plan import (
     resolve_defaults,
 )
 from app.invoicing.records import SourceLine, SourceQuote
+from app.invoicing.revenue_mapping import MappingNeeded, account_choices, describe, tax_choices
 from app.sandbox.seed import seed_orgs, tenant_id
 from app.xero.errors import InvalidInput
 
@@ -94,15 +95,40 @@ def test_the_choice_is_remembered_per_tenant_and_overrides_are_for_one_run():
         assert ledger.tenant_defaults("t2") is None
 
 
-def test_a_remembered_account_archived_since_is_chosen_again():
+def test_a_remembered_account_archived_since_is_a_fix_the_mapping_sentence():
     with Ledger() as ledger:
         ledger.save_tenant_defaults("t1", "260", "OUTPUT2")
 
         def archive_260(org):
             next(a for a in org["accounts"] if a["Code"] == "260")["Status"] = "ARCHIVED"
 
-        assert resolve_defaults(facts_for(mutate=archive_260), ledger, "t1") == Defaults("200", "OUTPUT2")
-        assert ledger.tenant_defaults("t1") == ("200", "OUTPUT2")
+        facts = facts_for(mutate=archive_260)
+        with pytest.raises(MappingNeeded) as refused:
+            resolve_defaults(facts, ledger, "t1")
+        assert str(refused.value) == ("Account 260 is archived in Demo Company (UK): fix the mapping by "
+                                      "choosing another revenue account (or --account CODE).")
+        assert ledger.tenant_defaults("t1") == ("260", "OUTPUT2")  # never silently replaced
+        assert resolve_defaults(facts, ledger, "t1", account="200") == Defaults("200", "OUTPUT2")
+        with pytest.raises(MappingNeeded, match="Tax rate OUTPUT2 is no longer active"):
+            no_output2 = facts_for(mutate=lambda org: org["tax_rates"].pop(0))
+            resolve_defaults(no_output2, ledger, "t1", account="200")
+
+
+def test_the_choices_are_active_revenue_accounts_sales_first_and_output_rates():
+    def add_system_and_archived(org):
+        org["accounts"] += [
+            {"Code": "201", "Name": "Old Sales", "Type": "REVENUE", "Status": "ARCHIVED"},
+            {"Code": "199", "Name": "Rounding", "Type": "REVENUE", "Status": "ACTIVE",
+             "SystemAccount": "ROUNDING"},
+        ]
+
+    facts = facts_for(mutate=add_system_and_archived)
+    assert [c.code for c in account_choices(facts)] == ["200", "260", "270"]
+    assert account_choices(facts)[0].label == "200 — Sales"
+    assert [c.code for c in tax_choices(facts)] == [
+        "OUTPUT2", "RROUTPUT", "EXEMPTOUTPUT", "ZERORATEDOUTPUT", "NONE"]
+    assert describe(facts, Defaults("200", "OUTPUT2")) == (
+        "Lines without their own account go to 200 Sales with 20% (VAT on Income) (OUTPUT2).")
 
 
 def test_payload_is_a_draft_sales_invoice_with_only_the_contact_id():
