@@ -144,8 +144,8 @@ class World:
 # -- the two ways of drafting ----------------------------------------------------------------------------
 
 
-# Organisation, Accounts, TaxRates, Items, Currencies: what every plan is checked against
-FIXED_READS = 5
+# Organisation, Accounts, TaxRates, Items, Currencies, TrackingCategories: what every plan is checked against
+FIXED_READS = 6
 
 
 def lookup_calls(quotes: list[Any]) -> int:

@@ -10,7 +10,7 @@ import contextlib
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -45,6 +45,10 @@ def add_draft_parser(sub: argparse._SubParsersAction, add_profile_options: Calla
     draft.add_argument("--account", metavar="CODE", help="revenue account for lines without one")
     draft.add_argument("--tax-type", metavar="TYPE", help="tax type for lines without one (e.g. OUTPUT2)")
     draft.add_argument(
+        "--tracking", action="append", default=[], metavar="CATEGORY=OPTION",
+        help='tracking option for every line, e.g. "Region=North" (repeatable, at most two categories)',
+    )
+    draft.add_argument(
         "--update-changed", action="store_true",
         help="update, in place, the invoices of quotes that changed since they were drafted (DRAFTs only)",
     )
@@ -58,11 +62,17 @@ def cmd_draft(args: argparse.Namespace) -> int:
     from app.cli import _model
     from app.invoicing.records import LoadResult
     from app.invoicing.sources import load_file, load_xero_quotes
+    from app.invoicing.tracking import parse_fixed
     from app.xero.errors import InvalidInput
 
     if not args.file and not args.from_xero_quotes:
         print(f"Error: {InvalidInput('Give a FILE of quotes or orders, or use --from-xero-quotes.')}",
               file=sys.stderr)
+        return EXIT_REFUSED
+    try:
+        tracking = parse_fixed(args.tracking)
+    except InvalidInput as refused:
+        print(f"Error: {refused}", file=sys.stderr)
         return EXIT_REFUSED
     # The file is read before anything else: a refused file costs no call to Xero, dry run or not.
     from_file = load_file(Path(args.file)) if args.file else LoadResult()
@@ -83,7 +93,7 @@ def cmd_draft(args: argparse.Namespace) -> int:
 
     return run_draft(
         model, load, dry_run=args.dry_run, account=args.account, tax_type=args.tax_type,
-        update_changed=args.update_changed, wait=args.wait,
+        update_changed=args.update_changed, wait=args.wait, tracking=tracking,
     )
 
 
@@ -103,6 +113,7 @@ def run_draft(
     err: TextIO | None = None,
     update_changed: bool = False,
     wait: bool = False,
+    tracking: Mapping[str, str] | None = None,
 ) -> int:
     """The whole command once the quotes can be loaded; scripts and tests call it with their own loader."""
     from app.invoicing.drafting import QuoteResult, draft_invoices
@@ -137,7 +148,7 @@ def run_draft(
             ledger = stack.enter_context(Ledger())
             plan = make_plan(
                 client, ledger, tenant_id, loaded.quotes, account=account, tax_type=tax_type,
-                blocked=blocked, remember=not dry_run, look_up=dry_run,
+                blocked=blocked, remember=not dry_run, look_up=dry_run, tracking=tracking,
             )
             # Quotes the loader already refused never reach the plan; they still count as invalid.
             planned = {entry.source.number for entry in plan}

@@ -8,7 +8,7 @@ caught here; anything subtler is left to Xero, whose own message then reaches th
 from __future__ import annotations
 
 import calendar
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -20,6 +20,7 @@ from app.invoicing.ledger import DraftRow, Ledger
 from app.invoicing.records import SourceLine, SourceQuote
 from app.invoicing.revenue_mapping import NO_TAX, check_remembered, describe, output_rates, revenue_accounts
 from app.invoicing.sentences import quote_sentence
+from app.invoicing.tracking import Categories, active_categories, check_fixed, merged, resolve
 from app.xero.client import XeroClient
 from app.xero.errors import InvalidInput
 
@@ -42,12 +43,13 @@ class TenantFacts:
     sales_terms: dict[str, Any] = field(default_factory=dict)  # Organisation.PaymentTerms.Sales
     currencies: frozenset[str] = frozenset()  # enabled currency codes (GET Currencies), base included
     inactive_accounts: dict[str, dict[str, Any]] = field(default_factory=dict)  # ARCHIVED ones, by code
+    tracking: Categories = field(default_factory=dict)  # active tracking categories and options
 
     @classmethod
     def fetch(cls, client: XeroClient) -> TenantFacts:
         org = client.organisation()
         return cls.from_lists(org, client.accounts(), client.tax_rates(), client.items(),
-                              currencies=client.currencies())
+                              currencies=client.currencies(), tracking=client.tracking_categories())
 
     @classmethod
     def from_lists(
@@ -58,6 +60,7 @@ class TenantFacts:
         items: list[dict[str, Any]],
         *,
         currencies: list[dict[str, Any]] | None = None,
+        tracking: list[dict[str, Any]] | None = None,
     ) -> TenantFacts:
         terms = (org.get("PaymentTerms") or {}).get("Sales") or {}
         base = str(org.get("BaseCurrency") or "").upper()
@@ -75,6 +78,7 @@ class TenantFacts:
             },
             items={str(i["Code"]).lower(): i for i in items if i.get("Code")},
             sales_terms=terms if isinstance(terms, dict) else {},
+            tracking=active_categories(tracking or []),
         )
 
 
@@ -202,7 +206,7 @@ def _number(value: Decimal) -> int | float:
 
 
 def _line(
-    line: SourceLine, amount_types: str, facts: TenantFacts, defaults: Defaults
+    line: SourceLine, amount_types: str, facts: TenantFacts, defaults: Defaults, tracking: dict[str, str]
 ) -> tuple[dict[str, Any], str]:
     """(line item, problem or "")."""
     item = facts.items.get(line.item_code.lower()) if line.item_code else None
@@ -229,10 +233,16 @@ def _line(
     if item is not None:
         out["ItemCode"] = item["Code"]
     out.update(AccountCode=account, TaxType=tax)
+    wanted = merged(tracking, line.tracking)
+    if wanted:
+        out["Tracking"], problem = resolve(wanted, facts.tracking, facts.name)
+        if problem:
+            return {}, problem
     return out, ""
 
 
-def _payload(quote: SourceQuote, facts: TenantFacts, defaults: Defaults, today: date) -> tuple[dict, str]:
+def _payload(quote: SourceQuote, facts: TenantFacts, defaults: Defaults, today: date,
+             tracking: Mapping[str, str]) -> tuple[dict, str]:
     amount_types = AMOUNT_TYPES.get(quote.line_amount_types.strip().lower())
     if amount_types is None:
         return {}, f"line amount type {quote.line_amount_types!r} is not Exclusive, Inclusive or NoTax"
@@ -244,8 +254,9 @@ def _payload(quote: SourceQuote, facts: TenantFacts, defaults: Defaults, today: 
     if len(quote.number) > MAX_REFERENCE:
         return {}, f"its number is longer than {MAX_REFERENCE} characters"
     lines = []
+    quote_tracking = merged(tracking, quote.tracking)
     for n, source_line in enumerate(quote.lines, 1):
-        line, problem = _line(source_line, amount_types, facts, defaults)
+        line, problem = _line(source_line, amount_types, facts, defaults, quote_tracking)
         if problem:
             return {}, f"line {n}: {problem}"
         lines.append(line)
@@ -296,8 +307,10 @@ def build_plan(
     *,
     blocked: dict[str, str] | None = None,
     today: date | None = None,
+    tracking: Mapping[str, str] | None = None,
 ) -> Plan:
-    """One entry per quote, in input order. ``blocked`` maps quote numbers the loader flagged to why."""
+    """One entry per quote, in input order. ``blocked`` maps quote numbers the loader flagged to why;
+    ``tracking`` is the run's fixed {category: option} (a quote's or line's own wins)."""
     today = today or date.today()
     plan = Plan()
     seen: dict[str, str] = {}  # identity -> the number as first spelt in this run
@@ -322,7 +335,7 @@ def build_plan(
         elif blocked and quote.number in blocked:
             entry.mark_invalid(blocked[quote.number])
             continue
-        payload, problem = _payload(quote, facts, defaults, today)
+        payload, problem = _payload(quote, facts, defaults, today, tracking or {})
         if problem:
             if entry.status == "changed":
                 entry.reason = problem  # reported with the change; it cannot be updated as it is
@@ -358,6 +371,7 @@ def make_plan(
     remember: bool = True,
     look_up: bool = False,
     facts: TenantFacts | None = None,
+    tracking: Mapping[str, str] | None = None,
 ) -> Plan:
     """Read the organisation (GETs only) and plan every quote; nothing is created in Xero.
 
@@ -370,9 +384,12 @@ def make_plan(
 
     facts = facts or TenantFacts.fetch(client)
     defaults = resolve_defaults(facts, ledger, tenant_id, account, tax_type, remember)
+    if tracking:
+        check_fixed(tracking, facts.tracking, facts.name)
     directory = ContactDirectory.fetch(client)
     drafted = ledger.drafted(tenant_id)
-    plan = build_plan(quotes, facts, defaults, directory, drafted, blocked=blocked, today=today)
+    plan = build_plan(quotes, facts, defaults, directory, drafted, blocked=blocked, today=today,
+                      tracking=tracking)
     plan.mapping = describe(facts, defaults)
     if not look_up:
         return plan

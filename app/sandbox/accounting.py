@@ -6,7 +6,7 @@ import time
 import uuid
 from collections.abc import Callable
 
-from app.sandbox import contacts_api, invoices_api, quotes_api, ratelimit, settings_api
+from app.sandbox import contacts_api, invoices_api, quotes_api, ratelimit, settings_api, tracking
 from app.sandbox.connections import mine
 from app.sandbox.ctx import Ctx, validation_exception
 from app.sandbox.idempotency import guarded
@@ -30,6 +30,7 @@ ROUTES: dict[tuple[str, str], tuple[tuple[str, ...], Handler, int]] = {
     ("taxrates", "GET"): (SETTINGS, settings_api.tax_rates, 2),
     ("items", "GET"): (INVOICES + SETTINGS, settings_api.items, 2),
     ("currencies", "GET"): (SETTINGS, settings_api.currencies, 1),
+    ("trackingcategories", "GET"): (SETTINGS, tracking.get, 2),
     ("contacts", "GET"): (CONTACTS, contacts_api.get, 2),
     ("contacts", "PUT"): (("accounting.contacts",), contacts_api.put, 1),
     ("contacts", "POST"): (("accounting.contacts",), contacts_api.post, 2),
@@ -39,7 +40,8 @@ ROUTES: dict[tuple[str, str], tuple[tuple[str, ...], Handler, int]] = {
     ("quotes", "GET"): (INVOICES, quotes_api.get, 2),
 }
 CANONICAL = {"organisation": "Organisation", "accounts": "Accounts", "taxrates": "TaxRates", "items": "Items",
-             "currencies": "Currencies", "contacts": "Contacts", "invoices": "Invoices", "quotes": "Quotes"}
+             "currencies": "Currencies", "trackingcategories": "TrackingCategories",
+             "contacts": "Contacts", "invoices": "Invoices", "quotes": "Quotes"}
 
 
 def endpoint_name(req: Request) -> str:

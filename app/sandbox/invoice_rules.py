@@ -6,6 +6,7 @@ import copy
 import uuid
 from typing import Any
 
+from app.sandbox import tracking
 from app.sandbox.contacts_api import find, find_by
 from app.sandbox.ctx import Ctx
 from app.sandbox.fmt import dec, ms_date, parse_date
@@ -79,6 +80,7 @@ def _line(ctx: Ctx, raw: Any, n: int, kind: str, status: str, errors: list[str])
                           "transaction.")
     elif account is not None:
         line["TaxType"] = account["TaxType"]
+    line["Tracking"] = tracking.check_line(ctx.org, line.get("Tracking"), n, errors)
     for key in ("Quantity", "UnitAmount", "DiscountRate"):
         try:
             dec(line.get(key))

@@ -73,6 +73,12 @@ QUOTE_PLAN = [  # status, contact index, [(item, qty)], amount types
 ]
 
 
+TRACKING = [  # name, [(option, status)], status
+    ("Region", [("North", "ACTIVE"), ("South", "ACTIVE"), ("West", "ARCHIVED")], "ACTIVE"),
+    ("Department", [("Sales", "ACTIVE"), ("Support", "ACTIVE")], "ACTIVE"),
+]
+
+
 def tenant_id(key: str) -> str:
     return stable_id("tenant", key)
 
@@ -96,6 +102,17 @@ def _currencies(spec: dict[str, Any]) -> list[dict[str, Any]]:
     """The organisation's enabled currencies, base first, as GET Currencies lists them; ``_rate`` is the
     sandbox's fixed rate to the base currency (Xero uses its daily XE rate)."""
     return [{"Code": code, "Description": name, "_rate": rate} for code, name, rate in spec["currencies"]]
+
+
+def _tracking_categories(key: str) -> list[dict[str, Any]]:
+    out = []
+    for name, options, status in TRACKING:
+        category_id = stable_id(key, "tracking", name)
+        out.append({"TrackingCategoryID": category_id, "Name": name, "Status": status,
+                    "Options": [{"TrackingOptionID": stable_id(key, "tracking", name, option), "Name": option,
+                                 "Status": state, "IsActive": state == "ACTIVE", "IsDeleted": False,
+                                 "IsArchived": state == "ARCHIVED"} for option, state in options]})
+    return out
 
 
 def _tax_rates(spec: dict[str, Any]) -> list[dict[str, Any]]:
@@ -204,6 +221,7 @@ def seed_orgs() -> dict[str, dict[str, Any]]:
         org: dict[str, Any] = {"organisation": _organisation(spec), "tax_rates": _tax_rates(spec),
                                "accounts": _accounts(spec), "items": _items(spec),
                                "currencies": _currencies(spec), "contacts": _contacts(spec),
+                               "tracking_categories": _tracking_categories(spec["key"]),
                                "next_invoice": 4}
         org["quotes"] = _quotes(org, spec["key"])
         org["invoices"] = _invoices(org, spec["key"])

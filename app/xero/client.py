@@ -252,6 +252,10 @@ class XeroClient:
     def items(self) -> list[dict[str, Any]]:
         return self._get("Items", "Items")
 
+    def tracking_categories(self) -> list[dict[str, Any]]:
+        """Active tracking categories with their active options."""
+        return self._get("TrackingCategories", "TrackingCategories")
+
     def currencies(self) -> list[dict[str, Any]]:
         """The organisation's enabled currencies, its base currency included."""
         return self._get("Currencies", "Currencies")

@@ -59,3 +59,38 @@ def test_an_archived_account_is_a_fix_the_mapping_sentence_before_sending(sandbo
     assert run_draft(connected, lambda: loaded, dry_run=True, account="200", out=out, err=err) == EXIT_OK
     assert out.getvalue().startswith(
         "Lines without their own account go to 200 Sales with 20% (VAT on Income) (OUTPUT2).\n")
+
+
+def test_a_fixed_tracking_option_for_the_run_lands_on_every_line(sandbox, connected, ledger):
+    quotes = make_quotes(2)
+    out, err = io.StringIO(), io.StringIO()
+    fixed = {"region": "north", "Department": "Sales"}
+    code = run_draft(connected, lambda: LoadResult(quotes), tracking=fixed, out=out, err=err)
+    assert code == EXIT_OK, out.getvalue() + err.getvalue()
+    for quote in quotes:
+        for line in invoice_for(sandbox, connected, quote.number)["LineItems"]:
+            assert [(t["Name"], t["Option"]) for t in line["Tracking"]] == [("Region", "North"),
+                                                                          ("Department", "Sales")]
+    other = LoadResult(make_quotes(1, prefix="T"))
+    nowhere = {"Region": "Nowhere"}
+    assert run_draft(connected, lambda: other, tracking=nowhere, out=out, err=err) == EXIT_REFUSED
+    assert ("--tracking: tracking option 'Nowhere' does not exist in the Region category of Demo Company "
+            "(UK) (its active options: North, South)") in err.getvalue()
+
+
+def test_a_mapped_tracking_option_per_quote_that_exists_and_one_that_does_not(sandbox, connected, ledger):
+    good, bad, archived = make_quotes(3)
+    good.tracking = {"Region": "South"}
+    bad.tracking = {"Region": "Nowhere"}
+    archived.tracking = {"Region": "West"}  # archived in Xero
+    report = run(connected, ledger, [good, bad, archived])
+    by_number = {r.number: r for r in report.results}
+    assert by_number[good.number].status == "drafted"
+    line = invoice_for(sandbox, connected, good.number)["LineItems"][0]
+    assert [(t["Name"], t["Option"]) for t in line["Tracking"]] == [("Region", "South")]
+    for quote, option in ((bad, "Nowhere"), (archived, "West")):
+        assert by_number[quote.number].status == "invalid"
+        assert by_number[quote.number].message == (
+            f"line 1: tracking option '{option}' does not exist in the Region category of Demo Company (UK) "
+            "(its active options: North, South); add it in Xero or correct the file")
+    assert held(sandbox, connected)[bad.number] == 0

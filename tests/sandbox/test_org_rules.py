@@ -45,3 +45,31 @@ def test_currencies_are_served_as_the_openapi_shapes_them_and_only_enabled_ones_
     assert _errors(yen) == ["Organisation is not subscribed to currency JPY"]
     base = _put(session, _invoice())
     assert (base["CurrencyCode"], base["CurrencyRate"]) == ("GBP", 1.0)
+
+
+def test_tracking_categories_are_served_and_checked_on_line_items(session: Session):
+    categories = _call(session, "GET", "TrackingCategories").json()["TrackingCategories"]
+    assert [(c["Name"], [o["Name"] for o in c["Options"]]) for c in categories] == [
+        ("Region", ["North", "South"]), ("Department", ["Sales", "Support"])]
+    with_archived = _call(session, "GET", "TrackingCategories", params={"includeArchived": "true"}).json()
+    assert "West" in [o["Name"] for o in with_archived["TrackingCategories"][0]["Options"]]
+    region = categories[0]
+    ok = _put(session, _invoice(line={"Tracking": [{"Name": "region", "Option": "NORTH"},
+                                                   {"Name": "Department", "Option": "Sales"}]}))
+    assert ok["StatusAttributeString"] == "OK"
+    assert ok["LineItems"][0]["Tracking"][0] == {
+        "TrackingCategoryID": region["TrackingCategoryID"], "Name": "Region", "Option": "North",
+        "TrackingOptionID": region["Options"][0]["TrackingOptionID"]}
+    south = {"TrackingCategoryID": region["TrackingCategoryID"],
+             "TrackingOptionID": region["Options"][1]["TrackingOptionID"]}
+    by_id = _put(session, _invoice(line={"Tracking": [south]}))
+    assert by_id["LineItems"][0]["Tracking"][0]["Option"] == "South"
+    archived = _put(session, _invoice(line={"Tracking": [{"Name": "Region", "Option": "West"}]}))
+    assert _errors(archived) == [
+        "The tracking option 'West' does not exist or is not active for the tracking category 'Region'."]
+    unknown = _put(session, _invoice(line={"Tracking": [{"Name": "Area", "Option": "North"}]}))
+    assert _errors(unknown) == ["The tracking category 'Area' does not exist or is not active."]
+    three = [{"Name": "Region", "Option": "North"}, {"Name": "Department", "Option": "Sales"},
+             {"Name": "Region", "Option": "South"}]
+    assert _errors(_put(session, _invoice(line={"Tracking": three}))) == [
+        "A line item can have at most 2 tracking categories (line item 1)."]
