@@ -49,6 +49,14 @@ def add_draft_parser(sub: argparse._SubParsersAction, add_profile_options: Calla
         help='tracking option for every line, e.g. "Region=North" (repeatable, at most two categories)',
     )
     draft.add_argument(
+        "--use-contact", action="append", default=[], metavar='"CRM NAME=XERO NAME"',
+        help="draft quotes for a customer that is a near match of an existing Xero contact for that contact",
+    )
+    draft.add_argument(
+        "--new-contact", action="append", default=[], metavar="NAME",
+        help="create a new Xero contact for a customer that is only a near match of an existing one",
+    )
+    draft.add_argument(
         "--update-changed", action="store_true",
         help="update, in place, the invoices of quotes that changed since they were drafted (DRAFTs only)",
     )
@@ -60,6 +68,7 @@ def add_draft_parser(sub: argparse._SubParsersAction, add_profile_options: Calla
 
 def cmd_draft(args: argparse.Namespace) -> int:
     from app.cli import _model
+    from app.invoicing.contact_names import parse_choices
     from app.invoicing.records import LoadResult
     from app.invoicing.sources import load_file, load_xero_quotes
     from app.invoicing.tracking import parse_fixed
@@ -71,6 +80,7 @@ def cmd_draft(args: argparse.Namespace) -> int:
         return EXIT_REFUSED
     try:
         tracking = parse_fixed(args.tracking)
+        contacts = parse_choices(args.use_contact, args.new_contact)
     except InvalidInput as refused:
         print(f"Error: {refused}", file=sys.stderr)
         return EXIT_REFUSED
@@ -94,6 +104,7 @@ def cmd_draft(args: argparse.Namespace) -> int:
     return run_draft(
         model, load, dry_run=args.dry_run, account=args.account, tax_type=args.tax_type,
         update_changed=args.update_changed, wait=args.wait, tracking=tracking,
+        contacts=contacts,
     )
 
 
@@ -114,8 +125,10 @@ def run_draft(
     update_changed: bool = False,
     wait: bool = False,
     tracking: Mapping[str, str] | None = None,
+    contacts: Mapping[str, str | None] | None = None,
 ) -> int:
     """The whole command once the quotes can be loaded; scripts and tests call it with their own loader."""
+    from app.invoicing.contact_names import near_match_hint, near_matches
     from app.invoicing.drafting import QuoteResult, draft_invoices
     from app.invoicing.ledger import Ledger
     from app.invoicing.plan import make_plan
@@ -149,7 +162,10 @@ def run_draft(
             plan = make_plan(
                 client, ledger, tenant_id, loaded.quotes, account=account, tax_type=tax_type,
                 blocked=blocked, remember=not dry_run, look_up=dry_run, tracking=tracking,
+                contacts=contacts,
             )
+            for crm_name, xero_names in near_matches(plan).items():
+                print(near_match_hint(crm_name, xero_names), file=out)
             # Quotes the loader already refused never reach the plan; they still count as invalid.
             planned = {entry.source.number for entry in plan}
             refused = sorted(loaded.invalid_numbers - planned)

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
+from app.invoicing.contact_names import ContactChoices, exact_key, near_match_sentence
 from app.invoicing.contacts import ContactDirectory, new_contact_body
 from app.invoicing.fingerprint import Summary, differences, quote_fingerprint, quote_summary
 from app.invoicing.ledger import DraftRow, Ledger
@@ -150,6 +151,7 @@ class PlannedInvoice:
     new_contact: dict[str, str] | None = None  # body of the contact still to be created
     changes: list[str] = field(default_factory=list)  # "changed": what differs from what was drafted
     found: DraftRow | None = None  # found in Xero by the plan's lookup, not in the ledger
+    near_contacts: list[str] = field(default_factory=list)  # existing contacts the user may choose
 
     def drafted_sentence(self) -> str:
         """For a "drafted" or "changed" entry: already drafted, found in Xero, or changed since."""
@@ -308,9 +310,11 @@ def build_plan(
     blocked: dict[str, str] | None = None,
     today: date | None = None,
     tracking: Mapping[str, str] | None = None,
+    contacts: ContactChoices | None = None,
 ) -> Plan:
     """One entry per quote, in input order. ``blocked`` maps quote numbers the loader flagged to why;
-    ``tracking`` is the run's fixed {category: option} (a quote's or line's own wins)."""
+    ``tracking`` is the run's fixed {category: option} (a quote's or line's own wins); ``contacts`` the
+    user's choices for near matches."""
     today = today or date.today()
     plan = Plan()
     seen: dict[str, str] = {}  # identity -> the number as first spelt in this run
@@ -343,19 +347,48 @@ def build_plan(
                 entry.mark_invalid(problem)
             continue
         entry.payload = payload
-        contact_id = directory.match(quote)
-        if contact_id:
-            entry.set_contact(contact_id)
-        elif not quote.contact_name.strip():
-            if entry.status == "changed":
-                entry.payload, entry.reason = {}, "it has no contact name"
-            else:
-                entry.mark_invalid("it has no contact name")
-        else:
-            entry.new_contact = new_contact_body(quote)
-            if entry.status == "new":
-                entry.reason = CONTACT_WILL_BE_CREATED
+        _choose_contact(entry, directory, contacts or {}, facts.name)
     return plan
+
+
+def _choose_contact(entry: PlannedInvoice, directory: ContactDirectory, contacts: ContactChoices,
+                    organisation: str) -> None:
+    """Xero's contact by ID, name (as Xero compares names) or e-mail; the user's choice for a near
+    match; else a new contact. A near match nobody chose yet is not sent."""
+    quote = entry.source
+
+    def cannot(reason: str) -> None:
+        if entry.status == "changed":
+            entry.payload, entry.reason = {}, reason
+        else:
+            entry.mark_invalid(reason)
+
+    contact_id = directory.match(quote)
+    if contact_id:
+        entry.set_contact(contact_id)
+        return
+    if not quote.contact_name.strip():
+        cannot("it has no contact name")
+        return
+    key = exact_key(quote.contact_name)
+    if key in contacts:
+        chosen = contacts[key]
+        if chosen is not None:
+            existing = directory.by_name.get(exact_key(chosen))
+            if existing:
+                entry.set_contact(existing)
+            else:
+                cannot(f"--use-contact: {organisation} has no active contact named {chosen!r}")
+            return
+    else:
+        near = directory.near(quote.contact_name)
+        if near:
+            entry.near_contacts = near
+            cannot(near_match_sentence(" ".join(quote.contact_name.split()), near, organisation))
+            return
+    entry.new_contact = new_contact_body(quote)
+    if entry.status == "new":
+        entry.reason = CONTACT_WILL_BE_CREATED
 
 
 def make_plan(
@@ -372,6 +405,7 @@ def make_plan(
     look_up: bool = False,
     facts: TenantFacts | None = None,
     tracking: Mapping[str, str] | None = None,
+    contacts: ContactChoices | None = None,
 ) -> Plan:
     """Read the organisation (GETs only) and plan every quote; nothing is created in Xero.
 
@@ -389,7 +423,7 @@ def make_plan(
     directory = ContactDirectory.fetch(client)
     drafted = ledger.drafted(tenant_id)
     plan = build_plan(quotes, facts, defaults, directory, drafted, blocked=blocked, today=today,
-                      tracking=tracking)
+                      tracking=tracking, contacts=contacts)
     plan.mapping = describe(facts, defaults)
     if not look_up:
         return plan

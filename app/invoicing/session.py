@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from app.invoicing.contact_names import ContactChoices, exact_key
 from app.invoicing.drafting import DraftProgress, DraftReport, QuoteResult, draft_invoices
 from app.invoicing.fingerprint import line_total
 from app.invoicing.ledger import DraftRow, Ledger
@@ -71,6 +72,7 @@ class QuoteRow:
     checked: bool = False
     retryable: bool = False
     changes: str = ""  # what changed since drafted ("total 1,658.40 → 1,550.40"), for "changed"/"updated"
+    near_contacts: list[str] = field(default_factory=list)  # existing contacts the user may choose instead
 
     @property
     def checkable(self) -> bool:
@@ -150,6 +152,7 @@ class DraftSession:
     loaded: LoadResult
     rows: list[QuoteRow] = field(default_factory=list)
     plan: list[PlannedInvoice] | None = None
+    contact_choices: dict[str, str | None] = field(default_factory=dict)  # near matches the user decided
 
     def __post_init__(self) -> None:
         self.rows = [_quote_row(q) for q in self.loaded.quotes]
@@ -195,10 +198,17 @@ class DraftSession:
                 row.changes = ", ".join(entry.changes)
             elif entry.status == "invalid":
                 row.state, row.detail = "invalid", entry.reason
+                row.near_contacts = list(entry.near_contacts)
             else:
                 row.state, row.detail, row.checked = "new", entry.reason, True
             rows.append(row)
         self.rows = rows + self._refused_rows({entry.source.number for entry in outcome.plan})
+
+    def choose_contact(self, row: QuoteRow, use_existing: bool) -> None:
+        """The user's answer for a near-match row: its first existing contact, or a new contact; the
+        quotes are planned again with it (every row of that customer follows)."""
+        if row.near_contacts:
+            self.contact_choices[exact_key(row.customer)] = row.near_contacts[0] if use_existing else None
 
     def to_send(self) -> list[PlannedInvoice]:
         """The plan minus the new quotes left unchecked; drafted and invalid entries stay so that the
@@ -254,10 +264,12 @@ class DraftSession:
 # -- the calls made in worker threads (the ledger is opened in the thread that uses it) ---------------
 
 
-def plan_quotes(model: Any, loaded: LoadResult, chosen: Defaults | None = None) -> PlanOutcome:
+def plan_quotes(model: Any, loaded: LoadResult, chosen: Defaults | None = None,
+                contacts: ContactChoices | None = None) -> PlanOutcome:
     """make_plan for the loaded quotes (GETs only), with quotes the ledger does not know looked up in
     Xero so the table shows "found in Xero" before anything is sent; ``model`` is a ConnectionModel.
-    ``chosen``: the account and tax rate the user picked in the window, remembered for the organisation."""
+    ``chosen``: the account and tax rate the user picked in the window, remembered for the organisation;
+    ``contacts``: the user's choices for near-match customers."""
     client = model.client()
     tenant_id = model.settings.tenant_id
     with Ledger() as ledger:
@@ -267,7 +279,7 @@ def plan_quotes(model: Any, loaded: LoadResult, chosen: Defaults | None = None) 
             ledger.save_tenant_defaults(tenant_id, chosen.account_code, chosen.tax_type)
         try:
             plan = make_plan(client, ledger, tenant_id, loaded.quotes, blocked=blocked_numbers(loaded),
-                             look_up=True, facts=facts)
+                             look_up=True, facts=facts, contacts=contacts)
         except MappingNeeded as exc:
             options = mapping_options(facts, choose_defaults(facts))
             return PlanOutcome([], ledger.drafted(tenant_id), options, problem=str(exc))

@@ -177,10 +177,20 @@ class InvoicesWindow(QWidget):
             "(only while it is still a draft)")
         self.export_button = self._button("&Export results…", "Export the results to a CSV file",
                                           self.choose_export)
+        self.use_contact_button = self._button(
+            "Use &existing contact", "Draft the selected quote for the existing Xero contact",
+            lambda: self.choose_contact(True),
+            "Xero has a contact whose name nearly matches this customer: draft the quote for that contact")
+        self.new_contact_button = self._button(
+            "Create ne&w contact", "Create a new Xero contact for the selected quote's customer",
+            lambda: self.choose_contact(False),
+            "The near match in Xero is another customer: create a new contact with the file's name")
         table_buttons = QHBoxLayout()
         table_buttons.addWidget(self.select_all_button)
         table_buttons.addWidget(self.select_none_button)
         table_buttons.addStretch(1)
+        table_buttons.addWidget(self.use_contact_button)
+        table_buttons.addWidget(self.new_contact_button)
         table_buttons.addWidget(self.update_button)
         table_buttons.addWidget(self.open_button)
         table_buttons.addWidget(self.export_button)
@@ -233,7 +243,8 @@ class InvoicesWindow(QWidget):
 
         order = [self.load_file_button, self.load_xero_button, self.account_box, self.tax_box, self.table,
                  self.select_all_button,
-                 self.select_none_button, self.update_button, self.open_button, self.export_button,
+                 self.select_none_button, self.use_contact_button, self.new_contact_button,
+                 self.update_button, self.open_button, self.export_button,
                  self.cancel_button,
                  self.create_button]
         for first, second in itertools.pairwise(order):
@@ -319,6 +330,10 @@ class InvoicesWindow(QWidget):
         current = self._current_row()
         self.open_button.setEnabled(bool(current and current.invoice_id))
         self.update_button.setEnabled(idle and planned and bool(current and current.updatable))
+        near = bool(current and current.near_contacts)
+        for button in (self.use_contact_button, self.new_contact_button):
+            button.setVisible(near)
+            button.setEnabled(idle and near)
         self.detail.setText(f"{current.number or 'Row'}: {current.status_text}" if current else "")
         self.detail.setVisible(current is not None)
         self.create_button.setEnabled(idle and planned and checked > 0)
@@ -373,11 +388,19 @@ class InvoicesWindow(QWidget):
 
     def _plan(self, chosen: Defaults | None = None) -> None:
         assert self.session is not None
-        model, loaded = self.model, self.session.loaded
+        model, loaded, contacts = self.model, self.session.loaded, dict(self.session.contact_choices)
         self.notice.show_message("info", "Checking the quotes against the organisation in Xero…")
         self._set_busy("planning")
-        self._task = run_task(lambda: plan_quotes(model, loaded, chosen), self._planned, self._failed,
-                              name="make_plan")
+        self._task = run_task(lambda: plan_quotes(model, loaded, chosen, contacts), self._planned,
+                              self._failed, name="make_plan")
+
+    def choose_contact(self, use_existing: bool) -> None:
+        """The per-row answer to a near-match customer; the quotes are planned again with it."""
+        row = self._current_row()
+        if self._busy or self.session is None or row is None or not row.near_contacts:
+            return
+        self.session.choose_contact(row, use_existing)
+        self._plan()
 
     def _planned(self, outcome: PlanOutcome) -> None:
         self._task = None

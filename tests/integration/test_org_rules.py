@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from app.invoicing.cli_draft import EXIT_OK, EXIT_REFUSED, run_draft
+from app.invoicing.cli_draft import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, run_draft
 from app.invoicing.records import LoadResult
 from tests.drafting import held, make_quotes, puts, run
 
@@ -94,3 +94,34 @@ def test_a_mapped_tracking_option_per_quote_that_exists_and_one_that_does_not(sa
             f"line 1: tracking option '{option}' does not exist in the Region category of Demo Company (UK) "
             "(its active options: North, South); add it in Xero or correct the file")
     assert held(sandbox, connected)[bad.number] == 0
+
+
+def test_a_near_match_contact_waits_for_the_users_choice_in_both_directions(sandbox, connected, ledger):
+    org = org_of(sandbox, connected)
+    acme_id = next(c["ContactID"] for c in org["contacts"] if c["Name"] == "Acme Ltd")
+    contacts_before = len(org["contacts"])
+    [quote] = make_quotes(1, prefix="N")
+    quote.contact_name = "ACME Limited"
+    loaded = LoadResult([quote])
+    out = io.StringIO()
+    assert run_draft(connected, lambda: loaded, out=out, err=io.StringIO()) == EXIT_FAILED
+    assert (f"{quote.number}: invalid: the customer 'ACME Limited' is not in Demo Company (UK) by that name, "
+            "but 'Acme Ltd' is a near match; choose to use the existing contact or to create a new one "
+            "(nothing is sent for it until then)") in out.getvalue()
+    assert ("To choose for 'ACME Limited': --use-contact \"ACME Limited=Acme Ltd\" (the existing contact) or "
+            "--new-contact \"ACME Limited\" (a new one).") in out.getvalue()
+    assert puts(sandbox) == 0 and len(org["contacts"]) == contacts_before
+
+    use = {"acme limited": "Acme Ltd"}
+    assert run_draft(connected, lambda: loaded, contacts=use, out=io.StringIO(), err=io.StringIO()) == EXIT_OK
+    assert invoice_for(sandbox, connected, quote.number)["Contact"]["ContactID"] == acme_id
+    assert len(org["contacts"]) == contacts_before
+
+    [other] = make_quotes(1, prefix="P")
+    other.contact_name = "Acme Limited"
+    new = {"acme limited": None}
+    assert run_draft(connected, lambda: LoadResult([other]), contacts=new, out=io.StringIO(),
+                     err=io.StringIO()) == EXIT_OK
+    made = invoice_for(sandbox, connected, other.number)["Contact"]
+    assert made["ContactID"] != acme_id and made["Name"] == "Acme Limited"
+    assert len(org["contacts"]) == contacts_before + 1

@@ -364,3 +364,34 @@ def test_the_account_and_tax_rate_are_chosen_from_dropdowns_and_remembered(
     assert window.notice.text().startswith("Account 260 is archived in Demo Company (UK): fix the mapping")
     assert not window.create_button.isEnabled() and window.account_box.currentData() == "200"
     shot(window, "mapping-archived")
+
+
+def test_a_near_match_customer_is_a_per_row_choice_never_a_silent_second_contact(
+        qtbot, sandbox, connected, window, tmp_path):
+    org = sandbox.state.orgs[connected.settings.tenant_id]
+    before = len(org["contacts"])
+    path = tmp_path / "near.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        writer.writerow(["C-0001", "2026-11-02", "ACME Limited", "GBP", "Consulting", "1", "100"])
+        writer.writerow(["C-0002", "2026-11-02", "Bayside Club Ltd.", "GBP", "Consulting", "1", "100"])
+    load(qtbot, window, path)
+    assert [row.state for row in window.rows] == ["invalid", "invalid"]
+    assert window.rows[0].near_contacts == ["Acme Ltd"]
+    window.table.selectRow(0)
+    assert window.use_contact_button.isVisible() and window.new_contact_button.isVisible()
+    shot(window, "near-contact")
+    with qtbot.waitSignal(window.rows_changed, timeout=WAIT_MS):
+        qtbot.mouseClick(window.use_contact_button, Qt.MouseButton.LeftButton)
+    idle(qtbot, window)
+    window.table.selectRow(1)
+    with qtbot.waitSignal(window.rows_changed, timeout=WAIT_MS):
+        qtbot.mouseClick(window.new_contact_button, Qt.MouseButton.LeftButton)
+    idle(qtbot, window)
+    assert [row.state for row in window.rows] == ["new", "new"]
+    assert draft(qtbot, window).drafted == 2
+    contact = {i["Reference"]: i["Contact"]["Name"] for i in org["invoices"]
+               if str(i.get("Reference")).startswith("C-")}
+    assert contact == {"C-0001": "Acme Ltd", "C-0002": "Bayside Club Ltd."}
+    assert len(org["contacts"]) == before + 1
