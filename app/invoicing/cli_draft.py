@@ -22,13 +22,13 @@ if TYPE_CHECKING:
 
 # Exit codes a script can trust (README, `draft --help`).
 EXIT_OK = 0  # every quote is in Xero as the file says (drafted now, before, or found there)
-EXIT_FAILED = 1  # some quotes are invalid, failed, changed since drafted, or were not sent
+EXIT_FAILED = 1  # some quotes are invalid, failed, changed since drafted, not sent, or differ in Xero
 EXIT_REFUSED = 2  # the file or the command was refused: nothing was read from or sent to Xero
 EXIT_STOPPED = 3  # stopped by a Xero limit or by another drafting run for the organisation
 EXIT_CODES_HELP = (
     "exit codes: 0 every quote is in Xero as the file says; 1 some quotes are invalid, failed, changed "
-    "since drafted or not sent; 2 the file or the command was refused (nothing was sent); 3 stopped by "
-    "a Xero limit or by another drafting run for the organisation"
+    "since drafted, not sent, or drafted with figures that differ; 2 the file or the command was refused "
+    "(nothing was sent); 3 stopped by a Xero limit or by another drafting run for the organisation"
 )
 BAR_WIDTH = 30
 
@@ -194,7 +194,8 @@ def run_draft(
     show_report(report, out, update_changed=update_changed)
     if report.stop_cause == "limit":
         return EXIT_STOPPED
-    return EXIT_OK if report.all_done else EXIT_FAILED
+    # A draft whose figures in Xero differ from the computed or the CRM's is not "as the file says".
+    return EXIT_OK if report.all_done and not any(r.difference for r in report.results) else EXIT_FAILED
 
 
 def show_plan(plan: Plan, out: TextIO, refused_at_load: int = 0) -> None:

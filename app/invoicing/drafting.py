@@ -32,6 +32,7 @@ from app.invoicing.contacts import content_key, create_missing_contacts
 from app.invoicing.fingerprint import invoice_summary, quote_fingerprint, quote_summary
 from app.invoicing.ledger import DraftRow, Ledger, PendingBatch
 from app.invoicing.plan import PlannedInvoice, changes_since
+from app.invoicing.readback import report_differences
 from app.invoicing.records import quote_identity
 from app.invoicing.sentences import quote_sentence
 from app.xero.client import MAX_BATCH, BatchItemResult, XeroClient, where_references
@@ -95,11 +96,12 @@ class QuoteResult:
     reported: bool = False  # its problem was already shown where it was found (the file's row)
     changes: list[str] = field(default_factory=list)  # "total 1,658.40 → 1,550.40", for "changed"/"updated"
     not_by_this_app: bool = False  # "found": Xero says another app or a person created that invoice
+    difference: str = ""  # "drafted": what Xero's totals differ in from the computed ones (readback)
 
     def sentence(self) -> str:
         """What became of the quote, in the words the window and the CLI both show."""
         return quote_sentence(self.status, self.invoice_number, message=self.message, changes=self.changes,
-                              not_by_this_app=self.not_by_this_app)
+                              not_by_this_app=self.not_by_this_app, difference=self.difference)
 
 
 @dataclass
@@ -502,6 +504,7 @@ class _Run:
         self.ledger.close_batch(self.tenant_id, key, rows)
         log.info("batch of %d sent: %d drafted, %d refused by Xero", len(batch), len(rows), len(refused))
         self._settle_rows(batch, rows, skip={r.source_id for r in self.report.results})
+        report_differences(self.report.results, batch, results)
 
     def _settle_claimed_elsewhere(self, entries: list[PlannedInvoice]) -> None:
         if not entries:

@@ -18,6 +18,7 @@ from app.invoicing.contact_names import ContactChoices, exact_key, near_match_se
 from app.invoicing.contacts import ContactDirectory, new_contact_body
 from app.invoicing.fingerprint import Summary, differences, quote_fingerprint, quote_summary
 from app.invoicing.ledger import DraftRow, Ledger
+from app.invoicing.readback import Totals, expected_totals
 from app.invoicing.records import SourceLine, SourceQuote
 from app.invoicing.revenue_mapping import NO_TAX, check_remembered, describe, output_rates, revenue_accounts
 from app.invoicing.sentences import quote_sentence
@@ -152,6 +153,7 @@ class PlannedInvoice:
     changes: list[str] = field(default_factory=list)  # "changed": what differs from what was drafted
     found: DraftRow | None = None  # found in Xero by the plan's lookup, not in the ledger
     near_contacts: list[str] = field(default_factory=list)  # existing contacts the user may choose
+    expected: Totals | None = None  # what Xero should make of the payload, read back after sending
 
     def drafted_sentence(self) -> str:
         """For a "drafted" or "changed" entry: already drafted, found in Xero, or changed since."""
@@ -346,7 +348,7 @@ def build_plan(
             else:
                 entry.mark_invalid(problem)
             continue
-        entry.payload = payload
+        entry.payload, entry.expected = payload, expected_totals(payload, facts)
         _choose_contact(entry, directory, contacts or {}, facts.name)
     return plan
 

@@ -36,6 +36,7 @@ class SourceQuote:
     xero_contact_id: str = ""  # known when the quote came from Xero
     xero_quote_id: str = ""
     tracking: dict[str, str] = field(default_factory=dict)  # category -> option for all its lines
+    total: Decimal | None = None  # the CRM's own total, when the file has one: compared with Xero's
 
     @property
     def source_id(self) -> str:

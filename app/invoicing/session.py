@@ -84,6 +84,9 @@ class QuoteRow:
         if self.state == "drafted_before":
             return f"Already drafted ({self.invoice_number})" if self.invoice_number else "Already drafted"
         if self.state == "drafted":
+            # A difference in Xero's figures comes as the core's whole sentence.
+            if self.detail:
+                return self.detail[:1].upper() + self.detail[1:]
             return f"Drafted: {self.invoice_number}"
         if self.state in ("found", "changed", "updated"):
             return self.detail[:1].upper() + self.detail[1:]  # the core's sentence
@@ -96,7 +99,7 @@ class QuoteRow:
     @property
     def message(self) -> str:
         """The export's message column: why it is invalid/failed/not sent, or what became of it."""
-        shown = ("invalid", "problem", "failed", "not_sent", "found", "changed", "updated")
+        shown = ("invalid", "problem", "failed", "not_sent", "found", "changed", "updated", "drafted")
         return self.detail if self.state in shown else ""
 
     @property
@@ -242,7 +245,7 @@ class DraftSession:
             row.checked = False
             row.retryable = result.retryable
             if result.status == "drafted":
-                row.state, row.detail = "drafted", ""
+                row.state, row.detail = "drafted", result.sentence() if result.difference else ""
             elif result.status == "skipped":
                 row.state, row.detail = "drafted_before", ""
             elif result.status in ("found", "changed", "updated"):

@@ -3,12 +3,17 @@ currencies, account and tax, tracking, contacts, totals read back, lock dates an
 
 from __future__ import annotations
 
+import csv
 import io
+from decimal import Decimal
 
 import pytest
 
 from app.invoicing.cli_draft import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, run_draft
-from app.invoicing.records import LoadResult
+from app.invoicing.drafting import draft_invoices
+from app.invoicing.plan import make_plan
+from app.invoicing.records import LoadResult, SourceLine, SourceQuote
+from app.invoicing.session import DraftSession, PlanOutcome, export_rows
 from tests.drafting import held, make_quotes, puts, run
 
 pytestmark = pytest.mark.usefixtures("real_keyring")
@@ -125,3 +130,46 @@ def test_a_near_match_contact_waits_for_the_users_choice_in_both_directions(sand
     made = invoice_for(sandbox, connected, other.number)["Contact"]
     assert made["ContactID"] != acme_id and made["Name"] == "Acme Limited"
     assert len(org["contacts"]) == contacts_before + 1
+
+
+def _half_cent_quote(number: str) -> SourceQuote:
+    # Two lines of 45.45 at 5 %: Xero's tax per line is 2.27 + 2.27 = 4.54; per invoice it is 4.55.
+    lines = [SourceLine("Half day", Decimal(1), Decimal("45.45"), tax_type="RROUTPUT")] * 2
+    return SourceQuote(number=number, contact_name="Acme Ltd", lines=lines)
+
+
+def test_a_total_a_cent_off_after_xeros_per_line_rounding_is_reported(sandbox, connected, ledger, tmp_path):
+    quote = _half_cent_quote("R-1")
+    quote.total = Decimal("95.45")  # the CRM rounded the tax on the whole quote
+    same = _half_cent_quote("R-2")
+    same.total = Decimal("95.44")
+    out = io.StringIO()
+    assert run_draft(connected, lambda: LoadResult([quote, same]), out=out, err=io.StringIO()) == EXIT_FAILED
+    assert invoice_for(sandbox, connected, "R-1")["Total"] == 95.44
+    number = invoice_for(sandbox, connected, "R-1")["InvoiceNumber"]
+    assert (f"R-1: drafted as {number}, but Xero's figures differ: total 95.44 in Xero, 95.45 in the CRM "
+            "(-0.01; Xero rounds tax per line); check the draft in Xero") in out.getvalue()
+    exact = invoice_for(sandbox, connected, "R-2")["InvoiceNumber"]
+    assert f"R-2: drafted as {exact}\n" in out.getvalue()
+
+
+def test_xero_computing_other_figures_than_the_program_is_reported(sandbox, connected, ledger, tmp_path):
+    client = connected.client()
+    quote = _half_cent_quote("R-3")
+    plan = make_plan(client, ledger, connected.settings.tenant_id, [quote])
+    with sandbox.state.lock:  # the rate changed in Xero between planning and sending
+        rate = next(r for r in org_of(sandbox, connected)["tax_rates"] if r["TaxType"] == "RROUTPUT")
+        rate["EffectiveRate"] = 6.0
+    report = draft_invoices(client, connected.settings.tenant_id, plan, ledger)
+    [result] = report.results
+    assert result.status == "drafted"
+    assert result.difference == "total 96.36 in Xero, 95.44 computed; tax 5.46 in Xero, 4.54 computed"
+    session = DraftSession(LoadResult([quote]))  # the window's rows and the results export
+    session.apply_plan(PlanOutcome(plan, {}))
+    session.apply_report(report)
+    assert session.rows[0].status_text.startswith("Drafted as INV-")
+    assert "but Xero's figures differ: total 96.36 in Xero" in session.rows[0].status_text
+    export_rows(session.rows, tmp_path / "results.csv")
+    with open(tmp_path / "results.csv", encoding="utf-8-sig", newline="") as handle:
+        [row] = list(csv.DictReader(handle))
+    assert row["status"] == "Drafted" and row["message"] == result.sentence()

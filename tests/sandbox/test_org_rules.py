@@ -73,3 +73,15 @@ def test_tracking_categories_are_served_and_checked_on_line_items(session: Sessi
              {"Name": "Region", "Option": "South"}]
     assert _errors(_put(session, _invoice(line={"Tracking": three}))) == [
         "A line item can have at most 2 tracking categories (line item 1)."]
+
+
+def test_tax_is_rounded_per_line_half_away_from_zero(session: Session):
+    # 2.50 at 5 % is 0.125: Xero rounds it to 0.13 (half away from zero), not 0.12 (banker's rounding).
+    half = _put(session, _invoice(line={"UnitAmount": 2.5, "TaxType": "RROUTPUT"}))
+    assert (half["LineItems"][0]["TaxAmount"], half["TotalTax"], half["Total"]) == (0.13, 0.13, 2.63)
+    credit = _put(session, _invoice(line={"UnitAmount": -2.5, "TaxType": "RROUTPUT"}))
+    assert credit["LineItems"][0]["TaxAmount"] == -0.13
+    line = _invoice(line={"UnitAmount": 45.45, "TaxType": "RROUTPUT"})["LineItems"][0]
+    both = _put(session, {**_invoice(), "LineItems": [line, dict(line)]})
+    # Per line: 2.2725 → 2.27 twice = 4.54; per invoice it would be 90.90 × 5 % = 4.545 → 4.55.
+    assert (both["TotalTax"], both["Total"]) == (4.54, 95.44)
