@@ -144,8 +144,9 @@ class World:
 # -- the two ways of drafting ----------------------------------------------------------------------------
 
 
-# Organisation, Accounts, TaxRates, Items, Currencies, TrackingCategories: what every plan is checked against
-FIXED_READS = 6
+# Organisation (+Actions), Accounts, TaxRates, Items, Currencies, TrackingCategories: what every plan is
+# checked against
+FIXED_READS = 7
 
 
 def lookup_calls(quotes: list[Any]) -> int:

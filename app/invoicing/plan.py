@@ -18,6 +18,7 @@ from app.invoicing.contact_names import ContactChoices, exact_key, near_match_se
 from app.invoicing.contacts import ContactDirectory, new_contact_body
 from app.invoicing.fingerprint import Summary, differences, quote_fingerprint, quote_summary
 from app.invoicing.ledger import DraftRow, Ledger
+from app.invoicing.permissions import check_may_draft, lock_date, lock_problem, may_create_drafts
 from app.invoicing.readback import Totals, expected_totals
 from app.invoicing.records import SourceLine, SourceQuote
 from app.invoicing.revenue_mapping import NO_TAX, check_remembered, describe, output_rates, revenue_accounts
@@ -46,12 +47,16 @@ class TenantFacts:
     currencies: frozenset[str] = frozenset()  # enabled currency codes (GET Currencies), base included
     inactive_accounts: dict[str, dict[str, Any]] = field(default_factory=dict)  # ARCHIVED ones, by code
     tracking: Categories = field(default_factory=dict)  # active tracking categories and options
+    period_lock: date | None = None  # Organisation.PeriodLockDate
+    year_end_lock: date | None = None  # Organisation.EndOfYearLockDate
+    may_draft: bool = True  # Organisation/Actions: the connected user may create draft invoices
 
     @classmethod
     def fetch(cls, client: XeroClient) -> TenantFacts:
         org = client.organisation()
         return cls.from_lists(org, client.accounts(), client.tax_rates(), client.items(),
-                              currencies=client.currencies(), tracking=client.tracking_categories())
+                              currencies=client.currencies(), tracking=client.tracking_categories(),
+                              actions=client.organisation_actions())
 
     @classmethod
     def from_lists(
@@ -63,6 +68,7 @@ class TenantFacts:
         *,
         currencies: list[dict[str, Any]] | None = None,
         tracking: list[dict[str, Any]] | None = None,
+        actions: list[dict[str, Any]] | None = None,
     ) -> TenantFacts:
         terms = (org.get("PaymentTerms") or {}).get("Sales") or {}
         base = str(org.get("BaseCurrency") or "").upper()
@@ -81,6 +87,9 @@ class TenantFacts:
             items={str(i["Code"]).lower(): i for i in items if i.get("Code")},
             sales_terms=terms if isinstance(terms, dict) else {},
             tracking=active_categories(tracking or []),
+            period_lock=lock_date(org.get("PeriodLockDate")),
+            year_end_lock=lock_date(org.get("EndOfYearLockDate")),
+            may_draft=may_create_drafts(actions),
         )
 
 
@@ -265,6 +274,9 @@ def _payload(quote: SourceQuote, facts: TenantFacts, defaults: Defaults, today: 
             return {}, f"line {n}: {problem}"
         lines.append(line)
     invoice_date = quote.date or today
+    locked = lock_problem(invoice_date, facts)
+    if locked:
+        return {}, locked
     payload: dict[str, Any] = {
         "Type": "ACCREC",
         "Status": "DRAFT",
@@ -419,6 +431,7 @@ def make_plan(
     from app.invoicing.drafting import find_drafted  # drafting builds on plans: imported where used
 
     facts = facts or TenantFacts.fetch(client)
+    check_may_draft(facts)
     defaults = resolve_defaults(facts, ledger, tenant_id, account, tax_type, remember)
     if tracking:
         check_fixed(tracking, facts.tracking, facts.name)

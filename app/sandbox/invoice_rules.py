@@ -6,7 +6,7 @@ import copy
 import uuid
 from typing import Any
 
-from app.sandbox import tracking
+from app.sandbox import org_access, tracking
 from app.sandbox.contacts_api import find, find_by
 from app.sandbox.ctx import Ctx
 from app.sandbox.fmt import dec, ms_date, parse_date
@@ -124,6 +124,10 @@ def build(ctx: Ctx, raw: dict[str, Any], current: dict[str, Any] | None
     else:
         inv["CurrencyCode"] = code
         inv["CurrencyRate"] = 1.0 if code == base else float(currency.get("_rate") or 1.0)
+    when = parse_date(inv.get("Date")) or ctx.state.clock.now().date()
+    locked = org_access.lock_error(ctx.org, when)
+    if locked:
+        errors.append(locked)
     if len(str(inv.get("Reference") or "")) > 255:
         errors.append("Reference must be 255 characters or fewer.")
     number = inv.get("InvoiceNumber")

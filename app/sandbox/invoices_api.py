@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from app.sandbox import invoice_rules
+from app.sandbox import invoice_rules, org_access
 from app.sandbox.batch import run
 from app.sandbox.contacts_api import new_contact
 from app.sandbox.ctx import Ctx, envelope, public
 from app.sandbox.fmt import ms_date
 from app.sandbox.query import csv_arg, paginate, where_and_order
-from app.sandbox.web import Response, not_found
+from app.sandbox.web import Response, not_found, problem
 
 
 def find(org: dict[str, Any], key: str) -> dict[str, Any] | None:
@@ -90,9 +90,16 @@ def _save(ctx: Ctx, raw: dict[str, Any], allow_update: bool) -> tuple[dict[str, 
     return public(inv), []
 
 
+def _not_permitted(ctx: Ctx) -> Response | None:
+    # A user whose role may not create invoices: Xero refuses the whole request.
+    if org_access.may(ctx.org, "CreateDraftInvoice"):
+        return None
+    return problem(403, "AuthorizationUnsuccessful")
+
+
 def put(ctx: Ctx) -> Response:
-    return run(ctx, "Invoices", lambda c, raw: _save(c, raw, False))
+    return _not_permitted(ctx) or run(ctx, "Invoices", lambda c, raw: _save(c, raw, False))
 
 
 def post(ctx: Ctx) -> Response:
-    return run(ctx, "Invoices", lambda c, raw: _save(c, raw, True))
+    return _not_permitted(ctx) or run(ctx, "Invoices", lambda c, raw: _save(c, raw, True))

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.sandbox import org_access
 from app.sandbox.ctx import Ctx, envelope, public
 from app.sandbox.query import where_and_order
 from app.sandbox.web import Response, not_found
 
-ACTIONS = ["UseMulticurrency", "CreateDraftInvoice", "CreateApprovedInvoice", "CreateDraftPurchaseInvoice",
-           "CreateApprovedPurchaseInvoice", "ViewPurchaseOrders", "ViewProfitAndLoss", "ViewBalanceSheet"]
-
 
 def organisation(ctx: Ctx) -> Response:
     if len(ctx.parts) == 2 and ctx.parts[1].lower() == "actions":
-        rows = [{"Name": name, "Status": "ALLOWED"} for name in ACTIONS]
-        return envelope(ctx, "Actions", rows)
+        return envelope(ctx, "Actions", org_access.actions(ctx.org))
     if len(ctx.parts) > 1:
         return not_found()
     return envelope(ctx, "Organisations", [public(ctx.org["organisation"])])

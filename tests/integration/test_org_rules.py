@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -14,7 +15,7 @@ from app.invoicing.drafting import draft_invoices
 from app.invoicing.plan import make_plan
 from app.invoicing.records import LoadResult, SourceLine, SourceQuote
 from app.invoicing.session import DraftSession, PlanOutcome, export_rows
-from tests.drafting import held, make_quotes, puts, run
+from tests.drafting import held, make_quotes, post, puts, run
 
 pytestmark = pytest.mark.usefixtures("real_keyring")
 CURRENCIES = "GET /api.xro/2.0/Currencies"
@@ -173,3 +174,34 @@ def test_xero_computing_other_figures_than_the_program_is_reported(sandbox, conn
     with open(tmp_path / "results.csv", encoding="utf-8-sig", newline="") as handle:
         [row] = list(csv.DictReader(handle))
     assert row["status"] == "Drafted" and row["message"] == result.sentence()
+
+
+def _sandbox_org(sandbox, model, **body) -> None:
+    post(sandbox.base_url, f"organisations/{model.settings.tenant_id}", body)
+
+
+def test_a_quote_inside_the_lock_date_is_a_sentence_in_the_dry_run(sandbox, connected, ledger):
+    _sandbox_org(sandbox, connected, period_lock_date="2026-03-31")
+    inside, after = make_quotes(2, prefix="L")
+    inside.date, after.date = date(2026, 3, 31), date(2026, 4, 1)
+    loaded = LoadResult([inside, after])
+    out = io.StringIO()
+    assert run_draft(connected, lambda: loaded, dry_run=True, out=out, err=io.StringIO()) == EXIT_FAILED
+    assert ("L-0001: invalid: its date 2026-03-31 is on or before the period lock date of Demo Company (UK) "
+            "(2026-03-31), so Xero would refuse it; date the quote after 2026-03-31 or ask the "
+            "organisation's adviser to move the lock date") in out.getvalue()
+    assert "L-0002: to draft for" in out.getvalue()
+    assert run_draft(connected, lambda: loaded, out=io.StringIO(), err=io.StringIO()) == EXIT_FAILED
+    assert held(sandbox, connected)["L-0001"] == 0 and held(sandbox, connected)["L-0002"] == 1
+
+
+def test_a_read_only_role_is_a_sentence_before_anything_is_sent(sandbox, connected, ledger):
+    _sandbox_org(sandbox, connected, user_role="READONLY")
+    loaded = LoadResult(make_quotes(2))
+    for dry_run in (True, False):
+        err = io.StringIO()
+        code = run_draft(connected, lambda: loaded, dry_run=dry_run, out=io.StringIO(), err=err)
+        assert code == EXIT_REFUSED
+        assert err.getvalue().startswith(
+            "Error: The Xero user who connected this program to Demo Company (UK) may not create draft")
+    assert puts(sandbox) == 0

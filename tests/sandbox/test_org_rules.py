@@ -85,3 +85,32 @@ def test_tax_is_rounded_per_line_half_away_from_zero(session: Session):
     both = _put(session, {**_invoice(), "LineItems": [line, dict(line)]})
     # Per line: 2.2725 → 2.27 twice = 4.54; per invoice it would be 90.90 × 5 % = 4.545 → 4.55.
     assert (both["TotalTax"], both["Total"]) == (4.54, 95.44)
+
+
+def _org(s: Session, **body: object) -> dict:
+    sandbox, _, _, tenant = s
+    return sandbox.control("POST", f"organisations/{tenant}", json=body)
+
+
+def test_lock_dates_refuse_documents_dated_on_or_before_them(session: Session):
+    answer = _org(session, period_lock_date="2026-03-31", end_of_year_lock_date="2025-12-31")
+    assert answer["organisation"]["PeriodLockDate"] == "/Date(1774915200000+0000)/"
+    org = _call(session, "GET", "Organisation").json()["Organisations"][0]
+    assert org["EndOfYearLockDate"] == "/Date(1767139200000+0000)/"
+    assert _errors(_put(session, _invoice(Date="2025-12-31"))) == [
+        "The document date cannot be on or before the end of year lock date (2025-12-31)."]
+    assert _errors(_put(session, _invoice(Date="2026-03-31"))) == [
+        "The document date cannot be on or before the period lock date (2026-03-31)."]
+    assert _put(session, _invoice(Date="2026-04-01"))["StatusAttributeString"] == "OK"
+    _org(session, user_role="FINANCIALADVISER")  # advisers may still change the locked period
+    assert _put(session, _invoice(Date="2026-03-31"))["StatusAttributeString"] == "OK"
+    assert _errors(_put(session, _invoice(Date="2025-06-30")))  # but not before the end-of-year lock
+
+
+def test_a_read_only_user_may_not_create_invoices(session: Session):
+    _org(session, user_role="READONLY")
+    listed = _call(session, "GET", "Organisation/Actions").json()["Actions"]
+    actions = {a["Name"]: a["Status"] for a in listed}
+    assert actions["CreateDraftInvoice"] == "NOT-ALLOWED" and actions["ViewProfitAndLoss"] == "ALLOWED"
+    refused = _call(session, "PUT", "Invoices", {"Invoices": [_invoice()]})
+    assert refused.status_code == 403 and refused.json()["Detail"] == "AuthorizationUnsuccessful"
