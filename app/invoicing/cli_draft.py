@@ -223,6 +223,8 @@ def show_plan(plan: Plan, out: TextIO, refused_at_load: int = 0) -> None:
 
 
 def show_report(report: DraftReport, out: TextIO, update_changed: bool = False) -> None:
+    from app.invoicing.provenance import missing_notes_sentence
+
     for result in report.results:
         if result.status != "skipped" and not result.reported:
             print(f"{result.number}: {result.sentence()}", file=out)
@@ -232,6 +234,9 @@ def show_report(report: DraftReport, out: TextIO, update_changed: bool = False) 
               "those still DRAFT in Xero.", file=out)
     if report.recovered:
         print(f"{report.recovered} invoice(s) of an interrupted earlier run were found in Xero.", file=out)
+    notes = missing_notes_sentence(report.results)
+    if notes:
+        print(notes, file=out)
     if report.cancelled:
         print(f"Cancelled: {report.not_sent} not sent; run the same command again to continue.", file=out)
     elif report.stopped:

@@ -49,6 +49,8 @@ def quote_fingerprint(quote: SourceQuote) -> str:
     # Tracking only when there is some, so fingerprints recorded before it existed stay the same.
     if quote.tracking or any(line.tracking for line in quote.lines):
         content["tracking"] = [sorted(quote.tracking.items()), [list(line.tracking) for line in quote.lines]]
+    if quote.url.strip():
+        content["url"] = quote.url.strip()
     canonical = json.dumps(content, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 

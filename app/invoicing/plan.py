@@ -19,6 +19,7 @@ from app.invoicing.contacts import ContactDirectory, new_contact_body
 from app.invoicing.fingerprint import Summary, differences, quote_fingerprint, quote_summary
 from app.invoicing.ledger import DraftRow, Ledger
 from app.invoicing.permissions import check_may_draft, lock_date, lock_problem, may_create_drafts
+from app.invoicing.provenance import url_problem
 from app.invoicing.readback import Totals, expected_totals
 from app.invoicing.records import SourceLine, SourceQuote
 from app.invoicing.revenue_mapping import NO_TAX, check_remembered, describe, output_rates, revenue_accounts
@@ -289,6 +290,11 @@ def _payload(quote: SourceQuote, facts: TenantFacts, defaults: Defaults, today: 
     }
     if currency:
         payload["CurrencyCode"] = currency
+    if quote.url.strip():
+        problem = url_problem(quote.url)
+        if problem:
+            return {}, problem
+        payload["Url"] = quote.url.strip()
     return payload, ""
 
 

@@ -37,6 +37,7 @@ class SourceQuote:
     xero_quote_id: str = ""
     tracking: dict[str, str] = field(default_factory=dict)  # category -> option for all its lines
     total: Decimal | None = None  # the CRM's own total, when the file has one: compared with Xero's
+    url: str = ""  # a link back to the CRM record, when the file has one: sent as Invoice.Url
 
     @property
     def source_id(self) -> str:

@@ -34,8 +34,8 @@ ROUTES: dict[tuple[str, str], tuple[tuple[str, ...], Handler, int]] = {
     ("contacts", "GET"): (CONTACTS, contacts_api.get, 2),
     ("contacts", "PUT"): (("accounting.contacts",), contacts_api.put, 1),
     ("contacts", "POST"): (("accounting.contacts",), contacts_api.post, 2),
-    ("invoices", "GET"): (INVOICES, invoices_api.get, 2),
-    ("invoices", "PUT"): (INVOICES_W, invoices_api.put, 1),
+    ("invoices", "GET"): (INVOICES, invoices_api.get, 3),  # /Invoices/{id}/History too
+    ("invoices", "PUT"): (INVOICES_W, invoices_api.put, 3),
     ("invoices", "POST"): (INVOICES_W, invoices_api.post, 2),
     ("quotes", "GET"): (INVOICES, quotes_api.get, 2),
 }
@@ -52,6 +52,8 @@ def endpoint_name(req: Request) -> str:
     name = CANONICAL.get(parts[0].lower(), parts[0])
     if len(parts) > 1:
         name += "/Actions" if parts[1].lower() == "actions" else "/{id}"
+    if len(parts) > 2:
+        name += "/" + parts[2].capitalize()  # .../Invoices/{id}/History
     return f"{req.method} {PREFIX}/{name}"
 
 

@@ -128,6 +128,13 @@ def build(ctx: Ctx, raw: dict[str, Any], current: dict[str, Any] | None
     locked = org_access.lock_error(ctx.org, when)
     if locked:
         errors.append(locked)
+    url = inv.get("Url")
+    if url not in (None, ""):
+        text = str(url)
+        if not text.lower().startswith(("http://", "https://")) or " " in text.strip():
+            errors.append("The Url must be a valid absolute URL (http or https).")
+        elif "xero" in text.lower():
+            errors.append("The Url cannot contain the word 'xero'.")
     if len(str(inv.get("Reference") or "")) > 255:
         errors.append("Reference must be 255 characters or fewer.")
     number = inv.get("InvoiceNumber")

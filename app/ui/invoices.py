@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from app.invoicing.drafting import DraftProgress, DraftReport
 from app.invoicing.plan import Defaults, PlannedInvoice
+from app.invoicing.provenance import missing_notes_sentence
 from app.invoicing.records import LoadResult
 from app.invoicing.revenue_mapping import MappingOptions
 from app.invoicing.session import (
@@ -537,7 +538,10 @@ class InvoicesWindow(QWidget):
         else:
             extra = f" {report.recovered} invoice(s) of an interrupted earlier run were found in Xero." \
                 if report.recovered else ""
-            self.notice.show_message("success", "Finished: the drafts are in Xero, ready for review." + extra)
+            notes = missing_notes_sentence(report.results)
+            extra += f" {notes}" if notes else ""
+            self.notice.show_message("warning" if notes else "success",
+                                     "Finished: the drafts are in Xero, ready for review." + extra)
         self.run_finished.emit(report)
         self.create_button.setFocus()
 

@@ -329,6 +329,12 @@ class XeroClient:
         """Update up to 50 invoices in place (each carries its InvoiceID); each element's own outcome."""
         return self._put_batch("Invoices", "Invoices", invoices, idempotency_key, {"unitdp": unitdp}, "POST")
 
+    def put_history(self, invoice_id: str, details: str, idempotency_key: str | None = None) -> None:
+        """Add a note to the invoice's History and notes."""
+        headers = {"Idempotency-Key": idempotency_key or str(uuid.uuid4())}
+        url = f"{self.endpoints.api_base}/Invoices/{_segment(invoice_id)}/History"
+        self._request("PUT", url, headers=headers, json={"HistoryRecords": [{"Details": details}]})
+
     # -- quotes --------------------------------------------------------------------------------
 
     def quotes(

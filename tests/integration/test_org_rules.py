@@ -205,3 +205,37 @@ def test_a_read_only_role_is_a_sentence_before_anything_is_sent(sandbox, connect
         assert err.getvalue().startswith(
             "Error: The Xero user who connected this program to Demo Company (UK) may not create draft")
     assert puts(sandbox) == 0
+
+
+HISTORY = "PUT /api.xro/2.0/Invoices/{id}/History"
+
+
+def test_each_drafted_invoice_says_where_it_came_from(sandbox, connected, ledger):
+    quotes = make_quotes(3, prefix="H")
+    quotes[0].url = "https://crm.example.com/quotes/H-0001"
+    quotes[1].kind = "order"
+    quotes[2].url = "https://xero-crm.example.com/q/3"  # Xero refuses "xero" in Invoice.Url
+    report = run(connected, ledger, quotes)
+    by_number = {r.number: r for r in report.results}
+    assert by_number["H-0003"].status == "invalid" and "contains \"xero\"" in by_number["H-0003"].message
+    first = invoice_for(sandbox, connected, "H-0001")
+    assert first["Url"] == "https://crm.example.com/quotes/H-0001"
+    assert "Url" not in invoice_for(sandbox, connected, "H-0002")
+    notes = {n: [h["Details"] for h in invoice_for(sandbox, connected, n)["_history"]
+                 if h["Changes"] == "Note"] for n in ("H-0001", "H-0002")}
+    assert notes == {"H-0001": ["Drafted from CRM quote H-0001 by Xero Connect"],
+                     "H-0002": ["Drafted from CRM order H-0002 by Xero Connect"]}
+    assert sandbox.state.counters["by_endpoint"][HISTORY] == 2  # one per drafted invoice
+    again = run(connected, ledger, quotes[:2])  # nothing drafted: no note
+    assert again.skipped_already_drafted == 2 and sandbox.state.counters["by_endpoint"][HISTORY] == 2
+
+
+def test_a_note_that_cannot_be_written_is_reported_and_the_invoice_stays_once(sandbox, connected, ledger):
+    post(sandbox.base_url, "faults", {"kind": "500", "count": 4, "path_prefix": "/api.xro/2.0/Invoices/",
+                                      "method": "PUT"})
+    [quote] = make_quotes(1, prefix="F")
+    out = io.StringIO()
+    assert run_draft(connected, lambda: LoadResult([quote]), out=out, err=io.StringIO()) == EXIT_OK
+    assert held(sandbox, connected)["F-0001"] == 1
+    number = invoice_for(sandbox, connected, "F-0001")["InvoiceNumber"]
+    assert f"1 drafted invoice(s) ({number}) have no \"Drafted from\" note in Xero: " in out.getvalue()

@@ -114,3 +114,27 @@ def test_a_read_only_user_may_not_create_invoices(session: Session):
     assert actions["CreateDraftInvoice"] == "NOT-ALLOWED" and actions["ViewProfitAndLoss"] == "ALLOWED"
     refused = _call(session, "PUT", "Invoices", {"Invoices": [_invoice()]})
     assert refused.status_code == 403 and refused.json()["Detail"] == "AuthorizationUnsuccessful"
+
+
+def test_history_notes_and_the_url_back_to_the_source(session: Session):
+    made = _put(session, _invoice(Url="https://crm.example.com/quotes/Q-1042"))
+    assert made["Url"] == "https://crm.example.com/quotes/Q-1042"
+    invoice_id = made["InvoiceID"]
+    note = _call(session, "PUT", f"Invoices/{invoice_id}/History",
+                 {"HistoryRecords": [{"Details": "Drafted from CRM quote Q-1042 by Xero Connect"}]})
+    assert note.status_code == 200 and note.json()["HistoryRecords"][0]["Changes"] == "Note"
+    records = _call(session, "GET", f"Invoices/{invoice_id}/History").json()["HistoryRecords"]
+    assert [(r["Changes"], r["Details"]) for r in records] == [
+        ("Note", "Drafted from CRM quote Q-1042 by Xero Connect"),
+        ("Created", f"{made['InvoiceNumber']} to Acme Ltd for 120.00.")]
+    assert {"DateUTC", "User"} <= set(records[0])
+    empty = _call(session, "PUT", f"Invoices/{invoice_id}/History", {"HistoryRecords": [{"Details": " "}]})
+    assert empty.status_code == 400
+    assert _call(session, "GET", "Invoices/00000000-0000-0000-0000-000000000000/History").status_code == 404
+    assert _errors(_put(session, _invoice(Url="https://go.xero.com/x"))) == [
+        "The Url cannot contain the word 'xero'."]
+    assert _errors(_put(session, _invoice(Url="crm/quotes/1"))) == [
+        "The Url must be a valid absolute URL (http or https)."]
+    sandbox = session[0]
+    counted = sandbox.control("GET", "counters")["by_endpoint"]
+    assert counted["PUT /api.xro/2.0/Invoices/{id}/History"] == 2
