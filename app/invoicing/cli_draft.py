@@ -42,6 +42,10 @@ def add_draft_parser(sub: argparse._SubParsersAction, add_profile_options: Calla
     draft.add_argument(
         "--from-xero-quotes", action="store_true", help="draft from the organisation's own quotes in Xero"
     )
+    draft.add_argument(
+        "--keep-quote-date", action="store_true",
+        help="with --from-xero-quotes: date each invoice on its quote's date (default: today)",
+    )
     draft.add_argument("--account", metavar="CODE", help="revenue account for lines without one")
     draft.add_argument("--tax-type", metavar="TYPE", help="tax type for lines without one (e.g. OUTPUT2)")
     draft.add_argument(
@@ -104,7 +108,7 @@ def cmd_draft(args: argparse.Namespace) -> int:
     return run_draft(
         model, load, dry_run=args.dry_run, account=args.account, tax_type=args.tax_type,
         update_changed=args.update_changed, wait=args.wait, tracking=tracking,
-        contacts=contacts,
+        contacts=contacts, keep_quote_date=args.keep_quote_date,
     )
 
 
@@ -126,6 +130,7 @@ def run_draft(
     wait: bool = False,
     tracking: Mapping[str, str] | None = None,
     contacts: Mapping[str, str | None] | None = None,
+    keep_quote_date: bool = False,
 ) -> int:
     """The whole command once the quotes can be loaded; scripts and tests call it with their own loader."""
     from app.invoicing.contact_names import near_match_hint, near_matches
@@ -162,7 +167,7 @@ def run_draft(
             plan = make_plan(
                 client, ledger, tenant_id, loaded.quotes, account=account, tax_type=tax_type,
                 blocked=blocked, remember=not dry_run, look_up=dry_run, tracking=tracking,
-                contacts=contacts,
+                contacts=contacts, keep_quote_date=keep_quote_date,
             )
             for crm_name, xero_names in near_matches(plan).items():
                 print(near_match_hint(crm_name, xero_names), file=out)

@@ -30,6 +30,7 @@ class ContactDirectory:
     by_name: dict[str, str] = field(default_factory=dict)  # normalised name -> ContactID
     by_email: dict[str, str] = field(default_factory=dict)  # normalised e-mail -> ContactID
     by_near: dict[str, list[str]] = field(default_factory=dict)  # near_key -> the contacts' names
+    sales_terms: dict[str, dict[str, Any]] = field(default_factory=dict)  # ContactID -> PaymentTerms.Sales
 
     @classmethod
     def fetch(cls, client: XeroClient) -> ContactDirectory:
@@ -43,6 +44,10 @@ class ContactDirectory:
         if not contact_id:
             return
         name, email = _key(str(contact.get("Name") or "")), _key(str(contact.get("EmailAddress") or ""))
+        terms = (contact.get("PaymentTerms") or {}).get("Sales") if isinstance(
+            contact.get("PaymentTerms"), dict) else None
+        if isinstance(terms, dict) and terms.get("Type"):
+            self.sales_terms[contact_id.lower()] = terms
         if name:
             self.by_name.setdefault(name, contact_id)
             spelt = " ".join(str(contact.get("Name")).split())

@@ -25,6 +25,7 @@ from app.invoicing.records import SourceLine, SourceQuote
 from app.invoicing.revenue_mapping import NO_TAX, check_remembered, describe, output_rates, revenue_accounts
 from app.invoicing.sentences import quote_sentence
 from app.invoicing.tracking import Categories, active_categories, check_fixed, merged, resolve
+from app.invoicing.xero_source import ORIGIN as XERO_ORIGIN
 from app.xero.client import XeroClient
 from app.xero.errors import InvalidInput
 
@@ -198,7 +199,7 @@ CONTACT_WILL_BE_CREATED = "contact will be created"
 
 
 def due_date(invoice_date: date, terms: dict[str, Any]) -> date:
-    """The organisation's default sales terms when it has them, else 14 days."""
+    """By sales payment terms (the contact's or the organisation's) when there are some, else 14 days."""
     day, kind = terms.get("Day"), str(terms.get("Type") or "")
     if not isinstance(day, int) or day < 0:
         return invoice_date + timedelta(days=DEFAULT_DUE_DAYS)
@@ -256,7 +257,7 @@ def _line(
 
 
 def _payload(quote: SourceQuote, facts: TenantFacts, defaults: Defaults, today: date,
-             tracking: Mapping[str, str]) -> tuple[dict, str]:
+             tracking: Mapping[str, str], keep_quote_date: bool = False) -> tuple[dict, str]:
     amount_types = AMOUNT_TYPES.get(quote.line_amount_types.strip().lower())
     if amount_types is None:
         return {}, f"line amount type {quote.line_amount_types!r} is not Exclusive, Inclusive or NoTax"
@@ -274,7 +275,9 @@ def _payload(quote: SourceQuote, facts: TenantFacts, defaults: Defaults, today: 
         if problem:
             return {}, f"line {n}: {problem}"
         lines.append(line)
-    invoice_date = quote.date or today
+    # A quote from Xero was dated when it was quoted: its invoice is dated today unless asked otherwise.
+    from_xero = quote.origin == XERO_ORIGIN and not keep_quote_date
+    invoice_date = today if from_xero or not quote.date else quote.date
     locked = lock_problem(invoice_date, facts)
     if locked:
         return {}, locked
@@ -331,10 +334,11 @@ def build_plan(
     today: date | None = None,
     tracking: Mapping[str, str] | None = None,
     contacts: ContactChoices | None = None,
+    keep_quote_date: bool = False,
 ) -> Plan:
     """One entry per quote, in input order. ``blocked`` maps quote numbers the loader flagged to why;
     ``tracking`` is the run's fixed {category: option} (a quote's or line's own wins); ``contacts`` the
-    user's choices for near matches."""
+    user's choices for near matches; ``keep_quote_date``: a quote from Xero keeps its date (else today)."""
     today = today or date.today()
     plan = Plan()
     seen: dict[str, str] = {}  # identity -> the number as first spelt in this run
@@ -359,7 +363,7 @@ def build_plan(
         elif blocked and quote.number in blocked:
             entry.mark_invalid(blocked[quote.number])
             continue
-        payload, problem = _payload(quote, facts, defaults, today, tracking or {})
+        payload, problem = _payload(quote, facts, defaults, today, tracking or {}, keep_quote_date)
         if problem:
             if entry.status == "changed":
                 entry.reason = problem  # reported with the change; it cannot be updated as it is
@@ -368,7 +372,17 @@ def build_plan(
             continue
         entry.payload, entry.expected = payload, expected_totals(payload, facts)
         _choose_contact(entry, directory, contacts or {}, facts.name)
+        _contact_terms(entry, directory)
     return plan
+
+
+def _contact_terms(entry: PlannedInvoice, directory: ContactDirectory) -> None:
+    """Due by the contact's own sales terms where it has them (the API applies no contact defaults)."""
+    contact_id = str((entry.payload.get("Contact") or {}).get("ContactID") or "").lower()
+    terms = directory.sales_terms.get(contact_id)
+    if entry.source.due_date is None and terms and entry.payload.get("Date"):
+        invoice_date = date.fromisoformat(entry.payload["Date"])
+        entry.payload["DueDate"] = due_date(invoice_date, terms).isoformat()
 
 
 def _choose_contact(entry: PlannedInvoice, directory: ContactDirectory, contacts: ContactChoices,
@@ -426,6 +440,7 @@ def make_plan(
     facts: TenantFacts | None = None,
     tracking: Mapping[str, str] | None = None,
     contacts: ContactChoices | None = None,
+    keep_quote_date: bool = False,
 ) -> Plan:
     """Read the organisation (GETs only) and plan every quote; nothing is created in Xero.
 
@@ -444,7 +459,7 @@ def make_plan(
     directory = ContactDirectory.fetch(client)
     drafted = ledger.drafted(tenant_id)
     plan = build_plan(quotes, facts, defaults, directory, drafted, blocked=blocked, today=today,
-                      tracking=tracking, contacts=contacts)
+                      tracking=tracking, contacts=contacts, keep_quote_date=keep_quote_date)
     plan.mapping = describe(facts, defaults)
     if not look_up:
         return plan

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from app import APP_NAME
 from app.invoicing.contacts import content_key
 from app.invoicing.records import SourceQuote
+from app.invoicing.xero_source import ORIGIN as XERO_ORIGIN
 from app.xero.errors import XeroConnectError
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ URL_SCHEMES = ("http://", "https://")
 
 
 def note_text(quote: SourceQuote) -> str:
-    where = "Xero" if quote.origin == "xero" else "CRM"
+    where = "Xero" if quote.origin == XERO_ORIGIN else "CRM"
     return f"Drafted from {where} {quote.kind or 'quote'} {quote.number} by {APP_NAME}"
 
 

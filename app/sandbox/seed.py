@@ -57,6 +57,8 @@ CONTACTS = [("Acme Ltd", "", "", "accounts@acme.example", "CUST-001"),
             ("Hamilton Smith Ltd", "", "", "ap@hamiltonsmith.example", "CUST-007"),
             ("Orlena Greenville", "Orlena", "Greenville", "orlena@greenville.example", "")]
 
+SALES_TERMS = {"Ridgeway University": {"Day": 30, "Type": "DAYSAFTERBILLDATE"}}  # the contact's own terms
+
 QUOTE_PLAN = [  # status, contact index, [(item, qty)], amount types
     ("DRAFT", 0, [("DEV-HOUR", 10)], "EXCLUSIVE"),
     ("DRAFT", 1, [("WIDGET-A", 4), ("SUPPORT-M", 1)], "EXCLUSIVE"),
@@ -156,6 +158,8 @@ def _contacts(spec: dict[str, Any]) -> list[dict[str, Any]]:
             contact.update(FirstName=first, LastName=last)
         if number:
             contact.update(ContactNumber=number, AccountNumber=number)
+        if name in SALES_TERMS:
+            contact["PaymentTerms"] = {"Sales": SALES_TERMS[name]}
         out.append(contact)
     return out
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,6 +15,8 @@ from app.invoicing.drafting import draft_invoices
 from app.invoicing.plan import make_plan
 from app.invoicing.records import LoadResult, SourceLine, SourceQuote
 from app.invoicing.session import DraftSession, PlanOutcome, export_rows
+from app.invoicing.sources import load_xero_quotes
+from app.sandbox.fmt import parse_date
 from tests.drafting import held, make_quotes, post, puts, run
 
 pytestmark = pytest.mark.usefixtures("real_keyring")
@@ -239,3 +241,36 @@ def test_a_note_that_cannot_be_written_is_reported_and_the_invoice_stays_once(sa
     assert held(sandbox, connected)["F-0001"] == 1
     number = invoice_for(sandbox, connected, "F-0001")["InvoiceNumber"]
     assert f"1 drafted invoice(s) ({number}) have no \"Drafted from\" note in Xero: " in out.getvalue()
+
+
+def test_invoices_from_xero_quotes_are_dated_today_and_due_by_the_contacts_terms(sandbox, connected, ledger):
+    org = org_of(sandbox, connected)
+    with sandbox.state.lock:
+        org["organisation"]["PaymentTerms"] = {"Sales": {"Day": 20, "Type": "OFFOLLOWINGMONTH"}}
+    today = date.today()
+
+    def from_xero():
+        return load_xero_quotes(connected.client())
+
+    assert run_draft(connected, from_xero, out=io.StringIO(), err=io.StringIO()) == EXIT_OK
+    quotes = {q["QuoteNumber"]: q for q in org["quotes"] if q["Status"] == "ACCEPTED"}
+    ridgeway = invoice_for(sandbox, connected, "QU-0006")  # Ridgeway University: 30 days after the date
+    assert parse_date(ridgeway["Date"]) == today
+    assert parse_date(ridgeway["DueDate"]) == today + timedelta(days=30)
+    acme = invoice_for(sandbox, connected, "QU-0005")  # no terms of its own: the organisation's
+    assert parse_date(acme["Date"]) == today
+    following = date(today.year + (today.month == 12), today.month % 12 + 1, 20)
+    assert parse_date(acme["DueDate"]) == following
+    assert quotes["QU-0005"]["DateString"][:10] != today.isoformat()  # the quote's own date was not used
+
+
+def test_keep_quote_date_dates_invoices_from_xero_quotes_on_the_quotes_date(sandbox, connected, ledger):
+    def from_xero():
+        return load_xero_quotes(connected.client())
+
+    code = run_draft(connected, from_xero, keep_quote_date=True, out=io.StringIO(), err=io.StringIO())
+    assert code == EXIT_OK
+    quote = next(q for q in org_of(sandbox, connected)["quotes"] if q["QuoteNumber"] == "QU-0005")
+    invoice = invoice_for(sandbox, connected, "QU-0005")
+    assert parse_date(invoice["Date"]) == parse_date(quote["Date"])
+    assert parse_date(invoice["DueDate"]) == parse_date(quote["Date"]) + timedelta(days=14)
