@@ -7,6 +7,7 @@ accounts only and never system accounts; validate the mapping before exporting (
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,7 @@ from app.xero.errors import InvalidInput
 
 if TYPE_CHECKING:
     from app.invoicing.plan import Defaults, TenantFacts
+    from app.xero.client import XeroClient
 
 PREFERRED_ACCOUNT = "200"  # "Sales" in every Xero chart of accounts template
 PREFERRED_NAME = "sales"
@@ -87,17 +89,42 @@ def describe(facts: TenantFacts, defaults: Defaults) -> str:
             + f" with {rate.get('Name') or defaults.tax_type} ({defaults.tax_type}).")
 
 
+def _account_gone(code: str, state: str, organisation: str) -> MappingNeeded:
+    return MappingNeeded(f"Account {code} is {state} in {organisation}: fix the mapping by choosing another "
+                         "revenue account (or --account CODE).")
+
+
+def _tax_gone(tax_type: str, organisation: str) -> MappingNeeded:
+    return MappingNeeded(f"Tax rate {tax_type} is no longer active for sales in {organisation}: fix the "
+                         "mapping by choosing another tax rate (or --tax-type TYPE).")
+
+
 def check_remembered(facts: TenantFacts, account_code: str | None, tax_type: str | None) -> None:
     """Raise MappingNeeded with a "fix the mapping" sentence when the remembered account or tax rate
     (None: not taken from the remembered choice this run) is unusable."""
     if account_code is not None and account_code not in facts.accounts:
         gone = facts.inactive_accounts.get(account_code)
         state = str(gone.get("Status")).lower() if gone else "no longer"
-        raise MappingNeeded(f"Account {account_code} is {state} in {facts.name}: fix the mapping by choosing "
-                            "another revenue account (or --account CODE).")
+        raise _account_gone(account_code, state, facts.name)
     if account_code is not None and facts.accounts[account_code].get("Type") not in REVENUE_TYPES:
         raise MappingNeeded(f"Account {account_code} is not a revenue account in {facts.name}: fix the "
                             "mapping by choosing another revenue account (or --account CODE).")
     if tax_type is not None and tax_type not in facts.tax_rates:
-        raise MappingNeeded(f"Tax rate {tax_type} is no longer active for sales in {facts.name}: fix the "
-                            "mapping by choosing another tax rate (or --tax-type TYPE).")
+        raise _tax_gone(tax_type, facts.name)
+
+
+def recheck_before_sending(client: XeroClient, payloads: Iterable[dict[str, Any]], organisation: str) -> None:
+    """The window plans when quotes are loaded and drafts later: at the start of that run the accounts and
+    tax rates the payloads use are read again (two GETs), so one archived since is a sentence, not Xero's
+    error for every invoice."""
+    accounts = {str(a.get("Code")): a for a in client.accounts()}
+    rates = {str(r.get("TaxType")): r for r in client.tax_rates()}
+    for payload in payloads:
+        for line in payload.get("LineItems") or []:
+            code, tax = str(line.get("AccountCode") or ""), str(line.get("TaxType") or "")
+            account = accounts.get(code)
+            if code and (account is None or account.get("Status") != "ACTIVE"):
+                state = str((account or {}).get("Status") or "no longer").lower()
+                raise _account_gone(code, state, organisation)
+            if tax and (rates.get(tax) or {}).get("Status") != "ACTIVE":
+                raise _tax_gone(tax, organisation)

@@ -20,7 +20,13 @@ from app.invoicing.fingerprint import line_total
 from app.invoicing.ledger import DraftRow, Ledger
 from app.invoicing.plan import Defaults, PlannedInvoice, TenantFacts, choose_defaults, make_plan
 from app.invoicing.records import LoadResult, RowProblem, SourceQuote
-from app.invoicing.revenue_mapping import MappingNeeded, MappingOptions, check_remembered, mapping_options
+from app.invoicing.revenue_mapping import (
+    MappingNeeded,
+    MappingOptions,
+    check_remembered,
+    mapping_options,
+    recheck_before_sending,
+)
 from app.invoicing.run_lock import TenantLock
 
 RowState = Literal[
@@ -313,6 +319,7 @@ def draft_selected(
 
     with TenantLock(tenant_id, organisation, WINDOW_PROGRAM, wait=True, on_wait=waiting, cancel=cancel), \
             Ledger() as ledger:
+        recheck_before_sending(client, [e.payload for e in entries if e.payload], organisation)
         return draft_invoices(client, tenant_id, entries, ledger, progress=progress, cancel=cancel,
                               update_changed=update_changed)
 

@@ -352,8 +352,15 @@ def test_the_account_and_tax_rate_are_chosen_from_dropdowns_and_remembered(
     idle(qtbot, window)
     with Ledger() as ledger:
         assert ledger.tenant_defaults(connected.settings.tenant_id) == ("260", "RROUTPUT")
-    assert draft(qtbot, window).drafted == 2
     org = sandbox.state.orgs[connected.settings.tenant_id]
+    account_260 = next(a for a in org["accounts"] if a["Code"] == "260")
+    account_260["Status"] = "ARCHIVED"  # archived in Xero after the plan, before Create: checked again
+    qtbot.mouseClick(window.create_button, Qt.MouseButton.LeftButton)
+    idle(qtbot, window)
+    assert window.notice.text().startswith("Account 260 is archived in Demo Company (UK): fix the mapping")
+    assert held(sandbox, connected)["M-0001"] == 0
+    account_260["Status"] = "ACTIVE"
+    assert draft(qtbot, window).drafted == 2
     lines = [line for i in org["invoices"] if str(i.get("Reference")).startswith("M-")
              for line in i["LineItems"]]
     assert {(line["AccountCode"], line["TaxType"]) for line in lines} == {("260", "RROUTPUT")}
