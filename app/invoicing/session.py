@@ -190,8 +190,11 @@ class DraftSession:
         return rows
 
     def apply_plan(self, outcome: PlanOutcome) -> None:
-        if outcome.problem:  # nothing was planned: the rows stay as loaded, nothing can be sent
+        if outcome.problem:  # nothing was planned: the quotes say why, nothing can be sent
             self.plan = None
+            for row in self.rows:
+                if row.state == "checking":
+                    row.state, row.detail, row.checked = "not_sent", outcome.problem, False
             return
         self.plan = outcome.plan
         rows = []

@@ -370,6 +370,7 @@ def test_the_account_and_tax_rate_are_chosen_from_dropdowns_and_remembered(
     load(qtbot, window, write_quotes(tmp_path / "later.csv", 1, prefix="L"))
     assert window.notice.text().startswith("Account 260 is archived in Demo Company (UK): fix the mapping")
     assert not window.create_button.isEnabled() and window.account_box.currentData() == "200"
+    assert window.rows[0].status_text == "Not sent" and window.rows[0].message.startswith("Account 260")
     shot(window, "mapping-archived")
 
 
