@@ -10,7 +10,7 @@ import contextlib
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -22,13 +22,13 @@ if TYPE_CHECKING:
 
 # Exit codes a script can trust (README, `draft --help`).
 EXIT_OK = 0  # every quote is in Xero as the file says (drafted now, before, or found there)
-EXIT_FAILED = 1  # some quotes are invalid, failed, changed since drafted, or were not sent
+EXIT_FAILED = 1  # some quotes are invalid, failed, changed since drafted, not sent, or differ in Xero
 EXIT_REFUSED = 2  # the file or the command was refused: nothing was read from or sent to Xero
 EXIT_STOPPED = 3  # stopped by a Xero limit or by another drafting run for the organisation
 EXIT_CODES_HELP = (
     "exit codes: 0 every quote is in Xero as the file says; 1 some quotes are invalid, failed, changed "
-    "since drafted or not sent; 2 the file or the command was refused (nothing was sent); 3 stopped by "
-    "a Xero limit or by another drafting run for the organisation"
+    "since drafted, not sent, or drafted with figures that differ; 2 the file or the command was refused "
+    "(nothing was sent); 3 stopped by a Xero limit or by another drafting run for the organisation"
 )
 BAR_WIDTH = 30
 
@@ -42,8 +42,24 @@ def add_draft_parser(sub: argparse._SubParsersAction, add_profile_options: Calla
     draft.add_argument(
         "--from-xero-quotes", action="store_true", help="draft from the organisation's own quotes in Xero"
     )
+    draft.add_argument(
+        "--keep-quote-date", action="store_true",
+        help="with --from-xero-quotes: date each invoice on its quote's date (default: today)",
+    )
     draft.add_argument("--account", metavar="CODE", help="revenue account for lines without one")
     draft.add_argument("--tax-type", metavar="TYPE", help="tax type for lines without one (e.g. OUTPUT2)")
+    draft.add_argument(
+        "--tracking", action="append", default=[], metavar="CATEGORY=OPTION",
+        help='tracking option for every line, e.g. "Region=North" (repeatable, at most two categories)',
+    )
+    draft.add_argument(
+        "--use-contact", action="append", default=[], metavar='"CRM NAME=XERO NAME"',
+        help="draft quotes for a customer that is a near match of an existing Xero contact for that contact",
+    )
+    draft.add_argument(
+        "--new-contact", action="append", default=[], metavar="NAME",
+        help="create a new Xero contact for a customer that is only a near match of an existing one",
+    )
     draft.add_argument(
         "--update-changed", action="store_true",
         help="update, in place, the invoices of quotes that changed since they were drafted (DRAFTs only)",
@@ -56,13 +72,21 @@ def add_draft_parser(sub: argparse._SubParsersAction, add_profile_options: Calla
 
 def cmd_draft(args: argparse.Namespace) -> int:
     from app.cli import _model
+    from app.invoicing.contact_names import parse_choices
     from app.invoicing.records import LoadResult
     from app.invoicing.sources import load_file, load_xero_quotes
+    from app.invoicing.tracking import parse_fixed
     from app.xero.errors import InvalidInput
 
     if not args.file and not args.from_xero_quotes:
         print(f"Error: {InvalidInput('Give a FILE of quotes or orders, or use --from-xero-quotes.')}",
               file=sys.stderr)
+        return EXIT_REFUSED
+    try:
+        tracking = parse_fixed(args.tracking)
+        contacts = parse_choices(args.use_contact, args.new_contact)
+    except InvalidInput as refused:
+        print(f"Error: {refused}", file=sys.stderr)
         return EXIT_REFUSED
     # The file is read before anything else: a refused file costs no call to Xero, dry run or not.
     from_file = load_file(Path(args.file)) if args.file else LoadResult()
@@ -83,7 +107,8 @@ def cmd_draft(args: argparse.Namespace) -> int:
 
     return run_draft(
         model, load, dry_run=args.dry_run, account=args.account, tax_type=args.tax_type,
-        update_changed=args.update_changed, wait=args.wait,
+        update_changed=args.update_changed, wait=args.wait, tracking=tracking,
+        contacts=contacts, keep_quote_date=args.keep_quote_date,
     )
 
 
@@ -103,8 +128,12 @@ def run_draft(
     err: TextIO | None = None,
     update_changed: bool = False,
     wait: bool = False,
+    tracking: Mapping[str, str] | None = None,
+    contacts: Mapping[str, str | None] | None = None,
+    keep_quote_date: bool = False,
 ) -> int:
     """The whole command once the quotes can be loaded; scripts and tests call it with their own loader."""
+    from app.invoicing.contact_names import near_match_hint, near_matches
     from app.invoicing.drafting import QuoteResult, calls_sentence, draft_invoices, estimate_calls
     from app.invoicing.ledger import Ledger
     from app.invoicing.plan import make_plan
@@ -137,9 +166,12 @@ def run_draft(
             ledger = stack.enter_context(Ledger())
             plan = make_plan(
                 client, ledger, tenant_id, loaded.quotes, account=account, tax_type=tax_type,
-                blocked=blocked, remember=not dry_run, look_up=dry_run,
+                blocked=blocked, remember=not dry_run, look_up=dry_run, tracking=tracking,
+                contacts=contacts, keep_quote_date=keep_quote_date,
             )
             print(calls_sentence(estimate_calls(plan, update_changed), client.limits.day_remaining), file=err)
+            for crm_name, xero_names in near_matches(plan).items():
+                print(near_match_hint(crm_name, xero_names), file=out)
             # Quotes the loader already refused never reach the plan; they still count as invalid.
             planned = {entry.source.number for entry in plan}
             refused = sorted(loaded.invalid_numbers - planned)
@@ -168,10 +200,13 @@ def run_draft(
     show_report(report, out, update_changed=update_changed)
     if report.stop_cause == "limit":
         return EXIT_STOPPED
-    return EXIT_OK if report.all_done else EXIT_FAILED
+    # A draft whose figures in Xero differ from the computed or the CRM's is not "as the file says".
+    return EXIT_OK if report.all_done and not any(r.difference for r in report.results) else EXIT_FAILED
 
 
 def show_plan(plan: Plan, out: TextIO, refused_at_load: int = 0) -> None:
+    if plan.mapping:
+        print(plan.mapping, file=out)
     for entry in plan:
         number = entry.source.number
         if entry.status in ("drafted", "changed"):
@@ -194,6 +229,8 @@ def show_plan(plan: Plan, out: TextIO, refused_at_load: int = 0) -> None:
 
 
 def show_report(report: DraftReport, out: TextIO, update_changed: bool = False) -> None:
+    from app.invoicing.provenance import missing_notes_sentence
+
     for result in report.results:
         if result.status != "skipped" and not result.reported:
             print(f"{result.number}: {result.sentence()}", file=out)
@@ -203,6 +240,9 @@ def show_report(report: DraftReport, out: TextIO, update_changed: bool = False) 
               "those still DRAFT in Xero.", file=out)
     if report.recovered:
         print(f"{report.recovered} invoice(s) of an interrupted earlier run were found in Xero.", file=out)
+    notes = missing_notes_sentence(report.results)
+    if notes:
+        print(notes, file=out)
     if report.cancelled:
         print(f"Cancelled: {report.not_sent} not sent; run the same command again to continue.", file=out)
     elif report.stopped:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from app.invoicing.contact_names import exact_key, near_key
 from app.invoicing.records import SourceQuote
 from app.xero.client import MAX_BATCH, XeroClient
 
@@ -21,13 +22,15 @@ if TYPE_CHECKING:
 
 def _key(text: str) -> str:
     # Xero treats contact names (and e-mail filters) case-insensitively; stray spaces are CRM noise.
-    return " ".join(text.split()).casefold()
+    return exact_key(text)
 
 
 @dataclass
 class ContactDirectory:
     by_name: dict[str, str] = field(default_factory=dict)  # normalised name -> ContactID
     by_email: dict[str, str] = field(default_factory=dict)  # normalised e-mail -> ContactID
+    by_near: dict[str, list[str]] = field(default_factory=dict)  # near_key -> the contacts' names
+    sales_terms: dict[str, dict[str, Any]] = field(default_factory=dict)  # ContactID -> PaymentTerms.Sales
 
     @classmethod
     def fetch(cls, client: XeroClient) -> ContactDirectory:
@@ -41,8 +44,16 @@ class ContactDirectory:
         if not contact_id:
             return
         name, email = _key(str(contact.get("Name") or "")), _key(str(contact.get("EmailAddress") or ""))
+        terms = (contact.get("PaymentTerms") or {}).get("Sales") if isinstance(
+            contact.get("PaymentTerms"), dict) else None
+        if isinstance(terms, dict) and terms.get("Type"):
+            self.sales_terms[contact_id.lower()] = terms
         if name:
             self.by_name.setdefault(name, contact_id)
+            spelt = " ".join(str(contact.get("Name")).split())
+            near = self.by_near.setdefault(near_key(spelt), [])
+            if spelt not in near:
+                near.append(spelt)
         if email:
             self.by_email.setdefault(email, contact_id)  # the first one wins if several share an e-mail
 
@@ -52,6 +63,10 @@ class ContactDirectory:
             return quote.xero_contact_id
         name, email = _key(quote.contact_name), _key(quote.contact_email)
         return self.by_name.get(name) or (self.by_email.get(email) if email else None)
+
+    def near(self, name: str) -> list[str]:
+        """Names of existing contacts that are a near match (never an exact one) for ``name``."""
+        return [n for n in self.by_near.get(near_key(name), []) if _key(n) != _key(name)]
 
 
 def new_contact_body(quote: SourceQuote) -> dict[str, str]:
@@ -74,7 +89,8 @@ def create_missing_contacts(
     directory: ContactDirectory | None = None,
     pace: Callable[[], None] | None = None,
 ) -> int:
-    """Create the contacts the plan still lacks and put their IDs into the payloads.
+    """Create the contacts the plan still lacks and put their IDs into the payloads, one per customer
+    (rows whose names are a near match share the first spelling's contact).
 
     A contact Xero refuses makes only its own quotes invalid, with Xero's message. Returns how many
     contacts were created. Network and authorisation errors propagate: nothing was drafted yet.
@@ -83,7 +99,8 @@ def create_missing_contacts(
     bodies: dict[str, dict[str, str]] = {}
     for entry in plan:
         if entry.status in ("new", "changed") and entry.new_contact is not None:
-            name = _key(entry.new_contact["Name"])
+            # One contact per customer however the rows spell it ("Acme Ltd", "ACME Limited").
+            name = near_key(entry.new_contact["Name"])
             waiting.setdefault(name, []).append(entry)
             bodies.setdefault(name, entry.new_contact)  # one contact per name, first e-mail wins
     names = list(bodies)

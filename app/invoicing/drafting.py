@@ -31,6 +31,8 @@ from app.invoicing.contacts import content_key, create_missing_contacts
 from app.invoicing.fingerprint import invoice_summary, quote_fingerprint, quote_summary
 from app.invoicing.ledger import DraftRow, Ledger, PendingBatch
 from app.invoicing.plan import PlannedInvoice, changes_since
+from app.invoicing.provenance import add_notes
+from app.invoicing.readback import report_differences
 from app.invoicing.records import quote_identity
 from app.invoicing.sentences import quote_sentence
 from app.invoicing.wire import MAX_REQUEST_BYTES, body_size, too_large_sentence, wire_body
@@ -99,11 +101,13 @@ class QuoteResult:
     reported: bool = False  # its problem was already shown where it was found (the file's row)
     changes: list[str] = field(default_factory=list)  # "total 1,658.40 → 1,550.40", for "changed"/"updated"
     not_by_this_app: bool = False  # "found": Xero says another app or a person created that invoice
+    difference: str = ""  # "drafted": what Xero's totals differ in from the computed ones (readback)
+    note_missing: str = ""  # "drafted": why its History note (provenance) could not be added
 
     def sentence(self) -> str:
         """What became of the quote, in the words the window and the CLI both show."""
         return quote_sentence(self.status, self.invoice_number, message=self.message, changes=self.changes,
-                              not_by_this_app=self.not_by_this_app)
+                              not_by_this_app=self.not_by_this_app, difference=self.difference)
 
 
 @dataclass
@@ -563,6 +567,8 @@ class _Run:
         self.ledger.close_batch(self.tenant_id, key, rows)
         log.info("batch of %d sent: %d drafted, %d refused by Xero", len(batch), len(rows), len(refused))
         self._settle_rows(batch, rows, skip={r.source_id for r in self.report.results})
+        report_differences(self.report.results, batch, results)
+        add_notes(self.client, self.tenant_id, self.report.results, batch, self.pace)
 
     def _settle_claimed_elsewhere(self, entries: list[PlannedInvoice]) -> None:
         if not entries:

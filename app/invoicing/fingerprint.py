@@ -32,7 +32,7 @@ def line_total(quote: SourceQuote) -> Decimal:
 
 def quote_fingerprint(quote: SourceQuote) -> str:
     """Everything the file says about the quote, hashed; the label (quote/order) and origin excluded."""
-    content = {
+    content: dict[str, Any] = {
         "customer": quote.contact_name.strip().casefold(),
         "email": quote.contact_email.strip().casefold(),
         "date": quote.date.isoformat() if quote.date else "",
@@ -46,6 +46,11 @@ def quote_fingerprint(quote: SourceQuote) -> str:
             for line in quote.lines
         ],
     }
+    # Tracking only when there is some, so fingerprints recorded before it existed stay the same.
+    if quote.tracking or any(line.tracking for line in quote.lines):
+        content["tracking"] = [sorted(quote.tracking.items()), [list(line.tracking) for line in quote.lines]]
+    if quote.url.strip():
+        content["url"] = quote.url.strip()
     canonical = json.dumps(content, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 

@@ -1,32 +1,37 @@
 """Quote or order → DRAFT sales invoice payload, checked against the organisation before anything is sent.
 
-Only what Xero would refuse for certain (unknown account, tax type or item, a foreign currency) is
+Only what Xero would refuse for certain (unknown account, tax type or item, a currency the organisation
+has not enabled) is
 caught here; anything subtler is left to Xero, whose own message then reaches the user.
 """
 
 from __future__ import annotations
 
 import calendar
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
+from app.invoicing.contact_names import ContactChoices, exact_key, near_match_sentence
 from app.invoicing.contacts import ContactDirectory, new_contact_body
 from app.invoicing.fingerprint import Summary, differences, quote_fingerprint, quote_summary
 from app.invoicing.ledger import DraftRow, Ledger
+from app.invoicing.permissions import check_may_draft, lock_date, lock_problem, may_create_drafts
+from app.invoicing.provenance import url_problem
+from app.invoicing.readback import Totals, expected_totals
 from app.invoicing.records import SourceLine, SourceQuote
+from app.invoicing.revenue_mapping import NO_TAX, check_remembered, describe, output_rates, revenue_accounts
 from app.invoicing.sentences import quote_sentence
+from app.invoicing.tracking import Categories, active_categories, check_fixed, merged, resolve
 from app.invoicing.wire import MAX_REQUEST_BYTES, body_size, too_large_sentence
+from app.invoicing.xero_source import ORIGIN as XERO_ORIGIN
 from app.xero.client import XeroClient
 from app.xero.errors import InvalidInput
 
 DEFAULT_DUE_DAYS = 14
-PREFERRED_ACCOUNT = "200"  # "Sales" in every Xero chart of accounts template
-REVENUE_TYPES = ("REVENUE", "SALES", "OTHERINCOME")
 AMOUNT_TYPES = {"exclusive": "Exclusive", "inclusive": "Inclusive", "notax": "NoTax"}
-NO_TAX = "NONE"
 MAX_REFERENCE = 255
 
 Status = Literal["new", "drafted", "changed", "invalid"]
@@ -34,7 +39,7 @@ Status = Literal["new", "drafted", "changed", "invalid"]
 
 @dataclass(frozen=True)
 class TenantFacts:
-    """What a payload is checked against: read once per run (four GETs)."""
+    """What a payload is checked against: read once per run (one GET each)."""
 
     name: str
     base_currency: str
@@ -42,11 +47,19 @@ class TenantFacts:
     tax_rates: dict[str, dict[str, Any]]  # ACTIVE rates usable on revenue, by TaxType
     items: dict[str, dict[str, Any]]  # by lower-cased code
     sales_terms: dict[str, Any] = field(default_factory=dict)  # Organisation.PaymentTerms.Sales
+    currencies: frozenset[str] = frozenset()  # enabled currency codes (GET Currencies), base included
+    inactive_accounts: dict[str, dict[str, Any]] = field(default_factory=dict)  # ARCHIVED ones, by code
+    tracking: Categories = field(default_factory=dict)  # active tracking categories and options
+    period_lock: date | None = None  # Organisation.PeriodLockDate
+    year_end_lock: date | None = None  # Organisation.EndOfYearLockDate
+    may_draft: bool = True  # Organisation/Actions: the connected user may create draft invoices
 
     @classmethod
     def fetch(cls, client: XeroClient) -> TenantFacts:
         org = client.organisation()
-        return cls.from_lists(org, client.accounts(), client.tax_rates(), client.items())
+        return cls.from_lists(org, client.accounts(), client.tax_rates(), client.items(),
+                              currencies=client.currencies(), tracking=client.tracking_categories(),
+                              actions=client.organisation_actions())
 
     @classmethod
     def from_lists(
@@ -55,12 +68,20 @@ class TenantFacts:
         accounts: list[dict[str, Any]],
         tax_rates: list[dict[str, Any]],
         items: list[dict[str, Any]],
+        *,
+        currencies: list[dict[str, Any]] | None = None,
+        tracking: list[dict[str, Any]] | None = None,
+        actions: list[dict[str, Any]] | None = None,
     ) -> TenantFacts:
         terms = (org.get("PaymentTerms") or {}).get("Sales") or {}
+        base = str(org.get("BaseCurrency") or "").upper()
         return cls(
             name=str(org.get("Name") or "the organisation"),
-            base_currency=str(org.get("BaseCurrency") or "").upper(),
+            base_currency=base,
+            currencies=frozenset({base} | {str(c.get("Code") or "").upper() for c in currencies or []}),
             accounts={str(a["Code"]): a for a in accounts if a.get("Code") and a.get("Status") == "ACTIVE"},
+            inactive_accounts={str(a["Code"]): a for a in accounts
+                               if a.get("Code") and a.get("Status") != "ACTIVE"},
             tax_rates={
                 str(r["TaxType"]): r
                 for r in tax_rates
@@ -68,6 +89,10 @@ class TenantFacts:
             },
             items={str(i["Code"]).lower(): i for i in items if i.get("Code")},
             sales_terms=terms if isinstance(terms, dict) else {},
+            tracking=active_categories(tracking or []),
+            period_lock=lock_date(org.get("PeriodLockDate")),
+            year_end_lock=lock_date(org.get("EndOfYearLockDate")),
+            may_draft=may_create_drafts(actions),
         )
 
 
@@ -77,36 +102,18 @@ class Defaults:
     tax_type: str
 
 
-def _is_output_tax(rate: dict[str, Any]) -> bool:
-    # Xero names sales taxes "... on Income" and codes them OUTPUT/OUTPUT2/... in every region.
-    return "on income" in str(rate.get("Name", "")).lower() or str(rate["TaxType"]).startswith("OUTPUT")
-
-
 def choose_defaults(facts: TenantFacts) -> Defaults:
-    """Account "200" if it is an active revenue account, else the first revenue account; its output tax."""
-    revenue = sorted(
-        (a for a in facts.accounts.values() if a.get("Type") in REVENUE_TYPES),
-        key=lambda a: (a["Code"] != PREFERRED_ACCOUNT, REVENUE_TYPES.index(a["Type"]), a["Code"]),
-    )
+    """"Sales" (or account 200) if it is an active revenue account, else the first; its output tax."""
+    revenue = revenue_accounts(facts)
     if not revenue:
         raise InvalidInput(
             f"{facts.name} has no active revenue account to put the invoice lines on; choose one with "
             "--account CODE."
         )
     account = revenue[0]
-    candidates = [r for r in facts.tax_rates.values() if r["TaxType"] != NO_TAX]
-    candidates.sort(
-        key=lambda r: (
-            not _is_output_tax(r),
-            r["TaxType"] != account.get("TaxType"),  # the account's own default, when it is one
-            -float(r.get("EffectiveRate") or 0),
-            r["TaxType"],
-        )
-    )
-    if candidates:
-        return Defaults(account["Code"], candidates[0]["TaxType"])
-    if NO_TAX in facts.tax_rates:
-        return Defaults(account["Code"], NO_TAX)
+    rates = output_rates(facts, account)
+    if rates:
+        return Defaults(account["Code"], rates[0]["TaxType"])
     raise InvalidInput(f"{facts.name} has no active tax rate for sales; choose one with --tax-type TYPE.")
 
 
@@ -120,12 +127,17 @@ def resolve_defaults(
 ) -> Defaults:
     """The remembered choice for this tenant (chosen and stored on the first run), then the overrides.
 
-    Overrides apply to this run only, so a one-off --account does not silently change later runs.
+    The remembered choice is checked at the start of every run: one Xero no longer accepts (an archived
+    account) is a MappingNeeded sentence unless this run overrides it. Overrides apply to this run only,
+    so a one-off --account does not silently change later runs.
     """
     remembered = ledger.tenant_defaults(tenant_id)
-    if remembered and remembered[0] in facts.accounts and remembered[1] in facts.tax_rates:
+    if remembered:
         chosen = Defaults(*remembered)
-    else:  # first run, or the remembered account/tax rate was archived since
+        # Only what this run takes from the remembered choice has to be usable.
+        check_remembered(facts, None if account else chosen.account_code,
+                         None if tax_type else chosen.tax_type)
+    else:  # first run: the preselected choice, remembered
         chosen = choose_defaults(facts)
         if remember:
             ledger.save_tenant_defaults(tenant_id, chosen.account_code, chosen.tax_type)
@@ -152,6 +164,8 @@ class PlannedInvoice:
     new_contact: dict[str, str] | None = None  # body of the contact still to be created
     changes: list[str] = field(default_factory=list)  # "changed": what differs from what was drafted
     found: DraftRow | None = None  # found in Xero by the plan's lookup, not in the ledger
+    near_contacts: list[str] = field(default_factory=list)  # existing contacts the user may choose
+    expected: Totals | None = None  # what Xero should make of the payload, read back after sending
 
     def drafted_sentence(self) -> str:
         """For a "drafted" or "changed" entry: already drafted, found in Xero, or changed since."""
@@ -178,12 +192,15 @@ class PlannedInvoice:
         self.status, self.reason = "invalid", reason
 
 
-Plan = list[PlannedInvoice]
+class Plan(list[PlannedInvoice]):
+    """One entry per quote, in input order, and the preview's sentence on the account and tax used."""
+
+    mapping: str = ""
 CONTACT_WILL_BE_CREATED = "contact will be created"
 
 
 def due_date(invoice_date: date, terms: dict[str, Any]) -> date:
-    """The organisation's default sales terms when it has them, else 14 days."""
+    """By sales payment terms (the contact's or the organisation's) when there are some, else 14 days."""
     day, kind = terms.get("Day"), str(terms.get("Type") or "")
     if not isinstance(day, int) or day < 0:
         return invoice_date + timedelta(days=DEFAULT_DUE_DAYS)
@@ -205,7 +222,7 @@ def _number(value: Decimal) -> int | float:
 
 
 def _line(
-    line: SourceLine, amount_types: str, facts: TenantFacts, defaults: Defaults
+    line: SourceLine, amount_types: str, facts: TenantFacts, defaults: Defaults, tracking: dict[str, str]
 ) -> tuple[dict[str, Any], str]:
     """(line item, problem or "")."""
     item = facts.items.get(line.item_code.lower()) if line.item_code else None
@@ -218,7 +235,8 @@ def _line(
     else:
         tax = line.tax_type or str(sales.get("TaxType") or "") or defaults.tax_type
     if account not in facts.accounts:
-        return {}, f"account code {account!r} is not an active account in {facts.name}"
+        state = "archived" if account in facts.inactive_accounts else "not an active account"
+        return {}, f"account code {account!r} is {state} in {facts.name}"
     if tax not in facts.tax_rates:
         return {}, f"tax type {tax!r} is not an active sales tax rate in {facts.name}"
     out: dict[str, Any] = {
@@ -231,30 +249,39 @@ def _line(
     if item is not None:
         out["ItemCode"] = item["Code"]
     out.update(AccountCode=account, TaxType=tax)
+    wanted = merged(tracking, line.tracking)
+    if wanted:
+        out["Tracking"], problem = resolve(wanted, facts.tracking, facts.name)
+        if problem:
+            return {}, problem
     return out, ""
 
 
-def _payload(quote: SourceQuote, facts: TenantFacts, defaults: Defaults, today: date) -> tuple[dict, str]:
+def _payload(quote: SourceQuote, facts: TenantFacts, defaults: Defaults, today: date,
+             tracking: Mapping[str, str], keep_quote_date: bool = False) -> tuple[dict, str]:
     amount_types = AMOUNT_TYPES.get(quote.line_amount_types.strip().lower())
     if amount_types is None:
         return {}, f"line amount type {quote.line_amount_types!r} is not Exclusive, Inclusive or NoTax"
     currency = quote.currency.strip().upper()
-    if currency and currency != facts.base_currency:
-        return {}, (
-            f"currency {currency} is not the base currency of {facts.name} ({facts.base_currency}); "
-            "only base-currency invoices can be drafted"
-        )
+    if currency and currency not in (facts.currencies or {facts.base_currency}):
+        return {}, currency_not_enabled(currency, facts)
     if not quote.lines:
         return {}, "it has no lines"
     if len(quote.number) > MAX_REFERENCE:
         return {}, f"its number is longer than {MAX_REFERENCE} characters"
     lines = []
+    quote_tracking = merged(tracking, quote.tracking)
     for n, source_line in enumerate(quote.lines, 1):
-        line, problem = _line(source_line, amount_types, facts, defaults)
+        line, problem = _line(source_line, amount_types, facts, defaults, quote_tracking)
         if problem:
             return {}, f"line {n}: {problem}"
         lines.append(line)
-    invoice_date = quote.date or today
+    # A quote from Xero was dated when it was quoted: its invoice is dated today unless asked otherwise.
+    from_xero = quote.origin == XERO_ORIGIN and not keep_quote_date
+    invoice_date = today if from_xero or not quote.date else quote.date
+    locked = lock_problem(invoice_date, facts)
+    if locked:
+        return {}, locked
     payload: dict[str, Any] = {
         "Type": "ACCREC",
         "Status": "DRAFT",
@@ -267,7 +294,21 @@ def _payload(quote: SourceQuote, facts: TenantFacts, defaults: Defaults, today: 
     }
     if currency:
         payload["CurrencyCode"] = currency
+    if quote.url.strip():
+        problem = url_problem(quote.url)
+        if problem:
+            return {}, problem
+        payload["Url"] = quote.url.strip()
     return payload, ""
+
+
+def currency_not_enabled(currency: str, facts: TenantFacts) -> str:
+    enabled = ", ".join(sorted(facts.currencies, key=lambda c: (c != facts.base_currency, c)))
+    return (
+        f"currency {currency} is not enabled in {facts.name} (it has {enabled}); to draft it, add {currency} "
+        "in Xero under Accounting settings → Currencies → Add Currency (a plan with multi-currency is "
+        "needed), then load the quote again"
+    )
 
 
 def changes_since(quote: SourceQuote, row: DraftRow) -> list[str] | None:
@@ -292,10 +333,15 @@ def build_plan(
     *,
     blocked: dict[str, str] | None = None,
     today: date | None = None,
+    tracking: Mapping[str, str] | None = None,
+    contacts: ContactChoices | None = None,
+    keep_quote_date: bool = False,
 ) -> Plan:
-    """One entry per quote, in input order. ``blocked`` maps quote numbers the loader flagged to why."""
+    """One entry per quote, in input order. ``blocked`` maps quote numbers the loader flagged to why;
+    ``tracking`` is the run's fixed {category: option} (a quote's or line's own wins); ``contacts`` the
+    user's choices for near matches; ``keep_quote_date``: a quote from Xero keeps its date (else today)."""
     today = today or date.today()
-    plan: Plan = []
+    plan = Plan()
     seen: dict[str, str] = {}  # identity -> the number as first spelt in this run
     for quote in quotes:
         entry = PlannedInvoice(quote, "new")
@@ -318,7 +364,7 @@ def build_plan(
         elif blocked and quote.number in blocked:
             entry.mark_invalid(blocked[quote.number])
             continue
-        payload, problem = _payload(quote, facts, defaults, today)
+        payload, problem = _payload(quote, facts, defaults, today, tracking or {}, keep_quote_date)
         if problem:
             if entry.status == "changed":
                 entry.reason = problem  # reported with the change; it cannot be updated as it is
@@ -329,20 +375,59 @@ def build_plan(
         if size > MAX_REQUEST_BYTES and entry.status == "new":  # no request to Xero could carry it
             entry.mark_invalid(too_large_sentence(size))
             continue
-        entry.payload = payload
-        contact_id = directory.match(quote)
-        if contact_id:
-            entry.set_contact(contact_id)
-        elif not quote.contact_name.strip():
-            if entry.status == "changed":
-                entry.payload, entry.reason = {}, "it has no contact name"
-            else:
-                entry.mark_invalid("it has no contact name")
-        else:
-            entry.new_contact = new_contact_body(quote)
-            if entry.status == "new":
-                entry.reason = CONTACT_WILL_BE_CREATED
+        entry.payload, entry.expected = payload, expected_totals(payload, facts)
+        _choose_contact(entry, directory, contacts or {}, facts.name)
+        _contact_terms(entry, directory)
     return plan
+
+
+def _contact_terms(entry: PlannedInvoice, directory: ContactDirectory) -> None:
+    """Due by the contact's own sales terms where it has them (the API applies no contact defaults)."""
+    contact_id = str((entry.payload.get("Contact") or {}).get("ContactID") or "").lower()
+    terms = directory.sales_terms.get(contact_id)
+    if entry.source.due_date is None and terms and entry.payload.get("Date"):
+        invoice_date = date.fromisoformat(entry.payload["Date"])
+        entry.payload["DueDate"] = due_date(invoice_date, terms).isoformat()
+
+
+def _choose_contact(entry: PlannedInvoice, directory: ContactDirectory, contacts: ContactChoices,
+                    organisation: str) -> None:
+    """Xero's contact by ID, name (as Xero compares names) or e-mail; the user's choice for a near
+    match; else a new contact. A near match nobody chose yet is not sent."""
+    quote = entry.source
+
+    def cannot(reason: str) -> None:
+        if entry.status == "changed":
+            entry.payload, entry.reason = {}, reason
+        else:
+            entry.mark_invalid(reason)
+
+    contact_id = directory.match(quote)
+    if contact_id:
+        entry.set_contact(contact_id)
+        return
+    if not quote.contact_name.strip():
+        cannot("it has no contact name")
+        return
+    key = exact_key(quote.contact_name)
+    if key in contacts:
+        chosen = contacts[key]
+        if chosen is not None:
+            existing = directory.by_name.get(exact_key(chosen))
+            if existing:
+                entry.set_contact(existing)
+            else:
+                cannot(f"--use-contact: {organisation} has no active contact named {chosen!r}")
+            return
+    else:
+        near = directory.near(quote.contact_name)
+        if near:
+            entry.near_contacts = near
+            cannot(near_match_sentence(" ".join(quote.contact_name.split()), near, organisation))
+            return
+    entry.new_contact = new_contact_body(quote)
+    if entry.status == "new":
+        entry.reason = CONTACT_WILL_BE_CREATED
 
 
 def make_plan(
@@ -357,20 +442,30 @@ def make_plan(
     today: date | None = None,
     remember: bool = True,
     look_up: bool = False,
+    facts: TenantFacts | None = None,
+    tracking: Mapping[str, str] | None = None,
+    contacts: ContactChoices | None = None,
+    keep_quote_date: bool = False,
 ) -> Plan:
     """Read the organisation (GETs only) and plan every quote; nothing is created in Xero.
 
+    ``facts``: the organisation as already read this run.
     ``remember=False`` (a dry run) leaves the ledger untouched too. ``look_up`` also asks Xero for the
     quotes the ledger does not know (as a real run does before sending), so the plan says "found in
     Xero" for them; with ``remember`` what was found is recorded.
     """
     from app.invoicing.drafting import find_drafted  # drafting builds on plans: imported where used
 
-    facts = TenantFacts.fetch(client)
+    facts = facts or TenantFacts.fetch(client)
+    check_may_draft(facts)
     defaults = resolve_defaults(facts, ledger, tenant_id, account, tax_type, remember)
+    if tracking:
+        check_fixed(tracking, facts.tracking, facts.name)
     directory = ContactDirectory.fetch(client)
     drafted = ledger.drafted(tenant_id)
-    plan = build_plan(quotes, facts, defaults, directory, drafted, blocked=blocked, today=today)
+    plan = build_plan(quotes, facts, defaults, directory, drafted, blocked=blocked, today=today,
+                      tracking=tracking, contacts=contacts, keep_quote_date=keep_quote_date)
+    plan.mapping = describe(facts, defaults)
     if not look_up:
         return plan
     unknown = {e.source_id: e.source.number for e in plan if e.status == "new"}

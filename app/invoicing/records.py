@@ -16,6 +16,7 @@ class SourceLine:
     item_code: str = ""
     account_code: str = ""
     tax_type: str = ""
+    tracking: tuple[tuple[str, str], ...] = ()  # (category, option) of this line only, e.g. a file column
 
 
 @dataclass
@@ -34,6 +35,9 @@ class SourceQuote:
     origin: str = ""  # file path, or "xero" for the tenant's own quotes
     xero_contact_id: str = ""  # known when the quote came from Xero
     xero_quote_id: str = ""
+    tracking: dict[str, str] = field(default_factory=dict)  # category -> option for all its lines
+    total: Decimal | None = None  # the CRM's own total, when the file has one: compared with Xero's
+    url: str = ""  # a link back to the CRM record, when the file has one: sent as Invoice.Url
 
     @property
     def source_id(self) -> str:

@@ -14,11 +14,15 @@ def quote_sentence(
     message: str = "",
     changes: Sequence[str] = (),
     not_by_this_app: bool = False,
+    difference: str = "",
 ) -> str:
     """``status`` is a drafting outcome ("drafted", "found", "skipped", "changed", "updated", "invalid",
     "failed", "not_sent"); the sentence starts in lower case, after "Q-1042: "."""
     what = ", ".join(changes) or "details of its lines"
     if status == "drafted":
+        if difference:
+            return (f"drafted as {invoice_number}, but Xero's figures differ: {difference}; check the draft "
+                    "in Xero")
         return f"drafted as {invoice_number}"
     if status == "found":
         text = f"found in Xero as {invoice_number}; not drafted again"

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from app.invoicing.contact_names import ContactChoices, exact_key
 from app.invoicing.drafting import (
     DraftProgress,
     DraftReport,
@@ -24,8 +25,15 @@ from app.invoicing.drafting import (
 )
 from app.invoicing.fingerprint import line_total
 from app.invoicing.ledger import DraftRow, Ledger
-from app.invoicing.plan import PlannedInvoice, make_plan
+from app.invoicing.plan import Defaults, PlannedInvoice, TenantFacts, choose_defaults, make_plan
 from app.invoicing.records import LoadResult, RowProblem, SourceQuote
+from app.invoicing.revenue_mapping import (
+    MappingNeeded,
+    MappingOptions,
+    check_remembered,
+    mapping_options,
+    recheck_before_sending,
+)
 from app.invoicing.run_lock import TenantLock
 
 RowState = Literal[
@@ -77,6 +85,7 @@ class QuoteRow:
     checked: bool = False
     retryable: bool = False
     changes: str = ""  # what changed since drafted ("total 1,658.40 → 1,550.40"), for "changed"/"updated"
+    near_contacts: list[str] = field(default_factory=list)  # existing contacts the user may choose instead
 
     @property
     def checkable(self) -> bool:
@@ -88,6 +97,9 @@ class QuoteRow:
         if self.state == "drafted_before":
             return f"Already drafted ({self.invoice_number})" if self.invoice_number else "Already drafted"
         if self.state == "drafted":
+            # A difference in Xero's figures comes as the core's whole sentence.
+            if self.detail:
+                return self.detail[:1].upper() + self.detail[1:]
             return f"Drafted: {self.invoice_number}"
         if self.state in ("found", "changed", "updated"):
             return self.detail[:1].upper() + self.detail[1:]  # the core's sentence
@@ -100,7 +112,7 @@ class QuoteRow:
     @property
     def message(self) -> str:
         """The export's message column: why it is invalid/failed/not sent, or what became of it."""
-        shown = ("invalid", "problem", "failed", "not_sent", "found", "changed", "updated")
+        shown = ("invalid", "problem", "failed", "not_sent", "found", "changed", "updated", "drafted")
         return self.detail if self.state in shown else ""
 
     @property
@@ -145,6 +157,8 @@ def file_problems(loaded: LoadResult) -> list[str]:
 class PlanOutcome:
     plan: list[PlannedInvoice]
     drafted: dict[str, DraftRow]  # the ledger's rows by source_id, for "Open in Xero" on old drafts
+    mapping: MappingOptions | None = None  # the account and tax dropdowns' choices and selection
+    problem: str = ""  # the plan could not be made (e.g. "fix the mapping"): nothing is planned
     calls: str = ""  # "About 112 calls to Xero; 880 left today for this organisation."
 
 
@@ -155,6 +169,7 @@ class DraftSession:
     loaded: LoadResult
     rows: list[QuoteRow] = field(default_factory=list)
     plan: list[PlannedInvoice] | None = None
+    contact_choices: dict[str, str | None] = field(default_factory=dict)  # near matches the user decided
 
     def __post_init__(self) -> None:
         self.rows = [_quote_row(q) for q in self.loaded.quotes]
@@ -183,6 +198,12 @@ class DraftSession:
         return rows
 
     def apply_plan(self, outcome: PlanOutcome) -> None:
+        if outcome.problem:  # nothing was planned: the quotes say why, nothing can be sent
+            self.plan = None
+            for row in self.rows:
+                if row.state == "checking":
+                    row.state, row.detail, row.checked = "not_sent", outcome.problem, False
+            return
         self.plan = outcome.plan
         rows = []
         for entry in outcome.plan:
@@ -197,10 +218,17 @@ class DraftSession:
                 row.changes = ", ".join(entry.changes)
             elif entry.status == "invalid":
                 row.state, row.detail = "invalid", entry.reason
+                row.near_contacts = list(entry.near_contacts)
             else:
                 row.state, row.detail, row.checked = "new", entry.reason, True
             rows.append(row)
         self.rows = rows + self._refused_rows({entry.source.number for entry in outcome.plan})
+
+    def choose_contact(self, row: QuoteRow, use_existing: bool) -> None:
+        """The user's answer for a near-match row: its first existing contact, or a new contact; the
+        quotes are planned again with it (every row of that customer follows)."""
+        if row.near_contacts:
+            self.contact_choices[exact_key(row.customer)] = row.near_contacts[0] if use_existing else None
 
     def to_send(self) -> list[PlannedInvoice]:
         """The plan minus the new quotes left unchecked; drafted and invalid entries stay so that the
@@ -234,7 +262,7 @@ class DraftSession:
             row.checked = False
             row.retryable = result.retryable
             if result.status == "drafted":
-                row.state, row.detail = "drafted", ""
+                row.state, row.detail = "drafted", result.sentence() if result.difference else ""
             elif result.status == "skipped":
                 row.state, row.detail = "drafted_before", ""
             elif result.status in ("found", "changed", "updated"):
@@ -256,16 +284,29 @@ class DraftSession:
 # -- the calls made in worker threads (the ledger is opened in the thread that uses it) ---------------
 
 
-def plan_quotes(model: Any, loaded: LoadResult) -> PlanOutcome:
+def plan_quotes(model: Any, loaded: LoadResult, chosen: Defaults | None = None,
+                contacts: ContactChoices | None = None) -> PlanOutcome:
     """make_plan for the loaded quotes (GETs only), with quotes the ledger does not know looked up in
-    Xero so the table shows "found in Xero" before anything is sent; ``model`` is a ConnectionModel."""
+    Xero so the table shows "found in Xero" before anything is sent; ``model`` is a ConnectionModel.
+    ``chosen``: the account and tax rate the user picked in the window, remembered for the organisation;
+    ``contacts``: the user's choices for near-match customers."""
     client = model.client()
     tenant_id = model.settings.tenant_id
     with Ledger() as ledger:
-        plan = make_plan(client, ledger, tenant_id, loaded.quotes, blocked=blocked_numbers(loaded),
-                         look_up=True)
+        facts = TenantFacts.fetch(client)
+        if chosen is not None:
+            check_remembered(facts, chosen.account_code, chosen.tax_type)
+            ledger.save_tenant_defaults(tenant_id, chosen.account_code, chosen.tax_type)
+        try:
+            plan = make_plan(client, ledger, tenant_id, loaded.quotes, blocked=blocked_numbers(loaded),
+                             look_up=True, facts=facts, contacts=contacts)
+        except MappingNeeded as exc:
+            options = mapping_options(facts, choose_defaults(facts))
+            return PlanOutcome([], ledger.drafted(tenant_id), options, problem=str(exc))
+        remembered = ledger.tenant_defaults(tenant_id)
+        selected = Defaults(*remembered) if remembered else choose_defaults(facts)
         calls = calls_sentence(estimate_calls(plan), client.limits.day_remaining)
-        return PlanOutcome(plan, ledger.drafted(tenant_id), calls)
+        return PlanOutcome(plan, ledger.drafted(tenant_id), mapping_options(facts, selected), calls=calls)
 
 
 WINDOW_PROGRAM = "the Draft invoices window"
@@ -290,6 +331,7 @@ def draft_selected(
 
     with TenantLock(tenant_id, organisation, WINDOW_PROGRAM, wait=True, on_wait=waiting, cancel=cancel), \
             Ledger() as ledger:
+        recheck_before_sending(client, [e.payload for e in entries if e.payload], organisation)
         return draft_invoices(client, tenant_id, entries, ledger, progress=progress, cancel=cancel,
                               update_changed=update_changed)
 

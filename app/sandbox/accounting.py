@@ -6,7 +6,7 @@ import time
 import uuid
 from collections.abc import Callable
 
-from app.sandbox import contacts_api, invoices_api, quotes_api, ratelimit, settings_api
+from app.sandbox import contacts_api, invoices_api, quotes_api, ratelimit, settings_api, tracking
 from app.sandbox.connections import mine
 from app.sandbox.ctx import Ctx, validation_exception
 from app.sandbox.idempotency import guarded
@@ -29,15 +29,18 @@ ROUTES: dict[tuple[str, str], tuple[tuple[str, ...], Handler, int]] = {
     ("accounts", "GET"): (SETTINGS, settings_api.accounts, 2),
     ("taxrates", "GET"): (SETTINGS, settings_api.tax_rates, 2),
     ("items", "GET"): (INVOICES + SETTINGS, settings_api.items, 2),
+    ("currencies", "GET"): (SETTINGS, settings_api.currencies, 1),
+    ("trackingcategories", "GET"): (SETTINGS, tracking.get, 2),
     ("contacts", "GET"): (CONTACTS, contacts_api.get, 2),
     ("contacts", "PUT"): (("accounting.contacts",), contacts_api.put, 1),
     ("contacts", "POST"): (("accounting.contacts",), contacts_api.post, 2),
-    ("invoices", "GET"): (INVOICES, invoices_api.get, 2),
-    ("invoices", "PUT"): (INVOICES_W, invoices_api.put, 1),
+    ("invoices", "GET"): (INVOICES, invoices_api.get, 3),  # /Invoices/{id}/History too
+    ("invoices", "PUT"): (INVOICES_W, invoices_api.put, 3),
     ("invoices", "POST"): (INVOICES_W, invoices_api.post, 2),
     ("quotes", "GET"): (INVOICES, quotes_api.get, 2),
 }
 CANONICAL = {"organisation": "Organisation", "accounts": "Accounts", "taxrates": "TaxRates", "items": "Items",
+             "currencies": "Currencies", "trackingcategories": "TrackingCategories",
              "contacts": "Contacts", "invoices": "Invoices", "quotes": "Quotes"}
 
 
@@ -49,6 +52,8 @@ def endpoint_name(req: Request) -> str:
     name = CANONICAL.get(parts[0].lower(), parts[0])
     if len(parts) > 1:
         name += "/Actions" if parts[1].lower() == "actions" else "/{id}"
+    if len(parts) > 2:
+        name += "/" + parts[2].capitalize()  # .../Invoices/{id}/History
     return f"{req.method} {PREFIX}/{name}"
 
 

@@ -15,7 +15,8 @@ from app.sandbox.web import Response, not_found
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 WRITABLE = ("Name", "FirstName", "LastName", "EmailAddress", "ContactNumber", "AccountNumber",
             "CompanyNumber", "TaxNumber", "Addresses", "Phones", "ContactPersons", "BankAccountDetails",
-            "DefaultCurrency", "ContactStatus", "AccountsReceivableTaxType", "SalesDefaultAccountCode")
+            "DefaultCurrency", "ContactStatus", "AccountsReceivableTaxType", "SalesDefaultAccountCode",
+            "PaymentTerms")
 SEARCHED = ("Name", "FirstName", "LastName", "ContactNumber", "CompanyNumber", "EmailAddress")
 
 

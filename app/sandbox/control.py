@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from app.sandbox import control_apps, faults
+from app.sandbox import control_apps, faults, org_access
 from app.sandbox.fmt import iso, parse_iso
 from app.sandbox.state import SandboxState, new_counters
 from app.sandbox.tokens import find_grant_id, revoke_grant
@@ -86,6 +86,12 @@ def handle(state: SandboxState, req: Request) -> Response:
                     {"tenant_id": tid, "name": o["organisation"]["Name"],
                      "short_code": o["organisation"]["ShortCode"],
                      "base_currency": o["organisation"]["BaseCurrency"]} for tid, o in state.orgs.items()])
+            if name.startswith("organisations/") and req.method == "POST":
+                org = state.orgs.get(name.split("/", 1)[1].lower())
+                if org is None:
+                    return not_found()
+                org_access.set_locks(org, req.json() or {})
+                return json_response({"organisation": org["organisation"], "user_role": org_access.role(org)})
             if name == "clock" and req.method in ("GET", "POST"):
                 return _clock(state, req)
             if name == "limits" and req.method in ("GET", "POST"):

@@ -16,6 +16,7 @@ def add(state: SandboxState, spec: dict[str, Any]) -> dict[str, Any]:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}")
     fault = {"kind": kind, "count": int(spec.get("count", 1)),
              "path_prefix": str(spec.get("path_prefix") or ""),
+             "path": str(spec.get("path") or ""),  # set: this exact path only (not .../History below it)
              "method": str(spec.get("method") or "").upper(),  # "" = any method
              "delay_seconds": float(spec.get("delay_seconds", 1.0)),
              "problem": str(spec.get("problem", "minute")), "retry_after": spec.get("retry_after")}
@@ -29,7 +30,9 @@ def take(state: SandboxState, req: Request) -> dict[str, Any] | None:
     with state.lock:
         for fault in state.faults:
             method_matches = not fault.get("method") or req.method.upper() == fault["method"]
-            if req.path.startswith(fault["path_prefix"]) and method_matches and fault["count"] > 0:
+            path_matches = req.path == fault["path"] if fault.get("path") else req.path.startswith(
+                fault["path_prefix"])
+            if path_matches and method_matches and fault["count"] > 0:
                 fault["count"] -= 1
                 if fault["count"] == 0:
                     state.faults.remove(fault)

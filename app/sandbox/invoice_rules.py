@@ -6,10 +6,12 @@ import copy
 import uuid
 from typing import Any
 
+from app.sandbox import org_access, tracking
 from app.sandbox.contacts_api import find, find_by
 from app.sandbox.ctx import Ctx
 from app.sandbox.fmt import dec, ms_date, parse_date
 from app.sandbox.pricing import price_lines
+from app.sandbox.settings_api import enabled_currencies
 
 TYPES = ("ACCREC", "ACCPAY")
 AMOUNT_TYPES = {"exclusive": "Exclusive", "inclusive": "Inclusive", "notax": "NoTax"}
@@ -78,6 +80,7 @@ def _line(ctx: Ctx, raw: Any, n: int, kind: str, status: str, errors: list[str])
                           "transaction.")
     elif account is not None:
         line["TaxType"] = account["TaxType"]
+    line["Tracking"] = tracking.check_line(ctx.org, line.get("Tracking"), n, errors)
     for key in ("Quantity", "UnitAmount", "DiscountRate"):
         try:
             dec(line.get(key))
@@ -114,8 +117,24 @@ def build(ctx: Ctx, raw: dict[str, Any], current: dict[str, Any] | None
         if inv.get(key) not in (None, "") and parse_date(inv[key]) is None:
             errors.append(f"{key} is not a valid date; use YYYY-MM-DD.")
     base = ctx.org["organisation"]["BaseCurrency"]
-    if str(inv.setdefault("CurrencyCode", base)) != base:
-        errors.append(f"The currency {inv['CurrencyCode']} is not enabled for this organisation.")
+    code = str(inv.setdefault("CurrencyCode", base) or base).upper()
+    currency = next((c for c in enabled_currencies(ctx.org) if c["Code"] == code), None)
+    if currency is None:
+        errors.append(f"Organisation is not subscribed to currency {code}")
+    else:
+        inv["CurrencyCode"] = code
+        inv["CurrencyRate"] = 1.0 if code == base else float(currency.get("_rate") or 1.0)
+    when = parse_date(inv.get("Date")) or ctx.state.clock.now().date()
+    locked = org_access.lock_error(ctx.org, when)
+    if locked:
+        errors.append(locked)
+    url = inv.get("Url")
+    if url not in (None, ""):
+        text = str(url)
+        if not text.lower().startswith(("http://", "https://")) or " " in text.strip():
+            errors.append("The Url must be a valid absolute URL (http or https).")
+        elif "xero" in text.lower():
+            errors.append("The Url cannot contain the word 'xero'.")
     if len(str(inv.get("Reference") or "")) > 255:
         errors.append("Reference must be 255 characters or fewer.")
     number = inv.get("InvoiceNumber")

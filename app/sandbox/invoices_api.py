@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from app.sandbox import invoice_rules
+from app.sandbox import history, invoice_rules, org_access
 from app.sandbox.batch import run
 from app.sandbox.contacts_api import new_contact
 from app.sandbox.ctx import Ctx, envelope, public
 from app.sandbox.fmt import ms_date
 from app.sandbox.query import csv_arg, paginate, where_and_order
-from app.sandbox.web import Response, not_found
+from app.sandbox.web import Response, not_found, problem
 
 
 def find(org: dict[str, Any], key: str) -> dict[str, Any] | None:
@@ -21,6 +21,10 @@ def find(org: dict[str, Any], key: str) -> dict[str, Any] | None:
 
 
 def get(ctx: Ctx) -> Response:
+    if len(ctx.parts) == 3:
+        if ctx.parts[2].lower() != "history":
+            return not_found()
+        return history.get(ctx, find(ctx.org, ctx.parts[1]))
     if len(ctx.parts) == 2:
         found = find(ctx.org, ctx.parts[1])
         return envelope(ctx, "Invoices", [public(found)]) if found else not_found()
@@ -78,21 +82,39 @@ def _save(ctx: Ctx, raw: dict[str, Any], allow_update: bool) -> tuple[dict[str, 
     inv["UpdatedDateUTC"] = now
     if current is not None:
         inv["AmountDue"] = round(inv["Total"] - inv.get("AmountPaid", 0.0), 2)
+        kept = current.get("_history") or []
         current.clear()
         current.update(inv)
+        current["_history"] = kept
+        history.record(ctx, current, "Edited", f"{current.get('InvoiceNumber', '')} updated.")
         return public(current), []
     if inv["Type"] == "ACCREC" and not inv.get("InvoiceNumber"):
         inv["InvoiceNumber"] = _next_number(ctx.org)
     inv.update(InvoiceID=str(uuid.uuid4()), AmountPaid=0.0, AmountCredited=0.0, AmountDue=inv["Total"],
                SentToContact=False, HasAttachments=False, IsDiscounted=False, Payments=[], CreditNotes=[],
-               Prepayments=[], Overpayments=[], CurrencyRate=1.0, _created_by=ctx.client_id)
+               Prepayments=[], Overpayments=[], _created_by=ctx.client_id)
     ctx.org["invoices"].append(inv)
+    what = f"{inv.get('InvoiceNumber') or 'Invoice'} to {inv['Contact']['Name']} for {inv['Total']:,.2f}."
+    history.record(ctx, inv, "Created", what)
     return public(inv), []
 
 
+def _not_permitted(ctx: Ctx) -> Response | None:
+    # A user whose role may not create invoices: Xero refuses the whole request.
+    if org_access.may(ctx.org, "CreateDraftInvoice"):
+        return None
+    return problem(403, "AuthorizationUnsuccessful")
+
+
 def put(ctx: Ctx) -> Response:
-    return run(ctx, "Invoices", lambda c, raw: _save(c, raw, False))
+    if len(ctx.parts) == 3 and ctx.parts[2].lower() == "history":
+        return history.put(ctx, find(ctx.org, ctx.parts[1]))
+    if len(ctx.parts) != 1:
+        return not_found()
+    return _not_permitted(ctx) or run(ctx, "Invoices", lambda c, raw: _save(c, raw, False))
 
 
 def post(ctx: Ctx) -> Response:
-    return run(ctx, "Invoices", lambda c, raw: _save(c, raw, True))
+    if len(ctx.parts) > 2:
+        return not_found()
+    return _not_permitted(ctx) or run(ctx, "Invoices", lambda c, raw: _save(c, raw, True))

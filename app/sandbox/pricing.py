@@ -1,8 +1,12 @@
-"""Line and document totals the way Xero computes them (rounded per line, tax per line)."""
+"""Line and document totals the way Xero computes them (rounded per line, tax per line).
+
+Xero rounds half away from zero (0.125 → 0.13, −0.125 → −0.13); Decimal.quantize alone would round
+half to even (0.125 → 0.12), so every rounding here names ROUND_HALF_UP, which is away from zero.
+"""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from app.sandbox.fmt import dec, money
@@ -26,13 +30,13 @@ def price_lines(org: dict[str, Any], lines: list[dict[str, Any]], amount_types: 
         qty = dec(line.get("Quantity"), "1")
         unit = Decimal(str(money(dec(line.get("UnitAmount")), unitdp)))
         discount = dec(line.get("DiscountRate"))
-        amount = (qty * unit * (1 - discount / 100)).quantize(CENT)
+        amount = (qty * unit * (1 - discount / 100)).quantize(CENT, rounding=ROUND_HALF_UP)
         rate = Decimal(0) if kind == "NOTAX" else (tax_rate(org, line.get("TaxType")) or Decimal(0))
         if kind == "INCLUSIVE":
-            tax = (amount - amount / (1 + rate / 100)).quantize(CENT)
+            tax = (amount - amount / (1 + rate / 100)).quantize(CENT, rounding=ROUND_HALF_UP)
             subtotal += amount - tax
         else:
-            tax = (amount * rate / 100).quantize(CENT)
+            tax = (amount * rate / 100).quantize(CENT, rounding=ROUND_HALF_UP)
             subtotal += amount
         total_tax += tax
         line["Quantity"] = float(qty)

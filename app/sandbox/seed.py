@@ -18,12 +18,15 @@ ORGS: list[dict[str, Any]] = [
                ("RROUTPUT", "5% (VAT on Income)", 5.0), ("ZERORATEDOUTPUT", "Zero Rated Income", 0.0),
                ("ZERORATEDINPUT", "Zero Rated Expenses", 0.0), ("EXEMPTOUTPUT", "Exempt Income", 0.0),
                ("NONE", "No VAT", 0.0)],
-     "prices": {"DEV-HOUR": 95.0, "WIDGET-A": 24.5, "SUPPORT-M": 250.0, "TRAIN-DAY": 800.0}},
+     "prices": {"DEV-HOUR": 95.0, "WIDGET-A": 24.5, "SUPPORT-M": 250.0, "TRAIN-DAY": 800.0},
+     "currencies": [("GBP", "British Pound", 1.0), ("EUR", "Euro", 1.1690),
+                    ("USD", "United States Dollar", 1.2710)]},
     {"key": "nz", "name": "Demo Company (NZ)", "currency": "NZD", "country": "NZ", "version": "NZ",
      "timezone": "NEWZEALANDSTANDARDTIME", "short": "!nZdm2", "tax_label": "GST", "std_rate": 15.0,
      "rates": [("OUTPUT2", "15% GST on Income", 15.0), ("INPUT2", "15% GST on Expenses", 15.0),
                ("ZERORATED", "Zero Rated", 0.0), ("NONE", "No GST", 0.0)],
-     "prices": {"DEV-HOUR": 150.0, "WIDGET-A": 39.0, "SUPPORT-M": 400.0, "TRAIN-DAY": 1200.0}},
+     "prices": {"DEV-HOUR": 150.0, "WIDGET-A": 39.0, "SUPPORT-M": 400.0, "TRAIN-DAY": 1200.0},
+     "currencies": [("NZD", "New Zealand Dollar", 1.0)]},
 ]
 
 ACCOUNTS = [  # code, name, type, default tax (None = org's standard sales/purchase rate by class)
@@ -54,6 +57,8 @@ CONTACTS = [("Acme Ltd", "", "", "accounts@acme.example", "CUST-001"),
             ("Hamilton Smith Ltd", "", "", "ap@hamiltonsmith.example", "CUST-007"),
             ("Orlena Greenville", "Orlena", "Greenville", "orlena@greenville.example", "")]
 
+SALES_TERMS = {"Ridgeway University": {"Day": 30, "Type": "DAYSAFTERBILLDATE"}}  # the contact's own terms
+
 QUOTE_PLAN = [  # status, contact index, [(item, qty)], amount types
     ("DRAFT", 0, [("DEV-HOUR", 10)], "EXCLUSIVE"),
     ("DRAFT", 1, [("WIDGET-A", 4), ("SUPPORT-M", 1)], "EXCLUSIVE"),
@@ -67,6 +72,12 @@ QUOTE_PLAN = [  # status, contact index, [(item, qty)], amount types
     ("INVOICED", 1, [("TRAIN-DAY", 1)], "EXCLUSIVE"),
     ("INVOICED", 3, [("DEV-HOUR", 8), ("WIDGET-A", 2)], "EXCLUSIVE"),
     ("SENT", 6, [("SUPPORT-M", 6)], "EXCLUSIVE"),
+]
+
+
+TRACKING = [  # name, [(option, status)], status
+    ("Region", [("North", "ACTIVE"), ("South", "ACTIVE"), ("West", "ARCHIVED")], "ACTIVE"),
+    ("Department", [("Sales", "ACTIVE"), ("Support", "ACTIVE")], "ACTIVE"),
 ]
 
 
@@ -87,6 +98,23 @@ def _organisation(spec: dict[str, Any]) -> dict[str, Any]:
         "Edition": "BUSINESS", "LineOfBusiness": "Software consulting", "Addresses": [], "Phones": [],
         "ExternalLinks": [], "PaymentTerms": {},
     }
+
+
+def _currencies(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The organisation's enabled currencies, base first, as GET Currencies lists them; ``_rate`` is the
+    sandbox's fixed rate to the base currency (Xero uses its daily XE rate)."""
+    return [{"Code": code, "Description": name, "_rate": rate} for code, name, rate in spec["currencies"]]
+
+
+def _tracking_categories(key: str) -> list[dict[str, Any]]:
+    out = []
+    for name, options, status in TRACKING:
+        category_id = stable_id(key, "tracking", name)
+        out.append({"TrackingCategoryID": category_id, "Name": name, "Status": status,
+                    "Options": [{"TrackingOptionID": stable_id(key, "tracking", name, option), "Name": option,
+                                 "Status": state, "IsActive": state == "ACTIVE", "IsDeleted": False,
+                                 "IsArchived": state == "ARCHIVED"} for option, state in options]})
+    return out
 
 
 def _tax_rates(spec: dict[str, Any]) -> list[dict[str, Any]]:
@@ -130,6 +158,8 @@ def _contacts(spec: dict[str, Any]) -> list[dict[str, Any]]:
             contact.update(FirstName=first, LastName=last)
         if number:
             contact.update(ContactNumber=number, AccountNumber=number)
+        if name in SALES_TERMS:
+            contact["PaymentTerms"] = {"Sales": SALES_TERMS[name]}
         out.append(contact)
     return out
 
@@ -194,7 +224,9 @@ def seed_orgs() -> dict[str, dict[str, Any]]:
     for spec in ORGS:
         org: dict[str, Any] = {"organisation": _organisation(spec), "tax_rates": _tax_rates(spec),
                                "accounts": _accounts(spec), "items": _items(spec),
-                               "contacts": _contacts(spec), "next_invoice": 4}
+                               "currencies": _currencies(spec), "contacts": _contacts(spec),
+                               "tracking_categories": _tracking_categories(spec["key"]),
+                               "next_invoice": 4}
         org["quotes"] = _quotes(org, spec["key"])
         org["invoices"] = _invoices(org, spec["key"])
         orgs[tenant_id(spec["key"])] = org

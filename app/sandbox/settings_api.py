@@ -1,19 +1,18 @@
-"""Read-only settings resources: Organisation (+Actions), Accounts, TaxRates, Items."""
+"""Read-only settings resources: Organisation (+Actions), Accounts, TaxRates, Items, Currencies."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from app.sandbox import org_access
 from app.sandbox.ctx import Ctx, envelope, public
 from app.sandbox.query import where_and_order
 from app.sandbox.web import Response, not_found
 
-ACTIONS = ["UseMulticurrency", "CreateDraftInvoice", "CreateApprovedInvoice", "CreateDraftPurchaseInvoice",
-           "CreateApprovedPurchaseInvoice", "ViewPurchaseOrders", "ViewProfitAndLoss", "ViewBalanceSheet"]
-
 
 def organisation(ctx: Ctx) -> Response:
     if len(ctx.parts) == 2 and ctx.parts[1].lower() == "actions":
-        rows = [{"Name": name, "Status": "ALLOWED"} for name in ACTIONS]
-        return envelope(ctx, "Actions", rows)
+        return envelope(ctx, "Actions", org_access.actions(ctx.org))
     if len(ctx.parts) > 1:
         return not_found()
     return envelope(ctx, "Organisations", [public(ctx.org["organisation"])])
@@ -41,3 +40,15 @@ def tax_rates(ctx: Ctx) -> Response:
 
 def items(ctx: Ctx) -> Response:
     return _listing(ctx, "Items", "items", "ItemID", "Code")
+
+
+def enabled_currencies(org: dict[str, Any]) -> list[dict[str, Any]]:
+    """The organisation's currencies (an older state file without them: the base currency only)."""
+    return org.get("currencies") or [{"Code": org["organisation"]["BaseCurrency"], "Description": ""}]
+
+
+def currencies(ctx: Ctx) -> Response:
+    if len(ctx.parts) > 1:
+        return not_found()
+    rows = where_and_order(ctx.req, enabled_currencies(ctx.org))
+    return envelope(ctx, "Currencies", [public(r) for r in rows])

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -29,8 +30,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.invoicing.drafting import DraftProgress, DraftReport
-from app.invoicing.plan import PlannedInvoice
+from app.invoicing.plan import Defaults, PlannedInvoice
+from app.invoicing.provenance import missing_notes_sentence
 from app.invoicing.records import LoadResult
+from app.invoicing.revenue_mapping import MappingOptions
 from app.invoicing.session import (
     DraftSession,
     PlanOutcome,
@@ -119,6 +122,7 @@ class InvoicesWindow(QWidget):
 
         self.notice = Notice("Draft invoices status")
         self.busy = busy_bar("Working")
+        self.mapping_row = self._build_mapping()
 
         self.table_model = QuoteTableModel(self)
         self.table_model.checks_changed.connect(self._update_controls)
@@ -174,10 +178,20 @@ class InvoicesWindow(QWidget):
             "(only while it is still a draft)")
         self.export_button = self._button("&Export results…", "Export the results to a CSV file",
                                           self.choose_export)
+        self.use_contact_button = self._button(
+            "Use &existing contact", "Draft the selected quote for the existing Xero contact",
+            lambda: self.choose_contact(True),
+            "Xero has a contact whose name nearly matches this customer: draft the quote for that contact")
+        self.new_contact_button = self._button(
+            "Create ne&w contact", "Create a new Xero contact for the selected quote's customer",
+            lambda: self.choose_contact(False),
+            "The near match in Xero is another customer: create a new contact with the file's name")
         table_buttons = QHBoxLayout()
         table_buttons.addWidget(self.select_all_button)
         table_buttons.addWidget(self.select_none_button)
         table_buttons.addStretch(1)
+        table_buttons.addWidget(self.use_contact_button)
+        table_buttons.addWidget(self.new_contact_button)
         table_buttons.addWidget(self.update_button)
         table_buttons.addWidget(self.open_button)
         table_buttons.addWidget(self.export_button)
@@ -220,6 +234,7 @@ class InvoicesWindow(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.notice)
         layout.addWidget(self.busy)
+        layout.addWidget(self.mapping_row)
         layout.addLayout(label_row)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.detail)
@@ -227,14 +242,59 @@ class InvoicesWindow(QWidget):
         layout.addWidget(self.progress_row)
         layout.addLayout(bottom)
 
-        order = [self.load_file_button, self.load_xero_button, self.table, self.select_all_button,
-                 self.select_none_button, self.update_button, self.open_button, self.export_button,
+        order = [self.load_file_button, self.load_xero_button, self.account_box, self.tax_box, self.table,
+                 self.select_all_button,
+                 self.select_none_button, self.use_contact_button, self.new_contact_button,
+                 self.update_button, self.open_button, self.export_button,
                  self.cancel_button,
                  self.create_button]
         for first, second in itertools.pairwise(order):
             self.setTabOrder(first, second)
         self.notice.show_message("info", "Load a CSV or JSON file of quotes or orders, or the organisation's "
                                          "accepted quotes from Xero.")
+
+    def _build_mapping(self) -> QWidget:
+        """The revenue account and tax rate for lines without their own, from the organisation's lists
+        (filled by the plan); a choice is remembered for the organisation and re-plans the quotes."""
+        self.account_box = QComboBox()
+        self.account_box.setAccessibleName("Revenue account")
+        self.tax_box = QComboBox()
+        self.tax_box.setAccessibleName("Tax rate")
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for text, box in (("Revenue &account:", self.account_box), ("&Tax rate:", self.tax_box)):
+            label = QLabel(text)
+            label.setBuddy(box)
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            box.activated.connect(lambda _index: self._mapping_chosen())
+            layout.addWidget(label)
+            layout.addWidget(box)
+        layout.addStretch(1)
+        row.hide()
+        return row
+
+    def _show_mapping(self, options: MappingOptions | None) -> None:
+        if options is None:
+            return
+        for box, choices, selected in ((self.account_box, options.accounts, options.account_code),
+                                       (self.tax_box, options.tax_rates, options.tax_type)):
+            box.blockSignals(True)
+            box.clear()
+            for choice in choices:
+                box.addItem(choice.label, choice.code)
+            box.setCurrentIndex(max(0, box.findData(selected)))
+            box.blockSignals(False)
+        self.account_box.setToolTip(options.sentence)
+        self.tax_box.setToolTip(options.sentence)
+        self.mapping_row.show()
+
+    def _mapping_chosen(self) -> None:
+        if self._busy or self.session is None:
+            return
+        account, tax = self.account_box.currentData(), self.tax_box.currentData()
+        if account and tax:
+            self._plan(Defaults(str(account), str(tax)))
 
     # ----- state -----
     @property
@@ -261,6 +321,8 @@ class InvoicesWindow(QWidget):
         checked = self.session.checked_count() if self.session is not None else 0
         self.load_file_button.setEnabled(idle)
         self.load_xero_button.setEnabled(idle)
+        self.account_box.setEnabled(idle)
+        self.tax_box.setEnabled(idle)
         self.table.setEnabled(self._busy != "drafting")
         has_rows = bool(self.rows)
         self.select_all_button.setEnabled(idle and has_rows)
@@ -269,6 +331,10 @@ class InvoicesWindow(QWidget):
         current = self._current_row()
         self.open_button.setEnabled(bool(current and current.invoice_id))
         self.update_button.setEnabled(idle and planned and bool(current and current.updatable))
+        near = bool(current and current.near_contacts)
+        for button in (self.use_contact_button, self.new_contact_button):
+            button.setVisible(near)
+            button.setEnabled(idle and near)
         self.detail.setText(f"{current.number or 'Row'}: {current.status_text}" if current else "")
         self.detail.setVisible(current is not None)
         self.create_button.setEnabled(idle and planned and checked > 0)
@@ -319,11 +385,23 @@ class InvoicesWindow(QWidget):
             text = " ".join(problems) if problems else "No quotes or orders were found to draft."
             self.notice.show_message("error" if problems else "warning", text)
             return
-        model, session = self.model, self.session
+        self._plan()
+
+    def _plan(self, chosen: Defaults | None = None) -> None:
+        assert self.session is not None
+        model, loaded, contacts = self.model, self.session.loaded, dict(self.session.contact_choices)
         self.notice.show_message("info", "Checking the quotes against the organisation in Xero…")
         self._set_busy("planning")
-        self._task = run_task(lambda: plan_quotes(model, session.loaded), self._planned, self._failed,
-                              name="make_plan")
+        self._task = run_task(lambda: plan_quotes(model, loaded, chosen, contacts), self._planned,
+                              self._failed, name="make_plan")
+
+    def choose_contact(self, use_existing: bool) -> None:
+        """The per-row answer to a near-match customer; the quotes are planned again with it."""
+        row = self._current_row()
+        if self._busy or self.session is None or row is None or not row.near_contacts:
+            return
+        self.session.choose_contact(row, use_existing)
+        self._plan()
 
     def _planned(self, outcome: PlanOutcome) -> None:
         self._task = None
@@ -331,7 +409,11 @@ class InvoicesWindow(QWidget):
         self.session.apply_plan(outcome)
         self.table_model.set_rows(self.session.rows)
         self._set_busy("")
+        self._show_mapping(outcome.mapping)
         self.rows_changed.emit()
+        if outcome.problem:
+            self.notice.show_message("error", outcome.problem)
+            return
         new = sum(1 for row in self.rows if row.state == "new")
         before = sum(1 for row in self.rows if row.state in ("drafted_before", "found"))
         changed = sum(1 for row in self.rows if row.state == "changed")
@@ -458,7 +540,10 @@ class InvoicesWindow(QWidget):
         else:
             extra = f" {report.recovered} invoice(s) of an interrupted earlier run were found in Xero." \
                 if report.recovered else ""
-            self.notice.show_message("success", "Finished: the drafts are in Xero, ready for review." + extra)
+            notes = missing_notes_sentence(report.results)
+            extra += f" {notes}" if notes else ""
+            self.notice.show_message("warning" if notes else "success",
+                                     "Finished: the drafts are in Xero, ready for review." + extra)
         self.run_finished.emit(report)
         self.create_button.setFocus()
 

@@ -278,6 +278,14 @@ class XeroClient:
     def items(self) -> list[dict[str, Any]]:
         return self._get("Items", "Items")
 
+    def tracking_categories(self) -> list[dict[str, Any]]:
+        """Active tracking categories with their active options."""
+        return self._get("TrackingCategories", "TrackingCategories")
+
+    def currencies(self) -> list[dict[str, Any]]:
+        """The organisation's enabled currencies, its base currency included."""
+        return self._get("Currencies", "Currencies")
+
     # -- contacts ------------------------------------------------------------------------------
 
     def contacts(
@@ -346,6 +354,12 @@ class XeroClient:
     ) -> list[BatchItemResult]:
         """Update up to 50 invoices in place (each carries its InvoiceID); each element's own outcome."""
         return self._put_batch("Invoices", "Invoices", invoices, idempotency_key, {"unitdp": unitdp}, "POST")
+
+    def put_history(self, invoice_id: str, details: str, idempotency_key: str | None = None) -> None:
+        """Add a note to the invoice's History and notes."""
+        headers = {"Idempotency-Key": idempotency_key or str(uuid.uuid4())}
+        url = f"{self.endpoints.api_base}/Invoices/{_segment(invoice_id)}/History"
+        self._request("PUT", url, headers=headers, json={"HistoryRecords": [{"Details": details}]})
 
     # -- quotes --------------------------------------------------------------------------------
 

@@ -86,13 +86,13 @@ def test_an_invoice_xero_refuses_fails_alone_with_xeros_message(sandbox, connect
 
 def test_invalid_quotes_and_refused_contacts_are_not_sent(sandbox, connected, ledger):
     quotes = make_quotes(4)
-    quotes[0].currency = "USD"
+    quotes[0].currency = "JPY"
     quotes[1].contact_name, quotes[1].contact_email = "Brand New Shop", "not-an-email"
     quotes[2].lines = [SourceLine("x", Decimal(1), Decimal(1), account_code="999")]
     report = run(connected, ledger, quotes)
     assert report.summary() == "Drafted 1, skipped 0 already drafted, 3 invalid, 0 failed."
     invalid = {r.number: r.message for r in report.results if r.status == "invalid"}
-    assert "currency USD is not the base currency" in invalid["Q-0001"]
+    assert "currency JPY is not enabled in Demo Company (UK)" in invalid["Q-0001"]
     assert invalid["Q-0002"].endswith("could not be created: Email address must be valid.")
     assert "account code '999'" in invalid["Q-0003"]
     assert held(sandbox, connected)["Q-0004"] == 1 and puts(sandbox) == 1
@@ -150,7 +150,7 @@ def test_cancel_stops_after_the_batch_in_flight_and_a_rerun_finishes(sandbox, co
 
 
 def test_pacing_waits_for_the_next_minute_instead_of_provoking_429s(sandbox, connected, ledger):
-    post(sandbox.base_url, "limits", {"per_minute": 7})
+    post(sandbox.base_url, "limits", {"per_minute": 12})  # the plan's 9 reads fit; the batches do not
     now = requests.get(f"{sandbox.base_url}/sandbox/clock", timeout=5).json()["now"]
     second = float(now[17:-1])  # "2026-...T10:11:12.345Z": start at a fresh minute window
     post(sandbox.base_url, "clock", {"advance_seconds": 60.05 - second})
@@ -158,7 +158,9 @@ def test_pacing_waits_for_the_next_minute_instead_of_provoking_429s(sandbox, con
     seen = []
     report = run(connected, ledger, quotes, progress=seen.append, batch_size=10)
     assert report.drafted == 40
-    assert connected.retry_policy.sleep.waits == [60.0]  # 5 GETs + contacts + 1 batch, then a new minute
+    # Batches of 10 with a History note each: a full minute whenever the limit is reached.
+    waits = connected.retry_policy.sleep.waits
+    assert waits and set(waits) == {60.0}
     assert sandbox.state.counters["rate_limited"] == 0 and any(p.phase == "waiting" for p in seen)
 
 
@@ -276,7 +278,7 @@ def test_a_dropped_send_fails_retryable_and_stops_then_the_rerun_sends_it(sandbo
 
 def test_the_command_prints_problems_a_dry_run_and_the_summary(sandbox, connected, ledger):
     quotes = make_quotes(3)
-    quotes[2].currency = "EUR"
+    quotes[2].currency = "CHF"
     loaded = LoadResult(quotes, [RowProblem("crm.csv", 7, "quantity is not a number", "Q-0001")])
     out = io.StringIO()
     # Exit 1: some quotes are invalid (the dry run says so the way the real run does).
@@ -285,7 +287,7 @@ def test_the_command_prints_problems_a_dry_run_and_the_summary(sandbox, connecte
     assert "crm.csv, line 7: quantity is not a number" in text
     assert "Q-0001: invalid: see the problem reported for it (quantity is not a number)" in text
     assert f"Q-0002: to draft for Northwind Traders, 2 line(s) ({CONTACT_WILL_BE_CREATED})" in text
-    assert "Q-0003: invalid: currency EUR" in text
+    assert "Q-0003: invalid: currency CHF is not enabled" in text
     assert text.endswith("Dry run: 1 to draft, 0 already drafted, 2 invalid; nothing was created.\n")
     assert puts(sandbox) == 0 and "PUT /api.xro/2.0/Contacts" not in sandbox.state.counters["by_endpoint"]
     assert ledger.tenant_defaults(connected.settings.tenant_id) is None

@@ -26,3 +26,20 @@ def test_profile_from_either_side_of_the_command(argv, expected):
 def test_the_secret_can_never_be_given_on_the_command_line():
     with pytest.raises(SystemExit):
         build_parser().parse_args(["connect", "--client-secret", "x"])
+
+
+def test_the_draft_options_of_what_xero_receives():
+    args = build_parser().parse_args(["draft", "q.csv", "--tracking", "Region=North", "--tracking",
+                                      "Department=Sales", "--use-contact", "ACME Limited=Acme Ltd",
+                                      "--new-contact", "Bay Side", "--keep-quote-date"])
+    assert args.tracking == ["Region=North", "Department=Sales"]
+    assert (args.use_contact, args.new_contact, args.keep_quote_date) == (["ACME Limited=Acme Ltd"],
+                                                                          ["Bay Side"], True)
+
+
+def test_a_malformed_tracking_option_is_refused_before_anything_else(tmp_path, capsys):
+    from app.invoicing.cli_draft import EXIT_REFUSED, cmd_draft
+
+    args = build_parser().parse_args(["draft", str(tmp_path / "missing.csv"), "--tracking", "Region"])
+    assert cmd_draft(args) == EXIT_REFUSED
+    assert 'write it as "Category=Option"' in capsys.readouterr().err

@@ -20,6 +20,7 @@ from app.invoicing.plan import (
     resolve_defaults,
 )
 from app.invoicing.records import SourceLine, SourceQuote
+from app.invoicing.revenue_mapping import MappingNeeded, account_choices, describe, tax_choices
 from app.sandbox.seed import seed_orgs, tenant_id
 from app.xero.errors import InvalidInput
 
@@ -30,7 +31,8 @@ def facts_for(key: str = "uk", mutate=None) -> TenantFacts:
     org = copy.deepcopy(seed_orgs()[tenant_id(key)])
     if mutate:
         mutate(org)
-    return TenantFacts.from_lists(org["organisation"], org["accounts"], org["tax_rates"], org["items"])
+    return TenantFacts.from_lists(org["organisation"], org["accounts"], org["tax_rates"], org["items"],
+                                  currencies=org["currencies"])
 
 
 def quote(number: str = "Q-1", **fields) -> SourceQuote:
@@ -93,15 +95,40 @@ def test_the_choice_is_remembered_per_tenant_and_overrides_are_for_one_run():
         assert ledger.tenant_defaults("t2") is None
 
 
-def test_a_remembered_account_archived_since_is_chosen_again():
+def test_a_remembered_account_archived_since_is_a_fix_the_mapping_sentence():
     with Ledger() as ledger:
         ledger.save_tenant_defaults("t1", "260", "OUTPUT2")
 
         def archive_260(org):
             next(a for a in org["accounts"] if a["Code"] == "260")["Status"] = "ARCHIVED"
 
-        assert resolve_defaults(facts_for(mutate=archive_260), ledger, "t1") == Defaults("200", "OUTPUT2")
-        assert ledger.tenant_defaults("t1") == ("200", "OUTPUT2")
+        facts = facts_for(mutate=archive_260)
+        with pytest.raises(MappingNeeded) as refused:
+            resolve_defaults(facts, ledger, "t1")
+        assert str(refused.value) == ("Account 260 is archived in Demo Company (UK): fix the mapping by "
+                                      "choosing another revenue account (or --account CODE).")
+        assert ledger.tenant_defaults("t1") == ("260", "OUTPUT2")  # never silently replaced
+        assert resolve_defaults(facts, ledger, "t1", account="200") == Defaults("200", "OUTPUT2")
+        with pytest.raises(MappingNeeded, match="Tax rate OUTPUT2 is no longer active"):
+            no_output2 = facts_for(mutate=lambda org: org["tax_rates"].pop(0))
+            resolve_defaults(no_output2, ledger, "t1", account="200")
+
+
+def test_the_choices_are_active_revenue_accounts_sales_first_and_output_rates():
+    def add_system_and_archived(org):
+        org["accounts"] += [
+            {"Code": "201", "Name": "Old Sales", "Type": "REVENUE", "Status": "ARCHIVED"},
+            {"Code": "199", "Name": "Rounding", "Type": "REVENUE", "Status": "ACTIVE",
+             "SystemAccount": "ROUNDING"},
+        ]
+
+    facts = facts_for(mutate=add_system_and_archived)
+    assert [c.code for c in account_choices(facts)] == ["200", "260", "270"]
+    assert account_choices(facts)[0].label == "200 — Sales"
+    assert [c.code for c in tax_choices(facts)] == [
+        "OUTPUT2", "RROUTPUT", "EXEMPTOUTPUT", "ZERORATEDOUTPUT", "NONE"]
+    assert describe(facts, Defaults("200", "OUTPUT2")) == (
+        "Lines without their own account go to 200 Sales with 20% (VAT on Income) (OUTPUT2).")
 
 
 def test_payload_is_a_draft_sales_invoice_with_only_the_contact_id():
@@ -152,7 +179,8 @@ def test_contact_by_email_by_xero_id_or_to_be_created():
         (quote(lines=[SourceLine("x", Decimal(1), Decimal(1), account_code="999")]), "account code '999'"),
         (quote(lines=[SourceLine("x", Decimal(1), Decimal(1), tax_type="INPUT2")]), "tax type 'INPUT2'"),
         (quote(lines=[SourceLine("x", Decimal(1), Decimal(1), item_code="NOPE")]), "item code 'NOPE'"),
-        (quote(currency="USD"), "currency USD is not the base currency of Demo Company (UK) (GBP)"),
+        (quote(currency="JPY"), "currency JPY is not enabled in Demo Company (UK) (it has GBP, EUR, USD); "
+                                "to draft it, add JPY in Xero under Accounting settings → Currencies"),
         (quote(lines=[]), "no lines"),
         (quote(line_amount_types="Gross"), "not Exclusive, Inclusive or NoTax"),
         (quote(contact_name=" "), "no contact name"),
