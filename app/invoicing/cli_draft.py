@@ -12,7 +12,9 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, TextIO, cast
+
+from app.text import printable
 
 if TYPE_CHECKING:
     from app.invoicing.drafting import DraftProgress, DraftReport
@@ -140,7 +142,8 @@ def run_draft(
     from app.invoicing.run_lock import TenantLock
     from app.xero.errors import DraftingLocked, InvalidInput, RateLimited
 
-    out, err = out or sys.stdout, err or sys.stderr
+    # CRM text (numbers, customers, Xero's messages quoting them) reaches the terminal without escapes.
+    out, err = cast(TextIO, PrintableStream(out or sys.stdout)), err or sys.stderr
     loaded = load()
     for problem in loaded.problems:
         print(problem, file=out)
@@ -248,6 +251,22 @@ def show_report(report: DraftReport, out: TextIO, update_changed: bool = False) 
     elif report.stopped:
         print(f"Stopped: {report.stopped}", file=out)
     print(report.summary(), file=out)
+
+
+class PrintableStream:
+    """Writes to ``stream`` with every control character but the line break removed (app.text)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        return self.stream.write(printable(text, keep_line_breaks=True))
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return bool(getattr(self.stream, "isatty", lambda: False)())
 
 
 class ProgressBar:

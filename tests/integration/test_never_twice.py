@@ -371,3 +371,19 @@ class _SignalOnWrite(io.StringIO):
         if "Waiting for it to finish" in text:
             self.event.set()
         return super().write(text)
+
+
+def test_crm_text_reaches_the_terminal_without_escape_sequences(sandbox, connected):
+    """Quote numbers and customer names are CRM data: an escape sequence in them must not reach the
+    user's terminal (retitle it, clear it, or worse)."""
+    from app.invoicing.records import LoadResult, RowProblem
+
+    [quote] = make_quotes(1, prefix="ESC")
+    quote.number = "ESC-1\x1b]0;owned\x07"
+    quote.contact_name = "Evil \x1b[2JLtd\x9b"
+    loaded = LoadResult([quote], [RowProblem("crm.csv", 3, "bad \x1b[31mred\x1b[0m", "ESC-2\x1b[H")])
+    out = io.StringIO()
+    run_draft(connected, lambda: loaded, dry_run=True, out=out, err=io.StringIO())
+    text = out.getvalue()
+    assert "ESC-1]0;owned" in text and "bad [31mred[0m" in text
+    assert not any(ch in text for ch in "\x1b\x07\x9b")
