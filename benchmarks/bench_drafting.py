@@ -114,9 +114,11 @@ class World:
         control(self.server.base_url, "counters/reset", {})
 
     def contact_pages(self) -> int:
+        from app.xero.client import MAX_PAGE_SIZE
+
         contacts = self.server.state.orgs[self.tenant]["contacts"]
         active = sum(1 for c in contacts if c["ContactStatus"] == "ACTIVE")
-        return active // 100 + 1  # the last page is the first one shorter than 100
+        return active // MAX_PAGE_SIZE + 1  # the last page is the first one shorter than a full page
 
     def measure(self, body) -> tuple[Measure, Any]:
         clock = self.server.state.clock
@@ -156,7 +158,8 @@ def lookup_calls(quotes: list[Any]) -> int:
     return len(lookup_chunks(sorted(q.number for q in quotes)))
 
 
-def _draft_once(world: World, quotes: list[Any], ledger_path: Path) -> tuple[Measure, Any]:
+def _draft_once(world: World, quotes: list[Any], ledger_path: Path,
+                history_notes: bool = True) -> tuple[Measure, Any]:
     from app.invoicing.drafting import draft_invoices
     from app.invoicing.ledger import Ledger
     from app.invoicing.plan import make_plan
@@ -165,20 +168,20 @@ def _draft_once(world: World, quotes: list[Any], ledger_path: Path) -> tuple[Mea
         def draft():
             client = world.model.client()
             plan = make_plan(client, ledger, world.tenant, quotes)
-            return draft_invoices(client, world.tenant, plan, ledger)
+            return draft_invoices(client, world.tenant, plan, ledger, history_notes=history_notes)
 
         return world.measure(draft)
 
 
-def run_program(size: int, seed: int) -> Measure:
+def run_program(size: int, seed: int, history_notes: bool = True) -> Measure:
     world = World(seed)
     try:
         quotes, new_count = make_quotes(size, world.existing_names, seed)
         # Invoice batches + the lookups before sending + contact batches + fixed reads + contact pages
         # + one History note per drafted invoice (Xero has no batch for notes).
         floor = (math.ceil(size / 50) + lookup_calls(quotes) + math.ceil(new_count / 50) + FIXED_READS
-                 + world.contact_pages() + size)
-        measure, report = _draft_once(world, quotes, Path(world.base) / "ledger.sqlite")
+                 + world.contact_pages() + (size if history_notes else 0))
+        measure, report = _draft_once(world, quotes, Path(world.base) / "ledger.sqlite", history_notes)
         measure.drafted, measure.floor = report.drafted, floor
         if report.drafted != size:
             measure.note = f"only {report.drafted} drafted: {report.summary()} {report.stopped}"
@@ -256,6 +259,7 @@ class SizeResult:
     baseline: list[Measure]
     baseline_note: str = ""
     rerun: list[Measure] = field(default_factory=list)  # the same file on a fresh ledger (largest size)
+    plain: list[Measure] = field(default_factory=list)  # the program with its History notes off
 
 
 def run(repeats: dict[int, int], baseline_at_2000: bool = True, log=print) -> list[SizeResult]:
@@ -275,11 +279,13 @@ def run(repeats: dict[int, int], baseline_at_2000: bool = True, log=print) -> li
                 baseline.append(run_baseline(size, size * 10 + rep))
                 log(f"  drafting {size}: baseline run {rep + 1}: {baseline[-1].accounting} calls, "
                     f"{baseline[-1].wall_seconds:.1f} s")
+        plain = [run_program(size, size * 10, history_notes=False)]
+        log(f"  drafting {size}: program without History notes: {plain[-1].accounting} calls")
         rerun = []
         if size == max(repeats):
             rerun.append(run_rerun_on_fresh_ledger(size, size * 10))
             log(f"  drafting {size}: rerun on a fresh ledger: {rerun[-1].accounting} calls")
-        results.append(SizeResult(size, program, baseline, note, rerun))
+        results.append(SizeResult(size, program, baseline, note, rerun, plain))
     return results
 
 

@@ -67,6 +67,10 @@ def add_draft_parser(sub: argparse._SubParsersAction, add_profile_options: Calla
         help="update, in place, the invoices of quotes that changed since they were drafted (DRAFTs only)",
     )
     draft.add_argument(
+        "--no-history-notes", action="store_true",
+        help="leave out the \"Drafted from CRM quote …\" note on each invoice (one call per invoice)",
+    )
+    draft.add_argument(
         "--wait", action="store_true",
         help="when another drafting run for the organisation is in progress, wait for it instead of stopping",
     )
@@ -110,6 +114,7 @@ def cmd_draft(args: argparse.Namespace) -> int:
     return run_draft(
         model, load, dry_run=args.dry_run, account=args.account, tax_type=args.tax_type,
         update_changed=args.update_changed, wait=args.wait, tracking=tracking,
+        history_notes=not args.no_history_notes,
         contacts=contacts, keep_quote_date=args.keep_quote_date,
     )
 
@@ -129,6 +134,7 @@ def run_draft(
     out: TextIO | None = None,
     err: TextIO | None = None,
     update_changed: bool = False,
+    history_notes: bool = True,
     wait: bool = False,
     tracking: Mapping[str, str] | None = None,
     contacts: Mapping[str, str | None] | None = None,
@@ -172,7 +178,8 @@ def run_draft(
                 blocked=blocked, remember=not dry_run, look_up=dry_run, tracking=tracking,
                 contacts=contacts, keep_quote_date=keep_quote_date,
             )
-            print(calls_sentence(estimate_calls(plan, update_changed), client.limits.day_remaining), file=err)
+            estimate = estimate_calls(plan, update_changed, history_notes)
+            print(calls_sentence(estimate, client.limits.day_remaining), file=err)
             for crm_name, xero_names in near_matches(plan).items():
                 print(near_match_hint(crm_name, xero_names), file=out)
             # Quotes the loader already refused never reach the plan; they still count as invalid.
@@ -185,7 +192,8 @@ def run_draft(
             cancel = threading.Event()
             with _cancel_on_ctrl_c(cancel, err):
                 report = draft_invoices(client, tenant_id, plan, ledger, progress=ProgressBar(err),
-                                        cancel=cancel, update_changed=update_changed)
+                                        cancel=cancel, update_changed=update_changed,
+                                        history_notes=history_notes)
     except DraftingLocked as locked:
         print(locked, file=out)
         return EXIT_STOPPED

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.invoicing.contact_names import exact_key, near_key
 from app.invoicing.records import SourceQuote
-from app.xero.client import MAX_BATCH, XeroClient
+from app.xero.client import MAX_BATCH, MAX_PAGE_SIZE, XeroClient
 
 if TYPE_CHECKING:
     from app.invoicing.plan import PlannedInvoice
@@ -35,7 +35,9 @@ class ContactDirectory:
     @classmethod
     def fetch(cls, client: XeroClient) -> ContactDirectory:
         directory = cls()
-        for contact in client.all_pages(client.contacts, where='ContactStatus=="ACTIVE"'):
+        # Xero's largest page: ten times fewer calls for a big customer book than its default of 100.
+        pages = client.all_pages(client.contacts, page_size=MAX_PAGE_SIZE, where='ContactStatus=="ACTIVE"')
+        for contact in pages:
             directory.add(contact)
         return directory
 

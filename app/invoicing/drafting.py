@@ -205,7 +205,8 @@ def day_limit_sentence(left: int) -> str:
             "the rest. Nothing will be drafted twice.")
 
 
-def estimate_calls(plan: Sequence[PlannedInvoice], update_changed: bool = False) -> int:
+def estimate_calls(plan: Sequence[PlannedInvoice], update_changed: bool = False,
+                   history_notes: bool = True) -> int:
     """Calls a run of this plan makes after planning (lookups, contacts, batches, updates); the plan's
     own reads are already made. A lookup that finds invoices costs one more call, not counted here."""
     new = [e for e in plan if e.status == "new"]
@@ -213,7 +214,8 @@ def estimate_calls(plan: Sequence[PlannedInvoice], update_changed: bool = False)
     contacts = len({e.new_contact["Name"].casefold() for e in new if e.new_contact})
     batches, _too_large = split_batches([e for e in new if e.payload], MAX_BATCH)
     changed = sum(1 for e in plan if e.status == "changed" and e.payload) if update_changed else 0
-    return lookups + -(-contacts // MAX_BATCH) + len(batches) + 2 * -(-changed // MAX_BATCH)
+    notes = sum(len(batch) for batch in batches) if history_notes else 0
+    return lookups + -(-contacts // MAX_BATCH) + len(batches) + notes + 2 * -(-changed // MAX_BATCH)
 
 
 def calls_sentence(estimate: int, day_remaining: int | None) -> str:
@@ -496,6 +498,7 @@ class _Run:
         self.total, self.progress = total, progress
         self.batch, self.batches = 0, 0
         self.pace = _Pacer(client, lambda: self.tell("waiting"))
+        self.history_notes = True
 
     def tell(self, phase: str) -> None:
         if self.progress is not None:
@@ -568,7 +571,8 @@ class _Run:
         log.info("batch of %d sent: %d drafted, %d refused by Xero", len(batch), len(rows), len(refused))
         self._settle_rows(batch, rows, skip={r.source_id for r in self.report.results})
         report_differences(self.report.results, batch, results)
-        add_notes(self.client, self.tenant_id, self.report.results, batch, self.pace)
+        if self.history_notes:
+            add_notes(self.client, self.tenant_id, self.report.results, batch, self.pace)
 
     def _settle_claimed_elsewhere(self, entries: list[PlannedInvoice]) -> None:
         if not entries:
@@ -674,8 +678,12 @@ def draft_invoices(
     cancel: threading.Event | None = None,
     batch_size: int = MAX_BATCH,
     update_changed: bool = False,
+    history_notes: bool = True,
 ) -> DraftReport:
     """Draft every "new" entry of the plan; see the module docstring for the guarantees.
+
+    ``history_notes``: a "Drafted from CRM quote …" note on each new invoice, one call per invoice;
+    off, a run costs its batches only (Xero has no batch for notes).
 
     Before anything new is sent, every quote the ledger does not know is looked up in Xero by its
     Reference: one found there is recorded and reported, never drafted again. ``update_changed``
@@ -684,6 +692,7 @@ def draft_invoices(
     """
     batch_size = max(1, min(batch_size, MAX_BATCH))
     run = _Run(client, tenant_id, ledger, len(plan), progress)
+    run.history_notes = history_notes
     report = run.report
     to_update: list[PlannedInvoice] = []
     try:

@@ -53,6 +53,7 @@ class TenantFacts:
     period_lock: date | None = None  # Organisation.PeriodLockDate
     year_end_lock: date | None = None  # Organisation.EndOfYearLockDate
     may_draft: bool = True  # Organisation/Actions: the connected user may create draft invoices
+    short_code: str = ""  # Organisation.ShortCode: Xero's deep links open the invoice in this organisation
 
     @classmethod
     def fetch(cls, client: XeroClient) -> TenantFacts:
@@ -76,6 +77,7 @@ class TenantFacts:
         terms = (org.get("PaymentTerms") or {}).get("Sales") or {}
         base = str(org.get("BaseCurrency") or "").upper()
         return cls(
+            short_code=str(org.get("ShortCode") or ""),
             name=str(org.get("Name") or "the organisation"),
             base_currency=base,
             currencies=frozenset({base} | {str(c.get("Code") or "").upper() for c in currencies or []}),

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote
 
 from app.invoicing.contact_names import ContactChoices, exact_key
 from app.invoicing.drafting import (
@@ -51,7 +52,12 @@ RowState = Literal[
 ]
 EXPORT_HEADER = ("number", "customer", "status", "invoice number", "invoice id", "message")
 FORMULA_MARKS = ("=", "+", "-", "@")
-XERO_INVOICE_URL = "https://go.xero.com/AccountsReceivable/Edit.aspx?InvoiceID={id}"
+XERO_WEB = "https://go.xero.com"
+# Xero's deep link: signs the user in to the organisation with this short code, then opens the invoice
+# (without it Xero opens the invoice in whichever organisation the browser used last).
+DEEP_LINK = ("{web}/organisationlogin/default.aspx?shortcode={code}"
+             "&redirecturl=/AccountsReceivable/Edit.aspx?InvoiceID={id}")
+PLAIN_LINK = "{web}/AccountsReceivable/Edit.aspx?InvoiceID={id}"
 
 STATE_WORDS: dict[str, str] = {
     "checking": "Checking",
@@ -160,6 +166,7 @@ class PlanOutcome:
     mapping: MappingOptions | None = None  # the account and tax dropdowns' choices and selection
     problem: str = ""  # the plan could not be made (e.g. "fix the mapping"): nothing is planned
     calls: str = ""  # "About 112 calls to Xero; 880 left today for this organisation."
+    short_code: str = ""  # the organisation's, for "Open in Xero"
 
 
 @dataclass
@@ -306,7 +313,8 @@ def plan_quotes(model: Any, loaded: LoadResult, chosen: Defaults | None = None,
         remembered = ledger.tenant_defaults(tenant_id)
         selected = Defaults(*remembered) if remembered else choose_defaults(facts)
         calls = calls_sentence(estimate_calls(plan), client.limits.day_remaining)
-        return PlanOutcome(plan, ledger.drafted(tenant_id), mapping_options(facts, selected), calls=calls)
+        return PlanOutcome(plan, ledger.drafted(tenant_id), mapping_options(facts, selected), calls=calls,
+                           short_code=facts.short_code)
 
 
 WINDOW_PROGRAM = "the Draft invoices window"
@@ -339,11 +347,12 @@ def draft_selected(
 # -- links and export ---------------------------------------------------------------------------------
 
 
-def invoice_url(model: Any, invoice_id: str) -> str:
-    """Where a drafted invoice opens: Xero's edit page, or the sandbox's API record."""
-    if getattr(model, "profile", "xero") == "sandbox":
-        return f"{model.endpoints.sandbox_base}/api.xro/2.0/Invoices/{invoice_id}"
-    return XERO_INVOICE_URL.format(id=invoice_id)
+def invoice_url(model: Any, invoice_id: str, short_code: str = "") -> str:
+    """Where a drafted invoice opens: Xero's page for it in the organisation (the sandbox serves the
+    same deep link with a page of its own)."""
+    web = model.endpoints.sandbox_base if model.profile == "sandbox" else XERO_WEB
+    template = DEEP_LINK if short_code else PLAIN_LINK
+    return template.format(web=web, code=quote(short_code, safe="!"), id=quote(invoice_id, safe=""))
 
 
 def csv_safe(value: object) -> str:

@@ -88,6 +88,7 @@ class InvoicesWindow(QWidget):
         self.opener = opener or open_url
         self.session: DraftSession | None = None
         self.report: DraftReport | None = None
+        self.short_code = ""  # the organisation's, once planned: "Open in Xero" opens the invoice there
         self.cancel_event: threading.Event | None = None
         self._task: Task | None = None
         self._busy = ""  # "loading" | "planning" | "drafting" | ""
@@ -406,6 +407,7 @@ class InvoicesWindow(QWidget):
     def _planned(self, outcome: PlanOutcome) -> None:
         self._task = None
         assert self.session is not None
+        self.short_code = outcome.short_code or self.short_code
         self.session.apply_plan(outcome)
         self.table_model.set_rows(self.session.rows)
         self._set_busy("")
@@ -551,7 +553,7 @@ class InvoicesWindow(QWidget):
     def open_in_xero(self) -> None:
         row = self._current_row()
         if row is not None and row.invoice_id:
-            self.opener(invoice_url(self.model, row.invoice_id))
+            self.opener(invoice_url(self.model, row.invoice_id, self.short_code))
 
     def choose_export(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export results", "draft-invoice-results.csv",

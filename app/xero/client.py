@@ -19,6 +19,7 @@ from app.xero.errors import GrantInvalid, NotFound, TenantChoiceNeeded, XeroConn
 from app.xero.http import RetryPolicy, make_session, send
 
 PAGE_SIZE = 100  # Xero's page size when no pageSize is sent
+MAX_PAGE_SIZE = 1000  # the largest pageSize Xero takes on Contacts, Invoices and other paged lists
 MAX_BATCH = 50  # Xero's advised ceiling of elements per PUT; the caller splits larger batches
 
 
@@ -295,8 +296,10 @@ class XeroClient:
         search_term: str | None = None,
         page: int | None = None,
         ids: Sequence[str] = (),
+        page_size: int | None = None,
     ) -> list[dict[str, Any]]:
-        params = {"where": where, "searchTerm": search_term, "page": page, "IDs": _csv(ids)}
+        params = {"where": where, "searchTerm": search_term, "page": page, "IDs": _csv(ids),
+                  "pageSize": page_size}
         return self._get("Contacts", "Contacts", params)
 
     def find_contact_by_name(self, name: str) -> dict[str, Any] | None:
@@ -375,14 +378,16 @@ class XeroClient:
     # -- paging --------------------------------------------------------------------------------
 
     def all_pages(
-        self, fetch: Callable[..., list[dict[str, Any]]], **filters: Any
+        self, fetch: Callable[..., list[dict[str, Any]]], page_size: int | None = None, **filters: Any
     ) -> Iterator[dict[str, Any]]:
-        """Every record of a paged list, e.g. ``client.all_pages(client.quotes, status="ACCEPTED")``."""
-        page = 1
+        """Every record of a paged list, e.g. ``client.all_pages(client.quotes, status="ACCEPTED")``;
+        ``page_size`` for the lists that take Xero's pageSize (up to MAX_PAGE_SIZE)."""
+        page, size = 1, page_size or PAGE_SIZE
         while True:
-            records = fetch(page=page, **filters)
+            records = fetch(page=page, **filters) if page_size is None else fetch(
+                page=page, page_size=page_size, **filters)
             yield from records
-            if len(records) < PAGE_SIZE:
+            if len(records) < size:
                 return
             page += 1
 

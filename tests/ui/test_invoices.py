@@ -131,13 +131,19 @@ def test_the_sample_file_is_drafted_once_and_shows_as_drafted_when_loaded_again(
     assert len(drafted) == 10 and all(s.startswith("Drafted: INV-") for s in statuses(window)[:10])
     assert window.notice.kind == "success"
 
-    # "Open in Xero" opens the sandbox's record of the selected invoice.
+    # "Open in Xero" opens the invoice in its organisation through Xero's deep link (with the
+    # organisation's short code), which the sandbox serves as a page showing the invoice.
     window.table.selectRow(0)
     shot(window, "finished")
     assert window.open_button.isEnabled()
     qtbot.mouseClick(window.open_button, Qt.MouseButton.LeftButton)
     base = connected.endpoints.sandbox_base
-    assert window.opened.urls == [f"{base}/api.xro/2.0/Invoices/{drafted[0].invoice_id}"]
+    code = sandbox.state.orgs[connected.settings.tenant_id]["organisation"]["ShortCode"]
+    [url] = window.opened.urls
+    assert url == (f"{base}/organisationlogin/default.aspx?shortcode={code}"
+                   f"&redirecturl=/AccountsReceivable/Edit.aspx?InvoiceID={drafted[0].invoice_id}")
+    page = requests.get(url, timeout=10)  # no token: a person's browser, signed in to the sandbox
+    assert page.status_code == 200 and drafted[0].invoice_number in page.text
 
     load(qtbot, window, SAMPLE)
     already = [s for s in statuses(window) if s.startswith("Already drafted (INV-")]
