@@ -1,31 +1,41 @@
-"""The setup wizard: eight QWizard pages, opened on the step that makes sense for what is already set.
-
-Every step is registered with setPage from the start, so ids, titles, nextId and the buttons behave as
-with eight built pages; but only the page the wizard opens on is built then. The others are PageShells
-until the wizard is about to show them (validateCurrentPage before Next, or a restart): then their module
-is imported and the real page takes the shell's place. A page never visited is never built.
-"""
+"""The setup wizard: eight QWizard pages, opened on the step that makes sense for what is already set."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QWizard
 
 from app.ui import steps
-from app.ui.pages import PAGES
-from app.ui.pages.base import PageShell, StepPage, WizardContext, default_port_checker
+from app.ui.pages.authorize import AuthorizePage
+from app.ui.pages.base import StepPage, WizardContext
+from app.ui.pages.confirm import ConfirmPage
+from app.ui.pages.create_app import CreateAppPage
+from app.ui.pages.credentials import CredentialsPage
+from app.ui.pages.generate_secret import GenerateSecretPage
+from app.ui.pages.navigate import NavigatePage
+from app.ui.pages.tenant import TenantPage
+from app.ui.pages.verify import VerifyPage
 from app.ui.widgets import icon
+from app.xero.loopback import find_free_port
 
 WINDOW_SIZE = (760, 560)
+PAGE_CLASSES: dict[int, Callable[[WizardContext], StepPage]] = {
+    steps.NAVIGATE: NavigatePage,
+    steps.CREATE_APP: CreateAppPage,
+    steps.GENERATE_SECRET: GenerateSecretPage,
+    steps.RECORD_CREDENTIALS: CredentialsPage,
+    steps.CONFIRM_VALUES: ConfirmPage,
+    steps.AUTHORIZE: AuthorizePage,
+    steps.PICK_TENANT: TenantPage,
+    steps.VERIFY: VerifyPage,
+}
 
 
 def open_in_browser(url: str) -> None:
-    from PySide6.QtCore import QUrl  # on first use: PySide builds each type when first touched
-    from PySide6.QtGui import QDesktopServices
-
     QDesktopServices.openUrl(QUrl(url))
 
 
@@ -51,7 +61,7 @@ class SetupWizard(QWizard):
         self.ctx = WizardContext(
             model=model,
             opener=opener or open_in_browser,
-            port_checker=port_checker or default_port_checker,
+            port_checker=port_checker or find_free_port,
             autoload=autoload,
             already_authorised=bool(state and state.has_tokens and state.tokens_usable),
             secret_missing=bool(state and state.has_client_id and not state.has_secret),
@@ -66,16 +76,17 @@ class SetupWizard(QWizard):
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, False)
         self.resize(*WINDOW_SIZE)
         self.setMinimumSize(680, 520)
-        self.pages: dict[int, StepPage] = {}  # the pages built so far, by step
-        for step in steps.ALL_STEPS:
-            self.setPage(step, PageShell(step))
+        self.pages: dict[int, StepPage] = {}
+        for step, page_class in PAGE_CLASSES.items():
+            self.pages[step] = page_class(self.ctx)
+            self.setPage(step, self.pages[step])
         self.setButtonText(QWizard.WizardButton.FinishButton, "Finish")
         if start_id is not None:
             first = start_id
         else:
             assert state is not None  # read above whenever no start id was given
             first = steps.start_page_for_state(state)
-        self.setStartId(first)  # builds the first page
+        self.setStartId(first)
         # Opened part-way (an existing setup): Back has no history, so offer the way to step 1.
         self.setButtonText(QWizard.WizardButton.CustomButton1, "Start over")
         self.button(QWizard.WizardButton.CustomButton1).setToolTip("Go back to step 1 of the setup")
@@ -103,42 +114,7 @@ class SetupWizard(QWizard):
         self.restart()
 
     def page_for(self, step: int) -> StepPage:
-        """The page of ``step``, built on first use."""
-        page = self.pages.get(step)
-        if page is None:
-            page = self._build(step)
-        return page
-
-    def _build(self, step: int) -> StepPage:
-        info = PAGES[step]
-        page_class = getattr(importlib.import_module(f"app.ui.pages.{info.module}"), info.class_name)
-        page = page_class(self.ctx)
-        shell = self.page(step)
-        start = self.startId()  # removePage moves the start id off a removed start page
-        self.removePage(step)  # never shown, so not in the history: nothing to clean up
-        self.setPage(step, page)  # registers the page's fields and follows its completeChanged
-        self.pages[step] = page
-        if start == step:
-            super().setStartId(start)
-        if shell is not None:
-            shell.deleteLater()
-        return page
-
-    # The page QWizard is about to show is built first, at each way it can move to a page not yet shown:
-    # a start id set from Python (__init__, start_over, go_to_step before restart) and Next/Finish.
-    # Back only returns to visited, so built, pages.
-    def setStartId(self, step: int) -> None:
-        self.page_for(step)
-        super().setStartId(step)
-
-    def validateCurrentPage(self) -> bool:
-        """Next and Finish ask this before they move on: build the following page while this one shows."""
-        if not super().validateCurrentPage():
-            return False
-        following = self.nextId()
-        if following != -1:
-            self.page_for(following)
-        return True
+        return self.pages[step]
 
     def done(self, result: int) -> None:
         for page in self.pages.values():

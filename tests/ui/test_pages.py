@@ -261,7 +261,7 @@ def test_every_input_has_a_label_and_an_accessible_name(qtbot, fake_model):
 
     wizard = open_wizard(qtbot, fake_model, steps.NAVIGATE, port_checker=lambda ports: ports[0])
     for step in steps.ALL_STEPS:
-        page = wizard.page_for(step)  # pages not yet visited are built on demand
+        page = wizard.page_for(step)
         buddies = {label.buddy() for label in page.findChildren(QLabel) if label.buddy() is not None}
         inputs = page.findChildren(QLineEdit) + page.findChildren(QComboBox) + page.findChildren(QSpinBox)
         for widget in inputs:

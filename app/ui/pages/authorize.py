@@ -31,6 +31,9 @@ MISMATCH_HINT_AFTER = 45  # seconds of waiting before we suggest the redirect UR
 
 
 class AuthorizePage(StepPage):
+    TITLE = "Obtain access token"
+    SUBTITLE = "Approve Xero Connect in your browser so it may work with your organisation."
+
     def __init__(self, ctx: WizardContext) -> None:
         super().__init__(ctx, AUTHORIZE)
         self.state = "idle"  # idle | preparing | waiting | pasting | done | failed

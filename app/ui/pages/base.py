@@ -4,29 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtWidgets import QVBoxLayout, QWidget, QWizard, QWizardPage
 
-from app.ui.pages import PAGES
-
-if TYPE_CHECKING:
-    from app.ui.workers import Task
-
-
-def default_port_checker(ports: Sequence[int]) -> int | None:
-    from app.xero.loopback import find_free_port
-
-    return find_free_port(ports)
+from app.ui.workers import Task, run_task
+from app.xero.loopback import find_free_port
 
 
 @dataclass
 class WizardContext:
     """Shared by all pages of one wizard."""
 
-    model: Any  # app.model.ConnectionModel (duck-typed so pages build before the core is importable)
+    model: Any  # app.model.ConnectionModel, or a stand-in with the same methods in page tests
     opener: Callable[[str], None]
-    port_checker: Callable[[Sequence[int]], int | None] = default_port_checker
+    port_checker: Callable[[Sequence[int]], int | None] = find_free_port
     autoload: bool = True  # False for screenshots: pages start no background call on their own
     outcome: Any = None  # the AuthorizationOutcome of this run's step 6, read by step 7
     already_authorised: bool = False  # a saved token set existed when the wizard opened
@@ -50,33 +42,18 @@ def go_to_step(wizard: QWizard | None, step: int) -> None:
         wizard.restart()
 
 
-def set_step_titles(page: QWizardPage, step: int) -> None:
-    """"Step N - <title>" and the subtitle from app.ui.pages.PAGES."""
-    info = PAGES[step]
-    page.setTitle(f"Step {step} - {info.title}")
-    page.setSubTitle(info.subtitle)
-
-
-class PageShell(QWizardPage):
-    """Holds a step's place in the wizard (id, title, subtitle) until the wizard first needs its page.
-
-    Nothing is built or imported for it; SetupWizard swaps in the real StepPage before showing the step.
-    """
-
-    def __init__(self, step: int) -> None:
-        super().__init__()
-        self.step = step
-        set_step_titles(self, step)
-
-
 class StepPage(QWizardPage):
-    """A page titled "Step N - ..." whose body is a vertical stack of widgets."""
+    """A page titled "Step N - <TITLE>" whose body is a vertical stack of widgets."""
+
+    TITLE = ""
+    SUBTITLE = ""
 
     def __init__(self, ctx: WizardContext, step: int) -> None:
         super().__init__()
         self.ctx = ctx
         self.step = step
-        set_step_titles(self, step)
+        self.setTitle(f"Step {step} - {self.TITLE}")
+        self.setSubTitle(self.SUBTITLE)
         self.body = QVBoxLayout(self)
         self.body.setSpacing(10)
 
@@ -90,8 +67,6 @@ class StepPage(QWizardPage):
 
     def run(self, fn: Callable[[], Any], on_result: Callable[[Any], None],
             on_error: Callable[[str], None], name: str) -> Task:
-        from app.ui.workers import run_task  # with Qt's enums: loaded when a page first calls out
-
         task = run_task(fn, on_result, on_error, name=name)
         self.ctx.tasks = [t for t in self.ctx.tasks if t.running]
         self.ctx.tasks.append(task)

@@ -36,6 +36,9 @@ def read_stored_values(model: Any) -> StoredValues:  # a ConnectionModel
 
 
 class ConfirmPage(StepPage):
+    TITLE = "Confirm values"
+    SUBTITLE = "Check that the values saved match the app in Xero."
+
     def __init__(self, ctx: WizardContext) -> None:
         super().__init__(ctx, CONFIRM_VALUES)
         self.masked_id = self._readonly("Client ID (masked)")

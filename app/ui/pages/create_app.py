@@ -32,6 +32,9 @@ def shifted_ports(first: int, count: int) -> list[int]:
 
 
 class CreateAppPage(StepPage):
+    TITLE = "Create app"
+    SUBTITLE = 'In My Apps click "New app" and fill in the form with these values.'
+
     def __init__(self, ctx: WizardContext) -> None:
         super().__init__(ctx, CREATE_APP)
         self.app_name = CopyField("", "App name", editable=True)

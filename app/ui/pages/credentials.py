@@ -55,6 +55,9 @@ def field_problems(client_id: str, client_secret: str, keep_stored_secret: bool 
 
 
 class CredentialsPage(StepPage):
+    TITLE = "Record client ID and secret"
+    SUBTITLE = "Copy both values from the app's Configuration tab in Xero and paste them here."
+
     def __init__(self, ctx: WizardContext) -> None:
         super().__init__(ctx, RECORD_CREDENTIALS)
         self.client_id = QLineEdit()

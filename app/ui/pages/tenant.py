@@ -15,6 +15,9 @@ PLACEHOLDER = "Choose an organisation..."
 
 
 class TenantPage(StepPage):
+    TITLE = "Pick tenant"
+    SUBTITLE = "Choose the Xero organisation Xero Connect should draft invoices in."
+
     def __init__(self, ctx: WizardContext) -> None:
         super().__init__(ctx, PICK_TENANT)
         self.connections: list[Any] = []

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 
 
 class VerifyPage(StepPage):
+    TITLE = "Verify connection"
+    SUBTITLE = "Make one real request to the chosen organisation to prove everything works."
+
     def __init__(self, ctx: WizardContext) -> None:
         super().__init__(ctx, VERIFY)
         self.checking = False
