@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer
-from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QIcon, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -20,9 +19,6 @@ from PySide6.QtWidgets import (
 )
 
 from app.resources import resource_path
-
-if TYPE_CHECKING:
-    from PySide6.QtGui import QFont, QResizeEvent
 
 ICONS = resource_path("icons")
 
@@ -57,28 +53,17 @@ class WrapLabel(QLabel):
             self.setFixedHeight(height)
 
 
-def set_qt_property(widget: QWidget, name: str, keys: str) -> None:
-    """Set an enum or flags property by its key names, e.g. ("alignment", "AlignTop|AlignHCenter").
-
-    The first page goes through Qt's property system instead of ``PySide6.QtCore.Qt``: touching that
-    namespace builds all of its enums, about 15 ms before the wizard's first paint
-    (benchmarks/ABOUT.md). A misspelt key would silently do nothing, so it fails loudly instead.
-    """
-    if not widget.setProperty(name, keys):
-        raise ValueError(f"{type(widget).__name__} has no {name} value {keys!r}")
-
-
-def selectable_text(label: QLabel, text_format: str) -> None:
-    """Text the user can select and copy (sentences for support), as PlainText or RichText."""
-    set_qt_property(label, "textFormat", text_format)
-    set_qt_property(label, "textInteractionFlags", "TextSelectableByMouse")
+def selectable_text(label: QLabel, text_format: Qt.TextFormat) -> None:
+    """Text the user can select and copy (sentences for support)."""
+    label.setTextFormat(text_format)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
 
 def instructions(text: str) -> QLabel:
     """Plain-word instructions; rich text allowed for an ordered list or bold."""
     label = WrapLabel(text)
     label.setWordWrap(True)
-    selectable_text(label, "RichText" if "<" in text else "PlainText")
+    selectable_text(label, Qt.TextFormat.RichText if "<" in text else Qt.TextFormat.PlainText)
     label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
     return label
 
@@ -113,8 +98,6 @@ def field_label(text: str, buddy: QWidget) -> QLabel:
 
 
 def monospace(size_delta: int = 0) -> QFont:
-    from PySide6.QtGui import QFontDatabase  # not on the first page: PySide builds a type on first touch
-
     font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
     if size_delta:
         font.setPointSize(max(6, font.pointSize() + size_delta))
@@ -182,10 +165,10 @@ class Notice(QFrame):
         # As tall as the row, drawing at its top: level with the first line of a long message.
         self.icon.setFixedWidth(18)
         self.icon.setMinimumHeight(18)
-        set_qt_property(self.icon, "alignment", "AlignTop|AlignHCenter")
+        self.icon.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
         self.label = WrapLabel()
         self.label.setWordWrap(True)
-        selectable_text(self.label, "PlainText")
+        selectable_text(self.label, Qt.TextFormat.PlainText)
         self.label.setAccessibleName(accessible_name)
         self.label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
@@ -204,7 +187,7 @@ class Notice(QFrame):
             " QFrame#notice QLabel { color: #1b1b1b; background: transparent; border: none; }"
         )
         self.icon.setPixmap(icon(f"notice-{kind}").pixmap(16, 16))
-        set_qt_property(self.label, "textFormat", "RichText" if text.startswith("<") else "PlainText")
+        self.label.setTextFormat(Qt.TextFormat.RichText if text.startswith("<") else Qt.TextFormat.PlainText)
         self.label.setText(text)
         self.setAccessibleDescription(text)
         self.show()
