@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import logging.handlers
 import os
 import re
 import sys
@@ -67,50 +68,13 @@ def log_dir() -> Path:
     return user_base("XDG_STATE_HOME", ".local", "state") / "xero-connect" / "logs"
 
 
-class PrivateRotatingFileHandler(logging.FileHandler):
-    """A log file rotated by size, whose every generation is created 0600: logs name organisations
-    and client IDs.
-
-    Rotation is done here rather than by logging.handlers.RotatingFileHandler: that module imports
-    socket, pickle and queue for its network handlers, about 10 ms before the wizard's first paint.
-    """
-
-    def __init__(self, path: Path, max_bytes: int, backups: int) -> None:
-        self.max_bytes, self.backups = max_bytes, backups
-        super().__init__(path, encoding="utf-8")
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Every generation of the log file is created 0600: logs name organisations and client IDs."""
 
     def _open(self):  # type: ignore[no-untyped-def]  # the base class's signature
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         os.chmod(self.baseFilename, 0o600)  # an older file may have been created with the umask's mode
         return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
-
-    def emit(self, record: logging.LogRecord) -> None:
-        # Handler.handle holds the handler's lock around emit: one thread rotates at a time.
-        try:
-            if self.stream is not None and self._would_overflow(record):
-                self._rotate()
-        except Exception:
-            self.handleError(record)
-            return
-        super().emit(record)
-
-    def _would_overflow(self, record: logging.LogRecord) -> bool:
-        assert self.stream is not None  # emit checked it
-        written = self.stream.tell()
-        line = self.format(record) + self.terminator
-        return written > 0 and written + len(line.encode("utf-8")) > self.max_bytes  # a long line: own file
-
-    def _rotate(self) -> None:
-        """xero-connect.log becomes .log.1, .1 becomes .2 ... and the oldest falls off."""
-        assert self.stream is not None  # emit checked it
-        self.stream.close()
-        self.stream = None  # type: ignore[assignment]
-        for n in range(self.backups - 1, 0, -1):
-            older = Path(f"{self.baseFilename}.{n}")
-            if older.exists():
-                os.replace(older, f"{self.baseFilename}.{n + 1}")
-        os.replace(self.baseFilename, f"{self.baseFilename}.1")
-        self.stream = self._open()
 
 
 def file_handler(directory: Path | None = None) -> PrivateRotatingFileHandler:
@@ -118,7 +82,8 @@ def file_handler(directory: Path | None = None) -> PrivateRotatingFileHandler:
     folder = directory or log_dir()
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(folder, 0o700)
-    handler = PrivateRotatingFileHandler(folder / LOG_FILE, max_bytes=MAX_BYTES, backups=BACKUPS)
+    handler = PrivateRotatingFileHandler(folder / LOG_FILE, maxBytes=MAX_BYTES, backupCount=BACKUPS,
+                                         encoding="utf-8")
     handler.setFormatter(logging.Formatter(FORMAT))
     handler.addFilter(RedactingFilter())
     return handler
