@@ -181,11 +181,11 @@ def _claim_or_hand_over(profile: str, wizard_only: bool) -> tuple[bool, Instance
     """(handed over, this tray's server). A tray start takes its place, or hands over to the tray of
     its profile already running; `xero-connect wizard` asks that tray to open its wizard instead."""
     from app.settings import config_dir
-    from app.ui.single_instance import WIZARD, claim, hand_over, instance_name, may_be_running
+    from app.ui.single_instance import WIZARD, claim, hand_over, instance_name
 
     name = instance_name(config_dir(), profile)
     if wizard_only:
-        handed_over, instance = may_be_running(name) and hand_over(name, WIZARD), None
+        handed_over, instance = hand_over(name, WIZARD), None
     else:
         instance = claim(name)
         handed_over = instance is None

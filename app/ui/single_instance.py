@@ -5,20 +5,17 @@ its own checks and keep-alive renewing the same refresh token; and the launcher'
 action would open a second wizard beside the tray's. The running tray listens on a local socket (a
 Unix socket private to the user, or a named pipe on Windows). A later start connects, asks it to show
 its window or to open its wizard, and quits.
-
-QtNetwork is imported only where a socket is used: `xero-connect wizard` first looks for the socket
-file, which costs nothing, and pays for QtNetwork (about 9 ms) only when a tray may be running.
 """
 
 from __future__ import annotations
 
-import binascii
+import hashlib
 import logging
 import os
-import sys
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 log = logging.getLogger(__name__)
 
@@ -31,27 +28,15 @@ READ_TIMEOUT_MS = 200  # the request follows the connect at once; the GUI thread
 def instance_name(config_dir: Path, profile: str) -> str:
     """Short and filesystem-safe, the same for every start of this user, folder and profile.
 
-    The user is part of it because /tmp and Windows' pipe names are shared by all users. A CRC, not a
-    cryptographic hash: it only has to tell a handful of folders apart, and hashlib's OpenSSL would add
-    about 4 ms to `xero-connect wizard`'s start-up.
+    The user is part of it because /tmp and Windows' pipe names are shared by all users.
     """
     user = str(os.getuid()) if hasattr(os, "getuid") else os.environ.get("USERNAME", "")
     key = f"{user}|{config_dir.expanduser().resolve()}|{profile}".encode()
-    return f"xero-connect-{profile}-{binascii.crc32(key):08x}"
-
-
-def may_be_running(name: str) -> bool:
-    """False only when no instance can be listening: on Unix its socket file would be in Qt's temp dir."""
-    if sys.platform == "win32":
-        return True  # named pipes leave no file to look for
-    # Where QLocalServer puts a socket given by name: QDir::tempPath(), which is $TMPDIR or /tmp.
-    return os.path.exists(os.path.join(os.environ.get("TMPDIR") or "/tmp", name))
+    return f"xero-connect-{profile}-{hashlib.sha256(key).hexdigest()[:16]}"
 
 
 def hand_over(name: str, request: bytes = SHOW) -> bool:
     """Send ``request`` to a running instance; False when none is listening."""
-    from PySide6.QtNetwork import QLocalSocket
-
     socket = QLocalSocket()
     socket.connectToServer(name)
     if not socket.waitForConnected(CONNECT_TIMEOUT_MS):
@@ -64,8 +49,6 @@ def hand_over(name: str, request: bytes = SHOW) -> bool:
 
 def claim(name: str) -> InstanceServer | None:
     """This start's server, or None when a running instance took the hand-over (and shows its window)."""
-    from PySide6.QtNetwork import QLocalServer
-
     if hand_over(name):
         return None
     server = InstanceServer()
@@ -87,8 +70,6 @@ class InstanceServer(QObject):
     wizard_requested = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
-        from PySide6.QtNetwork import QLocalServer
-
         super().__init__(parent)
         self.server = QLocalServer(self)
         self.server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
