@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import plistlib
+import subprocess
 import sys
 from pathlib import Path
 
@@ -71,8 +72,6 @@ def launch_agent_path() -> Path:
 
 # ----- Windows -------------------------------------------------------------------------------------
 def _windows_command(argv: list[str]) -> str:
-    import subprocess
-
     return subprocess.list2cmdline(argv)
 
 
@@ -83,7 +82,7 @@ def supported() -> bool:
 
 def is_enabled() -> bool:
     if sys.platform == "win32":
-        import winreg
+        import winreg  # exists only on Windows
 
         try:
             with winreg.OpenKey(winreg.HKEY_CURRENT_USER, _RUN_KEY) as key:
@@ -100,7 +99,7 @@ def enable() -> Path | str:
     """Write the entry for the current executable; returns where it went. Raises OSError."""
     argv = command()
     if sys.platform == "win32":
-        import winreg
+        import winreg  # exists only on Windows
 
         with winreg.CreateKey(winreg.HKEY_CURRENT_USER, _RUN_KEY) as key:
             winreg.SetValueEx(key, RUN_VALUE, 0, winreg.REG_SZ, _windows_command(argv))
@@ -122,7 +121,7 @@ def enable() -> Path | str:
 def disable() -> None:
     """Remove the entry; nothing happens when there is none. Raises OSError."""
     if sys.platform == "win32":
-        import winreg
+        import winreg  # exists only on Windows
 
         try:
             with winreg.OpenKey(winreg.HKEY_CURRENT_USER, _RUN_KEY, 0, winreg.KEY_SET_VALUE) as key:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 
@@ -76,7 +77,5 @@ def mask(value: str, visible: int = 4) -> str:
 
 def fingerprint(client_id: str, client_secret: str | None) -> str:
     """Eight characters support can read back over the phone to confirm both values, secret unseen."""
-    import hashlib  # first use is step 5; the wizard's first page does not need it
-
     digest = hashlib.sha256(f"{client_id}:{client_secret or ''}".encode()).hexdigest().upper()
     return f"{digest[:4]}-{digest[4:8]}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -111,8 +112,6 @@ def save_settings(settings: Settings) -> Path:
     """Write atomically so a crash never leaves half a file behind."""
     path = settings_path(settings.profile)
     _private_dir(path.parent)
-    import tempfile  # only when saving: loading settings is on the start-up path, saving is not
-
     fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

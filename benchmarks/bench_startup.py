@@ -20,7 +20,7 @@ from benchmarks.common import ROOT, Spread
 
 MODES = {
     "bare": "bare PySide6 QWizard, one page",
-    "wizard": "SetupWizard on a fresh config (as app.ui.app.run_wizard builds it)",
+    "wizard": "SetupWizard on a fresh config, built directly",
     "cli": "`xero-connect wizard --xero` through app.cli.main",
 }
 # Were loaded before the first paint although the first page does not use them; now loaded where first

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.invoicing import sources
 from app.invoicing.drafting import DraftProgress, DraftReport
 from app.invoicing.records import LoadResult
 from app.invoicing.session import (
@@ -274,16 +275,12 @@ class InvoicesWindow(QWidget):
             self.load_file(path)
 
     def load_file(self, path: str | Path) -> Task | None:
-        from app.invoicing.sources import load_file
-
         name = Path(path).name
-        return self._load(lambda: load_file(path), f"Reading {name}…", "load_file")
+        return self._load(lambda: sources.load_file(path), f"Reading {name}…", "load_file")
 
     def load_from_xero(self) -> Task | None:
-        from app.invoicing.sources import load_xero_quotes
-
         model = self.model
-        return self._load(lambda: load_xero_quotes(model.client()),
+        return self._load(lambda: sources.load_xero_quotes(model.client()),
                           "Reading the organisation's accepted quotes from Xero…", "load_xero_quotes")
 
     def _load(self, fn: Callable[[], LoadResult], message: str, name: str) -> Task | None:

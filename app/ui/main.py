@@ -10,25 +10,27 @@ import logging
 import signal
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QWidget, QWizard
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget, QWizard
 
+from app.embedded_sandbox import ensure_sandbox
+from app.model import ConnectionModel
 from app.resources import resource_path
+from app.settings import config_dir, load_active_profile
+from app.ui.invoices import InvoicesWindow
+from app.ui.single_instance import WIZARD, InstanceServer, claim, hand_over, instance_name
 from app.ui.steps import SetupState, read_setup_state
+from app.ui.tray import TrayController
+from app.ui.wizard import SetupWizard
 from app.ui.workers import Task, run_task, wait_for_workers
-
-if TYPE_CHECKING:  # the tray loads only when it is shown: `xero-connect wizard` starts faster without it
-    from app.model import ConnectionModel
-    from app.ui.single_instance import InstanceServer
-    from app.ui.tray import TrayController
 
 log = logging.getLogger(__name__)
 
 
-def _application(quit_on_last_window: bool) -> QApplication:
+def application(quit_on_last_window: bool) -> QApplication:
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("Xero Connect")
@@ -42,9 +44,6 @@ def _application(quit_on_last_window: bool) -> QApplication:
 
 def _prepare_profile(profile: str | None, sandbox_url: str | None) -> tuple[str, Any]:
     """Pick the profile, apply --sandbox-url, start an embedded sandbox when one is needed."""
-    from app.model import ConnectionModel
-    from app.settings import load_active_profile
-
     profile = profile or load_active_profile()
     server = None
     if profile == "sandbox":
@@ -53,8 +52,6 @@ def _prepare_profile(profile: str | None, sandbox_url: str | None) -> tuple[str,
             model.settings.sandbox_url = sandbox_url
             model.save()
         try:
-            from app.embedded_sandbox import ensure_sandbox
-
             server = ensure_sandbox(model.settings.sandbox_url)  # at most ~1.5 s, before any window
         except Exception as exc:  # the check will name the unreachable sandbox
             log.warning("could not start the embedded sandbox: %s", type(exc).__name__)
@@ -84,9 +81,6 @@ class _InvoicesOpener:
     def __call__(self) -> None:
         window = self.window
         if window is None or not (window.isVisible() or getattr(window, "running", False)):
-            from app.model import ConnectionModel
-            from app.ui.invoices import InvoicesWindow  # lazily: the tray works even if it cannot load
-
             if window is not None:
                 window.deleteLater()
             window = self.window = InvoicesWindow(ConnectionModel(self.profile))
@@ -117,15 +111,11 @@ class _WizardOpener:
             return
         if self._opening is not None:
             return  # already reading the setup state for a wizard about to open
-        from app.model import ConnectionModel
-
         model = ConnectionModel(self.profile)
         self._opening = run_task(lambda: read_setup_state(model), lambda state: self._open(model, state),
                                  lambda _sentence: self._open(model, None), name="wizard setup state")
 
     def _open(self, model: ConnectionModel, state: SetupState | None) -> None:
-        from app.ui.wizard import SetupWizard  # lazily: the tray works even if the wizard cannot load
-
         self._opening = None
         wizard = SetupWizard(model, open_invoices=self.open_invoices, setup_state=state)
         wizard.finished.connect(self._closed)
@@ -149,20 +139,16 @@ class _WizardOpener:
 
 
 def run_gui(profile: str | None, sandbox_url: str | None, wizard_only: bool) -> int:
-    app = _application(quit_on_last_window=wizard_only)
+    app = application(quit_on_last_window=wizard_only)
     _sigint_timer = _install_sigint(app)
     instance = None
     try:
-        from app.settings import load_active_profile
-
         profile = profile or load_active_profile()
         handed_over, instance = _claim_or_hand_over(profile, wizard_only)
         if handed_over:
             return 0
         profile, server = _prepare_profile(profile, sandbox_url)
     except OSError as exc:  # an unreadable settings file: its sentence says what to do
-        from PySide6.QtWidgets import QMessageBox  # only on this error path: its type costs start-up
-
         QMessageBox.critical(None, "Xero Connect", str(exc))
         return 1
     try:
@@ -180,9 +166,6 @@ def run_gui(profile: str | None, sandbox_url: str | None, wizard_only: bool) -> 
 def _claim_or_hand_over(profile: str, wizard_only: bool) -> tuple[bool, InstanceServer | None]:
     """(handed over, this tray's server). A tray start takes its place, or hands over to the tray of
     its profile already running; `xero-connect wizard` asks that tray to open its wizard instead."""
-    from app.settings import config_dir
-    from app.ui.single_instance import WIZARD, claim, hand_over, instance_name
-
     name = instance_name(config_dir(), profile)
     if wizard_only:
         handed_over, instance = hand_over(name, WIZARD), None
@@ -205,9 +188,6 @@ def _run_wizard_only(app: QApplication, profile: str) -> int:
 
 
 def _run_tray(app: QApplication, profile: str, instance: InstanceServer | None = None) -> int:
-    from app.model import ConnectionModel
-    from app.ui.tray import TrayController
-
     invoices = _InvoicesOpener(profile)
     opener = _WizardOpener(profile, invoices)
     controller = TrayController(lambda: ConnectionModel(profile), opener, invoices)

@@ -18,13 +18,14 @@ from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu, QMessageBox, QSystemTrayIcon, QWidget
 
 from app import autostart
+from app.model import CheckResult, ConnectionModel, DisconnectReport
 from app.resources import resource_path
+from app.ui import about
+from app.ui.about import AboutDialog
 from app.ui.workers import Task, run_task
 from app.xero.errors import ReauthorisationNeeded
 
 if TYPE_CHECKING:
-    from app.model import CheckResult, ConnectionModel, DisconnectReport
-    from app.ui.about import AboutDialog
     from app.ui.status_window import StatusWindow
 
 log = logging.getLogger(__name__)
@@ -248,7 +249,7 @@ class TrayController(QObject):
     @property
     def window(self) -> StatusWindow:
         if self._window is None:
-            from app.ui.status_window import StatusWindow
+            from app.ui.status_window import StatusWindow  # here: that module imports this one
 
             self._window = StatusWindow(self)
         return self._window
@@ -438,14 +439,10 @@ class TrayController(QObject):
 
     @Slot()
     def open_log_folder(self) -> None:
-        from app.ui.about import open_log_folder
-
-        open_log_folder()
+        about.open_log_folder()
 
     @Slot()
     def show_about(self) -> None:
-        from app.ui.about import AboutDialog
-
         if self._about is None:
             settings = self.model.settings
             url = settings.sandbox_url if settings.profile == "sandbox" else None
