@@ -73,9 +73,6 @@ class CreateAppPage(StepPage):
                          "<b>Create app</b>."),
         )
         self.body.addStretch(1)
-        self.registerField("appName", self.app_name.edit)
-        self.registerField("companyUrl", self.company_url.edit)
-        self.registerField("firstPort", self.port)
         self._filling = False
         self.port.valueChanged.connect(self.on_port_changed)
 

@@ -115,8 +115,6 @@ class CredentialsPage(StepPage):
         self.setTabOrder(self.client_id, self.secret)
         self.setTabOrder(self.secret, self.show_secret)
         self.setTabOrder(self.show_secret, self.swap_button)
-        self.registerField("clientId", self.client_id)
-        self.registerField("clientSecret", self.secret)
         self.client_id.textChanged.connect(self.on_changed)
         self.secret.textChanged.connect(self.on_changed)
         self._saved: tuple[str, str] | None = None
