@@ -10,14 +10,10 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-
-import requests
+from typing import TYPE_CHECKING
 
 from app.credentials import check_credentials, fingerprint, mask
-from app.secrets import SecretStore, backend_label
 from app.settings import Settings, config_dir, load_active_profile, load_settings, save_settings
-from app.tokens import TokenManager
-from app.xero.client import Connection, XeroClient
 from app.xero.endpoints import GRANULAR_SCOPES, LEGACY_SCOPES, XeroEndpoints
 from app.xero.errors import (
     InvalidInput,
@@ -30,18 +26,19 @@ from app.xero.errors import (
     TenantDisconnected,
     XeroConnectError,
 )
-from app.xero.http import RetryPolicy, make_session, once_more_after_rate_limit
-from app.xero.loopback import LoopbackListener, find_free_port
-from app.xero.oauth import (
-    AppCredentials,
-    PendingAuthorization,
-    exchange_code,
-    parse_pasted_redirect,
-    preflight_authorization,
-    revoke_refresh_token,
-    start_authorization,
-)
 from app.xero.tokenset import TokenSet
+
+# The network, keyring and OAuth modules are imported where they are first used: the wizard's first
+# page needs none of them, and importing them up front doubles the time to a painted window.
+if TYPE_CHECKING:
+    import requests
+
+    from app.secrets import SecretStore
+    from app.tokens import TokenManager
+    from app.xero.client import Connection, XeroClient
+    from app.xero.http import RetryPolicy
+    from app.xero.loopback import LoopbackListener
+    from app.xero.oauth import AppCredentials, PendingAuthorization
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +118,8 @@ class AuthorizationAttempt:
         return self.model._after_authorization(tokens, self.notes)
 
     def complete_with_pasted_url(self, text: str) -> AuthorizationOutcome:
+        from app.xero.oauth import parse_pasted_redirect
+
         url = parse_pasted_redirect(text, self.pending)
         if self.listener is not None:
             self.listener.cancel()
@@ -164,8 +163,10 @@ class ConnectionModel:
 
     @property
     def session(self) -> requests.Session:
-        """The one HTTP session, made on first use."""
+        """The one HTTP session, made on first use (importing requests is slow)."""
         if self._session is None:
+            from app.xero.http import make_session
+
             self._session = make_session()
         return self._session
 
@@ -189,6 +190,8 @@ class ConnectionModel:
     def secrets(self) -> SecretStore:
         if not self.settings.client_id:
             raise NotConfigured(self._not_configured())
+        from app.secrets import SecretStore
+
         return SecretStore(self.profile, self.settings.client_id)
 
     def _not_configured(self) -> str:
@@ -207,14 +210,20 @@ class ConnectionModel:
             self._forget_tenant()
         self.settings.client_id = check.client_id
         self.settings.app_type = app_type
+        from app.secrets import SecretStore
+
         store = SecretStore(self.profile, check.client_id)
         if app_type == "web":
             store.save_client_secret(check.client_secret)
+        from app.secrets import backend_label
+
         self.settings.keyring_backend = backend_label()
         self.save()
         self._token_manager = None
 
     def credentials(self) -> AppCredentials:
+        from app.xero.oauth import AppCredentials
+
         store = self.secrets()
         if self.settings.app_type == "pkce":
             return AppCredentials(self.settings.client_id, None)
@@ -232,6 +241,8 @@ class ConnectionModel:
         Secrets saved in one backend (say KWallet) are invisible from another (the Secret Service),
         which looks exactly like losing them; naming both lets the user switch back instead.
         """
+        from app.secrets import backend_label
+
         saved, current = self.settings.keyring_backend, backend_label()
         if not saved or saved == current:
             return ""
@@ -256,6 +267,8 @@ class ConnectionModel:
         except XeroConnectError as exc:
             lines.append(f"Fingerprint: unavailable ({exc})")
         lines.append(f"Organisation: {s.tenant_name or '(not chosen)'}")
+        from app.secrets import backend_label
+
         lines.append(f"Keyring: {s.keyring_backend or backend_label()}")
         return "\n".join(lines)
 
@@ -281,6 +294,9 @@ class ConnectionModel:
         """Prepare the consent URL, check it with Xero first, and start the loopback listener."""
         creds = self.credentials()
         ports = list(self.settings.redirect_ports)
+        from app.xero.loopback import LoopbackListener, find_free_port
+        from app.xero.oauth import preflight_authorization, start_authorization
+
         port = find_free_port(ports) if use_listener else ports[0]
         if port is None:
             raise PortsBusy(
@@ -316,6 +332,9 @@ class ConnectionModel:
 
     def _exchange(self, pending: PendingAuthorization, callback_url: str) -> TokenSet:
         """Swap the code for tokens and store them before the browser is told it worked."""
+        from app.xero.http import once_more_after_rate_limit
+        from app.xero.oauth import exchange_code
+
         tokens = once_more_after_rate_limit(
             lambda: exchange_code(
                 self.endpoints, self.credentials(), pending, callback_url, self.session, now=self.clock()
@@ -374,6 +393,8 @@ class ConnectionModel:
     # ----- using the connection -----
     def token_manager(self) -> TokenManager:
         if self._token_manager is None:
+            from app.tokens import TokenManager
+
             self._token_manager = TokenManager(
                 self.endpoints,
                 self.credentials,
@@ -393,6 +414,8 @@ class ConnectionModel:
                 "No Xero organisation is chosen yet; pick one in step 7 of the setup wizard or with "
                 "`xero-connect connect --tenant NAME`."
             )
+        from app.xero.client import XeroClient
+
         return XeroClient(
             self.endpoints,
             self.token_manager(),
@@ -404,6 +427,8 @@ class ConnectionModel:
     def policy(self) -> RetryPolicy:
         """The retry policy of every call to Xero (tests give one that moves the sandbox clock)."""
         if self.retry_policy is None:
+            from app.xero.http import RetryPolicy
+
             self.retry_policy = RetryPolicy()
         return self.retry_policy
 
@@ -446,6 +471,8 @@ class ConnectionModel:
 
     def status(self) -> dict[str, str]:
         """What is configured, never a secret."""
+        from app.secrets import backend_label
+
         s = self.settings
         out = {
             "Profile": self.profile + (f" ({s.sandbox_url})" if self.profile == "sandbox" else ""),
@@ -541,6 +568,8 @@ class ConnectionModel:
                 problems.append(f"The connection could not be removed in Xero: {exc}")
         if tokens is not None and tokens.refresh_token:
             try:
+                from app.xero.oauth import revoke_refresh_token
+
                 revoke_refresh_token(self.endpoints, self.credentials(), tokens.refresh_token, self.session)
                 done.append("Revoked the authorisation in Xero.")
             except XeroConnectError as exc:

@@ -10,22 +10,22 @@ import logging
 import signal
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget, QWizard
 
-from app.embedded_sandbox import ensure_sandbox
 from app.model import ConnectionModel
 from app.resources import resource_path
 from app.settings import config_dir, load_active_profile
-from app.ui.invoices import InvoicesWindow
 from app.ui.single_instance import WIZARD, InstanceServer, claim, hand_over, instance_name
 from app.ui.steps import SetupState, read_setup_state
-from app.ui.tray import TrayController
 from app.ui.wizard import SetupWizard
 from app.ui.workers import Task, run_task, wait_for_workers
+
+if TYPE_CHECKING:
+    from app.ui.tray import TrayController
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,8 @@ def _prepare_profile(profile: str | None, sandbox_url: str | None) -> tuple[str,
             model.settings.sandbox_url = sandbox_url
             model.save()
         try:
+            from app.embedded_sandbox import ensure_sandbox  # the emulator: for the sandbox profile only
+
             server = ensure_sandbox(model.settings.sandbox_url)  # at most ~1.5 s, before any window
         except Exception as exc:  # the check will name the unreachable sandbox
             log.warning("could not start the embedded sandbox: %s", type(exc).__name__)
@@ -81,6 +83,8 @@ class _InvoicesOpener:
     def __call__(self) -> None:
         window = self.window
         if window is None or not (window.isVisible() or getattr(window, "running", False)):
+            from app.ui.invoices import InvoicesWindow  # with app.invoicing: when the window first opens
+
             if window is not None:
                 window.deleteLater()
             window = self.window = InvoicesWindow(ConnectionModel(self.profile))
@@ -188,6 +192,8 @@ def _run_wizard_only(app: QApplication, profile: str) -> int:
 
 
 def _run_tray(app: QApplication, profile: str, instance: InstanceServer | None = None) -> int:
+    from app.ui.tray import TrayController  # `xero-connect wizard` shows no tray
+
     invoices = _InvoicesOpener(profile)
     opener = _WizardOpener(profile, invoices)
     controller = TrayController(lambda: ConnectionModel(profile), opener, invoices)

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QWizard
 
 from app.ui import steps
 from app.ui.pages.authorize import AuthorizePage
-from app.ui.pages.base import StepPage, WizardContext
+from app.ui.pages.base import StepPage, WizardContext, default_port_checker
 from app.ui.pages.confirm import ConfirmPage
 from app.ui.pages.create_app import CreateAppPage
 from app.ui.pages.credentials import CredentialsPage
@@ -20,7 +20,6 @@ from app.ui.pages.navigate import NavigatePage
 from app.ui.pages.tenant import TenantPage
 from app.ui.pages.verify import VerifyPage
 from app.ui.widgets import icon
-from app.xero.loopback import find_free_port
 
 WINDOW_SIZE = (760, 560)
 PAGE_CLASSES: dict[int, Callable[[WizardContext], StepPage]] = {
@@ -61,7 +60,7 @@ class SetupWizard(QWizard):
         self.ctx = WizardContext(
             model=model,
             opener=opener or open_in_browser,
-            port_checker=port_checker or find_free_port,
+            port_checker=port_checker or default_port_checker,
             autoload=autoload,
             already_authorised=bool(state and state.has_tokens and state.tokens_usable),
             secret_missing=bool(state and state.has_client_id and not state.has_secret),

@@ -9,7 +9,13 @@ from typing import Any
 from PySide6.QtWidgets import QVBoxLayout, QWidget, QWizard, QWizardPage
 
 from app.ui.workers import Task, run_task
-from app.xero.loopback import find_free_port
+
+
+def default_port_checker(ports: Sequence[int]) -> int | None:
+    # The listener module (with http.server) loads when step 2 first checks ports, not before step 1.
+    from app.xero.loopback import find_free_port
+
+    return find_free_port(ports)
 
 
 @dataclass
@@ -18,7 +24,7 @@ class WizardContext:
 
     model: Any  # app.model.ConnectionModel, or a stand-in with the same methods in page tests
     opener: Callable[[str], None]
-    port_checker: Callable[[Sequence[int]], int | None] = find_free_port
+    port_checker: Callable[[Sequence[int]], int | None] = default_port_checker
     autoload: bool = True  # False for screenshots: pages start no background call on their own
     outcome: Any = None  # the AuthorizationOutcome of this run's step 6, read by step 7
     already_authorised: bool = False  # a saved token set existed when the wizard opened
