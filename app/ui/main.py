@@ -16,10 +16,11 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget, QWizard
 
+from app.instance_socket import InstanceFolderNotPrivate, instance_address
 from app.model import ConnectionModel
 from app.resources import resource_path
 from app.settings import config_dir, load_active_profile
-from app.ui.single_instance import WIZARD, InstanceServer, claim, hand_over, instance_name
+from app.ui.single_instance import WIZARD, InstanceServer, claim, hand_over
 from app.ui.steps import SetupState, read_setup_state
 from app.ui.wizard import SetupWizard
 from app.ui.workers import Task, run_task, wait_for_workers
@@ -169,12 +170,19 @@ def run_gui(profile: str | None, sandbox_url: str | None, wizard_only: bool) -> 
 
 def _claim_or_hand_over(profile: str, wizard_only: bool) -> tuple[bool, InstanceServer | None]:
     """(handed over, this tray's server). A tray start takes its place, or hands over to the tray of
-    its profile already running; `xero-connect wizard` asks that tray to open its wizard instead."""
-    name = instance_name(config_dir(), profile)
+    its profile already running; `xero-connect wizard` asks that tray to open its wizard instead.
+    Without a private folder for the socket this start runs on its own: it never exits for that."""
+    try:
+        address = instance_address(config_dir(), profile)
+    except (InstanceFolderNotPrivate, OSError) as exc:
+        sentence = str(exc) if isinstance(exc, InstanceFolderNotPrivate) else exc.strerror or str(exc)
+        log.warning("no single-instance socket: %s", sentence)
+        print(f"Warning: {sentence}", file=sys.stderr)
+        return False, None
     if wizard_only:
-        handed_over, instance = hand_over(name, WIZARD), None
+        handed_over, instance = hand_over(address, WIZARD), None
     else:
-        instance = claim(name)
+        instance = claim(address)
         handed_over = instance is None
     if handed_over:
         what = "opened its setup wizard" if wizard_only else "brought its window forward"
