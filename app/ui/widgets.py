@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QIcon, QResizeEvent
+from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QIcon, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -43,14 +43,37 @@ class WrapLabel(QLabel):
     """A word-wrapped label exactly as tall as its text at its current width.
 
     QWizard pages do not honour height-for-width, so a plain wrapped QLabel is laid out as if it were
-    narrow and leaves a gap of empty lines under it.
+    narrow and leaves a gap of empty lines under it. The height is fixed to the text's, and set again
+    whenever the text, its format or the width changes, or the label is shown: a new text arrives with
+    no resize, and a height fixed for the old one would clip it or leave a gap.
     """
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.refit()
+
+    def setTextFormat(self, text_format: Qt.TextFormat) -> None:
+        super().setTextFormat(text_format)
+        self.refit()
+
+    def clear(self) -> None:
+        super().clear()
+        self.refit()
+
+    def refit(self) -> None:
+        self.setMinimumHeight(0)  # QLabel's height-for-width never answers less than the minimum
         height = self.heightForWidth(self.width())
         if height > 0 and height != self.height():
             self.setFixedHeight(height)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.refit()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.refit()
 
 
 def selectable_text(label: QLabel, text_format: Qt.TextFormat) -> None:
