@@ -20,7 +20,7 @@ from app.model import ConnectionModel
 from app.secrets import SecretStore
 from app.ui import steps
 from app.ui.wizard import SetupWizard
-from tests.conftest import follow_consent, free_ports, set_auto_consent
+from tests.conftest import follow_consent, free_ports, register_app, set_auto_consent
 
 pytestmark = pytest.mark.usefixtures("real_keyring", "no_stray_workers")
 
@@ -352,3 +352,77 @@ def test_no_answer_times_out_with_the_uri_to_register(qtbot, at_step_6):
     assert "No answer came back from Xero" in page.status.text()
     assert "redirect URI is probably not registered" in page.status.text()
     assert page.authorize.text() == "Retry"
+
+
+# ----- state follows the credentials (issue 16, major 2) -----
+def go_to_credentials(qtbot, wizard) -> None:
+    """From step 1, Next until step 4."""
+    while wizard.currentId() != steps.RECORD_CREDENTIALS:
+        click_next(qtbot, wizard)
+
+
+def save_credentials_and_go_to_step_6(qtbot, wizard, client_id: str, secret: str) -> None:
+    page4 = wizard.page_for(steps.RECORD_CREDENTIALS)
+    page4.client_id.setText(client_id)
+    page4.secret.setText(secret)
+    click_next(qtbot, wizard)  # saves in a worker, then moves on
+    qtbot.waitUntil(lambda: wizard.currentId() == steps.CONFIRM_VALUES, timeout=WAIT_MS)
+    click_next(qtbot, wizard)
+    assert wizard.currentId() == steps.AUTHORIZE
+
+
+def wizard_texts(wizard) -> str:
+    from app.ui.widgets import Notice
+
+    return " ".join(n.text() for step in steps.ALL_STEPS for n in wizard.page_for(step).findChildren(Notice)
+                    if n.isVisible())
+
+
+@pytest.fixture
+def other_app(sandbox, callback_ports):
+    app = register_app(sandbox.base_url, callback_ports)
+    yield app
+    SecretStore("sandbox", app.client_id).delete_all()
+
+
+def test_new_credentials_on_a_working_connection_need_their_own_authorisation(
+    qtbot, sandbox, at_step_8, other_app, browser
+):
+    with qtbot.waitSignal(at_step_8.finished):
+        click(qtbot, at_step_8.button(QWizard.WizardButton.FinishButton))
+    wizard = open_wizard(qtbot, ConnectionModel("sandbox", listener_timeout=20), browser)
+    assert wizard.currentId() == steps.VERIFY  # a working connection
+    click(qtbot, wizard.button(QWizard.WizardButton.CustomButton1))  # Start over
+    go_to_credentials(qtbot, wizard)
+    save_credentials_and_go_to_step_6(qtbot, wizard, other_app.client_id, other_app.client_secret)
+    page6 = wizard.page_for(steps.AUTHORIZE)
+    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+    assert "already authorised" not in page6.status.text() and not page6.result.isVisible()
+    authorise(qtbot, wizard)  # for the new app: now Next
+    click_next(qtbot, wizard)
+    page7 = wizard.page_for(steps.PICK_TENANT)
+    qtbot.waitUntil(lambda: not page7.loading and page7.combo.count() >= 1, timeout=WAIT_MS)
+    assert page7.is_chosen() or page7.combo.count() > 1
+    texts = wizard_texts(wizard)
+    assert "xero-connect" not in texts and "run the setup wizard" not in texts
+
+
+def test_an_old_error_on_step_6_goes_when_the_credentials_change(
+    qtbot, sandbox, sandbox_app, callback_ports, browser, cleanup_keyring, other_app
+):
+    set_auto_consent(sandbox.base_url)
+    model = new_model(sandbox, callback_ports)
+    model.save_credentials(sandbox_app.client_id, sandbox_app.client_secret)
+    wizard = open_wizard(qtbot, model, browser)
+    page6 = wizard.page_for(steps.AUTHORIZE)
+    set_auto_consent(sandbox.base_url, decision="deny")
+    click(qtbot, page6.authorize)
+    qtbot.waitUntil(lambda: page6.state == "failed", timeout=WAIT_MS)
+    assert page6.status.kind == "error"
+    set_auto_consent(sandbox.base_url, decision="allow")
+    click(qtbot, wizard.button(QWizard.WizardButton.CustomButton1))  # Start over
+    go_to_credentials(qtbot, wizard)
+    save_credentials_and_go_to_step_6(qtbot, wizard, other_app.client_id, other_app.client_secret)
+    assert page6.state == "idle" and not page6.status.isVisible()
+    assert page6.authorize.text() != "Retry"
+    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()

@@ -46,6 +46,7 @@ class AuthorizePage(StepPage):
         self._generation = 0  # bumped by every start and cancel; late answers of older tries are dropped
         self._deadline = 0.0
         self._started = 0.0
+        self._credentials_version = ctx.credentials_version  # what the state shown here is about
 
         self.authorize = action_button(
             AUTHORIZE_TEXT,
@@ -155,6 +156,8 @@ class AuthorizePage(StepPage):
 
     # ----- lifecycle -----
     def initializePage(self) -> None:
+        if self._credentials_version != self.ctx.credentials_version:
+            self.forget()
         if self.state == "idle" and self.ctx.already_authorised:
             self.status.show_message(
                 "info",
@@ -162,6 +165,17 @@ class AuthorizePage(StepPage):
                 "Xero no longer accepts the saved authorisation; otherwise click Next.",
             )
         self.authorize.setFocus()
+
+    def forget(self) -> None:
+        """New credentials were saved: what this page showed was about the old ones."""
+        self.stop_attempt()
+        self._credentials_version = self.ctx.credentials_version
+        self.outcome = None
+        self.result.hide()
+        self.result.clear()
+        self.status.clear()
+        self.hint.clear()
+        self._set_state("idle")
 
     def cleanupPage(self) -> None:
         self.stop_attempt()

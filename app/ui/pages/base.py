@@ -27,11 +27,18 @@ class WizardContext:
     port_checker: Callable[[Sequence[int]], int | None] = default_port_checker
     autoload: bool = True  # False for screenshots: pages start no background call on their own
     outcome: Any = None  # the AuthorizationOutcome of this run's step 6, read by step 7
-    already_authorised: bool = False  # a saved token set existed when the wizard opened
+    already_authorised: bool = False  # a usable token set is saved for the credentials saved now
     secret_missing: bool = False  # a client ID is set but its secret is not in the keyring (step 4 says so)
     keyring_note: str = ""  # then: where the secret went, when another keyring is in use now
     tasks: list[Task] = field(default_factory=list)
     open_invoices: Callable[[], None] | None = None  # the "Draft invoices" window, where the host has one
+    credentials_version: int = 0  # bumped by every save of a client ID or secret in this wizard
+
+    def credentials_changed(self) -> None:
+        """A new client ID or secret was saved: no authorisation from before is for them."""
+        self.already_authorised = False
+        self.outcome = None
+        self.credentials_version += 1
 
 
 def go_to_step(wizard: QWizard | None, step: int) -> None:

@@ -237,6 +237,7 @@ class CredentialsPage(StepPage):
         self._saving = None
         self._saved = values
         self.ctx.secret_missing = False
+        self.ctx.credentials_changed()
         self.missing_notice.clear()
         self._set_busy(False)
         self.save_notice.clear()

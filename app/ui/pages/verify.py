@@ -25,6 +25,7 @@ class VerifyPage(StepPage):
         self.checking = False
         self._task: Task | None = None
         self.result: Any = None
+        self._credentials_version = ctx.credentials_version  # what the result shown here is about
         self.check = action_button("Check connection", "Check the connection to Xero", self.run_check)
         self.stop = action_button("Stop waiting", "Stop waiting for the connection check", self.stop_waiting)
         self.stop.hide()
@@ -78,6 +79,16 @@ class VerifyPage(StepPage):
         self.setTabOrder(self.stop, self.draft)
 
     def initializePage(self) -> None:
+        if self._credentials_version != self.ctx.credentials_version:
+            self._credentials_version = self.ctx.credentials_version
+            if self._task is not None:
+                self._task.discard()
+            self._done()
+            self.result = None
+            self.details.hide()
+            self.draft_box.hide()
+            self.fixes.hide()
+            self.status.clear()
         name = self.model.settings.tenant_name
         if name and self.result is None and not self.checking:
             self.status.show_message("info", f"Organisation to check: {name}.")
