@@ -92,12 +92,12 @@ def instructions(text: str) -> QLabel:
 
 
 def action_button(text: str, accessible_name: str, slot: Callable[[], object], tip: str = "") -> QPushButton:
-    """A push button that never turns into the dialog's default (Enter stays with Next/Finish)."""
+    """A push button that Enter presses while it has the focus (elsewhere Enter means Next/Finish)."""
     button = QPushButton(text)
     button.setAccessibleName(accessible_name)
     if tip:
         button.setToolTip(tip)
-    button.setAutoDefault(False)
+    button.setAutoDefault(True)
     button.clicked.connect(slot)
     return button
 
@@ -152,7 +152,7 @@ class CopyField(QWidget):
         self.button = QPushButton("Copy")
         self.button.setAccessibleName(f"Copy {accessible_name.lower()}")
         self.button.setToolTip(f"Copy the {accessible_name.lower()} to the clipboard")
-        self.button.setAutoDefault(False)
+        self.button.setAutoDefault(True)  # Enter on a focused Copy copies
         self.button.clicked.connect(self.copy)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

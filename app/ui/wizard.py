@@ -91,6 +91,17 @@ class SetupWizard(QWizard):
         self.button(QWizard.WizardButton.CustomButton1).setToolTip("Go back to step 1 of the setup")
         self._offer_start_over(first != steps.NAVIGATE)
         self.customButtonClicked.connect(self._custom_button)
+        self.currentIdChanged.connect(self._focus_primary)
+
+    def _focus_primary(self, step: int) -> None:
+        """The page's main action gets the focus (QWizard would give it to the first field or button)."""
+        page = self.pages.get(step)
+        if page is None:
+            return
+        last = page.isFinalPage() or self.nextId() == -1
+        widget = page.primary() or self.button(
+            QWizard.WizardButton.FinishButton if last else QWizard.WizardButton.NextButton)
+        widget.setFocus()
 
     def _custom_button(self, which: int) -> None:
         if getattr(which, "value", which) == QWizard.WizardButton.CustomButton1.value:

@@ -9,7 +9,7 @@ import socket
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QApplication, QLineEdit
 
 from app.ui import steps
 from app.ui.pages.create_app import shifted_ports
@@ -345,3 +345,62 @@ def test_redirect_uri_instructions_follow_the_profile(qtbot, fake_model):
     fake_model.settings.profile = "sandbox"
     page.initializePage()
     assert "one per line" in page.how_to.text()
+
+
+# ----- the keyboard (issue 16, major 4) -----
+def press_enter(qtbot, widget) -> None:
+    widget.setFocus()
+    qtbot.waitUntil(widget.hasFocus)
+    qtbot.keyClick(widget, Qt.Key.Key_Return)
+
+
+def test_enter_on_a_focused_button_presses_that_button_not_next(qtbot, fake_model):
+    opened: list[str] = []
+    wizard = open_wizard(qtbot, fake_model, steps.NAVIGATE, opened)
+    page = wizard.page_for(steps.NAVIGATE)
+    qtbot.waitUntil(page.open_button.hasFocus)  # the page's primary action has the focus
+    qtbot.keyClick(page.open_button, Qt.Key.Key_Return)
+    assert opened == [fake_model.settings.endpoints().portal_url] and wizard.currentId() == steps.NAVIGATE
+    QGuiApplication.clipboard().clear()
+    press_enter(qtbot, page.portal.button)  # Copy
+    assert QGuiApplication.clipboard().text() == page.portal.text()
+    assert wizard.currentId() == steps.NAVIGATE
+    press_enter(qtbot, page.portal.edit)  # from a field, Enter still means Next
+    assert wizard.currentId() == steps.CREATE_APP
+
+
+def test_each_page_opens_with_its_primary_action_focused(qtbot, fake_model):
+    fake_model.settings.client_id = CLIENT_ID
+    expected = {
+        steps.NAVIGATE: lambda page: page.open_button,
+        steps.CREATE_APP: lambda page: page.app_name.edit,
+        steps.RECORD_CREDENTIALS: lambda page: page.client_id,
+        steps.GENERATE_SECRET: lambda page: page.wizard().button(page.wizard().WizardButton.NextButton),
+        steps.CONFIRM_VALUES: lambda page: page.wizard().button(page.wizard().WizardButton.NextButton),
+        steps.AUTHORIZE: lambda page: page.authorize,
+        steps.PICK_TENANT: lambda page: page.combo,
+        steps.VERIFY: lambda page: page.check,
+    }
+    for step, primary in expected.items():
+        wizard = open_wizard(qtbot, fake_model, step, autoload=False, port_checker=lambda ports: ports[0])
+        widget = primary(wizard.page_for(step))
+        if not widget.isEnabled():
+            continue  # e.g. an empty organisation list: nothing to focus there yet
+        qtbot.waitUntil(lambda widget=widget: QApplication.focusWidget() is widget, timeout=2_000)
+        wizard.close()
+
+
+def test_finish_waits_for_a_successful_check(qtbot, fake_model):
+    from app.model import CheckResult
+
+    fake_model.settings.tenant_name = "Demo Company (UK)"
+    wizard = open_wizard(qtbot, fake_model, steps.VERIFY, autoload=False)
+    finish = wizard.button(wizard.WizardButton.FinishButton)
+    page = wizard.page_for(steps.VERIFY)
+    assert not finish.isEnabled()
+    assert "check" in page.status.text().lower()  # says what is unchecked
+    page.show_problem("Xero is unavailable right now; try again in a few minutes.")
+    assert not finish.isEnabled()
+    page.show_result(CheckResult("Demo Company (UK)", "Connection attempt successful: Demo Company (UK)",
+                                 4990, 59, "!x", "GB", "GBP"))
+    assert finish.isEnabled()

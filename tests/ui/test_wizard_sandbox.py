@@ -388,6 +388,9 @@ def other_app(sandbox, callback_ports):
 def test_new_credentials_on_a_working_connection_need_their_own_authorisation(
     qtbot, sandbox, at_step_8, other_app, browser
 ):
+    check = at_step_8.page_for(steps.VERIFY)
+    click(qtbot, check.check)
+    qtbot.waitUntil(lambda: check.result is not None, timeout=WAIT_MS)
     with qtbot.waitSignal(at_step_8.finished):
         click(qtbot, at_step_8.button(QWizard.WizardButton.FinishButton))
     wizard = open_wizard(qtbot, ConnectionModel("sandbox", listener_timeout=20), browser)

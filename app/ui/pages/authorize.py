@@ -101,7 +101,7 @@ class AuthorizePage(StepPage):
             self.complete_with_paste,
         )
         self.no_listener = QPushButton("Start without listener")
-        self.no_listener.setAutoDefault(False)
+        self.no_listener.setAutoDefault(True)
         self.no_listener.setAccessibleName("Start the authorisation without a listener and copy the link")
         self.no_listener.setToolTip("Open Xero's approval page and copy its link without listening on a port")
         self.no_listener.clicked.connect(self.start_without_listener)
@@ -164,7 +164,9 @@ class AuthorizePage(StepPage):
                 "Xero Connect is already authorised. Authorise again only to add an organisation or when "
                 "Xero no longer accepts the saved authorisation; otherwise click Next.",
             )
-        self.authorize.setFocus()
+
+    def primary(self) -> QWidget:
+        return self.authorize
 
     def forget(self) -> None:
         """New credentials were saved: what this page showed was about the old ones."""

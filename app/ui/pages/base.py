@@ -85,5 +85,9 @@ class StepPage(QWizardPage):
         self.ctx.tasks.append(task)
         return task
 
+    def primary(self) -> QWidget | None:
+        """What has the focus when the page opens: its main action; None for the wizard's Next."""
+        return None
+
     def shutdown(self) -> None:
         """The wizard is closing: stop waiting on anything this page started."""

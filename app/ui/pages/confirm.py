@@ -95,7 +95,6 @@ class ConfirmPage(StepPage):
             self.busy.show()
             self.run(lambda: read_stored_values(self.model), self.show_values, self.show_problem,
                      name="read_stored_values")
-        self.copy_summary.setFocus()
 
     def show_values(self, values: StoredValues) -> None:
         self.busy.hide()

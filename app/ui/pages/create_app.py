@@ -88,6 +88,9 @@ class CreateAppPage(StepPage):
         self.show_uris()
         self.check_ports()
 
+    def primary(self) -> QWidget:
+        return self.app_name.edit
+
     def on_port_changed(self, value: int) -> None:
         if self._filling:
             return

@@ -70,7 +70,7 @@ class CredentialsPage(StepPage):
         self.secret.setFont(monospace())
         self.show_secret = QPushButton("Show")
         self.show_secret.setCheckable(True)
-        self.show_secret.setAutoDefault(False)
+        self.show_secret.setAutoDefault(True)
         self.show_secret.setAccessibleName("Show the client secret")
         self.show_secret.toggled.connect(self.on_show_toggled)
         self.id_problem = self._problem_label("Client ID problem")
@@ -120,6 +120,7 @@ class CredentialsPage(StepPage):
         self._saved: tuple[str, str] | None = None
         self._saving: Task | None = None
         self._keep_stored = False
+        self._secret_missing = False
         self._problems = FieldProblems()
 
     @staticmethod
@@ -152,6 +153,7 @@ class CredentialsPage(StepPage):
         # Opened here because the secret is gone from the keyring: nothing stored is there to keep.
         missing = bool(stored_id) and self.ctx.secret_missing and self.model.settings.app_type != "pkce"
         self._keep_stored = bool(stored_id) and not missing
+        self._secret_missing = missing
         if missing:
             self.missing_notice.show_message("warning", (
                 "The client secret saved for this client ID is not in the system keyring, or the keyring "
@@ -164,7 +166,9 @@ class CredentialsPage(StepPage):
         else:
             self.secret.setPlaceholderText("48 characters, shown once by Xero")
         self.on_changed()
-        (self.secret if missing else self.client_id).setFocus()  # where the paste goes
+
+    def primary(self) -> QWidget:
+        return self.secret if self._secret_missing else self.client_id  # where the paste goes
 
     def keeps_stored_secret(self) -> bool:
         return (self._keep_stored and not clean(self.secret.text())

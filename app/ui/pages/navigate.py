@@ -50,7 +50,9 @@ class NavigatePage(StepPage):
             )
         else:
             self.profile_note.clear()
-        self.open_button.setFocus()
+
+    def primary(self) -> QWidget:
+        return self.open_button
 
     def open_portal(self) -> None:
         url = self.portal.text()

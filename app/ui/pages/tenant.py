@@ -71,7 +71,9 @@ class TenantPage(StepPage):
         self.show_chosen()
         if self.ctx.autoload:
             self.load()
-        self.combo.setFocus()
+
+    def primary(self) -> QWidget:
+        return self.combo
 
     # ----- loading -----
     def load(self) -> None:

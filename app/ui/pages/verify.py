@@ -50,7 +50,7 @@ class VerifyPage(StepPage):
         self.draft = QPushButton("Draft invoices…")
         self.draft.setAccessibleName("Open the Draft invoices window")
         self.draft.setToolTip("Turn CRM quotes or orders into draft sales invoices in this organisation")
-        self.draft.setAutoDefault(False)
+        self.draft.setAutoDefault(True)
         self.draft.clicked.connect(self.open_invoices)
         self.draft_box = button_row(self.draft, indent=26)
         self.draft_box.hide()
@@ -90,9 +90,16 @@ class VerifyPage(StepPage):
             self.fixes.hide()
             self.status.clear()
         name = self.model.settings.tenant_name
-        if name and self.result is None and not self.checking:
-            self.status.show_message("info", f"Organisation to check: {name}.")
-        self.check.setFocus()
+        if self.result is None and not self.checking:
+            self.status.show_message("info", (f"Organisation to check: {name}. " if name else "")
+                                     + "Finish is offered once the connection check has succeeded.")
+
+    def primary(self) -> QWidget:
+        return self.check
+
+    def isComplete(self) -> bool:
+        """Finish only once a check has succeeded (the page says what to check until then)."""
+        return self.result is not None and not self.checking
 
     def run_check(self) -> None:
         if self.checking:
@@ -105,6 +112,7 @@ class VerifyPage(StepPage):
         self.draft_box.hide()
         self.fixes.hide()
         self.status.show_message("info", "Checking the connection with Xero...")
+        self.completeChanged.emit()
         self._task = self.run(self.model.check_connection, self.show_result, self.show_problem,
                               name="check_connection")
 
@@ -126,10 +134,12 @@ class VerifyPage(StepPage):
         self.stop.hide()
         self.check.setEnabled(True)
         self.check.setFocus()
+        self.completeChanged.emit()
 
     def show_result(self, result: Any) -> None:
         self._done()
         self.result = result
+        self.completeChanged.emit()
         self.status.show_message("success", result.message)
         while self.details_form.rowCount():
             self.details_form.removeRow(0)
@@ -155,6 +165,7 @@ class VerifyPage(StepPage):
     def show_problem(self, sentence: str) -> None:
         self._done()
         self.result = None
+        self.completeChanged.emit()
         self.details.hide()
         self.draft_box.hide()
         self.status.show_message("error", sentence)
