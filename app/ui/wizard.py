@@ -91,13 +91,14 @@ class SetupWizard(QWizard):
         self.button(QWizard.WizardButton.CustomButton1).setToolTip("Go back to step 1 of the setup")
         self._offer_start_over(first != steps.NAVIGATE)
         self.customButtonClicked.connect(self._custom_button)
-        self.currentIdChanged.connect(self._focus_primary)
+        self.currentIdChanged.connect(self._page_shown)
 
-    def _focus_primary(self, step: int) -> None:
-        """The page's main action gets the focus (QWizard would give it to the first field or button)."""
+    def _page_shown(self, step: int) -> None:
+        """Tell the page, then give its main action the focus (QWizard would pick the first widget)."""
         page = self.pages.get(step)
         if page is None:
             return
+        page.on_shown()
         last = page.isFinalPage() or self.nextId() == -1
         widget = page.primary() or self.button(
             QWizard.WizardButton.FinishButton if last else QWizard.WizardButton.NextButton)

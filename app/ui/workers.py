@@ -77,6 +77,7 @@ class Task(QObject):
         self.name = name
         self.discarded = False
         self.done = False
+        self.error_kind = ""  # the XeroConnectError's kind when the call failed with one, for a way forward
         # Queued: a pool thread emits these, and the GUI thread (where this object lives) delivers.
         self._result.connect(self._deliver_result, Qt.ConnectionType.QueuedConnection)
         self._error.connect(self._deliver_error, Qt.ConnectionType.QueuedConnection)
@@ -111,6 +112,7 @@ def _work(key: int, fn: Callable[[], Any]) -> None:
         try:
             value = fn()
         except XeroConnectError as exc:
+            task.error_kind = exc.kind
             task._error.emit(str(exc))
         except Exception as exc:  # the GUI must get a sentence, never a traceback
             log.error("Background task %r failed: %s at %s", task.name, type(exc).__name__, _where(exc))

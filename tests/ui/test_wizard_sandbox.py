@@ -172,19 +172,35 @@ def test_whole_wizard_page_by_page(qtbot, sandbox, sandbox_app, callback_ports, 
     assert not browser.failures
 
 
-def test_wrong_secret_is_named_on_step_6(
-    qtbot, sandbox, sandbox_app, callback_ports, browser, cleanup_keyring
+@pytest.mark.parametrize("opened_on", ["step 6", "step 4"])
+def test_a_wrong_secret_leads_back_to_step_4_with_the_reason(
+    qtbot, sandbox, sandbox_app, callback_ports, browser, cleanup_keyring, opened_on
 ):
+    """Xero refuses the secret at the code exchange: no Retry with the same secret, but step 4 with the
+    secret field focused and Xero's reason beside it; the right secret then connects."""
     set_auto_consent(sandbox.base_url)
     model = new_model(sandbox, callback_ports)
-    model.save_credentials(sandbox_app.client_id, WRONG_SECRET)
-    wizard = open_wizard(qtbot, model, browser)
-    page = wizard.page_for(steps.AUTHORIZE)
-    click(qtbot, page.authorize)
-    qtbot.waitUntil(lambda: page.state == "failed", timeout=WAIT_MS)
-    assert "client secret" in page.status.text() and page.status.kind == "error"
-    assert page.authorize.text() == "Retry"
-    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+    if opened_on == "step 6":
+        model.save_credentials(sandbox_app.client_id, WRONG_SECRET)
+        wizard = open_wizard(qtbot, model, browser)
+    else:
+        model.settings.client_id = sandbox_app.client_id
+        wizard = SetupWizard(model, opener=browser, start_id=steps.RECORD_CREDENTIALS)
+        qtbot.addWidget(wizard)
+        wizard.show()
+        save_credentials_and_go_to_step_6(qtbot, wizard, sandbox_app.client_id, WRONG_SECRET)
+    page6 = wizard.page_for(steps.AUTHORIZE)
+    click(qtbot, page6.authorize)
+    qtbot.waitUntil(lambda: wizard.currentId() == steps.RECORD_CREDENTIALS, timeout=WAIT_MS)
+    page4 = wizard.page_for(steps.RECORD_CREDENTIALS)
+    assert page4.missing_notice.kind == "error" and "client secret" in page4.missing_notice.text()
+    qtbot.waitUntil(page4.secret.hasFocus)
+    assert page4.secret.text() == "" and page4.client_id.text() == sandbox_app.client_id
+    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()  # the refused one is not kept
+    assert page6.authorize.text() != "Retry"
+    save_credentials_and_go_to_step_6(qtbot, wizard, sandbox_app.client_id, sandbox_app.client_secret)
+    assert not page6.status.isVisible()
+    authorise(qtbot, wizard)
 
 
 def test_consent_refused_offers_retry(qtbot, sandbox, at_step_6):

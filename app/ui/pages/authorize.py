@@ -19,9 +19,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui.formatting import countdown, describe_expiry, describe_organisations, describe_scopes
-from app.ui.pages.base import StepPage, WizardContext
-from app.ui.steps import AUTHORIZE
+from app.ui.pages.base import StepPage, WizardContext, go_to_step
+from app.ui.steps import AUTHORIZE, RECORD_CREDENTIALS
 from app.ui.widgets import Notice, action_button, busy_bar, copy_to_clipboard, field_label, instructions
+from app.xero.errors import SecretRejected
 
 if TYPE_CHECKING:
     from app.ui.workers import Task
@@ -293,6 +294,9 @@ class AuthorizePage(StepPage):
         self.result.show()
 
     def _wait_failed(self, sentence: str) -> None:
+        if self._wait_task is not None and self._wait_task.error_kind == SecretRejected.kind:
+            self._secret_refused(sentence)
+            return
         if self._paste_task is not None:
             self._wait_failure = sentence  # the pasted URL decides the outcome
             return
@@ -308,6 +312,19 @@ class AuthorizePage(StepPage):
         self._set_state("failed")
         self.status.show_message("error", sentence)
         self.authorize.setFocus()
+
+    def _secret_refused(self, sentence: str) -> None:
+        """Xero refused the secret at the code exchange: the way on is a new secret on step 4, not
+        another trip through the browser with the same one."""
+        if self._cancelled:
+            return
+        self.ctx.secret_rejected = sentence
+        self.stop_attempt()
+        self.attempt = None
+        self._set_state("idle")
+        self.status.clear()
+        self.hint.clear()
+        go_to_step(self.wizard(), RECORD_CREDENTIALS)
 
     def _abandon_attempt(self) -> None:
         """Stop the countdown, release the listener and make any late answer stale."""
@@ -376,7 +393,10 @@ class AuthorizePage(StepPage):
         self._succeeded(outcome)
 
     def _paste_failed(self, sentence: str) -> None:
-        self._paste_task = None
+        task, self._paste_task = self._paste_task, None
+        if task is not None and task.error_kind == SecretRejected.kind:
+            self._secret_refused(sentence)
+            return
         if self._wait_task is not None and self._wait_task.running and self.attempt is not None:
             self._set_state("waiting")  # the listener is still there: keep waiting, say what was wrong
             self.ticker.start()

@@ -33,11 +33,13 @@ class WizardContext:
     tasks: list[Task] = field(default_factory=list)
     open_invoices: Callable[[], None] | None = None  # the "Draft invoices" window, where the host has one
     credentials_version: int = 0  # bumped by every save of a client ID or secret in this wizard
+    secret_rejected: str = ""  # Xero's reason, when it refused the saved secret at the code exchange
 
     def credentials_changed(self) -> None:
         """A new client ID or secret was saved: no authorisation from before is for them."""
         self.already_authorised = False
         self.outcome = None
+        self.secret_rejected = ""
         self.credentials_version += 1
 
 
@@ -84,6 +86,9 @@ class StepPage(QWizardPage):
         self.ctx.tasks = [t for t in self.ctx.tasks if t.running]
         self.ctx.tasks.append(task)
         return task
+
+    def on_shown(self) -> None:
+        """The page came on screen, forward or back (QWizard initialises a page only going forward)."""
 
     def primary(self) -> QWidget | None:
         """What has the focus when the page opens: its main action; None for the wizard's Next."""

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from app.ui.workers import Task
 
 PROBLEM_STYLE = "color: #a4262c;"
+NEW_SECRET_PLACEHOLDER = "48 characters, shown once by Xero"
 
 
 @dataclass
@@ -164,11 +165,23 @@ class CredentialsPage(StepPage):
         if self._keep_stored:
             self.secret.setPlaceholderText("Leave empty to keep the secret already saved for this client ID")
         else:
-            self.secret.setPlaceholderText("48 characters, shown once by Xero")
+            self.secret.setPlaceholderText(NEW_SECRET_PLACEHOLDER)
+        self.on_changed()
+
+    def on_shown(self) -> None:
+        if not self.ctx.secret_rejected:
+            return
+        # Sent back from step 6: Xero refused the saved secret, so there is nothing worth keeping.
+        self._keep_stored = False
+        self._saved = None
+        self.secret.clear()
+        self.secret.setPlaceholderText(NEW_SECRET_PLACEHOLDER)
+        self.missing_notice.show_message("error", self.ctx.secret_rejected)
         self.on_changed()
 
     def primary(self) -> QWidget:
-        return self.secret if self._secret_missing else self.client_id  # where the paste goes
+        # Where the paste goes: the secret when it is the missing or the refused value.
+        return self.secret if self._secret_missing or self.ctx.secret_rejected else self.client_id
 
     def keeps_stored_secret(self) -> bool:
         return (self._keep_stored and not clean(self.secret.text())
