@@ -7,8 +7,9 @@ from typing import Any
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QWizard
+from PySide6.QtWidgets import QMessageBox, QWizard
 
+from app.setup_undo import SetupSnapshot, is_working, restore_failed
 from app.ui import steps
 from app.ui.pages.authorize import AuthorizePage
 from app.ui.pages.base import StepPage, WizardContext, default_port_checker
@@ -20,6 +21,7 @@ from app.ui.pages.navigate import NavigatePage
 from app.ui.pages.tenant import TenantPage
 from app.ui.pages.verify import VerifyPage
 from app.ui.widgets import icon
+from app.ui.workers import run_task
 
 WINDOW_SIZE = (760, 560)
 PAGE_CLASSES: dict[int, Callable[[WizardContext], StepPage]] = {
@@ -92,6 +94,12 @@ class SetupWizard(QWizard):
         self._offer_start_over(first != steps.NAVIGATE)
         self.customButtonClicked.connect(self._custom_button)
         self.currentIdChanged.connect(self._page_shown)
+        # Opened on a working connection: Cancel puts it back as it was (app.setup_undo).
+        self.undo = SetupSnapshot.of(model) if is_working(state) else None
+        self._restoring = False
+        if self.undo is not None:
+            undo = self.undo
+            run_task(lambda: undo.read_keyring(model), name="note the working setup")
 
     def _page_shown(self, step: int) -> None:
         """Tell the page, then give its main action the focus (QWizard would pick the first widget)."""
@@ -126,6 +134,50 @@ class SetupWizard(QWizard):
 
     def page_for(self, step: int) -> StepPage:
         return self.pages[step]
+
+    def changed_anything(self) -> bool:
+        return self.undo is not None and (self.undo.settings_changed(self.model)
+                                          or self.ctx.credentials_version > 0 or self.ctx.outcome is not None)
+
+    def reject(self) -> None:
+        """Cancel, Esc or the window's close button: a working setup opened here is left as it was."""
+        if self._restoring:
+            return
+        if self.undo is None or not self.changed_anything():
+            super().reject()
+            return
+        box = QMessageBox(QMessageBox.Icon.Question, self.windowTitle(), "", parent=self)
+        if self.ctx.outcome is not None:  # a new authorisation succeeded: it may be what they wanted
+            box.setText(self.undo.keep_question())
+            keep = box.addButton("Keep the new authorisation", QMessageBox.ButtonRole.AcceptRole)
+        else:
+            box.setText(self.undo.cancel_question())
+            keep = None
+        discard = box.addButton("Discard changes" if keep is None else "Go back to the previous setup",
+                                QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(box.addButton("Continue setup", QMessageBox.ButtonRole.RejectRole))
+        box.exec()
+        if box.clickedButton() is keep and keep is not None:
+            super().reject()
+        elif box.clickedButton() is discard:
+            self._restore_and_close()
+
+    def _restore_and_close(self) -> None:
+        undo = self.undo
+        assert undo is not None  # only asked with a snapshot
+        self._restoring = True
+        for page in self.pages.values():
+            page.shutdown()
+        self.setEnabled(False)
+        run_task(lambda: undo.restore(self.model), lambda _r: self._restored(None),
+                 self._restored, name="restore the working setup")
+
+    def _restored(self, problem: str | None) -> None:
+        self._restoring = False
+        self.setEnabled(True)
+        if problem:
+            QMessageBox.warning(self, self.windowTitle(), restore_failed(problem))
+        super().reject()
 
     def done(self, result: int) -> None:
         for page in self.pages.values():

@@ -445,3 +445,76 @@ def test_an_old_error_on_step_6_goes_when_the_credentials_change(
     assert page6.state == "idle" and not page6.status.isVisible()
     assert page6.authorize.text() != "Retry"
     assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+
+
+# ----- Cancel undoes (issue 16, major 3) -----
+def answer_question(qtbot, wizard, button_text: str) -> list[str]:
+    """Click ``button_text`` in the question Cancel asks; returns the question's text (or nothing)."""
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    asked: list[str] = []
+
+    def click_when_shown() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, click_when_shown)
+            return
+        asked.append(box.text())
+        button = next(b for b in box.buttons() if b.text() == button_text)
+        button.click()
+
+    QTimer.singleShot(0, click_when_shown)
+    click(qtbot, wizard.button(QWizard.WizardButton.CancelButton))
+    return asked
+
+
+@pytest.fixture
+def working(qtbot, at_step_8):
+    """A finished setup that works: its client ID and organisation, then a wizard opened on it."""
+    check = at_step_8.page_for(steps.VERIFY)
+    click(qtbot, check.check)
+    qtbot.waitUntil(lambda: check.result is not None, timeout=WAIT_MS)
+    with qtbot.waitSignal(at_step_8.finished):
+        click(qtbot, at_step_8.button(QWizard.WizardButton.FinishButton))
+    return ConnectionModel("sandbox").settings
+
+
+@pytest.mark.parametrize("change", ["another app", "a wrong secret"])
+def test_cancel_after_changing_credentials_leaves_the_working_setup(
+    qtbot, working, other_app, browser, change
+):
+    wizard = open_wizard(qtbot, ConnectionModel("sandbox", listener_timeout=20), browser)
+    assert wizard.currentId() == steps.VERIFY
+    click(qtbot, wizard.button(QWizard.WizardButton.CustomButton1))  # Start over
+    go_to_credentials(qtbot, wizard)
+    new_id, new_secret = ((other_app.client_id, other_app.client_secret) if change == "another app"
+                          else (working.client_id, WRONG_SECRET))
+    save_credentials_and_go_to_step_6(qtbot, wizard, new_id, new_secret)
+    assert ConnectionModel("sandbox").settings.client_id == new_id  # saved as the steps go
+    with qtbot.waitSignal(wizard.finished, timeout=WAIT_MS):
+        asked = answer_question(qtbot, wizard, "Discard changes")
+    assert asked and working.tenant_name in asked[0] and "as before" in asked[0]  # says so
+    model = ConnectionModel("sandbox")
+    assert (model.settings.client_id, model.settings.tenant_id) == (working.client_id, working.tenant_id)
+    assert model.check_connection().message.startswith("Connection attempt successful")
+
+
+def test_cancel_after_a_new_authorisation_asks_and_can_keep_it(qtbot, working, other_app, browser):
+    wizard = open_wizard(qtbot, ConnectionModel("sandbox", listener_timeout=20), browser)
+    click(qtbot, wizard.button(QWizard.WizardButton.CustomButton1))
+    go_to_credentials(qtbot, wizard)
+    save_credentials_and_go_to_step_6(qtbot, wizard, other_app.client_id, other_app.client_secret)
+    authorise(qtbot, wizard)
+    with qtbot.waitSignal(wizard.finished, timeout=WAIT_MS):
+        asked = answer_question(qtbot, wizard, "Keep the new authorisation")
+    assert asked and "authorised anew" in asked[0]
+    assert ConnectionModel("sandbox").settings.client_id == other_app.client_id
+
+
+def test_cancel_with_nothing_changed_closes_without_a_question(qtbot, working, browser):
+    wizard = open_wizard(qtbot, ConnectionModel("sandbox", listener_timeout=20), browser)
+    click(qtbot, wizard.button(QWizard.WizardButton.CustomButton1))  # looking around is no change
+    click_next(qtbot, wizard)
+    with qtbot.waitSignal(wizard.finished, timeout=5_000):
+        click(qtbot, wizard.button(QWizard.WizardButton.CancelButton))
+    assert ConnectionModel("sandbox").settings.client_id == working.client_id
