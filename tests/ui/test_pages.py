@@ -177,6 +177,26 @@ def test_stored_secret_can_be_kept(qtbot, fake_model):
     assert wizard.currentId() == steps.CONFIRM_VALUES and fake_model.saved == []
 
 
+def test_a_new_client_id_asks_for_its_secret_and_says_why_next_waits(qtbot, fake_model):
+    fake_model.settings.client_id = CLIENT_ID
+    wizard = open_wizard(qtbot, fake_model, steps.RECORD_CREDENTIALS)
+    page = wizard.page_for(steps.RECORD_CREDENTIALS)
+    other_id = "FEDCBA9876543210FEDCBA9876543210"
+    page.client_id.setText(other_id)  # another app: the saved secret is not for it
+    assert "keep the secret" not in page.secret.placeholderText()
+    assert not next_enabled(wizard)
+    assert page.secret_problem.isVisible() and "Paste the client secret" in page.secret_problem.text()
+    page.client_id.setText(CLIENT_ID)  # back to the saved one: keeping its secret is fine again
+    assert "keep the secret" in page.secret.placeholderText() and next_enabled(wizard)
+    assert not page.secret_problem.isVisible()
+
+
+def test_length_messages_do_not_assume_a_paste(qtbot, fake_model):
+    typed = field_problems(CLIENT_ID[:20], "abc")
+    assert "the pasted value" not in typed.client_id and "20 characters" in typed.client_id
+    assert "the pasted value" not in typed.client_secret and "3 characters" in typed.client_secret
+
+
 class MovedKeyringModel(FakeModel):
     def keyring_moved_note(self) -> str:
         return " Xero Connect's secrets were saved in KWallet, but the keyring in use now is another one."

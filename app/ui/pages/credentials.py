@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 PROBLEM_STYLE = "color: #a4262c;"
 NEW_SECRET_PLACEHOLDER = "48 characters, shown once by Xero"
+KEEP_SECRET_PLACEHOLDER = "Leave empty to keep the secret already saved for this client ID"
 
 
 @dataclass
@@ -38,7 +39,8 @@ class FieldProblems:
 
 
 def field_problems(client_id: str, client_secret: str, keep_stored_secret: bool = False) -> FieldProblems:
-    """Check the pasted values; an empty field gets no sentence (it is simply not done yet)."""
+    """Check the values; an empty field gets no sentence (it is simply not done yet), except the secret
+    once a valid client ID is in: then it is why Next waits."""
     cid, secret = clean(client_id), clean(client_secret)
     if keep_stored_secret and not secret:
         alone = check_credentials(cid, "", needs_secret=False)
@@ -50,7 +52,7 @@ def field_problems(client_id: str, client_secret: str, keep_stored_secret: bool 
     secret_only = [p for p in check.problems if p not in id_only]
     return FieldProblems(
         client_id=" ".join(id_only) if cid else "",
-        client_secret=" ".join(secret_only) if secret else "",
+        client_secret=" ".join(secret_only) if secret or (cid and not id_only) else "",
         ok=check.ok,
     )
 
@@ -162,10 +164,6 @@ class CredentialsPage(StepPage):
                 + self.ctx.keyring_note).strip())
         else:
             self.missing_notice.clear()
-        if self._keep_stored:
-            self.secret.setPlaceholderText("Leave empty to keep the secret already saved for this client ID")
-        else:
-            self.secret.setPlaceholderText(NEW_SECRET_PLACEHOLDER)
         self.on_changed()
 
     def on_shown(self) -> None:
@@ -175,7 +173,6 @@ class CredentialsPage(StepPage):
         self._keep_stored = False
         self._saved = None
         self.secret.clear()
-        self.secret.setPlaceholderText(NEW_SECRET_PLACEHOLDER)
         self.missing_notice.show_message("error", self.ctx.secret_rejected)
         self.on_changed()
 
@@ -183,9 +180,12 @@ class CredentialsPage(StepPage):
         # Where the paste goes: the secret when it is the missing or the refused value.
         return self.secret if self._secret_missing or self.ctx.secret_rejected else self.client_id
 
+    def may_keep_stored_secret(self) -> bool:
+        """The ID is the saved one and its secret is there: an empty secret field keeps it."""
+        return self._keep_stored and clean(self.client_id.text()).upper() == self.model.settings.client_id
+
     def keeps_stored_secret(self) -> bool:
-        return (self._keep_stored and not clean(self.secret.text())
-                and clean(self.client_id.text()).upper() == self.model.settings.client_id)
+        return self.may_keep_stored_secret() and not clean(self.secret.text())
 
     def values(self) -> tuple[str, str]:
         return clean(self.client_id.text()), clean(self.secret.text())
@@ -198,6 +198,8 @@ class CredentialsPage(StepPage):
                 edit.setText(cleaned)  # re-enters on_changed once with the clean text
                 return
         self._problems = field_problems(self.client_id.text(), self.secret.text(), self.keeps_stored_secret())
+        self.secret.setPlaceholderText(KEEP_SECRET_PLACEHOLDER if self.may_keep_stored_secret()
+                                       else NEW_SECRET_PLACEHOLDER)
         self._set_problem(self.id_problem, self._problems.client_id)
         self._set_problem(self.secret_problem, self._problems.client_secret)
         if self._problems.swapped:
