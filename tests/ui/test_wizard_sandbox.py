@@ -518,3 +518,21 @@ def test_cancel_with_nothing_changed_closes_without_a_question(qtbot, working, b
     with qtbot.waitSignal(wizard.finished, timeout=5_000):
         click(qtbot, wizard.button(QWizard.WizardButton.CancelButton))
     assert ConnectionModel("sandbox").settings.client_id == working.client_id
+
+
+def test_the_wizard_comes_to_the_front_after_the_browser_approval(qtbot, at_step_6):
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    browser_window = QWidget()  # where the user was: the browser has the focus
+    qtbot.addWidget(browser_window)
+    browser_window.show()
+    browser_window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is browser_window)
+    authorise(qtbot, at_step_6)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is at_step_6, timeout=2_000)
+
+
+def test_stop_waiting_is_not_called_cancel(qtbot, at_step_6):
+    page = at_step_6.page_for(steps.AUTHORIZE)
+    assert page.cancel.text() == "Stop waiting"
+    assert at_step_6.button(QWizard.WizardButton.CancelButton).text() != page.cancel.text()

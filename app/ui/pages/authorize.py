@@ -54,7 +54,8 @@ class AuthorizePage(StepPage):
             "Authorize and obtain a new Xero access token",
             lambda: self.start(use_listener=True),
         )
-        self.cancel = action_button("Cancel", "Cancel waiting for Xero", self.cancel_attempt)
+        # Not "Cancel": that is the wizard's own button, which closes it.
+        self.cancel = action_button("Stop waiting", "Stop waiting for Xero", self.cancel_attempt)
         self.cancel.hide()
         self.reopen = action_button(
             "Open the page again",
@@ -283,6 +284,10 @@ class AuthorizePage(StepPage):
         self.hint.clear()
         self.status.show_message("success",
                                  "Xero Connect is authorised. Click Next to choose the organisation.")
+        wizard = self.wizard()
+        if wizard is not None:  # back from the browser: the wizard comes to the front for the next step
+            wizard.raise_()
+            wizard.activateWindow()
         tokens = outcome.tokens
         lines = [
             f"<b>Permissions granted:</b> {_escape(describe_scopes(tokens.scope))}",
@@ -339,7 +344,7 @@ class AuthorizePage(StepPage):
         self._abandon_attempt()
         self._set_state("failed")
         self.hint.clear()
-        self.status.show_message("warning", "Authorisation cancelled. Click Retry to start again.")
+        self.status.show_message("warning", "Stopped waiting for Xero. Click Retry to start again.")
         self.authorize.setFocus()
 
     def stop_attempt(self) -> None:
