@@ -54,11 +54,12 @@ def countdown(seconds: float) -> str:
 
 
 def tenant_label(connection: Any, new_ids: set[str] | frozenset[str] = frozenset()) -> str:
-    kind = {"ORGANISATION": "Organisation", "PRACTICE": "Practice"}.get(
-        connection.tenant_type, connection.tenant_type.title() or "Organisation")
-    label = f"{connection.tenant_name}  ({kind})"
+    """"Demo Company (UK) · connected just now" for one this approval added; practices say so."""
+    label = connection.tenant_name
+    if connection.tenant_type not in ("ORGANISATION", ""):
+        label += f" · {connection.tenant_type.lower()}"
     if connection.tenant_id in new_ids:
-        label += "  - added just now"
+        label += " · connected just now"
     return label
 
 

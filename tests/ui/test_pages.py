@@ -223,30 +223,33 @@ def test_a_secret_gone_from_the_keyring_is_said_and_must_be_pasted_again(qtbot):
 
 
 # ----- step 7 -----
-def test_several_tenants_fail_closed_until_picked(qtbot, fake_model):
+def test_several_organisations_fail_closed_until_one_is_chosen_and_next_commits(qtbot, fake_model):
     fake_model.tenant_list = [connection("Demo Company (NZ)", "nz"),
                               connection("Demo Company (UK)", "uk", "e0")]
-    wizard = open_wizard(qtbot, fake_model, steps.PICK_TENANT)
+    wizard = open_wizard(qtbot, fake_model, steps.PICK_TENANT, autoload=True)
+    wizard.ctx.outcome = type("Outcome", (), {"new_tenant_ids": ["nz"]})()
     page = wizard.page_for(steps.PICK_TENANT)
+    page.load()
     qtbot.waitUntil(lambda: page.combo.count() == 3)
-    assert page.combo.currentData() is None and not page.pick.isEnabled()
-    assert not next_enabled(wizard)
+    assert page.title() == "Step 7 - Choose organisation"
+    assert page.combo.itemText(1) == "Demo Company (NZ) · connected just now"
+    assert page.combo.itemText(2) == "Demo Company (UK)"
+    assert page.combo.currentData() is None and not next_enabled(wizard)  # nothing chosen for you
     page.combo.setCurrentIndex(page.combo.findData("uk"))
-    assert not next_enabled(wizard)  # selecting is not choosing
-    qtbot.mouseClick(page.pick, Qt.MouseButton.LeftButton)
-    assert fake_model.settings.tenant_id == "uk"
-    assert next_enabled(wizard)
+    assert next_enabled(wizard) and fake_model.settings.tenant_id == ""  # chosen, saved on Next
     assert "Demo Company (UK)" in page.chosen.text()
+    qtbot.mouseClick(wizard.button(wizard.WizardButton.NextButton), Qt.MouseButton.LeftButton)
+    assert wizard.currentId() == steps.VERIFY and fake_model.settings.tenant_id == "uk"
 
 
-def test_single_tenant_is_preselected(qtbot, fake_model):
+def test_single_organisation_is_preselected_and_next_commits(qtbot, fake_model):
     fake_model.tenant_list = [connection("Demo Company (UK)", "uk")]
     wizard = open_wizard(qtbot, fake_model, steps.PICK_TENANT)
     page = wizard.page_for(steps.PICK_TENANT)
     qtbot.waitUntil(lambda: page.combo.count() == 1)
-    assert page.combo.currentData() == "uk" and page.pick.isEnabled()
-    qtbot.mouseClick(page.pick, Qt.MouseButton.LeftButton)
-    assert next_enabled(wizard)
+    assert page.combo.currentData() == "uk" and next_enabled(wizard)
+    qtbot.mouseClick(wizard.button(wizard.WizardButton.NextButton), Qt.MouseButton.LeftButton)
+    assert fake_model.settings.tenant_id == "uk" and wizard.currentId() == steps.VERIFY
 
 
 def test_zero_tenants_say_what_to_do_and_lead_back_to_step_6(qtbot, fake_model):

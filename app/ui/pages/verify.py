@@ -35,7 +35,7 @@ class VerifyPage(StepPage):
         row.addWidget(self.stop)
         row.addStretch(1)
         self.reauthorize = action_button(
-            "Authorize again (step 6)",
+            "Authorise again (step 6)",
             "Go to step 6 and authorise again",
             lambda: go_to_step(self.wizard(), AUTHORIZE),
         )
