@@ -184,4 +184,6 @@ class SetupWizard(QWizard):
             page.shutdown()
         if result == QWizard.DialogCode.Accepted:
             self.model.save()
+            for page in self.pages.values():
+                page.on_finish()
         super().done(result)

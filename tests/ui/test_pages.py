@@ -427,3 +427,21 @@ def test_finish_waits_for_a_successful_check(qtbot, fake_model):
     page.show_result(CheckResult("Demo Company (UK)", "Connection attempt successful: Demo Company (UK)",
                                  4990, 59, "!x", "GB", "GBP"))
     assert finish.isEnabled()
+
+
+@pytest.mark.parametrize("keep_checked", [True, False])
+def test_finish_turns_start_at_login_on_as_offered(qtbot, fake_model, keep_checked):
+    from app import autostart
+    from app.model import CheckResult
+
+    wizard = open_wizard(qtbot, fake_model, steps.VERIFY, autoload=False)
+    page = wizard.page_for(steps.VERIFY)
+    assert page.start_at_login.isVisible() and page.start_at_login.isChecked()  # offered, on
+    assert "keeps the connection alive" in page.start_at_login.text()
+    page.show_result(CheckResult("Demo Company (UK)", "Connection attempt successful: Demo Company (UK)",
+                                 4990, 59, "!x", "GB", "GBP"))
+    if not keep_checked:
+        page.start_at_login.click()
+    with qtbot.waitSignal(wizard.finished):
+        qtbot.mouseClick(wizard.button(wizard.WizardButton.FinishButton), Qt.MouseButton.LeftButton)
+    assert autostart.is_enabled() is keep_checked

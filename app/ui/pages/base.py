@@ -90,6 +90,9 @@ class StepPage(QWizardPage):
     def on_shown(self) -> None:
         """The page came on screen, forward or back (QWizard initialises a page only going forward)."""
 
+    def on_finish(self) -> None:
+        """Finish was clicked: apply what the page offers beyond the saved settings."""
+
     def primary(self) -> QWidget | None:
         """What has the focus when the page opens: its main action; None for the wizard's Next."""
         return None

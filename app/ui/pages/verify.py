@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QCheckBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from app import autostart
 from app.ui.formatting import check_details
 from app.ui.pages.base import StepPage, WizardContext, go_to_step
 from app.ui.steps import AUTHORIZE, PICK_TENANT, VERIFY
 from app.ui.widgets import Notice, action_button, busy_bar, button_row, instructions
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from app.ui.workers import Task
@@ -62,6 +66,12 @@ class VerifyPage(StepPage):
         self.details_form = QFormLayout(self.details)
         self.details_form.setContentsMargins(26, 0, 0, 0)
         self.details.hide()
+        # The tray's quiet checks twice a day are what keep Xero's 60-day refresh token alive.
+        self.start_at_login = QCheckBox("Start at login (keeps the connection alive)")
+        self.start_at_login.setToolTip("The tray checks the connection quietly twice a day, which keeps "
+                                       "Xero's authorisation from expiring after 60 days unused.")
+        self.start_at_login.setChecked(True)
+        self.start_at_login.setVisible(autostart.supported())
         self.add(
             instructions("Click <b>Check connection</b>. Xero Connect asks Xero for the organisation's "
                          "details; nothing is changed in Xero. Then click <b>Finish</b> to save and close."),
@@ -71,6 +81,7 @@ class VerifyPage(StepPage):
             self.details,
             self.draft_box,
             self.fixes,
+            self.start_at_login,
         )
         self.body.addStretch(1)
         self.setTabOrder(self.check, self.stop)
@@ -96,6 +107,14 @@ class VerifyPage(StepPage):
 
     def primary(self) -> QWidget:
         return self.check
+
+    def on_finish(self) -> None:
+        if not autostart.supported():
+            return
+        try:
+            autostart.set_enabled(self.start_at_login.isChecked())
+        except OSError as exc:  # the setup itself is saved; the tray's menu offers this again
+            log.warning("start at login could not be changed: %s", exc.strerror or exc)
 
     def isComplete(self) -> bool:
         """Finish only once a check has succeeded (the page says what to check until then)."""
