@@ -55,7 +55,7 @@ def test_create_app_shows_redirect_uris_with_copy_buttons(qtbot, fake_model):
     page = wizard.page_for(steps.CREATE_APP)
     expected = [f"http://localhost:{p}/callback" for p in (50001, 50002, 50003)]
     assert [f.text() for f in page.uri_fields] == expected
-    assert page.integration.text() == "Web app"
+    assert "Web app" in page.integration.text()
     qtbot.mouseClick(page.uri_fields[1].button, Qt.MouseButton.LeftButton)
     assert QGuiApplication.clipboard().text() == "http://localhost:50002/callback"
     page.port.setValue(50010)
@@ -65,6 +65,35 @@ def test_create_app_shows_redirect_uris_with_copy_buttons(qtbot, fake_model):
     qtbot.mouseClick(wizard.button(wizard.WizardButton.NextButton), Qt.MouseButton.LeftButton)
     assert fake_model.settings.redirect_ports == [50010, 50011, 50012]
     assert fake_model.settings.app_name == "CRM bridge"
+
+
+def test_step_2_copies_all_uris_and_integration_type_is_a_choice(qtbot, fake_model):
+    fake_model.settings.redirect_ports = [50001, 50002, 50003]
+    wizard = open_wizard(qtbot, fake_model, steps.CREATE_APP, port_checker=lambda ports: ports[0])
+    page = wizard.page_for(steps.CREATE_APP)
+    qtbot.mouseClick(page.copy_all, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == "\n".join(
+        f"http://localhost:{p}/callback" for p in (50001, 50002, 50003))
+    assert not isinstance(page.integration, QLineEdit) and "Web app" in page.integration.text()
+
+
+def test_changing_the_port_after_the_app_exists_warns_on_step_2_and_step_6(qtbot, fake_model):
+    fake_model.settings.client_id = CLIENT_ID  # the app exists in Xero with the old URIs
+    fake_model.settings.redirect_ports = [50001, 50002, 50003]
+    wizard = open_wizard(qtbot, fake_model, steps.CREATE_APP, port_checker=lambda ports: ports[0])
+    page = wizard.page_for(steps.CREATE_APP)
+    assert not page.uris_notice.isVisible()
+    page.port.setValue(50010)
+    assert page.uris_notice.isVisible() and page.uris_notice.kind == "warning"
+    assert "http://localhost:50010/callback" in page.uris_notice.text()
+    page.port.setValue(50001)  # back to what the app has: nothing to change
+    assert not page.uris_notice.isVisible()
+    page.port.setValue(50010)
+    qtbot.mouseClick(wizard.button(wizard.WizardButton.NextButton), Qt.MouseButton.LeftButton)
+    wizard.setStartId(steps.AUTHORIZE)  # step 6 as a later visit in this wizard shows it
+    wizard.restart()
+    step6 = wizard.page_for(steps.AUTHORIZE)
+    assert step6.hint.isVisible() and "http://localhost:50010/callback" in step6.hint.text()
 
 
 def test_shifted_ports_stay_in_range():

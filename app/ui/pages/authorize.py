@@ -160,6 +160,12 @@ class AuthorizePage(StepPage):
     def initializePage(self) -> None:
         if self._credentials_version != self.ctx.credentials_version:
             self.forget()
+        if self.state == "idle" and self.ctx.changed_redirect_uris:
+            self.hint.show_message(
+                "warning",
+                "The listener ports changed in step 2: the app in Xero must list "
+                + ", ".join(self.ctx.changed_redirect_uris) + ", or Xero refuses the sign-in.",
+            )
         if self.state == "idle" and self.ctx.already_authorised:
             self.status.show_message(
                 "info",

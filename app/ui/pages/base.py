@@ -33,6 +33,7 @@ class WizardContext:
     tasks: list[Task] = field(default_factory=list)
     open_invoices: Callable[[], None] | None = None  # the "Draft invoices" window, where the host has one
     credentials_version: int = 0  # bumped by every save of a client ID or secret in this wizard
+    changed_redirect_uris: list[str] = field(default_factory=list)  # step 2 moved the ports of an app
     secret_rejected: str = ""  # Xero's reason, when it refused the saved secret at the code exchange
 
     def credentials_changed(self) -> None:
