@@ -43,7 +43,7 @@ def test_portal_opens_through_the_injected_opener(qtbot, fake_model):
     opened: list[str] = []
     wizard = open_wizard(qtbot, fake_model, steps.NAVIGATE, opened)
     page = wizard.page_for(steps.NAVIGATE)
-    assert page.title() == "Step 1 - Navigate to Xero"
+    assert page.title() == "Step 1 of 8 – Navigate to Xero"
     qtbot.mouseClick(page.open_button, Qt.MouseButton.LeftButton)
     assert opened == [fake_model.settings.endpoints().portal_url]
     assert "sandbox" in page.profile_note.text()
@@ -260,7 +260,7 @@ def test_several_organisations_fail_closed_until_one_is_chosen_and_next_commits(
     page = wizard.page_for(steps.PICK_TENANT)
     page.load()
     qtbot.waitUntil(lambda: page.combo.count() == 3)
-    assert page.title() == "Step 7 - Choose organisation"
+    assert page.title() == "Step 7 of 8 – Choose organisation"
     assert page.combo.itemText(1) == "Demo Company (NZ) · connected just now"
     assert page.combo.itemText(2) == "Demo Company (UK)"
     assert page.combo.currentData() is None and not next_enabled(wizard)  # nothing chosen for you
@@ -323,7 +323,7 @@ def test_every_input_has_a_label_and_an_accessible_name(qtbot, fake_model):
             assert widget in buddies, (page.title(), widget.accessibleName())
         for button in page.findChildren(QAbstractButton):
             assert button.accessibleName() or button.text(), page.title()
-        assert page.title().startswith(f"Step {page.step} - ")
+        assert page.title().startswith(f"Step {page.step} of 8 – ")
 
 
 # ----- the worker helper -----

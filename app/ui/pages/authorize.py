@@ -27,7 +27,7 @@ from app.xero.errors import SecretRejected
 if TYPE_CHECKING:
     from app.ui.workers import Task
 
-AUTHORIZE_TEXT = "Authorize && obtain new Xero access token"
+AUTHORIZE_TEXT = "Authorise && obtain new Xero access token"
 MISMATCH_HINT_AFTER = 45  # seconds of waiting before we suggest the redirect URI may not be registered
 
 
@@ -51,7 +51,7 @@ class AuthorizePage(StepPage):
 
         self.authorize = action_button(
             AUTHORIZE_TEXT,
-            "Authorize and obtain a new Xero access token",
+            "Authorise and obtain a new Xero access token",
             lambda: self.start(use_listener=True),
         )
         # Not "Cancel": that is the wizard's own button, which closes it.
@@ -94,7 +94,7 @@ class AuthorizePage(StepPage):
         ))
         self.paste = QLineEdit()
         self.paste.setAccessibleName("Redirect URL from the browser")
-        self.paste.setPlaceholderText("http://localhost:53682/callback?code=...&state=...")
+        self.paste.setPlaceholderText("http://localhost:53682/callback?code=…&state=…")
         self.paste.textChanged.connect(self.update_paste_buttons)
         self.paste.returnPressed.connect(self.complete_with_paste)
         self.paste_button = action_button(
@@ -212,7 +212,7 @@ class AuthorizePage(StepPage):
         self.result.hide()
         self.hint.clear()
         self._set_state("preparing")
-        self.status.show_message("info", "Preparing the approval page and checking the app with Xero...")
+        self.status.show_message("info", "Preparing the approval page and checking the app with Xero…")
         model = self.model
         self.run(lambda: model.begin_authorization(use_listener=use_listener),
                  lambda attempt: self._attempt_ready(attempt, use_listener, generation),
@@ -385,14 +385,14 @@ class AuthorizePage(StepPage):
         if self.attempt is None:
             self.status.show_message(
                 "warning",
-                "First start an authorisation (the Authorize button, or Start without listener below), "
+                "First start an authorisation (the Authorise button, or Start without listener below), "
                 "allow access in the browser, then paste the address it ends on.",
             )
             return
         attempt = self.attempt
         self._set_state("pasting")
         self.ticker.stop()
-        self.status.show_message("info", "Checking the pasted address with Xero...")
+        self.status.show_message("info", "Checking the pasted address with Xero…")
         self._paste_task = self.run(lambda: attempt.complete_with_pasted_url(text), self._paste_ok,
                                     self._paste_failed, name="complete_with_pasted_url")
 
@@ -425,7 +425,7 @@ class AuthorizePage(StepPage):
         self.authorize.setEnabled(not active)
         self.authorize.setText("Retry" if state == "failed" else AUTHORIZE_TEXT)
         self.authorize.setAccessibleName("Retry the authorisation" if state == "failed"
-                                         else "Authorize and obtain a new Xero access token")
+                                         else "Authorise and obtain a new Xero access token")
         if state == "preparing":
             self.reopen.hide()
         self.update_paste_buttons()

@@ -8,6 +8,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QVBoxLayout, QWidget, QWizard, QWizardPage
 
+from app.ui.steps import ALL_STEPS
 from app.ui.workers import Task, run_task
 
 
@@ -59,7 +60,7 @@ def go_to_step(wizard: QWizard | None, step: int) -> None:
 
 
 class StepPage(QWizardPage):
-    """A page titled "Step N - <TITLE>" whose body is a vertical stack of widgets."""
+    """A page titled "Step N of 8 – <TITLE>" whose body is a vertical stack of widgets."""
 
     TITLE = ""
     SUBTITLE = ""
@@ -68,7 +69,7 @@ class StepPage(QWizardPage):
         super().__init__()
         self.ctx = ctx
         self.step = step
-        self.setTitle(f"Step {step} - {self.TITLE}")
+        self.setTitle(f"Step {step} of {len(ALL_STEPS)} – {self.TITLE}")
         self.setSubTitle(self.SUBTITLE)
         self.body = QVBoxLayout(self)
         self.body.setSpacing(10)

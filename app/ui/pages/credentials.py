@@ -250,7 +250,7 @@ class CredentialsPage(StepPage):
         for widget in (self.client_id, self.secret, self.show_secret, self.swap_button):
             widget.setEnabled(not busy)
         if busy:
-            self.save_notice.show_message("info", "Saving the secret in the system keyring...")
+            self.save_notice.show_message("info", "Saving the secret in the system keyring…")
 
     def _saved_ok(self, values: tuple[str, str]) -> None:
         self._saving = None

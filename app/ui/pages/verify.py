@@ -130,7 +130,7 @@ class VerifyPage(StepPage):
         self.details.hide()
         self.draft_box.hide()
         self.fixes.hide()
-        self.status.show_message("info", "Checking the connection with Xero...")
+        self.status.show_message("info", "Checking the connection with Xero…")
         self.completeChanged.emit()
         self._task = self.run(self.model.check_connection, self.show_result, self.show_problem,
                               name="check_connection")
