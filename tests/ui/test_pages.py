@@ -474,3 +474,30 @@ def test_finish_turns_start_at_login_on_as_offered(qtbot, fake_model, keep_check
     with qtbot.waitSignal(wizard.finished):
         qtbot.mouseClick(wizard.button(wizard.WizardButton.FinishButton), Qt.MouseButton.LeftButton)
     assert autostart.is_enabled() is keep_checked
+
+
+@pytest.mark.parametrize("step", steps.ALL_STEPS)
+def test_tab_goes_through_each_page_top_to_bottom_left_to_right(qtbot, fake_model, step):
+    from PySide6.QtCore import QPoint
+
+    fake_model.settings.client_id = CLIENT_ID
+    wizard = open_wizard(qtbot, fake_model, step, autoload=False, port_checker=lambda ports: ports[0])
+    wizard.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None)
+    page = wizard.page_for(step)
+    order: list[tuple[int, int]] = []
+    widgets: list[object] = []
+    for _ in range(30):
+        widget = QApplication.focusWidget()
+        if widget is None:
+            break
+        if page.isAncestorOf(widget):
+            if widget in widgets:
+                break  # round the page once
+            widgets.append(widget)
+            corner = widget.mapTo(page, QPoint(0, 0))
+            order.append((corner.y() + widget.height() // 2, corner.x()))
+        qtbot.keyClick(widget, Qt.Key.Key_Tab)
+    rows = [(y // 12, x) for y, x in order]  # the same row when centres are within a few pixels
+    assert widgets or step == steps.GENERATE_SECRET  # step 3 has nothing to tab to but the buttons
+    assert rows == sorted(rows), [getattr(w, "accessibleName", lambda: "")() for w in widgets]

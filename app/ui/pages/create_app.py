@@ -139,6 +139,7 @@ class CreateAppPage(StepPage):
             fld = CopyField("", f"Redirect URI {len(self.uri_fields) + 1}", mono=True)
             self.uris_layout.insertWidget(len(self.uri_fields), fld)  # above "Copy all"
             self.uri_fields.append(fld)
+            self.setTabOrder(fld.button, self.copy_all)  # Tab reaches "Copy all" after the last URI
         for fld, uri in zip(self.uri_fields, uris, strict=False):
             fld.setText(uri)
             fld.show()
