@@ -43,6 +43,8 @@ STATUS_LINE_MAX = 60
 # A quiet check twice a day while the tray runs: each one renews Xero's refresh token, which dies after
 # 60 days unused, and finds a revoked or disconnected organisation before someone needs it.
 KEEP_ALIVE_MS = 12 * 60 * 60 * 1000
+# After a failed check, sooner than that: a passing outage (Wi-Fi, Xero busy) is over by then.
+RETRY_AFTER_MS = (5 * 60 * 1000, 15 * 60 * 1000, 60 * 60 * 1000)
 
 
 def state_icon(state: str) -> QIcon:
@@ -107,7 +109,8 @@ class TrayController(QObject):
         self.last_checked: float | None = None
         self.organisation = self.model.settings.tenant_name
         self._task: Task | None = None
-        self._quiet = False  # the running check is the keep-alive: it only speaks up on a change
+        self._tell = "always"  # the running check notifies: "always", on a "change", or "problems" only
+        self._retries = 0  # failed checks in a row: the next one comes after RETRY_AFTER_MS[...]
         self._busy_text = ""
         self.keep_alive = QTimer(self)
         self.keep_alive.setInterval(KEEP_ALIVE_MS)
@@ -310,7 +313,8 @@ class TrayController(QObject):
                 return None
             return model.check_connection()
 
-        return self._run(probe, "Checking the connection…", "tray start-up check")
+        # At every start a success is no news (only changes are notified); a problem is.
+        return self._run(probe, "Checking the connection…", "tray start-up check", tell="problems")
 
     def reload(self, check: bool = True) -> Task | None:
         """Settings changed elsewhere (the wizard): take a fresh model and look again."""
@@ -340,11 +344,11 @@ class TrayController(QObject):
         if self._task is not None or not self.model.settings.is_configured:
             return None  # a check is already running, or there is nothing to keep alive
         return self._run(self.model.check_connection, "Checking the connection…", "tray keep-alive check",
-                         quiet=True)
+                         tell="change")
 
-    def _run(self, fn: Callable[[], object], busy_text: str, name: str, quiet: bool = False) -> Task:
+    def _run(self, fn: Callable[[], object], busy_text: str, name: str, tell: str = "always") -> Task:
         self._busy_text = busy_text
-        self._quiet = quiet
+        self._tell = tell
         task = run_task(fn, name=name)
         task.succeeded.connect(lambda value, t=task: self._check_done(t, value))
         task.failed.connect(lambda sentence, t=task: self._check_failed(t, sentence))
@@ -371,6 +375,7 @@ class TrayController(QObject):
             result: CheckResult = value  # type: ignore[assignment]
             self.organisation = result.organisation
             self.last_checked = time.time()
+            self._back_to_rhythm()
             self._set_and_tell(CONNECTED, result.message, result.lines()[1:])
         self.check_finished.emit(self.state, self.last_message)
 
@@ -378,14 +383,28 @@ class TrayController(QObject):
         if not self._finish_task(task):
             return
         self.last_checked = time.time()
+        self._retry_soon()
         self._set_and_tell(ATTENTION, sentence)
         self.check_finished.emit(self.state, self.last_message)
 
+    def _retry_soon(self) -> None:
+        """The next quiet check after 5, then 15, then 60 minutes; then the 12-hour rhythm again."""
+        if self._retries < len(RETRY_AFTER_MS):
+            self.keep_alive.start(RETRY_AFTER_MS[self._retries])
+            self._retries += 1
+        else:
+            self._back_to_rhythm()
+
+    def _back_to_rhythm(self) -> None:
+        self._retries = 0
+        self.keep_alive.start(KEEP_ALIVE_MS)
+
     def _set_and_tell(self, state: str, message: str, details: list[str] | None = None) -> None:
-        """Show a check's outcome; a notification unless a quiet check found what was already shown."""
+        """Show a check's outcome, and notify as the check asks: always, on a change, or problems only."""
         unchanged = (state, message) == (self.state, self.last_message)
         self._set(state, message, details)
-        if not (self._quiet and unchanged):
+        quiet = (self._tell == "change" and unchanged) or (self._tell == "problems" and state == CONNECTED)
+        if not quiet:
             self._notify(message, ok=state == CONNECTED)
 
     # ----- disconnect -----

@@ -199,7 +199,7 @@ def test_the_keep_alive_renews_the_authorisation_quietly_and_speaks_up_on_a_chan
     monkeypatch.setattr(controller, "_notify", lambda message, ok: told.append(message))
     with qtbot.waitSignal(controller.check_finished, timeout=CHECK_TIMEOUT_MS) as blocker:
         controller.start()  # the start-up check also starts the keep-alive timer
-    assert blocker.args[0] == "connected" and len(told) == 1  # a check someone started: always told
+    assert blocker.args[0] == "connected" and told == []  # at start a success is no news
     assert controller.keep_alive.isActive()
     assert controller.keep_alive.interval() == tray_module.KEEP_ALIVE_MS == 12 * 3600 * 1000
     dues = {time.strftime("%H:%M", time.localtime(time.time() + 12 * 3600 - back)) for back in (0, 5)}
@@ -212,12 +212,32 @@ def test_the_keep_alive_renews_the_authorisation_quietly_and_speaks_up_on_a_chan
         pass
     assert blocker.args[0] == "connected"
     assert connected.secrets().token_set().refresh_token != before  # renewed: 60 days from now
-    assert len(told) == 1  # nothing changed, nothing said
+    assert told == []  # nothing changed, nothing said
     post(sandbox, "disconnect", {"tenant_id": connected.settings.tenant_id})
     with qtbot.waitSignal(controller.check_finished, timeout=CHECK_TIMEOUT_MS) as blocker:
         controller.check_quietly()
     assert blocker.args[0] == "attention" == controller.state
-    assert told[1:] == [controller.last_message]  # a change: the user hears of it
+    assert told == [controller.last_message]  # a change: the user hears of it
+
+
+def test_a_failed_check_is_retried_after_5_15_and_60_minutes_then_twice_a_day(
+    qtbot, sandbox, connected, make_controller, monkeypatch
+):
+    controller = make_controller()
+    told: list[str] = []
+    monkeypatch.setattr(controller, "_notify", lambda message, ok: told.append(message))
+    post(sandbox, "disconnect", {"tenant_id": connected.settings.tenant_id})
+    with qtbot.waitSignal(controller.check_finished, timeout=CHECK_TIMEOUT_MS):
+        controller.start()
+    assert controller.state == "attention" and len(told) == 1  # at start a problem is news
+    intervals = [controller.keep_alive.interval()]
+    for _ in range(3):  # what the timer would run, without waiting for it
+        with qtbot.waitSignal(controller.check_finished, timeout=CHECK_TIMEOUT_MS):
+            controller.check_quietly()
+        intervals.append(controller.keep_alive.interval())
+    minute = 60 * 1000
+    assert intervals == [5 * minute, 15 * minute, 60 * minute, tray_module.KEEP_ALIVE_MS]
+    assert controller.keep_alive.isActive() and len(told) == 1  # the same problem is not told again
 
 
 def test_the_about_dialogs_support_summary_has_the_fingerprint_and_never_the_secret(
