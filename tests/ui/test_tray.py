@@ -499,3 +499,29 @@ def test_closing_the_wizard_reloads_the_tray_and_checks(qtbot, connected):
     finally:
         opener.close()
         controller.shutdown()
+
+
+def test_the_status_windows_text_is_whole_while_the_progress_bar_shows(qtbot, make_controller, monkeypatch):
+    from PySide6.QtWidgets import QLabel
+
+    controller = make_controller()
+    window = controller.window
+    window.show()
+    qtbot.waitExposed(window)
+    sentence = ("Xero could not be reached at the Xero sandbox at http://127.0.0.1:8765 (connection "
+                "refused); check that the sandbox is running, then click Check connection again.")
+    monkeypatch.setattr(type(controller), "busy", property(lambda self: True))
+    controller._set("attention", sentence, ["Xero API calls left today: 4,990", "Authorisation valid"])
+    qtbot.waitUntil(window.busy_bar.isVisible)
+    probe = QLabel(sentence)
+    probe.setFont(window.result_label.font())
+    probe.setWordWrap(True)
+    label = window.result_label
+    qtbot.waitUntil(lambda: label.height() >= probe.heightForWidth(label.width()), timeout=2_000)
+
+    def top(widget) -> int:
+        return widget.mapTo(window, widget.rect().topLeft()).y()
+
+    assert top(label) + label.height() <= top(window.busy_bar)  # nothing overlaps, nothing is cut
+    assert top(window.check_button) == top(window.wizard_button)
+    assert top(window.disconnect_button) > top(window.check_button)  # Disconnect apart
