@@ -370,6 +370,18 @@ def test_no_answer_times_out_with_the_uri_to_register(qtbot, at_step_6):
     assert page.authorize.text() == "Retry"
 
 
+def test_a_failure_takes_the_taking_long_hint_with_it(qtbot, at_step_6):
+    wizard = at_step_6
+    wizard.ctx.opener = lambda _url: None
+    wizard.model.listener_timeout = 0.5
+    page = wizard.page_for(steps.AUTHORIZE)
+    click(qtbot, page.authorize)
+    qtbot.waitUntil(lambda: page.state == "waiting", timeout=WAIT_MS)
+    page.hint.show_message("warning", "Taking long? If Xero showed an error about an invalid redirect URI…")
+    qtbot.waitUntil(lambda: page.state == "failed", timeout=WAIT_MS)
+    assert not page.hint.isVisible()  # the failure names its own cause; the guess from before goes
+
+
 # ----- state follows the credentials (issue 16, major 2) -----
 def go_to_credentials(qtbot, wizard) -> None:
     """From step 1, Next until step 4."""

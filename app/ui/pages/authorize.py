@@ -321,6 +321,7 @@ class AuthorizePage(StepPage):
             return
         self.attempt = None
         self._set_state("failed")
+        self.hint.clear()  # a "Taking long?" guess made while waiting; the failure names its own cause
         self.status.show_message("error", sentence)
         self.authorize.setFocus()
 
