@@ -64,16 +64,19 @@ def short_failure(sentence: str, limit: int = STATUS_LINE_MAX) -> str:
     return head
 
 
-def ask_yes_no(parent: QWidget | None, question: str) -> bool:
-    """The confirmation dialog: Yes/No with No as the default (Escape and Enter both mean No)."""
+def confirm_disconnect(parent: QWidget | None, question: str) -> bool:
+    """The core's question with verb buttons, "Disconnect" / "Cancel"; Cancel is the default (Escape
+    and Enter both mean Cancel)."""
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Question)
     box.setWindowTitle("Xero Connect")
     box.setText(question)
-    box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
-    box.setDefaultButton(QMessageBox.StandardButton.No)
-    box.setEscapeButton(QMessageBox.StandardButton.No)
-    return box.exec() == QMessageBox.StandardButton.Yes
+    disconnect = box.addButton("Disconnect", QMessageBox.ButtonRole.DestructiveRole)
+    cancel = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(cancel)
+    box.setEscapeButton(cancel)
+    box.exec()
+    return box.clickedButton() is disconnect
 
 
 class _Unset:
@@ -415,7 +418,7 @@ class TrayController(QObject):
             return None
         model = self.model
         question = model.disconnect_question()
-        confirm = self._confirm or ask_yes_no
+        confirm = self._confirm or confirm_disconnect
         parent = self._window if self._window is not None and self._window.isVisible() else None
         if not confirm(parent, question):
             return None  # declined: nothing changes

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
 from app.model import ConnectionModel
 from app.ui import tray as tray_module
-from app.ui.tray import TrayController, ask_yes_no, short_failure
+from app.ui.tray import TrayController, confirm_disconnect, short_failure
 from app.ui.workers import wait_for_workers
 from tests.conftest import free_ports, set_auto_consent
 from tests.flows import authorize, new_model
@@ -154,14 +154,18 @@ def test_the_menu_status_line_is_the_failure_in_short():
     assert short_failure("x" * 100).endswith("…") and len(short_failure("x" * 100)) == 60
 
 
-def test_the_confirmation_defaults_to_no(qtbot):
+def test_the_disconnect_question_has_verb_buttons_and_defaults_to_cancel(qtbot):
+    seen: list[list[str]] = []
+
     def press_enter() -> None:
         box = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible())
         assert "Disconnect?" in box.text()
+        seen.append(sorted(b.text() for b in box.buttons()))
         qtbot.keyClick(box, Qt.Key.Key_Return)
 
     QTimer.singleShot(0, press_enter)
-    assert ask_yes_no(None, "Disconnect?") is False
+    assert confirm_disconnect(None, "Disconnect?") is False
+    assert seen == [["Cancel", "Disconnect"]]
 
 
 # ----- against the sandbox -----
@@ -301,7 +305,7 @@ def test_a_revoked_authorisation_needs_attention(qtbot, sandbox, connected, make
 
 def test_disconnect_declined_changes_nothing(qtbot, monkeypatch, connected, make_controller):
     questions: list[str] = []
-    monkeypatch.setattr(tray_module, "ask_yes_no", lambda parent, q: questions.append(q) or False)
+    monkeypatch.setattr(tray_module, "confirm_disconnect", lambda parent, q: questions.append(q) or False)
     controller = make_controller()
     check(qtbot, controller)
     assert controller.disconnect() is None
@@ -312,7 +316,7 @@ def test_disconnect_declined_changes_nothing(qtbot, monkeypatch, connected, make
 
 
 def test_disconnect_accepted_leaves_it_not_set_up(qtbot, monkeypatch, connected, make_controller):
-    monkeypatch.setattr(tray_module, "ask_yes_no", lambda parent, q: True)
+    monkeypatch.setattr(tray_module, "confirm_disconnect", lambda parent, q: True)
     controller = make_controller()
     check(qtbot, controller)
     qtbot.mouseClick(controller.window.disconnect_button, Qt.MouseButton.LeftButton)
