@@ -20,10 +20,10 @@ SCOPE_WORDS = {
 
 
 def describe_scopes(scopes: list[str] | tuple[str, ...]) -> str:
-    """'invoices (accounting.invoices), ...' in the order Xero granted them."""
+    """'invoices, contacts, ...' in the order Xero granted them; the scope IDs only where no word is."""
     if not scopes:
         return "none reported by Xero"
-    return ", ".join(f"{SCOPE_WORDS[s]} ({s})" if s in SCOPE_WORDS else s for s in scopes)
+    return ", ".join(SCOPE_WORDS.get(s, s) for s in scopes)
 
 
 def clock_time(epoch: float) -> str:

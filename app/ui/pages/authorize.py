@@ -296,12 +296,14 @@ class AuthorizePage(StepPage):
             wizard.activateWindow()
         tokens = outcome.tokens
         lines = [
-            f"<b>Permissions granted:</b> {_escape(describe_scopes(tokens.scope))}",
-            _escape(describe_expiry(tokens.expires_at)),
-            _escape(describe_organisations(outcome)),
+            f"Permissions granted: {describe_scopes(tokens.scope)}",
+            describe_expiry(tokens.expires_at),
+            describe_organisations(outcome),
+            *outcome.notes,
         ]
-        lines += [_escape(note) for note in outcome.notes]
-        self.result.setText("<br>".join(lines))
+        self.result.setText("<ul style='margin-left:-24px'>"
+                            + "".join(f"<li>{_escape(line)}</li>" for line in lines) + "</ul>")
+        self.result.setToolTip("Scopes granted by Xero: " + " ".join(tokens.scope))
         self.result.show()
 
     def _wait_failed(self, sentence: str) -> None:

@@ -45,11 +45,11 @@ class ConfirmPage(StepPage):
         self.masked_secret = self._readonly("Client secret (masked)")
         self.stored_in = self._readonly("Stored in")
         self.fingerprint = QLabel("- - - -")
-        self.fingerprint.setFont(monospace(14))
+        self.fingerprint.setFont(monospace(3))  # a little larger than the fields, read aloud to support
         self.fingerprint.setAccessibleName("Fingerprint of the client ID and secret")
         self.fingerprint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
                                                  | Qt.TextInteractionFlag.TextSelectableByKeyboard)
-        self.fingerprint.setStyleSheet("letter-spacing: 3px; padding: 4px 0;")
+        self.fingerprint.setStyleSheet("letter-spacing: 2px;")
         self.copy_summary = action_button(
             "Copy support summary",
             "Copy the support summary (no secret) to the clipboard",
