@@ -8,8 +8,6 @@ The command started is the one running now: the bundle's executable when frozen 
 from __future__ import annotations
 
 import os
-import plistlib
-import subprocess
 import sys
 from pathlib import Path
 
@@ -72,6 +70,8 @@ def launch_agent_path() -> Path:
 
 # ----- Windows -------------------------------------------------------------------------------------
 def _windows_command(argv: list[str]) -> str:
+    import subprocess  # Windows only, like winreg
+
     return subprocess.list2cmdline(argv)
 
 
@@ -108,6 +108,8 @@ def enable() -> Path | str:
         path = launch_agent_path()
         path.parent.mkdir(parents=True, exist_ok=True)
         plist = {"Label": APP_ID, "ProgramArguments": argv, "RunAtLoad": True, "ProcessType": "Interactive"}
+        import plistlib  # macOS only
+
         path.write_bytes(plistlib.dumps(plist))
         return path
     path = entry_path()
