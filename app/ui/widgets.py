@@ -61,6 +61,8 @@ class WrapLabel(QLabel):
         self.refit()
 
     def refit(self) -> None:
+        if not self.isVisible():
+            return  # laying out text is not free; showEvent refits once the label is on screen
         self.setMinimumHeight(0)  # QLabel's height-for-width never answers less than the minimum
         height = self.heightForWidth(self.width())
         if height > 0 and height != self.height():
