@@ -441,10 +441,12 @@ class ConnectionModel:
             self._mark_reauthorisation_needed()
             raise
         except NetworkError:
-            raise NetworkError(
-                f"Could not reach {self.place}; check the network connection"
-                + (" or start it with `xero-connect sandbox`." if self.profile == "sandbox" else ".")
-            ) from None
+            if self.profile == "sandbox":  # on this computer: no network to check, just not running
+                raise NetworkError(
+                    f"Could not reach {self.place}: it is not running. Start Xero Connect again (it starts "
+                    "its own sandbox), or run xero-connect sandbox in a terminal."
+                ) from None
+            raise NetworkError(f"Could not reach {self.place}; check the network connection.") from None
         except TenantDisconnected:
             if not self.settings.tenant_disconnected:
                 self.settings.tenant_disconnected = True

@@ -529,3 +529,16 @@ def test_the_status_windows_text_is_whole_while_the_progress_bar_shows(qtbot, ma
     assert top(label) + label.height() <= top(window.busy_bar)  # nothing overlaps, nothing is cut
     assert top(window.check_button) == top(window.wizard_button)
     assert top(window.disconnect_button) > top(window.check_button)  # Disconnect apart
+
+
+def test_a_stopped_local_sandbox_is_named_without_network_advice_or_backticks(
+    qtbot, connected, make_controller, monkeypatch
+):
+    connected.settings.sandbox_url = f"http://127.0.0.1:{free_ports(1)[0]}"  # nothing listens there
+    connected.save()
+    controller = make_controller()
+    told: list[str] = []
+    monkeypatch.setattr(controller, "_notify", lambda message, ok: told.append(message))
+    state, message = check(qtbot, controller)
+    assert state == "attention" and told == [message]
+    assert "not running" in message and "network" not in message and "`" not in message
