@@ -198,7 +198,7 @@ class ConnectionModel:
         flag = " --sandbox" if self.profile == "sandbox" else ""
         return (
             "Xero Connect is not set up yet; run the setup wizard (xero-connect wizard) or "
-            f"`xero-connect connect{flag}` first."
+            f"xero-connect connect{flag} first."
         )
 
     def save_credentials(self, client_id: str, client_secret: str | None, app_type: str = "web") -> None:
@@ -411,8 +411,8 @@ class ConnectionModel:
             raise NotConfigured(self._not_configured())
         if require_tenant and not self.settings.tenant_id:
             raise TenantChoiceNeeded(
-                "No Xero organisation is chosen yet; pick one in step 7 of the setup wizard or with "
-                "`xero-connect connect --tenant NAME`."
+                "No Xero organisation is chosen yet; choose one in step 7 of the setup wizard or with "
+                "xero-connect connect --tenant NAME."
             )
         from app.xero.client import XeroClient
 
