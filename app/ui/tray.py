@@ -248,8 +248,10 @@ class TrayController(QObject):
     def _notify(self, message: str, ok: bool) -> None:
         """A tray notification where a tray exists; the status window shows the same text anyway."""
         if self.tray is not None and self.tray.isVisible() and QSystemTrayIcon.supportsMessages():
-            kind = QSystemTrayIcon.MessageIcon.Information if ok else QSystemTrayIcon.MessageIcon.Warning
-            self.tray.showMessage("Xero Connect", message, kind, 8000)
+            if ok:  # the connected icon: a success looks like one, not like general information
+                self.tray.showMessage("Xero Connect", message, state_icon(CONNECTED), 8000)
+            else:
+                self.tray.showMessage("Xero Connect", message, QSystemTrayIcon.MessageIcon.Warning, 8000)
 
     # ----- showing -----
     @property
