@@ -70,7 +70,8 @@ class SetupWizard(QWizard):
             open_invoices=open_invoices,
         )
         profile = getattr(model, "profile", model.settings.profile)
-        self.setWindowTitle("Xero Connect setup" + (" (sandbox)" if profile == "sandbox" else ""))
+        # The desktop adds the application's display name ("… – Xero Connect"): not in the title twice.
+        self.setWindowTitle("Setup wizard" + (" (sandbox)" if profile == "sandbox" else ""))
         self.setWindowIcon(icon("xero-connect"))
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setPixmap(QWizard.WizardPixmap.LogoPixmap, icon("xero-connect").pixmap(48, 48))

@@ -501,3 +501,13 @@ def test_tab_goes_through_each_page_top_to_bottom_left_to_right(qtbot, fake_mode
     rows = [(y // 12, x) for y, x in order]  # the same row when centres are within a few pixels
     assert widgets or step == steps.GENERATE_SECRET  # step 3 has nothing to tab to but the buttons
     assert rows == sorted(rows), [getattr(w, "accessibleName", lambda: "")() for w in widgets]
+
+
+def test_the_wizard_title_leaves_the_app_name_to_the_desktop(qtbot, fake_model):
+    from app.ui.main import application
+
+    quit_on_last = QApplication.instance().quitOnLastWindowClosed()
+    app = application(quit_on_last_window=quit_on_last)  # the test session's own app, named as ours
+    wizard = open_wizard(qtbot, fake_model, steps.NAVIGATE)
+    assert app.applicationDisplayName() == "Xero Connect"  # what the desktop appends to every title
+    assert wizard.windowTitle() == "Setup wizard (sandbox)"
