@@ -511,3 +511,21 @@ def test_the_wizard_title_leaves_the_app_name_to_the_desktop(qtbot, fake_model):
     wizard = open_wizard(qtbot, fake_model, steps.NAVIGATE)
     assert app.applicationDisplayName() == "Xero Connect"  # what the desktop appends to every title
     assert wizard.windowTitle() == "Setup wizard (sandbox)"
+
+
+def test_a_maximised_wizard_keeps_fields_at_a_readable_width_in_rows_of_equal_height(qtbot, fake_model):
+    from PySide6.QtWidgets import QFormLayout
+
+    from app.ui.pages.base import CONTENT_MAX_WIDTH
+
+    wizard = open_wizard(qtbot, fake_model, steps.CREATE_APP, port_checker=lambda ports: ports[0])
+    wizard.resize(1600, 900)
+    page = wizard.page_for(steps.CREATE_APP)
+    qtbot.waitUntil(lambda: page.width() > 1400)
+    for field in (page.app_name, page.company_url, *page.uri_fields):
+        right = field.mapTo(page, field.rect().topRight()).x()
+        assert right <= CONTENT_MAX_WIDTH + 40, right  # not stretched across a wide window
+    form = page.app_name.parentWidget().layout()
+    assert isinstance(form, QFormLayout)
+    heights = [form.itemAt(row, QFormLayout.ItemRole.FieldRole).widget().height() for row in range(3)]
+    assert len(set(heights)) == 1, heights  # app name, integration type, company URL

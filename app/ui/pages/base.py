@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtWidgets import QVBoxLayout, QWidget, QWizard, QWizardPage
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget, QWizard, QWizardPage
 
 from app.ui.steps import ALL_STEPS
 from app.ui.workers import Task, run_task
@@ -17,6 +17,9 @@ def default_port_checker(ports: Sequence[int]) -> int | None:
     from app.xero.loopback import find_free_port
 
     return find_free_port(ports)
+
+
+CONTENT_MAX_WIDTH = 860  # pixels: the page's column at most; the default window is narrower
 
 
 @dataclass
@@ -71,7 +74,14 @@ class StepPage(QWizardPage):
         self.step = step
         self.setTitle(f"Step {step} of {len(ALL_STEPS)} – {self.TITLE}")
         self.setSubTitle(self.SUBTITLE)
-        self.body = QVBoxLayout(self)
+        # A column of readable width: in a maximised window fields and sentences do not stretch across.
+        content = QWidget()
+        content.setMaximumWidth(CONTENT_MAX_WIDTH)
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(content, 1)
+        outer.addStretch(0)
+        self.body = QVBoxLayout(content)
         self.body.setSpacing(10)
 
     @property

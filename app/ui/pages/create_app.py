@@ -49,6 +49,7 @@ class CreateAppPage(StepPage):
         # A choice in Xero's form, not a value to type: nothing to copy.
         self.integration = QLabel("<b>Web app</b>, chosen in the form's list")
         self.integration.setAccessibleName("Integration type")
+        self.integration.setMinimumHeight(self.app_name.sizeHint().height())  # rows of equal height
         self.company_url = CopyField("", "Company or application URL", editable=True)
         self.port = QSpinBox()
         self.port.setRange(MIN_PORT, MAX_PORT)
