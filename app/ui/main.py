@@ -80,6 +80,8 @@ class _InvoicesOpener:
     def __init__(self, profile: str) -> None:
         self.profile = profile
         self.window: QWidget | None = None
+        # Where a run's end is told when its window was closed mid-run (the tray's notification).
+        self.notify: Callable[[str, bool], None] | None = None
 
     def __call__(self) -> None:
         window = self.window
@@ -89,9 +91,14 @@ class _InvoicesOpener:
             if window is not None:
                 window.deleteLater()
             window = self.window = InvoicesWindow(ConnectionModel(self.profile))
+            window.run_finished.connect(lambda report, w=window: self._finished(w, report))
         window.show()
         window.raise_()
         window.activateWindow()
+
+    def _finished(self, window: QWidget, report: Any) -> None:
+        if self.notify is not None and not window.isVisible():  # closed mid-run: nobody saw the end
+            self.notify(report.summary(), not report.failed)
 
     def close(self) -> None:
         if self.window is not None:
@@ -206,6 +213,7 @@ def _run_tray(app: QApplication, profile: str, instance: InstanceServer | None =
     opener = _WizardOpener(profile, invoices)
     controller = TrayController(lambda: ConnectionModel(profile), opener, invoices)
     opener.controller = controller
+    invoices.notify = controller.notify
     controller.quit_requested.connect(app.quit)
     if instance is not None:  # a later start: show what this one is doing, the wizard if it is open
         instance.show_requested.connect(

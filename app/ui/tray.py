@@ -245,6 +245,10 @@ class TrayController(QObject):
         self.last_details = list(details or [])
         self._refresh_views()
 
+    def notify(self, message: str, ok: bool) -> None:
+        """Tell the user something happened elsewhere (a run whose window was closed has ended)."""
+        self._notify(message, ok)
+
     def _notify(self, message: str, ok: bool) -> None:
         """A tray notification where a tray exists; the status window shows the same text anyway."""
         if self.tray is not None and self.tray.isVisible() and QSystemTrayIcon.supportsMessages():

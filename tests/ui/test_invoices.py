@@ -324,3 +324,26 @@ def test_the_file_dialog_starts_in_documents_before_any_file(qtbot):
     InvoicesWindow.last_folder = ""
     documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
     assert InvoicesWindow.start_folder() == documents
+
+
+def test_a_run_whose_window_was_closed_is_told_when_it_ends(qtbot, sandbox, connected, tmp_path):
+    from PySide6.QtCore import QTimer
+
+    from app.ui.main import _InvoicesOpener
+
+    told: list[tuple[str, bool]] = []
+    opener = _InvoicesOpener("sandbox")
+    opener.notify = lambda message, ok: told.append((message, ok))
+    opener()  # the tray's "Draft invoices…"
+    window = opener.window
+    assert isinstance(window, InvoicesWindow)
+    qtbot.addWidget(window)
+    load(qtbot, window, write_quotes(tmp_path / "many.csv", 120))
+    fault(sandbox, kind="delay", delay_seconds=1, count=1, path_prefix=INVOICES_PATH)
+    asked: list[str] = []
+    with qtbot.waitSignal(window.run_finished, timeout=WAIT_MS):
+        qtbot.mouseClick(window.create_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: window.progress.format().startswith("Sending batch 1 of 3"), timeout=WAIT_MS)
+        QTimer.singleShot(0, lambda: answer_when_asked("Stop and close", asked))
+        window.close()
+    assert told and told[0][0].startswith("Drafted 50") and told[0][1] is True
