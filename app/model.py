@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from app.credentials import check_credentials, fingerprint, mask
+from app.port_holder import program_holding
 from app.settings import Settings, config_dir, load_active_profile, load_settings, save_settings
 from app.xero.endpoints import GRANULAR_SCOPES, LEGACY_SCOPES, XeroEndpoints
 from app.xero.errors import (
@@ -22,6 +23,7 @@ from app.xero.errors import (
     NotConfigured,
     PortsBusy,
     ReauthorisationNeeded,
+    RedirectUriNotRegistered,
     TenantChoiceNeeded,
     TenantDisconnected,
     XeroConnectError,
@@ -306,9 +308,16 @@ class ConnectionModel:
         redirect_uri = f"http://localhost:{port}/callback"
         log.info("authorisation starting: profile %s, redirect URI %s", self.profile, redirect_uri)
         notes: list[str] = []
+        busy = _busy_ports_note(ports[: ports.index(port)], redirect_uri) if use_listener else ""
+        if busy:
+            notes.append(busy)
         pending = start_authorization(self.endpoints, creds, redirect_uri, self.scopes())
         try:
             preflight_authorization(pending, self.session)
+        except RedirectUriNotRegistered as exc:
+            if busy:  # the cause is the busy port as much as the missing URI: name both
+                raise RedirectUriNotRegistered(f"{busy} {exc}") from None
+            raise
         except InvalidScope:
             if self.settings.scopes:
                 raise
@@ -587,6 +596,19 @@ class ConnectionModel:
         return DisconnectReport(done, problems)
 
 
-def _join_ports(ports: Sequence[int]) -> str:
+def _busy_ports_note(busy: list[int], used_uri: str) -> str:
+    """Why a later redirect URI is in use: "Port 53682 is in use by <program>, so …"."""
+    if not busy:
+        return ""
+    so = f", so Xero Connect listens at {used_uri} instead."
+    holders = [program_holding(port) for port in busy]
+    if len(busy) == 1:
+        return f"Port {busy[0]} is in use by {holders[0] or 'another program'}{so}"
+    pairs = zip(busy, holders, strict=True)
+    named = [f"{port} ({holder})" if holder else str(port) for port, holder in pairs]
+    return f"Ports {_join_ports(named)} are in use by other programs{so}"
+
+
+def _join_ports(ports: Sequence[int | str]) -> str:
     names = [str(p) for p in ports]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

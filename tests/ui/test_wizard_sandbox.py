@@ -549,3 +549,27 @@ def test_stop_waiting_is_not_called_cancel(qtbot, at_step_6):
     page = at_step_6.page_for(steps.AUTHORIZE)
     assert page.cancel.text() == "Stop waiting"
     assert at_step_6.button(QWizard.WizardButton.CancelButton).text() != page.cancel.text()
+
+
+def test_a_busy_first_port_is_named_as_the_cause_with_its_program(
+    qtbot, sandbox, callback_ports, browser, real_keyring
+):
+    """Only the first URI registered, and its port held by another program: the sentence says the
+    port was busy (and by which program) as well as which URI to add."""
+    only_first = register_app(sandbox.base_url, callback_ports[:1])
+    try:
+        model = new_model(sandbox, callback_ports)
+        model.save_credentials(only_first.client_id, only_first.client_secret)
+        with socket.socket() as holder:
+            holder.bind(("127.0.0.1", callback_ports[0]))
+            holder.listen(1)
+            wizard = open_wizard(qtbot, model, browser)
+            page = wizard.page_for(steps.AUTHORIZE)
+            click(qtbot, page.authorize)
+            qtbot.waitUntil(lambda: page.state == "failed", timeout=WAIT_MS)
+        text = page.status.text()
+        assert f"Port {callback_ports[0]} is in use by " in text
+        assert "another program" not in text  # this process holds it, and the OS says which one it is
+        assert "add exactly this URI" in text and f"localhost:{callback_ports[1]}/callback" in text
+    finally:
+        SecretStore("sandbox", only_first.client_id).delete_all()
