@@ -111,7 +111,7 @@ class _WizardOpener:
     def __init__(self, profile: str, open_invoices: Callable[[], None] | None = None) -> None:
         self.profile = profile
         self.open_invoices = open_invoices
-        self.wizard: QWizard | None = None
+        self.wizard: SetupWizard | None = None
         self.controller: TrayController | None = None
         self._opening: Task | None = None
         self.last_result: int | None = None  # how the last wizard closed: the wizard-only run's exit code
@@ -147,7 +147,7 @@ class _WizardOpener:
     def close(self) -> None:
         self.controller = None  # quitting: no reload or check after the wizard goes
         if self.wizard is not None:
-            self.wizard.reject()  # its pages stop their listeners and discard their calls
+            self.wizard.abandon()  # no question while quitting; a working setup it changed is put back
 
 
 def run_gui(profile: str | None, sandbox_url: str | None, wizard_only: bool) -> int:

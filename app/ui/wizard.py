@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -22,6 +23,9 @@ from app.ui.pages.tenant import TenantPage
 from app.ui.pages.verify import VerifyPage
 from app.ui.widgets import icon
 from app.ui.workers import run_task
+from app.xero.errors import XeroConnectError
+
+log = logging.getLogger(__name__)
 
 WINDOW_SIZE = (760, 560)
 PAGE_CLASSES: dict[int, Callable[[WizardContext], StepPage]] = {
@@ -162,6 +166,16 @@ class SetupWizard(QWizard):
             super().reject()
         elif box.clickedButton() is discard:
             self._restore_and_close()
+
+    def abandon(self) -> None:
+        """The program quits with the wizard open: close without asking, and put a working setup that
+        was changed back as it was (here and now: the event loop is ending)."""
+        if self.undo is not None and self.changed_anything():
+            try:
+                self.undo.restore(self.model)
+            except (XeroConnectError, OSError) as exc:
+                log.warning("the previous setup could not be put back: %s", exc)
+        self.done(QWizard.DialogCode.Rejected)  # done(), not reject(): that one asks
 
     def _restore_and_close(self) -> None:
         undo = self.undo

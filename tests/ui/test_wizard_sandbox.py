@@ -573,3 +573,23 @@ def test_a_busy_first_port_is_named_as_the_cause_with_its_program(
         assert "add exactly this URI" in text and f"localhost:{callback_ports[1]}/callback" in text
     finally:
         SecretStore("sandbox", only_first.client_id).delete_all()
+
+
+def test_quitting_with_a_changed_wizard_open_puts_the_working_setup_back_unasked(
+    qtbot, working, other_app, browser
+):
+    from app.ui.main import _WizardOpener
+
+    opener = _WizardOpener("sandbox")
+    opener()  # the tray's "Open setup wizard": the setup state is read in a worker first
+    qtbot.waitUntil(lambda: opener.wizard is not None and opener.wizard.isVisible(), timeout=WAIT_MS)
+    wizard = opener.wizard
+    qtbot.addWidget(wizard)
+    wizard.ctx.opener = browser
+    click(qtbot, wizard.button(QWizard.WizardButton.CustomButton1))
+    go_to_credentials(qtbot, wizard)
+    save_credentials_and_go_to_step_6(qtbot, wizard, other_app.client_id, other_app.client_secret)
+    with qtbot.waitSignal(wizard.finished, timeout=5_000):
+        opener.close()  # what quitting the tray does; a question here would block the quit
+    model = ConnectionModel("sandbox")
+    assert (model.settings.client_id, model.settings.tenant_id) == (working.client_id, working.tenant_id)
