@@ -8,7 +8,6 @@ The command started is the one running now: the bundle's executable when frozen 
 from __future__ import annotations
 
 import os
-import plistlib
 import sys
 from pathlib import Path
 
@@ -71,7 +70,7 @@ def launch_agent_path() -> Path:
 
 # ----- Windows -------------------------------------------------------------------------------------
 def _windows_command(argv: list[str]) -> str:
-    import subprocess
+    import subprocess  # Windows only, like winreg
 
     return subprocess.list2cmdline(argv)
 
@@ -83,7 +82,7 @@ def supported() -> bool:
 
 def is_enabled() -> bool:
     if sys.platform == "win32":
-        import winreg
+        import winreg  # exists only on Windows
 
         try:
             with winreg.OpenKey(winreg.HKEY_CURRENT_USER, _RUN_KEY) as key:
@@ -100,7 +99,7 @@ def enable() -> Path | str:
     """Write the entry for the current executable; returns where it went. Raises OSError."""
     argv = command()
     if sys.platform == "win32":
-        import winreg
+        import winreg  # exists only on Windows
 
         with winreg.CreateKey(winreg.HKEY_CURRENT_USER, _RUN_KEY) as key:
             winreg.SetValueEx(key, RUN_VALUE, 0, winreg.REG_SZ, _windows_command(argv))
@@ -109,6 +108,8 @@ def enable() -> Path | str:
         path = launch_agent_path()
         path.parent.mkdir(parents=True, exist_ok=True)
         plist = {"Label": APP_ID, "ProgramArguments": argv, "RunAtLoad": True, "ProcessType": "Interactive"}
+        import plistlib  # macOS only
+
         path.write_bytes(plistlib.dumps(plist))
         return path
     path = entry_path()
@@ -122,7 +123,7 @@ def enable() -> Path | str:
 def disable() -> None:
     """Remove the entry; nothing happens when there is none. Raises OSError."""
     if sys.platform == "win32":
-        import winreg
+        import winreg  # exists only on Windows
 
         try:
             with winreg.OpenKey(winreg.HKEY_CURRENT_USER, _RUN_KEY, 0, winreg.KEY_SET_VALUE) as key:

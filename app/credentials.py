@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 
@@ -50,7 +51,7 @@ def check_credentials(client_id: str, client_secret: str, needs_secret: bool = T
         result.problems.append("Paste the client ID from the app's configuration page in Xero.")
     elif not looks_like_client_id(cid.upper()):
         result.problems.append(
-            f"The client ID should be 32 characters of 0-9 and A-F; the pasted value has {len(cid)} "
+            f"The client ID should be 32 characters of 0-9 and A-F; this one has {len(cid)} "
             "characters. Copy it again with Xero's copy button."
         )
     else:
@@ -60,8 +61,8 @@ def check_credentials(client_id: str, client_secret: str, needs_secret: bool = T
             result.problems.append('Paste the client secret that Xero showed after "Generate a secret".')
         elif not CLIENT_SECRET_PATTERN.match(secret):
             result.problems.append(
-                f"The client secret should be 48 characters of letters, digits, '-' and '_'; the pasted "
-                f"value has {len(secret)} characters. Copy it again, or generate a new secret in Xero."
+                f"The client secret should be 48 characters of letters, digits, '-' and '_'; this one "
+                f"has {len(secret)} characters. Copy it again, or generate a new secret in Xero."
             )
     return result
 
@@ -76,7 +77,5 @@ def mask(value: str, visible: int = 4) -> str:
 
 def fingerprint(client_id: str, client_secret: str | None) -> str:
     """Eight characters support can read back over the phone to confirm both values, secret unseen."""
-    import hashlib  # first use is step 5; the wizard's first page does not need it
-
     digest = hashlib.sha256(f"{client_id}:{client_secret or ''}".encode()).hexdigest().upper()
     return f"{digest[:4]}-{digest[4:8]}"

@@ -7,16 +7,13 @@ Its state is kept in the config directory so an app registered in its portal sur
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import requests
 
+from app.sandbox.server import SandboxServer
 from app.settings import config_dir
 from app.xero.endpoints import is_loopback
-
-if TYPE_CHECKING:
-    from app.sandbox.server import SandboxServer
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +31,6 @@ def ensure_sandbox(base_url: str) -> SandboxServer | None:
     parts = urlsplit(base_url)
     if not is_loopback(base_url) or sandbox_is_running(base_url):
         return None
-    from app.sandbox.server import SandboxServer
-
     server = SandboxServer(port=parts.port or 80, data_dir=str(config_dir() / "sandbox-data"))
     server.start()
     log.info("started the embedded Xero sandbox at %s", server.base_url)

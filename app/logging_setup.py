@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import logging.handlers
 import os
 import re
 import sys
@@ -68,18 +69,11 @@ def log_dir() -> Path:
     return user_base("XDG_STATE_HOME", ".local", "state") / "xero-connect" / "logs"
 
 
-class PrivateRotatingFileHandler(logging.FileHandler):
-    """A log file rotated by size, whose every generation is created 0600: logs name organisations
-    and client IDs.
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Every generation of the log file is created 0600: logs name organisations and client IDs. Once
+    a write fails (full disk, read-only), it says so once and logs to nowhere."""
 
-    Rotation is done here rather than by logging.handlers.RotatingFileHandler: that module imports
-    socket, pickle and queue for its network handlers, about 10 ms before the wizard's first paint.
-    """
-
-    def __init__(self, path: Path, max_bytes: int, backups: int) -> None:
-        self.max_bytes, self.backups = max_bytes, backups
-        self.failed = False  # once a write failed (full disk, read-only), log to nowhere
-        super().__init__(path, encoding="utf-8")
+    failed = False
 
     def handleError(self, record: logging.LogRecord) -> None:
         """Say once where and why logging stopped, instead of a logging traceback for every line."""
@@ -101,34 +95,8 @@ class PrivateRotatingFileHandler(logging.FileHandler):
         return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
 
     def emit(self, record: logging.LogRecord) -> None:
-        # Handler.handle holds the handler's lock around emit: one thread rotates at a time.
-        if self.failed:
-            return
-        try:
-            if self.stream is not None and self._would_overflow(record):
-                self._rotate()
-        except Exception:
-            self.handleError(record)
-            return
-        super().emit(record)
-
-    def _would_overflow(self, record: logging.LogRecord) -> bool:
-        assert self.stream is not None  # emit checked it
-        written = self.stream.tell()
-        line = self.format(record) + self.terminator
-        return written > 0 and written + len(line.encode("utf-8")) > self.max_bytes  # a long line: own file
-
-    def _rotate(self) -> None:
-        """xero-connect.log becomes .log.1, .1 becomes .2 ... and the oldest falls off."""
-        assert self.stream is not None  # emit checked it
-        self.stream.close()
-        self.stream = None  # type: ignore[assignment]
-        for n in range(self.backups - 1, 0, -1):
-            older = Path(f"{self.baseFilename}.{n}")
-            if older.exists():
-                os.replace(older, f"{self.baseFilename}.{n + 1}")
-        os.replace(self.baseFilename, f"{self.baseFilename}.1")
-        self.stream = self._open()
+        if not self.failed:
+            super().emit(record)  # rotates by size first; a failure reaches handleError
 
 
 def file_handler(directory: Path | None = None) -> PrivateRotatingFileHandler:
@@ -136,7 +104,8 @@ def file_handler(directory: Path | None = None) -> PrivateRotatingFileHandler:
     folder = directory or log_dir()
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(folder, 0o700)
-    handler = PrivateRotatingFileHandler(folder / LOG_FILE, max_bytes=MAX_BYTES, backups=BACKUPS)
+    handler = PrivateRotatingFileHandler(folder / LOG_FILE, maxBytes=MAX_BYTES, backupCount=BACKUPS,
+                                         encoding="utf-8")
     handler.setFormatter(logging.Formatter(FORMAT))
     handler.addFilter(RedactingFilter())
     return handler

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from app.credentials import check_credentials, fingerprint, mask
+from app.port_holder import program_holding
 from app.settings import Settings, config_dir, load_active_profile, load_settings, save_settings
 from app.xero.endpoints import GRANULAR_SCOPES, LEGACY_SCOPES, XeroEndpoints
 from app.xero.errors import (
@@ -20,6 +21,7 @@ from app.xero.errors import (
     InvalidScope,
     NetworkError,
     NotConfigured,
+    RedirectUriNotRegistered,
     TenantChoiceNeeded,
     TenantDisconnected,
     XeroConnectError,
@@ -196,7 +198,7 @@ class ConnectionModel:
         flag = " --sandbox" if self.profile == "sandbox" else ""
         return (
             "Xero Connect is not set up yet; run the setup wizard (xero-connect wizard) or "
-            f"`xero-connect connect{flag}` first."
+            f"xero-connect connect{flag} first."
         )
 
     def save_credentials(self, client_id: str, client_secret: str | None, app_type: str = "web") -> None:
@@ -306,9 +308,16 @@ class ConnectionModel:
         redirect_uri = f"http://localhost:{port}/callback"
         log.info("authorisation starting: profile %s, redirect URI %s", self.profile, redirect_uri)
         notes: list[str] = []
+        busy = _busy_ports_note(ports[: ports.index(port)], redirect_uri) if use_listener else ""
+        if busy:
+            notes.append(busy)
         pending = start_authorization(self.endpoints, creds, redirect_uri, self.scopes())
         try:
             preflight_authorization(pending, self.session)
+        except RedirectUriNotRegistered as exc:
+            if busy:  # the cause is the busy port as much as the missing URI: name both
+                raise RedirectUriNotRegistered(f"{busy} {exc}") from None
+            raise
         except InvalidScope:
             if self.settings.scopes:
                 raise
@@ -411,8 +420,8 @@ class ConnectionModel:
             raise NotConfigured(self._not_configured())
         if require_tenant and not self.settings.tenant_id:
             raise TenantChoiceNeeded(
-                "No Xero organisation is chosen yet; pick one in step 7 of the setup wizard or with "
-                "`xero-connect connect --tenant NAME`."
+                "No Xero organisation is chosen yet; choose one in step 7 of the setup wizard or with "
+                "xero-connect connect --tenant NAME."
             )
         from app.xero.client import XeroClient
 
@@ -439,10 +448,12 @@ class ConnectionModel:
         try:
             org = client.organisation()
         except NetworkError:
-            raise NetworkError(
-                f"Could not reach {self.place}; check the network connection"
-                + (" or start it with `xero-connect sandbox`." if self.profile == "sandbox" else ".")
-            ) from None
+            if self.profile == "sandbox":  # on this computer: no network to check, just not running
+                raise NetworkError(
+                    f"Could not reach {self.place}: it is not running. Start Xero Connect again (it starts "
+                    "its own sandbox), or run xero-connect sandbox in a terminal."
+                ) from None
+            raise NetworkError(f"Could not reach {self.place}; check the network connection.") from None
         except TenantDisconnected:
             if not self.settings.tenant_disconnected:
                 self.settings.tenant_disconnected = True
@@ -581,4 +592,19 @@ class ConnectionModel:
         self.save()
         self._token_manager = None
         return DisconnectReport(done, problems)
+
+
+def _busy_ports_note(busy: list[int], used_uri: str) -> str:
+    """Why a later redirect URI is in use: "Port 53682 is in use by <program>, so …"."""
+    if not busy:
+        return ""
+    so = f", so Xero Connect listens at {used_uri} instead."
+    from app.xero.loopback import join_ports
+
+    holders = [program_holding(port) for port in busy]
+    if len(busy) == 1:
+        return f"Port {busy[0]} is in use by {holders[0] or 'another program'}{so}"
+    pairs = zip(busy, holders, strict=True)
+    named = [f"{port} ({holder})" if holder else str(port) for port, holder in pairs]
+    return f"Ports {join_ports(named)} are in use by other programs{so}"
 

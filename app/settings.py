@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -183,8 +184,6 @@ def parse_ports(text: str) -> list[int]:
 def save_settings(settings: Settings) -> Path:
     """Write atomically so a crash never leaves half a file behind."""
     path = settings_path(settings.profile)
-    import tempfile  # only when saving: loading settings is on the start-up path, saving is not
-
     try:
         _private_dir(path.parent)
         fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=path.parent)

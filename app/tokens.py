@@ -65,7 +65,7 @@ class TokenManager:
             self._cached = self.store.token_set()
         if self._cached is None:
             raise ReauthorisationNeeded(
-                "Xero Connect is not authorised yet; run the setup wizard or `xero-connect connect`."
+                "Xero Connect is not authorised yet; authorise it in step 6 of the setup wizard."
             )
         return self._cached
 

@@ -20,19 +20,15 @@ from benchmarks.common import ROOT, Spread
 
 MODES = {
     "bare": "bare PySide6 QWizard, one page",
-    "wizard": "SetupWizard on a fresh config (as app.ui.app.run_wizard builds it)",
+    "wizard": "SetupWizard on a fresh config, built directly",
     "cli": "`xero-connect wizard --xero` through app.cli.main",
 }
-# Were loaded before the first paint although the first page does not use them; now loaded where first
-# used (docs/BENCHMARKS.md). tests/ui/test_first_paint_loads_little.py keeps them out.
-NOT_NEEDED_FIRST = ("requests", "keyring", "requests_oauthlib", "filelock", "http.server")
 
 
 @dataclass
 class StartupResult:
     seconds: dict[str, Spread]
     ratios: dict[str, Spread]  # mode -> its time / the bare wizard's time in the same round
-    imports: dict[str, Spread]  # module -> import time in a fresh interpreter (ms)
 
 
 def _child_env() -> dict[str, str]:
@@ -55,13 +51,6 @@ def time_mode(mode: str) -> float:
     return float(marks[0].split()[1]) - started
 
 
-def import_ms(module: str) -> float:
-    code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
-    # ``module`` may be several, comma-separated: "import a,b" imports each once.
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    return float(done.stdout) * 1000
-
-
 def run(runs: int = 15, log=print) -> StartupResult:
     for mode in MODES:  # one unmeasured warm-up each: byte-code compiled, files in the page cache
         time_mode(mode)
@@ -70,8 +59,6 @@ def run(runs: int = 15, log=print) -> StartupResult:
         for mode in MODES:
             samples[mode].append(time_mode(mode))
         log(f"  start-up run {n + 1}/{runs}: " + ", ".join(f"{m} {samples[m][-1]:.3f} s" for m in MODES))
-    modules = [*NOT_NEEDED_FIRST, ",".join(NOT_NEEDED_FIRST)]
-    imports = {m: Spread.of([import_ms(m) for _ in range(runs)]) for m in modules}
     ratios = {mode: Spread.of([t / bare for t, bare in zip(samples[mode], samples["bare"], strict=True)])
               for mode in MODES if mode != "bare"}
-    return StartupResult({mode: Spread.of(values) for mode, values in samples.items()}, ratios, imports)
+    return StartupResult({mode: Spread.of(values) for mode, values in samples.items()}, ratios)

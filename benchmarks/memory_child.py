@@ -36,10 +36,10 @@ def tray() -> int:
     from PySide6.QtCore import QTimer
 
     from app.model import ConnectionModel
-    from app.ui.main import _application
+    from app.ui.main import application
     from app.ui.tray import TrayController
 
-    app = _application(quit_on_last_window=False)
+    app = application(quit_on_last_window=False)
     controller = TrayController(lambda: ConnectionModel("sandbox"), lambda: None, use_tray=False)
     outcome: list[str] = []
 

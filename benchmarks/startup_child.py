@@ -2,7 +2,7 @@
 
 Run as ``python -m benchmarks.startup_child MODE`` with QT_QPA_PLATFORM=offscreen and a fresh
 XERO_CONNECT_CONFIG_DIR. MODE is ``bare`` (a plain QWizard with one page), ``wizard`` (SetupWizard on a
-fresh config, built the way app.ui.app.run_wizard builds it) or ``cli`` (``xero-connect wizard --xero``
+fresh config, as the wizard-only start builds it) or ``cli`` (``xero-connect wizard --xero``
 through app.cli.main). perf_counter is CLOCK_MONOTONIC on Linux, so the parent can subtract the
 moment it started this process. Only the standard library is imported before the mode needs it.
 """
@@ -55,9 +55,9 @@ def bare() -> None:
 
 
 def wizard() -> None:
-    from app.ui.app import application
+    from app.ui.main import application
 
-    app = application()
+    app = application(quit_on_last_window=True)
     from app.model import ConnectionModel
     from app.ui.wizard import SetupWizard
 

@@ -22,6 +22,7 @@ def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XERO_CONNECT_CONFIG_DIR", str(path))
     monkeypatch.setenv("XERO_CONNECT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("XERO_CONNECT_LOG_DIR", str(tmp_path / "logs"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))  # autostart entries land here
     return path
 
 

@@ -1,40 +1,21 @@
-"""Entry points for the GUI: run the setup wizard, or render its pages to PNG for docs and review."""
+"""The setup wizard's eight pages rendered to PNG with sample data, for docs and review."""
 
 from __future__ import annotations
 
-import sys
+import os
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QApplication, QWizard
-
+from app.credentials import mask
+from app.model import AuthorizationOutcome, CheckResult, ConnectionModel
 from app.ui import steps
-from app.ui.widgets import icon
-
-
-def application() -> QApplication:
-    app = QApplication.instance()
-    if app is None:
-        app = QApplication(sys.argv[:1])
-        app.setApplicationName("Xero Connect")
-        app.setOrganizationName("Xero Connect")
-        app.setWindowIcon(icon("xero-connect"))
-    return app  # type: ignore[return-value]
-
-
-def run_wizard(profile: str | None) -> int:
-    """Show the wizard; 0 when the admin clicked Finish, 1 when they cancelled."""
-    from app.model import ConnectionModel
-    from app.ui.wizard import SetupWizard
-    from app.ui.workers import wait_for_workers
-
-    application()
-    model = ConnectionModel(profile)
-    wizard = SetupWizard(model)
-    result = wizard.exec()
-    wait_for_workers(5_000)
-    return 0 if result == QWizard.DialogCode.Accepted else 1
+from app.ui.main import application
+from app.ui.pages.confirm import StoredValues
+from app.ui.wizard import SetupWizard
+from app.xero.client import Connection
+from app.xero.tokenset import TokenSet
 
 
 def render_screenshots(directory: Path, profile: str = "sandbox") -> list[Path]:
@@ -43,22 +24,14 @@ def render_screenshots(directory: Path, profile: str = "sandbox") -> list[Path]:
     The model reads settings from a throw-away config directory so the user's real setup is never
     touched; pages that would call Xero or the keyring are filled with sample results instead.
     """
-    import os
-
-    from app.ui.wizard import SetupWizard
-
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    app = application()
+    app = application(quit_on_last_window=True)
     saved_env = os.environ.get("XERO_CONNECT_CONFIG_DIR")
     paths: list[Path] = []
-    import tempfile  # here, not at the top: start-up of the real wizard does not need it
-
     with tempfile.TemporaryDirectory(prefix="xero-connect-shots-") as tmp:
         os.environ["XERO_CONNECT_CONFIG_DIR"] = tmp
         try:
-            from app.model import ConnectionModel
-
             model = ConnectionModel(profile)
             for step in steps.ALL_STEPS:
                 wizard = SetupWizard(model, opener=lambda _url: None, port_checker=lambda ports: ports[0],
@@ -88,10 +61,6 @@ SAMPLE_SECRET = "rM9kQ2xV7bN4pL8sW3dF6hJ1gT5yU0cE2aZ7nX4vB9mK3qLw"  # made up, f
 
 def _fill_sample(wizard: Any, step: int) -> None:
     """Show each page the way an administrator sees it mid-setup."""
-    from app.credentials import mask
-    from app.ui.pages.confirm import StoredValues
-    from app.xero.client import Connection
-
     model = wizard.model
     page = wizard.page_for(step)
     if step == steps.RECORD_CREDENTIALS:
@@ -101,9 +70,6 @@ def _fill_sample(wizard: Any, step: int) -> None:
         page.show_values(StoredValues(mask(SAMPLE_ID), mask(SAMPLE_SECRET), "3F9A-C21E",
                                       "SecretService Keyring"))
     elif step == steps.AUTHORIZE:
-        from app.model import AuthorizationOutcome
-        from app.xero.tokenset import TokenSet
-
         tokens = TokenSet("sample", "sample", time.time() + 1800, list(model.scopes()))
         tenants = _sample_tenants(Connection)
         page._succeeded(AuthorizationOutcome(tokens, tenants, [tenants[0].tenant_id]))
@@ -111,8 +77,6 @@ def _fill_sample(wizard: Any, step: int) -> None:
         tenants = _sample_tenants(Connection)
         page.show_tenants(tenants)
     elif step == steps.VERIFY:
-        from app.model import CheckResult
-
         model.settings.tenant_name = "Demo Company (NZ)"
         page.show_result(CheckResult("Demo Company (NZ)", "Connection attempt successful: Demo Company (NZ)",
                                      4987, 59, "!k3Lq9", "NZ", "NZD"))

@@ -20,10 +20,10 @@ SCOPE_WORDS = {
 
 
 def describe_scopes(scopes: list[str] | tuple[str, ...]) -> str:
-    """'invoices (accounting.invoices), ...' in the order Xero granted them."""
+    """'invoices, contacts, ...' in the order Xero granted them; the scope IDs only where no word is."""
     if not scopes:
         return "none reported by Xero"
-    return ", ".join(f"{SCOPE_WORDS[s]} ({s})" if s in SCOPE_WORDS else s for s in scopes)
+    return ", ".join(SCOPE_WORDS.get(s, s) for s in scopes)
 
 
 def clock_time(epoch: float) -> str:
@@ -54,11 +54,12 @@ def countdown(seconds: float) -> str:
 
 
 def tenant_label(connection: Any, new_ids: set[str] | frozenset[str] = frozenset()) -> str:
-    kind = {"ORGANISATION": "Organisation", "PRACTICE": "Practice"}.get(
-        connection.tenant_type, connection.tenant_type.title() or "Organisation")
-    label = f"{connection.tenant_name}  ({kind})"
+    """"Demo Company (UK) · connected just now" for one this approval added; practices say so."""
+    label = connection.tenant_name
+    if connection.tenant_type not in ("ORGANISATION", ""):
+        label += f" · {connection.tenant_type.lower()}"
     if connection.tenant_id in new_ids:
-        label += "  - added just now"
+        label += " · connected just now"
     return label
 
 

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QUrl, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent
+from PySide6.QtCore import QObject, QStandardPaths, Qt, QUrl, Signal, Slot
+from PySide6.QtGui import QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -23,12 +23,14 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from app.invoicing import sources
 from app.invoicing.drafting import DraftProgress, DraftReport
 from app.invoicing.plan import Defaults, PlannedInvoice
 from app.invoicing.provenance import missing_notes_sentence
@@ -80,6 +82,7 @@ class InvoicesWindow(QWidget):
 
     run_finished = Signal(object)  # the DraftReport (for tests and the tray)
     rows_changed = Signal()
+    last_folder = ""  # where the last file was loaded from, in this session (every window starts there)
 
     def __init__(self, model: Any, *, opener: Callable[[str], None] | None = None,
                  parent: QWidget | None = None) -> None:
@@ -102,6 +105,8 @@ class InvoicesWindow(QWidget):
         self.setAcceptDrops(True)
         self._build()
         self._update_controls()
+        for keys in (QKeySequence(Qt.Key.Key_Escape), QKeySequence(QKeySequence.StandardKey.Close)):
+            QShortcut(keys, self, self.close)  # Esc and Ctrl+W (the platform's Close) close the window
 
     # ----- building -----
     def _button(self, text: str, accessible: str, slot: Callable[[], object], tip: str = "") -> QPushButton:
@@ -347,21 +352,24 @@ class InvoicesWindow(QWidget):
 
     # ----- loading and planning -----
     def choose_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Load quotes or orders", "", FILE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Load quotes or orders", self.start_folder(), FILE_FILTER)
         if path:
             self.load_file(path)
 
-    def load_file(self, path: str | Path) -> Task | None:
-        from app.invoicing.sources import load_file
+    @classmethod
+    def start_folder(cls) -> str:
+        """The folder the last file came from, else Documents."""
+        return cls.last_folder or QStandardPaths.writableLocation(
+            QStandardPaths.StandardLocation.DocumentsLocation)
 
+    def load_file(self, path: str | Path) -> Task | None:
+        type(self).last_folder = str(Path(path).parent)
         name = Path(path).name
-        return self._load(lambda: load_file(path), f"Reading {name}…", "load_file")
+        return self._load(lambda: sources.load_file(path), f"Reading {name}…", "load_file")
 
     def load_from_xero(self) -> Task | None:
-        from app.invoicing.sources import load_xero_quotes
-
         model = self.model
-        return self._load(lambda: load_xero_quotes(model.client()),
+        return self._load(lambda: sources.load_xero_quotes(model.client()),
                           "Reading the organisation's accepted quotes from Xero…", "load_xero_quotes")
 
     def _load(self, fn: Callable[[], LoadResult], message: str, name: str) -> Task | None:
@@ -583,10 +591,23 @@ class InvoicesWindow(QWidget):
             self.load_file(urls[0].toLocalFile())
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self._busy == "drafting" and not self._stop_and_close():
+            event.ignore()
+            return
         # A run goes on to the end of its batch (the ledger must record it); later results are ignored.
         if self.cancel_event is not None:
             self.cancel_event.set()
         super().closeEvent(event)
+
+    def _stop_and_close(self) -> bool:
+        """Closing mid-run asks first; "Keep drafting" leaves the window open and the run going."""
+        question = ("Stop drafting and close? The batch being sent now is finished and recorded; the quotes "
+                    "not sent yet stay ready for the next run, never drafted twice.")
+        box = QMessageBox(QMessageBox.Icon.Question, self.windowTitle(), question, parent=self)
+        stop = box.addButton("Stop and close", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(box.addButton("Keep drafting", QMessageBox.ButtonRole.RejectRole))
+        box.exec()
+        return box.clickedButton() is stop
 
     @property
     def running(self) -> bool:

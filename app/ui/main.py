@@ -14,21 +14,24 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QWidget, QWizard
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget, QWizard
 
+from app.instance_socket import InstanceFolderNotPrivate, instance_address
+from app.model import ConnectionModel
 from app.resources import resource_path
+from app.settings import config_dir, load_active_profile
+from app.ui.single_instance import WIZARD, InstanceServer, claim, hand_over
 from app.ui.steps import SetupState, read_setup_state
+from app.ui.wizard import SetupWizard
 from app.ui.workers import Task, run_task, wait_for_workers
 
-if TYPE_CHECKING:  # the tray loads only when it is shown: `xero-connect wizard` starts faster without it
-    from app.model import ConnectionModel
-    from app.ui.single_instance import InstanceServer
+if TYPE_CHECKING:
     from app.ui.tray import TrayController
 
 log = logging.getLogger(__name__)
 
 
-def _application(quit_on_last_window: bool) -> QApplication:
+def application(quit_on_last_window: bool) -> QApplication:
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("Xero Connect")
@@ -42,9 +45,6 @@ def _application(quit_on_last_window: bool) -> QApplication:
 
 def _prepare_profile(profile: str | None, sandbox_url: str | None) -> tuple[str, Any]:
     """Pick the profile, apply --sandbox-url, start an embedded sandbox when one is needed."""
-    from app.model import ConnectionModel
-    from app.settings import load_active_profile
-
     profile = profile or load_active_profile()
     server = None
     model = ConnectionModel(profile)  # an unusable settings file is its sentence here, for any profile
@@ -53,7 +53,7 @@ def _prepare_profile(profile: str | None, sandbox_url: str | None) -> tuple[str,
             model.settings.sandbox_url = sandbox_url
             model.save()
         try:
-            from app.embedded_sandbox import ensure_sandbox
+            from app.embedded_sandbox import ensure_sandbox  # the emulator: for the sandbox profile only
 
             server = ensure_sandbox(model.settings.sandbox_url)  # at most ~1.5 s, before any window
         except Exception as exc:  # the check will name the unreachable sandbox
@@ -80,19 +80,25 @@ class _InvoicesOpener:
     def __init__(self, profile: str) -> None:
         self.profile = profile
         self.window: QWidget | None = None
+        # Where a run's end is told when its window was closed mid-run (the tray's notification).
+        self.notify: Callable[[str, bool], None] | None = None
 
     def __call__(self) -> None:
         window = self.window
         if window is None or not (window.isVisible() or getattr(window, "running", False)):
-            from app.model import ConnectionModel
-            from app.ui.invoices import InvoicesWindow  # lazily: the tray works even if it cannot load
+            from app.ui.invoices import InvoicesWindow  # with app.invoicing: when the window first opens
 
             if window is not None:
                 window.deleteLater()
             window = self.window = InvoicesWindow(ConnectionModel(self.profile))
+            window.run_finished.connect(lambda report, w=window: self._finished(w, report))
         window.show()
         window.raise_()
         window.activateWindow()
+
+    def _finished(self, window: QWidget, report: Any) -> None:
+        if self.notify is not None and not window.isVisible():  # closed mid-run: nobody saw the end
+            self.notify(report.summary(), not report.failed)
 
     def close(self) -> None:
         if self.window is not None:
@@ -105,7 +111,7 @@ class _WizardOpener:
     def __init__(self, profile: str, open_invoices: Callable[[], None] | None = None) -> None:
         self.profile = profile
         self.open_invoices = open_invoices
-        self.wizard: QWizard | None = None
+        self.wizard: SetupWizard | None = None
         self.controller: TrayController | None = None
         self._opening: Task | None = None
         self.last_result: int | None = None  # how the last wizard closed: the wizard-only run's exit code
@@ -117,15 +123,11 @@ class _WizardOpener:
             return
         if self._opening is not None:
             return  # already reading the setup state for a wizard about to open
-        from app.model import ConnectionModel
-
         model = ConnectionModel(self.profile)
         self._opening = run_task(lambda: read_setup_state(model), lambda state: self._open(model, state),
                                  lambda _sentence: self._open(model, None), name="wizard setup state")
 
     def _open(self, model: ConnectionModel, state: SetupState | None) -> None:
-        from app.ui.wizard import SetupWizard  # lazily: the tray works even if the wizard cannot load
-
         self._opening = None
         wizard = SetupWizard(model, open_invoices=self.open_invoices, setup_state=state)
         wizard.finished.connect(self._closed)
@@ -145,24 +147,20 @@ class _WizardOpener:
     def close(self) -> None:
         self.controller = None  # quitting: no reload or check after the wizard goes
         if self.wizard is not None:
-            self.wizard.reject()  # its pages stop their listeners and discard their calls
+            self.wizard.abandon()  # no question while quitting; a working setup it changed is put back
 
 
 def run_gui(profile: str | None, sandbox_url: str | None, wizard_only: bool) -> int:
-    app = _application(quit_on_last_window=wizard_only)
+    app = application(quit_on_last_window=wizard_only)
     _sigint_timer = _install_sigint(app)
     instance = None
     try:
-        from app.settings import load_active_profile
-
         profile = profile or load_active_profile()
         handed_over, instance = _claim_or_hand_over(profile, wizard_only)
         if handed_over:
             return 0
         profile, server = _prepare_profile(profile, sandbox_url)
     except OSError as exc:  # an unreadable settings file: its sentence says what to do
-        from PySide6.QtWidgets import QMessageBox  # only on this error path: its type costs start-up
-
         QMessageBox.critical(None, "Xero Connect", str(exc))
         return 1
     try:
@@ -179,15 +177,19 @@ def run_gui(profile: str | None, sandbox_url: str | None, wizard_only: bool) -> 
 
 def _claim_or_hand_over(profile: str, wizard_only: bool) -> tuple[bool, InstanceServer | None]:
     """(handed over, this tray's server). A tray start takes its place, or hands over to the tray of
-    its profile already running; `xero-connect wizard` asks that tray to open its wizard instead."""
-    from app.settings import config_dir
-    from app.ui.single_instance import WIZARD, claim, hand_over, instance_name, may_be_running
-
-    name = instance_name(config_dir(), profile)
+    its profile already running; `xero-connect wizard` asks that tray to open its wizard instead.
+    Without a private folder for the socket this start runs on its own: it never exits for that."""
+    try:
+        address = instance_address(config_dir(), profile)
+    except (InstanceFolderNotPrivate, OSError) as exc:
+        sentence = str(exc) if isinstance(exc, InstanceFolderNotPrivate) else exc.strerror or str(exc)
+        log.warning("no single-instance socket: %s", sentence)
+        print(f"Warning: {sentence}", file=sys.stderr)
+        return False, None
     if wizard_only:
-        handed_over, instance = may_be_running(name) and hand_over(name, WIZARD), None
+        handed_over, instance = hand_over(address, WIZARD), None
     else:
-        instance = claim(name)
+        instance = claim(address)
         handed_over = instance is None
     if handed_over:
         what = "opened its setup wizard" if wizard_only else "brought its window forward"
@@ -205,13 +207,13 @@ def _run_wizard_only(app: QApplication, profile: str) -> int:
 
 
 def _run_tray(app: QApplication, profile: str, instance: InstanceServer | None = None) -> int:
-    from app.model import ConnectionModel
-    from app.ui.tray import TrayController
+    from app.ui.tray import TrayController  # `xero-connect wizard` shows no tray
 
     invoices = _InvoicesOpener(profile)
     opener = _WizardOpener(profile, invoices)
     controller = TrayController(lambda: ConnectionModel(profile), opener, invoices)
     opener.controller = controller
+    invoices.notify = controller.notify
     controller.quit_requested.connect(app.quit)
     if instance is not None:  # a later start: show what this one is doing, the wizard if it is open
         instance.show_requested.connect(

@@ -2,80 +2,76 @@
 
 Autostart at login plus a click on the launcher would otherwise put two icons in the tray, each with
 its own checks and keep-alive renewing the same refresh token; and the launcher's "Setup wizard"
-action would open a second wizard beside the tray's. The running tray listens on a local socket (a
-Unix socket private to the user, or a named pipe on Windows). A later start connects, asks it to show
-its window or to open its wizard, and quits.
-
-QtNetwork is imported only where a socket is used: `xero-connect wizard` first looks for the socket
-file, which costs nothing, and pays for QtNetwork (about 9 ms) only when a tray may be running.
+action would open a second wizard beside the tray's. The running tray listens on a local socket in a
+folder private to the user (app.instance_socket). A later start connects, checks that the listener
+runs as this user, asks it to show its window or to open its wizard, and exits only when it answers
+as a Xero Connect tray does: a socket squatted by anything else never makes the tray or wizard quit.
 """
 
 from __future__ import annotations
 
-import binascii
 import logging
-import os
-import sys
-from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QEventLoop, QObject, QTimer, Signal
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+from app.instance_socket import peer_is_this_user
 
 log = logging.getLogger(__name__)
 
 SHOW = b"show\n"
 WIZARD = b"wizard\n"
+ANSWER = b"xero-connect: ok\n"  # what a running tray says back once it took the request
 CONNECT_TIMEOUT_MS = 500  # a running instance answers at once; a stale socket is refused at once
 READ_TIMEOUT_MS = 200  # the request follows the connect at once; the GUI thread waits no longer
+ANSWER_TIMEOUT_MS = 3000  # a tray busy for a moment still answers; a silent squatter costs this once
 
 
-def instance_name(config_dir: Path, profile: str) -> str:
-    """Short and filesystem-safe, the same for every start of this user, folder and profile.
-
-    The user is part of it because /tmp and Windows' pipe names are shared by all users. A CRC, not a
-    cryptographic hash: it only has to tell a handful of folders apart, and hashlib's OpenSSL would add
-    about 4 ms to `xero-connect wizard`'s start-up.
-    """
-    user = str(os.getuid()) if hasattr(os, "getuid") else os.environ.get("USERNAME", "")
-    key = f"{user}|{config_dir.expanduser().resolve()}|{profile}".encode()
-    return f"xero-connect-{profile}-{binascii.crc32(key):08x}"
-
-
-def may_be_running(name: str) -> bool:
-    """False only when no instance can be listening: on Unix its socket file would be in Qt's temp dir."""
-    if sys.platform == "win32":
-        return True  # named pipes leave no file to look for
-    # Where QLocalServer puts a socket given by name: QDir::tempPath(), which is $TMPDIR or /tmp.
-    return os.path.exists(os.path.join(os.environ.get("TMPDIR") or "/tmp", name))
-
-
-def hand_over(name: str, request: bytes = SHOW) -> bool:
-    """Send ``request`` to a running instance; False when none is listening."""
-    from PySide6.QtNetwork import QLocalSocket
-
+def hand_over(address: str, request: bytes = SHOW) -> bool:
+    """Send ``request`` to a running tray; True only when a tray of this user took it."""
     socket = QLocalSocket()
-    socket.connectToServer(name)
+    socket.connectToServer(address)
     if not socket.waitForConnected(CONNECT_TIMEOUT_MS):
         return False
-    socket.write(request)
-    socket.waitForBytesWritten(CONNECT_TIMEOUT_MS)
-    socket.disconnectFromServer()
-    return True
+    try:
+        if not peer_is_this_user(int(socket.socketDescriptor()), address):
+            log.warning("the single-instance socket %s is held by another user; ignoring it", address)
+            return False
+        socket.write(request)
+        socket.waitForBytesWritten(CONNECT_TIMEOUT_MS)
+        answered = _answer(socket).startswith(ANSWER)
+        if not answered:
+            log.warning("something other than a Xero Connect tray listens at %s; ignoring it", address)
+        return answered
+    finally:
+        socket.abort()
 
 
-def claim(name: str) -> InstanceServer | None:
-    """This start's server, or None when a running instance took the hand-over (and shows its window)."""
-    from PySide6.QtNetwork import QLocalServer
+def _answer(socket: QLocalSocket) -> bytes:
+    """Up to ANSWER_TIMEOUT_MS for the tray's answer, with events flowing meanwhile: a blocking wait
+    would starve a server of this very process (one start claiming twice, as the tests do)."""
+    loop = QEventLoop()
+    socket.readyRead.connect(loop.quit)
+    socket.disconnected.connect(loop.quit)
+    QTimer.singleShot(ANSWER_TIMEOUT_MS, loop.quit)
+    if socket.bytesAvailable() < len(ANSWER):
+        loop.exec()
+    return bytes(socket.readAll().data())
 
-    if hand_over(name):
+
+def claim(address: str) -> InstanceServer | None:
+    """This start's server, or None when a running tray took the hand-over (and shows its window)."""
+    if hand_over(address):
         return None
     server = InstanceServer()
-    if not server.server.listen(name):
-        if hand_over(name):  # another start got there between our two steps
+    if not server.server.listen(address):
+        if hand_over(address):  # another start got there between our two steps
             server.deleteLater()
             return None
-        # A socket file left by a crashed instance (nobody answers on it): take its place.
-        QLocalServer.removeServer(name)
-        if not server.server.listen(name):
+        # A socket file left by a crashed tray, or held by something that is not a tray of this user:
+        # the folder is ours, so take its place.
+        QLocalServer.removeServer(address)
+        if not server.server.listen(address):
             log.warning("a second start will not find this one: %s", server.server.errorString())
     return server
 
@@ -87,8 +83,6 @@ class InstanceServer(QObject):
     wizard_requested = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
-        from PySide6.QtNetwork import QLocalServer
-
         super().__init__(parent)
         self.server = QLocalServer(self)
         self.server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
@@ -102,6 +96,9 @@ class InstanceServer(QObject):
                 request = bytes(connection.readAll().data())
             else:
                 request = b""
+            if request.strip() in (WIZARD.strip(), SHOW.strip()):
+                connection.write(ANSWER)
+                connection.waitForBytesWritten(READ_TIMEOUT_MS)
             connection.disconnectFromServer()
             connection.deleteLater()
             if WIZARD.strip() in request:

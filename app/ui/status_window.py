@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui.tray import ICONS, state_icon
+from app.ui.widgets import WrapLabel
 
 if TYPE_CHECKING:
     from app.ui.tray import TrayController
@@ -51,7 +52,6 @@ class StatusWindow(QWidget):
         self.setWindowTitle("Xero Connect")
         self.setWindowIcon(QIcon(str(ICONS / "xero-connect.svg")))
         self.resize(420, 220)
-        self.setMinimumSize(380, 220)
 
         self.icon_label = QLabel()
         self.icon_label.setFixedSize(ICON_SIZE, ICON_SIZE)
@@ -78,14 +78,15 @@ class StatusWindow(QWidget):
         top.addWidget(self.icon_label, 0, Qt.AlignmentFlag.AlignTop)
         top.addLayout(heading, 1)
 
-        self.result_label = QLabel()
+        # As tall as their text: a top-level window does not grow for wrapped labels on its own.
+        self.result_label = WrapLabel()
         self.result_label.setAccessibleName("Last check result")
         self.result_label.setWordWrap(True)
         self.result_label.setTextFormat(Qt.TextFormat.PlainText)
         self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.result_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
 
-        self.details_label = QLabel()
+        self.details_label = WrapLabel()
         self.details_label.setAccessibleName("Check details")
         self.details_label.setWordWrap(True)
         self.details_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -108,19 +109,21 @@ class StatusWindow(QWidget):
         self.quit_button = action_button(c.action_quit)
         self.about_button = action_button(c.action_about)
 
+        # Everyday actions first, the wizard at their end; About, then Disconnect apart beside Quit.
         first = QHBoxLayout()
         first.addWidget(self.check_button)
-        first.addWidget(self.wizard_button)
         if self.invoices_button is not None:
             first.addWidget(self.invoices_button)
         first.addStretch(1)
+        first.addWidget(self.wizard_button)
         second = QHBoxLayout()
-        second.addWidget(self.disconnect_button)
         second.addWidget(self.about_button)
         second.addStretch(1)
+        second.addWidget(self.disconnect_button)
         second.addWidget(self.quit_button)
 
         layout = QVBoxLayout(self)
+        layout.setSizeConstraint(QVBoxLayout.SizeConstraint.SetMinimumSize)  # never smaller than its text
         layout.setContentsMargins(16, 14, 16, 14)
         layout.setSpacing(8)
         layout.addLayout(top)

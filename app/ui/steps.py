@@ -1,6 +1,6 @@
 """Where the setup wizard should open, decided without Qt so the tray and the CLI can ask too.
 
-The page ids are the step numbers the administrator sees ("Step 6 - ..."), so a support call can say
+The page ids are the step numbers the administrator sees ("Step 6 of 8 – …"), so a support call can say
 "go to step 6" and mean the same page everywhere.
 """
 

@@ -18,13 +18,14 @@ from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu, QMessageBox, QSystemTrayIcon, QWidget
 
 from app import autostart
+from app.model import CheckResult, ConnectionModel, DisconnectReport
 from app.resources import resource_path
+from app.ui import about
+from app.ui.about import AboutDialog
 from app.ui.workers import Task, run_task
 from app.xero.errors import ReauthorisationNeeded
 
 if TYPE_CHECKING:
-    from app.model import CheckResult, ConnectionModel, DisconnectReport
-    from app.ui.about import AboutDialog
     from app.ui.status_window import StatusWindow
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,8 @@ STATUS_LINE_MAX = 60
 # A quiet check twice a day while the tray runs: each one renews Xero's refresh token, which dies after
 # 60 days unused, and finds a revoked or disconnected organisation before someone needs it.
 KEEP_ALIVE_MS = 12 * 60 * 60 * 1000
+# After a failed check, sooner than that: a passing outage (Wi-Fi, Xero busy) is over by then.
+RETRY_AFTER_MS = (5 * 60 * 1000, 15 * 60 * 1000, 60 * 60 * 1000)
 
 
 def state_icon(state: str) -> QIcon:
@@ -61,16 +64,19 @@ def short_failure(sentence: str, limit: int = STATUS_LINE_MAX) -> str:
     return head
 
 
-def ask_yes_no(parent: QWidget | None, question: str) -> bool:
-    """The confirmation dialog: Yes/No with No as the default (Escape and Enter both mean No)."""
+def confirm_disconnect(parent: QWidget | None, question: str) -> bool:
+    """The core's question with verb buttons, "Disconnect" / "Cancel"; Cancel is the default (Escape
+    and Enter both mean Cancel)."""
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Question)
     box.setWindowTitle("Xero Connect")
     box.setText(question)
-    box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
-    box.setDefaultButton(QMessageBox.StandardButton.No)
-    box.setEscapeButton(QMessageBox.StandardButton.No)
-    return box.exec() == QMessageBox.StandardButton.Yes
+    disconnect = box.addButton("Disconnect", QMessageBox.ButtonRole.DestructiveRole)
+    cancel = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(cancel)
+    box.setEscapeButton(cancel)
+    box.exec()
+    return box.clickedButton() is disconnect
 
 
 class _Unset:
@@ -106,7 +112,8 @@ class TrayController(QObject):
         self.last_checked: float | None = None
         self.organisation = self.model.settings.tenant_name
         self._task: Task | None = None
-        self._quiet = False  # the running check is the keep-alive: it only speaks up on a change
+        self._tell = "always"  # the running check notifies: "always", on a "change", or "problems" only
+        self._retries = 0  # failed checks in a row: the next one comes after RETRY_AFTER_MS[...]
         self._busy_text = ""
         self.keep_alive = QTimer(self)
         self.keep_alive.setInterval(KEEP_ALIVE_MS)
@@ -238,17 +245,23 @@ class TrayController(QObject):
         self.last_details = list(details or [])
         self._refresh_views()
 
+    def notify(self, message: str, ok: bool) -> None:
+        """Tell the user something happened elsewhere (a run whose window was closed has ended)."""
+        self._notify(message, ok)
+
     def _notify(self, message: str, ok: bool) -> None:
         """A tray notification where a tray exists; the status window shows the same text anyway."""
         if self.tray is not None and self.tray.isVisible() and QSystemTrayIcon.supportsMessages():
-            kind = QSystemTrayIcon.MessageIcon.Information if ok else QSystemTrayIcon.MessageIcon.Warning
-            self.tray.showMessage("Xero Connect", message, kind, 8000)
+            if ok:  # the connected icon: a success looks like one, not like general information
+                self.tray.showMessage("Xero Connect", message, state_icon(CONNECTED), 8000)
+            else:
+                self.tray.showMessage("Xero Connect", message, QSystemTrayIcon.MessageIcon.Warning, 8000)
 
     # ----- showing -----
     @property
     def window(self) -> StatusWindow:
         if self._window is None:
-            from app.ui.status_window import StatusWindow
+            from app.ui.status_window import StatusWindow  # here: that module imports this one
 
             self._window = StatusWindow(self)
         return self._window
@@ -309,7 +322,8 @@ class TrayController(QObject):
                 return None
             return model.check_connection()
 
-        return self._run(probe, "Checking the connection…", "tray start-up check")
+        # At every start a success is no news (only changes are notified); a problem is.
+        return self._run(probe, "Checking the connection…", "tray start-up check", tell="problems")
 
     def reload(self, check: bool = True) -> Task | None:
         """Settings changed elsewhere (the wizard): take a fresh model and look again."""
@@ -339,11 +353,11 @@ class TrayController(QObject):
         if self._task is not None or not self.model.settings.is_configured:
             return None  # a check is already running, or there is nothing to keep alive
         return self._run(self.model.check_connection, "Checking the connection…", "tray keep-alive check",
-                         quiet=True)
+                         tell="change")
 
-    def _run(self, fn: Callable[[], object], busy_text: str, name: str, quiet: bool = False) -> Task:
+    def _run(self, fn: Callable[[], object], busy_text: str, name: str, tell: str = "always") -> Task:
         self._busy_text = busy_text
-        self._quiet = quiet
+        self._tell = tell
         task = run_task(fn, name=name)
         task.succeeded.connect(lambda value, t=task: self._check_done(t, value))
         task.failed.connect(lambda sentence, t=task: self._check_failed(t, sentence))
@@ -370,6 +384,7 @@ class TrayController(QObject):
             result: CheckResult = value  # type: ignore[assignment]
             self.organisation = result.organisation
             self.last_checked = time.time()
+            self._back_to_rhythm()
             self._set_and_tell(CONNECTED, result.message, result.lines()[1:])
         self.check_finished.emit(self.state, self.last_message)
 
@@ -377,14 +392,28 @@ class TrayController(QObject):
         if not self._finish_task(task):
             return
         self.last_checked = time.time()
+        self._retry_soon()
         self._set_and_tell(ATTENTION, sentence)
         self.check_finished.emit(self.state, self.last_message)
 
+    def _retry_soon(self) -> None:
+        """The next quiet check after 5, then 15, then 60 minutes; then the 12-hour rhythm again."""
+        if self._retries < len(RETRY_AFTER_MS):
+            self.keep_alive.start(RETRY_AFTER_MS[self._retries])
+            self._retries += 1
+        else:
+            self._back_to_rhythm()
+
+    def _back_to_rhythm(self) -> None:
+        self._retries = 0
+        self.keep_alive.start(KEEP_ALIVE_MS)
+
     def _set_and_tell(self, state: str, message: str, details: list[str] | None = None) -> None:
-        """Show a check's outcome; a notification unless a quiet check found what was already shown."""
+        """Show a check's outcome, and notify as the check asks: always, on a change, or problems only."""
         unchanged = (state, message) == (self.state, self.last_message)
         self._set(state, message, details)
-        if not (self._quiet and unchanged):
+        quiet = (self._tell == "change" and unchanged) or (self._tell == "problems" and state == CONNECTED)
+        if not quiet:
             self._notify(message, ok=state == CONNECTED)
 
     # ----- disconnect -----
@@ -395,7 +424,7 @@ class TrayController(QObject):
             return None
         model = self.model
         question = model.disconnect_question()
-        confirm = self._confirm or ask_yes_no
+        confirm = self._confirm or confirm_disconnect
         parent = self._window if self._window is not None and self._window.isVisible() else None
         if not confirm(parent, question):
             return None  # declined: nothing changes
@@ -438,14 +467,10 @@ class TrayController(QObject):
 
     @Slot()
     def open_log_folder(self) -> None:
-        from app.ui.about import open_log_folder
-
-        open_log_folder()
+        about.open_log_folder()
 
     @Slot()
     def show_about(self) -> None:
-        from app.ui.about import AboutDialog
-
         if self._about is None:
             settings = self.model.settings
             url = settings.sandbox_url if settings.profile == "sandbox" else None

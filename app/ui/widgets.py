@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer
-from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QIcon, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -20,9 +19,6 @@ from PySide6.QtWidgets import (
 )
 
 from app.resources import resource_path
-
-if TYPE_CHECKING:
-    from PySide6.QtGui import QFont, QResizeEvent
 
 ICONS = resource_path("icons")
 
@@ -47,49 +43,63 @@ class WrapLabel(QLabel):
     """A word-wrapped label exactly as tall as its text at its current width.
 
     QWizard pages do not honour height-for-width, so a plain wrapped QLabel is laid out as if it were
-    narrow and leaves a gap of empty lines under it.
+    narrow and leaves a gap of empty lines under it. The height is fixed to the text's, and set again
+    whenever the text, its format or the width changes, or the label is shown: a new text arrives with
+    no resize, and a height fixed for the old one would clip it or leave a gap.
     """
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.refit()
+
+    def setTextFormat(self, text_format: Qt.TextFormat) -> None:
+        super().setTextFormat(text_format)
+        self.refit()
+
+    def clear(self) -> None:
+        super().clear()
+        self.refit()
+
+    def refit(self) -> None:
+        if not self.isVisible():
+            return  # laying out text is not free; showEvent refits once the label is on screen
+        self.setMinimumHeight(0)  # QLabel's height-for-width never answers less than the minimum
         height = self.heightForWidth(self.width())
         if height > 0 and height != self.height():
             self.setFixedHeight(height)
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.refit()
 
-def set_qt_property(widget: QWidget, name: str, keys: str) -> None:
-    """Set an enum or flags property by its key names, e.g. ("alignment", "AlignTop|AlignHCenter").
-
-    The first page goes through Qt's property system instead of ``PySide6.QtCore.Qt``: touching that
-    namespace builds all of its enums, about 15 ms before the wizard's first paint
-    (benchmarks/ABOUT.md). A misspelt key would silently do nothing, so it fails loudly instead.
-    """
-    if not widget.setProperty(name, keys):
-        raise ValueError(f"{type(widget).__name__} has no {name} value {keys!r}")
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.refit()
 
 
-def selectable_text(label: QLabel, text_format: str) -> None:
-    """Text the user can select and copy (sentences for support), as PlainText or RichText."""
-    set_qt_property(label, "textFormat", text_format)
-    set_qt_property(label, "textInteractionFlags", "TextSelectableByMouse")
+def selectable_text(label: QLabel, text_format: Qt.TextFormat) -> None:
+    """Text the user can select and copy (sentences for support)."""
+    label.setTextFormat(text_format)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
 
 def instructions(text: str) -> QLabel:
     """Plain-word instructions; rich text allowed for an ordered list or bold."""
     label = WrapLabel(text)
     label.setWordWrap(True)
-    selectable_text(label, "RichText" if "<" in text else "PlainText")
+    selectable_text(label, Qt.TextFormat.RichText if "<" in text else Qt.TextFormat.PlainText)
     label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
     return label
 
 
 def action_button(text: str, accessible_name: str, slot: Callable[[], object], tip: str = "") -> QPushButton:
-    """A push button that never turns into the dialog's default (Enter stays with Next/Finish)."""
+    """A push button that Enter presses while it has the focus (elsewhere Enter means Next/Finish)."""
     button = QPushButton(text)
     button.setAccessibleName(accessible_name)
     if tip:
         button.setToolTip(tip)
-    button.setAutoDefault(False)
+    button.setAutoDefault(True)
     button.clicked.connect(slot)
     return button
 
@@ -113,8 +123,6 @@ def field_label(text: str, buddy: QWidget) -> QLabel:
 
 
 def monospace(size_delta: int = 0) -> QFont:
-    from PySide6.QtGui import QFontDatabase  # not on the first page: PySide builds a type on first touch
-
     font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
     if size_delta:
         font.setPointSize(max(6, font.pointSize() + size_delta))
@@ -146,7 +154,7 @@ class CopyField(QWidget):
         self.button = QPushButton("Copy")
         self.button.setAccessibleName(f"Copy {accessible_name.lower()}")
         self.button.setToolTip(f"Copy the {accessible_name.lower()} to the clipboard")
-        self.button.setAutoDefault(False)
+        self.button.setAutoDefault(True)  # Enter on a focused Copy copies
         self.button.clicked.connect(self.copy)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -182,10 +190,10 @@ class Notice(QFrame):
         # As tall as the row, drawing at its top: level with the first line of a long message.
         self.icon.setFixedWidth(18)
         self.icon.setMinimumHeight(18)
-        set_qt_property(self.icon, "alignment", "AlignTop|AlignHCenter")
+        self.icon.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
         self.label = WrapLabel()
         self.label.setWordWrap(True)
-        selectable_text(self.label, "PlainText")
+        selectable_text(self.label, Qt.TextFormat.PlainText)
         self.label.setAccessibleName(accessible_name)
         self.label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
@@ -204,7 +212,7 @@ class Notice(QFrame):
             " QFrame#notice QLabel { color: #1b1b1b; background: transparent; border: none; }"
         )
         self.icon.setPixmap(icon(f"notice-{kind}").pixmap(16, 16))
-        set_qt_property(self.label, "textFormat", "RichText" if text.startswith("<") else "PlainText")
+        self.label.setTextFormat(Qt.TextFormat.RichText if text.startswith("<") else Qt.TextFormat.PlainText)
         self.label.setText(text)
         self.setAccessibleDescription(text)
         self.show()

@@ -1,31 +1,46 @@
-"""The setup wizard: eight QWizard pages, opened on the step that makes sense for what is already set.
-
-Every step is registered with setPage from the start, so ids, titles, nextId and the buttons behave as
-with eight built pages; but only the page the wizard opens on is built then. The others are PageShells
-until the wizard is about to show them (validateCurrentPage before Next, or a restart): then their module
-is imported and the real page takes the shell's place. A page never visited is never built.
-"""
+"""The setup wizard: eight QWizard pages, opened on the step that makes sense for what is already set."""
 
 from __future__ import annotations
 
-import importlib
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtWidgets import QWizard
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QMessageBox, QWizard
 
+from app.setup_undo import SetupSnapshot, is_working, restore_failed
 from app.ui import steps
-from app.ui.pages import PAGES
-from app.ui.pages.base import PageShell, StepPage, WizardContext, default_port_checker
+from app.ui.pages.authorize import AuthorizePage
+from app.ui.pages.base import StepPage, WizardContext, default_port_checker
+from app.ui.pages.confirm import ConfirmPage
+from app.ui.pages.create_app import CreateAppPage
+from app.ui.pages.credentials import CredentialsPage
+from app.ui.pages.generate_secret import GenerateSecretPage
+from app.ui.pages.navigate import NavigatePage
+from app.ui.pages.tenant import TenantPage
+from app.ui.pages.verify import VerifyPage
 from app.ui.widgets import icon
+from app.ui.workers import run_task
+from app.xero.errors import XeroConnectError
+
+log = logging.getLogger(__name__)
 
 WINDOW_SIZE = (760, 560)
+PAGE_CLASSES: dict[int, Callable[[WizardContext], StepPage]] = {
+    steps.NAVIGATE: NavigatePage,
+    steps.CREATE_APP: CreateAppPage,
+    steps.GENERATE_SECRET: GenerateSecretPage,
+    steps.RECORD_CREDENTIALS: CredentialsPage,
+    steps.CONFIRM_VALUES: ConfirmPage,
+    steps.AUTHORIZE: AuthorizePage,
+    steps.PICK_TENANT: TenantPage,
+    steps.VERIFY: VerifyPage,
+}
 
 
 def open_in_browser(url: str) -> None:
-    from PySide6.QtCore import QUrl  # on first use: PySide builds each type when first touched
-    from PySide6.QtGui import QDesktopServices
-
     QDesktopServices.openUrl(QUrl(url))
 
 
@@ -59,28 +74,48 @@ class SetupWizard(QWizard):
             open_invoices=open_invoices,
         )
         profile = getattr(model, "profile", model.settings.profile)
-        self.setWindowTitle("Xero Connect setup" + (" (sandbox)" if profile == "sandbox" else ""))
+        # The desktop adds the application's display name ("… – Xero Connect"): not in the title twice.
+        self.setWindowTitle("Setup wizard" + (" (sandbox)" if profile == "sandbox" else ""))
         self.setWindowIcon(icon("xero-connect"))
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setPixmap(QWizard.WizardPixmap.LogoPixmap, icon("xero-connect").pixmap(48, 48))
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, False)
         self.resize(*WINDOW_SIZE)
         self.setMinimumSize(680, 520)
-        self.pages: dict[int, StepPage] = {}  # the pages built so far, by step
-        for step in steps.ALL_STEPS:
-            self.setPage(step, PageShell(step))
+        self.pages: dict[int, StepPage] = {}
+        for step, page_class in PAGE_CLASSES.items():
+            self.pages[step] = page_class(self.ctx)
+            self.setPage(step, self.pages[step])
         self.setButtonText(QWizard.WizardButton.FinishButton, "Finish")
         if start_id is not None:
             first = start_id
         else:
             assert state is not None  # read above whenever no start id was given
             first = steps.start_page_for_state(state)
-        self.setStartId(first)  # builds the first page
+        self.setStartId(first)
         # Opened part-way (an existing setup): Back has no history, so offer the way to step 1.
         self.setButtonText(QWizard.WizardButton.CustomButton1, "Start over")
         self.button(QWizard.WizardButton.CustomButton1).setToolTip("Go back to step 1 of the setup")
         self._offer_start_over(first != steps.NAVIGATE)
         self.customButtonClicked.connect(self._custom_button)
+        self.currentIdChanged.connect(self._page_shown)
+        # Opened on a working connection: Cancel puts it back as it was (app.setup_undo).
+        self.undo = SetupSnapshot.of(model) if is_working(state) else None
+        self._restoring = False
+        if self.undo is not None:
+            undo = self.undo
+            run_task(lambda: undo.read_keyring(model), name="note the working setup")
+
+    def _page_shown(self, step: int) -> None:
+        """Tell the page, then give its main action the focus (QWizard would pick the first widget)."""
+        page = self.pages.get(step)
+        if page is None:
+            return
+        page.on_shown()
+        last = page.isFinalPage() or self.nextId() == -1
+        widget = page.primary() or self.button(
+            QWizard.WizardButton.FinishButton if last else QWizard.WizardButton.NextButton)
+        widget.setFocus()
 
     def _custom_button(self, which: int) -> None:
         if getattr(which, "value", which) == QWizard.WizardButton.CustomButton1.value:
@@ -103,46 +138,67 @@ class SetupWizard(QWizard):
         self.restart()
 
     def page_for(self, step: int) -> StepPage:
-        """The page of ``step``, built on first use."""
-        page = self.pages.get(step)
-        if page is None:
-            page = self._build(step)
-        return page
+        return self.pages[step]
 
-    def _build(self, step: int) -> StepPage:
-        info = PAGES[step]
-        page_class = getattr(importlib.import_module(f"app.ui.pages.{info.module}"), info.class_name)
-        page = page_class(self.ctx)
-        shell = self.page(step)
-        start = self.startId()  # removePage moves the start id off a removed start page
-        self.removePage(step)  # never shown, so not in the history: nothing to clean up
-        self.setPage(step, page)  # registers the page's fields and follows its completeChanged
-        self.pages[step] = page
-        if start == step:
-            super().setStartId(start)
-        if shell is not None:
-            shell.deleteLater()
-        return page
+    def changed_anything(self) -> bool:
+        return self.undo is not None and (self.undo.settings_changed(self.model)
+                                          or self.ctx.credentials_version > 0 or self.ctx.outcome is not None)
 
-    # The page QWizard is about to show is built first, at each way it can move to a page not yet shown:
-    # a start id set from Python (__init__, start_over, go_to_step before restart) and Next/Finish.
-    # Back only returns to visited, so built, pages.
-    def setStartId(self, step: int) -> None:
-        self.page_for(step)
-        super().setStartId(step)
+    def reject(self) -> None:
+        """Cancel, Esc or the window's close button: a working setup opened here is left as it was."""
+        if self._restoring:
+            return
+        if self.undo is None or not self.changed_anything():
+            super().reject()
+            return
+        box = QMessageBox(QMessageBox.Icon.Question, self.windowTitle(), "", parent=self)
+        if self.ctx.outcome is not None:  # a new authorisation succeeded: it may be what they wanted
+            box.setText(self.undo.keep_question())
+            keep = box.addButton("Keep the new authorisation", QMessageBox.ButtonRole.AcceptRole)
+        else:
+            box.setText(self.undo.cancel_question())
+            keep = None
+        discard = box.addButton("Discard changes" if keep is None else "Go back to the previous setup",
+                                QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(box.addButton("Continue setup", QMessageBox.ButtonRole.RejectRole))
+        box.exec()
+        if box.clickedButton() is keep and keep is not None:
+            super().reject()
+        elif box.clickedButton() is discard:
+            self._restore_and_close()
 
-    def validateCurrentPage(self) -> bool:
-        """Next and Finish ask this before they move on: build the following page while this one shows."""
-        if not super().validateCurrentPage():
-            return False
-        following = self.nextId()
-        if following != -1:
-            self.page_for(following)
-        return True
+    def abandon(self) -> None:
+        """The program quits with the wizard open: close without asking, and put a working setup that
+        was changed back as it was (here and now: the event loop is ending)."""
+        if self.undo is not None and self.changed_anything():
+            try:
+                self.undo.restore(self.model)
+            except (XeroConnectError, OSError) as exc:
+                log.warning("the previous setup could not be put back: %s", exc)
+        self.done(QWizard.DialogCode.Rejected)  # done(), not reject(): that one asks
+
+    def _restore_and_close(self) -> None:
+        undo = self.undo
+        assert undo is not None  # only asked with a snapshot
+        self._restoring = True
+        for page in self.pages.values():
+            page.shutdown()
+        self.setEnabled(False)
+        run_task(lambda: undo.restore(self.model), lambda _r: self._restored(None),
+                 self._restored, name="restore the working setup")
+
+    def _restored(self, problem: str | None) -> None:
+        self._restoring = False
+        self.setEnabled(True)
+        if problem:
+            QMessageBox.warning(self, self.windowTitle(), restore_failed(problem))
+        super().reject()
 
     def done(self, result: int) -> None:
         for page in self.pages.values():
             page.shutdown()
         if result == QWizard.DialogCode.Accepted:
             self.model.save()
+            for page in self.pages.values():
+                page.on_finish()
         super().done(result)

@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThreadPool, Signal, Slot
 
 from app.xero.errors import XeroConnectError
 
@@ -77,12 +77,10 @@ class Task(QObject):
         self.name = name
         self.discarded = False
         self.done = False
-        # Queued: a pool thread always emits these, and this object lives in the GUI thread, so the
-        # automatic connection queues them and the GUI thread delivers. (Not spelt out as
-        # Qt.ConnectionType.QueuedConnection: PySide's Qt namespace costs about 15 ms before the
-        # wizard's first paint when `xero-connect wizard` reads the setup state this way.)
-        self._result.connect(self._deliver_result)
-        self._error.connect(self._deliver_error)
+        self.error_kind = ""  # the XeroConnectError's kind when the call failed with one, for a way forward
+        # Queued: a pool thread emits these, and the GUI thread (where this object lives) delivers.
+        self._result.connect(self._deliver_result, Qt.ConnectionType.QueuedConnection)
+        self._error.connect(self._deliver_error, Qt.ConnectionType.QueuedConnection)
 
     def discard(self) -> None:
         """Ignore whatever the call returns from now on (its page moved on or the user cancelled)."""
@@ -114,6 +112,7 @@ def _work(key: int, fn: Callable[[], Any]) -> None:
         try:
             value = fn()
         except XeroConnectError as exc:
+            task.error_kind = exc.kind
             task._error.emit(str(exc))
         except Exception as exc:  # the GUI must get a sentence, never a traceback
             log.error("Background task %r failed: %s at %s", task.name, type(exc).__name__, _where(exc))

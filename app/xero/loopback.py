@@ -53,7 +53,7 @@ _FALLBACK_PAGE = (
 )
 
 
-def _join_ports(ports: Sequence[int]) -> str:
+def join_ports(ports: Sequence[int | str]) -> str:
     names = [str(p) for p in ports]
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
@@ -66,7 +66,7 @@ def ports_busy_error(ports: Sequence[int]) -> PortsBusy:
         )
     quantifier = "both" if len(ports) == 2 else "all"
     return PortsBusy(
-        f"Ports {_join_ports(ports)} are {quantifier} in use by other programs; "
+        f"Ports {join_ports(ports)} are {quantifier} in use by other programs; "
         "close one of them or paste the redirect URL instead."
     )
 

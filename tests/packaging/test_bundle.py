@@ -167,15 +167,16 @@ def test_a_second_start_of_the_bundled_tray_hands_over_to_the_first(bundle: Path
                                                                      qapp) -> None:
     import signal
 
+    from app.instance_socket import instance_address
     from app.settings import config_dir
-    from app.ui.single_instance import hand_over, instance_name
+    from app.ui.single_instance import hand_over
 
     first = subprocess.Popen([str(bundle), "--xero"], env=bundle_env, cwd=elsewhere, text=True,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        name = instance_name(config_dir(), "xero")  # the bundle reads the same XERO_CONNECT_CONFIG_DIR
+        address = instance_address(config_dir(), "xero")  # the bundle reads the same config folder
         deadline = time.monotonic() + 60
-        while not hand_over(name):  # the bundled QtNetwork answers once the first tray is up
+        while not hand_over(address):  # the bundled QtNetwork answers once the first tray is up
             assert first.poll() is None, first.communicate()[1][-2000:]
             assert time.monotonic() < deadline, "the first tray never started listening"
             qapp.processEvents()

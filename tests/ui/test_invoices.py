@@ -409,3 +409,82 @@ def test_a_near_match_customer_is_a_per_row_choice_never_a_silent_second_contact
                if str(i.get("Reference")).startswith("C-")}
     assert contact == {"C-0001": "Acme Ltd", "C-0002": "Bayside Club Ltd."}
     assert len(org["contacts"]) == before + 1
+
+
+def answer_when_asked(button_text: str, asked: list[str]) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    box = QApplication.activeModalWidget()
+    if not isinstance(box, QMessageBox):
+        QTimer.singleShot(20, lambda: answer_when_asked(button_text, asked))
+        return
+    asked.append(box.text())
+    next(b for b in box.buttons() if b.text() == button_text).click()
+
+
+def test_closing_mid_run_asks_and_keep_drafting_keeps_it_going(qtbot, sandbox, connected, window, tmp_path):
+    from PySide6.QtCore import QTimer
+
+    load(qtbot, window, write_quotes(tmp_path / "many.csv", 120))
+    assert window.start_folder() == str(tmp_path)  # the next file dialog opens where this one came from
+    fault(sandbox, kind="delay", delay_seconds=1, count=1, path_prefix=INVOICES_PATH)
+    asked: list[str] = []
+    with qtbot.waitSignal(window.run_finished, timeout=WAIT_MS) as finished:
+        qtbot.mouseClick(window.create_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: window.progress.format().startswith("Sending batch 1 of 3"), timeout=WAIT_MS)
+        QTimer.singleShot(0, lambda: answer_when_asked("Keep drafting", asked))
+        window.close()
+        assert window.isVisible() and window.running and asked and "Stop drafting" in asked[0]
+        QTimer.singleShot(0, lambda: answer_when_asked("Stop and close", asked))
+        window.close()
+        assert not window.isVisible() and len(asked) == 2
+    assert finished.args[0].cancelled  # stopped after the batch in flight, which the ledger recorded
+
+
+def test_escape_and_the_close_shortcut_close_the_idle_window(qtbot, connected):
+    from PySide6.QtGui import QKeySequence
+
+    for keys in (Qt.Key.Key_Escape, QKeySequence(QKeySequence.StandardKey.Close)):
+        win = InvoicesWindow(connected)
+        qtbot.addWidget(win)
+        win.show()
+        qtbot.waitExposed(win)
+        win.activateWindow()
+        qtbot.waitUntil(win.isActiveWindow)
+        if isinstance(keys, QKeySequence):
+            qtbot.keySequence(win, keys)
+        else:
+            qtbot.keyClick(win, keys)
+        qtbot.waitUntil(lambda win=win: not win.isVisible(), timeout=2_000)
+
+
+def test_the_file_dialog_starts_in_documents_before_any_file(qtbot):
+    from PySide6.QtCore import QStandardPaths
+
+    InvoicesWindow.last_folder = ""
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    assert InvoicesWindow.start_folder() == documents
+
+
+def test_a_run_whose_window_was_closed_is_told_when_it_ends(qtbot, sandbox, connected, tmp_path):
+    from PySide6.QtCore import QTimer
+
+    from app.ui.main import _InvoicesOpener
+
+    told: list[tuple[str, bool]] = []
+    opener = _InvoicesOpener("sandbox")
+    opener.notify = lambda message, ok: told.append((message, ok))
+    opener()  # the tray's "Draft invoices…"
+    window = opener.window
+    assert isinstance(window, InvoicesWindow)
+    qtbot.addWidget(window)
+    load(qtbot, window, write_quotes(tmp_path / "many.csv", 120))
+    fault(sandbox, kind="delay", delay_seconds=1, count=1, path_prefix=INVOICES_PATH)
+    asked: list[str] = []
+    with qtbot.waitSignal(window.run_finished, timeout=WAIT_MS):
+        qtbot.mouseClick(window.create_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: window.progress.format().startswith("Sending batch 1 of 3"), timeout=WAIT_MS)
+        QTimer.singleShot(0, lambda: answer_when_asked("Stop and close", asked))
+        window.close()
+    assert told and told[0][0].startswith("Drafted 50") and told[0][1] is True

@@ -9,7 +9,7 @@ import socket
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QApplication, QLineEdit
 
 from app.ui import steps
 from app.ui.pages.create_app import shifted_ports
@@ -43,7 +43,7 @@ def test_portal_opens_through_the_injected_opener(qtbot, fake_model):
     opened: list[str] = []
     wizard = open_wizard(qtbot, fake_model, steps.NAVIGATE, opened)
     page = wizard.page_for(steps.NAVIGATE)
-    assert page.title() == "Step 1 - Navigate to Xero"
+    assert page.title() == "Step 1 of 8 – Navigate to Xero"
     qtbot.mouseClick(page.open_button, Qt.MouseButton.LeftButton)
     assert opened == [fake_model.settings.endpoints().portal_url]
     assert "sandbox" in page.profile_note.text()
@@ -55,7 +55,7 @@ def test_create_app_shows_redirect_uris_with_copy_buttons(qtbot, fake_model):
     page = wizard.page_for(steps.CREATE_APP)
     expected = [f"http://localhost:{p}/callback" for p in (50001, 50002, 50003)]
     assert [f.text() for f in page.uri_fields] == expected
-    assert page.integration.text() == "Web app"
+    assert "Web app" in page.integration.text()
     qtbot.mouseClick(page.uri_fields[1].button, Qt.MouseButton.LeftButton)
     assert QGuiApplication.clipboard().text() == "http://localhost:50002/callback"
     page.port.setValue(50010)
@@ -65,6 +65,35 @@ def test_create_app_shows_redirect_uris_with_copy_buttons(qtbot, fake_model):
     qtbot.mouseClick(wizard.button(wizard.WizardButton.NextButton), Qt.MouseButton.LeftButton)
     assert fake_model.settings.redirect_ports == [50010, 50011, 50012]
     assert fake_model.settings.app_name == "CRM bridge"
+
+
+def test_step_2_copies_all_uris_and_integration_type_is_a_choice(qtbot, fake_model):
+    fake_model.settings.redirect_ports = [50001, 50002, 50003]
+    wizard = open_wizard(qtbot, fake_model, steps.CREATE_APP, port_checker=lambda ports: ports[0])
+    page = wizard.page_for(steps.CREATE_APP)
+    qtbot.mouseClick(page.copy_all, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == "\n".join(
+        f"http://localhost:{p}/callback" for p in (50001, 50002, 50003))
+    assert not isinstance(page.integration, QLineEdit) and "Web app" in page.integration.text()
+
+
+def test_changing_the_port_after_the_app_exists_warns_on_step_2_and_step_6(qtbot, fake_model):
+    fake_model.settings.client_id = CLIENT_ID  # the app exists in Xero with the old URIs
+    fake_model.settings.redirect_ports = [50001, 50002, 50003]
+    wizard = open_wizard(qtbot, fake_model, steps.CREATE_APP, port_checker=lambda ports: ports[0])
+    page = wizard.page_for(steps.CREATE_APP)
+    assert not page.uris_notice.isVisible()
+    page.port.setValue(50010)
+    assert page.uris_notice.isVisible() and page.uris_notice.kind == "warning"
+    assert "http://localhost:50010/callback" in page.uris_notice.text()
+    page.port.setValue(50001)  # back to what the app has: nothing to change
+    assert not page.uris_notice.isVisible()
+    page.port.setValue(50010)
+    qtbot.mouseClick(wizard.button(wizard.WizardButton.NextButton), Qt.MouseButton.LeftButton)
+    wizard.setStartId(steps.AUTHORIZE)  # step 6 as a later visit in this wizard shows it
+    wizard.restart()
+    step6 = wizard.page_for(steps.AUTHORIZE)
+    assert step6.hint.isVisible() and "http://localhost:50010/callback" in step6.hint.text()
 
 
 def test_shifted_ports_stay_in_range():
@@ -177,6 +206,26 @@ def test_stored_secret_can_be_kept(qtbot, fake_model):
     assert wizard.currentId() == steps.CONFIRM_VALUES and fake_model.saved == []
 
 
+def test_a_new_client_id_asks_for_its_secret_and_says_why_next_waits(qtbot, fake_model):
+    fake_model.settings.client_id = CLIENT_ID
+    wizard = open_wizard(qtbot, fake_model, steps.RECORD_CREDENTIALS)
+    page = wizard.page_for(steps.RECORD_CREDENTIALS)
+    other_id = "FEDCBA9876543210FEDCBA9876543210"
+    page.client_id.setText(other_id)  # another app: the saved secret is not for it
+    assert "keep the secret" not in page.secret.placeholderText()
+    assert not next_enabled(wizard)
+    assert page.secret_problem.isVisible() and "Paste the client secret" in page.secret_problem.text()
+    page.client_id.setText(CLIENT_ID)  # back to the saved one: keeping its secret is fine again
+    assert "keep the secret" in page.secret.placeholderText() and next_enabled(wizard)
+    assert not page.secret_problem.isVisible()
+
+
+def test_length_messages_do_not_assume_a_paste(qtbot, fake_model):
+    typed = field_problems(CLIENT_ID[:20], "abc")
+    assert "the pasted value" not in typed.client_id and "20 characters" in typed.client_id
+    assert "the pasted value" not in typed.client_secret and "3 characters" in typed.client_secret
+
+
 class MovedKeyringModel(FakeModel):
     def keyring_moved_note(self) -> str:
         return " Xero Connect's secrets were saved in KWallet, but the keyring in use now is another one."
@@ -203,30 +252,33 @@ def test_a_secret_gone_from_the_keyring_is_said_and_must_be_pasted_again(qtbot):
 
 
 # ----- step 7 -----
-def test_several_tenants_fail_closed_until_picked(qtbot, fake_model):
+def test_several_organisations_fail_closed_until_one_is_chosen_and_next_commits(qtbot, fake_model):
     fake_model.tenant_list = [connection("Demo Company (NZ)", "nz"),
                               connection("Demo Company (UK)", "uk", "e0")]
-    wizard = open_wizard(qtbot, fake_model, steps.PICK_TENANT)
+    wizard = open_wizard(qtbot, fake_model, steps.PICK_TENANT, autoload=True)
+    wizard.ctx.outcome = type("Outcome", (), {"new_tenant_ids": ["nz"]})()
     page = wizard.page_for(steps.PICK_TENANT)
+    page.load()
     qtbot.waitUntil(lambda: page.combo.count() == 3)
-    assert page.combo.currentData() is None and not page.pick.isEnabled()
-    assert not next_enabled(wizard)
+    assert page.title() == "Step 7 of 8 – Choose organisation"
+    assert page.combo.itemText(1) == "Demo Company (NZ) · connected just now"
+    assert page.combo.itemText(2) == "Demo Company (UK)"
+    assert page.combo.currentData() is None and not next_enabled(wizard)  # nothing chosen for you
     page.combo.setCurrentIndex(page.combo.findData("uk"))
-    assert not next_enabled(wizard)  # selecting is not choosing
-    qtbot.mouseClick(page.pick, Qt.MouseButton.LeftButton)
-    assert fake_model.settings.tenant_id == "uk"
-    assert next_enabled(wizard)
+    assert next_enabled(wizard) and fake_model.settings.tenant_id == ""  # chosen, saved on Next
     assert "Demo Company (UK)" in page.chosen.text()
+    qtbot.mouseClick(wizard.button(wizard.WizardButton.NextButton), Qt.MouseButton.LeftButton)
+    assert wizard.currentId() == steps.VERIFY and fake_model.settings.tenant_id == "uk"
 
 
-def test_single_tenant_is_preselected(qtbot, fake_model):
+def test_single_organisation_is_preselected_and_next_commits(qtbot, fake_model):
     fake_model.tenant_list = [connection("Demo Company (UK)", "uk")]
     wizard = open_wizard(qtbot, fake_model, steps.PICK_TENANT)
     page = wizard.page_for(steps.PICK_TENANT)
     qtbot.waitUntil(lambda: page.combo.count() == 1)
-    assert page.combo.currentData() == "uk" and page.pick.isEnabled()
-    qtbot.mouseClick(page.pick, Qt.MouseButton.LeftButton)
-    assert next_enabled(wizard)
+    assert page.combo.currentData() == "uk" and next_enabled(wizard)
+    qtbot.mouseClick(wizard.button(wizard.WizardButton.NextButton), Qt.MouseButton.LeftButton)
+    assert fake_model.settings.tenant_id == "uk" and wizard.currentId() == steps.VERIFY
 
 
 def test_zero_tenants_say_what_to_do_and_lead_back_to_step_6(qtbot, fake_model):
@@ -261,7 +313,7 @@ def test_every_input_has_a_label_and_an_accessible_name(qtbot, fake_model):
 
     wizard = open_wizard(qtbot, fake_model, steps.NAVIGATE, port_checker=lambda ports: ports[0])
     for step in steps.ALL_STEPS:
-        page = wizard.page_for(step)  # pages not yet visited are built on demand
+        page = wizard.page_for(step)
         buddies = {label.buddy() for label in page.findChildren(QLabel) if label.buddy() is not None}
         inputs = page.findChildren(QLineEdit) + page.findChildren(QComboBox) + page.findChildren(QSpinBox)
         for widget in inputs:
@@ -271,7 +323,7 @@ def test_every_input_has_a_label_and_an_accessible_name(qtbot, fake_model):
             assert widget in buddies, (page.title(), widget.accessibleName())
         for button in page.findChildren(QAbstractButton):
             assert button.accessibleName() or button.text(), page.title()
-        assert page.title().startswith(f"Step {page.step} - ")
+        assert page.title().startswith(f"Step {page.step} of 8 – ")
 
 
 # ----- the worker helper -----
@@ -345,3 +397,135 @@ def test_redirect_uri_instructions_follow_the_profile(qtbot, fake_model):
     fake_model.settings.profile = "sandbox"
     page.initializePage()
     assert "one per line" in page.how_to.text()
+
+
+# ----- the keyboard (issue 16, major 4) -----
+def press_enter(qtbot, widget) -> None:
+    widget.setFocus()
+    qtbot.waitUntil(widget.hasFocus)
+    qtbot.keyClick(widget, Qt.Key.Key_Return)
+
+
+def test_enter_on_a_focused_button_presses_that_button_not_next(qtbot, fake_model):
+    opened: list[str] = []
+    wizard = open_wizard(qtbot, fake_model, steps.NAVIGATE, opened)
+    page = wizard.page_for(steps.NAVIGATE)
+    qtbot.waitUntil(page.open_button.hasFocus)  # the page's primary action has the focus
+    qtbot.keyClick(page.open_button, Qt.Key.Key_Return)
+    assert opened == [fake_model.settings.endpoints().portal_url] and wizard.currentId() == steps.NAVIGATE
+    QGuiApplication.clipboard().clear()
+    press_enter(qtbot, page.portal.button)  # Copy
+    assert QGuiApplication.clipboard().text() == page.portal.text()
+    assert wizard.currentId() == steps.NAVIGATE
+    press_enter(qtbot, page.portal.edit)  # from a field, Enter still means Next
+    assert wizard.currentId() == steps.CREATE_APP
+
+
+def test_each_page_opens_with_its_primary_action_focused(qtbot, fake_model):
+    fake_model.settings.client_id = CLIENT_ID
+    expected = {
+        steps.NAVIGATE: lambda page: page.open_button,
+        steps.CREATE_APP: lambda page: page.app_name.edit,
+        steps.RECORD_CREDENTIALS: lambda page: page.client_id,
+        steps.GENERATE_SECRET: lambda page: page.wizard().button(page.wizard().WizardButton.NextButton),
+        steps.CONFIRM_VALUES: lambda page: page.wizard().button(page.wizard().WizardButton.NextButton),
+        steps.AUTHORIZE: lambda page: page.authorize,
+        steps.PICK_TENANT: lambda page: page.combo,
+        steps.VERIFY: lambda page: page.check,
+    }
+    for step, primary in expected.items():
+        wizard = open_wizard(qtbot, fake_model, step, autoload=False, port_checker=lambda ports: ports[0])
+        widget = primary(wizard.page_for(step))
+        if not widget.isEnabled():
+            continue  # e.g. an empty organisation list: nothing to focus there yet
+        qtbot.waitUntil(lambda widget=widget: QApplication.focusWidget() is widget, timeout=2_000)
+        wizard.close()
+
+
+def test_finish_waits_for_a_successful_check(qtbot, fake_model):
+    from app.model import CheckResult
+
+    fake_model.settings.tenant_name = "Demo Company (UK)"
+    wizard = open_wizard(qtbot, fake_model, steps.VERIFY, autoload=False)
+    finish = wizard.button(wizard.WizardButton.FinishButton)
+    page = wizard.page_for(steps.VERIFY)
+    assert not finish.isEnabled()
+    assert "check" in page.status.text().lower()  # says what is unchecked
+    page.show_problem("Xero is unavailable right now; try again in a few minutes.")
+    assert not finish.isEnabled()
+    page.show_result(CheckResult("Demo Company (UK)", "Connection attempt successful: Demo Company (UK)",
+                                 4990, 59, "!x", "GB", "GBP"))
+    assert finish.isEnabled()
+
+
+@pytest.mark.parametrize("keep_checked", [True, False])
+def test_finish_turns_start_at_login_on_as_offered(qtbot, fake_model, keep_checked):
+    from app import autostart
+    from app.model import CheckResult
+
+    wizard = open_wizard(qtbot, fake_model, steps.VERIFY, autoload=False)
+    page = wizard.page_for(steps.VERIFY)
+    assert page.start_at_login.isVisible() and page.start_at_login.isChecked()  # offered, on
+    assert "keeps the connection alive" in page.start_at_login.text()
+    page.show_result(CheckResult("Demo Company (UK)", "Connection attempt successful: Demo Company (UK)",
+                                 4990, 59, "!x", "GB", "GBP"))
+    if not keep_checked:
+        page.start_at_login.click()
+    with qtbot.waitSignal(wizard.finished):
+        qtbot.mouseClick(wizard.button(wizard.WizardButton.FinishButton), Qt.MouseButton.LeftButton)
+    assert autostart.is_enabled() is keep_checked
+
+
+@pytest.mark.parametrize("step", steps.ALL_STEPS)
+def test_tab_goes_through_each_page_top_to_bottom_left_to_right(qtbot, fake_model, step):
+    from PySide6.QtCore import QPoint
+
+    fake_model.settings.client_id = CLIENT_ID
+    wizard = open_wizard(qtbot, fake_model, step, autoload=False, port_checker=lambda ports: ports[0])
+    wizard.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None)
+    page = wizard.page_for(step)
+    order: list[tuple[int, int]] = []
+    widgets: list[object] = []
+    for _ in range(30):
+        widget = QApplication.focusWidget()
+        if widget is None:
+            break
+        if page.isAncestorOf(widget):
+            if widget in widgets:
+                break  # round the page once
+            widgets.append(widget)
+            corner = widget.mapTo(page, QPoint(0, 0))
+            order.append((corner.y() + widget.height() // 2, corner.x()))
+        qtbot.keyClick(widget, Qt.Key.Key_Tab)
+    rows = [(y // 12, x) for y, x in order]  # the same row when centres are within a few pixels
+    assert widgets or step == steps.GENERATE_SECRET  # step 3 has nothing to tab to but the buttons
+    assert rows == sorted(rows), [getattr(w, "accessibleName", lambda: "")() for w in widgets]
+
+
+def test_the_wizard_title_leaves_the_app_name_to_the_desktop(qtbot, fake_model):
+    from app.ui.main import application
+
+    quit_on_last = QApplication.instance().quitOnLastWindowClosed()
+    app = application(quit_on_last_window=quit_on_last)  # the test session's own app, named as ours
+    wizard = open_wizard(qtbot, fake_model, steps.NAVIGATE)
+    assert app.applicationDisplayName() == "Xero Connect"  # what the desktop appends to every title
+    assert wizard.windowTitle() == "Setup wizard (sandbox)"
+
+
+def test_a_maximised_wizard_keeps_fields_at_a_readable_width_in_rows_of_equal_height(qtbot, fake_model):
+    from PySide6.QtWidgets import QFormLayout
+
+    from app.ui.pages.base import CONTENT_MAX_WIDTH
+
+    wizard = open_wizard(qtbot, fake_model, steps.CREATE_APP, port_checker=lambda ports: ports[0])
+    wizard.resize(1600, 900)
+    page = wizard.page_for(steps.CREATE_APP)
+    qtbot.waitUntil(lambda: page.width() > 1400)
+    for field in (page.app_name, page.company_url, *page.uri_fields):
+        right = field.mapTo(page, field.rect().topRight()).x()
+        assert right <= CONTENT_MAX_WIDTH + 40, right  # not stretched across a wide window
+    form = page.app_name.parentWidget().layout()
+    assert isinstance(form, QFormLayout)
+    heights = [form.itemAt(row, QFormLayout.ItemRole.FieldRole).widget().height() for row in range(3)]
+    assert len(set(heights)) == 1, heights  # app name, integration type, company URL

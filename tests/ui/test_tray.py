@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
 from app.model import ConnectionModel
 from app.ui import tray as tray_module
-from app.ui.tray import TrayController, ask_yes_no, short_failure
+from app.ui.tray import TrayController, confirm_disconnect, short_failure
 from app.ui.workers import wait_for_workers
 from tests.conftest import free_ports, set_auto_consent
 from tests.flows import authorize, new_model
@@ -154,14 +154,18 @@ def test_the_menu_status_line_is_the_failure_in_short():
     assert short_failure("x" * 100).endswith("…") and len(short_failure("x" * 100)) == 60
 
 
-def test_the_confirmation_defaults_to_no(qtbot):
+def test_the_disconnect_question_has_verb_buttons_and_defaults_to_cancel(qtbot):
+    seen: list[list[str]] = []
+
     def press_enter() -> None:
         box = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible())
         assert "Disconnect?" in box.text()
+        seen.append(sorted(b.text() for b in box.buttons()))
         qtbot.keyClick(box, Qt.Key.Key_Return)
 
     QTimer.singleShot(0, press_enter)
-    assert ask_yes_no(None, "Disconnect?") is False
+    assert confirm_disconnect(None, "Disconnect?") is False
+    assert seen == [["Cancel", "Disconnect"]]
 
 
 # ----- against the sandbox -----
@@ -199,7 +203,7 @@ def test_the_keep_alive_renews_the_authorisation_quietly_and_speaks_up_on_a_chan
     monkeypatch.setattr(controller, "_notify", lambda message, ok: told.append(message))
     with qtbot.waitSignal(controller.check_finished, timeout=CHECK_TIMEOUT_MS) as blocker:
         controller.start()  # the start-up check also starts the keep-alive timer
-    assert blocker.args[0] == "connected" and len(told) == 1  # a check someone started: always told
+    assert blocker.args[0] == "connected" and told == []  # at start a success is no news
     assert controller.keep_alive.isActive()
     assert controller.keep_alive.interval() == tray_module.KEEP_ALIVE_MS == 12 * 3600 * 1000
     dues = {time.strftime("%H:%M", time.localtime(time.time() + 12 * 3600 - back)) for back in (0, 5)}
@@ -212,12 +216,32 @@ def test_the_keep_alive_renews_the_authorisation_quietly_and_speaks_up_on_a_chan
         pass
     assert blocker.args[0] == "connected"
     assert connected.secrets().token_set().refresh_token != before  # renewed: 60 days from now
-    assert len(told) == 1  # nothing changed, nothing said
+    assert told == []  # nothing changed, nothing said
     post(sandbox, "disconnect", {"tenant_id": connected.settings.tenant_id})
     with qtbot.waitSignal(controller.check_finished, timeout=CHECK_TIMEOUT_MS) as blocker:
         controller.check_quietly()
     assert blocker.args[0] == "attention" == controller.state
-    assert told[1:] == [controller.last_message]  # a change: the user hears of it
+    assert told == [controller.last_message]  # a change: the user hears of it
+
+
+def test_a_failed_check_is_retried_after_5_15_and_60_minutes_then_twice_a_day(
+    qtbot, sandbox, connected, make_controller, monkeypatch
+):
+    controller = make_controller()
+    told: list[str] = []
+    monkeypatch.setattr(controller, "_notify", lambda message, ok: told.append(message))
+    post(sandbox, "disconnect", {"tenant_id": connected.settings.tenant_id})
+    with qtbot.waitSignal(controller.check_finished, timeout=CHECK_TIMEOUT_MS):
+        controller.start()
+    assert controller.state == "attention" and len(told) == 1  # at start a problem is news
+    intervals = [controller.keep_alive.interval()]
+    for _ in range(3):  # what the timer would run, without waiting for it
+        with qtbot.waitSignal(controller.check_finished, timeout=CHECK_TIMEOUT_MS):
+            controller.check_quietly()
+        intervals.append(controller.keep_alive.interval())
+    minute = 60 * 1000
+    assert intervals == [5 * minute, 15 * minute, 60 * minute, tray_module.KEEP_ALIVE_MS]
+    assert controller.keep_alive.isActive() and len(told) == 1  # the same problem is not told again
 
 
 def test_the_about_dialogs_support_summary_has_the_fingerprint_and_never_the_secret(
@@ -281,7 +305,7 @@ def test_a_revoked_authorisation_needs_attention(qtbot, sandbox, connected, make
 
 def test_disconnect_declined_changes_nothing(qtbot, monkeypatch, connected, make_controller):
     questions: list[str] = []
-    monkeypatch.setattr(tray_module, "ask_yes_no", lambda parent, q: questions.append(q) or False)
+    monkeypatch.setattr(tray_module, "confirm_disconnect", lambda parent, q: questions.append(q) or False)
     controller = make_controller()
     check(qtbot, controller)
     assert controller.disconnect() is None
@@ -292,7 +316,7 @@ def test_disconnect_declined_changes_nothing(qtbot, monkeypatch, connected, make
 
 
 def test_disconnect_accepted_leaves_it_not_set_up(qtbot, monkeypatch, connected, make_controller):
-    monkeypatch.setattr(tray_module, "ask_yes_no", lambda parent, q: True)
+    monkeypatch.setattr(tray_module, "confirm_disconnect", lambda parent, q: True)
     controller = make_controller()
     check(qtbot, controller)
     qtbot.mouseClick(controller.window.disconnect_button, Qt.MouseButton.LeftButton)
@@ -479,3 +503,42 @@ def test_closing_the_wizard_reloads_the_tray_and_checks(qtbot, connected):
     finally:
         opener.close()
         controller.shutdown()
+
+
+def test_the_status_windows_text_is_whole_while_the_progress_bar_shows(qtbot, make_controller, monkeypatch):
+    from PySide6.QtWidgets import QLabel
+
+    controller = make_controller()
+    window = controller.window
+    window.show()
+    qtbot.waitExposed(window)
+    sentence = ("Xero could not be reached at the Xero sandbox at http://127.0.0.1:8765 (connection "
+                "refused); check that the sandbox is running, then click Check connection again.")
+    monkeypatch.setattr(type(controller), "busy", property(lambda self: True))
+    controller._set("attention", sentence, ["Xero API calls left today: 4,990", "Authorisation valid"])
+    qtbot.waitUntil(window.busy_bar.isVisible)
+    probe = QLabel(sentence)
+    probe.setFont(window.result_label.font())
+    probe.setWordWrap(True)
+    label = window.result_label
+    qtbot.waitUntil(lambda: label.height() >= probe.heightForWidth(label.width()), timeout=2_000)
+
+    def top(widget) -> int:
+        return widget.mapTo(window, widget.rect().topLeft()).y()
+
+    assert top(label) + label.height() <= top(window.busy_bar)  # nothing overlaps, nothing is cut
+    assert top(window.check_button) == top(window.wizard_button)
+    assert top(window.disconnect_button) > top(window.check_button)  # Disconnect apart
+
+
+def test_a_stopped_local_sandbox_is_named_without_network_advice_or_backticks(
+    qtbot, connected, make_controller, monkeypatch
+):
+    connected.settings.sandbox_url = f"http://127.0.0.1:{free_ports(1)[0]}"  # nothing listens there
+    connected.save()
+    controller = make_controller()
+    told: list[str] = []
+    monkeypatch.setattr(controller, "_notify", lambda message, ok: told.append(message))
+    state, message = check(qtbot, controller)
+    assert state == "attention" and told == [message]
+    assert "not running" in message and "network" not in message and "`" not in message

@@ -19,18 +19,22 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui.formatting import countdown, describe_expiry, describe_organisations, describe_scopes
-from app.ui.pages.base import StepPage, WizardContext
-from app.ui.steps import AUTHORIZE
+from app.ui.pages.base import StepPage, WizardContext, go_to_step
+from app.ui.steps import AUTHORIZE, RECORD_CREDENTIALS
 from app.ui.widgets import Notice, action_button, busy_bar, copy_to_clipboard, field_label, instructions
+from app.xero.errors import SecretRejected
 
 if TYPE_CHECKING:
     from app.ui.workers import Task
 
-AUTHORIZE_TEXT = "Authorize && obtain new Xero access token"
+AUTHORIZE_TEXT = "Authorise && obtain new Xero access token"
 MISMATCH_HINT_AFTER = 45  # seconds of waiting before we suggest the redirect URI may not be registered
 
 
 class AuthorizePage(StepPage):
+    TITLE = "Obtain access token"
+    SUBTITLE = "Approve Xero Connect in your browser so it may work with your organisation."
+
     def __init__(self, ctx: WizardContext) -> None:
         super().__init__(ctx, AUTHORIZE)
         self.state = "idle"  # idle | preparing | waiting | pasting | done | failed
@@ -43,13 +47,15 @@ class AuthorizePage(StepPage):
         self._generation = 0  # bumped by every start and cancel; late answers of older tries are dropped
         self._deadline = 0.0
         self._started = 0.0
+        self._credentials_version = ctx.credentials_version  # what the state shown here is about
 
         self.authorize = action_button(
             AUTHORIZE_TEXT,
-            "Authorize and obtain a new Xero access token",
+            "Authorise and obtain a new Xero access token",
             lambda: self.start(use_listener=True),
         )
-        self.cancel = action_button("Cancel", "Cancel waiting for Xero", self.cancel_attempt)
+        # Not "Cancel": that is the wizard's own button, which closes it.
+        self.cancel = action_button("Stop waiting", "Stop waiting for Xero", self.cancel_attempt)
         self.cancel.hide()
         self.reopen = action_button(
             "Open the page again",
@@ -88,7 +94,7 @@ class AuthorizePage(StepPage):
         ))
         self.paste = QLineEdit()
         self.paste.setAccessibleName("Redirect URL from the browser")
-        self.paste.setPlaceholderText("http://localhost:53682/callback?code=...&state=...")
+        self.paste.setPlaceholderText("http://localhost:53682/callback?code=…&state=…")
         self.paste.textChanged.connect(self.update_paste_buttons)
         self.paste.returnPressed.connect(self.complete_with_paste)
         self.paste_button = action_button(
@@ -97,7 +103,7 @@ class AuthorizePage(StepPage):
             self.complete_with_paste,
         )
         self.no_listener = QPushButton("Start without listener")
-        self.no_listener.setAutoDefault(False)
+        self.no_listener.setAutoDefault(True)
         self.no_listener.setAccessibleName("Start the authorisation without a listener and copy the link")
         self.no_listener.setToolTip("Open Xero's approval page and copy its link without listening on a port")
         self.no_listener.clicked.connect(self.start_without_listener)
@@ -152,13 +158,34 @@ class AuthorizePage(StepPage):
 
     # ----- lifecycle -----
     def initializePage(self) -> None:
+        if self._credentials_version != self.ctx.credentials_version:
+            self.forget()
+        if self.state == "idle" and self.ctx.changed_redirect_uris:
+            self.hint.show_message(
+                "warning",
+                "The listener ports changed in step 2: the app in Xero must list "
+                + ", ".join(self.ctx.changed_redirect_uris) + ", or Xero refuses the sign-in.",
+            )
         if self.state == "idle" and self.ctx.already_authorised:
             self.status.show_message(
                 "info",
                 "Xero Connect is already authorised. Authorise again only to add an organisation or when "
                 "Xero no longer accepts the saved authorisation; otherwise click Next.",
             )
-        self.authorize.setFocus()
+
+    def primary(self) -> QWidget:
+        return self.authorize
+
+    def forget(self) -> None:
+        """New credentials were saved: what this page showed was about the old ones."""
+        self.stop_attempt()
+        self._credentials_version = self.ctx.credentials_version
+        self.outcome = None
+        self.result.hide()
+        self.result.clear()
+        self.status.clear()
+        self.hint.clear()
+        self._set_state("idle")
 
     def cleanupPage(self) -> None:
         self.stop_attempt()
@@ -185,7 +212,7 @@ class AuthorizePage(StepPage):
         self.result.hide()
         self.hint.clear()
         self._set_state("preparing")
-        self.status.show_message("info", "Preparing the approval page and checking the app with Xero...")
+        self.status.show_message("info", "Preparing the approval page and checking the app with Xero…")
         model = self.model
         self.run(lambda: model.begin_authorization(use_listener=use_listener),
                  lambda attempt: self._attempt_ready(attempt, use_listener, generation),
@@ -263,17 +290,26 @@ class AuthorizePage(StepPage):
         self.hint.clear()
         self.status.show_message("success",
                                  "Xero Connect is authorised. Click Next to choose the organisation.")
+        wizard = self.wizard()
+        if wizard is not None:  # back from the browser: the wizard comes to the front for the next step
+            wizard.raise_()
+            wizard.activateWindow()
         tokens = outcome.tokens
         lines = [
-            f"<b>Permissions granted:</b> {_escape(describe_scopes(tokens.scope))}",
-            _escape(describe_expiry(tokens.expires_at)),
-            _escape(describe_organisations(outcome)),
+            f"Permissions granted: {describe_scopes(tokens.scope)}",
+            describe_expiry(tokens.expires_at),
+            describe_organisations(outcome),
+            *outcome.notes,
         ]
-        lines += [_escape(note) for note in outcome.notes]
-        self.result.setText("<br>".join(lines))
+        self.result.setText("<ul style='margin-left:-24px'>"
+                            + "".join(f"<li>{_escape(line)}</li>" for line in lines) + "</ul>")
+        self.result.setToolTip("Scopes granted by Xero: " + " ".join(tokens.scope))
         self.result.show()
 
     def _wait_failed(self, sentence: str) -> None:
+        if self._wait_task is not None and self._wait_task.error_kind == SecretRejected.kind:
+            self._secret_refused(sentence)
+            return
         if self._paste_task is not None:
             self._wait_failure = sentence  # the pasted URL decides the outcome
             return
@@ -287,8 +323,22 @@ class AuthorizePage(StepPage):
             return
         self.attempt = None
         self._set_state("failed")
+        self.hint.clear()  # a "Taking long?" guess made while waiting; the failure names its own cause
         self.status.show_message("error", sentence)
         self.authorize.setFocus()
+
+    def _secret_refused(self, sentence: str) -> None:
+        """Xero refused the secret at the code exchange: the way on is a new secret on step 4, not
+        another trip through the browser with the same one."""
+        if self._cancelled:
+            return
+        self.ctx.secret_rejected = sentence
+        self.stop_attempt()
+        self.attempt = None
+        self._set_state("idle")
+        self.status.clear()
+        self.hint.clear()
+        go_to_step(self.wizard(), RECORD_CREDENTIALS)
 
     def _abandon_attempt(self) -> None:
         """Stop the countdown, release the listener and make any late answer stale."""
@@ -303,7 +353,7 @@ class AuthorizePage(StepPage):
         self._abandon_attempt()
         self._set_state("failed")
         self.hint.clear()
-        self.status.show_message("warning", "Authorisation cancelled. Click Retry to start again.")
+        self.status.show_message("warning", "Stopped waiting for Xero. Click Retry to start again.")
         self.authorize.setFocus()
 
     def stop_attempt(self) -> None:
@@ -338,14 +388,14 @@ class AuthorizePage(StepPage):
         if self.attempt is None:
             self.status.show_message(
                 "warning",
-                "First start an authorisation (the Authorize button, or Start without listener below), "
+                "First start an authorisation (the Authorise button, or Start without listener below), "
                 "allow access in the browser, then paste the address it ends on.",
             )
             return
         attempt = self.attempt
         self._set_state("pasting")
         self.ticker.stop()
-        self.status.show_message("info", "Checking the pasted address with Xero...")
+        self.status.show_message("info", "Checking the pasted address with Xero…")
         self._paste_task = self.run(lambda: attempt.complete_with_pasted_url(text), self._paste_ok,
                                     self._paste_failed, name="complete_with_pasted_url")
 
@@ -357,7 +407,10 @@ class AuthorizePage(StepPage):
         self._succeeded(outcome)
 
     def _paste_failed(self, sentence: str) -> None:
-        self._paste_task = None
+        task, self._paste_task = self._paste_task, None
+        if task is not None and task.error_kind == SecretRejected.kind:
+            self._secret_refused(sentence)
+            return
         if self._wait_task is not None and self._wait_task.running and self.attempt is not None:
             self._set_state("waiting")  # the listener is still there: keep waiting, say what was wrong
             self.ticker.start()
@@ -375,7 +428,7 @@ class AuthorizePage(StepPage):
         self.authorize.setEnabled(not active)
         self.authorize.setText("Retry" if state == "failed" else AUTHORIZE_TEXT)
         self.authorize.setAccessibleName("Retry the authorisation" if state == "failed"
-                                         else "Authorize and obtain a new Xero access token")
+                                         else "Authorise and obtain a new Xero access token")
         if state == "preparing":
             self.reopen.hide()
         self.update_paste_buttons()

@@ -4,36 +4,48 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from PySide6.QtWidgets import QVBoxLayout, QWidget, QWizard, QWizardPage
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget, QWizard, QWizardPage
 
-from app.ui.pages import PAGES
-
-if TYPE_CHECKING:
-    from app.ui.workers import Task
+from app.ui.steps import ALL_STEPS
+from app.ui.workers import Task, run_task
 
 
 def default_port_checker(ports: Sequence[int]) -> int | None:
+    # The listener module (with http.server) loads when step 2 first checks ports, not before step 1.
     from app.xero.loopback import find_free_port
 
     return find_free_port(ports)
+
+
+CONTENT_MAX_WIDTH = 860  # pixels: the page's column at most; the default window is narrower
 
 
 @dataclass
 class WizardContext:
     """Shared by all pages of one wizard."""
 
-    model: Any  # app.model.ConnectionModel (duck-typed so pages build before the core is importable)
+    model: Any  # app.model.ConnectionModel, or a stand-in with the same methods in page tests
     opener: Callable[[str], None]
     port_checker: Callable[[Sequence[int]], int | None] = default_port_checker
     autoload: bool = True  # False for screenshots: pages start no background call on their own
     outcome: Any = None  # the AuthorizationOutcome of this run's step 6, read by step 7
-    already_authorised: bool = False  # a saved token set existed when the wizard opened
+    already_authorised: bool = False  # a usable token set is saved for the credentials saved now
     secret_missing: bool = False  # a client ID is set but its secret is not in the keyring (step 4 says so)
     keyring_note: str = ""  # then: where the secret went, when another keyring is in use now
     tasks: list[Task] = field(default_factory=list)
     open_invoices: Callable[[], None] | None = None  # the "Draft invoices" window, where the host has one
+    credentials_version: int = 0  # bumped by every save of a client ID or secret in this wizard
+    changed_redirect_uris: list[str] = field(default_factory=list)  # step 2 moved the ports of an app
+    secret_rejected: str = ""  # Xero's reason, when it refused the saved secret at the code exchange
+
+    def credentials_changed(self) -> None:
+        """A new client ID or secret was saved: no authorisation from before is for them."""
+        self.already_authorised = False
+        self.outcome = None
+        self.secret_rejected = ""
+        self.credentials_version += 1
 
 
 def go_to_step(wizard: QWizard | None, step: int) -> None:
@@ -50,34 +62,26 @@ def go_to_step(wizard: QWizard | None, step: int) -> None:
         wizard.restart()
 
 
-def set_step_titles(page: QWizardPage, step: int) -> None:
-    """"Step N - <title>" and the subtitle from app.ui.pages.PAGES."""
-    info = PAGES[step]
-    page.setTitle(f"Step {step} - {info.title}")
-    page.setSubTitle(info.subtitle)
-
-
-class PageShell(QWizardPage):
-    """Holds a step's place in the wizard (id, title, subtitle) until the wizard first needs its page.
-
-    Nothing is built or imported for it; SetupWizard swaps in the real StepPage before showing the step.
-    """
-
-    def __init__(self, step: int) -> None:
-        super().__init__()
-        self.step = step
-        set_step_titles(self, step)
-
-
 class StepPage(QWizardPage):
-    """A page titled "Step N - ..." whose body is a vertical stack of widgets."""
+    """A page titled "Step N of 8 – <TITLE>" whose body is a vertical stack of widgets."""
+
+    TITLE = ""
+    SUBTITLE = ""
 
     def __init__(self, ctx: WizardContext, step: int) -> None:
         super().__init__()
         self.ctx = ctx
         self.step = step
-        set_step_titles(self, step)
-        self.body = QVBoxLayout(self)
+        self.setTitle(f"Step {step} of {len(ALL_STEPS)} – {self.TITLE}")
+        self.setSubTitle(self.SUBTITLE)
+        # A column of readable width: in a maximised window fields and sentences do not stretch across.
+        content = QWidget()
+        content.setMaximumWidth(CONTENT_MAX_WIDTH)
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(content, 1)
+        outer.addStretch(0)
+        self.body = QVBoxLayout(content)
         self.body.setSpacing(10)
 
     @property
@@ -90,12 +94,20 @@ class StepPage(QWizardPage):
 
     def run(self, fn: Callable[[], Any], on_result: Callable[[Any], None],
             on_error: Callable[[str], None], name: str) -> Task:
-        from app.ui.workers import run_task  # with Qt's enums: loaded when a page first calls out
-
         task = run_task(fn, on_result, on_error, name=name)
         self.ctx.tasks = [t for t in self.ctx.tasks if t.running]
         self.ctx.tasks.append(task)
         return task
+
+    def on_shown(self) -> None:
+        """The page came on screen, forward or back (QWizard initialises a page only going forward)."""
+
+    def on_finish(self) -> None:
+        """Finish was clicked: apply what the page offers beyond the saved settings."""
+
+    def primary(self) -> QWidget | None:
+        """What has the focus when the page opens: its main action; None for the wizard's Next."""
+        return None
 
     def shutdown(self) -> None:
         """The wizard is closing: stop waiting on anything this page started."""

@@ -36,17 +36,20 @@ def read_stored_values(model: Any) -> StoredValues:  # a ConnectionModel
 
 
 class ConfirmPage(StepPage):
+    TITLE = "Confirm values"
+    SUBTITLE = "Check that the values saved match the app in Xero."
+
     def __init__(self, ctx: WizardContext) -> None:
         super().__init__(ctx, CONFIRM_VALUES)
         self.masked_id = self._readonly("Client ID (masked)")
         self.masked_secret = self._readonly("Client secret (masked)")
         self.stored_in = self._readonly("Stored in")
         self.fingerprint = QLabel("- - - -")
-        self.fingerprint.setFont(monospace(14))
+        self.fingerprint.setFont(monospace(3))  # a little larger than the fields, read aloud to support
         self.fingerprint.setAccessibleName("Fingerprint of the client ID and secret")
         self.fingerprint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
                                                  | Qt.TextInteractionFlag.TextSelectableByKeyboard)
-        self.fingerprint.setStyleSheet("letter-spacing: 3px; padding: 4px 0;")
+        self.fingerprint.setStyleSheet("letter-spacing: 2px;")
         self.copy_summary = action_button(
             "Copy support summary",
             "Copy the support summary (no secret) to the clipboard",
@@ -92,7 +95,6 @@ class ConfirmPage(StepPage):
             self.busy.show()
             self.run(lambda: read_stored_values(self.model), self.show_values, self.show_problem,
                      name="read_stored_values")
-        self.copy_summary.setFocus()
 
     def show_values(self, values: StoredValues) -> None:
         self.busy.hide()

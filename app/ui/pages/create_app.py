@@ -7,7 +7,15 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QSpinBox, QVBoxLayout, QWidge
 from app.settings import MAX_PORT, MIN_PORT
 from app.ui.pages.base import StepPage, WizardContext
 from app.ui.steps import CREATE_APP
-from app.ui.widgets import CopyField, Notice, field_label, instructions
+from app.ui.widgets import (
+    CopyField,
+    Notice,
+    action_button,
+    button_row,
+    copy_to_clipboard,
+    field_label,
+    instructions,
+)
 
 URI_HOW = {
     # Xero's "New app" form takes one redirect URI; more are added on the app's configuration page.
@@ -32,10 +40,16 @@ def shifted_ports(first: int, count: int) -> list[int]:
 
 
 class CreateAppPage(StepPage):
+    TITLE = "Create app"
+    SUBTITLE = 'In My Apps click "New app" and fill in the form with these values.'
+
     def __init__(self, ctx: WizardContext) -> None:
         super().__init__(ctx, CREATE_APP)
         self.app_name = CopyField("", "App name", editable=True)
-        self.integration = CopyField("Web app", "Integration type")
+        # A choice in Xero's form, not a value to type: nothing to copy.
+        self.integration = QLabel("<b>Web app</b>, chosen in the form's list")
+        self.integration.setAccessibleName("Integration type")
+        self.integration.setMinimumHeight(self.app_name.sizeHint().height())  # rows of equal height
         self.company_url = CopyField("", "Company or application URL", editable=True)
         self.port = QSpinBox()
         self.port.setRange(MIN_PORT, MAX_PORT)
@@ -47,11 +61,14 @@ class CreateAppPage(StepPage):
         self.uris_layout.setSpacing(4)
         self.uri_fields: list[CopyField] = []
         self.ports: list[int] = []
+        self.copy_all = action_button("Copy all redirect URIs", "Copy all redirect URIs, one per line",
+                                      self.copy_all_uris)
+        self.uris_layout.addWidget(button_row(self.copy_all))
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         form.addRow(field_label("App &name:", self.app_name.edit), self.app_name)
-        form.addRow(field_label("&Integration type:", self.integration.edit), self.integration)
+        form.addRow(QLabel("Integration type:"), self.integration)
         form.addRow(field_label("Company or application &URL:", self.company_url.edit), self.company_url)
         form.addRow(field_label("First listener &port:", self.port), self.port)
         self.uris_label = QLabel("Redirect URIs:")
@@ -61,18 +78,17 @@ class CreateAppPage(StepPage):
         form.setContentsMargins(0, 0, 0, 0)
 
         self.port_notice = Notice("Port check")
+        self.uris_notice = Notice("Redirect URIs changed")
         self.how_to = instructions(uri_instructions(self.model.settings.profile))
         self.add(
             self.how_to,
             holder,
+            self.uris_notice,
             self.port_notice,
             instructions("Finally tick the box accepting Xero's terms and conditions and click "
                          "<b>Create app</b>."),
         )
         self.body.addStretch(1)
-        self.registerField("appName", self.app_name.edit)
-        self.registerField("companyUrl", self.company_url.edit)
-        self.registerField("firstPort", self.port)
         self._filling = False
         self.port.valueChanged.connect(self.on_port_changed)
 
@@ -88,12 +104,32 @@ class CreateAppPage(StepPage):
         self.show_uris()
         self.check_ports()
 
+    def primary(self) -> QWidget:
+        return self.app_name.edit
+
     def on_port_changed(self, value: int) -> None:
         if self._filling:
             return
         self.ports = shifted_ports(value, len(self.ports))
         self.show_uris()
         self.check_ports()
+        self.warn_if_uris_change()
+
+    def warn_if_uris_change(self) -> None:
+        """The app in Xero lists the old URIs (it exists once a client ID is saved): they must change too."""
+        settings = self.model.settings
+        if not settings.client_id or self.ports == list(settings.redirect_ports):
+            self.uris_notice.clear()
+            return
+        self.uris_notice.show_message(
+            "warning",
+            "The app in Xero lists the redirect URIs of the ports saved before. Add these to it in the "
+            "Xero developer portal as well, exactly as shown, or Xero refuses the sign-in in step 6: "
+            + ", ".join(self.redirect_uris()) + ".",
+        )
+
+    def copy_all_uris(self) -> None:
+        copy_to_clipboard("\n".join(self.redirect_uris()))
 
     def redirect_uris(self) -> list[str]:
         return [f"http://localhost:{port}/callback" for port in self.ports]
@@ -102,8 +138,9 @@ class CreateAppPage(StepPage):
         uris = self.redirect_uris()
         while len(self.uri_fields) < len(uris):
             fld = CopyField("", f"Redirect URI {len(self.uri_fields) + 1}", mono=True)
-            self.uris_layout.addWidget(fld)
+            self.uris_layout.insertWidget(len(self.uri_fields), fld)  # above "Copy all"
             self.uri_fields.append(fld)
+            self.setTabOrder(fld.button, self.copy_all)  # Tab reaches "Copy all" after the last URI
         for fld, uri in zip(self.uri_fields, uris, strict=False):
             fld.setText(uri)
             fld.show()
@@ -140,6 +177,8 @@ class CreateAppPage(StepPage):
         settings.app_name = self.app_name.text() or settings.app_name
         settings.company_url = self.company_url.text() or settings.company_url
         if list(settings.redirect_ports) != self.ports:
+            if settings.client_id:
+                self.ctx.changed_redirect_uris = self.redirect_uris()
             settings.redirect_ports = list(self.ports)
         self.model.save()
         return True

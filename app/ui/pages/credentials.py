@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from app.ui.workers import Task
 
 PROBLEM_STYLE = "color: #a4262c;"
+NEW_SECRET_PLACEHOLDER = "48 characters, shown once by Xero"
+KEEP_SECRET_PLACEHOLDER = "Leave empty to keep the secret already saved for this client ID"
 
 
 @dataclass
@@ -37,7 +39,8 @@ class FieldProblems:
 
 
 def field_problems(client_id: str, client_secret: str, keep_stored_secret: bool = False) -> FieldProblems:
-    """Check the pasted values; an empty field gets no sentence (it is simply not done yet)."""
+    """Check the values; an empty field gets no sentence (it is simply not done yet), except the secret
+    once a valid client ID is in: then it is why Next waits."""
     cid, secret = clean(client_id), clean(client_secret)
     if keep_stored_secret and not secret:
         alone = check_credentials(cid, "", needs_secret=False)
@@ -49,12 +52,15 @@ def field_problems(client_id: str, client_secret: str, keep_stored_secret: bool 
     secret_only = [p for p in check.problems if p not in id_only]
     return FieldProblems(
         client_id=" ".join(id_only) if cid else "",
-        client_secret=" ".join(secret_only) if secret else "",
+        client_secret=" ".join(secret_only) if secret or (cid and not id_only) else "",
         ok=check.ok,
     )
 
 
 class CredentialsPage(StepPage):
+    TITLE = "Record client ID and secret"
+    SUBTITLE = "Copy both values from the app's Configuration tab in Xero and paste them here."
+
     def __init__(self, ctx: WizardContext) -> None:
         super().__init__(ctx, RECORD_CREDENTIALS)
         self.client_id = QLineEdit()
@@ -67,7 +73,7 @@ class CredentialsPage(StepPage):
         self.secret.setFont(monospace())
         self.show_secret = QPushButton("Show")
         self.show_secret.setCheckable(True)
-        self.show_secret.setAutoDefault(False)
+        self.show_secret.setAutoDefault(True)
         self.show_secret.setAccessibleName("Show the client secret")
         self.show_secret.toggled.connect(self.on_show_toggled)
         self.id_problem = self._problem_label("Client ID problem")
@@ -112,13 +118,12 @@ class CredentialsPage(StepPage):
         self.setTabOrder(self.client_id, self.secret)
         self.setTabOrder(self.secret, self.show_secret)
         self.setTabOrder(self.show_secret, self.swap_button)
-        self.registerField("clientId", self.client_id)
-        self.registerField("clientSecret", self.secret)
         self.client_id.textChanged.connect(self.on_changed)
         self.secret.textChanged.connect(self.on_changed)
         self._saved: tuple[str, str] | None = None
         self._saving: Task | None = None
         self._keep_stored = False
+        self._secret_missing = False
         self._problems = FieldProblems()
 
     @staticmethod
@@ -151,6 +156,7 @@ class CredentialsPage(StepPage):
         # Opened here because the secret is gone from the keyring: nothing stored is there to keep.
         missing = bool(stored_id) and self.ctx.secret_missing and self.model.settings.app_type != "pkce"
         self._keep_stored = bool(stored_id) and not missing
+        self._secret_missing = missing
         if missing:
             self.missing_notice.show_message("warning", (
                 "The client secret saved for this client ID is not in the system keyring, or the keyring "
@@ -158,16 +164,28 @@ class CredentialsPage(StepPage):
                 + self.ctx.keyring_note).strip())
         else:
             self.missing_notice.clear()
-        if self._keep_stored:
-            self.secret.setPlaceholderText("Leave empty to keep the secret already saved for this client ID")
-        else:
-            self.secret.setPlaceholderText("48 characters, shown once by Xero")
         self.on_changed()
-        (self.secret if missing else self.client_id).setFocus()  # where the paste goes
+
+    def on_shown(self) -> None:
+        if not self.ctx.secret_rejected:
+            return
+        # Sent back from step 6: Xero refused the saved secret, so there is nothing worth keeping.
+        self._keep_stored = False
+        self._saved = None
+        self.secret.clear()
+        self.missing_notice.show_message("error", self.ctx.secret_rejected)
+        self.on_changed()
+
+    def primary(self) -> QWidget:
+        # Where the paste goes: the secret when it is the missing or the refused value.
+        return self.secret if self._secret_missing or self.ctx.secret_rejected else self.client_id
+
+    def may_keep_stored_secret(self) -> bool:
+        """The ID is the saved one and its secret is there: an empty secret field keeps it."""
+        return self._keep_stored and clean(self.client_id.text()).upper() == self.model.settings.client_id
 
     def keeps_stored_secret(self) -> bool:
-        return (self._keep_stored and not clean(self.secret.text())
-                and clean(self.client_id.text()).upper() == self.model.settings.client_id)
+        return self.may_keep_stored_secret() and not clean(self.secret.text())
 
     def values(self) -> tuple[str, str]:
         return clean(self.client_id.text()), clean(self.secret.text())
@@ -180,6 +198,8 @@ class CredentialsPage(StepPage):
                 edit.setText(cleaned)  # re-enters on_changed once with the clean text
                 return
         self._problems = field_problems(self.client_id.text(), self.secret.text(), self.keeps_stored_secret())
+        self.secret.setPlaceholderText(KEEP_SECRET_PLACEHOLDER if self.may_keep_stored_secret()
+                                       else NEW_SECRET_PLACEHOLDER)
         self._set_problem(self.id_problem, self._problems.client_id)
         self._set_problem(self.secret_problem, self._problems.client_secret)
         if self._problems.swapped:
@@ -230,12 +250,13 @@ class CredentialsPage(StepPage):
         for widget in (self.client_id, self.secret, self.show_secret, self.swap_button):
             widget.setEnabled(not busy)
         if busy:
-            self.save_notice.show_message("info", "Saving the secret in the system keyring...")
+            self.save_notice.show_message("info", "Saving the secret in the system keyring…")
 
     def _saved_ok(self, values: tuple[str, str]) -> None:
         self._saving = None
         self._saved = values
         self.ctx.secret_missing = False
+        self.ctx.credentials_changed()
         self.missing_notice.clear()
         self._set_busy(False)
         self.save_notice.clear()

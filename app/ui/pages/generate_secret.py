@@ -8,6 +8,9 @@ from app.ui.widgets import Notice, instructions
 
 
 class GenerateSecretPage(StepPage):
+    TITLE = "Generate client secret"
+    SUBTITLE = "Xero shows the app's configuration page after you create it."
+
     def __init__(self, ctx: WizardContext) -> None:
         super().__init__(ctx, GENERATE_SECRET)
         self.add(instructions(

@@ -10,6 +10,9 @@ from app.ui.widgets import CopyField, Notice, action_button, button_row, field_l
 
 
 class NavigatePage(StepPage):
+    TITLE = "Navigate to Xero"
+    SUBTITLE = "Xero Connect needs its own app registered in your Xero developer account."
+
     def __init__(self, ctx: WizardContext) -> None:
         super().__init__(ctx, NAVIGATE)
         self.add(instructions(
@@ -47,7 +50,9 @@ class NavigatePage(StepPage):
             )
         else:
             self.profile_note.clear()
-        self.open_button.setFocus()
+
+    def primary(self) -> QWidget:
+        return self.open_button
 
     def open_portal(self) -> None:
         url = self.portal.text()

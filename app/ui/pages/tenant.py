@@ -1,4 +1,7 @@
-"""Step 7: choose the Xero organisation; with several, nothing is chosen until the admin picks one."""
+"""Step 7: choose the Xero organisation; with several, nothing is chosen until the admin picks one.
+
+Choosing in the list and clicking Next is the whole step: Next saves the choice.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +14,13 @@ from app.ui.pages.base import StepPage, WizardContext, go_to_step
 from app.ui.steps import AUTHORIZE, PICK_TENANT
 from app.ui.widgets import Notice, action_button, busy_bar, button_row, field_label, instructions
 
-PLACEHOLDER = "Choose an organisation..."
+PLACEHOLDER = "Choose an organisation…"
 
 
 class TenantPage(StepPage):
+    TITLE = "Choose organisation"
+    SUBTITLE = "Choose the Xero organisation Xero Connect should draft invoices in."
+
     def __init__(self, ctx: WizardContext) -> None:
         super().__init__(ctx, PICK_TENANT)
         self.connections: list[Any] = []
@@ -22,11 +28,10 @@ class TenantPage(StepPage):
         self.combo = QComboBox()
         self.combo.setAccessibleName("Xero organisation")
         self.combo.setMinimumContentsLength(30)
-        self.combo.currentIndexChanged.connect(self.update_buttons)
+        self.combo.currentIndexChanged.connect(self.on_selected)
         self.refresh = action_button("Refresh", "Refresh the list of organisations", self.load)
-        self.pick = action_button("Pick tenant", "Pick the selected organisation", self.pick_selected)
         self.again = action_button(
-            "Authorize again (step 6)",
+            "Authorise again (step 6)",
             "Go back to step 6 and authorise again",
             self.go_authorize,
         )
@@ -39,7 +44,6 @@ class TenantPage(StepPage):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.combo, 1)
         row.addWidget(self.refresh)
-        row.addWidget(self.pick)
         holder = QWidget()
         holder.setLayout(row)
         form = QFormLayout()
@@ -51,8 +55,8 @@ class TenantPage(StepPage):
         again_holder = button_row(self.again)
         self.add(
             instructions("These are the organisations you allowed Xero Connect to use; those you ticked "
-                         "in this approval come first. Select one and click <b>Pick tenant</b>. Invoices "
-                         "are only ever drafted in the organisation picked here."),
+                         "in this approval come first. Choose one and click <b>Next</b>. Invoices are "
+                         "only ever drafted in the organisation chosen here."),
             form_holder,
             self.busy,
             self.notice,
@@ -61,14 +65,15 @@ class TenantPage(StepPage):
         )
         self.body.addStretch(1)
         self.setTabOrder(self.combo, self.refresh)
-        self.setTabOrder(self.refresh, self.pick)
-        self.setTabOrder(self.pick, self.again)
+        self.setTabOrder(self.refresh, self.again)
 
     def initializePage(self) -> None:
         self.show_chosen()
         if self.ctx.autoload:
             self.load()
-        self.combo.setFocus()
+
+    def primary(self) -> QWidget:
+        return self.combo
 
     # ----- loading -----
     def load(self) -> None:
@@ -106,18 +111,16 @@ class TenantPage(StepPage):
         if not self.connections:
             self.notice.show_message(
                 "warning",
-                "Xero returned no organisation for this authorisation. Click Authorize again, and on "
+                "Xero returned no organisation for this authorisation. Click Authorise again, and on "
                 "Xero's approval page tick at least one organisation before clicking Allow access.",
             )
-        elif len(self.connections) > 1 and not self.is_chosen():
+        elif len(self.connections) > 1 and self.selected() is None:
             self.notice.show_message(
                 "info",
                 f"{len(self.connections)} organisations are connected. To be safe nothing is chosen until "
-                "you pick one.",
+                "you choose one.",
             )
-        self.show_chosen()
-        self.update_buttons()
-        self.completeChanged.emit()
+        self.on_selected()
 
     def show_problem(self, sentence: str) -> None:
         self.loading = False
@@ -132,41 +135,44 @@ class TenantPage(StepPage):
         tenant_id = self.combo.currentData()
         return next((c for c in self.connections if c.tenant_id == tenant_id), None)
 
-    def pick_selected(self) -> None:
-        connection = self.selected()
-        if connection is None:
-            return
-        try:
-            self.model.choose_tenant(connection)  # writes the settings file only; no network
-        except OSError as exc:
-            self.notice.show_message("error", f"The choice could not be saved: {exc}")
-            return
-        self.notice.clear()
+    def on_selected(self) -> None:
+        if self.selected() is not None and self.notice.kind == "info":
+            self.notice.clear()
         self.show_chosen()
         self.update_buttons()
         self.completeChanged.emit()
 
-    def is_chosen(self) -> bool:
-        saved = self.model.settings.tenant_id
-        return bool(saved) and any(c.tenant_id == saved for c in self.connections)
-
     def show_chosen(self) -> None:
-        name = self.model.settings.tenant_name
-        if self.is_chosen() or (name and not self.connections and self.loading):
+        connection = self.selected()
+        name = connection.tenant_name if connection is not None else ""
+        if not name and not self.connections and self.loading:
+            name = self.model.settings.tenant_name  # the saved choice, while the list loads
+        if name:
             self.chosen.show_message("success", f"Chosen organisation: {name}. Click Next to check the "
                                      "connection.")
         else:
             self.chosen.clear()
 
     def update_buttons(self) -> None:
-        connection = self.selected()
-        self.pick.setEnabled(connection is not None and not self.loading
-                             and connection.tenant_id != self.model.settings.tenant_id)
         self.refresh.setEnabled(not self.loading)
         self.combo.setEnabled(bool(self.connections) and not self.loading)
 
     def isComplete(self) -> bool:
-        return not self.loading and self.is_chosen()
+        return not self.loading and self.selected() is not None
+
+    def validatePage(self) -> bool:
+        """Next saves the organisation chosen in the list."""
+        connection = self.selected()
+        if connection is None:
+            return False
+        if connection.tenant_id == self.model.settings.tenant_id:
+            return True
+        try:
+            self.model.choose_tenant(connection)  # writes the settings file only; no network
+        except OSError as exc:
+            self.notice.show_message("error", f"The choice could not be saved: {exc}")
+            return False
+        return True
 
     def go_authorize(self) -> None:
         go_to_step(self.wizard(), AUTHORIZE)

@@ -2,26 +2,34 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QCheckBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from app import autostart
 from app.ui.formatting import check_details
 from app.ui.pages.base import StepPage, WizardContext, go_to_step
 from app.ui.steps import AUTHORIZE, PICK_TENANT, VERIFY
 from app.ui.widgets import Notice, action_button, busy_bar, button_row, instructions
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from app.ui.workers import Task
 
 
 class VerifyPage(StepPage):
+    TITLE = "Verify connection"
+    SUBTITLE = "Make one real request to the chosen organisation to prove everything works."
+
     def __init__(self, ctx: WizardContext) -> None:
         super().__init__(ctx, VERIFY)
         self.checking = False
         self._task: Task | None = None
         self.result: Any = None
+        self._credentials_version = ctx.credentials_version  # what the result shown here is about
         self.check = action_button("Check connection", "Check the connection to Xero", self.run_check)
         self.stop = action_button("Stop waiting", "Stop waiting for the connection check", self.stop_waiting)
         self.stop.hide()
@@ -31,7 +39,7 @@ class VerifyPage(StepPage):
         row.addWidget(self.stop)
         row.addStretch(1)
         self.reauthorize = action_button(
-            "Authorize again (step 6)",
+            "Authorise again (step 6)",
             "Go to step 6 and authorise again",
             lambda: go_to_step(self.wizard(), AUTHORIZE),
         )
@@ -46,7 +54,7 @@ class VerifyPage(StepPage):
         self.draft = QPushButton("Draft invoices…")
         self.draft.setAccessibleName("Open the Draft invoices window")
         self.draft.setToolTip("Turn CRM quotes or orders into draft sales invoices in this organisation")
-        self.draft.setAutoDefault(False)
+        self.draft.setAutoDefault(True)
         self.draft.clicked.connect(self.open_invoices)
         self.draft_box = button_row(self.draft, indent=26)
         self.draft_box.hide()
@@ -58,6 +66,12 @@ class VerifyPage(StepPage):
         self.details_form = QFormLayout(self.details)
         self.details_form.setContentsMargins(26, 0, 0, 0)
         self.details.hide()
+        # The tray's quiet checks twice a day are what keep Xero's 60-day refresh token alive.
+        self.start_at_login = QCheckBox("Start at login (keeps the connection alive)")
+        self.start_at_login.setToolTip("The tray checks the connection quietly twice a day, which keeps "
+                                       "Xero's authorisation from expiring after 60 days unused.")
+        self.start_at_login.setChecked(True)
+        self.start_at_login.setVisible(autostart.supported())
         self.add(
             instructions("Click <b>Check connection</b>. Xero Connect asks Xero for the organisation's "
                          "details; nothing is changed in Xero. Then click <b>Finish</b> to save and close."),
@@ -67,6 +81,7 @@ class VerifyPage(StepPage):
             self.details,
             self.draft_box,
             self.fixes,
+            self.start_at_login,
         )
         self.body.addStretch(1)
         self.setTabOrder(self.check, self.stop)
@@ -75,10 +90,35 @@ class VerifyPage(StepPage):
         self.setTabOrder(self.stop, self.draft)
 
     def initializePage(self) -> None:
+        if self._credentials_version != self.ctx.credentials_version:
+            self._credentials_version = self.ctx.credentials_version
+            if self._task is not None:
+                self._task.discard()
+            self._done()
+            self.result = None
+            self.details.hide()
+            self.draft_box.hide()
+            self.fixes.hide()
+            self.status.clear()
         name = self.model.settings.tenant_name
-        if name and self.result is None and not self.checking:
-            self.status.show_message("info", f"Organisation to check: {name}.")
-        self.check.setFocus()
+        if self.result is None and not self.checking:
+            self.status.show_message("info", (f"Organisation to check: {name}. " if name else "")
+                                     + "Finish is offered once the connection check has succeeded.")
+
+    def primary(self) -> QWidget:
+        return self.check
+
+    def on_finish(self) -> None:
+        if not autostart.supported():
+            return
+        try:
+            autostart.set_enabled(self.start_at_login.isChecked())
+        except OSError as exc:  # the setup itself is saved; the tray's menu offers this again
+            log.warning("start at login could not be changed: %s", exc.strerror or exc)
+
+    def isComplete(self) -> bool:
+        """Finish only once a check has succeeded (the page says what to check until then)."""
+        return self.result is not None and not self.checking
 
     def run_check(self) -> None:
         if self.checking:
@@ -90,7 +130,8 @@ class VerifyPage(StepPage):
         self.details.hide()
         self.draft_box.hide()
         self.fixes.hide()
-        self.status.show_message("info", "Checking the connection with Xero...")
+        self.status.show_message("info", "Checking the connection with Xero…")
+        self.completeChanged.emit()
         self._task = self.run(self.model.check_connection, self.show_result, self.show_problem,
                               name="check_connection")
 
@@ -112,10 +153,12 @@ class VerifyPage(StepPage):
         self.stop.hide()
         self.check.setEnabled(True)
         self.check.setFocus()
+        self.completeChanged.emit()
 
     def show_result(self, result: Any) -> None:
         self._done()
         self.result = result
+        self.completeChanged.emit()
         self.status.show_message("success", result.message)
         while self.details_form.rowCount():
             self.details_form.removeRow(0)
@@ -141,6 +184,7 @@ class VerifyPage(StepPage):
     def show_problem(self, sentence: str) -> None:
         self._done()
         self.result = None
+        self.completeChanged.emit()
         self.details.hide()
         self.draft_box.hide()
         self.status.show_message("error", sentence)
