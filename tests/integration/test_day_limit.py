@@ -37,7 +37,7 @@ def test_a_run_stops_before_the_daily_limit_and_the_next_day_finishes(
     export = write_export(tmp_path / "crm.csv", 600)  # 15 lookups, then 12 batches
     # Room today for the lookups and some of the batches, not all of them.
     post(sandbox.base_url, "limits", {"per_day": calls_today(sandbox, tenant) + 30})
-    code = main(["draft", str(export), "--sandbox", sandbox.base_url])
+    code = main(["draft", str(export), "--sandbox", sandbox.base_url, "--no-history-notes"])
     captured = capsys.readouterr()
     assert code == EXIT_STOPPED
     assert "left today for this organisation: this run drafts what fits today" in captured.err
@@ -49,7 +49,7 @@ def test_a_run_stops_before_the_daily_limit_and_the_next_day_finishes(
         assert 0 < first < 600 and ledger.pending_batches(tenant) == []
     post(sandbox.base_url, "clock", {"advance_seconds": 24 * 3600})  # Xero's day window has passed
     post(sandbox.base_url, "limits", {"per_day": None})  # back to the tier's 1,000
-    assert main(["draft", str(export), "--sandbox", sandbox.base_url]) == EXIT_OK
+    assert main(["draft", str(export), "--sandbox", sandbox.base_url, "--no-history-notes"]) == EXIT_OK
     out = capsys.readouterr().out
     summary = f"Drafted {600 - first}, skipped {first} already drafted, 0 invalid, 0 failed."
     assert out.splitlines()[-1] == summary
