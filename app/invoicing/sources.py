@@ -8,14 +8,22 @@ The format is described in docs/quote-format.md.
 
 from __future__ import annotations
 
+import datetime
+import io
+import itertools
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import BinaryIO
 
-from app.invoicing.csv_source import NotAQuoteFile, decode, read_csv
+from app.invoicing.csv_source import NotAQuoteFile, Progress, UnsettledMapping, decode, open_text, read_csv
+from app.invoicing.fingerprint import CENT, line_total
 from app.invoicing.json_source import parse_json, read_json
+from app.invoicing.mapping import MappingError, MappingRequest
 from app.invoicing.parsing import (
+    DATE_ORDER_WORDS,
     FIELD_LABELS,
     MAX_BYTES,
     MAX_DESCRIPTION,
@@ -25,6 +33,8 @@ from app.invoicing.parsing import (
     QUOTE_FIELDS,
     RawRow,
     as_text,
+    clean_text,
+    date_evidence,
     is_blank,
     parse_currency,
     parse_date,
@@ -45,29 +55,70 @@ CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 # -- entry points --------------------------------------------------------------------------------------
 
 
-def load_file(path: str | Path) -> LoadResult:
-    """A CSV (.csv/.txt/.tsv) or JSON (.json) export; any other name is recognised by its content."""
+def load_file(path: str | Path, request: MappingRequest | None = None, progress: Progress | None = None,
+              sample_rows: int | None = None) -> LoadResult:
+    """A CSV (.csv/.txt/.tsv) or JSON (.json) export; any other name is recognised by its content.
+
+    A CSV streams (one pass, keeping parsed quotes only); ``request`` says how its columns map,
+    ``progress(read, size)`` is called as it goes, ``sample_rows`` stops after that many rows (a preview).
+    """
     path = Path(path)
     origin, name = str(path), path.name
     try:
         size = path.stat().st_size
-        if size > MAX_BYTES:
-            return _file_problem(origin, _too_big(name, size))
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            return _load(handle, size, origin, name, None, path.suffix.lower(), request, progress,
+                         sample_rows)
     except OSError as exc:
         return _file_problem(origin, f"{name} could not be read ({exc.strerror or exc}).")
-    return _load(data, origin, name, None, path.suffix.lower())
 
 
-def load_text(text_or_bytes: str | bytes, origin: str, kind_hint: str | None = None) -> LoadResult:
+def load_text(text_or_bytes: str | bytes, origin: str, kind_hint: str | None = None,
+              request: MappingRequest | None = None, progress: Progress | None = None,
+              sample_rows: int | None = None) -> LoadResult:
     """The same as load_file for content already in memory; ``origin`` names it (its extension counts)."""
     name = Path(origin).name or origin
-    return _load(text_or_bytes, origin, name, kind_hint, Path(origin).suffix.lower())
+    data = text_or_bytes.encode("utf-8") if isinstance(text_or_bytes, str) else text_or_bytes
+    return _load(io.BytesIO(data), len(data), origin, name, kind_hint, Path(origin).suffix.lower(), request,
+                 progress, sample_rows)
 
 
-def _load(content: str | bytes, origin: str, name: str, kind_hint: str | None, suffix: str) -> LoadResult:
+def _load(binary: BinaryIO, size: int, origin: str, name: str, kind_hint: str | None, suffix: str,
+          request: MappingRequest | None, progress: Progress | None, sample_rows: int | None) -> LoadResult:
+    kind = kind_hint or "quote"  # a label only: a file's name never changes what its rows are
     try:
-        return assemble(_read(content, name, kind_hint, suffix), origin)
+        head = binary.read(65536)
+        binary.seek(0)
+        binary_problem = _binary(head, name)
+        if binary_problem:
+            raise NotAQuoteFile(binary_problem)
+        sniffed = decode(head[:4096]).lstrip(" \t\r\n\ufeff")[:1]
+        looks_json = suffix == ".json" or (suffix not in CSV_SUFFIXES and sniffed in ("{", "["))
+        if looks_json:
+            if size > MAX_BYTES:
+                raise NotAQuoteFile(_too_big(name, size))
+            text = decode(binary.read())
+            if not text.strip(" \t\r\n\ufeff"):
+                raise NotAQuoteFile(f"{name} is empty, so it holds no quotes or orders.")
+            try:
+                rows = read_json(parse_json(text, name), name, kind)
+                return assemble(rows, origin, _order(request))
+            except NotAQuoteFile:
+                if suffix == ".json":
+                    raise
+                binary.seek(0)
+        mapping, stream = read_csv(open_text(binary), name, kind, request, size, progress)
+        if sample_rows is not None:
+            stream = itertools.islice(stream, sample_rows)
+        result = assemble(stream, origin, mapping.date_order, mapping.fallback_order)
+        result.mapping = mapping
+        return result
+    except UnsettledMapping as unsettled:
+        result = LoadResult(problems=[RowProblem(origin, None, s) for s in unsettled.sentences])
+        result.mapping, result.blocking = unsettled.mapping, unsettled.sentences
+        return result
+    except MappingError as exc:
+        return _file_problem(origin, str(exc))
     except NotAQuoteFile as exc:
         return _file_problem(origin, str(exc))
     except Exception:  # a safety net: a bug here must not take the program down with a traceback
@@ -78,34 +129,10 @@ def _load(content: str | bytes, origin: str, name: str, kind_hint: str | None, s
         )
 
 
-def _read(content: str | bytes, name: str, kind_hint: str | None, suffix: str) -> list[RawRow]:
-    text = _text(content, name)
-    kind = kind_hint or "quote"  # a label only: a file's name never changes what its rows are
-    looks_json = suffix == ".json" or (suffix not in CSV_SUFFIXES and text.lstrip().startswith(("{", "[")))
-    if looks_json:
-        try:
-            return read_json(parse_json(text, name), name, kind)
-        except NotAQuoteFile:
-            if suffix == ".json":
-                raise
-    return read_csv(text, name, kind)
-
-
-def _text(content: str | bytes, name: str) -> str:
-    if isinstance(content, str):
-        if len(content) > MAX_BYTES:
-            raise NotAQuoteFile(_too_big(name, len(content)))
-        text = content
-    else:
-        if len(content) > MAX_BYTES:
-            raise NotAQuoteFile(_too_big(name, len(content)))
-        binary = _binary(content, name)
-        if binary:
-            raise NotAQuoteFile(binary)
-        text = decode(content)
-    if not text.strip(" \t\r\n\ufeff"):
-        raise NotAQuoteFile(f"{name} is empty, so it holds no quotes or orders.")
-    return text
+def _order(request: MappingRequest | None) -> str | None:
+    if request is None:
+        return None
+    return request.date_order or (request.mapping.date_order if request.mapping else None)
 
 
 def _binary(data: bytes, name: str) -> str | None:
@@ -125,8 +152,8 @@ def _binary(data: bytes, name: str) -> str | None:
 
 def _too_big(name: str, size: int) -> str:
     return (
-        f"{name} is {size / 1_048_576:.0f} MB, more than the {MAX_BYTES // 1_048_576} MB this program "
-        "reads; export fewer quotes at a time."
+        f"{name} is {size / 1_048_576:.0f} MB, more than the {MAX_BYTES // 1_048_576} MB of JSON this "
+        "program reads (a CSV export has no such limit); export fewer quotes at a time."
     )
 
 
@@ -137,73 +164,277 @@ def _file_problem(origin: str, sentence: str) -> LoadResult:
 # -- grouping and validation ---------------------------------------------------------------------------
 
 
-@dataclass
 class _Draft:
-    """A quote being grouped: the quote-level values seen so far (value, where first seen) and its lines."""
+    """A quote being grouped: its quote-level values so far and its lines (kept lean: a million-line file
+    keeps one of these per quote until the end)."""
 
-    number: str
-    default_kind: str
-    where: str
-    head: dict[str, tuple[object, str]] = field(default_factory=dict)
-    lines: list[SourceLine] = field(default_factory=list)
+    __slots__ = ("ambiguous", "bad", "default_kind", "head", "lines", "number", "seen_at", "where")
+
+    def __init__(self, number: str, default_kind: str, where: str) -> None:
+        self.number = number
+        self.default_kind = default_kind
+        self.where = where
+        self.head: dict[str, object] = {}
+        self.seen_at: dict[str, str] | None = None  # where a field was first given, when not on `where`
+        self.lines: list[SourceLine] = []
+        self.ambiguous = 0  # bit 1: date, bit 2: due date read day first but fitting month first too
+        self.bad = False
 
     @property
     def kind(self) -> str:
-        return str(self.head.get("kind", (self.default_kind,))[0])
+        return str(self.head.get("kind", self.default_kind))
 
-    def build(self, origin: str) -> SourceQuote:
-        def value(name: str, default: object = None) -> object:
-            return self.head.get(name, (default,))[0]
+    def first_seen(self, name: str) -> str:
+        return (self.seen_at or {}).get(name, self.where)
 
+    def build(self, origin: str, month_first: bool) -> SourceQuote:
+        head = self.head
+        dates = [head.get("date"), head.get("due_date")]
+        if month_first:  # read day first while the file was streaming; the file turned out month first
+            dates = [_swap(d) if self.ambiguous & bit else d for d, bit in zip(dates, (1, 2), strict=True)]
         return SourceQuote(
             number=self.number,
-            contact_name=str(value("contact_name", "")),
-            contact_email=str(value("contact_email", "")),
-            date=value("date"),  # type: ignore[arg-type]
-            due_date=value("due_date"),  # type: ignore[arg-type]
-            currency=str(value("currency", "")),
-            line_amount_types=str(value("line_amount_types", "Exclusive")),
-            lines=list(self.lines),
+            contact_name=str(head.get("contact_name", "")),
+            contact_email=str(head.get("contact_email", "")),
+            date=dates[0],  # type: ignore[arg-type]
+            due_date=dates[1],  # type: ignore[arg-type]
+            currency=str(head.get("currency", "")),
+            line_amount_types=str(head.get("line_amount_types", "Exclusive")),
+            lines=self.lines,
             kind=self.kind,
             origin=origin,
         )
 
 
-def assemble(rows: list[RawRow], origin: str) -> LoadResult:
-    """Group rows into quotes; any bad row makes its whole quote invalid (and absent from ``quotes``)."""
-    drafts: dict[str, _Draft] = {}
-    problems: list[RowProblem] = []
-    previous: _Draft | None = None
-    unnumbered: set[str] = set()
-    for row in rows:
+def _swap(value: object) -> object:
+    return datetime.date(value.year, value.day, value.month) if isinstance(value, datetime.date) else value
+
+
+@dataclass
+class _DateFacts:
+    """What the file's day/month dates said, for guessing their order."""
+
+    first: dict[str, tuple[str, str]] = field(default_factory=dict)  # evidence -> (value, where)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, raw: object, where: str) -> str | None:
+        evidence = date_evidence(raw)
+        if evidence:
+            self.counts[evidence] = self.counts.get(evidence, 0) + 1
+            self.first.setdefault(evidence, (str(raw).strip(), where))
+        return evidence
+
+    def decide(self, chosen: str | None, fallback: str) -> tuple[str, str]:
+        """(order, the sentence saying what was read and why)."""
+        if chosen:
+            return chosen, f"Dates are read {DATE_ORDER_WORDS[chosen]}, as chosen."
+        day, month = self.counts.get("day", 0), self.counts.get("month", 0)
+        if day or month:
+            order = "day" if day >= month else "month"
+            value, where = self.first[order]
+            sentence = f"Dates are read {DATE_ORDER_WORDS[order]}, guessed from {show(value)} on {where}, " \
+                       f"which can only be {DATE_ORDER_WORDS[order]}"
+            other = "month" if order == "day" else "day"
+            if self.counts.get(other):
+                odd, odd_where = self.first[other]
+                sentence += f" (but {show(odd)} on {odd_where} can only be {DATE_ORDER_WORDS[other]})"
+            return order, sentence + "."
+        if self.counts.get("either"):
+            value, where = self.first["either"]
+            return fallback, (
+                f"Dates are read {DATE_ORDER_WORDS[fallback]}: no date in the file tells ({show(value)} on "
+                f"{where} fits both ways); choose the date order if that is wrong."
+            )
+        return fallback, ""
+
+
+class _Assembler:
+    """One pass over the rows: each row is parsed into its quote at once and then dropped."""
+
+    def __init__(self, origin: str, order: str | None) -> None:
+        self.origin = origin
+        self.order = order  # None: read day first, decided (and swapped) at the end
+        self.drafts: dict[str, _Draft] = {}
+        self.problems: list[RowProblem] = []
+        self.previous: _Draft | None = None
+        self.unnumbered: set[str] = set()
+        self.dates = _DateFacts()
+        self.totals: dict[str, tuple[Decimal, str]] = {}  # quote key -> (the file's quote total, where)
+        self._last: dict[str, tuple[object, tuple[object, str | None]]] = {}
+        self._numbers: dict[object, tuple[Decimal | None, str | None]] = {}
+        self._texts: dict[str, str] = {}
+
+    def add(self, row: RawRow) -> None:
         number = as_text(row.values.get("number"))
         if not number:
-            problems.extend(_no_number(row, previous, origin, unnumbered))
-            continue
+            self.problems.extend(_no_number(row, self.previous, self.origin, self.unnumbered))
+            return
         key = row.group or number
-        draft, new = drafts.get(key), key not in drafts
+        draft = self.drafts.get(key)
+        new = draft is None
         if draft is None:
-            draft = drafts[key] = _Draft(number, row.default_kind, _where(row))
-        problems.extend(_check_row(row, draft, new, origin))
-        previous = draft
-    problems.extend(_duplicate_numbers(drafts, origin))
-    invalid = {p.number for p in problems if p.number}
-    quotes = [d.build(origin) for d in drafts.values() if d.number not in invalid]
-    return LoadResult(quotes=quotes, problems=problems)
+            draft = self.drafts[key] = _Draft(number, row.default_kind, _where(row))
+        found = self._check_row(row, draft, new)
+        if found:
+            draft.bad = True
+            self.problems.extend(found)
+        self.previous = draft
+
+    def finish(self, fallback: str) -> LoadResult:
+        order, note = self.dates.decide(self.order, fallback)
+        self.problems.extend(_duplicate_numbers(self.drafts, self.origin))
+        for key, (total, where) in self.totals.items():
+            draft = self.drafts[key]
+            computed = line_total(SourceQuote(draft.number, "", lines=draft.lines))
+            if not draft.bad and computed != total.quantize(CENT, rounding=ROUND_HALF_UP):
+                self.problems.append(RowProblem(
+                    self.origin, _line_of(where),
+                    f"the file's quote total is {total:,.2f} but its lines add up to {computed:,.2f}"
+                    f" — {draft.kind} {draft.number} is left out", draft.number))
+        invalid = {p.number for p in self.problems if p.number}
+        month_first = self.order is None and order == "month"
+        quotes = []
+        for key in list(self.drafts):
+            draft = self.drafts.pop(key)  # drafts become quotes one by one: the peak holds one of them
+            if draft.number not in invalid:
+                quotes.append(draft.build(self.origin, month_first))
+        return LoadResult(quotes=quotes, problems=self.problems, date_order=order, date_note=note)
+
+    # -- one row --
+
+    def _check_row(self, row: RawRow, draft: _Draft, new: bool) -> list[RowProblem]:
+        head = self._merge_head(row, draft, new)
+        if new and is_blank(row.values.get("contact_name")):
+            head.append("has no customer name (the first line of each quote must name the customer)")
+        if row.problems:
+            return _row_problems(row, draft, head, row.problems, self.origin)
+        lines, line_problems = self._line(row.values)
+        if head or line_problems:
+            return _row_problems(row, draft, head, line_problems, self.origin)
+        if not draft.bad:
+            draft.lines.extend(lines)
+        return []
+
+    def _merge_head(self, row: RawRow, draft: _Draft, new: bool) -> list[str]:
+        """This row's quote-level values; a blank repeats the quote's, a different one is a problem."""
+        problems = []
+        values = row.values
+        for name in HEAD_FIELDS:
+            raw = values.get(name)
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
+                continue
+            value, problem = self._parse_head(name, raw)
+            if problem:
+                problems.append(problem)
+                continue
+            if name == "quote_total":
+                key = row.group or draft.number
+                if key not in self.totals:
+                    self.totals[key] = (value, _where(row))  # type: ignore[assignment]
+                continue
+            head = draft.head
+            if name not in head:
+                head[name] = value
+                if name in ("date", "due_date") and self.order is None and \
+                        self.dates.add(raw, _where(row)) == "either":
+                    draft.ambiguous |= 1 if name == "date" else 2
+                if not new:
+                    draft.seen_at = draft.seen_at or {}
+                    draft.seen_at[name] = _where(row)
+            elif _key(head[name]) != _key(value):
+                label = FIELD_LABELS[name]
+                problems.append(
+                    f"{label} is {show(value)} here but {show(head[name])} on {draft.first_seen(name)} "
+                    f"of the same {draft.kind}"
+                )
+        return problems
+
+    def _parse_head(self, name: str, raw: object) -> tuple[object, str | None]:
+        last = self._last.get(name)
+        if last is not None and last[0] == raw and isinstance(raw, str):
+            return last[1]  # the same cell as the row above: most exports repeat the quote's fields
+        result = _parse_head(name, raw, self.order or "day")
+        self._last[name] = (raw, result)
+        return result
+
+    def _line(self, values: dict[str, object]) -> tuple[list[SourceLine], list[str]]:
+        problems: list[str] = []
+        description = self._description(values.get("description"), problems)
+        quantity = _quantity(values.get("quantity"), problems, self._number)
+        unit_amount = _unit_amount(values.get("unit_amount"), problems, self._number)
+        discount = _discount(values.get("discount_rate"), problems, self._number)
+        off = _discount_amount(values.get("discount_amount"), problems, self._number)
+        stated = _stated_total(values.get("line_total"), problems, self._number)
+        if problems or quantity is None or unit_amount is None:
+            return [], problems
+        text = self._text
+        line = SourceLine(
+            description=description,
+            quantity=quantity,
+            unit_amount=unit_amount,
+            discount_rate=discount,
+            item_code=text(as_text(values.get("item_code"))),
+            account_code=text(as_text(values.get("account_code"))),
+            tax_type=text(as_text(values.get("tax_type"))),
+        )
+        lines = [line]
+        if off:  # an amount off the line (Zoho's discount): drafted as its own line, to the cent
+            lines.append(SourceLine(text(f"Discount: {description}"[:MAX_DESCRIPTION]), Decimal(1), -off,
+                                    None, "", line.account_code, line.tax_type))
+        if stated is not None:
+            computed = line_total(SourceQuote("", "", lines=lines))
+            if computed != stated.quantize(CENT, rounding=ROUND_HALF_UP):
+                return [], [f"the file's line total is {stated:,.2f} but quantity × price less discount is "
+                            f"{computed:,.2f}"]
+        return lines, []
+
+    def _description(self, raw: object, problems: list[str]) -> str:
+        # Kept as written: text starting with = + - @ is data here, never a formula.
+        text = clean_text(raw, multiline=True).strip(" ") if isinstance(raw, str) else as_text(raw)
+        if not text.strip():
+            problems.append("has no description")
+        elif len(text) > MAX_DESCRIPTION:
+            problems.append(f"description is longer than {MAX_DESCRIPTION} characters (it has {len(text)})")
+        return self._text(text)
+
+    def _text(self, text: str) -> str:
+        """One string object for text repeated across lines (product names, codes): memory, not speed."""
+        found = self._texts.get(text)
+        if found is not None:
+            return found
+        if len(self._texts) > CACHE_SIZE:
+            self._texts.clear()
+        self._texts[text] = text
+        return text
+
+    def _number(self, raw: object, label: str) -> tuple[Decimal | None, str | None]:
+        key = (raw, label) if isinstance(raw, str) else None
+        if key is None:
+            return parse_decimal(raw, label)
+        found = self._numbers.get(key)
+        if found is None:
+            if len(self._numbers) > CACHE_SIZE:
+                self._numbers.clear()
+            found = self._numbers[key] = parse_decimal(raw, label)
+        return found
 
 
-def _check_row(row: RawRow, draft: _Draft, new: bool, origin: str) -> list[RowProblem]:
-    head = _merge_head(row, draft)
-    if new and is_blank(row.values.get("contact_name")):
-        head.append("has no customer name (the first line of each quote must name the customer)")
-    if row.problems:
-        return _row_problems(row, draft, head, row.problems, origin)
-    line, line_problems = _line(row.values)
-    if head or line_problems:
-        return _row_problems(row, draft, head, line_problems, origin)
-    if line is not None:
-        draft.lines.append(line)
-    return []
+CACHE_SIZE = 100_000
+HEAD_FIELDS = (*QUOTE_FIELDS, "quote_total")
+
+
+def assemble(rows: Iterable[RawRow], origin: str, order: str | None = None,
+             fallback: str = "day") -> LoadResult:
+    """Group rows into quotes; any bad row makes its whole quote invalid (and absent from ``quotes``).
+    ``order`` is the date order chosen (None: guessed from the file's dates, ``fallback`` if none tells)."""
+    assembler = _Assembler(origin, order)
+    for row in rows:
+        assembler.add(row)
+    return assembler.finish(fallback)
+
+
+def _line_of(where: str) -> int | None:
+    return int(where[5:]) if where.startswith("line ") and where[5:].isdigit() else None
 
 
 def _row_problems(
@@ -232,8 +463,8 @@ def _no_number(row: RawRow, previous: _Draft | None, origin: str, seen: set[str]
         return [RowProblem(origin, row.line, "has no quote number, so this line is left out")]
     # A line without its number may belong to the quote above: drafting that quote without it would be wrong.
     reason = (
-        f"has no quote number; every line must repeat its quote's number — {previous.kind} "
-        f"{previous.number} above is left out too, in case this line belongs to it"
+        f"has no quote number; every line must repeat its quote's number (or choose \"fill down blank "
+        f"cells\") — {previous.kind} {previous.number} above is left out too, in case this line belongs to it"
     )
     return [RowProblem(origin, row.line, reason, previous.number)]
 
@@ -265,35 +496,17 @@ def _where(row: RawRow) -> str:
 # -- quote-level fields --------------------------------------------------------------------------------
 
 
-def _merge_head(row: RawRow, draft: _Draft) -> list[str]:
-    """Parse this row's quote-level values; a blank repeats the quote's, a different one is a problem."""
-    problems = []
-    for name in QUOTE_FIELDS:
-        raw = row.values.get(name)
-        if is_blank(raw):
-            continue
-        value, problem = _parse_head(name, raw)
-        if problem:
-            problems.append(problem)
-            continue
-        seen = draft.head.setdefault(name, (value, _where(row)))
-        if _key(seen[0]) != _key(value):
-            label = FIELD_LABELS[name]
-            problems.append(
-                f"{label} is {show(value)} here but {show(seen[0])} on {seen[1]} of the same {draft.kind}"
-            )
-    return problems
-
-
-def _parse_head(name: str, raw: object) -> tuple[object, str | None]:
+def _parse_head(name: str, raw: object, order: str) -> tuple[object, str | None]:
     if name in ("date", "due_date"):
-        return parse_date(raw if isinstance(raw, str) else as_text(raw), FIELD_LABELS[name])
+        return parse_date(raw if isinstance(raw, str) else as_text(raw), FIELD_LABELS[name], order)
     if name == "currency":
         return parse_currency(raw)
     if name == "line_amount_types":
         return parse_line_amount_types(raw)
     if name == "kind":
         return parse_kind(raw)
+    if name == "quote_total":
+        return parse_decimal(raw, "quote total")
     text = as_text(raw)
     if len(text) > MAX_NAME:
         return None, f"{FIELD_LABELS[name]} is longer than {MAX_NAME} characters"
@@ -307,41 +520,13 @@ def _key(value: object) -> object:
 
 # -- line-level fields ---------------------------------------------------------------------------------
 
-
-def _line(values: dict[str, object]) -> tuple[SourceLine | None, list[str]]:
-    problems: list[str] = []
-    description = _description(values.get("description"), problems)
-    quantity = _quantity(values.get("quantity"), problems)
-    unit_amount = _unit_amount(values.get("unit_amount"), problems)
-    discount = _discount(values.get("discount_rate"), problems)
-    if problems or quantity is None or unit_amount is None:
-        return None, problems
-    line = SourceLine(
-        description=description,
-        quantity=quantity,
-        unit_amount=unit_amount,
-        discount_rate=discount,
-        item_code=as_text(values.get("item_code")),
-        account_code=as_text(values.get("account_code")),
-        tax_type=as_text(values.get("tax_type")),
-    )
-    return line, []
+NumberParser = Callable[[object, str], tuple[Decimal | None, str | None]]
 
 
-def _description(raw: object, problems: list[str]) -> str:
-    # Kept as written: text starting with = + - @ is data here, never a formula.
-    text = raw.strip(" ") if isinstance(raw, str) else as_text(raw)
-    if not text.strip():
-        problems.append("has no description")
-    elif len(text) > MAX_DESCRIPTION:
-        problems.append(f"description is longer than {MAX_DESCRIPTION} characters (it has {len(text)})")
-    return text
-
-
-def _quantity(raw: object, problems: list[str]) -> Decimal | None:
+def _quantity(raw: object, problems: list[str], parse: NumberParser = parse_decimal) -> Decimal | None:
     if is_blank(raw):
         return Decimal(1)  # a blank quantity means one, as on a paper quote
-    value, problem = parse_decimal(raw, "quantity")
+    value, problem = parse(raw, "quantity")
     if value is None:
         problems.append(problem or "quantity is not a number")
     elif value <= 0:
@@ -353,11 +538,11 @@ def _quantity(raw: object, problems: list[str]) -> Decimal | None:
     return None
 
 
-def _unit_amount(raw: object, problems: list[str]) -> Decimal | None:
+def _unit_amount(raw: object, problems: list[str], parse: NumberParser = parse_decimal) -> Decimal | None:
     if is_blank(raw):
         problems.append("has no unit price (write 0 for a free line)")
         return None
-    value, problem = parse_decimal(raw, "unit price")
+    value, problem = parse(raw, "unit price")
     if value is None:
         problems.append(problem or "unit price is not a number")
     elif abs(value) > MAX_UNIT_AMOUNT:
@@ -367,11 +552,11 @@ def _unit_amount(raw: object, problems: list[str]) -> Decimal | None:
     return None
 
 
-def _discount(raw: object, problems: list[str]) -> Decimal | None:
+def _discount(raw: object, problems: list[str], parse: NumberParser = parse_decimal) -> Decimal | None:
     if is_blank(raw):
         return None
     text = raw.strip().removesuffix("%") if isinstance(raw, str) else raw
-    value, problem = parse_decimal(text, "discount")
+    value, problem = parse(text, "discount")
     if value is None:
         problems.append(problem or "discount is not a number")
     elif not 0 <= value <= 100:
@@ -379,3 +564,25 @@ def _discount(raw: object, problems: list[str]) -> Decimal | None:
     else:
         return value
     return None
+
+
+def _discount_amount(raw: object, problems: list[str], parse: NumberParser = parse_decimal) -> Decimal | None:
+    if is_blank(raw):
+        return None
+    value, problem = parse(raw, "discount amount")
+    if value is None:
+        problems.append(problem or "discount amount is not a number")
+    elif value < 0 or value > MAX_UNIT_AMOUNT:
+        problems.append(f"discount amount {show(raw)} must be between 0 and 1,000,000,000")
+    else:
+        return value
+    return None
+
+
+def _stated_total(raw: object, problems: list[str], parse: NumberParser = parse_decimal) -> Decimal | None:
+    if is_blank(raw):
+        return None
+    value, problem = parse(raw, "line total")
+    if value is None:
+        problems.append(problem or "line total is not a number")
+    return value

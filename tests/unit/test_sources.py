@@ -340,7 +340,9 @@ def test_invalid_json() -> None:
 
 
 def test_oversized_input_is_refused_with_a_sentence() -> None:
-    assert "more than the 50 MB" in only_problem(load_text(b"a" * (50 * 1024 * 1024 + 1), "huge.csv"))
+    # A CSV streams, so its size is no limit; a line longer than 1 MB is no quote line (and bounds memory).
+    assert "has a line longer than 1 MB" in only_problem(load_text(b"a" * (2 * 1024 * 1024), "huge.csv"))
+    assert "more than the 50 MB" in only_problem(load_text(b"[" + b" " * (50 * 1024 * 1024), "huge.json"))
 
 
 def test_unreadable_path(tmp_path: Path) -> None:
