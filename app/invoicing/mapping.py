@@ -316,6 +316,7 @@ def resolve(header: Sequence[str], request: MappingRequest | None = None) -> Map
     preset = find_preset(request.preset) if request.preset else detect(header)
     if preset is not None:
         apply_preset(mapping, preset)
+        mapping.origin = "the preset asked for" if request.preset else "recognised from the header"
     saved = saved_document(mapping.signature, request.saved_folder) if request.use_saved else None
     if saved is not None and request.document is None:
         mapping.apply_document(saved, "the saved mapping")
