@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import itertools
+import operator
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO, TextIO
 
@@ -72,7 +74,8 @@ def read_csv(
     """The columns' mapping and the rows keyed by field, streamed; NotAQuoteFile with one sentence when
     the columns are wrong or the mapping is not settled."""
     csv.field_size_limit(max(csv.field_size_limit(), LINE_LIMIT))
-    lines = _lines(text, name, size, progress)
+    # readline with a limit: one absurd line can never be read into memory whole.
+    lines: Iterator[str] = iter(functools.partial(text.readline, LINE_LIMIT), "")
     delimiter, lines = _delimiter(lines)
     reader = csv.reader(lines, delimiter=delimiter)
     try:
@@ -82,24 +85,29 @@ def read_csv(
         columns = _columns(mapping, name)
     except csv.Error as exc:
         raise NotAQuoteFile(f"{name} could not be read as CSV (line {reader.line_num}: {exc}).") from exc
-    return mapping, _rows(reader, columns, header_line, default_kind, len(header), name,
-                          mapping.fill_down)
-
-
-def _lines(text: TextIO, name: str, size: int, progress: Progress | None) -> Iterator[str]:
-    read = 0
-    for count, line in enumerate(iter(lambda: text.readline(LINE_LIMIT), ""), 1):
-        if len(line) >= LINE_LIMIT and not line.endswith(("\n", "\r")):
-            raise NotAQuoteFile(
-                f"{name} has a line longer than {LINE_LIMIT // 1_048_576} MB, so it is not a quote or "
-                "order export (or a quote mark is missing)."
-            )
-        read += len(line)
-        if progress is not None and count % PROGRESS_EVERY == 0:
-            progress(read, size)
-        yield line
+    report = None
     if progress is not None:
-        progress(size or read, size or read)
+        where = _position(text)
+
+        def report(done: bool = False) -> None:
+            progress(size if done else min(where(), size), size)
+
+    return mapping, _rows(reader, columns, header_line, default_kind, len(header), name,
+                          mapping.fill_down, report)
+
+
+def _position(text: TextIO) -> Callable[[], int]:
+    """Bytes read so far (the text layer reads ahead in chunks: close enough for a progress bar). The
+    closure holds ``text``: once the reader is done with it, dropping it would close the file."""
+
+    def where() -> int:
+        buffer = getattr(text, "buffer", None)
+        try:
+            return int(buffer.tell()) if buffer is not None else 0
+        except (OSError, ValueError):
+            return 0
+
+    return where
 
 
 def _delimiter(lines: Iterator[str]) -> tuple[str, Iterator[str]]:
@@ -157,15 +165,20 @@ def _what(field_name: str) -> str:
 
 
 def _rows(reader: Any, columns: dict[str, int], after: int, kind: str, width: int, name: str,
-          fill_down: bool) -> Iterator[RawRow]:
+          fill_down: bool, report: Callable[..., None] | None) -> Iterator[RawRow]:
     previous_end, count = after, 0
     number_at = columns.get("number")
     last_number = ""
     items = list(columns.items())
+    fields = [f for f, _ in items]
+    pick = operator.itemgetter(*[i for _, i in items])
+    reach = max(i for _, i in items) + 1
+    one = len(items) == 1
     try:
         for row in reader:
             start, previous_end = previous_end + 1, reader.line_num  # a quoted newline spans physical lines
-            if not any(row):
+            size = len(row)
+            if size <= width and not "".join(row).strip():
                 continue
             count += 1
             if count > MAX_LINES:
@@ -173,13 +186,17 @@ def _rows(reader: Any, columns: dict[str, int], after: int, kind: str, width: in
                     f"{name} has more than {MAX_LINES:,} line items, more than this program reads at once; "
                     "export fewer quotes at a time."
                 )
-            size = len(row)
-            values: dict[str, object] = {f: row[i] for f, i in items if i < size}
+            if report is not None and count % PROGRESS_EVERY == 0:
+                report()
+            if size >= reach and not one:
+                values: dict[str, object] = dict(zip(fields, pick(row), strict=True))
+            else:
+                values = {f: row[i] for f, i in items if i < size}
             if fill_down and number_at is not None:
                 number = row[number_at].strip() if number_at < size else ""
                 if number:
                     last_number = number
-                elif last_number and any(cell.strip() for cell in row):
+                elif last_number:
                     values["number"] = last_number
             problems = []
             if size > width:
@@ -189,8 +206,8 @@ def _rows(reader: Any, columns: dict[str, int], after: int, kind: str, width: in
                     f"has {size} values but the header has {width} columns "
                     '(a decimal comma in a comma-separated file must be quoted, e.g. "12,50")'
                 )
-            elif not any(cell.strip() for cell in row):
-                continue
             yield RawRow(values, line=start, default_kind=kind, problems=problems)
     except csv.Error as exc:
         raise NotAQuoteFile(f"{name} could not be read as CSV (line {reader.line_num}: {exc}).") from exc
+    if report is not None:
+        report(True)

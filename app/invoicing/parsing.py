@@ -112,7 +112,7 @@ def expected(field_name: str) -> str:
     return ", ".join(ALIASES[field_name][:4])
 
 
-@dataclass
+@dataclass(slots=True)
 class RawRow:
     """One line item as read, before validation: canonical field -> the value as found."""
 

@@ -9,9 +9,11 @@ The format is described in docs/quote-format.md.
 from __future__ import annotations
 
 import datetime
+import gc
 import io
 import itertools
 import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -165,41 +167,53 @@ def _file_problem(origin: str, sentence: str) -> LoadResult:
 
 
 class _Draft:
-    """A quote being grouped: its quote-level values so far and its lines (kept lean: a million-line file
-    keeps one of these per quote until the end)."""
+    """A quote being grouped: its quote-level values so far (None: not given yet) and its lines, kept
+    lean in slots, not a dict: a million-line file keeps one of these per quote until the end."""
 
-    __slots__ = ("ambiguous", "bad", "default_kind", "head", "lines", "number", "seen_at", "where")
+    __slots__ = ("ambiguous", "bad", "contact_email", "contact_name", "currency", "date", "default_kind",
+                 "due_date", "kind_given", "line_amount_types", "lines", "number", "seen_at", "where")
 
     def __init__(self, number: str, default_kind: str, where: str) -> None:
         self.number = number
         self.default_kind = default_kind
         self.where = where
-        self.head: dict[str, object] = {}
+        self.contact_name: object = None
+        self.contact_email: object = None
+        self.date: object = None
+        self.due_date: object = None
+        self.currency: object = None
+        self.line_amount_types: object = None
+        self.kind_given: object = None
         self.seen_at: dict[str, str] | None = None  # where a field was first given, when not on `where`
         self.lines: list[SourceLine] = []
         self.ambiguous = 0  # bit 1: date, bit 2: due date read day first but fitting month first too
         self.bad = False
 
+    def get(self, name: str) -> object:
+        return getattr(self, "kind_given" if name == "kind" else name)
+
+    def put(self, name: str, value: object) -> None:
+        setattr(self, "kind_given" if name == "kind" else name, value)
+
     @property
     def kind(self) -> str:
-        return str(self.head.get("kind", self.default_kind))
+        return str(self.kind_given or self.default_kind)
 
     def first_seen(self, name: str) -> str:
         return (self.seen_at or {}).get(name, self.where)
 
     def build(self, origin: str, month_first: bool) -> SourceQuote:
-        head = self.head
-        dates = [head.get("date"), head.get("due_date")]
+        dates = [self.date, self.due_date]
         if month_first:  # read day first while the file was streaming; the file turned out month first
             dates = [_swap(d) if self.ambiguous & bit else d for d, bit in zip(dates, (1, 2), strict=True)]
         return SourceQuote(
             number=self.number,
-            contact_name=str(head.get("contact_name", "")),
-            contact_email=str(head.get("contact_email", "")),
+            contact_name=str(self.contact_name or ""),
+            contact_email=str(self.contact_email or ""),
             date=dates[0],  # type: ignore[arg-type]
             due_date=dates[1],  # type: ignore[arg-type]
-            currency=str(head.get("currency", "")),
-            line_amount_types=str(head.get("line_amount_types", "Exclusive")),
+            currency=str(self.currency or ""),
+            line_amount_types=str(self.line_amount_types or "Exclusive"),
             lines=self.lines,
             kind=self.kind,
             origin=origin,
@@ -260,9 +274,12 @@ class _Assembler:
         self.unnumbered: set[str] = set()
         self.dates = _DateFacts()
         self.totals: dict[str, tuple[Decimal, str]] = {}  # quote key -> (the file's quote total, where)
-        self._last: dict[str, tuple[object, tuple[object, str | None]]] = {}
+        self._heads: dict[tuple[str, str], tuple[object, str | None]] = {}
         self._numbers: dict[object, tuple[Decimal | None, str | None]] = {}
         self._texts: dict[str, str] = {}
+        self._lines: dict[tuple[object, ...], tuple[list[SourceLine], list[str]]] = {}
+        self._last_draft: _Draft | None = None
+        self._last_head: tuple[object, ...] = ()
 
     def add(self, row: RawRow) -> None:
         number = as_text(row.values.get("number"))
@@ -303,16 +320,22 @@ class _Assembler:
     # -- one row --
 
     def _check_row(self, row: RawRow, draft: _Draft, new: bool) -> list[RowProblem]:
-        head = self._merge_head(row, draft, new)
-        if new and is_blank(row.values.get("contact_name")):
+        values = row.values
+        same = tuple(map(values.get, HEAD_FIELDS))
+        if draft is self._last_draft and same == self._last_head:
+            head: list[str] = []  # the quote's cells exactly as on the row above, which agreed
+        else:
+            head = self._merge_head(row, draft, new)
+            self._last_draft, self._last_head = (draft, same) if not head else (None, ())
+        if new and is_blank(values.get("contact_name")):
             head.append("has no customer name (the first line of each quote must name the customer)")
         if row.problems:
             return _row_problems(row, draft, head, row.problems, self.origin)
-        lines, line_problems = self._line(row.values)
+        lines, line_problems = self._cached_line(values)
         if head or line_problems:
             return _row_problems(row, draft, head, line_problems, self.origin)
         if not draft.bad:
-            draft.lines.extend(lines)
+            draft.lines.extend(lines)  # the cached list itself is never changed
         return []
 
     def _merge_head(self, row: RawRow, draft: _Draft, new: bool) -> list[str]:
@@ -332,50 +355,71 @@ class _Assembler:
                 if key not in self.totals:
                     self.totals[key] = (value, _where(row))  # type: ignore[assignment]
                 continue
-            head = draft.head
-            if name not in head:
-                head[name] = value
+            seen = draft.get(name)
+            if seen is None:
+                draft.put(name, value)
                 if name in ("date", "due_date") and self.order is None and \
                         self.dates.add(raw, _where(row)) == "either":
                     draft.ambiguous |= 1 if name == "date" else 2
                 if not new:
                     draft.seen_at = draft.seen_at or {}
                     draft.seen_at[name] = _where(row)
-            elif _key(head[name]) != _key(value):
+            elif _key(seen) != _key(value):
                 label = FIELD_LABELS[name]
                 problems.append(
-                    f"{label} is {show(value)} here but {show(head[name])} on {draft.first_seen(name)} "
+                    f"{label} is {show(value)} here but {show(seen)} on {draft.first_seen(name)} "
                     f"of the same {draft.kind}"
                 )
         return problems
 
     def _parse_head(self, name: str, raw: object) -> tuple[object, str | None]:
-        last = self._last.get(name)
-        if last is not None and last[0] == raw and isinstance(raw, str):
-            return last[1]  # the same cell as the row above: most exports repeat the quote's fields
-        result = _parse_head(name, raw, self.order or "day")
-        self._last[name] = (raw, result)
-        return result
+        if not isinstance(raw, str):
+            return _parse_head(name, raw, self.order or "day")
+        key = (name, raw)  # customers, dates and currencies repeat across a file's quotes
+        found = self._heads.get(key)
+        if found is None:
+            if len(self._heads) > CACHE_SIZE:
+                self._heads.clear()
+            found = self._heads[key] = _parse_head(name, raw, self.order or "day")
+        return found
+
+    def _cached_line(self, values: dict[str, object]) -> tuple[list[SourceLine], list[str]]:
+        """Lines are immutable: one object for every identical line row (a product sold a thousand times)."""
+        key = tuple(map(values.get, LINE_FIELDS))
+        try:
+            found = self._lines.get(key)
+        except TypeError:  # a JSON list or object where a value belongs: parsed (and refused) as it is
+            return self._line(values)
+        if found is None:
+            found = self._line(values)
+            if len(self._lines) > CACHE_SIZE:
+                self._lines.clear()
+            self._lines[key] = found
+        return found
 
     def _line(self, values: dict[str, object]) -> tuple[list[SourceLine], list[str]]:
         problems: list[str] = []
-        description = self._description(values.get("description"), problems)
-        quantity = _quantity(values.get("quantity"), problems, self._number)
-        unit_amount = _unit_amount(values.get("unit_amount"), problems, self._number)
-        discount = _discount(values.get("discount_rate"), problems, self._number)
-        off = _discount_amount(values.get("discount_amount"), problems, self._number)
-        stated = _stated_total(values.get("line_total"), problems, self._number)
+        get = values.get
+        number = self._number
+        description = self._description(get("description"), problems)
+        quantity = _quantity(get("quantity"), problems, number)
+        unit_amount = _unit_amount(get("unit_amount"), problems, number)
+        raw_discount, raw_off, raw_total = get("discount_rate"), get("discount_amount"), get("line_total")
+        discount = _discount(raw_discount, problems, number) if raw_discount is not None else None
+        off = _discount_amount(raw_off, problems, number) if raw_off is not None else None
+        stated = _stated_total(raw_total, problems, number) if raw_total is not None else None
         if problems or quantity is None or unit_amount is None:
             return [], problems
         text = self._text
+        item, account, tax = get("item_code"), get("account_code"), get("tax_type")
         line = SourceLine(
-            description=description,
-            quantity=quantity,
-            unit_amount=unit_amount,
-            discount_rate=discount,
-            item_code=text(as_text(values.get("item_code"))),
-            account_code=text(as_text(values.get("account_code"))),
-            tax_type=text(as_text(values.get("tax_type"))),
+            description,
+            quantity,
+            unit_amount,
+            discount,
+            text(as_text(item)) if item is not None else "",
+            text(as_text(account)) if account is not None else "",
+            text(as_text(tax)) if tax is not None else "",
         )
         lines = [line]
         if off:  # an amount off the line (Zoho's discount): drafted as its own line, to the cent
@@ -408,19 +452,24 @@ class _Assembler:
         return text
 
     def _number(self, raw: object, label: str) -> tuple[Decimal | None, str | None]:
-        key = (raw, label) if isinstance(raw, str) else None
-        if key is None:
+        if not isinstance(raw, str):
             return parse_decimal(raw, label)
-        found = self._numbers.get(key)
+        key = (raw, label)
+        found = self._numbers.get(key)  # one Decimal object for every "1" and "24.50" of the file
         if found is None:
             if len(self._numbers) > CACHE_SIZE:
                 self._numbers.clear()
-            found = self._numbers[key] = parse_decimal(raw, label)
+            # 12, 12.50: most cells of most exports, read without the general parser
+            found = (Decimal(raw), None) if _PLAIN.match(raw) else parse_decimal(raw, label)
+            self._numbers[key] = found
         return found
 
 
 CACHE_SIZE = 100_000
+_PLAIN = re.compile(r"\d{1,15}(?:\.\d{1,10})?\Z")
 HEAD_FIELDS = (*QUOTE_FIELDS, "quote_total")
+LINE_FIELDS = ("description", "quantity", "unit_amount", "discount_rate", "discount_amount", "line_total",
+               "item_code", "account_code", "tax_type")
 
 
 def assemble(rows: Iterable[RawRow], origin: str, order: str | None = None,
@@ -428,9 +477,15 @@ def assemble(rows: Iterable[RawRow], origin: str, order: str | None = None,
     """Group rows into quotes; any bad row makes its whole quote invalid (and absent from ``quotes``).
     ``order`` is the date order chosen (None: guessed from the file's dates, ``fallback`` if none tells)."""
     assembler = _Assembler(origin, order)
-    for row in rows:
-        assembler.add(row)
-    return assembler.finish(fallback)
+    collecting = gc.isenabled()
+    gc.disable()  # a million new objects and no cycles: the collector would rescan the growing heap
+    try:
+        for row in rows:
+            assembler.add(row)
+        return assembler.finish(fallback)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _line_of(where: str) -> int | None:
