@@ -48,8 +48,9 @@ PROGRESS_EVERY = 8192  # lines between progress reports
 Progress = Callable[[int, int], None]  # (characters read so far, the file's size in bytes)
 
 
-def open_text(binary: BinaryIO) -> TextIO:
-    """The file as text, streamed: the encoding found in one cheap pass that keeps nothing."""
+def open_text(binary: BinaryIO, scan: int | None = None) -> TextIO:
+    """The file as text, streamed: the encoding found in one cheap pass that keeps nothing (over the
+    first ``scan`` bytes only, for a preview of the first rows)."""
     start = binary.read(4)
     binary.seek(0)
     if start.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -57,9 +58,14 @@ def open_text(binary: BinaryIO) -> TextIO:
     decoder = codecs.getincrementaldecoder("utf-8")()
     encoding = "utf-8-sig"
     try:
+        read = 0
         for chunk in iter(lambda: binary.read(1 << 20), b""):
             decoder.decode(chunk)
-        decoder.decode(b"", final=True)
+            read += len(chunk)
+            if scan is not None and read >= scan:
+                break
+        else:
+            decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         # cp1252 leaves five bytes undefined; a replacement character beats refusing the whole file.
         encoding = "cp1252"
@@ -136,22 +142,22 @@ def _header(reader: Any, name: str) -> tuple[list[str], int]:
 
 
 def _columns(mapping: Mapping, name: str) -> dict[str, int]:
+    """The columns the loader reads; UnsettledMapping (carrying the mapping, so the user can fix it) when
+    a required field has no column or the mapping blocks."""
     columns = mapping.field_columns()
-    for required in REQUIRED:
-        if required not in columns:
-            raise NotAQuoteFile(
-                f"{name} does not look like a quote or order export: it has no column for the "
-                f"{_what(required)} (expected one of: {expected(required)})."
-            )
-    for needed in NEEDED:
-        if needed not in columns:
-            raise NotAQuoteFile(
-                f"{name} has no column for the {_what(needed)} (expected one of: {expected(needed)}), "
-                "so none of its quotes can be drafted."
-            )
-    blocking = mapping.blocking()
-    if blocking:
-        raise UnsettledMapping(mapping, [f"{name}: {sentence}." for sentence in blocking])
+    missing = [
+        f"{name} does not look like a quote or order export: it has no column for the {_what(required)} "
+        f"(expected one of: {expected(required)})."
+        for required in REQUIRED if required not in columns
+    ][:1]
+    missing += [
+        f"{name} has no column for the {_what(needed)} (expected one of: {expected(needed)}), "
+        "so none of its quotes can be drafted."
+        for needed in NEEDED if needed not in columns
+    ][: 0 if missing else 1]
+    blocking = [f"{name}: {sentence}." for sentence in mapping.blocking()]
+    if missing or blocking:
+        raise UnsettledMapping(mapping, missing + blocking)
     return columns
 
 

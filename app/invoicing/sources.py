@@ -109,7 +109,8 @@ def _load(binary: BinaryIO, size: int, origin: str, name: str, kind_hint: str | 
                 if suffix == ".json":
                     raise
                 binary.seek(0)
-        mapping, stream = read_csv(open_text(binary), name, kind, request, size, progress)
+        scan = None if sample_rows is None else 1 << 20  # a preview decides the encoding on 1 MB
+        mapping, stream = read_csv(open_text(binary, scan), name, kind, request, size, progress)
         if sample_rows is not None:
             stream = itertools.islice(stream, sample_rows)
         result = assemble(stream, origin, mapping.date_order, mapping.fallback_order)
