@@ -150,9 +150,21 @@ class Mapping:
         fill = "on" if self.fill_down else "off"
         return f"Columns of {name} ({self.origin}{preset}; fill down blank quote cells: {fill}):"
 
+    def _keys(self) -> list[str]:
+        """Each column's name in a mapping file; a repeated header is "Name #2", "Name #3"..."""
+        seen: dict[str, int] = {}
+        keys = []
+        for column in self.columns:
+            seen[column.name] = seen.get(column.name, 0) + 1
+            keys.append(column.name if seen[column.name] == 1 else f"{column.name} #{seen[column.name]}")
+        return keys
+
     def to_document(self) -> dict[str, Any]:
         return {
-            "columns": {c.name: FIELD_NAMES.get(c.field, IGNORED) for c in self.columns},
+            # An ignored column nobody chose to ignore is left out: saved, it must still ask.
+            "columns": {key: FIELD_NAMES.get(c.field, IGNORED)
+                        for key, c in zip(self._keys(), self.columns, strict=True)
+                        if c.chosen or c.field != IGNORED},
             "fill_down": self.fill_down,
             "date_order": self.date_order,
             "fallback_date_order": self.fallback_order,
@@ -163,10 +175,14 @@ class Mapping:
         if not isinstance(document, dict) or not isinstance(document.get("columns", {}), dict):
             shape = '{"columns": {"Header": "field"}}'
             raise MappingError(f"{what} is not a mapping: expected {shape}.")
+        keys = self._keys()
         for name, choice in document.get("columns", {}).items():
             if not isinstance(choice, str):
                 raise MappingError(f"{what}: the field for column {show(str(name))} must be text.")
-            self.choose_by_name(str(name), choice, note="")
+            if str(name) in keys:  # exactly one column ("Name #2": the second column of that name)
+                self.choose(keys.index(str(name)), choice)
+            else:  # written by hand: matched loosely, like the header aliases
+                self.choose_by_name(str(name), choice, note="")
         if "fill_down" in document:
             self.fill_down = bool(document["fill_down"])
         order = document.get("date_order")

@@ -94,16 +94,30 @@ class MappingView(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.apply_button)
+        self.toggle_button = action_button("Show &columns", "Show or hide the columns and their fields",
+                                           lambda: self.set_expanded(not self.details.isVisible()))
+        top = QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(self.toggle_button)
 
+        # Folded away once the mapping is settled, so the window's quote table keeps its room.
+        self.details = QWidget()
+        inner = QVBoxLayout(self.details)
+        inner.setContentsMargins(0, 0, 0, 0)
+        inner.addWidget(self.columns)
+        inner.addLayout(options)
+        inner.addWidget(self.notice)
+        inner.addWidget(preview_label)
+        inner.addWidget(self.preview)
+        inner.addLayout(buttons)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.title)
-        layout.addWidget(self.columns)
-        layout.addLayout(options)
-        layout.addWidget(self.notice)
-        layout.addWidget(preview_label)
-        layout.addWidget(self.preview)
-        layout.addLayout(buttons)
+        layout.addLayout(top)
+        layout.addWidget(self.details)
+
+    def set_expanded(self, on: bool) -> None:
+        self.details.setVisible(on)
+        self.toggle_button.setText("Hide &columns" if on else "Show &columns")
 
     # ----- showing -----
     def show_step(self, step: MappingStep) -> None:

@@ -5,8 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from app.invoicing.mapping_step import MappingStep
+from app.secrets import SecretStore
+from app.ui.invoices import InvoicesWindow
 from app.ui.mapping_view import MappingView
+from tests.drafting import connect
 
 SHOTS = Path("/tmp/invoice-shots")
 HEADER = "Order Ref,Client,Order Date,Product,Description,Qty,Unit Price,VAT Rate\n"
@@ -76,3 +81,36 @@ def test_change_a_mapping_the_preview_follows_save_and_the_next_file_maps_itself
     assert again.field_box("Product").currentText() == "item_code"
     assert again.fill_down.isChecked() and again.apply_button.isEnabled()
     assert preview_cells(again) == [["SO-7", "Bayside Club", "1", "98.00", "default", "Exclusive", "default"]]
+
+
+@pytest.fixture
+def connected(sandbox, sandbox_app, callback_ports):
+    model = connect(sandbox, sandbox_app, callback_ports)
+    yield model
+    SecretStore("sandbox", sandbox_app.client_id).delete_all()
+
+
+@pytest.mark.usefixtures("real_keyring", "no_stray_workers")
+def test_the_window_waits_for_the_mapping_then_plans_what_the_preview_showed(qtbot, connected, tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("Quote Number,Customer,Description,Quantity,Unit Price,VAT Rate\n"
+                    "Q-MAP-1,Acme Ltd,Development,2,95.00,20%\n", encoding="utf-8")
+    window = InvoicesWindow(connected)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    with qtbot.waitSignal(window.rows_changed, timeout=30_000):
+        window.load_file(path)
+    qtbot.waitUntil(lambda: not window.running, timeout=30_000)
+    view = window.mapping_view
+    assert view.isVisible() and view.details.isVisible() and window.session is not None
+    assert window.session.plan is None and "'VAT Rate' looks like it changes an amount" in \
+        window.notice.label.text()
+    with qtbot.waitSignal(view.changed):
+        view.field_box("VAT Rate").setCurrentText("ignored")
+    with qtbot.waitSignal(window.rows_changed, timeout=30_000):
+        view.apply_button.click()
+    qtbot.waitUntil(lambda: not window.running and window.session.plan is not None, timeout=30_000)
+    assert [(row.number, row.state, row.total) for row in window.rows] == [("Q-MAP-1", "new", "190.00")]
+    SHOTS.mkdir(exist_ok=True)
+    window.grab().save(str(SHOTS / "invoices-mapping-step.png"))
