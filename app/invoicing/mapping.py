@@ -45,7 +45,8 @@ CHOICES = (*FIELD_NAMES.values(), IGNORED)  # what a column can be, in the windo
 QUOTE_LEVEL = ("number", *QUOTE_FIELDS, "quote_total")  # filled down over continuation rows
 # Word stems of a header that may change an amount: such a column is never ignored without being asked.
 _AMOUNT_STEMS = ("disc", "tax", "vat", "gst", "qty", "quantit", "price", "amount", "amt", "currenc",
-                 "ccy", "total", "subtotal", "sum", "cost", "fee", "charge", "rabatt", "remise")
+                 "ccy", "total", "subtotal", "sum", "cost", "fee", "charge", "rabatt", "remise", "adjust",
+                 "freight", "shipping", "surcharge", "markup", "rebate", "deposit")
 _AMOUNT_WORDS = {"rate", "net", "gross", "%", "units", "unit"}
 MAPPINGS_DIR = "mappings"
 

@@ -109,7 +109,8 @@ def test_a_formula_description_reaches_xero_verbatim_and_is_never_evaluated(sand
         held = {i["Reference"]: i["LineItems"][0]["Description"]
                 for i in sandbox.state.orgs[model.settings.tenant_id]["invoices"]
                 if str(i.get("Reference", "")).startswith("FX-")}
-        assert held == {f"FX-{n}": formula.strip(" ") for n, formula in enumerate(FORMULAS)}
+        # As written, but for the control characters stripped when loading (a tab becomes a space).
+        assert held == {f"FX-{n}": formula.replace("\t", " ").strip(" ") for n, formula in enumerate(FORMULAS)}
     finally:
         SecretStore("sandbox", sandbox_app.client_id).delete_all()
 
