@@ -110,7 +110,8 @@ def test_a_formula_description_reaches_xero_verbatim_and_is_never_evaluated(sand
                 for i in sandbox.state.orgs[model.settings.tenant_id]["invoices"]
                 if str(i.get("Reference", "")).startswith("FX-")}
         # As written, but for the control characters stripped when loading (a tab becomes a space).
-        assert held == {f"FX-{n}": formula.replace("\t", " ").strip(" ") for n, formula in enumerate(FORMULAS)}
+        expected = {f"FX-{n}": formula.replace("\t", " ").strip(" ") for n, formula in enumerate(FORMULAS)}
+        assert held == expected
     finally:
         SecretStore("sandbox", sandbox_app.client_id).delete_all()
 
