@@ -91,7 +91,8 @@ class Mapping:
             return
         for other in self.columns:
             if other is not column and other.field == internal and not other.chosen:
-                other.field = IGNORED
+                # Set aside by the user's choice for its field: settled, no longer a question.
+                other.field, other.chosen = IGNORED, True
                 other.note = f"{show(column.name)} was chosen for the {_label(internal)}"
 
     def choose_by_name(self, name: str, choice: str, note: str = "") -> bool:
