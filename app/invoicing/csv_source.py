@@ -45,6 +45,7 @@ def decode(data: bytes) -> str:
 
 LINE_LIMIT = 1 << 20  # one physical line of an export; a longer one is not a quote line (and bounds memory)
 PROGRESS_EVERY = 8192  # lines between progress reports
+NO_PROBLEMS: list[str] = []
 Progress = Callable[[int, int], None]  # (characters read so far, the file's size in bytes)
 
 
@@ -195,7 +196,7 @@ def _rows(reader: Any, columns: dict[str, int], after: int, kind: str, width: in
             if report is not None and count % PROGRESS_EVERY == 0:
                 report()
             if size >= reach and not one:
-                values: dict[str, object] = dict(zip(fields, pick(row), strict=True))
+                values: dict[str, object] = dict(zip(fields, pick(row)))  # noqa: B905 (same length)
             else:
                 values = {f: row[i] for f, i in items if i < size}
             if fill_down and number_at is not None:
@@ -204,15 +205,16 @@ def _rows(reader: Any, columns: dict[str, int], after: int, kind: str, width: in
                     last_number = number
                 elif last_number:
                     values["number"] = last_number
-            problems = []
+            problems = NO_PROBLEMS  # shared and never changed: the loader only reads a row's problems
             if size > width:
+                problems = []
                 # Usually an unquoted decimal comma ("12,50") splitting one value in two: every column
                 # after it would be shifted, so guessing would put wrong amounts on the invoice.
                 problems.append(
                     f"has {size} values but the header has {width} columns "
                     '(a decimal comma in a comma-separated file must be quoted, e.g. "12,50")'
                 )
-            yield RawRow(values, line=start, default_kind=kind, problems=problems)
+            yield RawRow(values, start, None, "", "", kind, problems)
     except csv.Error as exc:
         raise NotAQuoteFile(f"{name} could not be read as CSV (line {reader.line_num}: {exc}).") from exc
     if report is not None:

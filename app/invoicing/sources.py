@@ -13,12 +13,13 @@ import gc
 import io
 import itertools
 import logging
+import operator
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from app.invoicing.csv_source import NotAQuoteFile, Progress, UnsettledMapping, decode, open_text, read_csv
 from app.invoicing.fingerprint import CENT, line_total
@@ -113,7 +114,8 @@ def _load(binary: BinaryIO, size: int, origin: str, name: str, kind_hint: str | 
         mapping, stream = read_csv(open_text(binary, scan), name, kind, request, size, progress)
         if sample_rows is not None:
             stream = itertools.islice(stream, sample_rows)
-        result = assemble(stream, origin, mapping.date_order, mapping.fallback_order)
+        result = assemble(stream, origin, mapping.date_order, mapping.fallback_order,
+                          {*mapping.field_columns(), "number"})
         result.mapping = mapping
         return result
     except UnsettledMapping as unsettled:
@@ -266,8 +268,9 @@ class _DateFacts:
 class _Assembler:
     """One pass over the rows: each row is parsed into its quote at once and then dropped."""
 
-    def __init__(self, origin: str, order: str | None) -> None:
+    def __init__(self, origin: str, order: str | None, fields: set[str] | None = None) -> None:
         self.origin = origin
+        self.fields = fields  # a CSV's mapped fields (every full row has exactly these); None for JSON
         self.order = order  # None: read day first, decided (and swapped) at the end
         self.drafts: dict[str, _Draft] = {}
         self.problems: list[RowProblem] = []
@@ -279,11 +282,13 @@ class _Assembler:
         self._numbers: dict[object, tuple[Decimal | None, str | None]] = {}
         self._texts: dict[str, str] = {}
         self._lines: dict[tuple[object, ...], tuple[list[SourceLine], list[str]]] = {}
+        self._pickers: dict[tuple[str, ...], Callable[[dict[str, object]], Any]] = {}
         self._last_draft: _Draft | None = None
         self._last_head: tuple[object, ...] = ()
 
     def add(self, row: RawRow) -> None:
-        number = as_text(row.values.get("number"))
+        raw = row.values.get("number")
+        number = raw.strip() if type(raw) is str and raw.isprintable() else as_text(raw)
         if not number:
             self.problems.extend(_no_number(row, self.previous, self.origin, self.unnumbered))
             return
@@ -322,7 +327,7 @@ class _Assembler:
 
     def _check_row(self, row: RawRow, draft: _Draft, new: bool) -> list[RowProblem]:
         values = row.values
-        same = tuple(map(values.get, HEAD_FIELDS))
+        same = self._cells(values, HEAD_FIELDS)
         if draft is self._last_draft and same == self._last_head:
             head: list[str] = []  # the quote's cells exactly as on the row above, which agreed
         else:
@@ -384,9 +389,25 @@ class _Assembler:
             found = self._heads[key] = _parse_head(name, raw, self.order or "day")
         return found
 
+    def _cells(self, values: dict[str, object], names: tuple[str, ...]) -> tuple[object, ...]:
+        """The row's cells of these fields, as a key; a CSV's rows all have the same fields, so the
+        fields it has are picked at C speed (a short row falls back)."""
+        if self.fields is None:
+            return tuple(map(values.get, names))
+        pick = self._pickers.get(names)
+        if pick is None:
+            present = [name for name in names if name in self.fields]
+            pick = self._pickers[names] = operator.itemgetter(*present) if len(present) > 1 else \
+                (lambda v: tuple(map(v.get, names)))
+        try:
+            found: tuple[object, ...] = pick(values)
+        except KeyError:  # a short row: the full, longer key, which never equals a picked one
+            return tuple(map(values.get, names))
+        return found
+
     def _cached_line(self, values: dict[str, object]) -> tuple[list[SourceLine], list[str]]:
         """Lines are immutable: one object for every identical line row (a product sold a thousand times)."""
-        key = tuple(map(values.get, LINE_FIELDS))
+        key = self._cells(values, LINE_FIELDS)
         try:
             found = self._lines.get(key)
         except TypeError:  # a JSON list or object where a value belongs: parsed (and refused) as it is
@@ -474,10 +495,10 @@ LINE_FIELDS = ("description", "quantity", "unit_amount", "discount_rate", "disco
 
 
 def assemble(rows: Iterable[RawRow], origin: str, order: str | None = None,
-             fallback: str = "day") -> LoadResult:
+             fallback: str = "day", fields: set[str] | None = None) -> LoadResult:
     """Group rows into quotes; any bad row makes its whole quote invalid (and absent from ``quotes``).
     ``order`` is the date order chosen (None: guessed from the file's dates, ``fallback`` if none tells)."""
-    assembler = _Assembler(origin, order)
+    assembler = _Assembler(origin, order, fields)
     collecting = gc.isenabled()
     gc.disable()  # a million new objects and no cycles: the collector would rescan the growing heap
     try:
