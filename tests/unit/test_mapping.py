@@ -3,6 +3,7 @@ date orders guessed from the file, saved mappings found again by the header, tot
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 from datetime import date
@@ -199,3 +200,29 @@ def test_progress_is_reported_for_a_large_file(tmp_path: Path) -> None:
     assert len(result.quotes) == 20_000
     assert len(seen) >= 2 and seen[-1] == (path.stat().st_size, path.stat().st_size)
     assert all(a[0] <= b[0] for a, b in itertools.pairwise(seen))
+
+
+def test_identical_lines_are_shared_but_a_short_row_is_never_taken_for_a_full_one() -> None:
+    text = ("Quote Number,Customer,Description,Quantity,Unit Price,Discount\n"
+            "Q-1,Acme Ltd,Widget,1,10,10\n"
+            "Q-1,,Widget,1,10\n"  # no discount cell at all
+            "Q-1,,Widget,1,10,10\n")
+    [quote] = load_text(text, "q.csv").quotes
+    assert [line.discount_rate for line in quote.lines] == [Decimal(10), None, Decimal(10)]
+    assert quote.lines[0] is quote.lines[2]  # one immutable object for identical line rows
+    assert line_total(quote) == Decimal("28.00")
+
+
+def test_the_command_line_shows_progress_for_a_large_file_only() -> None:
+    from app.invoicing.loading import SHOW_FROM_BYTES, LoadPrinter
+
+    out = io.StringIO()
+    printer = LoadPrinter("big.csv", out)
+    printer(10, 100)  # a small file: nothing
+    size = 40 * 1_048_576
+    for read in (0, size // 20, size // 2, size):
+        printer(read, size)
+    assert out.getvalue().splitlines() == [
+        "Reading big.csv: 0% (0 of 40 MB)", "Reading big.csv: 50% (20 of 40 MB)",
+        "Reading big.csv: 100% (40 of 40 MB)"]
+    assert size > SHOW_FROM_BYTES
