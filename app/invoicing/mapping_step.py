@@ -16,6 +16,9 @@ from app.invoicing.mapping import CHOICES, FIELD_NAMES, IGNORED, Mapping, Mappin
 from app.invoicing.parsing import DATE_ORDER_WORDS
 from app.invoicing.records import LoadResult
 
+SETTLED = "Every column is mapped or ignored; the preview is what will be drafted."
+SAVED = "Mapping saved: files with these columns will map themselves."
+BLOCKS = "Blocks drafting: map it or ignore it."
 PREVIEW_ROWS = 200  # rows read for the preview: enough for the first quotes, instant on any file
 PREVIEW_QUOTES = 5
 NOT_MAPPED = "(not mapped)"  # an ignored column nobody chose to ignore (it blocks when amount-like)

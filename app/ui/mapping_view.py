@@ -23,7 +23,15 @@ from PySide6.QtWidgets import (
 )
 
 from app.invoicing.mapping import CHOICES
-from app.invoicing.mapping_step import DATE_CHOICE_WORDS, DATE_CHOICES, NOT_MAPPED, MappingStep
+from app.invoicing.mapping_step import (
+    BLOCKS,
+    DATE_CHOICE_WORDS,
+    DATE_CHOICES,
+    NOT_MAPPED,
+    SAVED,
+    SETTLED,
+    MappingStep,
+)
 from app.ui.widgets import Notice, action_button
 
 PREVIEW_HEADER = ("Number", "Customer", "Lines", "Total", "Currency", "Amounts are", "Tax")
@@ -144,8 +152,7 @@ class MappingView(QWidget):
                     box.currentTextChanged.connect(lambda text, i=index: self._chosen(i, text))
                     self.columns.setCellWidget(index, 1, box)
                 box.setCurrentText(row.choice)
-                note = QTableWidgetItem(("Blocks drafting: map it or ignore it. " if row.blocking else "")
-                                        + row.note)
+                note = QTableWidgetItem(" ".join(filter(None, (BLOCKS if row.blocking else "", row.note))))
                 self.columns.setItem(index, 2, note)
             self.fill_down.setChecked(step.fill_down)
             self.fill_down.setEnabled(step.is_csv)
@@ -161,8 +168,7 @@ class MappingView(QWidget):
             if step.problems:
                 self.notice.show_message("warning", " ".join(step.problems))
             else:
-                self.notice.show_message("success", "Every column is mapped or ignored; the preview is what "
-                                                    "will be drafted.")
+                self.notice.show_message("success", SETTLED)
             self.apply_button.setEnabled(step.settled)
             self.save_button.setEnabled(step.is_csv)
         finally:
@@ -200,8 +206,7 @@ class MappingView(QWidget):
             return None
         path = self.step.save()
         if path is not None:
-            self.notice.show_message("success", "Mapping saved: files with these columns will map "
-                                                "themselves.")
+            self.notice.show_message("success", SAVED)
             self.saved.emit(path)
         return path
 
