@@ -81,7 +81,7 @@ def load_text(text_or_bytes: str | bytes, origin: str, kind_hint: str | None = N
               sample_rows: int | None = None) -> LoadResult:
     """The same as load_file for content already in memory; ``origin`` names it (its extension counts)."""
     name = Path(origin).name or origin
-    data = text_or_bytes.encode("utf-8") if isinstance(text_or_bytes, str) else text_or_bytes
+    data = text_or_bytes.encode("utf-8", errors="replace") if isinstance(text_or_bytes, str) else text_or_bytes
     return _load(io.BytesIO(data), len(data), origin, name, kind_hint, Path(origin).suffix.lower(), request,
                  progress, sample_rows)
 
