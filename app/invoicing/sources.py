@@ -81,7 +81,7 @@ def load_text(text_or_bytes: str | bytes, origin: str, kind_hint: str | None = N
               sample_rows: int | None = None) -> LoadResult:
     """The same as load_file for content already in memory; ``origin`` names it (its extension counts)."""
     name = Path(origin).name or origin
-    data = text_or_bytes.encode("utf-8", errors="replace") if isinstance(text_or_bytes, str) else text_or_bytes
+    data = text_or_bytes if isinstance(text_or_bytes, bytes) else text_or_bytes.encode("utf-8", "replace")
     return _load(io.BytesIO(data), len(data), origin, name, kind_hint, Path(origin).suffix.lower(), request,
                  progress, sample_rows)
 
@@ -192,12 +192,6 @@ class _Draft:
         self.ambiguous = 0  # bit 1: date, bit 2: due date read day first but fitting month first too
         self.bad = False
 
-    def get(self, name: str) -> object:
-        return getattr(self, "kind_given" if name == "kind" else name)
-
-    def put(self, name: str, value: object) -> None:
-        setattr(self, "kind_given" if name == "kind" else name, value)
-
     @property
     def kind(self) -> str:
         return str(self.kind_given or self.default_kind)
@@ -271,6 +265,7 @@ class _Assembler:
     def __init__(self, origin: str, order: str | None, fields: set[str] | None = None) -> None:
         self.origin = origin
         self.fields = fields  # a CSV's mapped fields (every full row has exactly these); None for JSON
+        self._head_fields = HEAD_FIELDS if fields is None else tuple(f for f in HEAD_FIELDS if f in fields)
         self.order = order  # None: read day first, decided (and swapped) at the end
         self.drafts: dict[str, _Draft] = {}
         self.problems: list[RowProblem] = []
@@ -348,7 +343,7 @@ class _Assembler:
         """This row's quote-level values; a blank repeats the quote's, a different one is a problem."""
         problems = []
         values = row.values
-        for name in HEAD_FIELDS:
+        for name in self._head_fields:
             raw = values.get(name)
             if raw is None or (isinstance(raw, str) and not raw.strip()):
                 continue
@@ -361,9 +356,10 @@ class _Assembler:
                 if key not in self.totals:
                     self.totals[key] = (value, _where(row))  # type: ignore[assignment]
                 continue
-            seen = draft.get(name)
+            attribute = _ATTRIBUTES[name]
+            seen = None if new else getattr(draft, attribute)
             if seen is None:
-                draft.put(name, value)
+                setattr(draft, attribute, value)
                 if name in ("date", "due_date") and self.order is None and \
                         self.dates.add(raw, _where(row)) == "either":
                     draft.ambiguous |= 1 if name == "date" else 2
@@ -490,6 +486,7 @@ class _Assembler:
 CACHE_SIZE = 100_000
 _PLAIN = re.compile(r"\d{1,15}(?:\.\d{1,10})?\Z")
 HEAD_FIELDS = (*QUOTE_FIELDS, "quote_total")
+_ATTRIBUTES = {name: "kind_given" if name == "kind" else name for name in HEAD_FIELDS}  # on a _Draft
 LINE_FIELDS = ("description", "quantity", "unit_amount", "discount_rate", "discount_amount", "line_total",
                "item_code", "account_code", "tax_type")
 
