@@ -546,11 +546,15 @@ def _no_number(row: RawRow, previous: _Draft | None, origin: str, seen: set[str]
 def _duplicate_numbers(drafts: dict[str, _Draft], origin: str) -> list[RowProblem]:
     """Two quotes of one file that are one Reference to Xero (JSON groups by quote object; "Q-7" and
     "q-7" are one number to Xero, which ignores case): neither can be meant for sure, both are left out."""
-    groups: dict[str, list[_Draft]] = {}
+    first_of: dict[str, _Draft] = {}
+    groups: dict[str, list[_Draft]] = {}  # only identities used more than once (a list per quote is memory)
     for draft in drafts.values():
-        groups.setdefault(quote_identity(draft.number), []).append(draft)
+        identity = quote_identity(draft.number)
+        first = first_of.setdefault(identity, draft)
+        if first is not draft:
+            groups.setdefault(identity, [first]).append(draft)
     problems = []
-    for group in (g for g in groups.values() if len(g) > 1):
+    for group in groups.values():
         first = group[0]
         for draft in group[1:]:
             spelt = "" if first.number == draft.number else f" as {show(first.number)} (Xero ignores case)"
