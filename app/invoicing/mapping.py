@@ -127,13 +127,15 @@ class Mapping:
                 preferred = show(self.columns[self.field_columns()[internal]].name)
                 problems.append(
                     f"columns {names} are all the {_label(internal)}: choose one ({preferred} is suggested) "
-                    f"and map or ignore the other, e.g. --map {FIELD_NAMES[internal]}={_arg(preferred)}"
+                    f"and map or ignore the other (the mapping step's dropdowns, or e.g. "
+                    f"--map {FIELD_NAMES[internal]}={_arg(preferred)})"
                 )
         for column in self.columns:
             if column.field == IGNORED and not column.chosen and amount_changing(column.name):
                 problems.append(
                     f"column {show(column.name)} looks like it changes an amount but is not mapped: map it "
-                    f"to a field or ignore it explicitly (e.g. --map ignored={_arg(show(column.name))})"
+                    f"to a field or ignore it explicitly (its dropdown in the mapping step, or "
+                    f"--map ignored={_arg(show(column.name))})"
                 )
         return problems
 

@@ -122,6 +122,7 @@ class MappingView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addWidget(self.details)
+        self.set_expanded(True)
 
     def set_expanded(self, on: bool) -> None:
         self.details.setVisible(on)
