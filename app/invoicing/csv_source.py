@@ -44,7 +44,7 @@ def decode(data: bytes) -> str:
 
 
 LINE_LIMIT = 1 << 20  # one physical line of an export; a longer one is not a quote line (and bounds memory)
-PROGRESS_EVERY = 8192  # lines between progress reports
+PROGRESS_MASK = 8191  # every 8,192 line items: a progress report and the line-item cap checked
 NO_PROBLEMS: list[str] = []
 Progress = Callable[[int, int], None]  # (characters read so far, the file's size in bytes)
 
@@ -181,39 +181,42 @@ def _rows(reader: Any, columns: dict[str, int], after: int, kind: str, width: in
     pick = operator.itemgetter(*[i for _, i in items])
     reach = max(i for _, i in items) + 1
     one = len(items) == 1
+    fast = not one
+    filling = fill_down and number_at is not None
     try:
         for row in reader:
             start, previous_end = previous_end + 1, reader.line_num  # a quoted newline spans physical lines
             size = len(row)
-            if size <= width and not "".join(row).strip():
+            # A blank row (or one of blank cells) is skipped; a row's first cell is rarely blank.
+            if size <= width and (not row or not row[0].strip()) and not "".join(row).strip():
                 continue
             count += 1
-            if count > MAX_LINES:
-                raise NotAQuoteFile(
-                    f"{name} has more than {MAX_LINES:,} line items, more than this program reads at once; "
-                    "export fewer quotes at a time."
-                )
-            if report is not None and count % PROGRESS_EVERY == 0:
-                report()
-            if size >= reach and not one:
+            if not count & PROGRESS_MASK:
+                if count > MAX_LINES:
+                    raise NotAQuoteFile(
+                        f"{name} has more than {MAX_LINES:,} line items, more than this program reads at "
+                        "once; export fewer quotes at a time."
+                    )
+                if report is not None:
+                    report()
+            if fast and size >= reach:
                 values: dict[str, object] = dict(zip(fields, pick(row)))  # noqa: B905 (same length)
             else:
                 values = {f: row[i] for f, i in items if i < size}
-            if fill_down and number_at is not None:
-                number = row[number_at].strip() if number_at < size else ""
+            if filling:
+                number = row[number_at].strip() if number_at < size else ""  # type: ignore[operator,index]
                 if number:
                     last_number = number
                 elif last_number:
                     values["number"] = last_number
             problems = NO_PROBLEMS  # shared and never changed: the loader only reads a row's problems
             if size > width:
-                problems = []
                 # Usually an unquoted decimal comma ("12,50") splitting one value in two: every column
                 # after it would be shifted, so guessing would put wrong amounts on the invoice.
-                problems.append(
+                problems = [
                     f"has {size} values but the header has {width} columns "
                     '(a decimal comma in a comma-separated file must be quoted, e.g. "12,50")'
-                )
+                ]
             yield RawRow(values, start, None, "", "", kind, problems)
     except csv.Error as exc:
         raise NotAQuoteFile(f"{name} could not be read as CSV (line {reader.line_num}: {exc}).") from exc

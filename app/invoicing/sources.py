@@ -266,6 +266,8 @@ class _Assembler:
         self.origin = origin
         self.fields = fields  # a CSV's mapped fields (every full row has exactly these); None for JSON
         self._head_fields = HEAD_FIELDS if fields is None else tuple(f for f in HEAD_FIELDS if f in fields)
+        self._pick_head = self._picker(HEAD_FIELDS)
+        self._pick_line = self._picker(LINE_FIELDS)
         self.order = order  # None: read day first, decided (and swapped) at the end
         self.drafts: dict[str, _Draft] = {}
         self.problems: list[RowProblem] = []
@@ -277,7 +279,6 @@ class _Assembler:
         self._numbers: dict[object, tuple[Decimal | None, str | None]] = {}
         self._texts: dict[str, str] = {}
         self._lines: dict[tuple[object, ...], tuple[list[SourceLine], list[str]]] = {}
-        self._pickers: dict[tuple[str, ...], Callable[[dict[str, object]], Any]] = {}
         self._last_draft: _Draft | None = None
         self._last_head: tuple[object, ...] = ()
 
@@ -322,7 +323,10 @@ class _Assembler:
 
     def _check_row(self, row: RawRow, draft: _Draft, new: bool) -> list[RowProblem]:
         values = row.values
-        same = self._cells(values, HEAD_FIELDS)
+        try:
+            same = self._pick_head(values)
+        except KeyError:
+            same = tuple(map(values.get, HEAD_FIELDS))
         if draft is self._last_draft and same == self._last_head:
             head: list[str] = []  # the quote's cells exactly as on the row above, which agreed
         else:
@@ -332,7 +336,22 @@ class _Assembler:
             head.append("has no customer name (the first line of each quote must name the customer)")
         if row.problems:
             return _row_problems(row, draft, head, row.problems, self.origin)
-        lines, line_problems = self._cached_line(values)
+        # Lines are immutable: one object for every identical line row (a product sold a thousand times).
+        try:
+            key = self._pick_line(values)
+        except KeyError:
+            key = tuple(map(values.get, LINE_FIELDS))
+        try:
+            found = self._lines.get(key)
+        except TypeError:  # a JSON list or object where a value belongs: parsed (and refused) as it is
+            found = self._line(values)
+        else:
+            if found is None:
+                found = self._line(values)
+                if len(self._lines) > CACHE_SIZE:
+                    self._lines.clear()
+                self._lines[key] = found
+        lines, line_problems = found
         if head or line_problems:
             return _row_problems(row, draft, head, line_problems, self.origin)
         if not draft.bad:
@@ -385,35 +404,14 @@ class _Assembler:
             found = self._heads[key] = _parse_head(name, raw, self.order or "day")
         return found
 
-    def _cells(self, values: dict[str, object], names: tuple[str, ...]) -> tuple[object, ...]:
-        """The row's cells of these fields, as a key; a CSV's rows all have the same fields, so the
-        fields it has are picked at C speed (a short row falls back)."""
-        if self.fields is None:
-            return tuple(map(values.get, names))
-        pick = self._pickers.get(names)
-        if pick is None:
-            present = [name for name in names if name in self.fields]
-            pick = self._pickers[names] = operator.itemgetter(*present) if len(present) > 1 else \
-                (lambda v: tuple(map(v.get, names)))
-        try:
-            found: tuple[object, ...] = pick(values)
-        except KeyError:  # a short row: the full, longer key, which never equals a picked one
-            return tuple(map(values.get, names))
-        return found
-
-    def _cached_line(self, values: dict[str, object]) -> tuple[list[SourceLine], list[str]]:
-        """Lines are immutable: one object for every identical line row (a product sold a thousand times)."""
-        key = self._cells(values, LINE_FIELDS)
-        try:
-            found = self._lines.get(key)
-        except TypeError:  # a JSON list or object where a value belongs: parsed (and refused) as it is
-            return self._line(values)
-        if found is None:
-            found = self._line(values)
-            if len(self._lines) > CACHE_SIZE:
-                self._lines.clear()
-            self._lines[key] = found
-        return found
+    def _picker(self, names: tuple[str, ...]) -> Callable[[dict[str, object]], Any]:
+        """The row's cells of these fields, as a key. A CSV's full rows all have the same fields, picked at
+        C speed (a short row raises KeyError: the caller then takes every field, a longer key that never
+        equals a picked one); a JSON row takes every field."""
+        present = [name for name in names if self.fields is not None and name in self.fields]
+        if len(present) < 2:
+            return lambda values: tuple(map(values.get, names))
+        return operator.itemgetter(*present)
 
     def _line(self, values: dict[str, object]) -> tuple[list[SourceLine], list[str]]:
         problems: list[str] = []
