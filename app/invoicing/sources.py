@@ -228,11 +228,12 @@ class _DateFacts:
     first: dict[str, tuple[str, str]] = field(default_factory=dict)  # evidence -> (value, where)
     counts: dict[str, int] = field(default_factory=dict)
 
-    def add(self, raw: object, where: str) -> str | None:
+    def add(self, raw: object, row: RawRow) -> str | None:
         evidence = date_evidence(raw)
         if evidence:
             self.counts[evidence] = self.counts.get(evidence, 0) + 1
-            self.first.setdefault(evidence, (str(raw).strip(), where))
+            if evidence not in self.first:
+                self.first[evidence] = (str(raw).strip(), _where(row))
         return evidence
 
     def decide(self, chosen: str | None, fallback: str) -> tuple[str, str]:
@@ -275,7 +276,7 @@ class _Assembler:
         self.unnumbered: set[str] = set()
         self.dates = _DateFacts()
         self.totals: dict[str, tuple[Decimal, str]] = {}  # quote key -> (the file's quote total, where)
-        self._heads: dict[tuple[str, str], tuple[object, str | None]] = {}
+        self._heads: dict[str, dict[str, tuple[object, str | None]]] = {name: {} for name in HEAD_FIELDS}
         self._numbers: dict[object, tuple[Decimal | None, str | None]] = {}
         self._texts: dict[str, str] = {}
         self._lines: dict[tuple[object, ...], tuple[list[SourceLine], list[str]]] = {}
@@ -362,11 +363,12 @@ class _Assembler:
         """This row's quote-level values; a blank repeats the quote's, a different one is a problem."""
         problems = []
         values = row.values
+        parse = self._parse_head
         for name in self._head_fields:
             raw = values.get(name)
             if raw is None or (isinstance(raw, str) and not raw.strip()):
                 continue
-            value, problem = self._parse_head(name, raw)
+            value, problem = parse(name, raw)
             if problem:
                 problems.append(problem)
                 continue
@@ -380,7 +382,7 @@ class _Assembler:
             if seen is None:
                 setattr(draft, attribute, value)
                 if name in ("date", "due_date") and self.order is None and \
-                        self.dates.add(raw, _where(row)) == "either":
+                        self.dates.add(raw, row) == "either":
                     draft.ambiguous |= 1 if name == "date" else 2
                 if not new:
                     draft.seen_at = draft.seen_at or {}
@@ -396,12 +398,12 @@ class _Assembler:
     def _parse_head(self, name: str, raw: object) -> tuple[object, str | None]:
         if not isinstance(raw, str):
             return _parse_head(name, raw, self.order or "day")
-        key = (name, raw)  # customers, dates and currencies repeat across a file's quotes
-        found = self._heads.get(key)
+        cache = self._heads[name]  # customers, dates and currencies repeat across a file's quotes
+        found = cache.get(raw)
         if found is None:
-            if len(self._heads) > CACHE_SIZE:
-                self._heads.clear()
-            found = self._heads[key] = _parse_head(name, raw, self.order or "day")
+            if len(cache) > CACHE_SIZE:
+                cache.clear()
+            found = cache[raw] = _parse_head(name, raw, self.order or "day")
         return found
 
     def _picker(self, names: tuple[str, ...]) -> Callable[[dict[str, object]], Any]:
