@@ -74,13 +74,31 @@ def add_draft_parser(sub: argparse._SubParsersAction, add_profile_options: Calla
         "--wait", action="store_true",
         help="when another drafting run for the organisation is in progress, wait for it instead of stopping",
     )
+    add_mapping_options(draft)
+
+
+def add_mapping_options(draft: argparse.ArgumentParser) -> None:
+    """How a CSV's columns are read (docs/quote-format.md, "Mapping the columns")."""
+    draft.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
+                       help="read COLUMN as FIELD (repeatable); --map ignored=COLUMN ignores it")
+    draft.add_argument("--mapping", metavar="FILE", help="a JSON mapping file (see docs/quote-format.md)")
+    draft.add_argument("--preset", metavar="NAME", help="odoo, hubspot, pipedrive, salesforce or zoho "
+                                                        "(normally detected from the header)")
+    draft.add_argument("--date-order", choices=("day", "month", "iso"),
+                       help="how 04/11/2026 is read (normally guessed from the file's dates)")
+    draft.add_argument("--fill-down", action="store_true",
+                       help="blank quote-level cells (the number too) repeat the row above")
+    draft.add_argument("--save-mapping", action="store_true",
+                       help="remember this mapping for files with the same columns")
+    draft.add_argument("--show-mapping", action="store_true",
+                       help="print every column's field (or ignored) and the date order; send nothing")
 
 
 def cmd_draft(args: argparse.Namespace) -> int:
     from app.cli import _model
     from app.invoicing.contact_names import parse_choices
     from app.invoicing.records import LoadResult
-    from app.invoicing.sources import load_file, load_xero_quotes
+    from app.invoicing.sources import load_xero_quotes
     from app.invoicing.tracking import parse_fixed
     from app.xero.errors import InvalidInput
 
@@ -95,7 +113,14 @@ def cmd_draft(args: argparse.Namespace) -> int:
         print(f"Error: {refused}", file=sys.stderr)
         return EXIT_REFUSED
     # The file is read before anything else: a refused file costs no call to Xero, dry run or not.
-    from_file = load_file(Path(args.file)) if args.file else LoadResult()
+    from_file = read_file_mapped(args) if args.file else LoadResult()
+    if from_file is None:
+        return EXIT_REFUSED
+    if args.file and args.show_mapping:  # sends nothing, costs no call to Xero
+        blocked = bool(from_file.blocking) or refused_file(from_file)
+        for problem in from_file.problems if blocked else []:
+            print(problem)
+        return EXIT_REFUSED if blocked else EXIT_OK
     if args.file and refused_file(from_file):
         for problem in from_file.problems:
             print(problem)
@@ -117,6 +142,29 @@ def cmd_draft(args: argparse.Namespace) -> int:
         history_notes=not args.no_history_notes,
         contacts=contacts, keep_quote_date=args.keep_quote_date,
     )
+
+
+def read_file_mapped(args: argparse.Namespace) -> LoadResult | None:
+    """The file read with the mapping the options ask for; its columns printed (dry run, real run and
+    --show-mapping alike). None when an option is refused (said on stderr)."""
+    from app.invoicing.loading import LoadPrinter
+    from app.invoicing.mapping import MappingError, MappingRequest, save_mapping
+    from app.invoicing.sources import load_file
+
+    path = Path(args.file)
+    try:
+        request = MappingRequest.from_cli(args.map, args.mapping, args.preset, args.date_order)
+    except MappingError as refused:
+        print(f"Error: {refused}", file=sys.stderr)
+        return None
+    if args.fill_down:
+        request.fill_down = True
+    loaded = load_file(path, request, progress=LoadPrinter(path.name, sys.stderr))
+    for line in loaded.mapping_lines(path.name):
+        print(line)
+    if args.save_mapping and loaded.mapping is not None:
+        print(f"Mapping saved for files with these columns: {save_mapping(loaded.mapping)}")
+    return loaded
 
 
 def refused_file(loaded: LoadResult) -> bool:

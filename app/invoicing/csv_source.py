@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
+import functools
 import io
-from collections.abc import Iterator
-from typing import Any
+import itertools
+import operator
+from collections.abc import Callable, Iterator
+from typing import Any, BinaryIO, TextIO
 
-from app.invoicing.parsing import MAX_BYTES, RawRow, expected, field_for
+from app.invoicing.mapping import Mapping, MappingRequest, resolve
+from app.invoicing.parsing import MAX_LINES, RawRow, clean_text, expected, field_for
 
 DELIMITERS = (",", ";", "\t")
 REQUIRED = ("number", "description")  # without these it is not a quote export at all
@@ -16,6 +21,15 @@ NEEDED = ("contact_name", "unit_amount")  # a quote export, but no quote in it c
 
 class NotAQuoteFile(Exception):
     """The whole file is unusable; the message is the one sentence shown for it."""
+
+
+class UnsettledMapping(NotAQuoteFile):
+    """Columns that change amounts are not mapped, or two columns claim one field: one sentence each."""
+
+    def __init__(self, mapping: Mapping, sentences: list[str]) -> None:
+        super().__init__(" ".join(sentences))
+        self.mapping = mapping
+        self.sentences = sentences
 
 
 def decode(data: bytes) -> str:
@@ -29,28 +43,88 @@ def decode(data: bytes) -> str:
         return data.decode("cp1252", errors="replace").removeprefix("ï»¿")
 
 
-def read_csv(text: str, name: str, default_kind: str) -> list[RawRow]:
-    """Rows keyed by canonical field; raises NotAQuoteFile with one sentence when the columns are wrong."""
-    # Real exports stay far below this; the default 128 KiB would reject a long (then reported) field.
-    csv.field_size_limit(max(csv.field_size_limit(), MAX_BYTES))
-    text = text.lstrip("\ufeff")
-    delimiter, text = _delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+LINE_LIMIT = 1 << 20  # one physical line of an export; a longer one is not a quote line (and bounds memory)
+PROGRESS_MASK = 8191  # every 8,192 line items: a progress report and the line-item cap checked
+NO_PROBLEMS: list[str] = []
+Progress = Callable[[int, int], None]  # (characters read so far, the file's size in bytes)
+
+
+def open_text(binary: BinaryIO, scan: int | None = None) -> TextIO:
+    """The file as text, streamed: the encoding found in one cheap pass that keeps nothing (over the
+    first ``scan`` bytes only, for a preview of the first rows)."""
+    start = binary.read(4)
+    binary.seek(0)
+    if start.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return io.TextIOWrapper(binary, encoding="utf-16", errors="replace", newline="")
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    encoding = "utf-8-sig"
+    try:
+        read = 0
+        for chunk in iter(lambda: binary.read(1 << 20), b""):
+            decoder.decode(chunk)
+            read += len(chunk)
+            if scan is not None and read >= scan:
+                break
+        else:
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        # cp1252 leaves five bytes undefined; a replacement character beats refusing the whole file.
+        encoding = "cp1252"
+    binary.seek(0)
+    return io.TextIOWrapper(binary, encoding=encoding, errors="replace", newline="")
+
+
+def read_csv(
+    text: TextIO, name: str, default_kind: str, request: MappingRequest | None = None,
+    size: int = 0, progress: Progress | None = None,
+) -> tuple[Mapping, Iterator[RawRow]]:
+    """The columns' mapping and the rows keyed by field, streamed; NotAQuoteFile with one sentence when
+    the columns are wrong or the mapping is not settled."""
+    csv.field_size_limit(max(csv.field_size_limit(), LINE_LIMIT))
+    # readline with a limit: one absurd line can never be read into memory whole.
+    lines: Iterator[str] = iter(functools.partial(text.readline, LINE_LIMIT), "")
+    delimiter, lines = _delimiter(lines)
+    reader = csv.reader(lines, delimiter=delimiter)
     try:
         header, header_line = _header(reader, name)
-        columns = _columns(header, name)
-        return list(_rows(reader, columns, header_line, default_kind, len(header)))
+        header = [clean_text(cell).lstrip("\ufeff").removeprefix("ï»¿").strip() for cell in header]
+        mapping = resolve(header, request)
+        columns = _columns(mapping, name)
     except csv.Error as exc:
         raise NotAQuoteFile(f"{name} could not be read as CSV (line {reader.line_num}: {exc}).") from exc
+    report = None
+    if progress is not None:
+        where = _position(text)
+
+        def report(done: bool = False) -> None:
+            progress(size if done else min(where(), size), size)
+
+    return mapping, _rows(reader, columns, header_line, default_kind, len(header), name,
+                          mapping.fill_down, report)
 
 
-def _delimiter(text: str) -> tuple[str, str]:
+def _position(text: TextIO) -> Callable[[], int]:
+    """Bytes read so far (the text layer reads ahead in chunks: close enough for a progress bar). The
+    closure holds ``text``: once the reader is done with it, dropping it would close the file."""
+
+    def where() -> int:
+        buffer = getattr(text, "buffer", None)
+        try:
+            return int(buffer.tell()) if buffer is not None else 0
+        except (OSError, ValueError):
+            return 0
+
+    return where
+
+
+def _delimiter(lines: Iterator[str]) -> tuple[str, Iterator[str]]:
     """Excel's "sep=;" first line wins; else the delimiter under which the header has most known columns."""
-    first, _, rest = text.partition("\n")
-    if first.strip().lower().startswith("sep=") and len(first.strip()) == 5:
-        return first.strip()[4], rest
-    head = "\n".join(text[:65536].splitlines()[:5])
-    return max(DELIMITERS, key=lambda d: _score(head, d)), text
+    head = list(itertools.islice(lines, 5))
+    first = head[0].lstrip("\ufeff").strip() if head else ""
+    if first.lower().startswith("sep=") and len(first) == 5:
+        return first[4], itertools.chain(head[1:], lines)
+    sample = "".join(head)
+    return max(DELIMITERS, key=lambda d: _score(sample, d)), itertools.chain(head, lines)
 
 
 def _score(head: str, delimiter: str) -> tuple[int, int]:
@@ -63,29 +137,28 @@ def _score(head: str, delimiter: str) -> tuple[int, int]:
 
 def _header(reader: Any, name: str) -> tuple[list[str], int]:
     for row in reader:
-        if any(cell.strip() for cell in row):
+        if any(cell.strip(" \t\r\n\ufeff") for cell in row):
             return row, reader.line_num
-    raise NotAQuoteFile(f"{name} has no header row and no data, so it holds no quotes or orders.")
+    raise NotAQuoteFile(f"{name} is empty, so it holds no quotes or orders.")
 
 
-def _columns(header: list[str], name: str) -> dict[str, int]:
-    columns: dict[str, int] = {}
-    for index, cell in enumerate(header):
-        found = field_for(cell)
-        if found and found not in columns:
-            columns[found] = index  # the first of duplicate columns counts
-    for required in REQUIRED:
-        if required not in columns:
-            raise NotAQuoteFile(
-                f"{name} does not look like a quote or order export: it has no column for the "
-                f"{_what(required)} (expected one of: {expected(required)})."
-            )
-    for needed in NEEDED:
-        if needed not in columns:
-            raise NotAQuoteFile(
-                f"{name} has no column for the {_what(needed)} (expected one of: {expected(needed)}), "
-                "so none of its quotes can be drafted."
-            )
+def _columns(mapping: Mapping, name: str) -> dict[str, int]:
+    """The columns the loader reads; UnsettledMapping (carrying the mapping, so the user can fix it) when
+    a required field has no column or the mapping blocks."""
+    columns = mapping.field_columns()
+    missing = [
+        f"{name} does not look like a quote or order export: it has no column for the {_what(required)} "
+        f"(expected one of: {expected(required)})."
+        for required in REQUIRED if required not in columns
+    ][:1]
+    missing += [
+        f"{name} has no column for the {_what(needed)} (expected one of: {expected(needed)}), "
+        "so none of its quotes can be drafted."
+        for needed in NEEDED if needed not in columns
+    ][: 0 if missing else 1]
+    blocking = [f"{name}: {sentence}." for sentence in mapping.blocking()]
+    if missing or blocking:
+        raise UnsettledMapping(mapping, missing + blocking)
     return columns
 
 
@@ -98,19 +171,54 @@ def _what(field_name: str) -> str:
     }[field_name]
 
 
-def _rows(reader: Any, columns: dict[str, int], after: int, kind: str, width: int) -> Iterator[RawRow]:
-    previous_end = after
-    for row in reader:
-        start, previous_end = previous_end + 1, reader.line_num  # a quoted newline spans physical lines
-        if not any(cell.strip() for cell in row):
-            continue
-        values: dict[str, object] = {f: row[i] for f, i in columns.items() if i < len(row)}
-        problems = []
-        if len(row) > width:
-            # Usually an unquoted decimal comma ("12,50") splitting one value in two: every column after
-            # it would be shifted, so guessing would put wrong amounts on the invoice.
-            problems.append(
-                f"has {len(row)} values but the header has {width} columns "
-                '(a decimal comma in a comma-separated file must be quoted, e.g. "12,50")'
-            )
-        yield RawRow(values, line=start, default_kind=kind, problems=problems)
+def _rows(reader: Any, columns: dict[str, int], after: int, kind: str, width: int, name: str,
+          fill_down: bool, report: Callable[..., None] | None) -> Iterator[RawRow]:
+    previous_end, count = after, 0
+    number_at = columns.get("number")
+    last_number = ""
+    items = list(columns.items())
+    fields = [f for f, _ in items]
+    pick = operator.itemgetter(*[i for _, i in items])
+    reach = max(i for _, i in items) + 1
+    one = len(items) == 1
+    fast = not one
+    filling = fill_down and number_at is not None
+    try:
+        for row in reader:
+            start, previous_end = previous_end + 1, reader.line_num  # a quoted newline spans physical lines
+            size = len(row)
+            # A blank row (or one of blank cells) is skipped; a row's first cell is rarely blank.
+            if size <= width and (not row or not row[0].strip()) and not "".join(row).strip():
+                continue
+            count += 1
+            if not count & PROGRESS_MASK:
+                if count > MAX_LINES:
+                    raise NotAQuoteFile(
+                        f"{name} has more than {MAX_LINES:,} line items, more than this program reads at "
+                        "once; export fewer quotes at a time."
+                    )
+                if report is not None:
+                    report()
+            if fast and size >= reach:
+                values: dict[str, object] = dict(zip(fields, pick(row)))  # noqa: B905 (same length)
+            else:
+                values = {f: row[i] for f, i in items if i < size}
+            if filling:
+                number = row[number_at].strip() if number_at < size else ""  # type: ignore[operator,index]
+                if number:
+                    last_number = number
+                elif last_number:
+                    values["number"] = last_number
+            problems = NO_PROBLEMS  # shared and never changed: the loader only reads a row's problems
+            if size > width:
+                # Usually an unquoted decimal comma ("12,50") splitting one value in two: every column
+                # after it would be shifted, so guessing would put wrong amounts on the invoice.
+                problems = [
+                    f"has {size} values but the header has {width} columns "
+                    '(a decimal comma in a comma-separated file must be quoted, e.g. "12,50")'
+                ]
+            yield RawRow(values, start, None, "", "", kind, problems)
+    except csv.Error as exc:
+        raise NotAQuoteFile(f"{name} could not be read as CSV (line {reader.line_num}: {exc}).") from exc
+    if report is not None:
+        report(True)

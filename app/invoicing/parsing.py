@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
-MAX_BYTES = 50 * 1024 * 1024  # larger than any real CRM export; stops a wrong pick from eating memory
+MAX_BYTES = 50 * 1024 * 1024  # a JSON export is parsed whole, so its size is what bounds memory
+MAX_LINES = 2_000_000  # a CSV streams: the line items kept (about 200 bytes each) are what bound memory
 MAX_DESCRIPTION = 4000  # Xero's limit for a line description
 MAX_QUANTITY = Decimal(1_000_000)
 MAX_UNIT_AMOUNT = Decimal(1_000_000_000)
@@ -66,6 +67,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "item_code": ("Item Code", "SKU", "Product Code", "Inventory Item Code"),
     "account_code": ("Account", "Account Code", "Sales Account", "Revenue Account"),
     "tax_type": ("Tax Type", "Tax Code", "Tax Rate", "VAT Code", "GST Code", "Tax"),
+    "discount_amount": ("Discount Amount", "Disc Amount", "Line Discount Amount"),
+    "line_total": ("Line Total", "Line Amount", "Total Price", "Line Subtotal"),
+    "quote_total": ("Quote Total", "Order Total", "Quote Subtotal", "Order Subtotal"),
 }
 QUOTE_FIELDS = ("contact_name", "contact_email", "date", "due_date", "currency", "line_amount_types", "kind")
 FIELD_LABELS = {
@@ -84,12 +88,16 @@ FIELD_LABELS = {
     "item_code": "item code",
     "account_code": "account code",
     "tax_type": "tax type",
+    "discount_amount": "discount amount",
+    "line_total": "line total",
+    "quote_total": "quote total",
 }
 
 
 def normalise_key(name: str) -> str:
-    """Header and JSON key matching: case, surrounding spaces and the separators _ - . space ignored."""
-    return re.sub(r"[\s_.\-]+", "", name.replace("\ufeff", "")).casefold()
+    """Header and JSON key matching: case, surrounding spaces, brackets and the separators _ - . space
+    ignored, so `Discount (%)` is `Discount %`."""
+    return re.sub(r"[\s_.\-()\[\]]+", "", name.replace("\ufeff", "")).casefold()
 
 
 _FIELD_BY_KEY = {normalise_key(alias): name for name, aliases in ALIASES.items() for alias in aliases}
@@ -104,7 +112,7 @@ def expected(field_name: str) -> str:
     return ", ".join(ALIASES[field_name][:4])
 
 
-@dataclass
+@dataclass(slots=True)
 class RawRow:
     """One line item as read, before validation: canonical field -> the value as found."""
 
@@ -131,10 +139,23 @@ def show(value: object, limit: int = 40) -> str:
 def as_text(value: object) -> str:
     """Text of a field; JSON numbers are fine as text (an item code 200), anything else becomes ''."""
     if isinstance(value, str):
-        return value.strip()
+        return clean_text(value).strip()
     if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
         return str(value)
     return ""
+
+
+_CONTROLS = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+def clean_text(text: str, multiline: bool = False) -> str:
+    """CRM text without C0/C1 control characters (a NUL, an escape, a stray \\x85 would reach the invoice);
+    a description keeps its line breaks, any other field becomes one line."""
+    if text.isprintable():
+        return text
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    text = _CONTROLS.sub("", text) if multiline else _CONTROLS.sub("", text.replace("\n", " "))
+    return text
 
 
 def is_blank(value: object) -> bool:
@@ -223,18 +244,38 @@ _DAY_FIRST = re.compile(r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})$")
 _NAMED = ("%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%d-%b-%Y")
 
 
-def parse_date(value: object, label: str = "date") -> tuple[date | None, str | None]:
-    """ISO, 2026/11/26, day-first 26/11/2026 or 26.11.2026 (month-first only when day-first is impossible)."""
-    problem = (
-        f"{label} {show(value)} is not a date this program reads (use 2026-11-26, 26/11/2026 or 26.11.2026)"
-    )
+DATE_ORDERS = ("day", "month", "iso")  # day first, month first, ISO (year first) only
+DATE_ORDER_WORDS = {"day": "day first", "month": "month first", "iso": "ISO (year first)"}
+
+
+def parse_date(value: object, label: str = "date", order: str = "day") -> tuple[date | None, str | None]:
+    """ISO and named months always; 04/11/2026 as ``order`` says (day or month first; one that only makes
+    sense the other way round is read that way); with order "iso" only year-first dates."""
+    examples = "2026-11-26" if order == "iso" else (
+        "11/26/2026" if order == "month" else "26/11/2026 or 26.11.2026")
+    problem = f"{label} {show(value)} is not a date this program reads (use 2026-11-26 or {examples})"
     if not isinstance(value, str):
         return None, problem
     text = value.strip()
-    found = _ms_date(text) or _year_first(text) or _day_first(text) or _named(text)
+    slashed = None if order == "iso" else _day_month(text, order == "month")
+    found = _ms_date(text) or _year_first(text) or slashed or _named(text)
     if found is None or not 1900 <= found.year <= 2999:
         return None, problem
     return found, None
+
+
+def date_evidence(value: object) -> str | None:
+    """What a day/month date alone says about the file's order: "day" (31/01/2026), "month" (01/31/2026),
+    "either" (04/11/2026), or None (05/05/2026, an ISO date, not a date)."""
+    match = _DAY_FIRST.match(value.strip()) if isinstance(value, str) else None
+    if not match:
+        return None
+    first, second = int(match.group(1)), int(match.group(3))
+    if first > 12 >= second:
+        return "day"
+    if second > 12 >= first:
+        return "month"
+    return "either" if first != second and first <= 12 and second <= 12 else None
 
 
 def _ms_date(text: str) -> date | None:
@@ -252,12 +293,14 @@ def _year_first(text: str) -> date | None:
     return _make(match.group(1), match.group(3), match.group(4)) if match else None
 
 
-def _day_first(text: str) -> date | None:
+def _day_month(text: str, month_first: bool) -> date | None:
     match = _DAY_FIRST.match(text)
     if not match:
         return None
     first, second, year = match.group(1), match.group(3), match.group(4)
     year = year if len(year) == 4 else f"20{year}"
+    if month_first:
+        return _make(year, first, second) or _make(year, second, first)
     return _make(year, second, first) or _make(year, first, second)
 
 

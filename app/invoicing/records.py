@@ -5,9 +5,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.invoicing.mapping import Mapping
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a million-line file keeps a million of these
 class SourceLine:
     description: str
     quantity: Decimal
@@ -19,7 +23,7 @@ class SourceLine:
     tracking: tuple[tuple[str, str], ...] = ()  # (category, option) of this line only, e.g. a file column
 
 
-@dataclass
+@dataclass(slots=True)
 class SourceQuote:
     """One quote or order, grouped from its line rows; `number` becomes the invoice Reference."""
 
@@ -72,6 +76,18 @@ class RowProblem:
 class LoadResult:
     quotes: list[SourceQuote] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
+    mapping: Mapping | None = None  # a CSV's columns as they were read (or, when blocking, would be)
+    blocking: list[str] = field(default_factory=list)  # why the mapping keeps the file from being drafted
+    date_order: str = ""  # "day", "month" or "iso": how day/month dates were read
+    date_note: str = ""  # the sentence saying so, and why (guessed, chosen)
+
+    def mapping_lines(self, name: str) -> list[str]:
+        """Every column beside its field or "ignored", and how the dates were read: what the dry run, the
+        real run and --show-mapping print before anything else."""
+        if self.mapping is None:
+            return []
+        lines = [self.mapping.heading(name), *self.mapping.describe()]
+        return lines + ([self.date_note] if self.date_note else [])
 
     @property
     def invalid_numbers(self) -> set[str]:

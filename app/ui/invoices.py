@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from app.invoicing import sources
 from app.invoicing.drafting import DraftProgress, DraftReport
+from app.invoicing.loading import SHOW_FROM_BYTES, loading_sentence
 from app.invoicing.plan import Defaults, PlannedInvoice
 from app.invoicing.provenance import missing_notes_sentence
 from app.invoicing.records import LoadResult
@@ -46,6 +47,7 @@ from app.invoicing.session import (
     invoice_url,
     plan_quotes,
 )
+from app.ui.mapping_view import MappingView
 from app.ui.quote_table import (
     CHANGES,
     CHECK,
@@ -71,10 +73,19 @@ class ProgressRelay(QObject):
     """Created in the GUI thread; the worker emits, Qt queues the call to the GUI thread."""
 
     progressed = Signal(object)
+    loading = Signal(str)  # the loader's progress sentence for a large file
 
     def emit_from_worker(self, progress: DraftProgress) -> None:
         with contextlib.suppress(RuntimeError):  # the window was deleted: the run still finishes
             self.progressed.emit(progress)
+
+    def loader_progress(self, name: str) -> Callable[[int, int], None]:
+        def report(read: int, size: int) -> None:
+            if size >= SHOW_FROM_BYTES:
+                with contextlib.suppress(RuntimeError):
+                    self.loading.emit(loading_sentence(name, read, size))
+
+        return report
 
 
 class InvoicesWindow(QWidget):
@@ -97,6 +108,7 @@ class InvoicesWindow(QWidget):
         self._busy = ""  # "loading" | "planning" | "drafting" | ""
         self.relay = ProgressRelay(self)
         self.relay.progressed.connect(self._progressed, Qt.ConnectionType.QueuedConnection)
+        self.relay.loading.connect(self._loading_progress, Qt.ConnectionType.QueuedConnection)
         organisation = model.settings.tenant_name or "Xero"
         self.setWindowTitle(f"Draft invoices — {organisation}")
         self.setWindowIcon(icon("xero-connect"))
@@ -240,6 +252,11 @@ class InvoicesWindow(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.notice)
         layout.addWidget(self.busy)
+        # The mapping step: a file's columns and the first quotes, before the plan (app.ui.mapping_view).
+        self.mapping_view = MappingView()
+        self.mapping_view.applied.connect(self._apply_mapping)
+        self.mapping_view.hide()
+        layout.addWidget(self.mapping_view)
         layout.addWidget(self.mapping_row)
         layout.addLayout(label_row)
         layout.addWidget(self.table, 1)
@@ -363,12 +380,44 @@ class InvoicesWindow(QWidget):
             QStandardPaths.StandardLocation.DocumentsLocation)
 
     def load_file(self, path: str | Path) -> Task | None:
+        """First the mapping step (the columns and a preview, read in a worker); a settled mapping goes
+        straight on to the whole file and the plan, an unsettled one waits for the user."""
+        from app.invoicing.mapping_step import MappingStep
+
+        if self._busy:
+            return None
         type(self).last_folder = str(Path(path).parent)
-        name = Path(path).name
-        return self._load(lambda: sources.load_file(path), f"Reading {name}…", "load_file")
+        self.summary.clear()
+        self.notice.show_message("info", f"Reading the columns of {Path(path).name}…")
+        self._set_busy("loading")
+        self._task = run_task(lambda: MappingStep(path), self._mapped, self._failed, name="read_columns")
+        return self._task
+
+    def _mapped(self, step: Any) -> None:
+        self._task = None
+        self._set_busy("")
+        self.mapping_view.setVisible(step.is_csv)
+        self.mapping_view.show_step(step)
+        self.mapping_view.set_expanded(not step.settled)
+        if step.settled:
+            self._apply_mapping(step)
+        else:  # the blocking sentences in the notice; nothing is planned until the mapping is settled
+            self._loaded(step.loaded)
+
+    def _apply_mapping(self, step: Any) -> Task | None:
+        path, request, name = step.path, step.request(), step.path.name
+        progress = self.relay.loader_progress(name)
+        return self._load(lambda: sources.load_file(path, request, progress=progress), f"Reading {name}…",
+                          "load_file")
+
+    @Slot(str)
+    def _loading_progress(self, sentence: str) -> None:
+        if self._busy == "loading":
+            self.notice.show_message("info", sentence)
 
     def load_from_xero(self) -> Task | None:
         model = self.model
+        self.mapping_view.hide()
         return self._load(lambda: sources.load_xero_quotes(model.client()),
                           "Reading the organisation's accepted quotes from Xero…", "load_xero_quotes")
 

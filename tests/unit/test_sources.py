@@ -340,7 +340,10 @@ def test_invalid_json() -> None:
 
 
 def test_oversized_input_is_refused_with_a_sentence() -> None:
-    assert "more than the 50 MB" in only_problem(load_text(b"a" * (50 * 1024 * 1024 + 1), "huge.csv"))
+    # A CSV streams, so its size is no limit; it is read at most 1 MB of a line at a time (memory stays
+    # bounded), and a file of one absurd line is not a quote export.
+    assert "does not look like a quote" in only_problem(load_text(b"a" * (60 * 1024 * 1024), "huge.csv"))
+    assert "more than the 50 MB" in only_problem(load_text(b"[" + b" " * (50 * 1024 * 1024), "huge.json"))
 
 
 def test_unreadable_path(tmp_path: Path) -> None:
