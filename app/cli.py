@@ -383,5 +383,5 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "check": cmd_check,
     "status": cmd_status,
     "disconnect": cmd_disconnect,
-    "draft": cmd_draft,
+    "draft": lambda args: cmd_draft(args, _model),
 }

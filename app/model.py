@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from app.credentials import check_credentials, fingerprint, mask
 from app.port_holder import program_holding
 from app.settings import Settings, config_dir, load_active_profile, load_settings, save_settings
-from app.xero.endpoints import GRANULAR_SCOPES, LEGACY_SCOPES, XeroEndpoints
+from app.xero.endpoints import GRANULAR_SCOPES, LEGACY_SCOPES, XeroEndpoints, redirect_uri
 from app.xero.errors import (
     InvalidInput,
     InvalidScope,
@@ -305,13 +305,13 @@ class ConnectionModel:
         port = find_free_port(ports) if use_listener else ports[0]
         if port is None:
             raise ports_busy_error(ports)
-        redirect_uri = f"http://localhost:{port}/callback"
-        log.info("authorisation starting: profile %s, redirect URI %s", self.profile, redirect_uri)
+        callback_uri = redirect_uri(port)
+        log.info("authorisation starting: profile %s, redirect URI %s", self.profile, callback_uri)
         notes: list[str] = []
-        busy = _busy_ports_note(ports[: ports.index(port)], redirect_uri) if use_listener else ""
+        busy = _busy_ports_note(ports[: ports.index(port)], callback_uri) if use_listener else ""
         if busy:
             notes.append(busy)
-        pending = start_authorization(self.endpoints, creds, redirect_uri, self.scopes())
+        pending = start_authorization(self.endpoints, creds, callback_uri, self.scopes())
         try:
             preflight_authorization(pending, self.session)
         except RedirectUriNotRegistered as exc:
@@ -322,7 +322,7 @@ class ConnectionModel:
             if self.settings.scopes:
                 raise
             # An app created before March 2026 may only know the broad scopes: try them once.
-            legacy = start_authorization(self.endpoints, creds, redirect_uri, LEGACY_SCOPES)
+            legacy = start_authorization(self.endpoints, creds, callback_uri, LEGACY_SCOPES)
             preflight_authorization(legacy, self.session)
             pending = legacy
             self.settings.scopes = list(LEGACY_SCOPES)

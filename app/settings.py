@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from app.xero.endpoints import DEFAULT_SANDBOX_URL, XeroEndpoints
+from app.xero.endpoints import DEFAULT_SANDBOX_URL, XeroEndpoints, redirect_uri
 
 PROFILES = ("xero", "sandbox")
 # Fixed callback ports the admin registers in Xero; the listener takes the first free one.
@@ -80,7 +80,7 @@ class Settings:
         return XeroEndpoints.real()
 
     def redirect_uris(self) -> list[str]:
-        return [f"http://localhost:{port}/callback" for port in self.redirect_ports]
+        return [redirect_uri(port) for port in self.redirect_ports]
 
     @property
     def is_configured(self) -> bool:

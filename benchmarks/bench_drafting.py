@@ -153,7 +153,7 @@ FIXED_READS = 7
 
 def lookup_calls(quotes: list[Any]) -> int:
     """GETs that ask Xero for the quotes' References before anything is sent (the program's chunks)."""
-    from app.invoicing.drafting import lookup_chunks
+    from app.invoicing.lookup import lookup_chunks
 
     return len(lookup_chunks(sorted(q.number for q in quotes)))
 

@@ -94,8 +94,9 @@ def add_mapping_options(draft: argparse.ArgumentParser) -> None:
                        help="print every column's field (or ignored) and the date order; send nothing")
 
 
-def cmd_draft(args: argparse.Namespace) -> int:
-    from app.cli import _model
+def cmd_draft(args: argparse.Namespace, model_for: Callable[[argparse.Namespace], ConnectionModel]) -> int:
+    """``model_for`` makes the model from the profile options (app.cli's, so this module needs no
+    import of the CLI that imports it)."""
     from app.invoicing.contact_names import parse_choices
     from app.invoicing.records import LoadResult
     from app.invoicing.sources import load_xero_quotes
@@ -126,7 +127,7 @@ def cmd_draft(args: argparse.Namespace) -> int:
             print(problem)
         print("Nothing was drafted: the file was refused.")
         return EXIT_REFUSED
-    model = _model(args)
+    model = model_for(args)
 
     def load() -> LoadResult:
         loaded = LoadResult(list(from_file.quotes), list(from_file.problems))

@@ -11,8 +11,9 @@ import operator
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO, TextIO
 
-from app.invoicing.mapping import Mapping, MappingRequest, resolve
+from app.invoicing.mapping import Mapping, MappingRequest
 from app.invoicing.parsing import MAX_LINES, RawRow, clean_text, expected, field_for
+from app.invoicing.presets import resolve
 
 DELIMITERS = (",", ";", "\t")
 REQUIRED = ("number", "description")  # without these it is not a quote export at all

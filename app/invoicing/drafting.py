@@ -21,22 +21,22 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
-from urllib.parse import quote_plus
 
 from app.invoicing.contacts import content_key, create_missing_contacts
 from app.invoicing.fingerprint import invoice_summary, quote_fingerprint, quote_summary
 from app.invoicing.ledger import DraftRow, Ledger, PendingBatch
+from app.invoicing.lookup import find_drafted, lookup_chunks
 from app.invoicing.plan import PlannedInvoice, changes_since
 from app.invoicing.provenance import add_notes
 from app.invoicing.readback import report_differences
 from app.invoicing.records import quote_identity
 from app.invoicing.sentences import quote_sentence
 from app.invoicing.wire import MAX_REQUEST_BYTES, body_size, too_large_sentence, wire_body
-from app.xero.client import MAX_BATCH, BatchItemResult, XeroClient, where_references
+from app.xero.client import MAX_BATCH, BatchItemResult, XeroClient
 from app.xero.errors import (
     MissingScope,
     NotFound,
@@ -53,21 +53,12 @@ log = logging.getLogger(__name__)
 NOT_SENT_TODAY = "not sent today: the organisation's daily limit of calls is nearly reached"
 DAY_RESERVE = 5  # calls kept back at the daily limit: enough to look up a batch whose answer was lost
 MINUTE_WAIT = 60.0  # Xero's minute window is fixed but its start is unknown: a full minute always clears it
-# References per lookup GET (an OR of equalities): at most LOOKUP_CHUNK, and the encoded `where` at most
-# LOOKUP_WHERE_BUDGET characters, so the whole address stays well under the 2,048 characters that
-# common web servers and proxies accept in front of an API.
-LOOKUP_CHUNK = 40
-LOOKUP_WHERE_BUDGET = 1500
-GONE = ("DELETED", "VOIDED")
 # Xero honours an Idempotency-Key for about 6 minutes (xero-notes §7). A pending batch first sent less
 # than 5 minutes ago (this machine's clock) is resent with its own body and key; the minute left over
 # covers clock skew between this machine and Xero and the time the resend itself takes. An older batch
 # is looked up by Reference instead: Xero may have forgotten the key, but it has long finished the request.
 IDEMPOTENCY_WINDOW = 360.0
 RESEND_WITHIN = 300.0
-STILL_PROCESSING = (
-    "Xero is still processing a batch whose answer was lost (a request timed out or a run was interrupted)."
-)
 # Answers that mean Xero refused the request before processing it: nothing was created.
 REFUSED_UNPROCESSED = (RateLimited, ReauthorisationNeeded, TenantDisconnected, MissingScope, NotFound,
                        RequestTooLarge)
@@ -229,83 +220,6 @@ def calls_sentence(estimate: int, day_remaining: int | None) -> str:
     return text + "."
 
 
-# -- finding invoices by Reference -------------------------------------------------------------
-
-
-def lookup_chunks(references: Sequence[str]) -> list[list[str]]:
-    """References split so that each lookup's `where` stays within LOOKUP_WHERE_BUDGET when encoded."""
-    chunks: list[list[str]] = []
-    for reference in references:
-        if chunks and len(chunks[-1]) < LOOKUP_CHUNK:
-            trial = [*chunks[-1], reference]
-            if len(quote_plus(where_references(trial))) <= LOOKUP_WHERE_BUDGET:
-                chunks[-1] = trial
-                continue
-        chunks.append([reference])
-    return chunks
-
-
-def _updated(invoice: dict[str, Any]) -> str:
-    return str(invoice.get("UpdatedDateUTC") or "").rjust(40)  # "/Date(ms+0000)/" sorts by length first
-
-
-def _claimable(invoice: dict[str, Any], identity: str, taken: set[str]) -> bool:
-    return (
-        quote_identity(str(invoice.get("Reference") or "")) == identity  # as Xero's filter: case ignored
-        and invoice.get("Type") == "ACCREC"
-        and invoice.get("Status") not in GONE
-        and str(invoice.get("InvoiceID", "")).lower() not in taken
-    )
-
-
-def find_drafted(
-    client: XeroClient,
-    references: dict[str, str],
-    exclude_ids: Iterable[str],
-    pace: Callable[[], None] | None = None,
-    *,
-    ask_origin: bool = False,
-) -> list[DraftRow]:
-    """Invoices in Xero for these source_id → Reference pairs; invoices in ``exclude_ids`` belong to
-    other quotes already and are never claimed twice.
-
-    ``ask_origin``: for a quote this program has no record of, also ask Xero (createdByMyApp, only for
-    the chunks that had a match) whether this app created the invoice; the rows say so.
-    """
-    if not references:
-        return []
-    pace = pace or (lambda: None)
-    taken = {i.lower() for i in exclude_ids}
-    rows = []
-    by_identity: dict[str, list[str]] = {}
-    for source_id, reference in references.items():
-        by_identity.setdefault(quote_identity(reference), []).append(source_id)
-    for chunk in lookup_chunks(sorted({ref.strip() for ref in references.values()})):
-        pace()
-        invoices = client.invoices(references=chunk)
-        ours: set[str] | None = None
-        hits = [inv for inv in invoices if quote_identity(str(inv.get("Reference") or "")) in by_identity]
-        if ask_origin and hits:
-            pace()
-            found_refs = sorted({str(inv.get("Reference")) for inv in hits})
-            ours = {str(i.get("InvoiceID", "")).lower()
-                    for i in client.invoices(references=found_refs, created_by_my_app=True)}
-        for identity in sorted({quote_identity(ref) for ref in chunk}):
-            for source_id in by_identity.get(identity, []):
-                matches = [inv for inv in invoices if _claimable(inv, identity, taken)]
-                if not matches:
-                    continue
-                newest = max(matches, key=_updated)
-                invoice_id = str(newest["InvoiceID"])
-                taken.add(invoice_id.lower())
-                rows.append(DraftRow(
-                    source_id, str(newest.get("Reference") or references[source_id]), invoice_id,
-                    str(newest.get("InvoiceNumber", "")), summary=invoice_summary(newest).to_json(),
-                    found=ask_origin, by_this_app=None if ours is None else invoice_id.lower() in ours,
-                ))
-    return rows
-
-
 class AnswerMismatch(XeroConnectError):
     """A batch's answer whose elements do not echo the References sent, in order."""
 
@@ -340,14 +254,6 @@ def _with_fingerprints(rows: list[DraftRow], batch: Sequence[PlannedInvoice]) ->
                                       summary=quote_summary(entry.source).to_json())
         out.append(row)
     return out
-
-
-def _sentence(exc: XeroConnectError) -> str:
-    # Xero's answer to a key whose first request is still being processed (409, as the sandbox and the
-    # IETF Idempotency-Key draft have it; Xero does not document it): "not known yet", in words.
-    if "(HTTP 409)" in str(exc):
-        return STILL_PROCESSING
-    return str(exc)
 
 
 def _read_results(
@@ -463,7 +369,7 @@ def recover(
         ledger.close_batch(tenant_id, batch.batch_key, found)
         recovered += len(found)
     if unsettled:
-        cause = _sentence(unsettled[0])
+        cause = str(unsettled[0])
         raise BatchInProgress(
             f"{cause} It stays pending and nothing more was sent; run again in a minute to record it "
             "and send the rest.",
@@ -557,7 +463,7 @@ class _Run:
             checked = ("The last batch was checked in Xero and recorded; run again to send the rest." if whole
                        else "Xero does not show all of the last batch yet; it stays pending and the next "
                             "run checks Xero for it before sending anything.")
-            raise _Stop(f"{_sentence(exc)} {checked}") from exc
+            raise _Stop(f"{exc!s} {checked}") from exc
         for entry in batch:
             if entry.source_id in refused:
                 self.settle(entry, "failed", message=refused[entry.source_id])
@@ -646,9 +552,9 @@ class _Run:
         except XeroConnectError:
             # Cannot tell: the batch stays "sending" and the next run settles it before sending.
             for entry in batch:
-                self.settle(entry, "failed", message=_sentence(exc), retryable=True)
+                self.settle(entry, "failed", message=str(exc), retryable=True)
             raise _Stop(
-                f"{_sentence(exc)} It is not known whether Xero created the last batch; the next run "
+                f"{exc!s} It is not known whether Xero created the last batch; the next run "
                 "checks Xero for it before sending anything."
             ) from exc
         by_source = {row.source_id: row for row in rows}
@@ -664,7 +570,7 @@ class _Run:
             if row is not None:
                 self.settle(entry, "drafted", invoice_number=row.invoice_number, invoice_id=row.invoice_id)
             else:
-                self.settle(entry, "failed", message=_sentence(exc), retryable=True)
+                self.settle(entry, "failed", message=str(exc), retryable=True)
         return whole
 
 
@@ -856,8 +762,8 @@ def update_changed_invoices(run: _Run, entries: Sequence[PlannedInvoice]) -> Non
             raise _Stop(str(exc), "limit") from exc
         except XeroConnectError as exc:
             for entry in batch:
-                results[entry.source_id].message = f"it could not be updated: {_sentence(exc)}"
-            raise _Stop(f"{_sentence(exc)} The changed quotes left were not updated.") from exc
+                results[entry.source_id].message = f"it could not be updated: {exc!s}"
+            raise _Stop(f"{exc!s} The changed quotes left were not updated.") from exc
         by_index = {answer.index: answer for answer in answers}
         for index, entry in enumerate(batch):
             answer, result = by_index.get(index), results[entry.source_id]

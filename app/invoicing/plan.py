@@ -18,6 +18,7 @@ from app.invoicing.contact_names import ContactChoices, exact_key, near_match_se
 from app.invoicing.contacts import ContactDirectory, new_contact_body
 from app.invoicing.fingerprint import Summary, differences, quote_fingerprint, quote_summary
 from app.invoicing.ledger import DraftRow, Ledger
+from app.invoicing.lookup import find_drafted
 from app.invoicing.permissions import check_may_draft, lock_date, lock_problem, may_create_drafts
 from app.invoicing.provenance import url_problem
 from app.invoicing.readback import Totals, expected_totals
@@ -456,8 +457,6 @@ def make_plan(
     quotes the ledger does not know (as a real run does before sending), so the plan says "found in
     Xero" for them; with ``remember`` what was found is recorded.
     """
-    from app.invoicing.drafting import find_drafted  # drafting builds on plans: imported where used
-
     facts = facts or TenantFacts.fetch(client)
     check_may_draft(facts)
     defaults = resolve_defaults(facts, ledger, tenant_id, account, tax_type, remember)

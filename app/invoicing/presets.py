@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.invoicing.mapping import Mapping, MappingError
-from app.invoicing.parsing import normalise_key
+from app.invoicing.mapping import Mapping, MappingError, MappingRequest, guess, saved_document
+from app.invoicing.parsing import normalise_key, show
 
 TAX_NAMES = "the CRM's tax names are not Xero tax types: the organisation's default (or --tax-type) applies"
 TAX_AMOUNT = "a tax amount: Xero computes the tax from the lines"
@@ -113,3 +113,34 @@ def apply_preset(mapping: Mapping, preset: Preset) -> None:
     mapping.preset = preset.title
     if preset.date_order:
         mapping.fallback_order = preset.date_order
+
+
+def resolve(header: Sequence[str], request: MappingRequest | None = None) -> Mapping:
+    """The mapping for this header: the window's as given; else the guess, then the named or detected
+    preset, then the saved mapping of this header, then the mapping file, then each --map."""
+    request = request or MappingRequest()
+    if request.mapping is not None and [c.name for c in request.mapping.columns] == list(header):
+        return request.mapping
+    mapping = guess(header)
+    preset = find_preset(request.preset) if request.preset else detect(header)
+    if preset is not None:
+        apply_preset(mapping, preset)
+        mapping.origin = "the preset asked for" if request.preset else "recognised from the header"
+    saved = saved_document(mapping.signature, request.saved_folder) if request.use_saved else None
+    if saved is not None and request.document is None:
+        mapping.apply_document(saved, "the saved mapping")
+        mapping.origin = "the mapping saved for this header"
+    if request.document is not None:
+        mapping.apply_document(request.document, f"The mapping file {request.document_name}")
+        mapping.origin = f"the mapping file {request.document_name}"
+    for choice, column in request.overrides:
+        if not mapping.choose_by_name(column, choice, note="--map"):
+            names = ", ".join(show(c.name) for c in mapping.columns[:12])
+            raise MappingError(
+                f"--map {choice}={column}: the file has no column {show(column)} (it has {names})."
+            )
+    if request.fill_down is not None:
+        mapping.fill_down = request.fill_down
+    if request.date_order is not None:
+        mapping.date_order = request.date_order
+    return mapping

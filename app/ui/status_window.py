@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ui.tray import ICONS, state_icon
+from app.ui.tray_icons import ICONS, state_icon
 from app.ui.widgets import WrapLabel
 
 if TYPE_CHECKING:

@@ -11,26 +11,21 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QIcon
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QMessageBox, QSystemTrayIcon, QWidget
 
 from app import autostart
 from app.model import CheckResult, ConnectionModel, DisconnectReport
-from app.resources import resource_path
 from app.ui import about
 from app.ui.about import AboutDialog
+from app.ui.status_window import StatusWindow
+from app.ui.tray_icons import state_icon
 from app.ui.workers import Task, run_task
 from app.xero.errors import ReauthorisationNeeded
 
-if TYPE_CHECKING:
-    from app.ui.status_window import StatusWindow
-
 log = logging.getLogger(__name__)
-
-ICONS = resource_path("icons")
 
 CONNECTED = "connected"
 ATTENTION = "attention"
@@ -46,9 +41,6 @@ KEEP_ALIVE_MS = 12 * 60 * 60 * 1000
 # After a failed check, sooner than that: a passing outage (Wi-Fi, Xero busy) is over by then.
 RETRY_AFTER_MS = (5 * 60 * 1000, 15 * 60 * 1000, 60 * 60 * 1000)
 
-
-def state_icon(state: str) -> QIcon:
-    return QIcon(str(ICONS / f"tray-{state}.svg"))
 
 
 def short_failure(sentence: str, limit: int = STATUS_LINE_MAX) -> str:
@@ -261,7 +253,6 @@ class TrayController(QObject):
     @property
     def window(self) -> StatusWindow:
         if self._window is None:
-            from app.ui.status_window import StatusWindow  # here: that module imports this one
 
             self._window = StatusWindow(self)
         return self._window

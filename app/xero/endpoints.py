@@ -117,3 +117,12 @@ class XeroEndpoints:
     def sandbox_base(self) -> str:
         """Origin of the sandbox (its control API lives under /sandbox/ there)."""
         return self.connections_url.rsplit("/connections", 1)[0]
+
+
+CALLBACK_PATH = "/callback"
+
+
+def redirect_uri(port: int) -> str:
+    """The redirect URI an admin registers in Xero for one listener port: localhost, not 127.0.0.1
+    (Xero matches the URI exactly, port included)."""
+    return f"http://localhost:{port}{CALLBACK_PATH}"

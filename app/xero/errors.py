@@ -91,6 +91,13 @@ class ValidationFailed(XeroConnectError):
         self.details = details
 
 
+class StillProcessing(XeroConnectError):
+    """409 to a request whose Idempotency-Key names one still being processed: its outcome is not known
+    yet (the sandbox and the IETF Idempotency-Key draft answer so; Xero does not document it)."""
+
+    kind = "still_processing"
+
+
 class RequestTooLarge(XeroConnectError):
     """413: Xero refused the request for its size before processing it; nothing was created."""
 
@@ -267,6 +274,11 @@ def map_api_error(response: requests.Response) -> XeroConnectError:
         return ValidationFailed(f"Xero rejected the data: {summary}.", details)
     if status == 404:
         return NotFound("Xero could not find the requested record.")
+    if status == 409:
+        return StillProcessing(
+            "Xero is still processing a batch whose answer was lost (a request timed out or a run was "
+            "interrupted)."
+        )
     if status == 413:
         return RequestTooLarge("Xero refused the request because it is larger than Xero accepts (HTTP 413).")
     if status in (500, 502, 503, 504):

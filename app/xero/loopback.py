@@ -25,6 +25,7 @@ from typing import Any, Generic, TypeVar, cast
 from urllib.parse import parse_qs, urlsplit
 
 from app.resources import resource_path
+from app.xero.endpoints import CALLBACK_PATH, redirect_uri
 from app.xero.errors import CallbackTimeout, Cancelled, PortsBusy, XeroConnectError
 
 T = TypeVar("T")
@@ -249,7 +250,6 @@ class LoopbackListener(Generic[T]):
         expected_state: str,
         on_callback: Callable[[str], T],
         timeout: float = 300.0,
-        path: str = "/callback",
         host: str = "127.0.0.1",
     ) -> None:
         if not ports:
@@ -258,7 +258,7 @@ class LoopbackListener(Generic[T]):
             raise ValueError("LoopbackListener needs the state of the pending authorization")
         self.ports = tuple(ports)
         self.timeout = timeout
-        self.path = path
+
         self.host = host
         self._expected_state = expected_state
         self._on_callback = on_callback
@@ -325,8 +325,7 @@ class LoopbackListener(Generic[T]):
 
     @property
     def redirect_uri(self) -> str:
-        # localhost, not 127.0.0.1: that is the URI the admin registers in Xero.
-        return f"http://localhost:{self.port}{self.path}"
+        return redirect_uri(self.port)
 
     @property
     def server_address(self) -> tuple[str, int] | None:
@@ -403,7 +402,7 @@ class LoopbackListener(Generic[T]):
     def _handle(self, target: str) -> _Reply:
         """Decide status, page and message for one GET; never puts the request's values in the page."""
         parts = urlsplit(target)
-        if parts.path != self.path:
+        if parts.path != CALLBACK_PATH:
             return _Reply(404, "error.html", NOT_FOUND_MESSAGE)
         state = (parse_qs(parts.query).get("state") or [""])[0]
         # State first: a stale tab or a forged request must neither run the exchange nor end the flow.
@@ -411,7 +410,7 @@ class LoopbackListener(Generic[T]):
             return _Reply(400, "error.html", STALE_MESSAGE)
         if not self._claim():
             return _Reply(409, "error.html", ALREADY_HANDLED_MESSAGE)
-        return self._run_callback(f"http://localhost:{self.port}{parts.path}?{parts.query}")
+        return self._run_callback(f"{self.redirect_uri}?{parts.query}")
 
     def _run_callback(self, url: str) -> _Reply:
         try:

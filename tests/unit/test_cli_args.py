@@ -38,8 +38,8 @@ def test_the_draft_options_of_what_xero_receives():
 
 
 def test_a_malformed_tracking_option_is_refused_before_anything_else(tmp_path, capsys):
-    from app.invoicing.cli_draft import EXIT_REFUSED, cmd_draft
+    from app.cli import main
+    from app.invoicing.cli_draft import EXIT_REFUSED
 
-    args = build_parser().parse_args(["draft", str(tmp_path / "missing.csv"), "--tracking", "Region"])
-    assert cmd_draft(args) == EXIT_REFUSED
+    assert main(["draft", str(tmp_path / "missing.csv"), "--tracking", "Region"]) == EXIT_REFUSED
     assert 'write it as "Category=Option"' in capsys.readouterr().err

@@ -49,3 +49,17 @@ def test_the_status_and_check_commands_load_no_qt(tmp_path):
         exit_code, qt_modules = json.loads(done.stdout.strip().splitlines()[-1])
         assert exit_code in (0, 1), done.stderr  # `check` on a fresh config says it is not set up
         assert qt_modules == [], command
+
+
+def test_one_redirect_uri_builder():
+    """The redirect URI is built in one place (app.xero.endpoints.redirect_uri): the admin registers it
+    in Xero exactly, so two spellings of it would be two different URIs."""
+    builder = APP / "xero" / "endpoints.py"
+    pattern = re.compile(r"localhost:\{")
+    offenders = [
+        str(path.relative_to(APP))
+        for path in APP.rglob("*.py")
+        if path != builder and "sandbox" not in path.relative_to(APP).parts
+        and pattern.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []

@@ -16,6 +16,7 @@ from app.ui.widgets import (
     field_label,
     instructions,
 )
+from app.xero.endpoints import redirect_uri
 
 URI_HOW = {
     # Xero's "New app" form takes one redirect URI; more are added on the app's configuration page.
@@ -132,7 +133,7 @@ class CreateAppPage(StepPage):
         copy_to_clipboard("\n".join(self.redirect_uris()))
 
     def redirect_uris(self) -> list[str]:
-        return [f"http://localhost:{port}/callback" for port in self.ports]
+        return [redirect_uri(port) for port in self.ports]
 
     def show_uris(self) -> None:
         uris = self.redirect_uris()
