@@ -17,12 +17,12 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from benchmarks import bench_drafting, bench_loading, bench_memory, bench_startup
+from benchmarks import bench_drafting, bench_loading, bench_memory, bench_starter, bench_startup
 from benchmarks.common import ROOT, machine
 from benchmarks.keyring_backend import PATH_ENV, install
 
 DOC = ROOT / "docs" / "BENCHMARKS.md"
-PARTS = ("drafting", "startup", "memory", "loading")
+PARTS = ("drafting", "starter", "startup", "memory", "loading")
 # Start-up budget: below it, readable structure wins over milliseconds (docs/BENCHMARKS.md).
 STARTUP_BUDGET, CALLS_SLACK, MINUTES_GOAL = 1.6, 2, 10.0
 
@@ -87,6 +87,24 @@ def drafting_section(results: list[bench_drafting.SizeResult]) -> tuple[list[str
                     if label.startswith("without") else "no goal)")
             goals.append(f"Drafting 500 {label}: the baseline needs {ratio:,.1f}x the emulated Xero minutes "
                          f"({theirs:.1f} vs {ours:.3f}; {goal}.")
+    return lines, goals
+
+
+def starter_section(measures: list[bench_starter.StarterMeasure]) -> tuple[list[str], list[str]]:
+    lines = [f"{bench_starter.SIZE:,} quotes for one organisation, an app on Xero's Starter tier "
+             "(1,000 calls per organisation a day); one run a day until all are drafted, on the sandbox's "
+             "clock.", "",
+             "| Way | Accounting calls | Emulated days | Runs (days started) | Drafted |",
+             "|---|---:|---:|---:|---:|"]
+    for m in measures:
+        note = f" ({m.note})" if m.note else ""
+        lines.append(f"| {m.way} | {m.calls:,} | {m.days:.2f} | {m.runs} | {m.drafted:,}{note} |")
+    ours = next((m for m in measures if m.way.endswith("`--no-history-notes`")), None)
+    base = next((m for m in measures if m.way.startswith("baseline")), None)
+    goals = []
+    if ours and base:
+        goals.append(f"Starter tier, {bench_starter.SIZE:,} quotes: {ours.runs} day(s) and {ours.calls:,} "
+                     f"calls against the baseline's {base.runs} days and {base.calls:,} calls (no goal set).")
     return lines, goals
 
 
@@ -169,6 +187,11 @@ def main(argv: list[str] | None = None) -> int:
         results = bench_drafting.run(repeats, baseline_at_2000=not args.no_baseline_2000, log=log)
         lines, found = drafting_section(results)
         sections.append(("Drafting throughput", lines))
+        goals += found
+    if "starter" in parts and not args.quick:
+        log("Starter tier…")
+        lines, found = starter_section(bench_starter.run(log=log))
+        sections.append(("Starter tier: 10,000 quotes at 1,000 calls a day", lines))
         goals += found
     if "startup" in parts:
         log("Start-up…")

@@ -95,13 +95,13 @@ def make_quotes(count: int, existing: list[str], seed: int) -> tuple[list[Any], 
 class World:
     """A fresh sandbox with the customer book, a connected model and a ledger of its own."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, tier: str = TIER) -> None:
         from app.sandbox.server import SandboxServer
 
         self.base = private_dirs("drafting")
         self.server = SandboxServer(port=0)
         self.server.start()
-        self.model = connect(self.server.base_url, tier=TIER)
+        self.model = connect(self.server.base_url, tier=tier)
         self.tenant = self.model.settings.tenant_id
         contacts = self.server.state.orgs[self.tenant]["contacts"]
         contacts.extend(_existing_book(random.Random(seed)))
