@@ -54,6 +54,31 @@ class AuthorizationOutcome:
     connections: list[Connection]
     new_tenant_ids: list[str]
     notes: list[str] = field(default_factory=list)  # e.g. a different Xero user than before
+    # No organisation was chosen before this consent: none is chosen for the admin; they confirm one.
+    first_connect: bool = False
+
+    @property
+    def consented_by(self) -> str:
+        """Who approved, as Xero's id_token names them: "Jane Doe (jane@example.com)"."""
+        name, email = self.tokens.user_name, self.tokens.user_email
+        if name and email:
+            return f"{name} ({email})"
+        return name or email or "a Xero user whose name Xero did not send"
+
+    def consent_summary(self) -> str:
+        """The sentence shown after a consent: who approved, for which organisations."""
+        added = [c.tenant_name for c in self.connections if c.tenant_id in self.new_tenant_ids]
+        names = added or [c.tenant_name for c in self.connections]
+        if not names:
+            return f"Approved in Xero by {self.consented_by}, for no organisation."
+        return f"Approved in Xero by {self.consented_by}, for {', '.join(names)}."
+
+    def confirm_question(self, connection: Connection) -> str:
+        """Asked before a first connect uses an organisation the admin has not picked themselves."""
+        return (
+            f"{self.consent_summary()} Use {connection.tenant_name}? If you did not approve this yourself, "
+            "answer no: someone else may have used the approval link."
+        )
 
 
 @dataclass
@@ -357,6 +382,7 @@ class ConnectionModel:
 
     def _after_authorization(self, tokens: TokenSet, notes: list[str]) -> AuthorizationOutcome:
         previous_user = self.settings.xero_userid
+        first_connect = not self.settings.tenant_id
         if previous_user and tokens.xero_userid and tokens.xero_userid != previous_user:
             notes.append(
                 f"This authorisation was given by a different Xero user ({tokens.user_email or 'unknown'}) "
@@ -373,10 +399,10 @@ class ConnectionModel:
             self._forget_tenant()
         else:
             self.settings.tenant_disconnected = False  # consented again: the organisation is back
-        if not self.settings.tenant_id and len(connections) == 1:
-            self.choose_tenant(connections[0])
+        # A first connect never chooses by itself: an approval link that leaked (it is in the browser's
+        # command line) lets another user consent with their own organisation. The admin confirms it.
         self.save()
-        return AuthorizationOutcome(tokens, connections, new_ids, notes)
+        return AuthorizationOutcome(tokens, connections, new_ids, notes, first_connect=first_connect)
 
     def tenants(self, auth_event_id: str | None = None) -> list[Connection]:
         """Organisations the token reaches; those added by this consent first."""

@@ -383,6 +383,42 @@ def test_a_failure_takes_the_taking_long_hint_with_it(qtbot, at_step_6):
     assert not page.hint.isVisible()  # the failure names its own cause; the guess from before goes
 
 
+# ----- a leaked approval link (issue 17) -----
+
+def test_the_approval_link_is_copied_only_when_asked(qtbot, at_step_6):
+    page = at_step_6.page_for(steps.AUTHORIZE)
+    QGuiApplication.clipboard().setText("the user's own clipboard")
+    page.expander.setChecked(True)
+    click(qtbot, page.no_listener)
+    qtbot.waitUntil(lambda: page.state == "waiting", timeout=WAIT_MS)
+    assert QGuiApplication.clipboard().text() == "the user's own clipboard"
+    assert "clipboard" not in page.status.text()
+    assert page.copy_link.isVisible()
+    page.grab().save("/tmp/recovery_step6_copy_link.png")
+    click(qtbot, page.copy_link)
+    assert QGuiApplication.clipboard().text() == page.attempt.url
+    page.cancel_attempt()
+
+
+def test_a_first_connect_names_who_approved_and_chooses_only_when_the_admin_confirms(
+    qtbot, sandbox, at_step_6
+):
+    set_auto_consent(sandbox.base_url, user_email="mallory.other@example.com")
+    wizard = at_step_6
+    authorise(qtbot, wizard)
+    page = wizard.page_for(steps.AUTHORIZE)
+    text = page.status.text()
+    assert "Mallory Other (mallory.other@example.com)" in text and "Demo Company (UK)" in text
+    assert wizard.model.settings.tenant_id == ""  # nothing used before the admin confirms
+    page.grab().save("/tmp/recovery_step6_consented_by.png")
+    click_next(qtbot, wizard)
+    tenant = wizard.page_for(steps.PICK_TENANT)
+    qtbot.waitUntil(lambda: tenant.selected() is not None, timeout=WAIT_MS)
+    assert wizard.model.settings.tenant_id == ""
+    click_next(qtbot, wizard)  # choosing plus Next commits
+    assert wizard.model.settings.tenant_name == "Demo Company (UK)"
+
+
 # ----- state follows the credentials (issue 16, major 2) -----
 def go_to_credentials(qtbot, wizard) -> None:
     """From step 1, Next until step 4."""
