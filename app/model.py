@@ -132,6 +132,13 @@ class AuthorizationAttempt:
     def redirect_uri(self) -> str:
         return self.pending.redirect_uri
 
+    def waiting_hint(self) -> str:
+        """What to try while the wait goes on for long, from what reached the listener so far."""
+        from app.xero.loopback import NOTHING_ARRIVED, waiting_hint
+
+        seen = self.listener.seen if self.listener is not None else NOTHING_ARRIVED
+        return waiting_hint(self.redirect_uri, seen)
+
     def wait(self) -> AuthorizationOutcome:
         """Block until the browser comes back (run this in a worker thread)."""
         if self.listener is None:

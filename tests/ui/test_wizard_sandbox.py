@@ -359,16 +359,40 @@ def test_unregistered_redirect_uri_is_named_before_the_browser_opens(
     assert not [url for url in browser.urls if "response_type=code" in url]  # no trip to a dead end
 
 
-def test_no_answer_times_out_with_the_uri_to_register(qtbot, at_step_6):
+def test_a_closed_tab_times_out_naming_the_closed_tab_not_the_redirect_uri(qtbot, at_step_6):
     wizard = at_step_6
-    wizard.ctx.opener = lambda _url: None  # the browser never comes back
+    wizard.ctx.opener = lambda _url: None  # the tab is closed: nothing ever comes back
     wizard.model.listener_timeout = 0.5
     page = wizard.page_for(steps.AUTHORIZE)
     click(qtbot, page.authorize)
     qtbot.waitUntil(lambda: page.state == "failed", timeout=WAIT_MS)
-    assert "No answer came back from Xero" in page.status.text()
-    assert "redirect URI is probably not registered" in page.status.text()
+    assert "the approval page was probably closed" in page.status.text()
+    assert "redirect URI" not in page.status.text()
     assert page.authorize.text() == "Retry"
+
+
+def test_the_long_wait_hint_follows_what_reached_the_listener(qtbot, at_step_6):
+    from app.ui.pages import authorize as authorize_page
+
+    wizard = at_step_6
+    wizard.ctx.opener = lambda _url: None
+    wizard.model.listener_timeout = 3
+    page = wizard.page_for(steps.AUTHORIZE)
+    click(qtbot, page.authorize)
+    qtbot.waitUntil(lambda: page.state == "waiting", timeout=WAIT_MS)
+    page._started -= authorize_page.MISMATCH_HINT_AFTER  # as if the wait had gone on for long
+    page.tick()
+    assert "Nothing has come back from the browser yet" in page.hint.text()
+    port = wizard.model.settings.redirect_ports[0]
+    stale = requests.get(f"http://127.0.0.1:{port}/callback?code=c&state=an-older-tab", timeout=5)
+    assert stale.status_code == 400
+    page.tick()
+    assert "older approval page" in page.hint.text() and "redirect URI" not in page.hint.text()
+    page.grab().save("/tmp/recovery_step6_hint.png")
+    qtbot.waitUntil(lambda: page.state == "failed", timeout=WAIT_MS)
+    assert "from an older approval page" in page.status.text()
+    assert not page.hint.isVisible()
+    page.grab().save("/tmp/recovery_step6_timeout.png")
 
 
 def test_a_failure_takes_the_taking_long_hint_with_it(qtbot, at_step_6):

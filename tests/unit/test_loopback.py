@@ -13,7 +13,16 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import pytest
 
 from app.xero.errors import CallbackError, CallbackTimeout, Cancelled, ConsentRefused, PortsBusy
-from app.xero.loopback import PAGES_DIR, LoopbackListener, find_free_port, timeout_error
+from app.xero.loopback import (
+    NOTHING_ARRIVED,
+    OTHER_PATH,
+    OTHER_STATE,
+    PAGES_DIR,
+    LoopbackListener,
+    find_free_port,
+    timeout_error,
+    waiting_hint,
+)
 
 STATE = "expected-state-123"
 CODE = "secret-code-xyz"
@@ -220,21 +229,54 @@ def test_second_answer_while_exchanging_gets_409(pool: ThreadPoolExecutor) -> No
     assert len(seen) == 1
 
 
-def test_timeout_names_the_exact_redirect_uri() -> None:
+def test_a_timeout_with_nothing_arrived_blames_the_closed_tab_not_the_redirect_uri() -> None:
     listener, _ = started(timeout=0.3)
     uri = listener.redirect_uri
     with pytest.raises(CallbackTimeout) as caught:
         listener.wait()
-    assert f"add exactly {uri} to the app in the Xero developer portal" in str(caught.value)
-    assert str(caught.value).startswith("No answer came back from Xero within 0.3 seconds.")
+    message = str(caught.value)
+    assert message.startswith("Nothing came back from the browser within 0.3 seconds: the approval page was "
+                              "probably closed")
+    assert f"nothing reached {uri}" in message and "redirect URI" not in message
+
+
+def test_a_timeout_after_an_answer_at_another_path_names_the_registered_redirect_uri() -> None:
+    listener, seen = started(timeout=0.5)
+    uri = listener.redirect_uri
+    assert get(listener.port, f"/oauth/callback?code=c&state={STATE}")[0] == 404
+    assert listener.seen == OTHER_PATH
+    with pytest.raises(CallbackTimeout) as caught:
+        listener.wait()
+    assert "the redirect URI registered in Xero differs" in str(caught.value)
+    assert f"Make it exactly {uri}" in str(caught.value) and seen == []
+
+
+def test_a_timeout_after_a_stale_tab_names_the_older_approval_page() -> None:
+    listener, seen = started(timeout=0.5)
+    assert get(listener.port, "/callback?code=c&state=an-old-attempt")[0] == 400
+    assert listener.seen == OTHER_STATE
+    assert "older approval page" in waiting_hint(listener.redirect_uri, listener.seen)
+    with pytest.raises(CallbackTimeout) as caught:
+        listener.wait()
+    assert "from an older approval page (a tab left from an earlier attempt)" in str(caught.value)
+    assert seen == []
+
+
+def test_a_browser_preconnect_or_favicon_is_not_taken_for_an_answer() -> None:
+    listener, _ = started(timeout=5)
+    assert get(listener.port, "/favicon.ico")[0] == 404
+    assert listener.seen == NOTHING_ARRIVED
+    listener.cancel()
+    with pytest.raises(Cancelled):
+        listener.wait()
 
 
 def test_timeout_sentence_counts_minutes() -> None:
     message = str(timeout_error(300, "http://localhost:53682/callback"))
     assert message == (
-        "No answer came back from Xero within 5 minutes. If Xero showed an error page, the redirect URI is "
-        "probably not registered: add exactly http://localhost:53682/callback to the app in the Xero "
-        "developer portal, then try again."
+        "Nothing came back from the browser within 5 minutes: the approval page was probably closed, or "
+        "left without clicking Allow access (nothing reached http://localhost:53682/callback). Click Retry "
+        "to open it again."
     )
 
 

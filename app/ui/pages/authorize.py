@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from app.ui.workers import Task
 
 AUTHORIZE_TEXT = "Authorise && obtain new Xero access token"
-MISMATCH_HINT_AFTER = 45  # seconds of waiting before we suggest the redirect URI may not be registered
+MISMATCH_HINT_AFTER = 45  # seconds of waiting before the hint says what reached the listener so far
 
 
 class AuthorizePage(StepPage):
@@ -274,13 +274,10 @@ class AuthorizePage(StepPage):
             f"Waiting for you to allow access in the browser ({countdown(left)} left). Xero Connect is "
             f"listening at {self.attempt.redirect_uri}.",
         )
-        if time.monotonic() - self._started >= MISMATCH_HINT_AFTER and not self.hint.isVisible():
-            self.hint.show_message(
-                "warning",
-                "Taking long? If Xero showed an error about an invalid redirect URI, add exactly "
-                f"{self.attempt.redirect_uri} to the app's redirect URIs in Xero (step 2), save, and "
-                "click Open the page again.",
-            )
+        if time.monotonic() - self._started >= MISMATCH_HINT_AFTER and self.hint.kind != "error":
+            hint = self.attempt.waiting_hint()  # follows what reached the listener; never a stale guess
+            if self.hint.text() != hint:
+                self.hint.show_message("warning", hint)
 
     def open_again(self) -> None:
         if self.attempt is not None:
