@@ -8,8 +8,10 @@ truth about the outcome. It never writes the request line to a log: the query st
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import errno
+import hashlib
 import hmac
 import html
 import os
@@ -37,7 +39,17 @@ HANDLER_TIMEOUT = 10.0  # seconds: an idle browser preconnect must not hold a ha
 # HANDLER_TIMEOUT would otherwise hold its handler thread for ever.
 REQUEST_DEADLINE = 15.0
 
-SUCCESS_MESSAGE = "Xero Connect is authorised — you can close this tab and return to Xero Connect."
+SUCCESS_MESSAGE = (
+    "Xero Connect is authorised. Return to Xero Connect (its window or the terminal): it shows the "
+    "organisation you approved."
+)
+CLOSE_HINT = "You can close this tab now."
+# Browsers close only tabs a script opened; where they refuse, the sentence above stays.
+CLOSE_SCRIPT = "setTimeout(function () { window.close(); }, 1500);"
+_SCRIPT_HASH = base64.b64encode(hashlib.sha256(CLOSE_SCRIPT.encode()).digest()).decode()
+CONTENT_SECURITY_POLICY = (
+    f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-{_SCRIPT_HASH}'"
+)
 STALE_MESSAGE = (
     "This answer does not belong to the current sign-in attempt. Use the tab opened by the latest "
     "sign-in, or start the authorisation again from Xero Connect."
@@ -117,13 +129,28 @@ def waiting_hint(redirect_uri: str, seen: str) -> str:
             "Open the page again.")
 
 
+def _logo_uri() -> str:
+    """The app's logo as a data: URI (the page may load nothing from elsewhere); empty if missing."""
+    try:
+        svg = resource_path("icons", "xero-connect.svg").read_bytes()
+    except OSError:
+        return ""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
+
+
 def render_page(name: str, message: str) -> bytes:
     """Fill a page from resources/listener; replace() rather than format() because the CSS has braces."""
     try:
         template = (PAGES_DIR / name).read_text(encoding="utf-8")
     except OSError:  # a damaged install must still tell the user what happened
         template = _FALLBACK_PAGE
-    return template.replace("{message}", html.escape(message)).encode("utf-8")
+    return (
+        template.replace("{logo}", _logo_uri())
+        .replace("{close_hint}", html.escape(CLOSE_HINT))
+        .replace("{close_script}", CLOSE_SCRIPT)
+        .replace("{message}", html.escape(message))
+        .encode("utf-8")
+    )
 
 
 def _exclusive_bind(sock: socket.socket) -> None:
@@ -262,7 +289,7 @@ class _CallbackHandler(BaseHTTPRequestHandler):
             self.send_header("Cache-Control", "no-store")
             self.send_header("Referrer-Policy", "no-referrer")
             self.send_header("X-Content-Type-Options", "nosniff")
-            self.send_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+            self.send_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
             self.send_header("Connection", "close")
             self.end_headers()
             if self.command != "HEAD":

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import html
 import http.client
 import socket
@@ -14,6 +16,8 @@ import pytest
 
 from app.xero.errors import CallbackError, CallbackTimeout, Cancelled, ConsentRefused, PortsBusy
 from app.xero.loopback import (
+    CLOSE_HINT,
+    CLOSE_SCRIPT,
     NOTHING_ARRIVED,
     OTHER_PATH,
     OTHER_STATE,
@@ -168,7 +172,7 @@ def test_wrong_state_gets_400_and_keeps_waiting_then_right_state_wins(pool: Thre
 
     status, headers, body = get(listener.port, f"/callback?code={CODE}&state={STATE}")
     assert status == 200
-    assert "Xero Connect is authorised — you can close this tab and return to Xero Connect" in body
+    assert "Xero Connect is authorised." in body and "it shows the organisation you approved" in body
     assert CODE not in body
     assert headers["Cache-Control"] == "no-store"
     assert headers["Content-Type"] == "text/html; charset=utf-8"
@@ -319,6 +323,19 @@ def test_context_manager_releases_the_port_without_wait() -> None:
     with LoopbackListener([port], STATE, lambda url: "x") as listener:
         listener.start()
     assert find_free_port([port]) == port
+
+
+def test_the_success_page_shows_the_logo_says_the_tab_can_be_closed_and_tries_to_close_it() -> None:
+    listener, _ = started()
+    status, headers, body = get(listener.port, f"/callback?code={CODE}&state={STATE}")
+    assert status == 200 and listener.wait() == "tokens"
+    assert '<img class="logo" src="data:image/svg+xml;base64,' in body
+    assert CLOSE_HINT in body and f"<script>{CLOSE_SCRIPT}</script>" in body and "window.close()" in body
+    # Only that one script may run, and images only from the page itself.
+    digest = base64.b64encode(hashlib.sha256(CLOSE_SCRIPT.encode()).digest()).decode()
+    policy = headers["Content-Security-Policy"]
+    assert f"script-src 'sha256-{digest}'" in policy and "img-src data:" in policy
+    assert "default-src 'none'" in policy and "unsafe-inline'" not in policy.split("script-src")[1]
 
 
 def test_pages_have_a_message_placeholder() -> None:
