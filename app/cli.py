@@ -202,7 +202,7 @@ def cmd_connect(args: argparse.Namespace) -> int:
     from app.settings import parse_ports
 
     ports = parse_ports(args.ports) if args.ports is not None else None  # refused before anything is saved
-    model = _model(args, default_profile="xero")
+    model = _model(args)  # the active profile, as the GUI opens it (app.settings.DEFAULT_PROFILE)
     settings = model.settings
     if ports:
         settings.redirect_ports = ports

@@ -33,6 +33,7 @@ from app.xero.tokenset import TokenSet
 if TYPE_CHECKING:
     import requests
 
+    from app.sandbox.server import SandboxServer
     from app.secrets import SecretStore
     from app.tokens import TokenManager
     from app.xero.client import Connection, XeroClient
@@ -107,6 +108,23 @@ class CheckResult:
 class DisconnectReport:
     done: list[str]
     problems: list[str]
+
+
+def sandbox_trial() -> tuple[ConnectionModel, SandboxServer | None]:
+    """Step 1's "Try it first on the local sandbox": the sandbox profile made the active one and its
+    emulator started in this process when none answers (the server, or None). Not on the GUI thread."""
+    from app.embedded_sandbox import ensure_sandbox
+    from app.settings import save_active_profile
+
+    model = ConnectionModel("sandbox")
+    save_active_profile("sandbox")
+    return model, ensure_sandbox(model.settings.sandbox_url)
+
+
+TRY_SANDBOX_NOTE = (
+    "This sets up Xero Connect with real Xero. To try it first without touching real accounts, use the "
+    "local sandbox: it runs on this computer and behaves as Xero does."
+)
 
 
 class AuthorizationAttempt:

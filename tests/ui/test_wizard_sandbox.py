@@ -407,6 +407,27 @@ def test_a_failure_takes_the_taking_long_hint_with_it(qtbot, at_step_6):
     assert not page.hint.isVisible()  # the failure names its own cause; the guess from before goes
 
 
+# ----- one default profile (issue 16, minor) -----
+def test_installed_it_is_real_xero_and_step_1_offers_the_sandbox_as_a_choice(qtbot, sandbox, browser):
+    from app.settings import load_active_profile
+
+    trial = ConnectionModel("sandbox")  # the sandbox profile's address: the test's running sandbox
+    trial.settings.sandbox_url = sandbox.base_url
+    trial.save()
+    model = ConnectionModel()
+    assert model.profile == "xero" and load_active_profile() == "xero"
+    wizard = open_wizard(qtbot, model, browser)
+    page = wizard.page_for(steps.NAVIGATE)
+    assert page.try_sandbox.isVisible() and "real Xero" in page.profile_note.text()
+    page.grab().save("/tmp/recovery_step1_xero.png")
+    click(qtbot, page.try_sandbox)
+    qtbot.waitUntil(lambda: wizard.model.profile == "sandbox", timeout=WAIT_MS)
+    assert wizard.currentId() == steps.NAVIGATE and wizard.windowTitle() == "Setup wizard (sandbox)"
+    assert page.portal.text().startswith(sandbox.base_url) and not page.try_sandbox.isVisible()
+    assert load_active_profile() == "sandbox"  # the CLI's connect and check now use it too
+    page.grab().save("/tmp/recovery_step1_sandbox.png")
+
+
 # ----- a leaked approval link (issue 17) -----
 
 def test_the_approval_link_is_copied_only_when_asked(qtbot, at_step_6):
