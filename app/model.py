@@ -320,6 +320,7 @@ class ConnectionModel:
         from app.secrets import backend_label
 
         lines.append(f"Keyring: {s.keyring_backend or backend_label()}")
+        lines.append(f"Last failed Xero call: {s.last_correlation_id or '(none)'}")
         return "\n".join(lines)
 
     def masked_client_id(self) -> str:
@@ -330,6 +331,14 @@ class ConnectionModel:
         if self.settings.app_type == "pkce":
             return "(none: Mobile or desktop app)"
         return mask(self.credentials().client_secret or "")
+
+    def _note_failed_call(self, line: str) -> None:
+        """The last failed call's Xero-Correlation-Id goes into the support summary."""
+        self.settings.last_correlation_id = line
+        try:
+            self.save()
+        except OSError:  # the failure itself is the user's concern; the log still has the id
+            log.warning("the last Xero-Correlation-Id could not be saved with the settings")
 
     def _note_authorisation(self, alive: bool) -> None:
         """Keep ``needs_reauthorisation`` true exactly while Xero's last word was invalid_grant.
@@ -483,6 +492,7 @@ class ConnectionModel:
             session=self.session,
             policy=self.policy(),
             on_authorisation=self._note_authorisation,
+            on_failed_call=self._note_failed_call,
         )
 
     def policy(self) -> RetryPolicy:

@@ -76,6 +76,8 @@ class Settings:
     needs_reauthorisation: bool = False
     # Set when Xero answered 403 for the chosen organisation (disconnected); consent again in step 6.
     tenant_disconnected: bool = False
+    # The Xero-Correlation-Id of the last failed call, with the call and the time: for support.
+    last_correlation_id: str = ""
 
     def endpoints(self) -> XeroEndpoints:
         if self.profile == "sandbox":
