@@ -21,7 +21,6 @@ from app.xero.errors import Cancelled, InvalidInput, XeroConnectError
 
 if TYPE_CHECKING:
     from app.model import AuthorizationAttempt, AuthorizationOutcome, ConnectionModel
-    from app.xero.client import Connection
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -203,7 +202,7 @@ def cmd_connect(args: argparse.Namespace) -> int:
     from app.settings import parse_ports
 
     ports = parse_ports(args.ports) if args.ports is not None else None  # refused before anything is saved
-    model = _model(args, default_profile="xero")
+    model = _model(args)  # the active profile, as the GUI opens it (app.settings.DEFAULT_PROFILE)
     settings = model.settings
     if ports:
         settings.redirect_ports = ports
@@ -238,7 +237,8 @@ def cmd_connect(args: argparse.Namespace) -> int:
     for note in outcome.notes:
         print(note)
     print(f"Authorised. Scopes: {' '.join(outcome.tokens.scope)}")
-    return _pick_tenant(model, outcome.connections, args.tenant)
+    print(outcome.consent_summary())
+    return _pick_tenant(model, outcome, args.tenant)
 
 
 def _open_browser(url: str) -> bool:
@@ -298,7 +298,8 @@ def _wait_for_consent(attempt: AuthorizationAttempt) -> AuthorizationOutcome:
         raise value
 
 
-def _pick_tenant(model: ConnectionModel, connections: list[Connection], wanted: str | None) -> int:
+def _pick_tenant(model: ConnectionModel, outcome: AuthorizationOutcome, wanted: str | None) -> int:
+    connections = outcome.connections
     if not connections:
         print("No Xero organisation is connected: authorise again and tick an organisation.", file=sys.stderr)
         return EXIT_FAILED
@@ -309,6 +310,13 @@ def _pick_tenant(model: ConnectionModel, connections: list[Connection], wanted: 
             print(f"No connected organisation is called {wanted!r}; connected: {names}.", file=sys.stderr)
             return EXIT_FAILED
         model.choose_tenant(matches[0])
+    elif len(connections) == 1 and outcome.first_connect and sys.stdin.isatty():
+        # Not picked by the admin: a leaked approval link could have been used by someone else.
+        answer = input(outcome.confirm_question(connections[0]) + " [y/N] ").strip().lower()
+        if answer not in ("y", "yes"):
+            print("No organisation chosen; nothing was saved.", file=sys.stderr)
+            return EXIT_FAILED
+        model.choose_tenant(connections[0])
     elif len(connections) == 1:
         model.choose_tenant(connections[0])
     elif sys.stdin.isatty():

@@ -33,6 +33,7 @@ from app.xero.tokenset import TokenSet
 if TYPE_CHECKING:
     import requests
 
+    from app.sandbox.server import SandboxServer
     from app.secrets import SecretStore
     from app.tokens import TokenManager
     from app.xero.client import Connection, XeroClient
@@ -54,6 +55,31 @@ class AuthorizationOutcome:
     connections: list[Connection]
     new_tenant_ids: list[str]
     notes: list[str] = field(default_factory=list)  # e.g. a different Xero user than before
+    # No organisation was chosen before this consent: none is chosen for the admin; they confirm one.
+    first_connect: bool = False
+
+    @property
+    def consented_by(self) -> str:
+        """Who approved, as Xero's id_token names them: "Jane Doe (jane@example.com)"."""
+        name, email = self.tokens.user_name, self.tokens.user_email
+        if name and email:
+            return f"{name} ({email})"
+        return name or email or "a Xero user whose name Xero did not send"
+
+    def consent_summary(self) -> str:
+        """The sentence shown after a consent: who approved, for which organisations."""
+        added = [c.tenant_name for c in self.connections if c.tenant_id in self.new_tenant_ids]
+        names = added or [c.tenant_name for c in self.connections]
+        if not names:
+            return f"Approved in Xero by {self.consented_by}, for no organisation."
+        return f"Approved in Xero by {self.consented_by}, for {', '.join(names)}."
+
+    def confirm_question(self, connection: Connection) -> str:
+        """Asked before a first connect uses an organisation the admin has not picked themselves."""
+        return (
+            f"{self.consent_summary()} Use {connection.tenant_name}? If you did not approve this yourself, "
+            "answer no: someone else may have used the approval link."
+        )
 
 
 @dataclass
@@ -84,6 +110,23 @@ class DisconnectReport:
     problems: list[str]
 
 
+def sandbox_trial() -> tuple[ConnectionModel, SandboxServer | None]:
+    """Step 1's "Try it first on the local sandbox": the sandbox profile made the active one and its
+    emulator started in this process when none answers (the server, or None). Not on the GUI thread."""
+    from app.embedded_sandbox import ensure_sandbox
+    from app.settings import save_active_profile
+
+    model = ConnectionModel("sandbox")
+    save_active_profile("sandbox")
+    return model, ensure_sandbox(model.settings.sandbox_url)
+
+
+TRY_SANDBOX_NOTE = (
+    "This sets up Xero Connect with real Xero. To try it first without touching real accounts, use the "
+    "local sandbox: it runs on this computer and behaves as Xero does."
+)
+
+
 class AuthorizationAttempt:
     """One trip to Xero's consent page, caught by the loopback listener or by a pasted URL."""
 
@@ -106,6 +149,13 @@ class AuthorizationAttempt:
     @property
     def redirect_uri(self) -> str:
         return self.pending.redirect_uri
+
+    def waiting_hint(self) -> str:
+        """What to try while the wait goes on for long, from what reached the listener so far."""
+        from app.xero.loopback import NOTHING_ARRIVED, waiting_hint
+
+        seen = self.listener.seen if self.listener is not None else NOTHING_ARRIVED
+        return waiting_hint(self.redirect_uri, seen)
 
     def wait(self) -> AuthorizationOutcome:
         """Block until the browser comes back (run this in a worker thread)."""
@@ -270,6 +320,7 @@ class ConnectionModel:
         from app.secrets import backend_label
 
         lines.append(f"Keyring: {s.keyring_backend or backend_label()}")
+        lines.append(f"Last failed Xero call: {s.last_correlation_id or '(none)'}")
         return "\n".join(lines)
 
     def masked_client_id(self) -> str:
@@ -280,6 +331,14 @@ class ConnectionModel:
         if self.settings.app_type == "pkce":
             return "(none: Mobile or desktop app)"
         return mask(self.credentials().client_secret or "")
+
+    def _note_failed_call(self, line: str) -> None:
+        """The last failed call's Xero-Correlation-Id goes into the support summary."""
+        self.settings.last_correlation_id = line
+        try:
+            self.save()
+        except OSError:  # the failure itself is the user's concern; the log still has the id
+            log.warning("the last Xero-Correlation-Id could not be saved with the settings")
 
     def _note_authorisation(self, alive: bool) -> None:
         """Keep ``needs_reauthorisation`` true exactly while Xero's last word was invalid_grant.
@@ -357,6 +416,7 @@ class ConnectionModel:
 
     def _after_authorization(self, tokens: TokenSet, notes: list[str]) -> AuthorizationOutcome:
         previous_user = self.settings.xero_userid
+        first_connect = not self.settings.tenant_id
         if previous_user and tokens.xero_userid and tokens.xero_userid != previous_user:
             notes.append(
                 f"This authorisation was given by a different Xero user ({tokens.user_email or 'unknown'}) "
@@ -373,10 +433,10 @@ class ConnectionModel:
             self._forget_tenant()
         else:
             self.settings.tenant_disconnected = False  # consented again: the organisation is back
-        if not self.settings.tenant_id and len(connections) == 1:
-            self.choose_tenant(connections[0])
+        # A first connect never chooses by itself: an approval link that leaked (it is in the browser's
+        # command line) lets another user consent with their own organisation. The admin confirms it.
         self.save()
-        return AuthorizationOutcome(tokens, connections, new_ids, notes)
+        return AuthorizationOutcome(tokens, connections, new_ids, notes, first_connect=first_connect)
 
     def tenants(self, auth_event_id: str | None = None) -> list[Connection]:
         """Organisations the token reaches; those added by this consent first."""
@@ -432,6 +492,7 @@ class ConnectionModel:
             session=self.session,
             policy=self.policy(),
             on_authorisation=self._note_authorisation,
+            on_failed_call=self._note_failed_call,
         )
 
     def policy(self) -> RetryPolicy:

@@ -16,6 +16,9 @@ from pathlib import Path
 from app.xero.endpoints import DEFAULT_SANDBOX_URL, XeroEndpoints, redirect_uri
 
 PROFILES = ("xero", "sandbox")
+# The one default of the GUI and the CLI: installed, Xero Connect works with real Xero. ./run.sh passes
+# --sandbox, and step 1 of the wizard offers the local sandbox as a visible choice.
+DEFAULT_PROFILE = "xero"
 # Fixed callback ports the admin registers in Xero; the listener takes the first free one.
 DEFAULT_PORTS = (53682, 53683, 53684)
 # Below 1024 a port needs administrator rights to listen on; above 65535 there are none.
@@ -55,7 +58,7 @@ def data_dir() -> Path:
 
 @dataclass
 class Settings:
-    profile: str = "sandbox"
+    profile: str = DEFAULT_PROFILE
     client_id: str = ""
     app_type: str = "web"  # "web" (client secret) or "pkce" ("Mobile or desktop app", no secret)
     app_name: str = "Xero Connect"
@@ -73,6 +76,8 @@ class Settings:
     needs_reauthorisation: bool = False
     # Set when Xero answered 403 for the chosen organisation (disconnected); consent again in step 6.
     tenant_disconnected: bool = False
+    # The Xero-Correlation-Id of the last failed call, with the call and the time: for support.
+    last_correlation_id: str = ""
 
     def endpoints(self) -> XeroEndpoints:
         if self.profile == "sandbox":
@@ -216,8 +221,8 @@ def load_active_profile() -> str:
     try:
         name = active_profile_path().read_text(encoding="utf-8").strip()
     except OSError:
-        return "sandbox"
-    return name if name in PROFILES else "sandbox"
+        return DEFAULT_PROFILE
+    return name if name in PROFILES else DEFAULT_PROFILE
 
 
 def save_active_profile(profile: str) -> None:

@@ -22,10 +22,14 @@ def new_model(sandbox, app, ports, **settings) -> ConnectionModel:
 
 
 def authorize(model: ConnectionModel) -> AuthorizationOutcome:
-    """Step 6 with the stand-in browser; the sandbox must answer the consent page (auto-consent)."""
+    """Steps 6 and 7 with the stand-in browser; the sandbox must answer the consent page (auto-consent).
+    A first connect's only organisation is confirmed, as the admin does on step 7."""
     attempt = model.begin_authorization()
     threading.Thread(target=follow_consent, args=(attempt.url,), daemon=True).start()
-    return attempt.wait()
+    outcome = attempt.wait()
+    if outcome.first_connect and len(outcome.connections) == 1:
+        model.choose_tenant(outcome.connections[0])  # the admin confirms it, as step 7 asks
+    return outcome
 
 
 def connected_model(sandbox, app, ports, **settings) -> ConnectionModel:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 
 from app.sandbox import (
     accounting,
@@ -31,6 +32,17 @@ def endpoint_name(req: Request) -> str:
 
 
 def route(state: SandboxState, req: Request) -> Response:
+    response = _route(state, req)
+    lower = req.path.lower()
+    if req.path.startswith(accounting.PREFIX + "/") or lower == "/connections" or lower.startswith(
+        "/connections/"
+    ):
+        # As Xero: every answer of the Accounting and identity APIs, failures and injected faults too.
+        response.headers.setdefault("Xero-Correlation-Id", str(uuid.uuid4()))
+    return response
+
+
+def _route(state: SandboxState, req: Request) -> Response:
     path = req.path
     if path.startswith("/sandbox/"):
         return control.handle(state, req)

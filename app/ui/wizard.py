@@ -58,6 +58,7 @@ class SetupWizard(QWizard):
     ) -> None:
         super().__init__()
         self.model = model
+        self.sandbox_server: Any = None  # one started by step 1's "Try it first on the local sandbox"
         # Hosts read the state in a worker and pass it in (it touches the keyring, which can block on an
         # unlock prompt); reading it here is for tests and tools that build a wizard directly.
         state = setup_state
@@ -105,6 +106,14 @@ class SetupWizard(QWizard):
         if self.undo is not None:
             undo = self.undo
             run_task(lambda: undo.read_keyring(model), name="note the working setup")
+
+    def use_model(self, model: Any, sandbox_server: Any = None) -> None:
+        """Step 1 chose another profile (the local sandbox): the wizard starts over on its model."""
+        self.model = model
+        self.ctx.model = model
+        self.sandbox_server = sandbox_server  # an emulator started for it lives as long as the wizard
+        self.setWindowTitle("Setup wizard" + (" (sandbox)" if model.profile == "sandbox" else ""))
+        self.restart()
 
     def _page_shown(self, step: int) -> None:
         """Tell the page, then give its main action the focus (QWizard would pick the first widget)."""

@@ -6,6 +6,8 @@ UI and the CLI only ever show its sentence.
 
 from __future__ import annotations
 
+import logging
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -17,6 +19,9 @@ import requests
 from app.xero.endpoints import XeroEndpoints
 from app.xero.errors import GrantInvalid, NotFound, TenantChoiceNeeded, XeroConnectError, map_api_error
 from app.xero.http import RetryPolicy, make_session, send
+
+log = logging.getLogger(__name__)
+CORRELATION_HEADER = "Xero-Correlation-Id"  # what Xero's support asks for about one call
 
 PAGE_SIZE = 100  # Xero's page size when no pageSize is sent
 MAX_PAGE_SIZE = 1000  # the largest pageSize Xero takes on Contacts, Invoices and other paged lists
@@ -121,11 +126,14 @@ class XeroClient:
         session: requests.Session | None = None,
         policy: RetryPolicy | None = None,
         on_authorisation: Callable[[bool], None] | None = None,
+        on_failed_call: Callable[[str], None] | None = None,
     ) -> None:
         """``on_authorisation`` hears True after every answered call and False when Xero said the
-        grant is dead (invalid_grant); nothing else is evidence either way."""
+        grant is dead (invalid_grant); nothing else is evidence either way. ``on_failed_call`` hears
+        a line naming each failed call and its Xero-Correlation-Id."""
         self.endpoints = endpoints
         self.on_authorisation = on_authorisation
+        self.on_failed_call = on_failed_call
         self.tokens = tokens
         self.tenant_id = tenant_id
         self.session = session or make_session()
@@ -171,9 +179,23 @@ class XeroClient:
             self._tell(alive=False)
             raise
         if not response.ok:
+            self._note_failure(method, url, response)
             raise map_api_error(response)
         self._tell(alive=True)
         return response
+
+    def _note_failure(self, method: str, url: str, response: requests.Response) -> None:
+        """Log every failed call with the id Xero's support can look it up by; tell the model."""
+        correlation = response.headers.get(CORRELATION_HEADER, "").strip()[:100] or "(none sent)"
+        path = url.split("?", 1)[0].removeprefix(self.endpoints.api_base)
+        line = (f"{correlation} ({method} {path or url} answered {response.status_code}, "
+                f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())})")
+        # A 404 is how a look-up says "not there" (before every draft run): logged, never the last failure.
+        level = logging.INFO if response.status_code == 404 else logging.WARNING
+        log.log(level, "Xero call failed: %s %s answered %d; %s %s", method, path or url,
+                response.status_code, CORRELATION_HEADER, correlation)
+        if self.on_failed_call is not None and response.status_code != 404:
+            self.on_failed_call(line)
 
     def _tell(self, alive: bool) -> None:
         if self.on_authorisation is not None:

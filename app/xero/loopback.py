@@ -8,8 +8,10 @@ truth about the outcome. It never writes the request line to a log: the query st
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import errno
+import hashlib
 import hmac
 import html
 import os
@@ -38,7 +40,17 @@ HANDLER_TIMEOUT = 10.0  # seconds: an idle browser preconnect must not hold a ha
 # HANDLER_TIMEOUT would otherwise hold its handler thread for ever.
 REQUEST_DEADLINE = 15.0
 
-SUCCESS_MESSAGE = "Xero Connect is authorised — you can close this tab and return to Xero Connect."
+SUCCESS_MESSAGE = (
+    "Xero Connect is authorised. Return to Xero Connect (its window or the terminal): it shows the "
+    "organisation you approved."
+)
+CLOSE_HINT = "You can close this tab now."
+# Browsers close only tabs a script opened; where they refuse, the sentence above stays.
+CLOSE_SCRIPT = "setTimeout(function () { window.close(); }, 1500);"
+_SCRIPT_HASH = base64.b64encode(hashlib.sha256(CLOSE_SCRIPT.encode()).digest()).decode()
+CONTENT_SECURITY_POLICY = (
+    f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-{_SCRIPT_HASH}'"
+)
 STALE_MESSAGE = (
     "This answer does not belong to the current sign-in attempt. Use the tab opened by the latest "
     "sign-in, or start the authorisation again from Xero Connect."
@@ -79,12 +91,52 @@ def _describe_duration(seconds: float) -> str:
     return f"{seconds:g} seconds"
 
 
-def timeout_error(timeout: float, redirect_uri: str) -> CallbackTimeout:
+# What reached the listener besides the awaited callback: the cause a timeout names.
+NOTHING_ARRIVED = "nothing"
+OTHER_PATH = "other path"
+OTHER_STATE = "other state"
+
+
+def timeout_error(timeout: float, redirect_uri: str, seen: str = NOTHING_ARRIVED) -> CallbackTimeout:
+    """The sentence for a wait that ran out, naming what did (or did not) reach the listener."""
+    within = _describe_duration(timeout)
+    if seen == OTHER_STATE:
+        return CallbackTimeout(
+            f"No approval for this sign-in arrived within {within}: the browser came back to {redirect_uri} "
+            "from an older approval page (a tab left from an earlier attempt). Click Retry and approve in "
+            "the tab it opens."
+        )
+    if seen == OTHER_PATH:
+        return CallbackTimeout(
+            f"No approval arrived within {within}: the browser came back to this port at another address "
+            f"than {redirect_uri}, so the redirect URI registered in Xero differs. Make it exactly "
+            f"{redirect_uri} in the Xero developer portal, then click Retry."
+        )
     return CallbackTimeout(
-        f"No answer came back from Xero within {_describe_duration(timeout)}. If Xero showed an error page, "
-        f"the redirect URI is probably not registered: add exactly {redirect_uri} to the app in the "
-        "Xero developer portal, then try again."
+        f"Nothing came back from the browser within {within}: the approval page was probably closed, or "
+        f"left without clicking Allow access (nothing reached {redirect_uri}). Click Retry to open it again."
     )
+
+
+def waiting_hint(redirect_uri: str, seen: str) -> str:
+    """Shown while the wait goes on for long: what the listener has seen so far, and what to do."""
+    if seen == OTHER_STATE:
+        return ("Taking long? An answer came from an older approval page; approve in the tab opened last, "
+                "or click Open the page again.")
+    if seen == OTHER_PATH:
+        return (f"Taking long? The browser came back at another address than {redirect_uri}: the redirect "
+                "URI registered in Xero must be exactly this one.")
+    return ("Taking long? Nothing has come back from the browser yet. If you closed the approval tab, click "
+            "Open the page again.")
+
+
+def _logo_uri() -> str:
+    """The app's logo as a data: URI (the page may load nothing from elsewhere); empty if missing."""
+    try:
+        svg = resource_path("icons", "xero-connect.svg").read_bytes()
+    except OSError:
+        return ""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
 
 
 def render_page(name: str, message: str) -> bytes:
@@ -93,7 +145,13 @@ def render_page(name: str, message: str) -> bytes:
         template = (PAGES_DIR / name).read_text(encoding="utf-8")
     except OSError:  # a damaged install must still tell the user what happened
         template = _FALLBACK_PAGE
-    return template.replace("{message}", html.escape(message)).encode("utf-8")
+    return (
+        template.replace("{logo}", _logo_uri())
+        .replace("{close_hint}", html.escape(CLOSE_HINT))
+        .replace("{close_script}", CLOSE_SCRIPT)
+        .replace("{message}", html.escape(message))
+        .encode("utf-8")
+    )
 
 
 def _exclusive_bind(sock: socket.socket) -> None:
@@ -232,7 +290,7 @@ class _CallbackHandler(BaseHTTPRequestHandler):
             self.send_header("Cache-Control", "no-store")
             self.send_header("Referrer-Policy", "no-referrer")
             self.send_header("X-Content-Type-Options", "nosniff")
-            self.send_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+            self.send_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
             self.send_header("Connection", "close")
             self.end_headers()
             if self.command != "HEAD":
@@ -272,6 +330,7 @@ class LoopbackListener(Generic[T]):
         self._threads: list[threading.Thread] = []
         self._deadline = 0.0
         self._port: int | None = None
+        self._seen = NOTHING_ARRIVED  # the latest request that was not the awaited callback
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
@@ -348,12 +407,17 @@ class LoopbackListener(Generic[T]):
             while not self._done.wait(POLL_INTERVAL):
                 # Once a matching callback is being exchanged the timeout no longer applies.
                 if not self._claimed and time.monotonic() >= self._deadline:
-                    self._finish(error=timeout_error(self.timeout, self.redirect_uri))
+                    self._finish(error=timeout_error(self.timeout, self.redirect_uri, self._seen))
             if self._error is not None:
                 raise self._error
             return cast(T, self._result)
         finally:
             self.close()
+
+    @property
+    def seen(self) -> str:
+        """NOTHING_ARRIVED, OTHER_PATH or OTHER_STATE: what reached the listener besides the callback."""
+        return self._seen
 
     def cancel(self) -> None:
         """Safe from any thread: wait() raises Cancelled."""
@@ -402,11 +466,15 @@ class LoopbackListener(Generic[T]):
     def _handle(self, target: str) -> _Reply:
         """Decide status, page and message for one GET; never puts the request's values in the page."""
         parts = urlsplit(target)
+        query = parse_qs(parts.query)
         if parts.path != CALLBACK_PATH:
+            if "state" in query or "code" in query or "error" in query:  # Xero's answer, at another path
+                self._seen = OTHER_PATH
             return _Reply(404, "error.html", NOT_FOUND_MESSAGE)
-        state = (parse_qs(parts.query).get("state") or [""])[0]
+        state = (query.get("state") or [""])[0]
         # State first: a stale tab or a forged request must neither run the exchange nor end the flow.
         if not hmac.compare_digest(state.encode(), self._expected_state.encode()):
+            self._seen = OTHER_STATE
             return _Reply(400, "error.html", STALE_MESSAGE)
         if not self._claim():
             return _Reply(409, "error.html", ALREADY_HANDLED_MESSAGE)

@@ -97,5 +97,12 @@ class TokenSet:
     def user_email(self) -> str | None:
         return jwt_claims(self.id_token).get("email")
 
+    @property
+    def user_name(self) -> str | None:
+        """The consenting user's name as the id_token gives it ("Jane Doe"), or None without one."""
+        claims = jwt_claims(self.id_token)
+        name = " ".join(str(claims.get(k) or "").strip() for k in ("given_name", "family_name")).strip()
+        return name or None
+
     def __repr__(self) -> str:  # never let a token reach a log line through repr()
         return f"TokenSet(expires_at={self.expires_at:.0f}, scope={self.scope!r})"

@@ -31,7 +31,12 @@ def test_allow_in_chromium_connects_and_shows_the_success_page(
     outcome = attempt.wait()
     assert "authorised" in page.lower() and "close this tab" in page.lower()
     assert "code=" not in page
+    # The logo is drawn: the page's Content-Security-Policy lets its data: image through.
+    assert chromium.execute_script("return document.querySelector('img.logo').naturalWidth") > 0
+    chromium.save_screenshot("/tmp/recovery_success_page.png")
     assert [c.tenant_name for c in outcome.connections] == ["Demo Company (UK)"]
+    assert model.settings.tenant_id == ""  # a first connect: the admin confirms the organisation
+    model.choose_tenant(outcome.connections[0])
     assert model.check_connection().message == "Connection attempt successful: Demo Company (UK)"
     model.secrets().delete_all()
 

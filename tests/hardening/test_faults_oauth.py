@@ -72,7 +72,10 @@ def fast_model(sandbox, app, ports) -> ConnectionModel:
 def authorize(model: ConnectionModel):
     attempt = model.begin_authorization()
     threading.Thread(target=follow_consent, args=(attempt.url,), daemon=True).start()
-    return attempt.wait()
+    outcome = attempt.wait()
+    if outcome.first_connect and len(outcome.connections) == 1:
+        model.choose_tenant(outcome.connections[0])  # the admin confirms it, as step 7 asks
+    return outcome
 
 
 @pytest.fixture

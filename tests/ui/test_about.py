@@ -117,3 +117,38 @@ def test_start_at_login_toggles_the_autostart_entry(qtbot, monkeypatch, tmp_path
     controller.action_autostart.trigger()
     assert not controller.action_autostart.isChecked() and not autostart.is_enabled()
     controller.shutdown()
+
+
+def test_a_failed_calls_correlation_id_is_logged_and_in_the_support_summary(
+    qtbot, real_keyring, connected, sandbox, caplog
+):
+    import logging
+
+    import requests
+
+    from app.xero.errors import XeroUnavailable
+    from app.xero.http import RetryPolicy
+
+    waits: list[float] = []
+    connected.retry_policy = RetryPolicy(sleep=waits.append)  # the backoff recorded, never waited
+    requests.post(f"{sandbox.base_url}/sandbox/faults", json={"kind": "503", "count": 10},
+                  timeout=5).raise_for_status()
+    with caplog.at_level(logging.INFO, logger="app.xero.client"), pytest.raises(XeroUnavailable):
+        connected.check_connection()
+    logged = [r.getMessage() for r in caplog.records if "Xero-Correlation-Id" in r.getMessage()]
+    assert logged and "GET /Organisation answered 503" in logged[-1]
+    correlation = logged[-1].rsplit(" ", 1)[1]
+    assert len(correlation) == 36  # the sandbox's id, as Xero sends one
+    requests.post(f"{sandbox.base_url}/sandbox/faults", json={"kind": "503", "count": 0}, timeout=5)
+
+    from app.model import ConnectionModel
+
+    model = ConnectionModel("sandbox")  # another process, say the tray, reads it from the settings
+    dialog = AboutDialog("sandbox", sandbox.base_url, support_summary=model.support_summary)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.copy_summary_button.click()
+    qtbot.waitUntil(lambda: dialog.copy_notice.kind == "success", timeout=5_000)
+    line = next(x for x in clipboard().splitlines() if x.startswith("Last failed Xero call: "))
+    assert line.startswith(f"Last failed Xero call: {correlation} (GET /Organisation answered 503, ")
+    dialog.grab().save("/tmp/recovery_about.png")

@@ -359,16 +359,40 @@ def test_unregistered_redirect_uri_is_named_before_the_browser_opens(
     assert not [url for url in browser.urls if "response_type=code" in url]  # no trip to a dead end
 
 
-def test_no_answer_times_out_with_the_uri_to_register(qtbot, at_step_6):
+def test_a_closed_tab_times_out_naming_the_closed_tab_not_the_redirect_uri(qtbot, at_step_6):
     wizard = at_step_6
-    wizard.ctx.opener = lambda _url: None  # the browser never comes back
+    wizard.ctx.opener = lambda _url: None  # the tab is closed: nothing ever comes back
     wizard.model.listener_timeout = 0.5
     page = wizard.page_for(steps.AUTHORIZE)
     click(qtbot, page.authorize)
     qtbot.waitUntil(lambda: page.state == "failed", timeout=WAIT_MS)
-    assert "No answer came back from Xero" in page.status.text()
-    assert "redirect URI is probably not registered" in page.status.text()
+    assert "the approval page was probably closed" in page.status.text()
+    assert "redirect URI" not in page.status.text()
     assert page.authorize.text() == "Retry"
+
+
+def test_the_long_wait_hint_follows_what_reached_the_listener(qtbot, at_step_6):
+    from app.ui.pages import authorize as authorize_page
+
+    wizard = at_step_6
+    wizard.ctx.opener = lambda _url: None
+    wizard.model.listener_timeout = 3
+    page = wizard.page_for(steps.AUTHORIZE)
+    click(qtbot, page.authorize)
+    qtbot.waitUntil(lambda: page.state == "waiting", timeout=WAIT_MS)
+    page._started -= authorize_page.MISMATCH_HINT_AFTER  # as if the wait had gone on for long
+    page.tick()
+    assert "Nothing has come back from the browser yet" in page.hint.text()
+    port = wizard.model.settings.redirect_ports[0]
+    stale = requests.get(f"http://127.0.0.1:{port}/callback?code=c&state=an-older-tab", timeout=5)
+    assert stale.status_code == 400
+    page.tick()
+    assert "older approval page" in page.hint.text() and "redirect URI" not in page.hint.text()
+    page.grab().save("/tmp/recovery_step6_hint.png")
+    qtbot.waitUntil(lambda: page.state == "failed", timeout=WAIT_MS)
+    assert "from an older approval page" in page.status.text()
+    assert not page.hint.isVisible()
+    page.grab().save("/tmp/recovery_step6_timeout.png")
 
 
 def test_a_failure_takes_the_taking_long_hint_with_it(qtbot, at_step_6):
@@ -381,6 +405,63 @@ def test_a_failure_takes_the_taking_long_hint_with_it(qtbot, at_step_6):
     page.hint.show_message("warning", "Taking long? If Xero showed an error about an invalid redirect URI…")
     qtbot.waitUntil(lambda: page.state == "failed", timeout=WAIT_MS)
     assert not page.hint.isVisible()  # the failure names its own cause; the guess from before goes
+
+
+# ----- one default profile (issue 16, minor) -----
+def test_installed_it_is_real_xero_and_step_1_offers_the_sandbox_as_a_choice(qtbot, sandbox, browser):
+    from app.settings import load_active_profile
+
+    trial = ConnectionModel("sandbox")  # the sandbox profile's address: the test's running sandbox
+    trial.settings.sandbox_url = sandbox.base_url
+    trial.save()
+    model = ConnectionModel()
+    assert model.profile == "xero" and load_active_profile() == "xero"
+    wizard = open_wizard(qtbot, model, browser)
+    page = wizard.page_for(steps.NAVIGATE)
+    assert page.try_sandbox.isVisible() and "real Xero" in page.profile_note.text()
+    page.grab().save("/tmp/recovery_step1_xero.png")
+    click(qtbot, page.try_sandbox)
+    qtbot.waitUntil(lambda: wizard.model.profile == "sandbox", timeout=WAIT_MS)
+    assert wizard.currentId() == steps.NAVIGATE and wizard.windowTitle() == "Setup wizard (sandbox)"
+    assert page.portal.text().startswith(sandbox.base_url) and not page.try_sandbox.isVisible()
+    assert load_active_profile() == "sandbox"  # the CLI's connect and check now use it too
+    page.grab().save("/tmp/recovery_step1_sandbox.png")
+
+
+# ----- a leaked approval link (issue 17) -----
+
+def test_the_approval_link_is_copied_only_when_asked(qtbot, at_step_6):
+    page = at_step_6.page_for(steps.AUTHORIZE)
+    QGuiApplication.clipboard().setText("the user's own clipboard")
+    page.expander.setChecked(True)
+    click(qtbot, page.no_listener)
+    qtbot.waitUntil(lambda: page.state == "waiting", timeout=WAIT_MS)
+    assert QGuiApplication.clipboard().text() == "the user's own clipboard"
+    assert "clipboard" not in page.status.text()
+    assert page.copy_link.isVisible()
+    page.grab().save("/tmp/recovery_step6_copy_link.png")
+    click(qtbot, page.copy_link)
+    assert QGuiApplication.clipboard().text() == page.attempt.url
+    page.cancel_attempt()
+
+
+def test_a_first_connect_names_who_approved_and_chooses_only_when_the_admin_confirms(
+    qtbot, sandbox, at_step_6
+):
+    set_auto_consent(sandbox.base_url, user_email="mallory.other@example.com")
+    wizard = at_step_6
+    authorise(qtbot, wizard)
+    page = wizard.page_for(steps.AUTHORIZE)
+    text = page.status.text()
+    assert "Mallory Other (mallory.other@example.com)" in text and "Demo Company (UK)" in text
+    assert wizard.model.settings.tenant_id == ""  # nothing used before the admin confirms
+    page.grab().save("/tmp/recovery_step6_consented_by.png")
+    click_next(qtbot, wizard)
+    tenant = wizard.page_for(steps.PICK_TENANT)
+    qtbot.waitUntil(lambda: tenant.selected() is not None, timeout=WAIT_MS)
+    assert wizard.model.settings.tenant_id == ""
+    click_next(qtbot, wizard)  # choosing plus Next commits
+    assert wizard.model.settings.tenant_name == "Demo Company (UK)"
 
 
 # ----- state follows the credentials (issue 16, major 2) -----

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import html
 import http.client
 import socket
@@ -13,7 +15,18 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import pytest
 
 from app.xero.errors import CallbackError, CallbackTimeout, Cancelled, ConsentRefused, PortsBusy
-from app.xero.loopback import PAGES_DIR, LoopbackListener, find_free_port, timeout_error
+from app.xero.loopback import (
+    CLOSE_HINT,
+    CLOSE_SCRIPT,
+    NOTHING_ARRIVED,
+    OTHER_PATH,
+    OTHER_STATE,
+    PAGES_DIR,
+    LoopbackListener,
+    find_free_port,
+    timeout_error,
+    waiting_hint,
+)
 
 STATE = "expected-state-123"
 CODE = "secret-code-xyz"
@@ -159,7 +172,7 @@ def test_wrong_state_gets_400_and_keeps_waiting_then_right_state_wins(pool: Thre
 
     status, headers, body = get(listener.port, f"/callback?code={CODE}&state={STATE}")
     assert status == 200
-    assert "Xero Connect is authorised — you can close this tab and return to Xero Connect" in body
+    assert "Xero Connect is authorised." in body and "it shows the organisation you approved" in body
     assert CODE not in body
     assert headers["Cache-Control"] == "no-store"
     assert headers["Content-Type"] == "text/html; charset=utf-8"
@@ -220,21 +233,54 @@ def test_second_answer_while_exchanging_gets_409(pool: ThreadPoolExecutor) -> No
     assert len(seen) == 1
 
 
-def test_timeout_names_the_exact_redirect_uri() -> None:
+def test_a_timeout_with_nothing_arrived_blames_the_closed_tab_not_the_redirect_uri() -> None:
     listener, _ = started(timeout=0.3)
     uri = listener.redirect_uri
     with pytest.raises(CallbackTimeout) as caught:
         listener.wait()
-    assert f"add exactly {uri} to the app in the Xero developer portal" in str(caught.value)
-    assert str(caught.value).startswith("No answer came back from Xero within 0.3 seconds.")
+    message = str(caught.value)
+    assert message.startswith("Nothing came back from the browser within 0.3 seconds: the approval page was "
+                              "probably closed")
+    assert f"nothing reached {uri}" in message and "redirect URI" not in message
+
+
+def test_a_timeout_after_an_answer_at_another_path_names_the_registered_redirect_uri() -> None:
+    listener, seen = started(timeout=0.5)
+    uri = listener.redirect_uri
+    assert get(listener.port, f"/oauth/callback?code=c&state={STATE}")[0] == 404
+    assert listener.seen == OTHER_PATH
+    with pytest.raises(CallbackTimeout) as caught:
+        listener.wait()
+    assert "the redirect URI registered in Xero differs" in str(caught.value)
+    assert f"Make it exactly {uri}" in str(caught.value) and seen == []
+
+
+def test_a_timeout_after_a_stale_tab_names_the_older_approval_page() -> None:
+    listener, seen = started(timeout=0.5)
+    assert get(listener.port, "/callback?code=c&state=an-old-attempt")[0] == 400
+    assert listener.seen == OTHER_STATE
+    assert "older approval page" in waiting_hint(listener.redirect_uri, listener.seen)
+    with pytest.raises(CallbackTimeout) as caught:
+        listener.wait()
+    assert "from an older approval page (a tab left from an earlier attempt)" in str(caught.value)
+    assert seen == []
+
+
+def test_a_browser_preconnect_or_favicon_is_not_taken_for_an_answer() -> None:
+    listener, _ = started(timeout=5)
+    assert get(listener.port, "/favicon.ico")[0] == 404
+    assert listener.seen == NOTHING_ARRIVED
+    listener.cancel()
+    with pytest.raises(Cancelled):
+        listener.wait()
 
 
 def test_timeout_sentence_counts_minutes() -> None:
     message = str(timeout_error(300, "http://localhost:53682/callback"))
     assert message == (
-        "No answer came back from Xero within 5 minutes. If Xero showed an error page, the redirect URI is "
-        "probably not registered: add exactly http://localhost:53682/callback to the app in the Xero "
-        "developer portal, then try again."
+        "Nothing came back from the browser within 5 minutes: the approval page was probably closed, or "
+        "left without clicking Allow access (nothing reached http://localhost:53682/callback). Click Retry "
+        "to open it again."
     )
 
 
@@ -277,6 +323,19 @@ def test_context_manager_releases_the_port_without_wait() -> None:
     with LoopbackListener([port], STATE, lambda url: "x") as listener:
         listener.start()
     assert find_free_port([port]) == port
+
+
+def test_the_success_page_shows_the_logo_says_the_tab_can_be_closed_and_tries_to_close_it() -> None:
+    listener, _ = started()
+    status, headers, body = get(listener.port, f"/callback?code={CODE}&state={STATE}")
+    assert status == 200 and listener.wait() == "tokens"
+    assert '<img class="logo" src="data:image/svg+xml;base64,' in body
+    assert CLOSE_HINT in body and f"<script>{CLOSE_SCRIPT}</script>" in body and "window.close()" in body
+    # Only that one script may run, and images only from the page itself.
+    digest = base64.b64encode(hashlib.sha256(CLOSE_SCRIPT.encode()).digest()).decode()
+    policy = headers["Content-Security-Policy"]
+    assert f"script-src 'sha256-{digest}'" in policy and "img-src data:" in policy
+    assert "default-src 'none'" in policy and "unsafe-inline'" not in policy.split("script-src")[1]
 
 
 def test_pages_have_a_message_placeholder() -> None:

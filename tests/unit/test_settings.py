@@ -42,8 +42,8 @@ def test_unknown_keys_are_ignored_and_a_broken_file_is_a_sentence(config_dir):
         load_settings("sandbox")
 
 
-def test_active_profile_defaults_to_sandbox(config_dir):
-    assert load_active_profile() == "sandbox"
+def test_active_profile_defaults_to_real_xero(config_dir):
+    assert load_active_profile() == "xero"
     save_active_profile("xero")
     assert load_active_profile() == "xero"
     with pytest.raises(ValueError):

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from app.ui.workers import Task
 
 AUTHORIZE_TEXT = "Authorise && obtain new Xero access token"
-MISMATCH_HINT_AFTER = 45  # seconds of waiting before we suggest the redirect URI may not be registered
+MISMATCH_HINT_AFTER = 45  # seconds of waiting before the hint says what reached the listener so far
 
 
 class AuthorizePage(StepPage):
@@ -63,9 +63,18 @@ class AuthorizePage(StepPage):
             self.open_again,
         )
         self.reopen.hide()
+        # The approval link goes to the clipboard only when asked: anyone who has it can consent.
+        self.copy_link = action_button(
+            "Copy approval link",
+            "Copy the link of Xero's approval page to the clipboard",
+            self.copy_approval_link,
+            tip="For a browser on another computer. Anyone with this link can approve with their own "
+                "organisation: do not share it.",
+        )
+        self.copy_link.hide()
         buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 0, 0, 0)
-        for button in (self.authorize, self.reopen, self.cancel):
+        for button in (self.authorize, self.reopen, self.copy_link, self.cancel):
             buttons.addWidget(button)
         buttons.addStretch(1)
         button_row = QWidget()
@@ -145,7 +154,8 @@ class AuthorizePage(StepPage):
         )
         self.body.addStretch(1)
         self.setTabOrder(self.authorize, self.reopen)
-        self.setTabOrder(self.reopen, self.cancel)
+        self.setTabOrder(self.reopen, self.copy_link)
+        self.setTabOrder(self.copy_link, self.cancel)
         self.setTabOrder(self.cancel, self.expander)
         self.setTabOrder(self.expander, self.paste)
         self.setTabOrder(self.paste, self.paste_button)
@@ -242,12 +252,10 @@ class AuthorizePage(StepPage):
                 name="wait_for_browser",
             )
         else:
-            copy_to_clipboard(attempt.url)
             self.status.show_message(
                 "info",
-                "The approval page is open in your browser and its link is on the clipboard (open it on "
-                "the other computer if needed). After you allow access, paste the address the browser "
-                "ends on below.",
+                "The approval page is open in your browser (for another computer, click Copy approval "
+                "link). After you allow access, paste the address the browser ends on below.",
             )
             self.expander.setChecked(True)
             self.paste.setFocus()
@@ -266,17 +274,18 @@ class AuthorizePage(StepPage):
             f"Waiting for you to allow access in the browser ({countdown(left)} left). Xero Connect is "
             f"listening at {self.attempt.redirect_uri}.",
         )
-        if time.monotonic() - self._started >= MISMATCH_HINT_AFTER and not self.hint.isVisible():
-            self.hint.show_message(
-                "warning",
-                "Taking long? If Xero showed an error about an invalid redirect URI, add exactly "
-                f"{self.attempt.redirect_uri} to the app's redirect URIs in Xero (step 2), save, and "
-                "click Open the page again.",
-            )
+        if time.monotonic() - self._started >= MISMATCH_HINT_AFTER and self.hint.kind != "error":
+            hint = self.attempt.waiting_hint()  # follows what reached the listener; never a stale guess
+            if self.hint.text() != hint:
+                self.hint.show_message("warning", hint)
 
     def open_again(self) -> None:
         if self.attempt is not None:
             self.ctx.opener(self.attempt.url)
+
+    def copy_approval_link(self) -> None:
+        if self.attempt is not None:
+            copy_to_clipboard(self.attempt.url)
 
     # ----- finishing -----
     def _succeeded(self, outcome: Any) -> None:
@@ -288,8 +297,15 @@ class AuthorizePage(StepPage):
         self.attempt = None
         self._set_state("done")
         self.hint.clear()
-        self.status.show_message("success",
-                                 "Xero Connect is authorised. Click Next to choose the organisation.")
+        if outcome.first_connect:
+            self.status.show_message(
+                "success",
+                f"{outcome.consent_summary()} If that was not you, do not click Next: authorise again "
+                "and approve it yourself. Otherwise click Next and confirm the organisation.",
+            )
+        else:
+            self.status.show_message("success",
+                                     "Xero Connect is authorised. Click Next to choose the organisation.")
         wizard = self.wizard()
         if wizard is not None:  # back from the browser: the wizard comes to the front for the next step
             wizard.raise_()
@@ -425,6 +441,7 @@ class AuthorizePage(StepPage):
         self.busy.setVisible(active)
         self.cancel.setVisible(state in ("preparing", "waiting"))
         self.reopen.setVisible(state == "waiting" and self.attempt is not None)
+        self.copy_link.setVisible(state == "waiting" and self.attempt is not None)
         self.authorize.setEnabled(not active)
         self.authorize.setText("Retry" if state == "failed" else AUTHORIZE_TEXT)
         self.authorize.setAccessibleName("Retry the authorisation" if state == "failed"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtWidgets import QFormLayout, QWidget
 
+from app.model import TRY_SANDBOX_NOTE, sandbox_trial
 from app.ui.pages.base import StepPage, WizardContext
 from app.ui.steps import NAVIGATE
 from app.ui.widgets import CopyField, Notice, action_button, button_row, field_label, instructions
@@ -36,8 +39,15 @@ class NavigatePage(StepPage):
         form_holder.setLayout(form)
         form.setContentsMargins(0, 0, 0, 0)
         self.profile_note = Notice("Profile")
+        # Installed, the profile is real Xero; the sandbox is a visible choice, not a hidden default.
+        self.try_sandbox = action_button(
+            "Try it first on the local sandbox",
+            "Set up Xero Connect with the local Xero sandbox instead of real Xero",
+            self.use_sandbox,
+        )
+        self.try_sandbox_row = button_row(self.try_sandbox)
         self.opened = Notice("Browser")
-        self.add(holder, form_holder, self.profile_note, self.opened)
+        self.add(holder, form_holder, self.profile_note, self.try_sandbox_row, self.opened)
         self.body.addStretch(1)
 
     def initializePage(self) -> None:
@@ -48,11 +58,33 @@ class NavigatePage(StepPage):
                 f"Sandbox profile: this opens the local Xero sandbox at {self.model.settings.sandbox_url}, "
                 "not real Xero. Nothing you do here touches real accounts.",
             )
+            self.try_sandbox_row.hide()
         else:
-            self.profile_note.clear()
+            fresh = not self.model.settings.client_id
+            self.try_sandbox_row.setVisible(fresh)
+            if fresh:
+                self.profile_note.show_message("info", TRY_SANDBOX_NOTE)
+            else:
+                self.profile_note.clear()
 
     def primary(self) -> QWidget:
         return self.open_button
+
+    def use_sandbox(self) -> None:
+        self.try_sandbox.setEnabled(False)
+        wizard = self.wizard()
+
+        def switched(result: tuple[Any, Any]) -> None:
+            self.try_sandbox.setEnabled(True)
+            use_model = getattr(wizard, "use_model", None)  # app.ui.wizard.SetupWizard
+            if use_model is not None:
+                use_model(*result)
+
+        def failed(sentence: str) -> None:
+            self.try_sandbox.setEnabled(True)
+            self.profile_note.show_message("error", sentence)
+
+        self.run(sandbox_trial, switched, failed, name="sandbox_trial")
 
     def open_portal(self) -> None:
         url = self.portal.text()
