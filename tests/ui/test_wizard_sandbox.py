@@ -253,6 +253,31 @@ def test_busy_ports_then_paste_the_redirect_url(qtbot, sandbox, at_step_6, callb
         assert wizard.button(QWizard.WizardButton.NextButton).isEnabled()
 
 
+def test_step_2_suggests_a_name_the_sandbox_portal_accepts_and_warns_about_xero(
+    qtbot, sandbox, callback_ports, browser
+):
+    """The suggested name goes through the sandbox's portal rule; typing "Xero" warns at once."""
+    model = new_model(sandbox, callback_ports)
+    model.settings.tenant_name = "Acme Ltd"
+    wizard = open_wizard(qtbot, model, browser)
+    click_next(qtbot, wizard)
+    page = wizard.page_for(steps.CREATE_APP)
+    assert page.app_name.text() == "Acme Ltd CRM invoicing" and not page.name_notice.isVisible()
+    body = {"name": page.app_name.text(), "redirect_uris": page.redirect_uris()}
+    assert requests.post(f"{sandbox.base_url}/sandbox/apps", json=body, timeout=5).status_code == 201
+    page.app_name.edit.clear()
+    qtbot.keyClicks(page.app_name.edit, "My XERO sync")
+    assert page.name_notice.isVisible() and page.name_notice.kind == "warning"
+    assert 'the word "Xero"' in page.name_notice.text()
+    refused = requests.post(f"{sandbox.base_url}/sandbox/apps",
+                            json={**body, "name": page.app_name.text()}, timeout=5)
+    assert refused.status_code == 400
+    page.grab().save("/tmp/w26_step2_name.png")
+    page.app_name.edit.clear()
+    qtbot.keyClicks(page.app_name.edit, "My sync")
+    assert not page.name_notice.isVisible()
+
+
 def test_busy_port_warning_on_step_2(qtbot, sandbox, callback_ports, browser):
     model = new_model(sandbox, callback_ports)
     with socket.socket() as holder:

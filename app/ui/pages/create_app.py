@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFormLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
+from app.app_naming import app_name_problem, initial_app_name
 from app.settings import MAX_PORT, MIN_PORT
 from app.ui.pages.base import StepPage, WizardContext
 from app.ui.steps import CREATE_APP
@@ -77,12 +78,14 @@ class CreateAppPage(StepPage):
         holder.setLayout(form)
         form.setContentsMargins(0, 0, 0, 0)
 
+        self.name_notice = Notice("App name")
         self.port_notice = Notice("Port check")
         self.uris_notice = Notice("Redirect URIs changed")
         self.how_to = instructions(uri_instructions(self.model.settings.profile))
         self.add(
             self.how_to,
             holder,
+            self.name_notice,
             self.uris_notice,
             self.port_notice,
             instructions("Finally tick the box accepting Xero's terms and conditions and click "
@@ -91,11 +94,13 @@ class CreateAppPage(StepPage):
         self.body.addStretch(1)
         self._filling = False
         self.port.valueChanged.connect(self.on_port_changed)
+        self.app_name.edit.textChanged.connect(self.check_app_name)
 
     def initializePage(self) -> None:
         settings = self.model.settings
         self.how_to.setText(uri_instructions(settings.profile))
-        self.app_name.setText(settings.app_name)
+        self.app_name.setText(initial_app_name(settings.app_name, settings.tenant_name))
+        self.check_app_name()
         self.company_url.setText(settings.company_url)
         self.ports = list(settings.redirect_ports)
         self._filling = True
@@ -106,6 +111,14 @@ class CreateAppPage(StepPage):
 
     def primary(self) -> QWidget:
         return self.app_name.edit
+
+    def check_app_name(self, _text: str = "") -> None:
+        """Xero refuses a name with "Xero" in it: say so while the admin types, before the portal does."""
+        problem = app_name_problem(self.app_name.text(), self.model.settings.tenant_name)
+        if problem:
+            self.name_notice.show_message("warning", problem)
+        else:
+            self.name_notice.clear()
 
     def on_port_changed(self, value: int) -> None:
         if self._filling:

@@ -1,0 +1,35 @@
+"""The name an admin gives the app in Xero's developer portal: a suggestion, and Xero's rule about it."""
+
+from __future__ import annotations
+
+GENERIC_NAME = "CRM invoicing"
+# Names saved by earlier versions, which suggested this one before Xero's rule was known.
+OLD_DEFAULT_NAMES = frozenset({"Xero Connect"})
+
+
+def suggested_app_name(company: str = "") -> str:
+    """The company's or organisation's name + " CRM invoicing", or "CRM invoicing" when it is unknown
+    (or itself contains "Xero", which Xero's portal would refuse)."""
+    company = " ".join(company.split())
+    if not company or contains_xero(company):
+        return GENERIC_NAME
+    return f"{company} {GENERIC_NAME}"
+
+
+def contains_xero(name: str) -> bool:
+    return "xero" in name.casefold()
+
+
+def app_name_problem(name: str, company: str = "") -> str:
+    """The sentence to show while the admin types an app name Xero refuses; empty when it is fine."""
+    if not contains_xero(name):
+        return ""
+    return (f'Xero does not allow the word "Xero" in an app\'s name, in any case: choose one without it, '
+            f'such as "{suggested_app_name(company)}".')
+
+
+def initial_app_name(saved: str, company: str = "") -> str:
+    """What step 2 shows first: the saved name, unless none was chosen yet (or it is an old default)."""
+    if not saved.strip() or saved in OLD_DEFAULT_NAMES:
+        return suggested_app_name(company)
+    return saved
