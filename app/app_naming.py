@@ -1,4 +1,5 @@
-"""The name an admin gives the app in Xero's developer portal: a suggestion, and Xero's rule about it."""
+"""The app an admin registers in Xero's developer portal: its name (a suggestion, and Xero's rule about
+it) and its integration type."""
 
 from __future__ import annotations
 
@@ -33,3 +34,17 @@ def initial_app_name(saved: str, company: str = "") -> str:
     if not saved.strip() or saved in OLD_DEFAULT_NAMES:
         return suggested_app_name(company)
     return saved
+
+
+WEB_APP = "web"
+DESKTOP_APP = "pkce"
+# Xero's names for the integration types, as its "New app" form lists them.
+APP_TYPE_LABELS = {WEB_APP: "Web app", DESKTOP_APP: "Mobile or desktop app"}
+APP_TYPE_HINTS = {
+    WEB_APP: "with a client secret, as the CRM's help page describes",
+    DESKTOP_APP: "no client secret; Xero recommends it for programs on a user's computer",
+}
+
+
+def app_type_label(app_type: str) -> str:
+    return APP_TYPE_LABELS.get(app_type, APP_TYPE_LABELS[WEB_APP])

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from app.app_naming import APP_TYPE_LABELS, DESKTOP_APP, app_type_label
 from app.credentials import check_credentials, fingerprint, mask
 from app.port_holder import program_holding
 from app.settings import Settings, config_dir, load_active_profile, load_settings, save_settings
@@ -259,7 +260,7 @@ class ConnectionModel:
         lines = [
             f"Xero Connect profile: {self.profile}",
             f"Client ID: {s.client_id or '(not set)'}",
-            f"App type: {'Web app' if s.app_type == 'web' else 'Mobile or desktop app'}",
+            f"App type: {app_type_label(s.app_type)}",
             f"Redirect URIs: {', '.join(s.redirect_uris())}",
         ]
         try:
@@ -278,7 +279,7 @@ class ConnectionModel:
     def masked_client_secret(self) -> str:
         """The stored secret masked for display (reads the keyring: call it off the GUI thread)."""
         if self.settings.app_type == "pkce":
-            return "(none: Mobile or desktop app)"
+            return f"(none: {APP_TYPE_LABELS[DESKTOP_APP]})"
         return mask(self.credentials().client_secret or "")
 
     def _note_authorisation(self, alive: bool) -> None:
@@ -486,7 +487,7 @@ class ConnectionModel:
         out = {
             "Profile": self.profile + (f" ({s.sandbox_url})" if self.profile == "sandbox" else ""),
             "Client ID": s.client_id or "(not set)",
-            "App type": "Web app" if s.app_type == "web" else "Mobile or desktop app",
+            "App type": app_type_label(s.app_type),
             "Redirect URIs": ", ".join(s.redirect_uris()),
             "Organisation": s.tenant_name or "(not chosen)",
             "Keyring": backend_label(),

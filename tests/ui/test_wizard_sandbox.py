@@ -115,8 +115,21 @@ def at_step_6(qtbot, sandbox, sandbox_app, callback_ports, browser, cleanup_keyr
     return wizard
 
 
-def test_whole_wizard_page_by_page(qtbot, sandbox, sandbox_app, callback_ports, browser, cleanup_keyring):
+@pytest.fixture
+def pkce_app(sandbox, callback_ports):
+    """A "Mobile or desktop app" in the sandbox: a client ID and no secret."""
+    app = register_app(sandbox.base_url, callback_ports, integration_type="mobile")
+    assert not app.client_secret
+    yield app
+    SecretStore("sandbox", app.client_id).delete_all()
+
+
+@pytest.mark.parametrize("app_type", ["web", "pkce"])
+def test_whole_wizard_page_by_page(qtbot, sandbox, sandbox_app, pkce_app, callback_ports, browser,
+                                   cleanup_keyring, app_type):
+    """Both integration types end to end; a Mobile or desktop app skips step 3 and types only its ID."""
     set_auto_consent(sandbox.base_url)
+    app = pkce_app if app_type == "pkce" else sandbox_app
     model = new_model(sandbox, callback_ports)
     wizard = open_wizard(qtbot, model, browser)
     assert wizard.currentId() == steps.NAVIGATE
@@ -127,25 +140,40 @@ def test_whole_wizard_page_by_page(qtbot, sandbox, sandbox_app, callback_ports, 
     click_next(qtbot, wizard)
 
     page2 = wizard.page_for(steps.CREATE_APP)
-    assert [f.text() for f in page2.uri_fields] == sandbox_app.redirect_uris
+    assert [f.text() for f in page2.uri_fields] == app.redirect_uris
     assert not page2.port_notice.isVisible()
+    assert page2.type_buttons["web"].isChecked()
+    if app_type == "pkce":
+        click(qtbot, page2.type_buttons["pkce"])
+        assert "<b>Mobile or desktop app</b>" in page2.how_to.text()
+        page2.grab().save("/tmp/w26_step2_pkce.png")
     click_next(qtbot, wizard)
-    assert wizard.currentId() == steps.GENERATE_SECRET
-    click_next(qtbot, wizard)
+    if app_type == "web":
+        assert wizard.currentId() == steps.GENERATE_SECRET
+        click_next(qtbot, wizard)
+    assert wizard.currentId() == steps.RECORD_CREDENTIALS
 
     page4 = wizard.page_for(steps.RECORD_CREDENTIALS)
-    qtbot.keyClicks(page4.client_id, sandbox_app.client_id)
-    page4.secret.setText(f"  {sandbox_app.client_secret}\n")
+    assert page4.secret.isVisible() == (app_type == "web")
+    qtbot.keyClicks(page4.client_id, app.client_id)
+    if app_type == "web":
+        page4.secret.setText(f"  {app.client_secret}\n")
+    else:
+        page4.grab().save("/tmp/w26_step4_pkce.png")
     click_next(qtbot, wizard)
     qtbot.waitUntil(lambda: wizard.currentId() == steps.CONFIRM_VALUES, timeout=WAIT_MS)
+    assert model.settings.app_type == app_type
 
     page5 = wizard.page_for(steps.CONFIRM_VALUES)
     qtbot.waitUntil(lambda: page5.fingerprint.text() == model.fingerprint(), timeout=WAIT_MS)
-    assert sandbox_app.client_secret not in page5.masked_secret.text()
+    if app_type == "web":
+        assert app.client_secret not in page5.masked_secret.text()
+    else:
+        assert "Mobile or desktop app" in page5.masked_secret.text()
     click(qtbot, page5.copy_summary)
     qtbot.waitUntil(lambda: page5.notice.kind == "success", timeout=WAIT_MS)
     summary = QGuiApplication.clipboard().text()
-    assert sandbox_app.client_id in summary and sandbox_app.client_secret not in summary
+    assert app.client_id in summary and (app.client_secret or "(no secret)") not in summary
     click_next(qtbot, wizard)
 
     page6 = wizard.page_for(steps.AUTHORIZE)
@@ -169,7 +197,7 @@ def test_whole_wizard_page_by_page(qtbot, sandbox, sandbox_app, callback_ports, 
         click(qtbot, wizard.button(QWizard.WizardButton.FinishButton))
     assert wizard.result() == QWizard.DialogCode.Accepted
     saved = ConnectionModel("sandbox").settings
-    assert saved.tenant_id and saved.client_id == sandbox_app.client_id
+    assert saved.tenant_id and saved.client_id == app.client_id and saved.app_type == app_type
     assert not browser.failures
 
 
@@ -344,8 +372,9 @@ def test_window_stays_responsive_while_xero_is_slow(qtbot, sandbox, at_step_8):
     assert page.status.text().startswith("Connection attempt successful: "), page.status.text()
 
 
+@pytest.mark.parametrize("app_type", ["web", "pkce"])
 def test_step_6_in_a_real_headless_chromium(
-    qtbot, chromium, sandbox, sandbox_app, callback_ports, cleanup_keyring
+    qtbot, chromium, sandbox, sandbox_app, pkce_app, callback_ports, cleanup_keyring, app_type
 ):
     """The browser step with the real thing: Chromium loads the sandbox's consent page, the test
     clicks Allow, and Chromium itself delivers the redirect to the wizard's loopback listener."""
@@ -361,7 +390,10 @@ def test_step_6_in_a_real_headless_chromium(
             thread.start()
 
     model = new_model(sandbox, callback_ports)
-    model.save_credentials(sandbox_app.client_id, sandbox_app.client_secret)
+    if app_type == "pkce":
+        model.save_credentials(pkce_app.client_id, None, "pkce")
+    else:
+        model.save_credentials(sandbox_app.client_id, sandbox_app.client_secret)
     wizard = open_wizard(qtbot, model, chromium_opener)
     assert wizard.currentId() == steps.AUTHORIZE
     authorise(qtbot, wizard)
