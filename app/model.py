@@ -222,6 +222,26 @@ class ConnectionModel:
         self.save()
         self._token_manager = None
 
+    def check_secret(self, client_id: str | None = None, client_secret: str | None = None) -> bool | None:
+        """Before the browser opens: WrongSecret when Xero refuses the secret (the given one, else the
+        saved one), True when Xero knows it, None when there is nothing to go by (carry on as before)."""
+        from app.xero.oauth import AppCredentials
+
+        if client_id is None:
+            return self._check_secret(self.credentials())
+        check = check_credentials(client_id, client_secret or "")
+        if not check.ok:  # a malformed ID or secret is step 4's own sentence, not Xero's
+            return None
+        return self._check_secret(AppCredentials(check.client_id, check.client_secret))
+
+    def _check_secret(self, creds: AppCredentials) -> bool | None:
+        from app.xero.oauth import check_client_secret
+
+        verdict = check_client_secret(self.endpoints, creds, self.session)
+        log.info("client secret check before consent: %s",
+                 {True: "accepted", None: "no answer to go by"}.get(verdict))
+        return verdict
+
     def credentials(self) -> AppCredentials:
         from app.xero.oauth import AppCredentials
 
@@ -299,6 +319,7 @@ class ConnectionModel:
     def begin_authorization(self, use_listener: bool = True) -> AuthorizationAttempt:
         """Prepare the consent URL, check it with Xero first, and start the loopback listener."""
         creds = self.credentials()
+        self._check_secret(creds)  # a wrong secret is named now, not after the whole trip through the browser
         ports = list(self.settings.redirect_ports)
         from app.xero.loopback import LoopbackListener, find_free_port, ports_busy_error
         from app.xero.oauth import preflight_authorization, start_authorization

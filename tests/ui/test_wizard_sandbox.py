@@ -202,34 +202,69 @@ def test_whole_wizard_page_by_page(qtbot, sandbox, sandbox_app, pkce_app, callba
 
 
 @pytest.mark.parametrize("opened_on", ["step 6", "step 4"])
-def test_a_wrong_secret_leads_back_to_step_4_with_the_reason(
+def test_a_wrong_secret_is_found_before_the_browser_and_leads_to_step_4(
     qtbot, sandbox, sandbox_app, callback_ports, browser, cleanup_keyring, opened_on
 ):
-    """Xero refuses the secret at the code exchange: no Retry with the same secret, but step 4 with the
-    secret field focused and Xero's reason beside it; the right secret then connects."""
+    """Xero refuses the secret before any consent (a client_credentials token request): on Next in
+    step 4 it is not saved, and a wrong one saved before sends step 6 back to step 4 before the browser
+    opens; no Retry with the same secret. The right secret then connects."""
     set_auto_consent(sandbox.base_url)
     model = new_model(sandbox, callback_ports)
     if opened_on == "step 6":
         model.save_credentials(sandbox_app.client_id, WRONG_SECRET)
         wizard = open_wizard(qtbot, model, browser)
+        page6 = wizard.page_for(steps.AUTHORIZE)
+        click(qtbot, page6.authorize)
+        qtbot.waitUntil(lambda: wizard.currentId() == steps.RECORD_CREDENTIALS, timeout=WAIT_MS)
+        assert page6.authorize.text() != "Retry"
     else:
         model.settings.client_id = sandbox_app.client_id
         wizard = SetupWizard(model, opener=browser, start_id=steps.RECORD_CREDENTIALS)
         qtbot.addWidget(wizard)
         wizard.show()
-        save_credentials_and_go_to_step_6(qtbot, wizard, sandbox_app.client_id, WRONG_SECRET)
+        wizard_page = wizard.page_for(steps.RECORD_CREDENTIALS)
+        wizard_page.client_id.setText(sandbox_app.client_id)
+        wizard_page.secret.setText(WRONG_SECRET)
+        click_next(qtbot, wizard)
+        qtbot.waitUntil(lambda: wizard_page.missing_notice.kind == "error", timeout=WAIT_MS)
+        assert wizard.currentId() == steps.RECORD_CREDENTIALS
+        assert SecretStore("sandbox", sandbox_app.client_id).client_secret() is None  # not saved
+        wizard_page.grab().save("/tmp/w26_step4_wrong_secret.png")
+    page4 = wizard.page_for(steps.RECORD_CREDENTIALS)
+    assert "client secret is wrong" in page4.missing_notice.text()
+    qtbot.waitUntil(page4.secret.hasFocus)
+    assert page4.secret.text() == "" and page4.client_id.text() == sandbox_app.client_id
+    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()  # the refused one is not kept
+    assert not [url for url in browser.urls if "response_type=code" in url]  # no consent at all
+    save_credentials_and_go_to_step_6(qtbot, wizard, sandbox_app.client_id, sandbox_app.client_secret)
+    assert not wizard.page_for(steps.AUTHORIZE).status.isVisible()
+    authorise(qtbot, wizard)
+
+
+def test_a_secret_refused_at_the_code_exchange_still_leads_back_to_step_4(
+    qtbot, sandbox, sandbox_app, callback_ports, browser, cleanup_keyring
+):
+    """When the early check has nothing to go by (here: the secret is changed in Xero during consent),
+    the code exchange's refusal still leads to step 4, not Retry."""
+    set_auto_consent(sandbox.base_url)
+    model = new_model(sandbox, callback_ports)
+    model.save_credentials(sandbox_app.client_id, sandbox_app.client_secret)
+    wizard = open_wizard(qtbot, model, browser)
     page6 = wizard.page_for(steps.AUTHORIZE)
+
+    def rotate_then_consent(url: str) -> None:
+        if "response_type=code" in url:
+            # "Generate a secret" in the portal: the saved one stops working
+            requests.post(f"{sandbox.base_url}/app/manage/{sandbox_app.client_id}/secret",
+                          timeout=5).raise_for_status()
+        browser(url)
+
+    wizard.ctx.opener = rotate_then_consent
     click(qtbot, page6.authorize)
     qtbot.waitUntil(lambda: wizard.currentId() == steps.RECORD_CREDENTIALS, timeout=WAIT_MS)
     page4 = wizard.page_for(steps.RECORD_CREDENTIALS)
     assert page4.missing_notice.kind == "error" and "client secret" in page4.missing_notice.text()
-    qtbot.waitUntil(page4.secret.hasFocus)
-    assert page4.secret.text() == "" and page4.client_id.text() == sandbox_app.client_id
-    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()  # the refused one is not kept
     assert page6.authorize.text() != "Retry"
-    save_credentials_and_go_to_step_6(qtbot, wizard, sandbox_app.client_id, sandbox_app.client_secret)
-    assert not page6.status.isVisible()
-    authorise(qtbot, wizard)
 
 
 def test_consent_refused_offers_retry(qtbot, sandbox, at_step_6):
@@ -557,13 +592,20 @@ def test_cancel_after_changing_credentials_leaves_the_working_setup(
     assert wizard.currentId() == steps.VERIFY
     click(qtbot, wizard.button(QWizard.WizardButton.CustomButton1))  # Start over
     go_to_credentials(qtbot, wizard)
-    new_id, new_secret = ((other_app.client_id, other_app.client_secret) if change == "another app"
-                          else (working.client_id, WRONG_SECRET))
-    save_credentials_and_go_to_step_6(qtbot, wizard, new_id, new_secret)
-    assert ConnectionModel("sandbox").settings.client_id == new_id  # saved as the steps go
-    with qtbot.waitSignal(wizard.finished, timeout=WAIT_MS):
-        asked = answer_question(qtbot, wizard, "Discard changes")
-    assert asked and working.tenant_name in asked[0] and "as before" in asked[0]  # says so
+    if change == "another app":
+        save_credentials_and_go_to_step_6(qtbot, wizard, other_app.client_id, other_app.client_secret)
+        assert ConnectionModel("sandbox").settings.client_id == other_app.client_id  # saved as steps go
+        with qtbot.waitSignal(wizard.finished, timeout=WAIT_MS):
+            asked = answer_question(qtbot, wizard, "Discard changes")
+        assert asked and working.tenant_name in asked[0] and "as before" in asked[0]  # says so
+    else:  # Xero refuses it before anything is saved: nothing changed, nothing to ask
+        page4 = wizard.page_for(steps.RECORD_CREDENTIALS)
+        page4.client_id.setText(working.client_id)
+        page4.secret.setText(WRONG_SECRET)
+        click_next(qtbot, wizard)
+        qtbot.waitUntil(lambda: page4.missing_notice.kind == "error", timeout=WAIT_MS)
+        with qtbot.waitSignal(wizard.finished, timeout=WAIT_MS):
+            click(qtbot, wizard.button(QWizard.WizardButton.CancelButton))
     model = ConnectionModel("sandbox")
     assert (model.settings.client_id, model.settings.tenant_id) == (working.client_id, working.tenant_id)
     assert model.check_connection().message.startswith("Connection attempt successful")

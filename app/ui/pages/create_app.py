@@ -225,7 +225,9 @@ class CreateAppPage(StepPage):
 
     def validatePage(self) -> bool:
         settings = self.model.settings
-        settings.app_name = self.app_name.text() or settings.app_name
+        name = self.app_name.text()
+        if name and name != initial_app_name(settings.app_name, settings.tenant_name):
+            settings.app_name = name  # the suggestion itself is not saved: it follows the organisation
         self.ctx.app_type = self.app_type()
         settings.company_url = self.company_url.text() or settings.company_url
         if list(settings.redirect_ports) != self.ports:

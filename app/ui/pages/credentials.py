@@ -20,6 +20,7 @@ from app.credentials import check_credentials, clean
 from app.ui.pages.base import StepPage, WizardContext
 from app.ui.steps import RECORD_CREDENTIALS
 from app.ui.widgets import Notice, action_button, busy_bar, field_label, instructions, monospace
+from app.xero.errors import SecretRejected
 
 if TYPE_CHECKING:
     from app.ui.workers import Task
@@ -265,8 +266,14 @@ class CredentialsPage(StepPage):
         if self._saving is not None:
             return False
         self._set_busy(True)
-        self._saving = self.run(lambda: self.model.save_credentials(cid, secret or None, app_type),
-                                lambda _r: self._saved_ok((cid, secret)), self._save_failed,
+        model = self.model
+
+        def check_and_save() -> None:  # in a worker: the check asks Xero, the save touches the keyring
+            if secret:
+                model.check_secret(cid, secret)  # a wrong secret is named here, before any browser
+            model.save_credentials(cid, secret or None, app_type)
+
+        self._saving = self.run(check_and_save, lambda _r: self._saved_ok((cid, secret)), self._save_failed,
                                 name="save_credentials")
         self.completeChanged.emit()
         return False
@@ -292,7 +299,15 @@ class CredentialsPage(StepPage):
             wizard.next()
 
     def _save_failed(self, sentence: str) -> None:
-        self._saving = None
+        task, self._saving = self._saving, None
         self._set_busy(False)
+        if task is not None and task.error_kind == SecretRejected.kind:
+            # Xero refused the secret before any consent: nothing was saved; paste the right one.
+            self._keep_stored = False  # whatever is saved for this ID is not worth keeping either
+            self.secret.clear()
+            self.on_changed()
+            self.missing_notice.show_message("error", sentence)
+            self.secret.setFocus()
+            return
         self.save_notice.show_message("error", sentence)
         self.completeChanged.emit()
