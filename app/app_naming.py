@@ -48,3 +48,13 @@ APP_TYPE_HINTS = {
 
 def app_type_label(app_type: str) -> str:
     return APP_TYPE_LABELS.get(app_type, APP_TYPE_LABELS[WEB_APP])
+
+STARTER_CONNECTION_CAP = 5  # Xero's free Starter tier: connections (users x organisations) per app
+
+
+def connections_in_use(count: int) -> str:
+    """Step 7's line on the app's connections (GET /connections: those of the user who consented)."""
+    noun = "connection" if count == 1 else "connections"
+    return (f"This app has {count} {noun} for you in Xero; on Xero's free Starter tier an app may have "
+            f"{STARTER_CONNECTION_CAP} in all (each user and organisation counts until it is disconnected "
+            "in Xero's Connected Apps); at the cap, disconnect unused ones there or move the app to another tier.")

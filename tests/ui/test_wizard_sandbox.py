@@ -186,6 +186,8 @@ def test_whole_wizard_page_by_page(qtbot, sandbox, sandbox_app, pkce_app, callba
     page7 = wizard.page_for(steps.PICK_TENANT)
     qtbot.waitUntil(lambda: page7.combo.count() >= 1 and not page7.loading, timeout=WAIT_MS)
     assert page7.combo.count() == 1 and page7.selected() is not None  # the single organisation is preselected
+    assert "This app has 1 connection for you" in page7.usage.text() and "Starter" in page7.usage.text()
+    page7.grab().save(f"/tmp/w26_step7_{app_type}.png")
     click_next(qtbot, wizard)
 
     page8 = wizard.page_for(steps.VERIFY)

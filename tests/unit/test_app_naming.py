@@ -25,3 +25,12 @@ def test_a_name_without_xero_is_fine_and_the_old_default_is_replaced() -> None:
     assert initial_app_name("Xero Connect", "Acme") == "Acme CRM invoicing"
     assert initial_app_name("", "") == "CRM invoicing"
     assert initial_app_name("My bridge", "Acme") == "My bridge"
+
+
+def test_connections_in_use_names_starters_cap_and_what_to_do() -> None:
+    from app.app_naming import connections_in_use
+
+    line = connections_in_use(5)
+    assert line.startswith("This app has 5 connections") and "Starter tier an app may have 5" in line
+    assert "Connected Apps" in line and "another tier" in line
+    assert connections_in_use(1).startswith("This app has 1 connection ")
