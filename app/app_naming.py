@@ -57,4 +57,5 @@ def connections_in_use(count: int) -> str:
     noun = "connection" if count == 1 else "connections"
     return (f"This app has {count} {noun} for you in Xero; on Xero's free Starter tier an app may have "
             f"{STARTER_CONNECTION_CAP} in all (each user and organisation counts until it is disconnected "
-            "in Xero's Connected Apps); at the cap, disconnect unused ones there or move the app to another tier.")
+            "in Xero's Connected Apps); at the cap, disconnect unused ones there or move the app to another "
+            "tier.")
