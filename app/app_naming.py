@@ -59,3 +59,12 @@ def connections_in_use(count: int) -> str:
             f"{STARTER_CONNECTION_CAP} in all (each user and organisation counts until it is disconnected "
             "in Xero's Connected Apps); at the cap, disconnect unused ones there or move the app to another "
             "tier.")
+
+
+# What the program sees when Xero refuses a connection at consent (the tier's cap, or a third uncertified
+# app for an organisation): no callback at all, so it is said where the wait for one ends.
+CONNECTION_CAP_HINT = (
+    "If Xero said the app \"needs to complete certification\", or showed your organisation greyed out, "
+    "the app has reached its limit of connections: disconnect unused connections in Xero's Connected Apps "
+    "(or another uncertified app from that organisation), or move the app to another tier, then try again."
+)

@@ -24,6 +24,7 @@ from types import TracebackType
 from typing import Any, Generic, TypeVar, cast
 from urllib.parse import parse_qs, urlsplit
 
+from app.app_naming import CONNECTION_CAP_HINT
 from app.resources import resource_path
 from app.xero.errors import CallbackTimeout, Cancelled, PortsBusy, XeroConnectError
 
@@ -82,7 +83,7 @@ def timeout_error(timeout: float, redirect_uri: str) -> CallbackTimeout:
     return CallbackTimeout(
         f"No answer came back from Xero within {_describe_duration(timeout)}. If Xero showed an error page, "
         f"the redirect URI is probably not registered: add exactly {redirect_uri} to the app in the "
-        "Xero developer portal, then try again."
+        "Xero developer portal, then try again. " + CONNECTION_CAP_HINT
     )
 
 

@@ -465,6 +465,36 @@ def test_no_answer_times_out_with_the_uri_to_register(qtbot, at_step_6):
     assert page.authorize.text() == "Retry"
 
 
+def test_a_third_uncertified_app_refused_at_consent_is_explained_when_the_wait_ends(
+    qtbot, sandbox, sandbox_app, callback_ports, browser, cleanup_keyring
+):
+    """Xero greys the organisation out for a third uncertified app: no callback ever comes, so the
+    sentence where the wait ends says what to do about connection limits."""
+    from tests.flows import authorize as authorize_model
+    from tests.flows import new_model as model_for
+
+    set_auto_consent(sandbox.base_url)
+    for _ in range(2):  # two other uncertified apps connected to the same organisation
+        other = register_app(sandbox.base_url, callback_ports)
+        authorize_model(model_for(sandbox, other, callback_ports))
+        SecretStore("sandbox", other.client_id).delete_all()
+    before = requests.get(f"{sandbox.base_url}/sandbox/counters", timeout=5).json()["consents_refused"]
+    model = new_model(sandbox, callback_ports)
+    model.listener_timeout = 1
+    model.save_credentials(sandbox_app.client_id, sandbox_app.client_secret)
+    wizard = open_wizard(qtbot, model, browser)
+    page = wizard.page_for(steps.AUTHORIZE)
+    click(qtbot, page.authorize)
+    qtbot.waitUntil(lambda: page.state == "failed", timeout=WAIT_MS)
+    browser.join()
+    after = requests.get(f"{sandbox.base_url}/sandbox/counters", timeout=5).json()["consents_refused"]
+    assert after > before  # Xero refused the consent, which the program itself never sees
+    assert "needs to complete certification" in page.status.text()
+    assert "Connected Apps" in page.status.text() and "another tier" in page.status.text()
+    qtbot.wait(300)  # let the notice take its wrapped height before the picture
+    page.grab().save("/tmp/w26_step6_cap.png")
+
+
 def test_a_failure_takes_the_taking_long_hint_with_it(qtbot, at_step_6):
     wizard = at_step_6
     wizard.ctx.opener = lambda _url: None

@@ -12,6 +12,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 
+from app.app_naming import CONNECTION_CAP_HINT
 from app.xero.errors import CallbackError, CallbackTimeout, Cancelled, ConsentRefused, PortsBusy
 from app.xero.loopback import PAGES_DIR, LoopbackListener, find_free_port, timeout_error
 
@@ -234,7 +235,7 @@ def test_timeout_sentence_counts_minutes() -> None:
     assert message == (
         "No answer came back from Xero within 5 minutes. If Xero showed an error page, the redirect URI is "
         "probably not registered: add exactly http://localhost:53682/callback to the app in the Xero "
-        "developer portal, then try again."
+        "developer portal, then try again. " + CONNECTION_CAP_HINT
     )
 
 
