@@ -215,6 +215,8 @@ def cmd_connect(args: argparse.Namespace) -> int:
     secret: str | None = None
     if app_type == "web":
         secret = read_secret("Client secret (hidden): ")
+    if secret:
+        model.check_secret(client_id, secret)  # a wrong secret is named before anything is saved
     model.save_credentials(client_id, secret, app_type)
     from app.settings import save_active_profile
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from app.app_naming import APP_TYPE_LABELS, DESKTOP_APP, app_type_label
 from app.credentials import check_credentials, fingerprint, mask
 from app.port_holder import program_holding
 from app.settings import Settings, config_dir, load_active_profile, load_settings, save_settings
@@ -271,6 +272,26 @@ class ConnectionModel:
         self.save()
         self._token_manager = None
 
+    def check_secret(self, client_id: str | None = None, client_secret: str | None = None) -> bool | None:
+        """Before the browser opens: WrongSecret when Xero refuses the secret (the given one, else the
+        saved one), True when Xero knows it, None when there is nothing to go by (carry on as before)."""
+        from app.xero.oauth import AppCredentials
+
+        if client_id is None:
+            return self._check_secret(self.credentials())
+        check = check_credentials(client_id, client_secret or "")
+        if not check.ok:  # a malformed ID or secret is step 4's own sentence, not Xero's
+            return None
+        return self._check_secret(AppCredentials(check.client_id, check.client_secret))
+
+    def _check_secret(self, creds: AppCredentials) -> bool | None:
+        from app.xero.oauth import check_client_secret
+
+        verdict = check_client_secret(self.endpoints, creds, self.session)
+        log.info("client secret check before consent: %s",
+                 {True: "accepted", None: "no answer to go by"}.get(verdict))
+        return verdict
+
     def credentials(self) -> AppCredentials:
         from app.xero.oauth import AppCredentials
 
@@ -309,7 +330,7 @@ class ConnectionModel:
         lines = [
             f"Xero Connect profile: {self.profile}",
             f"Client ID: {s.client_id or '(not set)'}",
-            f"App type: {'Web app' if s.app_type == 'web' else 'Mobile or desktop app'}",
+            f"App type: {app_type_label(s.app_type)}",
             f"Redirect URIs: {', '.join(s.redirect_uris())}",
         ]
         try:
@@ -329,7 +350,7 @@ class ConnectionModel:
     def masked_client_secret(self) -> str:
         """The stored secret masked for display (reads the keyring: call it off the GUI thread)."""
         if self.settings.app_type == "pkce":
-            return "(none: Mobile or desktop app)"
+            return f"(none: {APP_TYPE_LABELS[DESKTOP_APP]})"
         return mask(self.credentials().client_secret or "")
 
     def _note_failed_call(self, line: str) -> None:
@@ -357,6 +378,7 @@ class ConnectionModel:
     def begin_authorization(self, use_listener: bool = True) -> AuthorizationAttempt:
         """Prepare the consent URL, check it with Xero first, and start the loopback listener."""
         creds = self.credentials()
+        self._check_secret(creds)  # a wrong secret is named now, not after the whole trip through the browser
         ports = list(self.settings.redirect_ports)
         from app.xero.loopback import LoopbackListener, find_free_port, ports_busy_error
         from app.xero.oauth import preflight_authorization, start_authorization
@@ -547,7 +569,7 @@ class ConnectionModel:
         out = {
             "Profile": self.profile + (f" ({s.sandbox_url})" if self.profile == "sandbox" else ""),
             "Client ID": s.client_id or "(not set)",
-            "App type": "Web app" if s.app_type == "web" else "Mobile or desktop app",
+            "App type": app_type_label(s.app_type),
             "Redirect URIs": ", ".join(s.redirect_uris()),
             "Organisation": s.tenant_name or "(not chosen)",
             "Keyring": backend_label(),

@@ -61,7 +61,7 @@ class Settings:
     profile: str = DEFAULT_PROFILE
     client_id: str = ""
     app_type: str = "web"  # "web" (client secret) or "pkce" ("Mobile or desktop app", no secret)
-    app_name: str = "Xero Connect"
+    app_name: str = ""  # empty: step 2 suggests one (app.app_naming)
     company_url: str = "https://www.example.com"
     redirect_ports: list[int] = field(default_factory=lambda: list(DEFAULT_PORTS))
     scopes: list[str] = field(default_factory=list)  # empty = the granular default set

@@ -38,6 +38,17 @@ class SecretRejected(XeroConnectError):
     kind = "secret_rejected"
 
 
+WRONG_SECRET = ("Xero says this client secret is wrong for this client ID: copy the secret again from the "
+                "app's Configuration tab in Xero, or generate a new one there (step 3) and paste that.")
+
+
+class WrongSecret(SecretRejected):
+    """Xero's token endpoint authenticated the client before any consent and refused the secret."""
+
+    def __init__(self, message: str = WRONG_SECRET) -> None:
+        super().__init__(message)
+
+
 class ReauthorisationNeeded(XeroConnectError):
     kind = "reauthorise"
 

@@ -26,6 +26,7 @@ from types import TracebackType
 from typing import Any, Generic, TypeVar, cast
 from urllib.parse import parse_qs, urlsplit
 
+from app.app_naming import CONNECTION_CAP_HINT
 from app.resources import resource_path
 from app.xero.endpoints import CALLBACK_PATH, redirect_uri
 from app.xero.errors import CallbackTimeout, Cancelled, PortsBusy, XeroConnectError
@@ -114,7 +115,8 @@ def timeout_error(timeout: float, redirect_uri: str, seen: str = NOTHING_ARRIVED
         )
     return CallbackTimeout(
         f"Nothing came back from the browser within {within}: the approval page was probably closed, or "
-        f"left without clicking Allow access (nothing reached {redirect_uri}). Click Retry to open it again."
+        f"left without clicking Allow access (nothing reached {redirect_uri}). Click Retry to open it again. "
+        + CONNECTION_CAP_HINT
     )
 
 

@@ -31,6 +31,7 @@ from app.xero.errors import (
     InvalidScope,
     RedirectUriNotRegistered,
     UnknownClient,
+    WrongSecret,
     XeroConnectError,
     map_token_error,
     network_error,
@@ -222,6 +223,35 @@ def exchange_code(
     )
     response = _post_form(session, endpoints.token_url, creds, body)
     return _read_token_response(response, now)
+
+
+def check_client_secret(
+    endpoints: XeroEndpoints, creds: AppCredentials, session: requests.Session
+) -> bool | None:
+    """Ask Xero whether the secret is right, before any browser or consent: a token request with a grant
+    a web app may not use (client_credentials). Xero authenticates the client first, so a wrong secret
+    answers ``invalid_client`` (raised as WrongSecret) and a right one ``unauthorized_client`` (True).
+    No user is involved and nothing is created. None: no answer to go by (a PKCE app, no network, any
+    other reply); the caller carries on as before."""
+    if creds.is_public:
+        return None
+    try:
+        body = urlencode({"grant_type": "client_credentials"})
+        response = _post_form(session, endpoints.token_url, creds, body)
+    except XeroConnectError:
+        return None
+    try:
+        answer = response.json() if not response.ok else {}
+    except ValueError:
+        answer = {}
+    finally:
+        response.close()
+    error = str(answer.get("error") or "") if isinstance(answer, dict) else ""
+    if error == "invalid_client":
+        raise WrongSecret()
+    if error == "unauthorized_client" or response.ok:  # ok: a Custom Connection; its token is not kept
+        return True
+    return None
 
 
 def refresh_token_set(

@@ -90,8 +90,11 @@ def test_wrong_secret_is_one_sentence(sandbox, sandbox_app, callback_ports):
     app = type(sandbox_app)(sandbox_app.client_id, wrong, sandbox_app.redirect_uris, sandbox.base_url)
     code, out, err = connect(sandbox, app, callback_ports)
     assert code == 1
-    assert "rejected the client ID or client secret" in err
+    assert "this client secret is wrong" in err  # found before the browser: no consent page printed
+    assert "/identity/connect/authorize" not in out
     assert wrong not in err + out and "Traceback" not in err
+    check = run_cli("check", "--sandbox", sandbox.base_url)
+    assert check.returncode != 0 and "not set up" in check.stderr  # the wrong secret was not saved
 
 
 def test_check_without_setup_and_with_the_sandbox_down(sandbox, config_dir):

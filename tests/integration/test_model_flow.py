@@ -20,6 +20,7 @@ from app.xero.errors import (
     RedirectUriNotRegistered,
     SecretRejected,
     TenantDisconnected,
+    WrongSecret,
     XeroUnavailable,
 )
 from app.xero.http import RetryPolicy
@@ -204,3 +205,46 @@ def test_disconnect_is_respected_when_declined_and_complete_when_confirmed(sandb
     connections = requests.get(f"{sandbox.base_url}/sandbox/counters").json()
     assert connections["requests_total"] > 0
     assert ConnectionModel("sandbox").settings.client_id == ""
+
+
+def counters(sandbox) -> dict:
+    return requests.get(f"{sandbox.base_url}/sandbox/counters", timeout=5).json()
+
+
+def test_a_wrong_secret_is_found_before_any_consent_and_the_right_one_goes_on(
+    sandbox, sandbox_app, callback_ports
+):
+    """Xero authenticates the client before it looks at the grant: client_credentials tells a wrong
+    secret (invalid_client) from a right one (unauthorized_client) with no user and nothing created."""
+    set_auto_consent(sandbox.base_url)
+    model = new_model(sandbox, sandbox_app, callback_ports)
+    wrong = sandbox_app.client_secret[:-4] + "abcd"
+    with pytest.raises(WrongSecret) as refused:
+        model.check_secret(sandbox_app.client_id, wrong)
+    assert "client secret is wrong" in str(refused.value) and wrong not in str(refused.value)
+    assert model.check_secret(sandbox_app.client_id, sandbox_app.client_secret) is True
+    assert model.check_secret("not an id", wrong) is None  # malformed: step 4's own sentence, not Xero's
+
+    model.save_credentials(sandbox_app.client_id, wrong)
+    before = counters(sandbox)
+    with pytest.raises(WrongSecret):
+        model.begin_authorization()  # before the browser: no consent page asked for
+    after = counters(sandbox)
+    assert after["token_requests"] == before["token_requests"] + 1
+    assert not any("authorize" in name for name in after["by_endpoint"])
+    assert model.secrets().token_set() is None
+    model.secrets().delete_all()
+
+    model.save_credentials(sandbox_app.client_id, sandbox_app.client_secret)
+    assert authorize(model).connections
+    model.secrets().delete_all()
+
+
+def test_the_secret_check_carries_on_when_there_is_nothing_to_go_by(sandbox, callback_ports):
+    pkce = register_app(sandbox.base_url, callback_ports, integration_type="mobile")
+    model = new_model(sandbox, pkce, callback_ports)
+    assert model.check_secret() is None  # no secret to check
+    model.settings.sandbox_url = f"http://127.0.0.1:{free_ports(1)[0]}"  # nobody answers there
+    web = "0123456789ABCDEF0123456789ABCDEF", "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN_-012345"
+    assert model.check_secret(*web) is None
+    model.secrets().delete_all()

@@ -95,6 +95,9 @@ class FakeModel:
     def secrets(self) -> FakeStore:
         return self.store
 
+    def check_secret(self, client_id: str | None = None, client_secret: str | None = None) -> bool | None:
+        return None  # no Xero here: nothing to go by, as when the real check gets no answer
+
     def save_credentials(self, client_id: str, client_secret: str | None, app_type: str = "web") -> None:
         if self.save_error:
             raise KeyringUnavailable(self.save_error)

@@ -55,7 +55,7 @@ def test_create_app_shows_redirect_uris_with_copy_buttons(qtbot, fake_model):
     page = wizard.page_for(steps.CREATE_APP)
     expected = [f"http://localhost:{p}/callback" for p in (50001, 50002, 50003)]
     assert [f.text() for f in page.uri_fields] == expected
-    assert "Web app" in page.integration.text()
+    assert page.type_buttons["web"].isChecked()
     qtbot.mouseClick(page.uri_fields[1].button, Qt.MouseButton.LeftButton)
     assert QGuiApplication.clipboard().text() == "http://localhost:50002/callback"
     page.port.setValue(50010)
@@ -74,7 +74,11 @@ def test_step_2_copies_all_uris_and_integration_type_is_a_choice(qtbot, fake_mod
     qtbot.mouseClick(page.copy_all, Qt.MouseButton.LeftButton)
     assert QGuiApplication.clipboard().text() == "\n".join(
         f"http://localhost:{p}/callback" for p in (50001, 50002, 50003))
-    assert not isinstance(page.integration, QLineEdit) and "Web app" in page.integration.text()
+    buttons = page.type_buttons
+    assert [b.text() for b in buttons.values()] == ["Web app", "Mobile or desktop app"]
+    assert buttons["web"].isChecked() and wizard.nextId() == steps.GENERATE_SECRET
+    buttons["pkce"].setChecked(True)
+    assert wizard.nextId() == steps.RECORD_CREDENTIALS  # no secret to generate
 
 
 def test_changing_the_port_after_the_app_exists_warns_on_step_2_and_step_6(qtbot, fake_model):
@@ -528,4 +532,5 @@ def test_a_maximised_wizard_keeps_fields_at_a_readable_width_in_rows_of_equal_he
     form = page.app_name.parentWidget().layout()
     assert isinstance(form, QFormLayout)
     heights = [form.itemAt(row, QFormLayout.ItemRole.FieldRole).widget().height() for row in range(3)]
-    assert len(set(heights)) == 1, heights  # app name, integration type, company URL
+    assert heights[0] == heights[2], heights  # app name and company URL; the type choice between is taller
+    assert heights[1] > heights[0], heights

@@ -115,8 +115,21 @@ def at_step_6(qtbot, sandbox, sandbox_app, callback_ports, browser, cleanup_keyr
     return wizard
 
 
-def test_whole_wizard_page_by_page(qtbot, sandbox, sandbox_app, callback_ports, browser, cleanup_keyring):
+@pytest.fixture
+def pkce_app(sandbox, callback_ports):
+    """A "Mobile or desktop app" in the sandbox: a client ID and no secret."""
+    app = register_app(sandbox.base_url, callback_ports, integration_type="mobile")
+    assert not app.client_secret
+    yield app
+    SecretStore("sandbox", app.client_id).delete_all()
+
+
+@pytest.mark.parametrize("app_type", ["web", "pkce"])
+def test_whole_wizard_page_by_page(qtbot, sandbox, sandbox_app, pkce_app, callback_ports, browser,
+                                   cleanup_keyring, app_type):
+    """Both integration types end to end; a Mobile or desktop app skips step 3 and types only its ID."""
     set_auto_consent(sandbox.base_url)
+    app = pkce_app if app_type == "pkce" else sandbox_app
     model = new_model(sandbox, callback_ports)
     wizard = open_wizard(qtbot, model, browser)
     assert wizard.currentId() == steps.NAVIGATE
@@ -127,25 +140,40 @@ def test_whole_wizard_page_by_page(qtbot, sandbox, sandbox_app, callback_ports, 
     click_next(qtbot, wizard)
 
     page2 = wizard.page_for(steps.CREATE_APP)
-    assert [f.text() for f in page2.uri_fields] == sandbox_app.redirect_uris
+    assert [f.text() for f in page2.uri_fields] == app.redirect_uris
     assert not page2.port_notice.isVisible()
+    assert page2.type_buttons["web"].isChecked()
+    if app_type == "pkce":
+        click(qtbot, page2.type_buttons["pkce"])
+        assert "<b>Mobile or desktop app</b>" in page2.how_to.text()
+        page2.grab().save("/tmp/w26_step2_pkce.png")
     click_next(qtbot, wizard)
-    assert wizard.currentId() == steps.GENERATE_SECRET
-    click_next(qtbot, wizard)
+    if app_type == "web":
+        assert wizard.currentId() == steps.GENERATE_SECRET
+        click_next(qtbot, wizard)
+    assert wizard.currentId() == steps.RECORD_CREDENTIALS
 
     page4 = wizard.page_for(steps.RECORD_CREDENTIALS)
-    qtbot.keyClicks(page4.client_id, sandbox_app.client_id)
-    page4.secret.setText(f"  {sandbox_app.client_secret}\n")
+    assert page4.secret.isVisible() == (app_type == "web")
+    qtbot.keyClicks(page4.client_id, app.client_id)
+    if app_type == "web":
+        page4.secret.setText(f"  {app.client_secret}\n")
+    else:
+        page4.grab().save("/tmp/w26_step4_pkce.png")
     click_next(qtbot, wizard)
     qtbot.waitUntil(lambda: wizard.currentId() == steps.CONFIRM_VALUES, timeout=WAIT_MS)
+    assert model.settings.app_type == app_type
 
     page5 = wizard.page_for(steps.CONFIRM_VALUES)
     qtbot.waitUntil(lambda: page5.fingerprint.text() == model.fingerprint(), timeout=WAIT_MS)
-    assert sandbox_app.client_secret not in page5.masked_secret.text()
+    if app_type == "web":
+        assert app.client_secret not in page5.masked_secret.text()
+    else:
+        assert "Mobile or desktop app" in page5.masked_secret.text()
     click(qtbot, page5.copy_summary)
     qtbot.waitUntil(lambda: page5.notice.kind == "success", timeout=WAIT_MS)
     summary = QGuiApplication.clipboard().text()
-    assert sandbox_app.client_id in summary and sandbox_app.client_secret not in summary
+    assert app.client_id in summary and (app.client_secret or "(no secret)") not in summary
     click_next(qtbot, wizard)
 
     page6 = wizard.page_for(steps.AUTHORIZE)
@@ -158,6 +186,8 @@ def test_whole_wizard_page_by_page(qtbot, sandbox, sandbox_app, callback_ports, 
     page7 = wizard.page_for(steps.PICK_TENANT)
     qtbot.waitUntil(lambda: page7.combo.count() >= 1 and not page7.loading, timeout=WAIT_MS)
     assert page7.combo.count() == 1 and page7.selected() is not None  # the single organisation is preselected
+    assert "This app has 1 connection for you" in page7.usage.text() and "Starter" in page7.usage.text()
+    page7.grab().save(f"/tmp/w26_step7_{app_type}.png")
     click_next(qtbot, wizard)
 
     page8 = wizard.page_for(steps.VERIFY)
@@ -169,39 +199,74 @@ def test_whole_wizard_page_by_page(qtbot, sandbox, sandbox_app, callback_ports, 
         click(qtbot, wizard.button(QWizard.WizardButton.FinishButton))
     assert wizard.result() == QWizard.DialogCode.Accepted
     saved = ConnectionModel("sandbox").settings
-    assert saved.tenant_id and saved.client_id == sandbox_app.client_id
+    assert saved.tenant_id and saved.client_id == app.client_id and saved.app_type == app_type
     assert not browser.failures
 
 
 @pytest.mark.parametrize("opened_on", ["step 6", "step 4"])
-def test_a_wrong_secret_leads_back_to_step_4_with_the_reason(
+def test_a_wrong_secret_is_found_before_the_browser_and_leads_to_step_4(
     qtbot, sandbox, sandbox_app, callback_ports, browser, cleanup_keyring, opened_on
 ):
-    """Xero refuses the secret at the code exchange: no Retry with the same secret, but step 4 with the
-    secret field focused and Xero's reason beside it; the right secret then connects."""
+    """Xero refuses the secret before any consent (a client_credentials token request): on Next in
+    step 4 it is not saved, and a wrong one saved before sends step 6 back to step 4 before the browser
+    opens; no Retry with the same secret. The right secret then connects."""
     set_auto_consent(sandbox.base_url)
     model = new_model(sandbox, callback_ports)
     if opened_on == "step 6":
         model.save_credentials(sandbox_app.client_id, WRONG_SECRET)
         wizard = open_wizard(qtbot, model, browser)
+        page6 = wizard.page_for(steps.AUTHORIZE)
+        click(qtbot, page6.authorize)
+        qtbot.waitUntil(lambda: wizard.currentId() == steps.RECORD_CREDENTIALS, timeout=WAIT_MS)
+        assert page6.authorize.text() != "Retry"
     else:
         model.settings.client_id = sandbox_app.client_id
         wizard = SetupWizard(model, opener=browser, start_id=steps.RECORD_CREDENTIALS)
         qtbot.addWidget(wizard)
         wizard.show()
-        save_credentials_and_go_to_step_6(qtbot, wizard, sandbox_app.client_id, WRONG_SECRET)
+        wizard_page = wizard.page_for(steps.RECORD_CREDENTIALS)
+        wizard_page.client_id.setText(sandbox_app.client_id)
+        wizard_page.secret.setText(WRONG_SECRET)
+        click_next(qtbot, wizard)
+        qtbot.waitUntil(lambda: wizard_page.missing_notice.kind == "error", timeout=WAIT_MS)
+        assert wizard.currentId() == steps.RECORD_CREDENTIALS
+        assert SecretStore("sandbox", sandbox_app.client_id).client_secret() is None  # not saved
+        wizard_page.grab().save("/tmp/w26_step4_wrong_secret.png")
+    page4 = wizard.page_for(steps.RECORD_CREDENTIALS)
+    assert "client secret is wrong" in page4.missing_notice.text()
+    qtbot.waitUntil(page4.secret.hasFocus)
+    assert page4.secret.text() == "" and page4.client_id.text() == sandbox_app.client_id
+    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()  # the refused one is not kept
+    assert not [url for url in browser.urls if "response_type=code" in url]  # no consent at all
+    save_credentials_and_go_to_step_6(qtbot, wizard, sandbox_app.client_id, sandbox_app.client_secret)
+    assert not wizard.page_for(steps.AUTHORIZE).status.isVisible()
+    authorise(qtbot, wizard)
+
+
+def test_a_secret_refused_at_the_code_exchange_still_leads_back_to_step_4(
+    qtbot, sandbox, sandbox_app, callback_ports, browser, cleanup_keyring
+):
+    """When the early check has nothing to go by (here: the secret is changed in Xero during consent),
+    the code exchange's refusal still leads to step 4, not Retry."""
+    set_auto_consent(sandbox.base_url)
+    model = new_model(sandbox, callback_ports)
+    model.save_credentials(sandbox_app.client_id, sandbox_app.client_secret)
+    wizard = open_wizard(qtbot, model, browser)
     page6 = wizard.page_for(steps.AUTHORIZE)
+
+    def rotate_then_consent(url: str) -> None:
+        if "response_type=code" in url:
+            # "Generate a secret" in the portal: the saved one stops working
+            requests.post(f"{sandbox.base_url}/app/manage/{sandbox_app.client_id}/secret",
+                          timeout=5).raise_for_status()
+        browser(url)
+
+    wizard.ctx.opener = rotate_then_consent
     click(qtbot, page6.authorize)
     qtbot.waitUntil(lambda: wizard.currentId() == steps.RECORD_CREDENTIALS, timeout=WAIT_MS)
     page4 = wizard.page_for(steps.RECORD_CREDENTIALS)
     assert page4.missing_notice.kind == "error" and "client secret" in page4.missing_notice.text()
-    qtbot.waitUntil(page4.secret.hasFocus)
-    assert page4.secret.text() == "" and page4.client_id.text() == sandbox_app.client_id
-    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()  # the refused one is not kept
     assert page6.authorize.text() != "Retry"
-    save_credentials_and_go_to_step_6(qtbot, wizard, sandbox_app.client_id, sandbox_app.client_secret)
-    assert not page6.status.isVisible()
-    authorise(qtbot, wizard)
 
 
 def test_consent_refused_offers_retry(qtbot, sandbox, at_step_6):
@@ -251,6 +316,31 @@ def test_busy_ports_then_paste_the_redirect_url(qtbot, sandbox, at_step_6, callb
         qtbot.waitUntil(lambda: page.state in ("done", "failed"), timeout=WAIT_MS)
         assert page.state == "done", page.status.text()
         assert wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+
+
+def test_step_2_suggests_a_name_the_sandbox_portal_accepts_and_warns_about_xero(
+    qtbot, sandbox, callback_ports, browser
+):
+    """The suggested name goes through the sandbox's portal rule; typing "Xero" warns at once."""
+    model = new_model(sandbox, callback_ports)
+    model.settings.tenant_name = "Acme Ltd"
+    wizard = open_wizard(qtbot, model, browser)
+    click_next(qtbot, wizard)
+    page = wizard.page_for(steps.CREATE_APP)
+    assert page.app_name.text() == "Acme Ltd CRM invoicing" and not page.name_notice.isVisible()
+    body = {"name": page.app_name.text(), "redirect_uris": page.redirect_uris()}
+    assert requests.post(f"{sandbox.base_url}/sandbox/apps", json=body, timeout=5).status_code == 201
+    page.app_name.edit.clear()
+    qtbot.keyClicks(page.app_name.edit, "My XERO sync")
+    assert page.name_notice.isVisible() and page.name_notice.kind == "warning"
+    assert 'the word "Xero"' in page.name_notice.text()
+    refused = requests.post(f"{sandbox.base_url}/sandbox/apps",
+                            json={**body, "name": page.app_name.text()}, timeout=5)
+    assert refused.status_code == 400
+    page.grab().save("/tmp/w26_step2_name.png")
+    page.app_name.edit.clear()
+    qtbot.keyClicks(page.app_name.edit, "My sync")
+    assert not page.name_notice.isVisible()
 
 
 def test_busy_port_warning_on_step_2(qtbot, sandbox, callback_ports, browser):
@@ -319,8 +409,9 @@ def test_window_stays_responsive_while_xero_is_slow(qtbot, sandbox, at_step_8):
     assert page.status.text().startswith("Connection attempt successful: "), page.status.text()
 
 
+@pytest.mark.parametrize("app_type", ["web", "pkce"])
 def test_step_6_in_a_real_headless_chromium(
-    qtbot, chromium, sandbox, sandbox_app, callback_ports, cleanup_keyring
+    qtbot, chromium, sandbox, sandbox_app, pkce_app, callback_ports, cleanup_keyring, app_type
 ):
     """The browser step with the real thing: Chromium loads the sandbox's consent page, the test
     clicks Allow, and Chromium itself delivers the redirect to the wizard's loopback listener."""
@@ -336,7 +427,10 @@ def test_step_6_in_a_real_headless_chromium(
             thread.start()
 
     model = new_model(sandbox, callback_ports)
-    model.save_credentials(sandbox_app.client_id, sandbox_app.client_secret)
+    if app_type == "pkce":
+        model.save_credentials(pkce_app.client_id, None, "pkce")
+    else:
+        model.save_credentials(sandbox_app.client_id, sandbox_app.client_secret)
     wizard = open_wizard(qtbot, model, chromium_opener)
     assert wizard.currentId() == steps.AUTHORIZE
     authorise(qtbot, wizard)
@@ -393,6 +487,36 @@ def test_the_long_wait_hint_follows_what_reached_the_listener(qtbot, at_step_6):
     assert "from an older approval page" in page.status.text()
     assert not page.hint.isVisible()
     page.grab().save("/tmp/recovery_step6_timeout.png")
+
+
+def test_a_third_uncertified_app_refused_at_consent_is_explained_when_the_wait_ends(
+    qtbot, sandbox, sandbox_app, callback_ports, browser, cleanup_keyring
+):
+    """Xero greys the organisation out for a third uncertified app: no callback ever comes, so the
+    sentence where the wait ends says what to do about connection limits."""
+    from tests.flows import authorize as authorize_model
+    from tests.flows import new_model as model_for
+
+    set_auto_consent(sandbox.base_url)
+    for _ in range(2):  # two other uncertified apps connected to the same organisation
+        other = register_app(sandbox.base_url, callback_ports)
+        authorize_model(model_for(sandbox, other, callback_ports))
+        SecretStore("sandbox", other.client_id).delete_all()
+    before = requests.get(f"{sandbox.base_url}/sandbox/counters", timeout=5).json()["consents_refused"]
+    model = new_model(sandbox, callback_ports)
+    model.listener_timeout = 1
+    model.save_credentials(sandbox_app.client_id, sandbox_app.client_secret)
+    wizard = open_wizard(qtbot, model, browser)
+    page = wizard.page_for(steps.AUTHORIZE)
+    click(qtbot, page.authorize)
+    qtbot.waitUntil(lambda: page.state == "failed", timeout=WAIT_MS)
+    browser.join()
+    after = requests.get(f"{sandbox.base_url}/sandbox/counters", timeout=5).json()["consents_refused"]
+    assert after > before  # Xero refused the consent, which the program itself never sees
+    assert "needs to complete certification" in page.status.text()
+    assert "Connected Apps" in page.status.text() and "another tier" in page.status.text()
+    qtbot.wait(300)  # let the notice take its wrapped height before the picture
+    page.grab().save("/tmp/w26_step6_cap.png")
 
 
 def test_a_failure_takes_the_taking_long_hint_with_it(qtbot, at_step_6):
@@ -581,13 +705,20 @@ def test_cancel_after_changing_credentials_leaves_the_working_setup(
     assert wizard.currentId() == steps.VERIFY
     click(qtbot, wizard.button(QWizard.WizardButton.CustomButton1))  # Start over
     go_to_credentials(qtbot, wizard)
-    new_id, new_secret = ((other_app.client_id, other_app.client_secret) if change == "another app"
-                          else (working.client_id, WRONG_SECRET))
-    save_credentials_and_go_to_step_6(qtbot, wizard, new_id, new_secret)
-    assert ConnectionModel("sandbox").settings.client_id == new_id  # saved as the steps go
-    with qtbot.waitSignal(wizard.finished, timeout=WAIT_MS):
-        asked = answer_question(qtbot, wizard, "Discard changes")
-    assert asked and working.tenant_name in asked[0] and "as before" in asked[0]  # says so
+    if change == "another app":
+        save_credentials_and_go_to_step_6(qtbot, wizard, other_app.client_id, other_app.client_secret)
+        assert ConnectionModel("sandbox").settings.client_id == other_app.client_id  # saved as steps go
+        with qtbot.waitSignal(wizard.finished, timeout=WAIT_MS):
+            asked = answer_question(qtbot, wizard, "Discard changes")
+        assert asked and working.tenant_name in asked[0] and "as before" in asked[0]  # says so
+    else:  # Xero refuses it before anything is saved: nothing changed, nothing to ask
+        page4 = wizard.page_for(steps.RECORD_CREDENTIALS)
+        page4.client_id.setText(working.client_id)
+        page4.secret.setText(WRONG_SECRET)
+        click_next(qtbot, wizard)
+        qtbot.waitUntil(lambda: page4.missing_notice.kind == "error", timeout=WAIT_MS)
+        with qtbot.waitSignal(wizard.finished, timeout=WAIT_MS):
+            click(qtbot, wizard.button(QWizard.WizardButton.CancelButton))
     model = ConnectionModel("sandbox")
     assert (model.settings.client_id, model.settings.tenant_id) == (working.client_id, working.tenant_id)
     assert model.check_connection().message.startswith("Connection attempt successful")

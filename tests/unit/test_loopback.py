@@ -14,6 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 
+from app.app_naming import CONNECTION_CAP_HINT
 from app.xero.errors import CallbackError, CallbackTimeout, Cancelled, ConsentRefused, PortsBusy
 from app.xero.loopback import (
     CLOSE_HINT,
@@ -280,7 +281,7 @@ def test_timeout_sentence_counts_minutes() -> None:
     assert message == (
         "Nothing came back from the browser within 5 minutes: the approval page was probably closed, or "
         "left without clicking Allow access (nothing reached http://localhost:53682/callback). Click Retry "
-        "to open it again."
+        "to open it again. " + CONNECTION_CAP_HINT
     )
 
 

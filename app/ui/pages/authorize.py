@@ -224,10 +224,18 @@ class AuthorizePage(StepPage):
         self._set_state("preparing")
         self.status.show_message("info", "Preparing the approval page and checking the app with Xero…")
         model = self.model
-        self.run(lambda: model.begin_authorization(use_listener=use_listener),
-                 lambda attempt: self._attempt_ready(attempt, use_listener, generation),
-                 lambda sentence: self._failed(sentence) if generation == self._generation else None,
-                 name="begin_authorization")
+        begin = self.run(lambda: model.begin_authorization(use_listener=use_listener),
+                         lambda attempt: self._attempt_ready(attempt, use_listener, generation),
+                         lambda sentence: self._begin_failed(begin, sentence, generation),
+                         name="begin_authorization")
+
+    def _begin_failed(self, task: Any, sentence: str, generation: int) -> None:
+        if generation != self._generation:
+            return
+        if task.error_kind == SecretRejected.kind:  # found before the browser opened: back to step 4
+            self._secret_refused(sentence)
+            return
+        self._failed(sentence)
 
     def start_without_listener(self) -> None:
         self.start(use_listener=False)

@@ -39,6 +39,11 @@ class WizardContext:
     credentials_version: int = 0  # bumped by every save of a client ID or secret in this wizard
     changed_redirect_uris: list[str] = field(default_factory=list)  # step 2 moved the ports of an app
     secret_rejected: str = ""  # Xero's reason, when it refused the saved secret at the code exchange
+    app_type: str = ""  # the integration type chosen in step 2; saved with the credentials in step 4
+
+    def chosen_app_type(self) -> str:
+        """Step 2's choice in this wizard, else the saved one ("web" or "pkce")."""
+        return self.app_type or self.model.settings.app_type
 
     def credentials_changed(self) -> None:
         """A new client ID or secret was saved: no authorisation from before is for them."""

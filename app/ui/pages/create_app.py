@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFormLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QButtonGroup, QFormLayout, QLabel, QRadioButton, QSpinBox, QVBoxLayout, QWidget
 
+from app.app_naming import (
+    APP_TYPE_HINTS,
+    APP_TYPE_LABELS,
+    DESKTOP_APP,
+    WEB_APP,
+    app_name_problem,
+    app_type_label,
+    initial_app_name,
+)
 from app.settings import MAX_PORT, MIN_PORT
 from app.ui.pages.base import StepPage, WizardContext
-from app.ui.steps import CREATE_APP
+from app.ui.steps import CREATE_APP, GENERATE_SECRET, RECORD_CREDENTIALS
 from app.ui.widgets import (
     CopyField,
     Notice,
@@ -26,10 +36,11 @@ URI_HOW = {
 }
 
 
-def uri_instructions(profile: str) -> str:
+def uri_instructions(profile: str, app_type: str = WEB_APP) -> str:
     how = URI_HOW.get(profile, URI_HOW["xero"])
     return (
-        "Choose <b>Web app</b> as the integration type. Add every redirect URI below exactly as shown "
+        f"Choose <b>{app_type_label(app_type)}</b> as the integration type, as chosen below. Add every "
+        "redirect URI below exactly as shown "
         f"(Xero accepts only exact matches; {how}). Xero Connect listens on the first free one."
     )
 
@@ -47,10 +58,25 @@ class CreateAppPage(StepPage):
     def __init__(self, ctx: WizardContext) -> None:
         super().__init__(ctx, CREATE_APP)
         self.app_name = CopyField("", "App name", editable=True)
-        # A choice in Xero's form, not a value to type: nothing to copy.
-        self.integration = QLabel("<b>Web app</b>, chosen in the form's list")
+        # A choice in Xero's form, not a value to type: nothing to copy. The same choice is made here.
+        self.integration = QWidget()
         self.integration.setAccessibleName("Integration type")
-        self.integration.setMinimumHeight(self.app_name.sizeHint().height())  # rows of equal height
+        choices = QVBoxLayout(self.integration)
+        choices.setContentsMargins(0, 0, 0, 0)
+        choices.setSpacing(2)
+        self.app_types = QButtonGroup(self)
+        self.type_buttons: dict[str, QRadioButton] = {}
+        for app_type in (WEB_APP, DESKTOP_APP):
+            button = QRadioButton(APP_TYPE_LABELS[app_type])
+            button.setAccessibleDescription(APP_TYPE_HINTS[app_type])
+            hint = QLabel(APP_TYPE_HINTS[app_type][:1].upper() + APP_TYPE_HINTS[app_type][1:] + ".")
+            hint.setContentsMargins(24, 0, 0, 4)  # under the button's text, not its circle
+            hint.setStyleSheet("color: palette(placeholder-text);")
+            self.app_types.addButton(button)
+            self.type_buttons[app_type] = button
+            choices.addWidget(button, 0, Qt.AlignmentFlag.AlignLeft)  # clickable on its text only
+            choices.addWidget(hint)
+        self.type_buttons[WEB_APP].setChecked(True)
         self.company_url = CopyField("", "Company or application URL", editable=True)
         self.port = QSpinBox()
         self.port.setRange(MIN_PORT, MAX_PORT)
@@ -78,12 +104,14 @@ class CreateAppPage(StepPage):
         holder.setLayout(form)
         form.setContentsMargins(0, 0, 0, 0)
 
+        self.name_notice = Notice("App name")
         self.port_notice = Notice("Port check")
         self.uris_notice = Notice("Redirect URIs changed")
         self.how_to = instructions(uri_instructions(self.model.settings.profile))
         self.add(
             self.how_to,
             holder,
+            self.name_notice,
             self.uris_notice,
             self.port_notice,
             instructions("Finally tick the box accepting Xero's terms and conditions and click "
@@ -92,11 +120,15 @@ class CreateAppPage(StepPage):
         self.body.addStretch(1)
         self._filling = False
         self.port.valueChanged.connect(self.on_port_changed)
+        self.app_name.edit.textChanged.connect(self.check_app_name)
+        self.app_types.buttonToggled.connect(self.on_app_type_toggled)
 
     def initializePage(self) -> None:
         settings = self.model.settings
-        self.how_to.setText(uri_instructions(settings.profile))
-        self.app_name.setText(settings.app_name)
+        self.type_buttons.get(self.ctx.chosen_app_type(), self.type_buttons[WEB_APP]).setChecked(True)
+        self.how_to.setText(uri_instructions(settings.profile, self.app_type()))
+        self.app_name.setText(initial_app_name(settings.app_name, settings.tenant_name))
+        self.check_app_name()
         self.company_url.setText(settings.company_url)
         self.ports = list(settings.redirect_ports)
         self._filling = True
@@ -107,6 +139,25 @@ class CreateAppPage(StepPage):
 
     def primary(self) -> QWidget:
         return self.app_name.edit
+
+    def app_type(self) -> str:
+        return DESKTOP_APP if self.type_buttons[DESKTOP_APP].isChecked() else WEB_APP
+
+    def on_app_type_toggled(self, _button: QRadioButton, checked: bool) -> None:
+        if checked:
+            self.how_to.setText(uri_instructions(self.model.settings.profile, self.app_type()))
+
+    def nextId(self) -> int:
+        """A Mobile or desktop app has no secret to generate: on to the client ID."""
+        return RECORD_CREDENTIALS if self.app_type() == DESKTOP_APP else GENERATE_SECRET
+
+    def check_app_name(self, _text: str = "") -> None:
+        """Xero refuses a name with "Xero" in it: say so while the admin types, before the portal does."""
+        problem = app_name_problem(self.app_name.text(), self.model.settings.tenant_name)
+        if problem:
+            self.name_notice.show_message("warning", problem)
+        else:
+            self.name_notice.clear()
 
     def on_port_changed(self, value: int) -> None:
         if self._filling:
@@ -175,7 +226,10 @@ class CreateAppPage(StepPage):
 
     def validatePage(self) -> bool:
         settings = self.model.settings
-        settings.app_name = self.app_name.text() or settings.app_name
+        name = self.app_name.text()
+        if name and name != initial_app_name(settings.app_name, settings.tenant_name):
+            settings.app_name = name  # the suggestion itself is not saved: it follows the organisation
+        self.ctx.app_type = self.app_type()
         settings.company_url = self.company_url.text() or settings.company_url
         if list(settings.redirect_ports) != self.ports:
             if settings.client_id:

@@ -15,10 +15,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.app_naming import DESKTOP_APP
 from app.credentials import check_credentials, clean
 from app.ui.pages.base import StepPage, WizardContext
 from app.ui.steps import RECORD_CREDENTIALS
 from app.ui.widgets import Notice, action_button, busy_bar, field_label, instructions, monospace
+from app.xero.errors import SecretRejected
 
 if TYPE_CHECKING:
     from app.ui.workers import Task
@@ -38,11 +40,12 @@ class FieldProblems:
     ok: bool = False
 
 
-def field_problems(client_id: str, client_secret: str, keep_stored_secret: bool = False) -> FieldProblems:
+def field_problems(client_id: str, client_secret: str, keep_stored_secret: bool = False,
+                   needs_secret: bool = True) -> FieldProblems:
     """Check the values; an empty field gets no sentence (it is simply not done yet), except the secret
-    once a valid client ID is in: then it is why Next waits."""
+    once a valid client ID is in: then it is why Next waits. A Mobile or desktop app has no secret."""
     cid, secret = clean(client_id), clean(client_secret)
-    if keep_stored_secret and not secret:
+    if (keep_stored_secret or not needs_secret) and not secret:
         alone = check_credentials(cid, "", needs_secret=False)
         return FieldProblems(client_id=" ".join(alone.problems) if cid else "", ok=alone.ok)
     check = check_credentials(cid, secret)
@@ -57,9 +60,17 @@ def field_problems(client_id: str, client_secret: str, keep_stored_secret: bool 
     )
 
 
+ID_ONLY_SUBTITLE = "Copy the client ID from the app's Configuration tab in Xero and paste it here."
+ID_ONLY_HOW = ("A Mobile or desktop app has no client secret: the client ID is all Xero Connect needs. Use "
+               "the copy button next to <b>Client id</b> in Xero. Spaces and line breaks picked up while "
+               "copying are removed for you.")
+
+
 class CredentialsPage(StepPage):
     TITLE = "Record client ID and secret"
     SUBTITLE = "Copy both values from the app's Configuration tab in Xero and paste them here."
+    HOW = ("Use the copy buttons next to <b>Client id</b> and the new <b>Client secret</b> in Xero. Spaces "
+           "and line breaks picked up while copying are removed for you.")
 
     def __init__(self, ctx: WizardContext) -> None:
         super().__init__(ctx, RECORD_CREDENTIALS)
@@ -89,7 +100,7 @@ class CredentialsPage(StepPage):
         secret_row.setContentsMargins(0, 0, 0, 0)
         secret_row.addWidget(self.secret, 1)
         secret_row.addWidget(self.show_secret)
-        form = QFormLayout()
+        self.form = form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         form.addRow(field_label("Client &ID:", self.client_id), self._stack(self.client_id, self.id_problem))
@@ -103,16 +114,17 @@ class CredentialsPage(StepPage):
         swap_row.addWidget(self.swap_button)
         swap_holder = QWidget()
         swap_holder.setLayout(swap_row)
+        self.how_to = instructions(self.HOW)
+        self.keyring_words = instructions("The secret goes into this computer's system keyring, never into "
+                                          "a file. It stays hidden unless you click Show.")
         self.add(
-            instructions("Use the copy buttons next to <b>Client id</b> and the new <b>Client secret</b> in "
-                         "Xero. Spaces and line breaks picked up while copying are removed for you."),
+            self.how_to,
             self.missing_notice,
             holder,
             swap_holder,
             self.busy,
             self.save_notice,
-            instructions("The secret goes into this computer's system keyring, never into a file. "
-                         "It stays hidden unless you click Show."),
+            self.keyring_words,
         )
         self.body.addStretch(1)
         self.setTabOrder(self.client_id, self.secret)
@@ -149,12 +161,23 @@ class CredentialsPage(StepPage):
         return box
 
     # ----- page lifecycle -----
+    def id_only(self) -> bool:
+        """A Mobile or desktop app (chosen in step 2 or saved): the page shrinks to the client ID."""
+        return self.ctx.chosen_app_type() == DESKTOP_APP
+
     def initializePage(self) -> None:
+        id_only = self.id_only()
+        if id_only:
+            self.secret.clear()
+        self.form.setRowVisible(1, not id_only)
+        self.keyring_words.setVisible(not id_only)
+        self.how_to.setText(ID_ONLY_HOW if id_only else self.HOW)
+        self.setSubTitle(ID_ONLY_SUBTITLE if id_only else self.SUBTITLE)
         stored_id = self.model.settings.client_id
         if stored_id and not self.client_id.text():
             self.client_id.setText(stored_id)
         # Opened here because the secret is gone from the keyring: nothing stored is there to keep.
-        missing = bool(stored_id) and self.ctx.secret_missing and self.model.settings.app_type != "pkce"
+        missing = bool(stored_id) and self.ctx.secret_missing and not id_only
         self._keep_stored = bool(stored_id) and not missing
         self._secret_missing = missing
         if missing:
@@ -197,7 +220,8 @@ class CredentialsPage(StepPage):
             if cleaned != edit.text():
                 edit.setText(cleaned)  # re-enters on_changed once with the clean text
                 return
-        self._problems = field_problems(self.client_id.text(), self.secret.text(), self.keeps_stored_secret())
+        self._problems = field_problems(self.client_id.text(), self.secret.text(), self.keeps_stored_secret(),
+                                        needs_secret=not self.id_only())
         self.secret.setPlaceholderText(KEEP_SECRET_PLACEHOLDER if self.may_keep_stored_secret()
                                        else NEW_SECRET_PLACEHOLDER)
         self._set_problem(self.id_problem, self._problems.client_id)
@@ -232,16 +256,25 @@ class CredentialsPage(StepPage):
 
     # ----- saving on Next -----
     def validatePage(self) -> bool:
-        if self.keeps_stored_secret():
+        app_type = self.ctx.chosen_app_type()
+        same_type = app_type == self.model.settings.app_type
+        if self.keeps_stored_secret() and same_type:
             return True
         cid, secret = self.values()
-        if self._saved == (cid, secret):
+        if self._saved == (cid, secret) and same_type:
             return True
         if self._saving is not None:
             return False
         self._set_busy(True)
-        self._saving = self.run(lambda: self.model.save_credentials(cid, secret), lambda _r: self._saved_ok(
-            (cid, secret)), self._save_failed, name="save_credentials")
+        model = self.model
+
+        def check_and_save() -> None:  # in a worker: the check asks Xero, the save touches the keyring
+            if secret:
+                model.check_secret(cid, secret)  # a wrong secret is named here, before any browser
+            model.save_credentials(cid, secret or None, app_type)
+
+        self._saving = self.run(check_and_save, lambda _r: self._saved_ok((cid, secret)), self._save_failed,
+                                name="save_credentials")
         self.completeChanged.emit()
         return False
 
@@ -266,7 +299,15 @@ class CredentialsPage(StepPage):
             wizard.next()
 
     def _save_failed(self, sentence: str) -> None:
-        self._saving = None
+        task, self._saving = self._saving, None
         self._set_busy(False)
+        if task is not None and task.error_kind == SecretRejected.kind:
+            # Xero refused the secret before any consent: nothing was saved; paste the right one.
+            self._keep_stored = False  # whatever is saved for this ID is not worth keeping either
+            self.secret.clear()
+            self.on_changed()
+            self.missing_notice.show_message("error", sentence)
+            self.secret.setFocus()
+            return
         self.save_notice.show_message("error", sentence)
         self.completeChanged.emit()

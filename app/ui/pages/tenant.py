@@ -9,6 +9,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QWidget
 
+from app.app_naming import connections_in_use
 from app.ui.formatting import tenant_label
 from app.ui.pages.base import StepPage, WizardContext, go_to_step
 from app.ui.steps import AUTHORIZE, PICK_TENANT
@@ -39,6 +40,7 @@ class TenantPage(StepPage):
         self.busy = busy_bar("Loading organisations")
         self.notice = Notice("Organisation status")
         self.chosen = Notice("Chosen organisation")
+        self.usage = Notice("Connections in use")
 
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
@@ -62,6 +64,7 @@ class TenantPage(StepPage):
             self.notice,
             again_holder,
             self.chosen,
+            self.usage,
         )
         self.body.addStretch(1)
         self.setTabOrder(self.combo, self.refresh)
@@ -108,6 +111,7 @@ class TenantPage(StepPage):
         self.combo.setCurrentIndex(index)
         self.combo.blockSignals(False)
         self.again.setVisible(not self.connections)
+        self.usage.show_message("info", connections_in_use(len(self.connections)))
         if not self.connections:
             self.notice.show_message(
                 "warning",
