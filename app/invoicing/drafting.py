@@ -175,12 +175,11 @@ class _Pacer:
     def __init__(self, client: XeroClient, on_wait: Callable[[], None] | None = None,
                  day_reserve: int = DAY_RESERVE) -> None:
         self.client, self.on_wait, self.day_reserve = client, on_wait, day_reserve
-        self.day_stop_sentence: Callable[[int], str] = day_limit_sentence
 
     def __call__(self) -> None:
         limits = self.client.limits
         if limits.day_remaining is not None and limits.day_remaining <= self.day_reserve:
-            raise DailyLimitNear(self.day_stop_sentence(limits.day_remaining))
+            raise DailyLimitNear(day_limit_sentence(limits.day_remaining))
         if limits.minute_remaining is not None and limits.minute_remaining <= 0:
             if self.on_wait is not None:
                 self.on_wait()
@@ -533,14 +532,19 @@ class _Run:
                         cause) from exc
         found = _with_fingerprints(found, batch)
         self.ledger.close_batch(self.tenant_id, key, found)
+        self._settle_found(batch, found, "not_sent", str(exc))
+        raise _Stop(str(exc), cause) from exc
+
+    def _settle_found(self, batch: list[PlannedInvoice], found: list[DraftRow], missing: Outcome,
+                      message: str) -> None:
+        """After a lookup: what Xero showed is drafted; the rest ``missing``, retryable, with ``message``."""
         by_source = {row.source_id: row for row in found}
         for entry in batch:
             row = by_source.get(entry.source_id)
             if row is not None:
                 self.settle(entry, "drafted", invoice_number=row.invoice_number, invoice_id=row.invoice_id)
             else:
-                self.settle(entry, "not_sent", message=str(exc), retryable=True)
-        raise _Stop(str(exc), cause) from exc
+                self.settle(entry, missing, message=message, retryable=True)
 
     def _unknown_outcome(
         self, batch: list[PlannedInvoice], key: str, refs: dict[str, str], exc: XeroConnectError
@@ -557,20 +561,14 @@ class _Run:
                 f"{exc!s} It is not known whether Xero created the last batch; the next run "
                 "checks Xero for it before sending anything."
             ) from exc
-        by_source = {row.source_id: row for row in rows}
-        whole = len(by_source) == len(refs)
+        whole = len({row.source_id for row in rows}) == len(refs)
         if whole:
             self.ledger.close_batch(self.tenant_id, key, _with_fingerprints(rows, batch))
             self.report.recovered += len(rows)
         # Otherwise Xero may still be processing the request: the batch stays "sending" with its request,
         # and the next run sends that same request again (same key: replayed, never created twice) or,
         # once Xero has forgotten the key, looks the rest up. Nothing is recorded before then.
-        for entry in batch:
-            row = by_source.get(entry.source_id)
-            if row is not None:
-                self.settle(entry, "drafted", invoice_number=row.invoice_number, invoice_id=row.invoice_id)
-            else:
-                self.settle(entry, "failed", message=str(exc), retryable=True)
+        self._settle_found(batch, rows, "failed", str(exc))
         return whole
 
 
