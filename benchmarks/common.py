@@ -136,7 +136,9 @@ def connect(base_url: str, tier: str = "starter"):
     model.save_credentials(app["client_id"], app["client_secret"], "web")
     attempt = model.begin_authorization()
     threading.Thread(target=_consent, args=(attempt.url,), daemon=True).start()
-    attempt.wait()
+    outcome = attempt.wait()
+    if outcome.first_connect and len(outcome.connections) == 1:
+        model.choose_tenant(outcome.connections[0])  # the admin confirms it, as step 7 asks
     model.retry_policy = RetryPolicy(sleep=ClockSleep(base_url), jitter=lambda low, high: high)
     return model
 
