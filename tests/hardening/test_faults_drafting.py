@@ -45,12 +45,6 @@ def connected(sandbox, sandbox_app, callback_ports):
     SecretStore("sandbox", sandbox_app.client_id).delete_all()
 
 
-@pytest.fixture
-def ledger():
-    with Ledger() as opened:
-        yield opened
-
-
 def held(state, tenant) -> Counter:
     invoices = state.orgs[tenant]["invoices"]
     return Counter(i.get("Reference") for i in invoices if i["Status"] not in ("DELETED", "VOIDED"))
