@@ -25,8 +25,10 @@ def app_name_problem(name: str, company: str = "") -> str:
     """The sentence to show while the admin types an app name Xero refuses; empty when it is fine."""
     if not contains_xero(name):
         return ""
-    return (f'Xero does not allow the word "Xero" in an app\'s name, in any case: choose one without it, '
-            f'such as "{suggested_app_name(company)}".')
+    return (
+        f'Xero does not allow the word "Xero" in an app\'s name, in any case: choose one without it, '
+        f'such as "{suggested_app_name(company)}".'
+    )
 
 
 def initial_app_name(saved: str, company: str = "") -> str:
@@ -49,22 +51,25 @@ APP_TYPE_HINTS = {
 def app_type_label(app_type: str) -> str:
     return APP_TYPE_LABELS.get(app_type, APP_TYPE_LABELS[WEB_APP])
 
+
 STARTER_CONNECTION_CAP = 5  # Xero's free Starter tier: connections (users x organisations) per app
 
 
 def connections_in_use(count: int) -> str:
     """Step 7's line on the app's connections (GET /connections: those of the user who consented)."""
     noun = "connection" if count == 1 else "connections"
-    return (f"This app has {count} {noun} for you in Xero; on Xero's free Starter tier an app may have "
-            f"{STARTER_CONNECTION_CAP} in all (each user and organisation counts until it is disconnected "
-            "in Xero's Connected Apps); at the cap, disconnect unused ones there or move the app to another "
-            "tier.")
+    return (
+        f"This app has {count} {noun} for you in Xero; on Xero's free Starter tier an app may have "
+        f"{STARTER_CONNECTION_CAP} in all (each user and organisation counts until it is disconnected "
+        "in Xero's Connected Apps); at the cap, disconnect unused ones there or move the app to another "
+        "tier."
+    )
 
 
 # What the program sees when Xero refuses a connection at consent (the tier's cap, or a third uncertified
 # app for an organisation): no callback at all, so it is said where the wait for one ends.
 CONNECTION_CAP_HINT = (
-    "If Xero said the app \"needs to complete certification\", or showed your organisation greyed out, "
+    'If Xero said the app "needs to complete certification", or showed your organisation greyed out, '
     "the app has reached its limit of connections: disconnect unused connections in Xero's Connected Apps "
     "(or another uncertified app from that organisation), or move the app to another tier, then try again."
 )

@@ -82,8 +82,11 @@ class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
         self.failed = True
         exc = sys.exc_info()[1]
         reason = getattr(exc, "strerror", None) or type(exc).__name__
-        print(f"Warning: the log file {self.baseFilename} cannot be written ({reason}); Xero Connect "
-              "keeps no log from now on (warnings still reach the terminal).", file=sys.stderr)
+        print(
+            f"Warning: the log file {self.baseFilename} cannot be written ({reason}); Xero Connect "
+            "keeps no log from now on (warnings still reach the terminal).",
+            file=sys.stderr,
+        )
         stream, self.stream = self.stream, None  # type: ignore[assignment]
         if stream is not None:
             with contextlib.suppress(OSError):  # its buffer cannot be written either
@@ -104,8 +107,9 @@ def file_handler(directory: Path | None = None) -> PrivateRotatingFileHandler:
     folder = directory or log_dir()
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(folder, 0o700)
-    handler = PrivateRotatingFileHandler(folder / LOG_FILE, maxBytes=MAX_BYTES, backupCount=BACKUPS,
-                                         encoding="utf-8")
+    handler = PrivateRotatingFileHandler(
+        folder / LOG_FILE, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
+    )
     handler.setFormatter(logging.Formatter(FORMAT))
     handler.addFilter(RedactingFilter())
     return handler
@@ -123,8 +127,10 @@ def configure_logging(verbose: bool = False, log_file: bool = True) -> None:
             handler = file_handler()
         except OSError as exc:  # a read-only home must not stop the program; say it once
             reason = exc.strerror or exc
-            print(f"Warning: no log file in {log_dir()} ({reason}); logging to the terminal only.",
-                  file=sys.stderr)
+            print(
+                f"Warning: no log file in {log_dir()} ({reason}); logging to the terminal only.",
+                file=sys.stderr,
+            )
         else:
             handler.setLevel(logging.DEBUG if verbose else logging.INFO)
             handlers.append(handler)

@@ -288,8 +288,10 @@ class ConnectionModel:
         from app.xero.oauth import check_client_secret
 
         verdict = check_client_secret(self.endpoints, creds, self.session)
-        log.info("client secret check before consent: %s",
-                 {True: "accepted", None: "no answer to go by"}.get(verdict))
+        log.info(
+            "client secret check before consent: %s",
+            {True: "accepted", None: "no answer to go by"}.get(verdict),
+        )
         return verdict
 
     def credentials(self) -> AppCredentials:
@@ -317,8 +319,10 @@ class ConnectionModel:
         saved, current = self.settings.keyring_backend, backend_label()
         if not saved or saved == current:
             return ""
-        return (f" Xero Connect's secrets were saved in {saved}, but the keyring in use now is {current}; "
-                f"in a session that uses {saved} they are still there.")
+        return (
+            f" Xero Connect's secrets were saved in {saved}, but the keyring in use now is {current}; "
+            f"in a session that uses {saved} they are still there."
+        )
 
     def fingerprint(self) -> str:
         creds = self.credentials()
@@ -448,8 +452,11 @@ class ConnectionModel:
         self.settings.xero_userid = tokens.xero_userid or ""
         self.settings.xero_user_email = tokens.user_email or ""
         connections = self.tenants(tokens.auth_event_id)
-        log.info("authorised with scopes %s; %d organisation(s) connected", " ".join(tokens.scope),
-                 len(connections))
+        log.info(
+            "authorised with scopes %s; %d organisation(s) connected",
+            " ".join(tokens.scope),
+            len(connections),
+        )
         new_ids = [c.tenant_id for c in connections if c.auth_event_id == tokens.auth_event_id]
         if self.settings.tenant_id not in {c.tenant_id for c in connections}:
             self._forget_tenant()
@@ -621,8 +628,10 @@ class ConnectionModel:
         """
         tokens = self.secrets().token_set()
         if tokens is None:
-            return ("Xero Connect is not authorised yet; authorise it in step 6 of the setup wizard."
-                    + self.keyring_moved_note())
+            return (
+                "Xero Connect is not authorised yet; authorise it in step 6 of the setup wizard."
+                + self.keyring_moved_note()
+            )
         if self.settings.tenant_disconnected:
             return (
                 f"{self.settings.tenant_name or 'The chosen organisation'} was disconnected from this app "
@@ -690,4 +699,3 @@ def _busy_ports_note(busy: list[int], used_uri: str) -> str:
     pairs = zip(busy, holders, strict=True)
     named = [f"{port} ({holder})" if holder else str(port) for port, holder in pairs]
     return f"Ports {join_ports(named)} are in use by other programs{so}"
-

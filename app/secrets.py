@@ -65,7 +65,7 @@ def _parse_pointer(value: str | None) -> tuple[str, int, str] | None:
     if not value or not value.startswith(PARTS_MARK):
         return None
     try:
-        generation, count, digest = value[len(PARTS_MARK):].split(":")
+        generation, count, digest = value[len(PARTS_MARK) :].split(":")
         parts = int(count)
     except ValueError:
         return None
@@ -164,7 +164,7 @@ class SecretStore:
         main = value
         if len(value) > MAX_ENTRY_CHARS:
             generation = secrets.token_hex(4)
-            parts = [value[i:i + MAX_ENTRY_CHARS] for i in range(0, len(value), MAX_ENTRY_CHARS)]
+            parts = [value[i : i + MAX_ENTRY_CHARS] for i in range(0, len(value), MAX_ENTRY_CHARS)]
             for n, part in enumerate(parts):
                 self._set(_part_key(key, generation, n), part)
             main = f"{PARTS_MARK}{generation}:{len(parts)}:{_digest(value)}"

@@ -18,8 +18,15 @@ from app.settings import Settings, save_settings
 
 def is_working(state: Any) -> bool:
     """A SetupState (app.ui.steps) of a connection that works as it is: worth protecting from Cancel."""
-    return bool(state and state.has_client_id and state.has_secret and state.has_tokens
-                and state.tokens_usable and state.has_tenant and not state.tenant_disconnected)
+    return bool(
+        state
+        and state.has_client_id
+        and state.has_secret
+        and state.has_tokens
+        and state.tokens_usable
+        and state.has_tenant
+        and not state.tenant_disconnected
+    )
 
 
 @dataclass
@@ -57,13 +64,17 @@ class SetupSnapshot:
 
     def cancel_question(self) -> str:
         name = self.settings.tenant_name or "your organisation"
-        return (f"Discard the changes made in this setup? Xero Connect then keeps working with {name} "
-                "exactly as before you opened the wizard.")
+        return (
+            f"Discard the changes made in this setup? Xero Connect then keeps working with {name} "
+            "exactly as before you opened the wizard."
+        )
 
     def keep_question(self) -> str:
         name = self.settings.tenant_name or "your organisation"
-        return (f"Xero Connect is authorised anew in this setup. Keep the new authorisation, or go back to "
-                f"the setup that worked with {name} before you opened the wizard?")
+        return (
+            f"Xero Connect is authorised anew in this setup. Keep the new authorisation, or go back to "
+            f"the setup that worked with {name} before you opened the wizard?"
+        )
 
 
 def restore_failed(reason: str) -> str:

@@ -112,8 +112,10 @@ class TokenManager:
             fresh.refresh_token = stored.refresh_token
             fresh.refresh_issued_at = stored.refresh_issued_at
         self.store.save_token_set(fresh)  # before anyone uses the new access token
-        log.info("access token renewed; the rotated refresh token is stored (valid %d days if unused)",
-                 fresh.refresh_days_left(self.clock()))
+        log.info(
+            "access token renewed; the rotated refresh token is stored (valid %d days if unused)",
+            fresh.refresh_days_left(self.clock()),
+        )
         self._cached = fresh
         self.refresh_count += 1
         return fresh

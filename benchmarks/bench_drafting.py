@@ -55,11 +55,22 @@ def _existing_book(rng: random.Random) -> list[dict[str, Any]]:
     out = []
     for n in range(EXISTING_BOOK):
         name = f"{rng.choice(('North', 'South', 'Harbour', 'Hill', 'River', 'Oak'))} Trading {n:04d} Ltd"
-        out.append({"ContactID": stable_id("bench", "contact", str(n)), "ContactStatus": "ACTIVE",
-                    "Name": name,
-                    "EmailAddress": f"accounts{n}@customer.example", "Addresses": [], "Phones": [],
-                    "ContactGroups": [], "ContactPersons": [], "IsSupplier": False, "IsCustomer": True,
-                    "HasAttachments": False, "UpdatedDateUTC": ms_date(SEED_TIME)})
+        out.append(
+            {
+                "ContactID": stable_id("bench", "contact", str(n)),
+                "ContactStatus": "ACTIVE",
+                "Name": name,
+                "EmailAddress": f"accounts{n}@customer.example",
+                "Addresses": [],
+                "Phones": [],
+                "ContactGroups": [],
+                "ContactPersons": [],
+                "IsSupplier": False,
+                "IsCustomer": True,
+                "HasAttachments": False,
+                "UpdatedDateUTC": ms_date(SEED_TIME),
+            }
+        )
     return out
 
 
@@ -80,15 +91,22 @@ def make_quotes(count: int, existing: list[str], seed: int) -> tuple[list[Any], 
         lines = []
         for k in range(rng.randint(1, 5)):
             if rng.random() < 0.6:
-                lines.append(SourceLine("", Decimal(rng.randint(1, 20)), Decimal(rng.randint(10, 900)),
-                                        item_code=rng.choice(ITEM_CODES)))
+                lines.append(
+                    SourceLine(
+                        "",
+                        Decimal(rng.randint(1, 20)),
+                        Decimal(rng.randint(10, 900)),
+                        item_code=rng.choice(ITEM_CODES),
+                    )
+                )
             else:
                 price = Decimal(rng.randint(100, 99_999)) / 100
                 discount = Decimal(rng.choice((5, 10))) if rng.random() < 0.2 else None
                 quantity = Decimal(rng.randint(1, 8))
                 lines.append(SourceLine(f"Consulting, part {k + 1}", quantity, price, discount))
-        quotes.append(SourceQuote(number=f"BQ-{seed}-{n:05d}", contact_name=name, contact_email=email,
-                                  lines=lines))
+        quotes.append(
+            SourceQuote(number=f"BQ-{seed}-{n:05d}", contact_name=name, contact_email=email, lines=lines)
+        )
     return quotes, new_count
 
 
@@ -106,8 +124,7 @@ class World:
         contacts = self.server.state.orgs[self.tenant]["contacts"]
         contacts.extend(_existing_book(random.Random(seed)))
         self.existing_names = [c["Name"] for c in contacts if c.get("ContactStatus") == "ACTIVE"]
-        control(self.server.base_url, "limits",
-                {"per_minute": PER_MINUTE, "concurrent": CONCURRENT})
+        control(self.server.base_url, "limits", {"per_minute": PER_MINUTE, "concurrent": CONCURRENT})
         # Start on a fresh minute window so runs are comparable (the window is fixed, its phase is not).
         now = self.server.state.clock.time()
         control(self.server.base_url, "clock", {"advance_seconds": 60.05 - now % 60})
@@ -131,13 +148,23 @@ class World:
         for endpoint, calls in counters["by_endpoint"].items():
             path = endpoint.split(" ", 1)[1]
             kind = "other"
-            for prefix, name in (("/api.xro", "accounting"), ("/connections", "connections"),
-                                 ("/connect/", "token")):
+            for prefix, name in (
+                ("/api.xro", "accounting"),
+                ("/connections", "connections"),
+                ("/connect/", "token"),
+            ):
                 if path.startswith(prefix):
                     kind = name
             kinds[kind] += calls
-        return Measure(kinds["accounting"], kinds["connections"], kinds["token"], counters["rate_limited"],
-                       emulated / 60, wall, 0), outcome
+        return Measure(
+            kinds["accounting"],
+            kinds["connections"],
+            kinds["token"],
+            counters["rate_limited"],
+            emulated / 60,
+            wall,
+            0,
+        ), outcome
 
     def close(self) -> None:
         self.server.stop()
@@ -158,13 +185,15 @@ def lookup_calls(quotes: list[Any]) -> int:
     return len(lookup_chunks(sorted(q.number for q in quotes)))
 
 
-def _draft_once(world: World, quotes: list[Any], ledger_path: Path,
-                history_notes: bool = True) -> tuple[Measure, Any]:
+def _draft_once(
+    world: World, quotes: list[Any], ledger_path: Path, history_notes: bool = True
+) -> tuple[Measure, Any]:
     from app.invoicing.drafting import draft_invoices
     from app.invoicing.ledger import Ledger
     from app.invoicing.plan import make_plan
 
     with Ledger(ledger_path) as ledger:
+
         def draft():
             client = world.model.client()
             plan = make_plan(client, ledger, world.tenant, quotes)
@@ -179,8 +208,14 @@ def run_program(size: int, seed: int, history_notes: bool = True) -> Measure:
         quotes, new_count = make_quotes(size, world.existing_names, seed)
         # Invoice batches + the lookups before sending + contact batches + fixed reads + contact pages
         # + one History note per drafted invoice (Xero has no batch for notes).
-        floor = (math.ceil(size / 50) + lookup_calls(quotes) + math.ceil(new_count / 50) + FIXED_READS
-                 + world.contact_pages() + (size if history_notes else 0))
+        floor = (
+            math.ceil(size / 50)
+            + lookup_calls(quotes)
+            + math.ceil(new_count / 50)
+            + FIXED_READS
+            + world.contact_pages()
+            + (size if history_notes else 0)
+        )
         measure, report = _draft_once(world, quotes, Path(world.base) / "ledger.sqlite", history_notes)
         measure.drafted, measure.floor = report.drafted, floor
         if report.drafted != size:
@@ -275,16 +310,20 @@ def run(repeats: dict[int, int], baseline_at_2000: bool = True, log=print) -> li
         for rep in range(runs):
             seed = size * 10 + rep
             program.append(run_program(size, seed))
-            log(f"  drafting {size}: program run {rep + 1}/{runs}: {program[-1].accounting} calls, "
-                f"{program[-1].wall_seconds:.1f} s")
+            log(
+                f"  drafting {size}: program run {rep + 1}/{runs}: {program[-1].accounting} calls, "
+                f"{program[-1].wall_seconds:.1f} s"
+            )
         note = ""
         if size >= 2000 and not baseline_at_2000:
             note = "baseline skipped (--no-baseline-2000)"
         else:
             for rep in range(min(runs, 1) if size >= 2000 else runs):
                 baseline.append(run_baseline(size, size * 10 + rep))
-                log(f"  drafting {size}: baseline run {rep + 1}: {baseline[-1].accounting} calls, "
-                    f"{baseline[-1].wall_seconds:.1f} s")
+                log(
+                    f"  drafting {size}: baseline run {rep + 1}: {baseline[-1].accounting} calls, "
+                    f"{baseline[-1].wall_seconds:.1f} s"
+                )
         plain = [run_program(size, size * 10, history_notes=False)]
         log(f"  drafting {size}: program without History notes: {plain[-1].accounting} calls")
         rerun = []

@@ -24,12 +24,29 @@ LINES = 20_000
 BIG = 1_000_000
 SPEED_GOAL = 3.0  # loader / raw csv.DictReader pass
 MEMORY_GOAL = 10.0  # peak RSS / file size at 1,000,000 lines
-HEADER = ["Quote Number", "Quote Date", "Due Date", "Customer", "Email", "Currency", "Amounts Are",
-          "Description", "Item Code", "Quantity", "Unit Price", "Discount %", "Account Code", "Tax Type"]
+HEADER = [
+    "Quote Number",
+    "Quote Date",
+    "Due Date",
+    "Customer",
+    "Email",
+    "Currency",
+    "Amounts Are",
+    "Description",
+    "Item Code",
+    "Quantity",
+    "Unit Price",
+    "Discount %",
+    "Account Code",
+    "Tax Type",
+]
 LEAN_HEADER = ["Quote Number", "Customer", "Description", "Quantity", "Unit Price"]
-ITEMS = [("DEV-HOUR", "Software development, per hour", "95.00"), ("WIDGET-A", "Widget A, standard finish",
-         "24.50"), ("SUPPORT-M", "Support and maintenance, one month", "250.00"),
-         ("TRAIN-DAY", "On-site training, one day", "800.00")]
+ITEMS = [
+    ("DEV-HOUR", "Software development, per hour", "95.00"),
+    ("WIDGET-A", "Widget A, standard finish", "24.50"),
+    ("SUPPORT-M", "Support and maintenance, one month", "250.00"),
+    ("TRAIN-DAY", "On-site training, one day", "800.00"),
+]
 
 
 @dataclass
@@ -66,14 +83,23 @@ def write_csv(path: Path, lines: int = LINES, seed: int = 7) -> int:
         while written < lines:
             quotes += 1
             day = 1 + quotes % 28
-            head = [f"CRM-Q-{100000 + quotes}", f"2026-11-{day:02d}", f"2026-12-{day:02d}",
-                    f"Customer {rng.randint(1, 3000):04d} Ltd", f"ap{quotes}@customer.example", "GBP",
-                    rng.choice(("Exclusive", "Inclusive", "Exclusive"))]
+            head = [
+                f"CRM-Q-{100000 + quotes}",
+                f"2026-11-{day:02d}",
+                f"2026-12-{day:02d}",
+                f"Customer {rng.randint(1, 3000):04d} Ltd",
+                f"ap{quotes}@customer.example",
+                "GBP",
+                rng.choice(("Exclusive", "Inclusive", "Exclusive")),
+            ]
             for _ in range(min(rng.randint(1, 7), lines - written)):
                 code, text, price = rng.choice(ITEMS)
                 if rng.random() < 0.3:  # a free-text line with its own price and account
-                    code, text, price = "", f"Expenses, {rng.choice(('travel', 'parts', 'setup'))}", \
-                        f"{rng.randint(100, 99_999) / 100:.2f}"
+                    code, text, price = (
+                        "",
+                        f"Expenses, {rng.choice(('travel', 'parts', 'setup'))}",
+                        f"{rng.randint(100, 99_999) / 100:.2f}",
+                    )
                 discount = str(rng.choice((5, 10, 12.5))) if rng.random() < 0.15 else ""
                 out.writerow([*head, text, code, rng.randint(1, 40), price, discount, "200", "OUTPUT2"])
                 written += 1
@@ -89,8 +115,10 @@ def write_lean_csv(path: Path, lines: int, seed: int = 3) -> int:
         while written < lines:
             quotes += 1
             for _ in range(min(rng.randint(1, 7), lines - written)):
-                handle.write(f"Q-{quotes},Customer {quotes % 3000},Widget {rng.randint(1, 60)},"
-                             f"{rng.randint(1, 40)},{rng.randint(100, 99_999) / 100:.2f}\n")
+                handle.write(
+                    f"Q-{quotes},Customer {quotes % 3000},Widget {rng.randint(1, 60)},"
+                    f"{rng.randint(1, 40)},{rng.randint(100, 99_999) / 100:.2f}\n"
+                )
                 written += 1
     return quotes
 
@@ -103,12 +131,19 @@ def raw_pass(path: Path) -> int:
 
 def peak_rss_mib(path: Path | None) -> float:
     """ru_maxrss of a fresh process that loads ``path`` (None: imports the loader and loads nothing)."""
-    code = ("import sys\nfrom app.invoicing.sources import load_file\n"
-            "r = load_file(sys.argv[1]) if sys.argv[1] else None\n"
-            "print(len(r.quotes) if r else 0, len(r.problems) if r else 0)\n")
+    code = (
+        "import sys\nfrom app.invoicing.sources import load_file\n"
+        "r = load_file(sys.argv[1]) if sys.argv[1] else None\n"
+        "print(len(r.quotes) if r else 0, len(r.problems) if r else 0)\n"
+    )
     with tempfile.TemporaryFile("w+") as out:
-        child = subprocess.Popen([sys.executable, "-c", code, str(path or "")], cwd=ROOT, stdout=out,
-                                 stderr=subprocess.STDOUT, text=True)
+        child = subprocess.Popen(
+            [sys.executable, "-c", code, str(path or "")],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         _pid, status, usage = os.wait4(child.pid, 0)
         if os.waitstatus_to_exitcode(status) != 0:
             out.seek(0)
@@ -135,8 +170,14 @@ def run(runs: int = 5, log=print, big: int = BIG) -> LoadingResult:
         if len(result.quotes) != expected:
             loaded = len(result.quotes)
             raise RuntimeError(f"expected {expected} quotes, loaded {loaded}: {result.problems[:3]}")
-        outcome = LoadingResult(Spread.of(samples), Spread.of(raws), LINES, len(result.quotes),
-                                len(result.problems), path.stat().st_size / 1e6)
+        outcome = LoadingResult(
+            Spread.of(samples),
+            Spread.of(raws),
+            LINES,
+            len(result.quotes),
+            len(result.problems),
+            path.stat().st_size / 1e6,
+        )
         baseline = peak_rss_mib(None)
         files = [("wide", LINES, path)]
         for layout, writer in (("wide", write_csv), ("lean", write_lean_csv)):

@@ -26,8 +26,14 @@ class MemoryResult:
 def peak_rss_mib(mode: str, env: dict[str, str]) -> tuple[float, str]:
     # Output goes to files, not pipes: Popen.communicate() would reap the child before wait4 could.
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        child = subprocess.Popen([sys.executable, "-m", "benchmarks.memory_child", mode], cwd=ROOT, env=env,
-                                 stdout=out, stderr=err, text=True)
+        child = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.memory_child", mode],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=err,
+            text=True,
+        )
         _pid, status, usage = os.wait4(child.pid, 0)
         child.returncode = code = os.waitstatus_to_exitcode(status)
         out.seek(0)
@@ -57,8 +63,10 @@ def run(runs: int = 3, log=print) -> MemoryResult:
                 samples[mode].append(mib)
                 if mode == "tray":
                     check = said.removeprefix("OK ")
-            log(f"  memory run {n + 1}/{runs}: bare {samples['bare'][-1]:.1f} MiB, "
-                f"tray {samples['tray'][-1]:.1f} MiB")
+            log(
+                f"  memory run {n + 1}/{runs}: bare {samples['bare'][-1]:.1f} MiB, "
+                f"tray {samples['tray'][-1]:.1f} MiB"
+            )
         return MemoryResult({mode: Spread.of(values) for mode, values in samples.items()}, check)
     finally:
         server.stop()

@@ -84,8 +84,9 @@ def run_baseline(size: int = SIZE, seed: int = 7) -> StarterMeasure:
                 waits += 1
                 control(world.server.base_url, "clock", {"advance_seconds": exc.retry_after or DAY})
         note = "" if drafted == size else f"only {drafted} drafted"
-        return StarterMeasure("baseline, 1 per call", _calls(world), (clock.time() - start) / DAY, waits + 1,
-                              drafted, note)
+        return StarterMeasure(
+            "baseline, 1 per call", _calls(world), (clock.time() - start) / DAY, waits + 1, drafted, note
+        )
     finally:
         world.close()
 

@@ -34,8 +34,12 @@ class StartupResult:
 def _child_env() -> dict[str, str]:
     env = dict(os.environ)
     base = tempfile.mkdtemp(prefix="xero-connect-bench-startup-")
-    env.update(QT_QPA_PLATFORM="offscreen", XERO_CONNECT_CONFIG_DIR=os.path.join(base, "config"),
-               XERO_CONNECT_DATA_DIR=os.path.join(base, "data"), PYTHONDONTWRITEBYTECODE="")
+    env.update(
+        QT_QPA_PLATFORM="offscreen",
+        XERO_CONNECT_CONFIG_DIR=os.path.join(base, "config"),
+        XERO_CONNECT_DATA_DIR=os.path.join(base, "data"),
+        PYTHONDONTWRITEBYTECODE="",
+    )
     env.pop("PYTHONPROFILEIMPORTTIME", None)
     return env
 
@@ -43,8 +47,14 @@ def _child_env() -> dict[str, str]:
 def time_mode(mode: str) -> float:
     env = _child_env()
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "benchmarks.startup_child", mode], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.startup_child", mode],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     marks = [line for line in done.stdout.splitlines() if line.startswith("PAINT ")]
     if done.returncode != 0 or not marks:
         raise RuntimeError(f"start-up child {mode} failed ({done.returncode}): {done.stderr[-500:]}")
@@ -59,6 +69,9 @@ def run(runs: int = 15, log=print) -> StartupResult:
         for mode in MODES:
             samples[mode].append(time_mode(mode))
         log(f"  start-up run {n + 1}/{runs}: " + ", ".join(f"{m} {samples[m][-1]:.3f} s" for m in MODES))
-    ratios = {mode: Spread.of([t / bare for t, bare in zip(samples[mode], samples["bare"], strict=True)])
-              for mode in MODES if mode != "bare"}
+    ratios = {
+        mode: Spread.of([t / bare for t, bare in zip(samples[mode], samples["bare"], strict=True)])
+        for mode in MODES
+        if mode != "bare"
+    }
     return StartupResult({mode: Spread.of(values) for mode, values in samples.items()}, ratios)

@@ -62,7 +62,8 @@ def machine() -> dict[str, str]:
     return {
         "CPU": cpu,
         "Cores": f"{os.cpu_count()} logical (affinity {len(os.sched_getaffinity(0))})"
-        if hasattr(os, "sched_getaffinity") else str(os.cpu_count()),
+        if hasattr(os, "sched_getaffinity")
+        else str(os.cpu_count()),
         "Python": f"{platform.python_implementation()} {platform.python_version()}",
         "Qt": qt,
         "OS": f"{platform.system()} {platform.release()}",
@@ -126,9 +127,16 @@ def connect(base_url: str, tier: str = "starter"):
     from app.xero.http import RetryPolicy
 
     ports = free_ports(3)
-    app = control(base_url, "apps", {
-        "name": f"CRM invoicing benchmark {uuid.uuid4().hex[:6]}", "integration_type": "web", "tier": tier,
-        "redirect_uris": [f"http://localhost:{p}/callback" for p in ports]})
+    app = control(
+        base_url,
+        "apps",
+        {
+            "name": f"CRM invoicing benchmark {uuid.uuid4().hex[:6]}",
+            "integration_type": "web",
+            "tier": tier,
+            "redirect_uris": [f"http://localhost:{p}/callback" for p in ports],
+        },
+    )
     control(base_url, "consent", {"auto": True})
     model = ConnectionModel("sandbox", listener_timeout=20)
     model.settings.sandbox_url = base_url

@@ -108,8 +108,12 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 return
             headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
             upstream = requests.request(
-                self.command, proxy.upstream + self.path, headers=headers, data=body,
-                allow_redirects=False, timeout=(5, 60),
+                self.command,
+                proxy.upstream + self.path,
+                headers=headers,
+                data=body,
+                allow_redirects=False,
+                timeout=(5, 60),
             )
             content = upstream.content[:MAX_FORWARDED_BODY]
             self.send_response(upstream.status_code)

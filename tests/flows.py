@@ -46,9 +46,23 @@ def connect_in_terminal(
     """`connect --no-browser` as a user runs it: the secret typed on stdin, the printed authorize URL
     opened by `consent` (the stand-in browser) while the command waits. Returns (exit code, out, err)."""
     process = subprocess.Popen(
-        [*program, "connect", "--sandbox", sandbox.base_url, "--client-id", app.client_id, "--no-browser",
-         "--ports", ",".join(map(str, ports)), *extra],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen,
+        [
+            *program,
+            "connect",
+            "--sandbox",
+            sandbox.base_url,
+            "--client-id",
+            app.client_id,
+            "--no-browser",
+            "--ports",
+            ",".join(map(str, ports)),
+            *extra,
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **popen,
     )
     assert process.stdin and process.stdout and process.stderr
     process.stdin.write((app.client_secret or "") + "\n")

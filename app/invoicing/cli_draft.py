@@ -36,8 +36,9 @@ BAR_WIDTH = 30
 
 
 def add_draft_parser(sub: argparse._SubParsersAction, add_profile_options: Callable) -> None:
-    draft = sub.add_parser("draft", help="draft sales invoices in Xero from a file of quotes or orders",
-                           epilog=EXIT_CODES_HELP)
+    draft = sub.add_parser(
+        "draft", help="draft sales invoices in Xero from a file of quotes or orders", epilog=EXIT_CODES_HELP
+    )
     add_profile_options(draft)
     draft.add_argument("file", nargs="?", metavar="FILE", help="CSV or JSON file of quotes or orders")
     draft.add_argument("--dry-run", action="store_true", help="show what would be drafted; create nothing")
@@ -45,33 +46,46 @@ def add_draft_parser(sub: argparse._SubParsersAction, add_profile_options: Calla
         "--from-xero-quotes", action="store_true", help="draft from the organisation's own quotes in Xero"
     )
     draft.add_argument(
-        "--keep-quote-date", action="store_true",
+        "--keep-quote-date",
+        action="store_true",
         help="with --from-xero-quotes: date each invoice on its quote's date (default: today)",
     )
     draft.add_argument("--account", metavar="CODE", help="revenue account for lines without one")
     draft.add_argument("--tax-type", metavar="TYPE", help="tax type for lines without one (e.g. OUTPUT2)")
     draft.add_argument(
-        "--tracking", action="append", default=[], metavar="CATEGORY=OPTION",
+        "--tracking",
+        action="append",
+        default=[],
+        metavar="CATEGORY=OPTION",
         help='tracking option for every line, e.g. "Region=North" (repeatable, at most two categories)',
     )
     draft.add_argument(
-        "--use-contact", action="append", default=[], metavar='"CRM NAME=XERO NAME"',
+        "--use-contact",
+        action="append",
+        default=[],
+        metavar='"CRM NAME=XERO NAME"',
         help="draft quotes for a customer that is a near match of an existing Xero contact for that contact",
     )
     draft.add_argument(
-        "--new-contact", action="append", default=[], metavar="NAME",
+        "--new-contact",
+        action="append",
+        default=[],
+        metavar="NAME",
         help="create a new Xero contact for a customer that is only a near match of an existing one",
     )
     draft.add_argument(
-        "--update-changed", action="store_true",
+        "--update-changed",
+        action="store_true",
         help="update, in place, the invoices of quotes that changed since they were drafted (DRAFTs only)",
     )
     draft.add_argument(
-        "--no-history-notes", action="store_true",
-        help="leave out the \"Drafted from CRM quote …\" note on each invoice (one call per invoice)",
+        "--no-history-notes",
+        action="store_true",
+        help='leave out the "Drafted from CRM quote …" note on each invoice (one call per invoice)',
     )
     draft.add_argument(
-        "--wait", action="store_true",
+        "--wait",
+        action="store_true",
         help="when another drafting run for the organisation is in progress, wait for it instead of stopping",
     )
     add_mapping_options(draft)
@@ -79,19 +93,37 @@ def add_draft_parser(sub: argparse._SubParsersAction, add_profile_options: Calla
 
 def add_mapping_options(draft: argparse.ArgumentParser) -> None:
     """How a CSV's columns are read (docs/quote-format.md, "Mapping the columns")."""
-    draft.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
-                       help="read COLUMN as FIELD (repeatable); --map ignored=COLUMN ignores it")
+    draft.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="FIELD=COLUMN",
+        help="read COLUMN as FIELD (repeatable); --map ignored=COLUMN ignores it",
+    )
     draft.add_argument("--mapping", metavar="FILE", help="a JSON mapping file (see docs/quote-format.md)")
-    draft.add_argument("--preset", metavar="NAME", help="odoo, hubspot, pipedrive, salesforce or zoho "
-                                                        "(normally detected from the header)")
-    draft.add_argument("--date-order", choices=("day", "month", "iso"),
-                       help="how 04/11/2026 is read (normally guessed from the file's dates)")
-    draft.add_argument("--fill-down", action="store_true",
-                       help="blank quote-level cells (the number too) repeat the row above")
-    draft.add_argument("--save-mapping", action="store_true",
-                       help="remember this mapping for files with the same columns")
-    draft.add_argument("--show-mapping", action="store_true",
-                       help="print every column's field (or ignored) and the date order; send nothing")
+    draft.add_argument(
+        "--preset",
+        metavar="NAME",
+        help="odoo, hubspot, pipedrive, salesforce or zoho (normally detected from the header)",
+    )
+    draft.add_argument(
+        "--date-order",
+        choices=("day", "month", "iso"),
+        help="how 04/11/2026 is read (normally guessed from the file's dates)",
+    )
+    draft.add_argument(
+        "--fill-down",
+        action="store_true",
+        help="blank quote-level cells (the number too) repeat the row above",
+    )
+    draft.add_argument(
+        "--save-mapping", action="store_true", help="remember this mapping for files with the same columns"
+    )
+    draft.add_argument(
+        "--show-mapping",
+        action="store_true",
+        help="print every column's field (or ignored) and the date order; send nothing",
+    )
 
 
 def cmd_draft(args: argparse.Namespace, model_for: Callable[[argparse.Namespace], ConnectionModel]) -> int:
@@ -104,8 +136,10 @@ def cmd_draft(args: argparse.Namespace, model_for: Callable[[argparse.Namespace]
     from app.xero.errors import InvalidInput
 
     if not args.file and not args.from_xero_quotes:
-        print(f"Error: {InvalidInput('Give a FILE of quotes or orders, or use --from-xero-quotes.')}",
-              file=sys.stderr)
+        print(
+            f"Error: {InvalidInput('Give a FILE of quotes or orders, or use --from-xero-quotes.')}",
+            file=sys.stderr,
+        )
         return EXIT_REFUSED
     try:
         tracking = parse_fixed(args.tracking)
@@ -138,10 +172,17 @@ def cmd_draft(args: argparse.Namespace, model_for: Callable[[argparse.Namespace]
         return loaded
 
     return run_draft(
-        model, load, dry_run=args.dry_run, account=args.account, tax_type=args.tax_type,
-        update_changed=args.update_changed, wait=args.wait, tracking=tracking,
+        model,
+        load,
+        dry_run=args.dry_run,
+        account=args.account,
+        tax_type=args.tax_type,
+        update_changed=args.update_changed,
+        wait=args.wait,
+        tracking=tracking,
         history_notes=not args.no_history_notes,
-        contacts=contacts, keep_quote_date=args.keep_quote_date,
+        contacts=contacts,
+        keep_quote_date=args.keep_quote_date,
     )
 
 
@@ -219,13 +260,23 @@ def run_draft(
     try:
         with contextlib.ExitStack() as stack:
             if not dry_run:  # one run per organisation, from the plan to the last batch
-                stack.enter_context(TenantLock(tenant_id, organisation, "the command line", wait=wait,
-                                               on_wait=on_wait))
+                stack.enter_context(
+                    TenantLock(tenant_id, organisation, "the command line", wait=wait, on_wait=on_wait)
+                )
             ledger = stack.enter_context(Ledger())
             plan = make_plan(
-                client, ledger, tenant_id, loaded.quotes, account=account, tax_type=tax_type,
-                blocked=blocked, remember=not dry_run, look_up=dry_run, tracking=tracking,
-                contacts=contacts, keep_quote_date=keep_quote_date,
+                client,
+                ledger,
+                tenant_id,
+                loaded.quotes,
+                account=account,
+                tax_type=tax_type,
+                blocked=blocked,
+                remember=not dry_run,
+                look_up=dry_run,
+                tracking=tracking,
+                contacts=contacts,
+                keep_quote_date=keep_quote_date,
             )
             estimate = estimate_calls(plan, update_changed, history_notes)
             print(calls_sentence(estimate, client.limits.day_remaining), file=err)
@@ -240,9 +291,16 @@ def run_draft(
                 return EXIT_OK if clean else EXIT_FAILED
             cancel = threading.Event()
             with _cancel_on_ctrl_c(cancel, err):
-                report = draft_invoices(client, tenant_id, plan, ledger, progress=ProgressBar(err),
-                                        cancel=cancel, update_changed=update_changed,
-                                        history_notes=history_notes)
+                report = draft_invoices(
+                    client,
+                    tenant_id,
+                    plan,
+                    ledger,
+                    progress=ProgressBar(err),
+                    cancel=cancel,
+                    update_changed=update_changed,
+                    history_notes=history_notes,
+                )
     except DraftingLocked as locked:
         print(locked, file=out)
         return EXIT_STOPPED
@@ -296,8 +354,11 @@ def show_report(report: DraftReport, out: TextIO, update_changed: bool = False) 
             print(f"{result.number}: {result.sentence()}", file=out)
     changed = report.count("changed")
     if changed and not update_changed:
-        print(f"{changed} quote(s) changed since drafted: run again with --update-changed to update "
-              "those still DRAFT in Xero.", file=out)
+        print(
+            f"{changed} quote(s) changed since drafted: run again with --update-changed to update "
+            "those still DRAFT in Xero.",
+            file=out,
+        )
     if report.recovered:
         print(f"{report.recovered} invoice(s) of an interrupted earlier run were found in Xero.", file=out)
     notes = missing_notes_sentence(report.results)

@@ -19,10 +19,29 @@ if TYPE_CHECKING:
     from app.invoicing.plan import PlannedInvoice
 
 # Legal forms that say nothing about who the customer is; dropped before comparing.
-LEGAL_FORMS = frozenset({
-    "ltd", "limited", "inc", "incorporated", "co", "company", "corp", "corporation", "llc", "plc", "pty",
-    "gmbh", "ag", "sa", "sarl", "bv", "nv", "lp", "llp",
-})
+LEGAL_FORMS = frozenset(
+    {
+        "ltd",
+        "limited",
+        "inc",
+        "incorporated",
+        "co",
+        "company",
+        "corp",
+        "corporation",
+        "llc",
+        "plc",
+        "pty",
+        "gmbh",
+        "ag",
+        "sa",
+        "sarl",
+        "bv",
+        "nv",
+        "lp",
+        "llp",
+    }
+)
 _NOT_WORD = re.compile(r"[^\w]+")
 
 ContactChoices = Mapping[str, str | None]  # exact_key(CRM name) -> the Xero contact's name, or None: new
@@ -47,15 +66,19 @@ def near_key(name: str) -> str:
 
 def near_match_sentence(crm_name: str, xero_names: Sequence[str], organisation: str) -> str:
     shown = " or ".join(repr(name) for name in xero_names)
-    return (f"the customer {crm_name!r} is not in {organisation} by that name, but {shown} is a near match; "
-            "choose to use the existing contact or to create a new one (nothing is sent for it until then)")
+    return (
+        f"the customer {crm_name!r} is not in {organisation} by that name, but {shown} is a near match; "
+        "choose to use the existing contact or to create a new one (nothing is sent for it until then)"
+    )
 
 
 def near_match_hint(crm_name: str, xero_names: Sequence[str]) -> str:
     """How to choose on the command line."""
     crm = " ".join(crm_name.split())
-    return (f'To choose for {crm!r}: --use-contact "{crm}={xero_names[0]}" (the existing contact) or '
-            f'--new-contact "{crm}" (a new one).')
+    return (
+        f'To choose for {crm!r}: --use-contact "{crm}={xero_names[0]}" (the existing contact) or '
+        f'--new-contact "{crm}" (a new one).'
+    )
 
 
 def parse_choices(use: Sequence[str], new: Sequence[str]) -> dict[str, str | None]:

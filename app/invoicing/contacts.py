@@ -46,8 +46,11 @@ class ContactDirectory:
         if not contact_id:
             return
         name, email = _key(str(contact.get("Name") or "")), _key(str(contact.get("EmailAddress") or ""))
-        terms = (contact.get("PaymentTerms") or {}).get("Sales") if isinstance(
-            contact.get("PaymentTerms"), dict) else None
+        terms = (
+            (contact.get("PaymentTerms") or {}).get("Sales")
+            if isinstance(contact.get("PaymentTerms"), dict)
+            else None
+        )
         if isinstance(terms, dict) and terms.get("Type"):
             self.sales_terms[contact_id.lower()] = terms
         if name:

@@ -50,7 +50,7 @@ NO_PROBLEMS: list[str] = []
 Progress = Callable[[int, int], None]  # (characters read so far, the file's size in bytes)
 
 
-def open_text(binary: BinaryIO, scan: int | None = None) -> TextIO:
+def open_text(binary: BinaryIO, scan: int | None = None) -> io.TextIOWrapper:
     """The file as text, streamed: the encoding found in one cheap pass that keeps nothing (over the
     first ``scan`` bytes only, for a preview of the first rows)."""
     start = binary.read(4)
@@ -76,8 +76,12 @@ def open_text(binary: BinaryIO, scan: int | None = None) -> TextIO:
 
 
 def read_csv(
-    text: TextIO, name: str, default_kind: str, request: MappingRequest | None = None,
-    size: int = 0, progress: Progress | None = None,
+    text: TextIO,
+    name: str,
+    default_kind: str,
+    request: MappingRequest | None = None,
+    size: int = 0,
+    progress: Progress | None = None,
 ) -> tuple[Mapping, Iterator[RawRow]]:
     """The columns' mapping and the rows keyed by field, streamed; NotAQuoteFile with one sentence when
     the columns are wrong or the mapping is not settled."""
@@ -100,8 +104,9 @@ def read_csv(
         def report(done: bool = False) -> None:
             progress(size if done else min(where(), size), size)
 
-    return mapping, _rows(reader, columns, header_line, default_kind, len(header), name,
-                          mapping.fill_down, report)
+    return mapping, _rows(
+        reader, columns, header_line, default_kind, len(header), name, mapping.fill_down, report
+    )
 
 
 def _position(text: TextIO) -> Callable[[], int]:
@@ -150,12 +155,14 @@ def _columns(mapping: Mapping, name: str) -> dict[str, int]:
     missing = [
         f"{name} does not look like a quote or order export: it has no column for the {_what(required)} "
         f"(expected one of: {expected(required)})."
-        for required in REQUIRED if required not in columns
+        for required in REQUIRED
+        if required not in columns
     ][:1]
     missing += [
         f"{name} has no column for the {_what(needed)} (expected one of: {expected(needed)}), "
         "so none of its quotes can be drafted."
-        for needed in NEEDED if needed not in columns
+        for needed in NEEDED
+        if needed not in columns
     ][: 0 if missing else 1]
     blocking = [f"{name}: {sentence}." for sentence in mapping.blocking()]
     if missing or blocking:
@@ -172,8 +179,16 @@ def _what(field_name: str) -> str:
     }[field_name]
 
 
-def _rows(reader: Any, columns: dict[str, int], after: int, kind: str, width: int, name: str,
-          fill_down: bool, report: Callable[..., None] | None) -> Iterator[RawRow]:
+def _rows(
+    reader: Any,
+    columns: dict[str, int],
+    after: int,
+    kind: str,
+    width: int,
+    name: str,
+    fill_down: bool,
+    report: Callable[..., None] | None,
+) -> Iterator[RawRow]:
     previous_end, count = after, 0
     number_at = columns.get("number")
     last_number = ""

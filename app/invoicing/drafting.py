@@ -60,8 +60,14 @@ MINUTE_WAIT = 60.0  # Xero's minute window is fixed but its start is unknown: a 
 IDEMPOTENCY_WINDOW = 360.0
 RESEND_WITHIN = 300.0
 # Answers that mean Xero refused the request before processing it: nothing was created.
-REFUSED_UNPROCESSED = (RateLimited, ReauthorisationNeeded, TenantDisconnected, MissingScope, NotFound,
-                       RequestTooLarge)
+REFUSED_UNPROCESSED = (
+    RateLimited,
+    ReauthorisationNeeded,
+    TenantDisconnected,
+    MissingScope,
+    NotFound,
+    RequestTooLarge,
+)
 
 Outcome = Literal["drafted", "found", "skipped", "changed", "updated", "invalid", "failed", "not_sent"]
 StopCause = Literal["", "limit", "lock", "other"]
@@ -97,8 +103,14 @@ class QuoteResult:
 
     def sentence(self) -> str:
         """What became of the quote, in the words the window and the CLI both show."""
-        return quote_sentence(self.status, self.invoice_number, message=self.message, changes=self.changes,
-                              not_by_this_app=self.not_by_this_app, difference=self.difference)
+        return quote_sentence(
+            self.status,
+            self.invoice_number,
+            message=self.message,
+            changes=self.changes,
+            not_by_this_app=self.not_by_this_app,
+            difference=self.difference,
+        )
 
 
 @dataclass
@@ -148,8 +160,10 @@ class DraftReport:
     @property
     def all_done(self) -> bool:
         """Every quote is in Xero as the file says (drafted, found, skipped or updated)."""
-        return not self.stopped and not self.cancelled and all(
-            r.status in ("drafted", "found", "skipped", "updated") for r in self.results
+        return (
+            not self.stopped
+            and not self.cancelled
+            and all(r.status in ("drafted", "found", "skipped", "updated") for r in self.results)
         )
 
 
@@ -172,8 +186,9 @@ class _Pacer:
     """Waits for the next minute instead of provoking a 429 (Xero counts rejected calls too), and stops
     the run before the organisation's daily limit instead of running into it mid-batch."""
 
-    def __init__(self, client: XeroClient, on_wait: Callable[[], None] | None = None,
-                 day_reserve: int = DAY_RESERVE) -> None:
+    def __init__(
+        self, client: XeroClient, on_wait: Callable[[], None] | None = None, day_reserve: int = DAY_RESERVE
+    ) -> None:
         self.client, self.on_wait, self.day_reserve = client, on_wait, day_reserve
 
     def __call__(self) -> None:
@@ -190,13 +205,16 @@ class _Pacer:
 def day_limit_sentence(left: int) -> str:
     # Xero's daily window is fixed per organisation but its start is not told: it ends within 24 hours.
     by = (datetime.now() + timedelta(hours=24)).strftime("%H:%M tomorrow")
-    return (f"Xero's daily limit of calls for this organisation is nearly reached ({left} left today, kept "
-            f"for checking what was sent); run again once Xero resets it (by {by} at the latest) to draft "
-            "the rest. Nothing will be drafted twice.")
+    return (
+        f"Xero's daily limit of calls for this organisation is nearly reached ({left} left today, kept "
+        f"for checking what was sent); run again once Xero resets it (by {by} at the latest) to draft "
+        "the rest. Nothing will be drafted twice."
+    )
 
 
-def estimate_calls(plan: Sequence[PlannedInvoice], update_changed: bool = False,
-                   history_notes: bool = True) -> int:
+def estimate_calls(
+    plan: Sequence[PlannedInvoice], update_changed: bool = False, history_notes: bool = True
+) -> int:
     """Calls a run of this plan makes after planning (lookups, contacts, batches, updates); the plan's
     own reads are already made. A lookup that finds invoices costs one more call, not counted here."""
     new = [e for e in plan if e.status == "new"]
@@ -209,7 +227,7 @@ def estimate_calls(plan: Sequence[PlannedInvoice], update_changed: bool = False,
 
 
 def calls_sentence(estimate: int, day_remaining: int | None) -> str:
-    """"About 112 calls to Xero; 880 left today for this organisation.", worded once for CLI and window."""
+    """ "About 112 calls to Xero; 880 left today for this organisation.", worded once for CLI and window."""
     text = f"About {estimate:,} call{'s' if estimate != 1 else ''} to Xero"
     if day_remaining is None:
         return text + "."
@@ -249,8 +267,11 @@ def _with_fingerprints(rows: list[DraftRow], batch: Sequence[PlannedInvoice]) ->
     for row in rows:
         entry = by_source.get(row.source_id)
         if entry is not None:
-            row = dataclasses.replace(row, fingerprint=quote_fingerprint(entry.source),
-                                      summary=quote_summary(entry.source).to_json())
+            row = dataclasses.replace(
+                row,
+                fingerprint=quote_fingerprint(entry.source),
+                summary=quote_summary(entry.source).to_json(),
+            )
         out.append(row)
     return out
 
@@ -459,9 +480,12 @@ class _Run:
             self._refused(batch, key, refs, exc)
         except XeroConnectError as exc:  # no answer, a 5xx, a 409, a mismatched answer: not known
             whole = self._unknown_outcome(batch, key, refs, exc)
-            checked = ("The last batch was checked in Xero and recorded; run again to send the rest." if whole
-                       else "Xero does not show all of the last batch yet; it stays pending and the next "
-                            "run checks Xero for it before sending anything.")
+            checked = (
+                "The last batch was checked in Xero and recorded; run again to send the rest."
+                if whole
+                else "Xero does not show all of the last batch yet; it stays pending and the next "
+                "run checks Xero for it before sending anything."
+            )
             raise _Stop(f"{exc!s} {checked}") from exc
         for entry in batch:
             if entry.source_id in refused:
@@ -528,15 +552,17 @@ class _Run:
         except XeroConnectError:
             for entry in batch:
                 self.settle(entry, "not_sent", message=str(exc), retryable=True)
-            raise _Stop(f"{exc} The next run checks Xero for the last batch before sending it again.",
-                        cause) from exc
+            raise _Stop(
+                f"{exc} The next run checks Xero for the last batch before sending it again.", cause
+            ) from exc
         found = _with_fingerprints(found, batch)
         self.ledger.close_batch(self.tenant_id, key, found)
         self._settle_found(batch, found, "not_sent", str(exc))
         raise _Stop(str(exc), cause) from exc
 
-    def _settle_found(self, batch: list[PlannedInvoice], found: list[DraftRow], missing: Outcome,
-                      message: str) -> None:
+    def _settle_found(
+        self, batch: list[PlannedInvoice], found: list[DraftRow], missing: Outcome, message: str
+    ) -> None:
         """After a lookup: what Xero showed is drafted; the rest ``missing``, retryable, with ``message``."""
         by_source = {row.source_id: row for row in found}
         for entry in batch:
@@ -619,12 +645,20 @@ def draft_invoices(
             else:
                 unknown.append(entry)
         run.tell("checking")
-        found = {row.source_id: row for row in find_drafted(
-            client, {e.source_id: e.source.number for e in unknown}, ledger.known_invoice_ids(tenant_id),
-            run.pace, ask_origin=True,
-        )}
-        ledger.record(tenant_id, [_fingerprinted_if_same(found[e.source_id], e) for e in unknown
-                                  if e.source_id in found])
+        found = {
+            row.source_id: row
+            for row in find_drafted(
+                client,
+                {e.source_id: e.source.number for e in unknown},
+                ledger.known_invoice_ids(tenant_id),
+                run.pace,
+                ask_origin=True,
+            )
+        }
+        ledger.record(
+            tenant_id,
+            [_fingerprinted_if_same(found[e.source_id], e) for e in unknown if e.source_id in found],
+        )
         to_send = []
         for entry in unknown:
             row = found.get(entry.source_id)
@@ -745,15 +779,18 @@ def update_changed_invoices(run: _Run, entries: Sequence[PlannedInvoice]) -> Non
         elif not status:
             result.message = f"{result.invoice_number} is no longer in Xero, so it was not updated"
         else:
-            result.message = (f"{result.invoice_number} is {status} in Xero now, so it was not updated; "
-                              "change it in Xero if the file is right")
+            result.message = (
+                f"{result.invoice_number} is {status} in Xero now, so it was not updated; "
+                "change it in Xero if the file is right"
+            )
     for start in range(0, len(ready), MAX_BATCH):
         batch = ready[start : start + MAX_BATCH]
         payloads = [{**entry.payload, "InvoiceID": ids[entry.source_id]} for entry in batch]
         run.pace()
         try:
             answers = run.client.post_invoices(
-                payloads, idempotency_key=content_key(run.tenant_id, "InvoiceUpdates", payloads),
+                payloads,
+                idempotency_key=content_key(run.tenant_id, "InvoiceUpdates", payloads),
                 unitdp=_unitdp(payloads),
             )
         except RateLimited as exc:
@@ -767,8 +804,13 @@ def update_changed_invoices(run: _Run, entries: Sequence[PlannedInvoice]) -> Non
             answer, result = by_index.get(index), results[entry.source_id]
             if answer is not None and answer.ok:
                 summary = invoice_summary(answer.record).to_json()
-                run.ledger.record_update(run.tenant_id, entry.source_id, ids[entry.source_id],
-                                         quote_fingerprint(entry.source), summary)
+                run.ledger.record_update(
+                    run.tenant_id,
+                    entry.source_id,
+                    ids[entry.source_id],
+                    quote_fingerprint(entry.source),
+                    summary,
+                )
                 result.status, result.message = "updated", ""
             else:
                 why = "; ".join(answer.errors) if answer is not None and answer.errors else "no answer for it"

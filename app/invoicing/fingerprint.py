@@ -40,9 +40,15 @@ def quote_fingerprint(quote: SourceQuote) -> str:
         "currency": quote.currency.strip().upper(),
         "amounts": quote.line_amount_types.strip().casefold(),
         "lines": [
-            [line.description, str(line.quantity.normalize()), str(line.unit_amount.normalize()),
-             "" if line.discount_rate is None else str(line.discount_rate.normalize()),
-             line.item_code.casefold(), line.account_code, line.tax_type]
+            [
+                line.description,
+                str(line.quantity.normalize()),
+                str(line.unit_amount.normalize()),
+                "" if line.discount_rate is None else str(line.discount_rate.normalize()),
+                line.item_code.casefold(),
+                line.account_code,
+                line.tax_type,
+            ]
             for line in quote.lines
         ],
     }

@@ -89,8 +89,12 @@ class DraftRow:
 
 # Columns added after version 1; an older file gets them with ALTER TABLE (NULL: request unknown).
 BATCH_COLUMNS = (("request_body", "TEXT"), ("idempotency_key", "TEXT"), ("sent_at", "REAL"))
-DRAFT_COLUMNS = (("fingerprint", "TEXT"), ("summary", "TEXT"), ("found", "INTEGER NOT NULL DEFAULT 0"),
-                 ("by_this_app", "INTEGER"))
+DRAFT_COLUMNS = (
+    ("fingerprint", "TEXT"),
+    ("summary", "TEXT"),
+    ("found", "INTEGER NOT NULL DEFAULT 0"),
+    ("by_this_app", "INTEGER"),
+)
 DRAFT_FIELDS = "source_id, reference, invoice_id, invoice_number, fingerprint, summary, found, by_this_app"
 
 
@@ -170,8 +174,9 @@ class Ledger:
         with self._transaction() as db:
             _insert_drafts(db, tenant_id, drafts)
 
-    def record_update(self, tenant_id: str, source_id: str, invoice_id: str, fingerprint: str,
-                      summary: str) -> None:
+    def record_update(
+        self, tenant_id: str, source_id: str, invoice_id: str, fingerprint: str, summary: str
+    ) -> None:
         """The quote's invoice was updated in place to what the file says now."""
         with self._transaction() as db:
             db.execute(
@@ -204,8 +209,16 @@ class Ledger:
         ``keep_first_sent_within`` seconds old: Xero's memory of the key dates from the first request.
         """
         with self._transaction() as db:
-            _insert_batch(db, tenant_id, batch_key, references, request_body, idempotency_key,
-                          time.time() if now is None else now, keep_first_sent_within)
+            _insert_batch(
+                db,
+                tenant_id,
+                batch_key,
+                references,
+                request_body,
+                idempotency_key,
+                time.time() if now is None else now,
+                keep_first_sent_within,
+            )
 
     @contextmanager
     def claiming(self, tenant_id: str, source_ids: Iterable[str]) -> Iterator[BatchClaim]:
@@ -214,12 +227,20 @@ class Ledger:
         with self._transaction() as db:
             wanted = list(dict.fromkeys(source_ids))
             placeholders = ",".join("?" * len(wanted)) or "NULL"
-            drafted = {r[0] for r in db.execute(
-                f"SELECT source_id FROM drafts WHERE tenant_id = ? AND source_id IN ({placeholders})",
-                (tenant_id, *wanted))}
-            pending = {sid for (ids,) in db.execute(
-                "SELECT source_ids FROM batches WHERE tenant_id = ? AND state = 'sending'", (tenant_id,))
-                for sid in json.loads(ids)}
+            drafted = {
+                r[0]
+                for r in db.execute(
+                    f"SELECT source_id FROM drafts WHERE tenant_id = ? AND source_id IN ({placeholders})",
+                    (tenant_id, *wanted),
+                )
+            }
+            pending = {
+                sid
+                for (ids,) in db.execute(
+                    "SELECT source_ids FROM batches WHERE tenant_id = ? AND state = 'sending'", (tenant_id,)
+                )
+                for sid in json.loads(ids)
+            }
             yield BatchClaim(db, tenant_id, [sid for sid in wanted if sid not in drafted | pending])
 
     def close_batch(self, tenant_id: str, batch_key: str, drafts: Sequence[DraftRow]) -> None:
@@ -277,27 +298,33 @@ def _in_words(path: Path, busy_timeout_ms: int) -> Iterator[None]:
             raise LedgerUnavailable(
                 f"The drafting ledger {path} has been locked by another program for more than "
                 f"{busy_timeout_ms / 1000:g} seconds; close the other Xero Connect window or command and "
-                "try again. Nothing was sent.") from exc
+                "try again. Nothing was sent."
+            ) from exc
         if "full" in text:
             raise LedgerUnavailable(
                 f"There is no space left for the drafting ledger {path}; free some disk space and try "
-                "again. Nothing more was sent.") from exc
+                "again. Nothing more was sent."
+            ) from exc
         if "readonly" in text or "read-only" in text or "unable to open" in text:
             raise LedgerUnavailable(
                 f"The drafting ledger {path} cannot be written ({exc}); check the folder's permissions "
-                "and free space. Nothing was sent.") from exc
+                "and free space. Nothing was sent."
+            ) from exc
         raise LedgerUnavailable(
-            f"The drafting ledger {path} cannot be used ({exc}). Nothing was sent.") from exc
+            f"The drafting ledger {path} cannot be used ({exc}). Nothing was sent."
+        ) from exc
     except sqlite3.IntegrityError:
         raise  # a broken row is this program's bug, not the file's: the transaction is rolled back
     except sqlite3.DatabaseError as exc:  # "file is not a database", "database disk image is malformed"
         raise LedgerUnavailable(
             f"The drafting ledger {path} is damaged ({exc}). Move it aside and try again: Xero Connect "
-            "starts a new one and finds the quotes already in Xero there, so none is drafted twice.") from exc
+            "starts a new one and finds the quotes already in Xero there, so none is drafted twice."
+        ) from exc
     except OSError as exc:
         raise LedgerUnavailable(
             f"The drafting ledger {path} cannot be opened ({exc.strerror or exc}); check the folder's "
-            "permissions and free space. Nothing was sent.") from exc
+            "permissions and free space. Nothing was sent."
+        ) from exc
 
 
 @dataclass
@@ -308,22 +335,41 @@ class BatchClaim:
     tenant_id: str
     free: list[str]
 
-    def begin(self, batch_key: str, references: dict[str, str], request_body: str, idempotency_key: str,
-              *, keep_first_sent_within: float = 0.0) -> None:
+    def begin(
+        self,
+        batch_key: str,
+        references: dict[str, str],
+        request_body: str,
+        idempotency_key: str,
+        *,
+        keep_first_sent_within: float = 0.0,
+    ) -> None:
         taken = set(references) - set(self.free)
         if taken:
             raise ValueError(f"claimed quotes that are not free: {sorted(taken)}")
-        _insert_batch(self._db, self.tenant_id, batch_key, references, request_body, idempotency_key,
-                      time.time(), keep_first_sent_within)
+        _insert_batch(
+            self._db,
+            self.tenant_id,
+            batch_key,
+            references,
+            request_body,
+            idempotency_key,
+            time.time(),
+            keep_first_sent_within,
+        )
 
 
 def _draft_row(r: Sequence[object]) -> DraftRow:
     sid, ref, inv_id, number, fingerprint, summary, found, by_app = r
     return DraftRow(
-        str(sid), str(ref), str(inv_id), str(number),
+        str(sid),
+        str(ref),
+        str(inv_id),
+        str(number),
         fingerprint=None if fingerprint is None else str(fingerprint),
         summary=None if summary is None else str(summary),
-        found=bool(found), by_this_app=None if by_app is None else bool(by_app),
+        found=bool(found),
+        by_this_app=None if by_app is None else bool(by_app),
     )
 
 
@@ -336,8 +382,12 @@ def _insert_drafts(db: sqlite3.Connection, tenant_id: str, drafts: Sequence[Draf
             "SELECT invoice_id FROM drafts WHERE tenant_id = ? AND source_id = ?", (tenant_id, d.source_id)
         ).fetchone()
         if kept is not None and kept[0].lower() != d.invoice_id.lower():
-            log.warning("quote %s already recorded as invoice %s; %s not recorded for it",
-                        d.reference, kept[0], d.invoice_id)
+            log.warning(
+                "quote %s already recorded as invoice %s; %s not recorded for it",
+                d.reference,
+                kept[0],
+                d.invoice_id,
+            )
             continue
         db.execute(
             f"INSERT INTO drafts (tenant_id, {DRAFT_FIELDS}, drafted_at) "
@@ -345,14 +395,31 @@ def _insert_drafts(db: sqlite3.Connection, tenant_id: str, drafts: Sequence[Draf
             "ON CONFLICT (tenant_id, source_id) DO UPDATE SET invoice_number = excluded.invoice_number, "
             "fingerprint = COALESCE(excluded.fingerprint, drafts.fingerprint), "
             "summary = COALESCE(excluded.summary, drafts.summary)",
-            (tenant_id, d.source_id, d.reference, d.invoice_id, d.invoice_number, d.fingerprint, d.summary,
-             int(d.found), None if d.by_this_app is None else int(d.by_this_app), now),
+            (
+                tenant_id,
+                d.source_id,
+                d.reference,
+                d.invoice_id,
+                d.invoice_number,
+                d.fingerprint,
+                d.summary,
+                int(d.found),
+                None if d.by_this_app is None else int(d.by_this_app),
+                now,
+            ),
         )
 
 
-def _insert_batch(db: sqlite3.Connection, tenant_id: str, batch_key: str, references: dict[str, str],
-                  request_body: str | None, idempotency_key: str | None, now: float,
-                  keep_first_sent_within: float) -> None:
+def _insert_batch(
+    db: sqlite3.Connection,
+    tenant_id: str,
+    batch_key: str,
+    references: dict[str, str],
+    request_body: str | None,
+    idempotency_key: str | None,
+    now: float,
+    keep_first_sent_within: float,
+) -> None:
     db.execute(
         "INSERT INTO batches (tenant_id, batch_key, source_ids, state, created_at, request_body, "
         "idempotency_key, sent_at) VALUES (?, ?, ?, 'sending', ?, ?, ?, ?) "
@@ -363,8 +430,16 @@ def _insert_batch(db: sqlite3.Connection, tenant_id: str, batch_key: str, refere
         "excluded.idempotency_key AND batches.request_body IS excluded.request_body "
         "AND excluded.sent_at - batches.sent_at BETWEEN 0 AND ? "
         "THEN batches.sent_at ELSE excluded.sent_at END",
-        (tenant_id, batch_key, json.dumps(references), now, request_body, idempotency_key,
-         now if request_body is not None else None, keep_first_sent_within),
+        (
+            tenant_id,
+            batch_key,
+            json.dumps(references),
+            now,
+            request_body,
+            idempotency_key,
+            now if request_body is not None else None,
+            keep_first_sent_within,
+        ),
     )
 
 

@@ -80,8 +80,10 @@ def find_drafted(
         if ask_origin and hits:
             pace()
             found_refs = sorted({str(inv.get("Reference")) for inv in hits})
-            ours = {str(i.get("InvoiceID", "")).lower()
-                    for i in client.invoices(references=found_refs, created_by_my_app=True)}
+            ours = {
+                str(i.get("InvoiceID", "")).lower()
+                for i in client.invoices(references=found_refs, created_by_my_app=True)
+            }
         for identity in sorted({quote_identity(ref) for ref in chunk}):
             for source_id in by_identity.get(identity, []):
                 matches = [inv for inv in invoices if _claimable(inv, identity, taken)]
@@ -90,9 +92,15 @@ def find_drafted(
                 newest = max(matches, key=_updated)
                 invoice_id = str(newest["InvoiceID"])
                 taken.add(invoice_id.lower())
-                rows.append(DraftRow(
-                    source_id, str(newest.get("Reference") or references[source_id]), invoice_id,
-                    str(newest.get("InvoiceNumber", "")), summary=invoice_summary(newest).to_json(),
-                    found=ask_origin, by_this_app=None if ours is None else invoice_id.lower() in ours,
-                ))
+                rows.append(
+                    DraftRow(
+                        source_id,
+                        str(newest.get("Reference") or references[source_id]),
+                        invoice_id,
+                        str(newest.get("InvoiceNumber", "")),
+                        summary=invoice_summary(newest).to_json(),
+                        found=ask_origin,
+                        by_this_app=None if ours is None else invoice_id.lower() in ours,
+                    )
+                )
     return rows

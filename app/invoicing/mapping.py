@@ -44,9 +44,34 @@ FIELD_BY_NAME = {user: internal for internal, user in FIELD_NAMES.items()}
 CHOICES = (*FIELD_NAMES.values(), IGNORED)  # what a column can be, in the window's dropdown order
 QUOTE_LEVEL = ("number", *QUOTE_FIELDS, "quote_total")  # filled down over continuation rows
 # Word stems of a header that may change an amount: such a column is never ignored without being asked.
-_AMOUNT_STEMS = ("disc", "tax", "vat", "gst", "qty", "quantit", "price", "amount", "amt", "currenc",
-                 "ccy", "total", "subtotal", "sum", "cost", "fee", "charge", "rabatt", "remise", "adjust",
-                 "freight", "shipping", "surcharge", "markup", "rebate", "deposit")
+_AMOUNT_STEMS = (
+    "disc",
+    "tax",
+    "vat",
+    "gst",
+    "qty",
+    "quantit",
+    "price",
+    "amount",
+    "amt",
+    "currenc",
+    "ccy",
+    "total",
+    "subtotal",
+    "sum",
+    "cost",
+    "fee",
+    "charge",
+    "rabatt",
+    "remise",
+    "adjust",
+    "freight",
+    "shipping",
+    "surcharge",
+    "markup",
+    "rebate",
+    "deposit",
+)
 _AMOUNT_WORDS = {"rate", "net", "gross", "%", "units", "unit"}
 MAPPINGS_DIR = "mappings"
 
@@ -166,9 +191,11 @@ class Mapping:
     def to_document(self) -> dict[str, Any]:
         return {
             # An ignored column nobody chose to ignore is left out: saved, it must still ask.
-            "columns": {key: FIELD_NAMES.get(c.field, IGNORED)
-                        for key, c in zip(self._keys(), self.columns, strict=True)
-                        if c.chosen or c.field != IGNORED},
+            "columns": {
+                key: FIELD_NAMES.get(c.field, IGNORED)
+                for key, c in zip(self._keys(), self.columns, strict=True)
+                if c.chosen or c.field != IGNORED
+            },
             "fill_down": self.fill_down,
             "date_order": self.date_order,
             "fallback_date_order": self.fallback_order,
@@ -308,8 +335,13 @@ class MappingRequest:
     mapping: Mapping | None = None  # a complete mapping, as the window's mapping step left it
 
     @classmethod
-    def from_cli(cls, maps: Sequence[str] = (), mapping_file: str | None = None, preset: str | None = None,
-                 date_order: str | None = None) -> MappingRequest:
+    def from_cli(
+        cls,
+        maps: Sequence[str] = (),
+        mapping_file: str | None = None,
+        preset: str | None = None,
+        date_order: str | None = None,
+    ) -> MappingRequest:
         overrides = []
         for item in maps:
             choice, sep, column = item.partition("=")
@@ -319,6 +351,10 @@ class MappingRequest:
             _internal(choice)
             overrides.append((choice.strip(), column.strip()))
         document = read_mapping_file(Path(mapping_file)) if mapping_file else None
-        return cls(preset=preset, document=document,
-                   document_name=Path(mapping_file).name if mapping_file else "", overrides=overrides,
-                   date_order=check_date_order(date_order) if date_order else None)
+        return cls(
+            preset=preset,
+            document=document,
+            document_name=Path(mapping_file).name if mapping_file else "",
+            overrides=overrides,
+            date_order=check_date_order(date_order) if date_order else None,
+        )

@@ -47,8 +47,9 @@ class PreviewRow:
 
 
 class MappingStep:
-    def __init__(self, path: str | Path, request: MappingRequest | None = None,
-                 saved_folder: Path | None = None) -> None:
+    def __init__(
+        self, path: str | Path, request: MappingRequest | None = None, saved_folder: Path | None = None
+    ) -> None:
         self.path = Path(path)
         self.saved_folder = saved_folder
         self._request = request or MappingRequest(saved_folder=saved_folder)
@@ -78,9 +79,15 @@ class MappingStep:
         if self.mapping is None:
             return []
         text = " ".join(self.blocking)
-        return [ColumnRow(c.name, NOT_MAPPED if c.field == IGNORED and not c.chosen else
-                          FIELD_NAMES.get(c.field, IGNORED), c.note, repr(c.name) in text)
-                for c in self.mapping.columns]
+        return [
+            ColumnRow(
+                c.name,
+                NOT_MAPPED if c.field == IGNORED and not c.chosen else FIELD_NAMES.get(c.field, IGNORED),
+                c.note,
+                repr(c.name) in text,
+            )
+            for c in self.mapping.columns
+        ]
 
     @property
     def blocking(self) -> list[str]:
@@ -111,9 +118,17 @@ class MappingStep:
         rows = []
         for quote in self.loaded.quotes[:PREVIEW_QUOTES]:
             taxes = sorted({line.tax_type or "default" for line in quote.lines})
-            rows.append(PreviewRow(quote.number, quote.contact_name, len(quote.lines),
-                                   f"{line_total(quote):,.2f}", quote.currency or "default",
-                                   quote.line_amount_types, ", ".join(taxes)))
+            rows.append(
+                PreviewRow(
+                    quote.number,
+                    quote.contact_name,
+                    len(quote.lines),
+                    f"{line_total(quote):,.2f}",
+                    quote.currency or "default",
+                    quote.line_amount_types,
+                    ", ".join(taxes),
+                )
+            )
         return rows
 
     # -- what the user changes --
@@ -140,5 +155,8 @@ class MappingStep:
 
     def request(self) -> MappingRequest:
         """For the real load: exactly the mapping the preview used."""
-        return MappingRequest(mapping=self.mapping, saved_folder=self.saved_folder) if self.mapping \
+        return (
+            MappingRequest(mapping=self.mapping, saved_folder=self.saved_folder)
+            if self.mapping
             else self._request
+        )

@@ -251,8 +251,9 @@ DATE_ORDER_WORDS = {"day": "day first", "month": "month first", "iso": "ISO (yea
 def parse_date(value: object, label: str = "date", order: str = "day") -> tuple[date | None, str | None]:
     """ISO and named months always; 04/11/2026 as ``order`` says (day or month first; one that only makes
     sense the other way round is read that way); with order "iso" only year-first dates."""
-    examples = "2026-11-26" if order == "iso" else (
-        "11/26/2026" if order == "month" else "26/11/2026 or 26.11.2026")
+    examples = (
+        "2026-11-26" if order == "iso" else ("11/26/2026" if order == "month" else "26/11/2026 or 26.11.2026")
+    )
     problem = f"{label} {show(value)} is not a date this program reads (use 2026-11-26 or {examples})"
     if not isinstance(value, str):
         return None, problem

@@ -48,11 +48,13 @@ def check_may_draft(facts: TenantFacts) -> None:
 
 
 def lock_problem(invoice_date: date, facts: TenantFacts) -> str:
-    """"" when Xero accepts an invoice of this date; else the sentence for the quote."""
+    """ "" when Xero accepts an invoice of this date; else the sentence for the quote."""
     locks = ((facts.year_end_lock, "end-of-year lock date"), (facts.period_lock, "period lock date"))
     for lock, what in locks:
         if lock is not None and invoice_date <= lock:
-            return (f"its date {invoice_date.isoformat()} is on or before the {what} of {facts.name} "
-                    f"({lock.isoformat()}), so Xero would refuse it; date the quote after {lock.isoformat()} "
-                    "or ask the organisation's adviser to move the lock date")
+            return (
+                f"its date {invoice_date.isoformat()} is on or before the {what} of {facts.name} "
+                f"({lock.isoformat()}), so Xero would refuse it; date the quote after {lock.isoformat()} "
+                "or ask the organisation's adviser to move the lock date"
+            )
     return ""

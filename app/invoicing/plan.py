@@ -59,9 +59,15 @@ class TenantFacts:
     @classmethod
     def fetch(cls, client: XeroClient) -> TenantFacts:
         org = client.organisation()
-        return cls.from_lists(org, client.accounts(), client.tax_rates(), client.items(),
-                              currencies=client.currencies(), tracking=client.tracking_categories(),
-                              actions=client.organisation_actions())
+        return cls.from_lists(
+            org,
+            client.accounts(),
+            client.tax_rates(),
+            client.items(),
+            currencies=client.currencies(),
+            tracking=client.tracking_categories(),
+            actions=client.organisation_actions(),
+        )
 
     @classmethod
     def from_lists(
@@ -83,8 +89,9 @@ class TenantFacts:
             base_currency=base,
             currencies=frozenset({base} | {str(c.get("Code") or "").upper() for c in currencies or []}),
             accounts={str(a["Code"]): a for a in accounts if a.get("Code") and a.get("Status") == "ACTIVE"},
-            inactive_accounts={str(a["Code"]): a for a in accounts
-                               if a.get("Code") and a.get("Status") != "ACTIVE"},
+            inactive_accounts={
+                str(a["Code"]): a for a in accounts if a.get("Code") and a.get("Status") != "ACTIVE"
+            },
             tax_rates={
                 str(r["TaxType"]): r
                 for r in tax_rates
@@ -106,7 +113,7 @@ class Defaults:
 
 
 def choose_defaults(facts: TenantFacts) -> Defaults:
-    """"Sales" (or account 200) if it is an active revenue account, else the first; its output tax."""
+    """ "Sales" (or account 200) if it is an active revenue account, else the first; its output tax."""
     revenue = revenue_accounts(facts)
     if not revenue:
         raise InvalidInput(
@@ -138,8 +145,9 @@ def resolve_defaults(
     if remembered:
         chosen = Defaults(*remembered)
         # Only what this run takes from the remembered choice has to be usable.
-        check_remembered(facts, None if account else chosen.account_code,
-                         None if tax_type else chosen.tax_type)
+        check_remembered(
+            facts, None if account else chosen.account_code, None if tax_type else chosen.tax_type
+        )
     else:  # first run: the preselected choice, remembered
         chosen = choose_defaults(facts)
         if remember:
@@ -199,6 +207,8 @@ class Plan(list[PlannedInvoice]):
     """One entry per quote, in input order, and the preview's sentence on the account and tax used."""
 
     mapping: str = ""
+
+
 CONTACT_WILL_BE_CREATED = "contact will be created"
 
 
@@ -260,8 +270,14 @@ def _line(
     return out, ""
 
 
-def _payload(quote: SourceQuote, facts: TenantFacts, defaults: Defaults, today: date,
-             tracking: Mapping[str, str], keep_quote_date: bool = False) -> tuple[dict, str]:
+def _payload(
+    quote: SourceQuote,
+    facts: TenantFacts,
+    defaults: Defaults,
+    today: date,
+    tracking: Mapping[str, str],
+    keep_quote_date: bool = False,
+) -> tuple[dict, str]:
     amount_types = AMOUNT_TYPES.get(quote.line_amount_types.strip().lower())
     if amount_types is None:
         return {}, f"line amount type {quote.line_amount_types!r} is not Exclusive, Inclusive or NoTax"
@@ -393,8 +409,9 @@ def _contact_terms(entry: PlannedInvoice, directory: ContactDirectory) -> None:
         entry.payload["DueDate"] = due_date(invoice_date, terms).isoformat()
 
 
-def _choose_contact(entry: PlannedInvoice, directory: ContactDirectory, contacts: ContactChoices,
-                    organisation: str) -> None:
+def _choose_contact(
+    entry: PlannedInvoice, directory: ContactDirectory, contacts: ContactChoices, organisation: str
+) -> None:
     """Xero's contact by ID, name (as Xero compares names) or e-mail; the user's choice for a near
     match; else a new contact. A near match nobody chose yet is not sent."""
     quote = entry.source
@@ -464,14 +481,26 @@ def make_plan(
         check_fixed(tracking, facts.tracking, facts.name)
     directory = ContactDirectory.fetch(client)
     drafted = ledger.drafted(tenant_id)
-    plan = build_plan(quotes, facts, defaults, directory, drafted, blocked=blocked, today=today,
-                      tracking=tracking, contacts=contacts, keep_quote_date=keep_quote_date)
+    plan = build_plan(
+        quotes,
+        facts,
+        defaults,
+        directory,
+        drafted,
+        blocked=blocked,
+        today=today,
+        tracking=tracking,
+        contacts=contacts,
+        keep_quote_date=keep_quote_date,
+    )
     plan.mapping = describe(facts, defaults)
     if not look_up:
         return plan
     unknown = {e.source_id: e.source.number for e in plan if e.status == "new"}
-    found = {row.source_id: row for row in
-             find_drafted(client, unknown, ledger.known_invoice_ids(tenant_id), ask_origin=True)}
+    found = {
+        row.source_id: row
+        for row in find_drafted(client, unknown, ledger.known_invoice_ids(tenant_id), ask_origin=True)
+    }
     for entry in plan:
         row = found.get(entry.source_id)
         if row is None:

@@ -33,17 +33,22 @@ def note_text(quote: SourceQuote) -> str:
 
 
 def url_problem(url: str) -> str:
-    """"" when Xero accepts the link as Invoice.Url; else why not, for the quote's sentence."""
+    """ "" when Xero accepts the link as Invoice.Url; else why not, for the quote's sentence."""
     text = url.strip()
     if not text.lower().startswith(URL_SCHEMES) or any(ch.isspace() for ch in text):
         return f"its link {text!r} is not a web address (http:// or https://), which Invoice.Url needs"
     if "xero" in text.lower():
-        return f"its link {text!r} contains \"xero\", which Xero refuses in Invoice.Url"
+        return f'its link {text!r} contains "xero", which Xero refuses in Invoice.Url'
     return ""
 
 
-def add_notes(client: XeroClient, tenant_id: str, results: Sequence[QuoteResult],
-              batch: Sequence[PlannedInvoice], pace: Callable[[], None]) -> None:
+def add_notes(
+    client: XeroClient,
+    tenant_id: str,
+    results: Sequence[QuoteResult],
+    batch: Sequence[PlannedInvoice],
+    pace: Callable[[], None],
+) -> None:
     """One History note per invoice of ``batch`` that this run drafted; a failure is noted on its result."""
     by_source = {result.source_id: result for result in results}
     for entry in batch:
@@ -62,10 +67,12 @@ def add_notes(client: XeroClient, tenant_id: str, results: Sequence[QuoteResult]
 
 
 def missing_notes_sentence(results: Sequence[QuoteResult]) -> str:
-    """"" when every invoice drafted now has its note; else one sentence for the CLI and the window."""
+    """ "" when every invoice drafted now has its note; else one sentence for the CLI and the window."""
     missing = [r for r in results if r.status == "drafted" and r.note_missing]
     if not missing:
         return ""
     numbers = ", ".join(r.invoice_number for r in missing[:5]) + (" …" if len(missing) > 5 else "")
-    return (f"{len(missing)} drafted invoice(s) ({numbers}) have no \"Drafted from\" note in Xero: "
-            f"{missing[0].note_missing} The invoices themselves are in Xero.")
+    return (
+        f'{len(missing)} drafted invoice(s) ({numbers}) have no "Drafted from" note in Xero: '
+        f"{missing[0].note_missing} The invoices themselves are in Xero."
+    )

@@ -44,8 +44,11 @@ def expected_totals(payload: dict[str, Any], facts: TenantFacts) -> Totals:
     kind = str(payload.get("LineAmountTypes") or "Exclusive").casefold()
     subtotal = tax_total = Decimal(0)
     for line in payload.get("LineItems") or []:
-        amount = _cents(_dec(line.get("Quantity") or 1) * _dec(line.get("UnitAmount"))
-                        * (1 - _dec(line.get("DiscountRate")) / 100))
+        amount = _cents(
+            _dec(line.get("Quantity") or 1)
+            * _dec(line.get("UnitAmount"))
+            * (1 - _dec(line.get("DiscountRate")) / 100)
+        )
         rate = facts.tax_rates.get(str(line.get("TaxType")), {}).get("EffectiveRate")
         percent = Decimal(0) if kind == "notax" else _dec(rate)
         if kind == "inclusive":
@@ -64,7 +67,7 @@ def _money(value: Decimal) -> str:
 
 
 def differences(entry: PlannedInvoice, record: dict[str, Any]) -> str:
-    """"" when Xero has what was computed; else one sentence naming each difference."""
+    """ "" when Xero has what was computed; else one sentence naming each difference."""
     expected = entry.expected
     if expected is None:
         return ""
@@ -78,13 +81,16 @@ def differences(entry: PlannedInvoice, record: dict[str, Any]) -> str:
     crm = entry.source.total
     if crm is not None and "Total" in record and _cents(_dec(record["Total"])) != _cents(crm):
         gap = _cents(_dec(record["Total"])) - _cents(crm)
-        found.append(f"total {_money(_dec(record['Total']))} in Xero, {_money(crm)} in the CRM "
-                     f"({gap:+.2f}; Xero rounds tax per line)")
+        found.append(
+            f"total {_money(_dec(record['Total']))} in Xero, {_money(crm)} in the CRM "
+            f"({gap:+.2f}; Xero rounds tax per line)"
+        )
     return "; ".join(found)
 
 
-def report_differences(results: Sequence[QuoteResult], batch: Sequence[PlannedInvoice],
-                       answers: Sequence[BatchItemResult]) -> None:
+def report_differences(
+    results: Sequence[QuoteResult], batch: Sequence[PlannedInvoice], answers: Sequence[BatchItemResult]
+) -> None:
     """Note on each drafted quote's result what Xero's answer to its batch differs in."""
     by_index = {answer.index: answer for answer in answers}
     by_source = {result.source_id: result for result in results}

@@ -40,20 +40,33 @@ def is_output_tax(rate: dict[str, Any]) -> bool:
 
 def revenue_accounts(facts: TenantFacts) -> list[dict[str, Any]]:
     """Active, non-system revenue accounts, "Sales" first, then by type and code."""
-    usable = [a for a in facts.accounts.values()
-              if a.get("Type") in REVENUE_TYPES and not a.get("SystemAccount")]
-    return sorted(usable, key=lambda a: (
-        str(a.get("Name", "")).casefold() != PREFERRED_NAME and a["Code"] != PREFERRED_ACCOUNT,
-        REVENUE_TYPES.index(a["Type"]), a["Code"]))
+    usable = [
+        a for a in facts.accounts.values() if a.get("Type") in REVENUE_TYPES and not a.get("SystemAccount")
+    ]
+    return sorted(
+        usable,
+        key=lambda a: (
+            str(a.get("Name", "")).casefold() != PREFERRED_NAME and a["Code"] != PREFERRED_ACCOUNT,
+            REVENUE_TYPES.index(a["Type"]),
+            a["Code"],
+        ),
+    )
 
 
 def output_rates(facts: TenantFacts, account: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Active rates usable on sales, the output taxes first (the account's own default first among them),
     the highest rate first; "No tax" last."""
     own = (account or {}).get("TaxType")
-    return sorted(facts.tax_rates.values(), key=lambda r: (
-        r["TaxType"] == NO_TAX, not is_output_tax(r), r["TaxType"] != own,
-        -float(r.get("EffectiveRate") or 0), r["TaxType"]))
+    return sorted(
+        facts.tax_rates.values(),
+        key=lambda r: (
+            r["TaxType"] == NO_TAX,
+            not is_output_tax(r),
+            r["TaxType"] != own,
+            -float(r.get("EffectiveRate") or 0),
+            r["TaxType"],
+        ),
+    )
 
 
 def account_choices(facts: TenantFacts) -> list[Choice]:
@@ -76,27 +89,37 @@ class MappingOptions:
 
 
 def mapping_options(facts: TenantFacts, selected: Defaults) -> MappingOptions:
-    return MappingOptions(account_choices(facts), tax_choices(facts), selected.account_code,
-                          selected.tax_type, describe(facts, selected))
+    return MappingOptions(
+        account_choices(facts),
+        tax_choices(facts),
+        selected.account_code,
+        selected.tax_type,
+        describe(facts, selected),
+    )
 
 
 def describe(facts: TenantFacts, defaults: Defaults) -> str:
     """The preview's line: where lines without an account or tax rate of their own go."""
     account = facts.accounts.get(defaults.account_code, {})
     rate = facts.tax_rates.get(defaults.tax_type, {})
-    return (f"Lines without their own account go to {defaults.account_code} "
-            f"{account.get('Name') or ''}".rstrip()
-            + f" with {rate.get('Name') or defaults.tax_type} ({defaults.tax_type}).")
+    return (
+        f"Lines without their own account go to {defaults.account_code} {account.get('Name') or ''}".rstrip()
+        + f" with {rate.get('Name') or defaults.tax_type} ({defaults.tax_type})."
+    )
 
 
 def _account_gone(code: str, state: str, organisation: str) -> MappingNeeded:
-    return MappingNeeded(f"Account {code} is {state} in {organisation}: fix the mapping by choosing another "
-                         "revenue account (or --account CODE).")
+    return MappingNeeded(
+        f"Account {code} is {state} in {organisation}: fix the mapping by choosing another "
+        "revenue account (or --account CODE)."
+    )
 
 
 def _tax_gone(tax_type: str, organisation: str) -> MappingNeeded:
-    return MappingNeeded(f"Tax rate {tax_type} is no longer active for sales in {organisation}: fix the "
-                         "mapping by choosing another tax rate (or --tax-type TYPE).")
+    return MappingNeeded(
+        f"Tax rate {tax_type} is no longer active for sales in {organisation}: fix the "
+        "mapping by choosing another tax rate (or --tax-type TYPE)."
+    )
 
 
 def check_remembered(facts: TenantFacts, account_code: str | None, tax_type: str | None) -> None:
@@ -107,8 +130,10 @@ def check_remembered(facts: TenantFacts, account_code: str | None, tax_type: str
         state = str(gone.get("Status")).lower() if gone else "no longer"
         raise _account_gone(account_code, state, facts.name)
     if account_code is not None and facts.accounts[account_code].get("Type") not in REVENUE_TYPES:
-        raise MappingNeeded(f"Account {account_code} is not a revenue account in {facts.name}: fix the "
-                            "mapping by choosing another revenue account (or --account CODE).")
+        raise MappingNeeded(
+            f"Account {account_code} is not a revenue account in {facts.name}: fix the "
+            "mapping by choosing another revenue account (or --account CODE)."
+        )
     if tax_type is not None and tax_type not in facts.tax_rates:
         raise _tax_gone(tax_type, facts.name)
 

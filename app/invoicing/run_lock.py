@@ -112,8 +112,12 @@ class TenantLock:
             if self.cancel is None:
                 time.sleep(POLL_SECONDS)
         self._fd = fd
-        info = {"pid": os.getpid(), "since": time.time(), "program": self.program,
-                "host": socket.gethostname()}
+        info = {
+            "pid": os.getpid(),
+            "since": time.time(),
+            "program": self.program,
+            "host": socket.gethostname(),
+        }
         os.ftruncate(fd, 0)
         os.lseek(fd, 0, os.SEEK_SET)
         os.write(fd, json.dumps(info).encode())

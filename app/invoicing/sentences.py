@@ -21,14 +21,18 @@ def quote_sentence(
     what = ", ".join(changes) or "details of its lines"
     if status == "drafted":
         if difference:
-            return (f"drafted as {invoice_number}, but Xero's figures differ: {difference}; check the draft "
-                    "in Xero")
+            return (
+                f"drafted as {invoice_number}, but Xero's figures differ: {difference}; check the draft "
+                "in Xero"
+            )
         return f"drafted as {invoice_number}"
     if status == "found":
         text = f"found in Xero as {invoice_number}; not drafted again"
         if not_by_this_app:
-            text += (f" (that invoice was not created by {APP_NAME}: someone typed it in Xero or another "
-                     "tool made it; check that it is this quote)")
+            text += (
+                f" (that invoice was not created by {APP_NAME}: someone typed it in Xero or another "
+                "tool made it; check that it is this quote)"
+            )
         return text
     if status == "skipped":
         return f"already drafted as {invoice_number}" if invoice_number else "already drafted"

@@ -55,8 +55,10 @@ FORMULA_MARKS = ("=", "+", "-", "@")
 XERO_WEB = "https://go.xero.com"
 # Xero's deep link: signs the user in to the organisation with this short code, then opens the invoice
 # (without it Xero opens the invoice in whichever organisation the browser used last).
-DEEP_LINK = ("{web}/organisationlogin/default.aspx?shortcode={code}"
-             "&redirecturl=/AccountsReceivable/Edit.aspx?InvoiceID={id}")
+DEEP_LINK = (
+    "{web}/organisationlogin/default.aspx?shortcode={code}"
+    "&redirecturl=/AccountsReceivable/Edit.aspx?InvoiceID={id}"
+)
 PLAIN_LINK = "{web}/AccountsReceivable/Edit.aspx?InvoiceID={id}"
 
 STATE_WORDS: dict[str, str] = {
@@ -219,8 +221,11 @@ class DraftSession:
                 done = entry.found or outcome.drafted.get(entry.source_id)
                 row.invoice_number = entry.invoice_number
                 row.invoice_id = done.invoice_id if done else ""
-                row.state = "drafted_before" if entry.status == "drafted" and entry.found is None else (
-                    "found" if entry.status == "drafted" else "changed")
+                row.state = (
+                    "drafted_before"
+                    if entry.status == "drafted" and entry.found is None
+                    else ("found" if entry.status == "drafted" else "changed")
+                )
                 row.detail = entry.drafted_sentence() if row.state != "drafted_before" else ""
                 row.changes = ", ".join(entry.changes)
             elif entry.status == "invalid":
@@ -291,8 +296,9 @@ class DraftSession:
 # -- the calls made in worker threads (the ledger is opened in the thread that uses it) ---------------
 
 
-def plan_quotes(model: Any, loaded: LoadResult, chosen: Defaults | None = None,
-                contacts: ContactChoices | None = None) -> PlanOutcome:
+def plan_quotes(
+    model: Any, loaded: LoadResult, chosen: Defaults | None = None, contacts: ContactChoices | None = None
+) -> PlanOutcome:
     """make_plan for the loaded quotes (GETs only), with quotes the ledger does not know looked up in
     Xero so the table shows "found in Xero" before anything is sent; ``model`` is a ConnectionModel.
     ``chosen``: the account and tax rate the user picked in the window, remembered for the organisation;
@@ -305,16 +311,29 @@ def plan_quotes(model: Any, loaded: LoadResult, chosen: Defaults | None = None,
             check_remembered(facts, chosen.account_code, chosen.tax_type)
             ledger.save_tenant_defaults(tenant_id, chosen.account_code, chosen.tax_type)
         try:
-            plan = make_plan(client, ledger, tenant_id, loaded.quotes, blocked=blocked_numbers(loaded),
-                             look_up=True, facts=facts, contacts=contacts)
+            plan = make_plan(
+                client,
+                ledger,
+                tenant_id,
+                loaded.quotes,
+                blocked=blocked_numbers(loaded),
+                look_up=True,
+                facts=facts,
+                contacts=contacts,
+            )
         except MappingNeeded as exc:
             options = mapping_options(facts, choose_defaults(facts))
             return PlanOutcome([], ledger.drafted(tenant_id), options, problem=str(exc))
         remembered = ledger.tenant_defaults(tenant_id)
         selected = Defaults(*remembered) if remembered else choose_defaults(facts)
         calls = calls_sentence(estimate_calls(plan), client.limits.day_remaining)
-        return PlanOutcome(plan, ledger.drafted(tenant_id), mapping_options(facts, selected), calls=calls,
-                           short_code=facts.short_code)
+        return PlanOutcome(
+            plan,
+            ledger.drafted(tenant_id),
+            mapping_options(facts, selected),
+            calls=calls,
+            short_code=facts.short_code,
+        )
 
 
 WINDOW_PROGRAM = "the Draft invoices window"
@@ -337,11 +356,20 @@ def draft_selected(
     def waiting(sentence: str) -> None:
         progress(DraftProgress("locked", 0, len(entries), 0, 0, 0, 0, note=sentence))
 
-    with TenantLock(tenant_id, organisation, WINDOW_PROGRAM, wait=True, on_wait=waiting, cancel=cancel), \
-            Ledger() as ledger:
+    with (
+        TenantLock(tenant_id, organisation, WINDOW_PROGRAM, wait=True, on_wait=waiting, cancel=cancel),
+        Ledger() as ledger,
+    ):
         recheck_before_sending(client, [e.payload for e in entries if e.payload], organisation)
-        return draft_invoices(client, tenant_id, entries, ledger, progress=progress, cancel=cancel,
-                              update_changed=update_changed)
+        return draft_invoices(
+            client,
+            tenant_id,
+            entries,
+            ledger,
+            progress=progress,
+            cancel=cancel,
+            update_changed=update_changed,
+        )
 
 
 # -- links and export ---------------------------------------------------------------------------------
@@ -366,6 +394,12 @@ def export_rows(rows: Iterable[QuoteRow], path: str | Path) -> None:
         writer = csv.writer(handle)
         writer.writerow(EXPORT_HEADER)
         for row in rows:
-            cells = (row.number, row.customer, STATE_WORDS[row.state], row.invoice_number,
-                     row.invoice_id, row.message)
+            cells = (
+                row.number,
+                row.customer,
+                STATE_WORDS[row.state],
+                row.invoice_number,
+                row.invoice_id,
+                row.message,
+            )
             writer.writerow([csv_safe(cell) for cell in cells])

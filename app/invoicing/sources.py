@@ -58,8 +58,12 @@ CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 # -- entry points --------------------------------------------------------------------------------------
 
 
-def load_file(path: str | Path, request: MappingRequest | None = None, progress: Progress | None = None,
-              sample_rows: int | None = None) -> LoadResult:
+def load_file(
+    path: str | Path,
+    request: MappingRequest | None = None,
+    progress: Progress | None = None,
+    sample_rows: int | None = None,
+) -> LoadResult:
     """A CSV (.csv/.txt/.tsv) or JSON (.json) export; any other name is recognised by its content.
 
     A CSV streams (one pass, keeping parsed quotes only); ``request`` says how its columns map,
@@ -70,24 +74,48 @@ def load_file(path: str | Path, request: MappingRequest | None = None, progress:
     try:
         size = path.stat().st_size
         with path.open("rb") as handle:
-            return _load(handle, size, origin, name, None, path.suffix.lower(), request, progress,
-                         sample_rows)
+            return _load(
+                handle, size, origin, name, None, path.suffix.lower(), request, progress, sample_rows
+            )
     except OSError as exc:
         return _file_problem(origin, f"{name} could not be read ({exc.strerror or exc}).")
 
 
-def load_text(text_or_bytes: str | bytes, origin: str, kind_hint: str | None = None,
-              request: MappingRequest | None = None, progress: Progress | None = None,
-              sample_rows: int | None = None) -> LoadResult:
+def load_text(
+    text_or_bytes: str | bytes,
+    origin: str,
+    kind_hint: str | None = None,
+    request: MappingRequest | None = None,
+    progress: Progress | None = None,
+    sample_rows: int | None = None,
+) -> LoadResult:
     """The same as load_file for content already in memory; ``origin`` names it (its extension counts)."""
     name = Path(origin).name or origin
     data = text_or_bytes if isinstance(text_or_bytes, bytes) else text_or_bytes.encode("utf-8", "replace")
-    return _load(io.BytesIO(data), len(data), origin, name, kind_hint, Path(origin).suffix.lower(), request,
-                 progress, sample_rows)
+    return _load(
+        io.BytesIO(data),
+        len(data),
+        origin,
+        name,
+        kind_hint,
+        Path(origin).suffix.lower(),
+        request,
+        progress,
+        sample_rows,
+    )
 
 
-def _load(binary: BinaryIO, size: int, origin: str, name: str, kind_hint: str | None, suffix: str,
-          request: MappingRequest | None, progress: Progress | None, sample_rows: int | None) -> LoadResult:
+def _load(
+    binary: BinaryIO,
+    size: int,
+    origin: str,
+    name: str,
+    kind_hint: str | None,
+    suffix: str,
+    request: MappingRequest | None,
+    progress: Progress | None,
+    sample_rows: int | None,
+) -> LoadResult:
     kind = kind_hint or "quote"  # a label only: a file's name never changes what its rows are
     try:
         head = binary.read(65536)
@@ -111,11 +139,20 @@ def _load(binary: BinaryIO, size: int, origin: str, name: str, kind_hint: str | 
                     raise
                 binary.seek(0)
         scan = None if sample_rows is None else 1 << 20  # a preview decides the encoding on 1 MB
-        mapping, stream = read_csv(open_text(binary, scan), name, kind, request, size, progress)
-        if sample_rows is not None:
-            stream = itertools.islice(stream, sample_rows)
-        result = assemble(stream, origin, mapping.date_order, mapping.fallback_order,
-                          {*mapping.field_columns(), "number"})
+        csv_text = open_text(binary, scan)
+        try:
+            mapping, stream = read_csv(csv_text, name, kind, request, size, progress)
+            if sample_rows is not None:
+                stream = itertools.islice(stream, sample_rows)
+            result = assemble(
+                stream,
+                origin,
+                mapping.date_order,
+                mapping.fallback_order,
+                {*mapping.field_columns(), "number"},
+            )
+        finally:
+            csv_text.detach()  # the caller owns (and closes) the binary file under the text layer
         result.mapping = mapping
         return result
     except UnsettledMapping as unsettled:
@@ -173,8 +210,22 @@ class _Draft:
     """A quote being grouped: its quote-level values so far (None: not given yet) and its lines, kept
     lean in slots, not a dict: a million-line file keeps one of these per quote until the end."""
 
-    __slots__ = ("ambiguous", "bad", "contact_email", "contact_name", "currency", "date", "default_kind",
-                 "due_date", "kind_given", "line_amount_types", "lines", "number", "seen_at", "where")
+    __slots__ = (
+        "ambiguous",
+        "bad",
+        "contact_email",
+        "contact_name",
+        "currency",
+        "date",
+        "default_kind",
+        "due_date",
+        "kind_given",
+        "line_amount_types",
+        "lines",
+        "number",
+        "seen_at",
+        "where",
+    )
 
     def __init__(self, number: str, default_kind: str, where: str) -> None:
         self.number = number
@@ -244,8 +295,10 @@ class _DateFacts:
         if day or month:
             order = "day" if day >= month else "month"
             value, where = self.first[order]
-            sentence = f"Dates are read {DATE_ORDER_WORDS[order]}, guessed from {show(value)} on {where}, " \
-                       f"which can only be {DATE_ORDER_WORDS[order]}"
+            sentence = (
+                f"Dates are read {DATE_ORDER_WORDS[order]}, guessed from {show(value)} on {where}, "
+                f"which can only be {DATE_ORDER_WORDS[order]}"
+            )
             other = "month" if order == "day" else "day"
             if self.counts.get(other):
                 odd, odd_where = self.first[other]
@@ -307,10 +360,15 @@ class _Assembler:
             draft = self.drafts[key]
             computed = line_total(SourceQuote(draft.number, "", lines=draft.lines))
             if not draft.bad and computed != total.quantize(CENT, rounding=ROUND_HALF_UP):
-                self.problems.append(RowProblem(
-                    self.origin, _line_of(where),
-                    f"the file's quote total is {total:,.2f} but its lines add up to {computed:,.2f}"
-                    f" — {draft.kind} {draft.number} is left out", draft.number))
+                self.problems.append(
+                    RowProblem(
+                        self.origin,
+                        _line_of(where),
+                        f"the file's quote total is {total:,.2f} but its lines add up to {computed:,.2f}"
+                        f" — {draft.kind} {draft.number} is left out",
+                        draft.number,
+                    )
+                )
         invalid = {p.number for p in self.problems if p.number}
         month_first = self.order is None and order == "month"
         quotes = []
@@ -381,8 +439,11 @@ class _Assembler:
             seen = None if new else getattr(draft, attribute)
             if seen is None:
                 setattr(draft, attribute, value)
-                if name in ("date", "due_date") and self.order is None and \
-                        self.dates.add(raw, row) == "either":
+                if (
+                    name in ("date", "due_date")
+                    and self.order is None
+                    and self.dates.add(raw, row) == "either"
+                ):
                     draft.ambiguous |= 1 if name == "date" else 2
                 if not new:
                     draft.seen_at = draft.seen_at or {}
@@ -441,13 +502,24 @@ class _Assembler:
         )
         lines = [line]
         if off:  # an amount off the line (Zoho's discount): drafted as its own line, to the cent
-            lines.append(SourceLine(text(f"Discount: {description}"[:MAX_DESCRIPTION]), Decimal(1), -off,
-                                    None, "", line.account_code, line.tax_type))
+            lines.append(
+                SourceLine(
+                    text(f"Discount: {description}"[:MAX_DESCRIPTION]),
+                    Decimal(1),
+                    -off,
+                    None,
+                    "",
+                    line.account_code,
+                    line.tax_type,
+                )
+            )
         if stated is not None:
             computed = line_total(SourceQuote("", "", lines=lines))
             if computed != stated.quantize(CENT, rounding=ROUND_HALF_UP):
-                return [], [f"the file's line total is {stated:,.2f} but quantity × price less discount is "
-                            f"{computed:,.2f}"]
+                return [], [
+                    f"the file's line total is {stated:,.2f} but quantity × price less discount is "
+                    f"{computed:,.2f}"
+                ]
         return lines, []
 
     def _description(self, raw: object, problems: list[str]) -> str:
@@ -487,12 +559,26 @@ CACHE_SIZE = 100_000
 _PLAIN = re.compile(r"\d{1,15}(?:\.\d{1,10})?\Z")
 HEAD_FIELDS = (*QUOTE_FIELDS, "quote_total")
 _ATTRIBUTES = {name: "kind_given" if name == "kind" else name for name in HEAD_FIELDS}  # on a _Draft
-LINE_FIELDS = ("description", "quantity", "unit_amount", "discount_rate", "discount_amount", "line_total",
-               "item_code", "account_code", "tax_type")
+LINE_FIELDS = (
+    "description",
+    "quantity",
+    "unit_amount",
+    "discount_rate",
+    "discount_amount",
+    "line_total",
+    "item_code",
+    "account_code",
+    "tax_type",
+)
 
 
-def assemble(rows: Iterable[RawRow], origin: str, order: str | None = None,
-             fallback: str = "day", fields: set[str] | None = None) -> LoadResult:
+def assemble(
+    rows: Iterable[RawRow],
+    origin: str,
+    order: str | None = None,
+    fallback: str = "day",
+    fields: set[str] | None = None,
+) -> LoadResult:
     """Group rows into quotes; any bad row makes its whole quote invalid (and absent from ``quotes``).
     ``order`` is the date order chosen (None: guessed from the file's dates, ``fallback`` if none tells)."""
     assembler = _Assembler(origin, order, fields)
@@ -538,7 +624,7 @@ def _no_number(row: RawRow, previous: _Draft | None, origin: str, seen: set[str]
     # A line without its number may belong to the quote above: drafting that quote without it would be wrong.
     reason = (
         f"has no quote number; every line must repeat its quote's number (or choose \"fill down blank "
-        f"cells\") — {previous.kind} {previous.number} above is left out too, in case this line belongs to it"
+        f'cells") — {previous.kind} {previous.number} above is left out too, in case this line belongs to it'
     )
     return [RowProblem(origin, row.line, reason, previous.number)]
 

@@ -36,8 +36,11 @@ def active_categories(raw: Iterable[dict[str, Any]]) -> Categories:
     for category in raw:
         if category.get("Status", "ACTIVE") != "ACTIVE" or not category.get("Name"):
             continue
-        options = {_key(str(o["Name"])): str(o["Name"]) for o in category.get("Options") or []
-                   if o.get("Name") and o.get("Status", "ACTIVE") == "ACTIVE"}
+        options = {
+            _key(str(o["Name"])): str(o["Name"])
+            for o in category.get("Options") or []
+            if o.get("Name") and o.get("Status", "ACTIVE") == "ACTIVE"
+        }
         out[_key(str(category["Name"]))] = TrackingCategory(str(category["Name"]), options)
     return out
 
@@ -49,13 +52,13 @@ def parse_fixed(pairs: Sequence[str]) -> dict[str, str]:
         category, sep, option = pair.partition("=")
         if not sep or not category.strip() or not option.strip():
             raise InvalidInput(
-                f'--tracking {pair}: write it as "Category=Option", e.g. --tracking "Region=North".')
+                f'--tracking {pair}: write it as "Category=Option", e.g. --tracking "Region=North".'
+            )
         if _key(category) in {_key(c) for c in chosen}:
             raise InvalidInput(f"--tracking {pair}: the category {category.strip()} is given twice.")
         chosen[category.strip()] = option.strip()
     if len(chosen) > MAX_CATEGORIES:
-        raise InvalidInput(
-            f"--tracking: Xero allows at most {MAX_CATEGORIES} tracking categories on a line.")
+        raise InvalidInput(f"--tracking: Xero allows at most {MAX_CATEGORIES} tracking categories on a line.")
     return chosen
 
 
@@ -70,8 +73,9 @@ def merged(*layers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, 
     return dict(out.values())
 
 
-def resolve(wanted: Mapping[str, str], categories: Categories, organisation: str
-            ) -> tuple[list[dict[str, str]], str]:
+def resolve(
+    wanted: Mapping[str, str], categories: Categories, organisation: str
+) -> tuple[list[dict[str, str]], str]:
     """(the line's Tracking for Xero, problem or "")."""
     if len(wanted) > MAX_CATEGORIES:
         return [], f"it has {len(wanted)} tracking categories; Xero allows at most {MAX_CATEGORIES}"
@@ -80,14 +84,18 @@ def resolve(wanted: Mapping[str, str], categories: Categories, organisation: str
         category = categories.get(_key(category_name))
         if category is None:
             known = ", ".join(c.name for c in categories.values()) or "none"
-            return [], (f"tracking category {category_name!r} does not exist in {organisation} "
-                        f"(its active categories: {known})")
+            return [], (
+                f"tracking category {category_name!r} does not exist in {organisation} "
+                f"(its active categories: {known})"
+            )
         option = category.options.get(_key(option_name))
         if option is None:
             known = ", ".join(category.options.values()) or "none"
-            return [], (f"tracking option {option_name!r} does not exist in the {category.name} category "
-                        f"of {organisation} (its active options: {known}); add it in Xero or correct "
-                        "the file")
+            return [], (
+                f"tracking option {option_name!r} does not exist in the {category.name} category "
+                f"of {organisation} (its active options: {known}); add it in Xero or correct "
+                "the file"
+            )
         out.append({"Name": category.name, "Option": option})
     return out, ""
 

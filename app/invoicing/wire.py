@@ -23,5 +23,7 @@ def body_size(payloads: Sequence[dict[str, Any]]) -> int:
 
 
 def too_large_sentence(size: int) -> str:
-    return (f"it is too large for one request to Xero ({size / 1_000_000:.1f} MB; Xero accepts at most "
-            f"{MAX_REQUEST_BYTES / 1_000_000:.1f} MB): split it into smaller quotes in the CRM")
+    return (
+        f"it is too large for one request to Xero ({size / 1_000_000:.1f} MB; Xero accepts at most "
+        f"{MAX_REQUEST_BYTES / 1_000_000:.1f} MB): split it into smaller quotes in the CRM"
+    )

@@ -18,8 +18,12 @@ from app.sandbox.web import Request, Response, not_found, problem
 PREFIX = "/api.xro/2.0"
 SETTINGS = ("accounting.settings", "accounting.settings.read")
 CONTACTS = ("accounting.contacts", "accounting.contacts.read")
-INVOICES = ("accounting.invoices", "accounting.invoices.read", "accounting.transactions",
-            "accounting.transactions.read")
+INVOICES = (
+    "accounting.invoices",
+    "accounting.invoices.read",
+    "accounting.transactions",
+    "accounting.transactions.read",
+)
 INVOICES_W = ("accounting.invoices", "accounting.transactions")
 Handler = Callable[[Ctx], Response]
 
@@ -39,14 +43,22 @@ ROUTES: dict[tuple[str, str], tuple[tuple[str, ...], Handler, int]] = {
     ("invoices", "POST"): (INVOICES_W, invoices_api.post, 2),
     ("quotes", "GET"): (INVOICES, quotes_api.get, 2),
 }
-CANONICAL = {"organisation": "Organisation", "accounts": "Accounts", "taxrates": "TaxRates", "items": "Items",
-             "currencies": "Currencies", "trackingcategories": "TrackingCategories",
-             "contacts": "Contacts", "invoices": "Invoices", "quotes": "Quotes"}
+CANONICAL = {
+    "organisation": "Organisation",
+    "accounts": "Accounts",
+    "taxrates": "TaxRates",
+    "items": "Items",
+    "currencies": "Currencies",
+    "trackingcategories": "TrackingCategories",
+    "contacts": "Contacts",
+    "invoices": "Invoices",
+    "quotes": "Quotes",
+}
 
 
 def endpoint_name(req: Request) -> str:
     """Counter key such as "GET /api.xro/2.0/Invoices" or ".../Invoices/{id}"."""
-    parts = [p for p in req.path[len(PREFIX):].split("/") if p]
+    parts = [p for p in req.path[len(PREFIX) :].split("/") if p]
     if not parts:
         return f"{req.method} {PREFIX}"
     name = CANONICAL.get(parts[0].lower(), parts[0])
@@ -58,7 +70,7 @@ def endpoint_name(req: Request) -> str:
 
 
 def handle(state: SandboxState, req: Request) -> Response:
-    parts = [p for p in req.path[len(PREFIX):].split("/") if p]
+    parts = [p for p in req.path[len(PREFIX) :].split("/") if p]
     route = ROUTES.get((parts[0].lower() if parts else "", req.method))
     if route is None or len(parts) > route[2]:
         return not_found()
@@ -74,8 +86,9 @@ def handle(state: SandboxState, req: Request) -> Response:
     client_id = claims["client_id"]
     verdict = ratelimit.acquire(state, client_id, tenant)
     if verdict.problem is not None:
-        response = Response(429, b"", {"X-Rate-Limit-Problem": verdict.problem,
-                                       "Retry-After": str(verdict.retry_after)})
+        response = Response(
+            429, b"", {"X-Rate-Limit-Problem": verdict.problem, "Retry-After": str(verdict.retry_after)}
+        )
     else:
         try:
             ctx = Ctx(state, req, tenant, client_id, parts)
@@ -87,8 +100,9 @@ def handle(state: SandboxState, req: Request) -> Response:
     return response
 
 
-def _dispatch(state: SandboxState, req: Request, ctx: Ctx, scopes: tuple[str, ...], handler: Handler,
-              claims: dict) -> Response:
+def _dispatch(
+    state: SandboxState, req: Request, ctx: Ctx, scopes: tuple[str, ...], handler: Handler, claims: dict
+) -> Response:
     if not any(s in claims.get("scope", []) for s in scopes):
         return problem(403, "AuthorizationUnsuccessful")
     try:

@@ -39,8 +39,9 @@ def redirect_uri_problem(uri: str) -> str | None:
     return None
 
 
-def validate_app(name: str, integration_type: str, company_url: str, uris: list[str],
-                 allow_xero_in_name: bool = False) -> list[str]:
+def validate_app(
+    name: str, integration_type: str, company_url: str, uris: list[str], allow_xero_in_name: bool = False
+) -> list[str]:
     errors = []
     if not name.strip():
         errors.append("App name is required.")
@@ -60,15 +61,29 @@ def validate_app(name: str, integration_type: str, company_url: str, uris: list[
     return errors
 
 
-def create_app(state: SandboxState, name: str, integration_type: str, redirect_uris: list[str],
-               company_url: str = "", created_at: str | None = None, granular_enabled: bool = False,
-               with_secret: bool = False, tier: str = DEFAULT_TIER) -> dict[str, Any]:
+def create_app(
+    state: SandboxState,
+    name: str,
+    integration_type: str,
+    redirect_uris: list[str],
+    company_url: str = "",
+    created_at: str | None = None,
+    granular_enabled: bool = False,
+    with_secret: bool = False,
+    tier: str = DEFAULT_TIER,
+) -> dict[str, Any]:
     when = parse_iso(created_at) if created_at else state.clock.now()
     app: dict[str, Any] = {
-        "client_id": new_client_id(), "client_secret": None, "name": name.strip(),
-        "integration_type": integration_type, "company_url": company_url,
-        "redirect_uris": list(redirect_uris), "created_at": iso(when),
-        "granular_enabled": bool(granular_enabled), "tier": tier}
+        "client_id": new_client_id(),
+        "client_secret": None,
+        "name": name.strip(),
+        "integration_type": integration_type,
+        "company_url": company_url,
+        "redirect_uris": list(redirect_uris),
+        "created_at": iso(when),
+        "granular_enabled": bool(granular_enabled),
+        "tier": tier,
+    }
     if with_secret and integration_type == "web":
         app["client_secret"] = new_secret()
     with state.lock:

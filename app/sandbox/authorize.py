@@ -20,8 +20,10 @@ PENDING_TTL = 3600
 
 
 def error_page(message: str) -> Response:
-    body = (f"<h1>Sorry, something went wrong</h1><p>Error: <code id='error-code'>{escape(message)}</code>"
-            "</p><p>Please contact the developer of the app you are trying to connect to.</p>")
+    body = (
+        f"<h1>Sorry, something went wrong</h1><p>Error: <code id='error-code'>{escape(message)}</code>"
+        "</p><p>Please contact the developer of the app you are trying to connect to.</p>"
+    )
     return html_response(page("Error", body), 400)
 
 
@@ -44,9 +46,13 @@ def validate(state: SandboxState, req: Request) -> dict[str, Any] | str:
         return "invalid_request : invalid code challenge"
     if app["integration_type"] == "mobile" and not challenge:
         return "invalid_request : code challenge required"
-    return {"client_id": app["client_id"], "redirect_uri": redirect_uri,
-            "scopes": list(dict.fromkeys(requested)),
-            "state": req.arg("state"), "code_challenge": challenge}
+    return {
+        "client_id": app["client_id"],
+        "redirect_uri": redirect_uri,
+        "scopes": list(dict.fromkeys(requested)),
+        "state": req.arg("state"),
+        "code_challenge": challenge,
+    }
 
 
 def _refused(state: SandboxState, reason: str) -> Response:
@@ -90,13 +96,15 @@ def decision(state: SandboxState, req: Request) -> Response:
     if "@" not in email:
         return _consent_page(state, pending_id, request, email, tenants, ["Enter a valid email address."])
     if not tenants:
-        return _consent_page(state, pending_id, request, email, tenants,
-                             ["Select at least one organisation to connect."])
+        return _consent_page(
+            state, pending_id, request, email, tenants, ["Select at least one organisation to connect."]
+        )
     return _allow_or_refuse(state, pending_id, request, email, tenants)
 
 
-def _allow_or_refuse(state: SandboxState, pending_id: str | None, request: dict[str, Any], email: str,
-                     tenants: list[str]) -> Response:
+def _allow_or_refuse(
+    state: SandboxState, pending_id: str | None, request: dict[str, Any], email: str, tenants: list[str]
+) -> Response:
     """Connect, or show why Xero would not: a greyed-out organisation or the tier's connection cap."""
     with state.lock:
         reason = consent.refusal(state, request["client_id"], email, tenants)
@@ -116,24 +124,39 @@ def _allow_or_refuse(state: SandboxState, pending_id: str | None, request: dict[
 
 def _org_choice(n: int, tenant_id: str, name: str, ticked: bool, greyed: bool) -> str:
     if greyed:  # shown but not selectable, with the reason next to it, as on Xero's consent page
-        return (f"<label class='choice greyed'><input type='checkbox' name='tenant' id='tenant-{n}' "
-                f"value='{tenant_id}' disabled> {escape(name)} <small class='greyed-note' id='greyed-{n}'>"
-                f"{escape(consent.GREYED_OUT)}</small></label>")
-    return (f"<label class='choice'><input type='checkbox' name='tenant' id='tenant-{n}' value='{tenant_id}'"
-            f"{' checked' if ticked else ''}> {escape(name)}</label>")
+        return (
+            f"<label class='choice greyed'><input type='checkbox' name='tenant' id='tenant-{n}' "
+            f"value='{tenant_id}' disabled> {escape(name)} <small class='greyed-note' id='greyed-{n}'>"
+            f"{escape(consent.GREYED_OUT)}</small></label>"
+        )
+    return (
+        f"<label class='choice'><input type='checkbox' name='tenant' id='tenant-{n}' value='{tenant_id}'"
+        f"{' checked' if ticked else ''}> {escape(name)}</label>"
+    )
 
 
-def _consent_page(state: SandboxState, pending_id: str, request: dict[str, Any], email: str,
-                  ticked: list[str], errors: list[str], status: int = 200) -> Response:
+def _consent_page(
+    state: SandboxState,
+    pending_id: str,
+    request: dict[str, Any],
+    email: str,
+    ticked: list[str],
+    errors: list[str],
+    status: int = 200,
+) -> Response:
     app = state.apps[request["client_id"]]
     greyed = {t for t in state.orgs if greyed_out(state, app["client_id"], t)}
     ticked = ticked or [t for t in state.orgs if t not in greyed][:1]
-    wanted = "".join(f"<li>{escape(scopes.describe(s))} <small><code>{escape(s)}</code></small></li>"
-                     for s in request["scopes"])
-    orgs = "".join(_org_choice(n, tid, org["organisation"]["Name"], tid in ticked, tid in greyed)
-                   for n, (tid, org) in enumerate(state.orgs.items()))
+    wanted = "".join(
+        f"<li>{escape(scopes.describe(s))} <small><code>{escape(s)}</code></small></li>"
+        for s in request["scopes"]
+    )
+    orgs = "".join(
+        _org_choice(n, tid, org["organisation"]["Name"], tid in ticked, tid in greyed)
+        for n, (tid, org) in enumerate(state.orgs.items())
+    )
     body = f"""<h1>Xero Connect sandbox — sign in and allow access</h1>{errors_block(errors)}
-<p><strong id='app-name'>{escape(app['name'])}</strong> wants to:</p><ul id='scopes'>{wanted}</ul>
+<p><strong id='app-name'>{escape(app["name"])}</strong> wants to:</p><ul id='scopes'>{wanted}</ul>
 <form method='post' action='/identity/connect/authorize/decision' id='consent-form'>
 <input type='hidden' name='pending_id' value='{escape(pending_id, quote=True)}'>
 <label for='user_email'>Signed in as</label>

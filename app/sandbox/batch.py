@@ -29,8 +29,14 @@ def elements(ctx: Ctx, key: str) -> list[Any] | None:
 def run(ctx: Ctx, key: str, process: Processor, error_flag: str = "HasErrors") -> Response:
     items = elements(ctx, key)
     if not items:
-        return json_response({"ErrorNumber": 14, "Type": "PostDataInvalidException",
-                              "Message": f"The request body must be a {key[:-1]} or a list of {key}."}, 400)
+        return json_response(
+            {
+                "ErrorNumber": 14,
+                "Type": "PostDataInvalidException",
+                "Message": f"The request body must be a {key[:-1]} or a list of {key}.",
+            },
+            400,
+        )
     echoed, failed = [], []
     for raw in items:
         if not isinstance(raw, dict):
@@ -38,8 +44,13 @@ def run(ctx: Ctx, key: str, process: Processor, error_flag: str = "HasErrors") -
         else:
             record, errors = process(ctx, raw)
         if errors:
-            bad = {**raw, "HasErrors": True, error_flag: True, "StatusAttributeString": "ERROR",
-                   "ValidationErrors": [{"Message": m} for m in errors]}
+            bad = {
+                **raw,
+                "HasErrors": True,
+                error_flag: True,
+                "StatusAttributeString": "ERROR",
+                "ValidationErrors": [{"Message": m} for m in errors],
+            }
             echoed.append(bad)
             failed.append(bad)
         else:

@@ -13,8 +13,11 @@ PUBLIC = ("id", "authEventId", "tenantId", "tenantType", "tenantName", "createdD
 
 
 def mine(state: SandboxState, claims: dict[str, Any]) -> list[dict[str, Any]]:
-    return [c for c in state.connections.values()
-            if c["client_id"] == claims["client_id"] and c["user_id"] == claims["xero_userid"]]
+    return [
+        c
+        for c in state.connections.values()
+        if c["client_id"] == claims["client_id"] and c["user_id"] == claims["xero_userid"]
+    ]
 
 
 def handle(state: SandboxState, req: Request) -> Response:
@@ -24,8 +27,15 @@ def handle(state: SandboxState, req: Request) -> Response:
     # /connections reaches no organisation: Xero sends only the app-wide minute header here.
     verdict = ratelimit.acquire_app_only(state, claims["client_id"])
     if verdict.problem is not None:
-        return Response(429, b"", {"X-Rate-Limit-Problem": verdict.problem,
-                                   "Retry-After": str(verdict.retry_after), **verdict.headers})
+        return Response(
+            429,
+            b"",
+            {
+                "X-Rate-Limit-Problem": verdict.problem,
+                "Retry-After": str(verdict.retry_after),
+                **verdict.headers,
+            },
+        )
     response = _answer(state, req, claims)
     response.headers.update(verdict.headers)
     return response

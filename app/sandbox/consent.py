@@ -22,17 +22,23 @@ def with_params(uri: str, params: dict[str, str | None]) -> str:
 
 
 # Xero's words when an app is at its tier's connection cap (shown on its hosted page, before sign-in).
-CERTIFICATION_NEEDED = ("{app} needs to complete certification before they can connect to more Xero "
-                        "organisations.")
-GREYED_OUT = ("This organisation already has two uncertified apps connected, the most Xero allows; "
-              "an adviser or admin can disconnect one under Settings > Connected apps.")
+CERTIFICATION_NEEDED = (
+    "{app} needs to complete certification before they can connect to more Xero organisations."
+)
+GREYED_OUT = (
+    "This organisation already has two uncertified apps connected, the most Xero allows; "
+    "an adviser or admin can disconnect one under Settings > Connected apps."
+)
 
 
 def new_tenants(state: SandboxState, client_id: str, email: str, tenant_ids: list[str]) -> list[str]:
     """The tenants this consent would add as connections (a reconnect reuses the user's connection)."""
     uid = user_id(email)
-    held = {c["tenantId"] for c in state.connections.values() if c["client_id"] == client_id
-            and c["user_id"] == uid}
+    held = {
+        c["tenantId"]
+        for c in state.connections.values()
+        if c["client_id"] == client_id and c["user_id"] == uid
+    }
     return [t for t in dict.fromkeys(tenant_ids) if t not in held]
 
 
@@ -53,16 +59,29 @@ def connect(state: SandboxState, client_id: str, email: str, tenant_ids: list[st
     stamp = conn_stamp(state.clock.now())
     with state.lock:
         for tenant in tenant_ids:
-            existing = next((c for c in state.connections.values() if c["client_id"] == client_id
-                             and c["user_id"] == uid and c["tenantId"] == tenant), None)
+            existing = next(
+                (
+                    c
+                    for c in state.connections.values()
+                    if c["client_id"] == client_id and c["user_id"] == uid and c["tenantId"] == tenant
+                ),
+                None,
+            )
             if existing:
                 existing.update(authEventId=event, updatedDateUtc=stamp)
                 continue
             conn_id = str(uuid.uuid4())
             state.connections[conn_id] = {
-                "id": conn_id, "authEventId": event, "tenantId": tenant, "tenantType": "ORGANISATION",
-                "tenantName": state.tenant_name(tenant), "createdDateUtc": stamp, "updatedDateUtc": stamp,
-                "client_id": client_id, "user_id": uid}
+                "id": conn_id,
+                "authEventId": event,
+                "tenantId": tenant,
+                "tenantType": "ORGANISATION",
+                "tenantName": state.tenant_name(tenant),
+                "createdDateUtc": stamp,
+                "updatedDateUtc": stamp,
+                "client_id": client_id,
+                "user_id": uid,
+            }
     return event
 
 
@@ -71,11 +90,22 @@ def allow(state: SandboxState, request: dict[str, Any], email: str, tenant_ids: 
     event = connect(state, request["client_id"], email, tenant_ids)
     code = secrets.token_urlsafe(32)
     with state.lock:
-        state.codes[code] = {**request, "user_email": email.strip().lower(), "auth_event_id": event,
-                             "issued_at": state.clock.time(), "used": False}
-    return with_params(request["redirect_uri"], {
-        "code": code, "scope": " ".join(request["scopes"]), "state": request.get("state"),
-        "session_state": secrets.token_urlsafe(24)})
+        state.codes[code] = {
+            **request,
+            "user_email": email.strip().lower(),
+            "auth_event_id": event,
+            "issued_at": state.clock.time(),
+            "used": False,
+        }
+    return with_params(
+        request["redirect_uri"],
+        {
+            "code": code,
+            "scope": " ".join(request["scopes"]),
+            "state": request.get("state"),
+            "session_state": secrets.token_urlsafe(24),
+        },
+    )
 
 
 def deny(request: dict[str, Any]) -> str:

@@ -13,10 +13,25 @@ from app.sandbox.query import csv_arg, paginate, where_and_order
 from app.sandbox.web import Response, not_found
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-WRITABLE = ("Name", "FirstName", "LastName", "EmailAddress", "ContactNumber", "AccountNumber",
-            "CompanyNumber", "TaxNumber", "Addresses", "Phones", "ContactPersons", "BankAccountDetails",
-            "DefaultCurrency", "ContactStatus", "AccountsReceivableTaxType", "SalesDefaultAccountCode",
-            "PaymentTerms")
+WRITABLE = (
+    "Name",
+    "FirstName",
+    "LastName",
+    "EmailAddress",
+    "ContactNumber",
+    "AccountNumber",
+    "CompanyNumber",
+    "TaxNumber",
+    "Addresses",
+    "Phones",
+    "ContactPersons",
+    "BankAccountDetails",
+    "DefaultCurrency",
+    "ContactStatus",
+    "AccountsReceivableTaxType",
+    "SalesDefaultAccountCode",
+    "PaymentTerms",
+)
 SEARCHED = ("Name", "FirstName", "LastName", "ContactNumber", "CompanyNumber", "EmailAddress")
 
 
@@ -32,9 +47,18 @@ def find_by(org: dict[str, Any], name: str, value: str) -> dict[str, Any] | None
 
 
 def new_contact(ctx: Ctx, fields: dict[str, Any]) -> dict[str, Any]:
-    contact = {"ContactID": str(uuid.uuid4()), "ContactStatus": "ACTIVE", "Addresses": [], "Phones": [],
-               "ContactGroups": [], "ContactPersons": [], "IsSupplier": False, "IsCustomer": False,
-               "HasAttachments": False, "UpdatedDateUTC": ms_date(ctx.state.clock.now())}
+    contact = {
+        "ContactID": str(uuid.uuid4()),
+        "ContactStatus": "ACTIVE",
+        "Addresses": [],
+        "Phones": [],
+        "ContactGroups": [],
+        "ContactPersons": [],
+        "IsSupplier": False,
+        "IsCustomer": False,
+        "HasAttachments": False,
+        "UpdatedDateUTC": ms_date(ctx.state.clock.now()),
+    }
     contact.update({k: v for k, v in fields.items() if k in WRITABLE})
     ctx.org["contacts"].append(contact)
     return contact
@@ -69,8 +93,10 @@ def _check(ctx: Ctx, fields: dict[str, Any], current: dict[str, Any] | None) -> 
         errors.append("The contact name must be 255 characters or fewer.")
     other = find_by(ctx.org, "Name", name) if name else None
     if other is not None and other is not current:
-        errors.append(f"The contact name {name} is already assigned to another contact. The contact name "
-                      "must be unique across all active contacts.")
+        errors.append(
+            f"The contact name {name} is already assigned to another contact. The contact name "
+            "must be unique across all active contacts."
+        )
     number = str(fields.get("ContactNumber") or "")
     clash = find_by(ctx.org, "ContactNumber", number) if number else None
     if clash is not None and clash is not current:
@@ -93,7 +119,8 @@ def _save(ctx: Ctx, raw: dict[str, Any], allow_update: bool) -> tuple[dict[str, 
                 return None, [f"Contact with ID {target} could not be found."]
         else:
             current = find_by(ctx.org, "Name", str(raw.get("Name") or "")) or find_by(
-                ctx.org, "ContactNumber", str(raw.get("ContactNumber") or ""))
+                ctx.org, "ContactNumber", str(raw.get("ContactNumber") or "")
+            )
     elif raw.get("ContactID"):
         return None, ["A new contact cannot be created with a ContactID; use POST to update."]
     errors = _check(ctx, raw, current)

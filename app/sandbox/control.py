@@ -57,8 +57,11 @@ def _post_actions(state: SandboxState, name: str, body: dict[str, Any]) -> Respo
         revoke_grant(state, grant_id)
         return json_response({"revoked": True})
     if name == "disconnect":
-        gone = [cid for cid, c in state.connections.items() if c["tenantId"] == body.get("tenant_id")
-                and body.get("client_id") in (None, c["client_id"])]
+        gone = [
+            cid
+            for cid, c in state.connections.items()
+            if c["tenantId"] == body.get("tenant_id") and body.get("client_id") in (None, c["client_id"])
+        ]
         for cid in gone:
             del state.connections[cid]
         return json_response({"removed": len(gone)})
@@ -74,7 +77,7 @@ def _post_actions(state: SandboxState, name: str, body: dict[str, Any]) -> Respo
 
 
 def handle(state: SandboxState, req: Request) -> Response:
-    name = req.path[len("/sandbox/"):].strip("/")
+    name = req.path[len("/sandbox/") :].strip("/")
     try:
         with state.lock:
             if name == "apps" or name.startswith("apps/"):
@@ -82,10 +85,17 @@ def handle(state: SandboxState, req: Request) -> Response:
                 if answer is not None:
                     return answer
             if name == "tenants" and req.method == "GET":
-                return json_response([
-                    {"tenant_id": tid, "name": o["organisation"]["Name"],
-                     "short_code": o["organisation"]["ShortCode"],
-                     "base_currency": o["organisation"]["BaseCurrency"]} for tid, o in state.orgs.items()])
+                return json_response(
+                    [
+                        {
+                            "tenant_id": tid,
+                            "name": o["organisation"]["Name"],
+                            "short_code": o["organisation"]["ShortCode"],
+                            "base_currency": o["organisation"]["BaseCurrency"],
+                        }
+                        for tid, o in state.orgs.items()
+                    ]
+                )
             if name.startswith("organisations/") and req.method == "POST":
                 org = state.orgs.get(name.split("/", 1)[1].lower())
                 if org is None:

@@ -35,13 +35,27 @@ def _create_or_list(state: SandboxState, req: Request) -> Response:
     uris = list(body.get("redirect_uris") or [])
     tier = body.get("tier", DEFAULT_TIER)
     # allow_xero_in_name: for a test that must reproduce an app registered before the rule was enforced
-    errors = validate_app(str(body.get("name", "")), kind, str(body.get("company_url") or ""), uris,
-                          bool(body.get("allow_xero_in_name")))
+    errors = validate_app(
+        str(body.get("name", "")),
+        kind,
+        str(body.get("company_url") or ""),
+        uris,
+        bool(body.get("allow_xero_in_name")),
+    )
     errors += [p for p in (tier_problem(tier),) if p]
     if errors:
         return bad(" ".join(errors))
-    app = create_app(state, body["name"], kind, uris, body.get("company_url") or "", body.get("created_at"),
-                     bool(body.get("granular_enabled")), with_secret=True, tier=tier)
+    app = create_app(
+        state,
+        body["name"],
+        kind,
+        uris,
+        body.get("company_url") or "",
+        body.get("created_at"),
+        bool(body.get("granular_enabled")),
+        with_secret=True,
+        tier=tier,
+    )
     return json_response({**app, **usage(state, app)}, 201)
 
 
@@ -50,8 +64,12 @@ def app_report(state: SandboxState, app: dict[str, Any]) -> dict[str, Any]:
     client_id = app["client_id"]
     tenants = sorted({c["tenantId"] for c in state.connections.values() if c["client_id"] == client_id})
     resets = datetime.fromtimestamp(ratelimit.day_resets_at(state), UTC)
-    return {**app, **usage(state, app), "day_resets_at": iso(resets),
-            "calls_today": {t: ratelimit.calls_today(state, client_id, t) for t in tenants}}
+    return {
+        **app,
+        **usage(state, app),
+        "day_resets_at": iso(resets),
+        "calls_today": {t: ratelimit.calls_today(state, client_id, t) for t in tenants},
+    }
 
 
 def _one_app(state: SandboxState, req: Request, client_id: str) -> Response:

@@ -33,18 +33,29 @@ def public(record: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if not k.startswith("_")}
 
 
-def envelope(ctx: Ctx, key: str, rows: list[dict[str, Any]], status: int = 200,
-             pagination: dict[str, int] | None = None) -> Response:
+def envelope(
+    ctx: Ctx,
+    key: str,
+    rows: list[dict[str, Any]],
+    status: int = 200,
+    pagination: dict[str, int] | None = None,
+) -> Response:
     app = ctx.state.apps.get(ctx.client_id, {})
-    body: dict[str, Any] = {"Id": str(uuid.uuid4()), "Status": "OK", "ProviderName": app.get("name", ""),
-                            "DateTimeUTC": ms_date(ctx.state.clock.now())}
+    body: dict[str, Any] = {
+        "Id": str(uuid.uuid4()),
+        "Status": "OK",
+        "ProviderName": app.get("name", ""),
+        "DateTimeUTC": ms_date(ctx.state.clock.now()),
+    }
     if pagination is not None:
         body["pagination"] = pagination
     body[key] = rows
     return json_response(body, status)
 
 
-def validation_exception(elements: list[dict[str, Any]], message: str = "A validation exception occurred"
-                         ) -> Response:
-    return json_response({"ErrorNumber": 10, "Type": "ValidationException", "Message": message,
-                          "Elements": elements}, 400)
+def validation_exception(
+    elements: list[dict[str, Any]], message: str = "A validation exception occurred"
+) -> Response:
+    return json_response(
+        {"ErrorNumber": 10, "Type": "ValidationException", "Message": message, "Elements": elements}, 400
+    )

@@ -14,12 +14,16 @@ def add(state: SandboxState, spec: dict[str, Any]) -> dict[str, Any]:
     kind = str(spec.get("kind"))
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}")
-    fault = {"kind": kind, "count": int(spec.get("count", 1)),
-             "path_prefix": str(spec.get("path_prefix") or ""),
-             "path": str(spec.get("path") or ""),  # set: this exact path only (not .../History below it)
-             "method": str(spec.get("method") or "").upper(),  # "" = any method
-             "delay_seconds": float(spec.get("delay_seconds", 1.0)),
-             "problem": str(spec.get("problem", "minute")), "retry_after": spec.get("retry_after")}
+    fault = {
+        "kind": kind,
+        "count": int(spec.get("count", 1)),
+        "path_prefix": str(spec.get("path_prefix") or ""),
+        "path": str(spec.get("path") or ""),  # set: this exact path only (not .../History below it)
+        "method": str(spec.get("method") or "").upper(),  # "" = any method
+        "delay_seconds": float(spec.get("delay_seconds", 1.0)),
+        "problem": str(spec.get("problem", "minute")),
+        "retry_after": spec.get("retry_after"),
+    }
     with state.lock:
         state.faults.append(fault)
     return fault
@@ -30,8 +34,9 @@ def take(state: SandboxState, req: Request) -> dict[str, Any] | None:
     with state.lock:
         for fault in state.faults:
             method_matches = not fault.get("method") or req.method.upper() == fault["method"]
-            path_matches = req.path == fault["path"] if fault.get("path") else req.path.startswith(
-                fault["path_prefix"])
+            path_matches = (
+                req.path == fault["path"] if fault.get("path") else req.path.startswith(fault["path_prefix"])
+            )
             if path_matches and method_matches and fault["count"] > 0:
                 fault["count"] -= 1
                 if fault["count"] == 0:
@@ -50,8 +55,14 @@ def respond(state: SandboxState, fault: dict[str, Any]) -> Response | None:
         retry = fault["retry_after"] if fault["retry_after"] is not None else 1
         return Response(429, b"", {"X-Rate-Limit-Problem": fault["problem"], "Retry-After": str(int(retry))})
     if kind == "500":
-        return json_response({"ErrorNumber": 500, "Type": "UnknownErrorException",
-                              "Message": "An error occurred in Xero. Please try again."}, 500)
+        return json_response(
+            {
+                "ErrorNumber": 500,
+                "Type": "UnknownErrorException",
+                "Message": "An error occurred in Xero. Please try again.",
+            },
+            500,
+        )
     if kind == "503":
         response = text_response("The Xero API is currently offline for maintenance", 503)
         if fault["retry_after"] is not None:

@@ -19,8 +19,14 @@ MAX_KEY = 128
 
 
 def in_progress(key: str) -> Response:
-    return json_response({"ErrorNumber": 409, "Type": "ConflictException",
-                          "Message": f"A request with idempotency key {key} is still being processed"}, 409)
+    return json_response(
+        {
+            "ErrorNumber": 409,
+            "Type": "ConflictException",
+            "Message": f"A request with idempotency key {key} is still being processed",
+        },
+        409,
+    )
 
 
 def guarded(ctx: Ctx, execute: Callable[[], Response], delay: float = 0.0) -> Response:

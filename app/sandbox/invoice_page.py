@@ -1,9 +1,9 @@
 """A human page for an invoice, reached by Xero's deep links into an organisation.
 
-    /organisationlogin/default.aspx?shortcode=!xxxx&redirecturl=/AccountsReceivable/Edit.aspx?InvoiceID=…
-        (or View.aspx) redirects to
-    /app/!xxxx/invoicing/view/{InvoiceID}
-        which shows the invoice: number, status, contact, dates, lines and totals.
+/organisationlogin/default.aspx?shortcode=!xxxx&redirecturl=/AccountsReceivable/Edit.aspx?InvoiceID=…
+    (or View.aspx) redirects to
+/app/!xxxx/invoicing/view/{InvoiceID}
+    which shows the invoice: number, status, contact, dates, lines and totals.
 """
 
 from __future__ import annotations
@@ -54,10 +54,19 @@ def _money(value: Any) -> str:
 
 
 def _line(line: dict[str, Any]) -> str:
-    text = {k: str(line.get(k) or "") for k in ("Description", "Quantity", "DiscountRate", "AccountCode",
-                                                 "TaxType")}
-    cells = [text["Description"], text["Quantity"], _money(line.get("UnitAmount")), text["DiscountRate"],
-             text["AccountCode"], text["TaxType"], _money(line.get("LineAmount"))]
+    text = {
+        k: str(line.get(k) or "")
+        for k in ("Description", "Quantity", "DiscountRate", "AccountCode", "TaxType")
+    }
+    cells = [
+        text["Description"],
+        text["Quantity"],
+        _money(line.get("UnitAmount")),
+        text["DiscountRate"],
+        text["AccountCode"],
+        text["TaxType"],
+        _money(line.get("LineAmount")),
+    ]
     return "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>"
 
 
@@ -65,20 +74,20 @@ def _invoice(org: dict[str, Any], invoice: dict[str, Any]) -> Response:
     lines = "".join(_line(line) for line in invoice.get("LineItems") or [])
     number = invoice.get("InvoiceNumber") or "(no number)"
     currency = escape(str(invoice.get("CurrencyCode") or org["organisation"]["BaseCurrency"]))
-    body = f"""<p><small id='organisation'>{escape(org['organisation']['Name'])}</small></p>
+    body = f"""<p><small id='organisation'>{escape(org["organisation"]["Name"])}</small></p>
 <h1>Invoice <span id='invoice-number'>{escape(str(number))}</span></h1>
-<p>Status: <strong id='status'>{escape(str(invoice.get('Status', '')))}</strong></p>
-<table><tr><th>To</th><td id='contact'>{escape(str((invoice.get('Contact') or {}).get('Name', '')))}</td></tr>
-<tr><th>Date</th><td id='date'>{_day(invoice.get('Date'))}</td></tr>
-<tr><th>Due date</th><td id='due-date'>{_day(invoice.get('DueDate'))}</td></tr>
-<tr><th>Reference</th><td id='reference'>{escape(str(invoice.get('Reference') or ''))}</td></tr>
-<tr><th>Amounts are</th><td>{escape(str(invoice.get('LineAmountTypes', '')))}</td></tr></table>
+<p>Status: <strong id='status'>{escape(str(invoice.get("Status", "")))}</strong></p>
+<table><tr><th>To</th><td id='contact'>{escape(str((invoice.get("Contact") or {}).get("Name", "")))}</td></tr>
+<tr><th>Date</th><td id='date'>{_day(invoice.get("Date"))}</td></tr>
+<tr><th>Due date</th><td id='due-date'>{_day(invoice.get("DueDate"))}</td></tr>
+<tr><th>Reference</th><td id='reference'>{escape(str(invoice.get("Reference") or ""))}</td></tr>
+<tr><th>Amounts are</th><td>{escape(str(invoice.get("LineAmountTypes", "")))}</td></tr></table>
 <h2>Lines</h2><table id='lines'><tr><th>Description</th><th>Qty</th><th>Unit price</th><th>Disc %</th>
 <th>Account</th><th>Tax rate</th><th>Amount {currency}</th></tr>{lines}</table>
 <table id='totals' style='width:auto;margin-left:auto'>
-<tr><th>Subtotal</th><td id='subtotal'>{_money(invoice.get('SubTotal'))}</td></tr>
-<tr><th>Total tax</th><td id='total-tax'>{_money(invoice.get('TotalTax'))}</td></tr>
-<tr><th>Total {currency}</th><td id='total'>{_money(invoice.get('Total'))}</td></tr></table>"""
+<tr><th>Subtotal</th><td id='subtotal'>{_money(invoice.get("SubTotal"))}</td></tr>
+<tr><th>Total tax</th><td id='total-tax'>{_money(invoice.get("TotalTax"))}</td></tr>
+<tr><th>Total {currency}</th><td id='total'>{_money(invoice.get("Total"))}</td></tr></table>"""
     return html_response(page(f"Invoice {number}", body))
 
 

@@ -16,17 +16,21 @@ from app.sandbox.settings_api import enabled_currencies
 TYPES = ("ACCREC", "ACCPAY")
 AMOUNT_TYPES = {"exclusive": "Exclusive", "inclusive": "Inclusive", "notax": "NoTax"}
 CREATE_STATUSES = ("DRAFT", "SUBMITTED", "AUTHORISED")
-MOVES = {"DRAFT": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
-         "SUBMITTED": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
-         "AUTHORISED": {"AUTHORISED", "VOIDED"}}
+MOVES = {
+    "DRAFT": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
+    "SUBMITTED": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
+    "AUTHORISED": {"AUTHORISED", "VOIDED"},
+}
 MAX_LINE = dec("9999999999.99")
 
 
 def _contact(ctx: Ctx, raw: Any, errors: list[str]) -> dict[str, Any] | None:
     """Existing contact, a {"_new": name} placeholder for an unknown Name, or None with an error."""
     if not isinstance(raw, dict) or not any(raw.get(k) for k in ("ContactID", "ContactNumber", "Name")):
-        errors.append("The Contact must contain at least 1 of the following elements to identify the "
-                      "contact: Name, ContactID, ContactNumber")
+        errors.append(
+            "The Contact must contain at least 1 of the following elements to identify the "
+            "contact: Name, ContactID, ContactNumber"
+        )
         return None
     if raw.get("ContactID"):
         found = find(ctx.org, str(raw["ContactID"]))
@@ -71,13 +75,15 @@ def _line(ctx: Ctx, raw: Any, n: int, kind: str, status: str, errors: list[str])
     if account_code not in (None, "") and account is None:
         errors.append(f"Account code '{account_code}' is not a valid code for this document.")
     if account_code in (None, "") and status != "DRAFT":
-        errors.append("Account code must be specified for each line item of a SUBMITTED or AUTHORISED "
-                      "invoice.")
+        errors.append(
+            "Account code must be specified for each line item of a SUBMITTED or AUTHORISED invoice."
+        )
     tax = line.get("TaxType")
     if tax not in (None, ""):
         if not any(r["TaxType"] == tax and r["Status"] == "ACTIVE" for r in ctx.org["tax_rates"]):
-            errors.append(f"The TaxType code '{tax}' does not exist or cannot be used for this type of "
-                          "transaction.")
+            errors.append(
+                f"The TaxType code '{tax}' does not exist or cannot be used for this type of transaction."
+            )
     elif account is not None:
         line["TaxType"] = account["TaxType"]
     line["Tracking"] = tracking.check_line(ctx.org, line.get("Tracking"), n, errors)
@@ -89,8 +95,9 @@ def _line(ctx: Ctx, raw: Any, n: int, kind: str, status: str, errors: list[str])
     return line
 
 
-def build(ctx: Ctx, raw: dict[str, Any], current: dict[str, Any] | None
-          ) -> tuple[dict[str, Any] | None, dict[str, Any] | None, list[str]]:
+def build(
+    ctx: Ctx, raw: dict[str, Any], current: dict[str, Any] | None
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None, list[str]]:
     """(priced invoice, contact placeholder or None, errors); nothing is stored here."""
     errors: list[str] = []
     inv = copy.deepcopy(current) if current else {}
@@ -138,8 +145,12 @@ def build(ctx: Ctx, raw: dict[str, Any], current: dict[str, Any] | None
     if len(str(inv.get("Reference") or "")) > 255:
         errors.append("Reference must be 255 characters or fewer.")
     number = inv.get("InvoiceNumber")
-    if number and any(str(i.get("InvoiceNumber", "")).lower() == str(number).lower()
-                      and i["Type"] == inv.get("Type") and i is not current for i in ctx.org["invoices"]):
+    if number and any(
+        str(i.get("InvoiceNumber", "")).lower() == str(number).lower()
+        and i["Type"] == inv.get("Type")
+        and i is not current
+        for i in ctx.org["invoices"]
+    ):
         errors.append("Invoice # must be unique.")
     if errors:
         return None, None, errors

@@ -16,8 +16,14 @@ from app.sandbox.web import Response, not_found, problem
 
 def find(org: dict[str, Any], key: str) -> dict[str, Any] | None:
     key = key.lower()
-    return next((i for i in org["invoices"]
-                 if i["InvoiceID"].lower() == key or str(i.get("InvoiceNumber", "")).lower() == key), None)
+    return next(
+        (
+            i
+            for i in org["invoices"]
+            if i["InvoiceID"].lower() == key or str(i.get("InvoiceNumber", "")).lower() == key
+        ),
+        None,
+    )
 
 
 def get(ctx: Ctx) -> Response:
@@ -43,8 +49,12 @@ def get(ctx: Ctx) -> Response:
     rows = where_and_order(req, rows)
     term = (req.arg("searchTerm") or "").casefold()
     if term:
-        rows = [i for i in rows if term in str(i.get("InvoiceNumber", "")).casefold()
-                or term in str(i.get("Reference", "")).casefold()]
+        rows = [
+            i
+            for i in rows
+            if term in str(i.get("InvoiceNumber", "")).casefold()
+            or term in str(i.get("Reference", "")).casefold()
+        ]
     page, info = paginate(req, rows)
     out = [public(i) for i in page]
     if info is None:  # unpaged listings omit line items, as on Xero
@@ -67,8 +77,11 @@ def _save(ctx: Ctx, raw: dict[str, Any], allow_update: bool) -> tuple[dict[str, 
     if target:
         current = find(ctx.org, str(target))
         if current is None or not allow_update:
-            return None, [f"Invoice {target} could not be found." if current is None
-                          else "An existing invoice cannot be created again; use POST to update it."]
+            return None, [
+                f"Invoice {target} could not be found."
+                if current is None
+                else "An existing invoice cannot be created again; use POST to update it."
+            ]
     elif allow_update and raw.get("InvoiceNumber"):
         current = find(ctx.org, str(raw["InvoiceNumber"]))
     inv, placeholder, errors = invoice_rules.build(ctx, raw, current)
@@ -90,9 +103,20 @@ def _save(ctx: Ctx, raw: dict[str, Any], allow_update: bool) -> tuple[dict[str, 
         return public(current), []
     if inv["Type"] == "ACCREC" and not inv.get("InvoiceNumber"):
         inv["InvoiceNumber"] = _next_number(ctx.org)
-    inv.update(InvoiceID=str(uuid.uuid4()), AmountPaid=0.0, AmountCredited=0.0, AmountDue=inv["Total"],
-               SentToContact=False, HasAttachments=False, IsDiscounted=False, Payments=[], CreditNotes=[],
-               Prepayments=[], Overpayments=[], _created_by=ctx.client_id)
+    inv.update(
+        InvoiceID=str(uuid.uuid4()),
+        AmountPaid=0.0,
+        AmountCredited=0.0,
+        AmountDue=inv["Total"],
+        SentToContact=False,
+        HasAttachments=False,
+        IsDiscounted=False,
+        Payments=[],
+        CreditNotes=[],
+        Prepayments=[],
+        Overpayments=[],
+        _created_by=ctx.client_id,
+    )
     ctx.org["invoices"].append(inv)
     what = f"{inv.get('InvoiceNumber') or 'Invoice'} to {inv['Contact']['Name']} for {inv['Total']:,.2f}."
     history.record(ctx, inv, "Created", what)

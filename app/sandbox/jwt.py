@@ -34,8 +34,9 @@ class SigningKey:
     def __init__(self, private: rsa.RSAPrivateKey) -> None:
         self.private = private
         self.public = private.public_key()
-        der = self.public.public_bytes(serialization.Encoding.DER,
-                                       serialization.PublicFormat.SubjectPublicKeyInfo)
+        der = self.public.public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
         self.kid = hashlib.sha1(der).hexdigest().upper()  # an identifier, not a security check
 
     @classmethod
@@ -50,13 +51,20 @@ class SigningKey:
         return cls(key)
 
     def to_pem(self) -> str:
-        return self.private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                          serialization.NoEncryption()).decode()
+        return self.private.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode()
 
     def jwk(self) -> dict[str, str]:
         numbers = self.public.public_numbers()
-        return {"kty": "RSA", "use": "sig", "alg": "RS256", "kid": self.kid,
-                "e": _uint(numbers.e), "n": _uint(numbers.n)}
+        return {
+            "kty": "RSA",
+            "use": "sig",
+            "alg": "RS256",
+            "kid": self.kid,
+            "e": _uint(numbers.e),
+            "n": _uint(numbers.n),
+        }
 
 
 def encode(claims: dict[str, Any], key: SigningKey) -> str:

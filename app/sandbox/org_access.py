@@ -11,12 +11,25 @@ from typing import Any
 
 from app.sandbox.fmt import ms_date, parse_date
 
-ACTIONS = ["UseMulticurrency", "CreateDraftInvoice", "CreateApprovedInvoice", "CreateDraftPurchaseInvoice",
-           "CreateApprovedPurchaseInvoice", "ViewPurchaseOrders", "ViewProfitAndLoss", "ViewBalanceSheet"]
+ACTIONS = [
+    "UseMulticurrency",
+    "CreateDraftInvoice",
+    "CreateApprovedInvoice",
+    "CreateDraftPurchaseInvoice",
+    "CreateApprovedPurchaseInvoice",
+    "ViewPurchaseOrders",
+    "ViewProfitAndLoss",
+    "ViewBalanceSheet",
+]
 # Xero's user roles (as GET Users names them) and what each may not do.
 DENIED: dict[str, set[str]] = {
-    "READONLY": {"CreateDraftInvoice", "CreateApprovedInvoice", "CreateDraftPurchaseInvoice",
-                 "CreateApprovedPurchaseInvoice", "UseMulticurrency"},
+    "READONLY": {
+        "CreateDraftInvoice",
+        "CreateApprovedInvoice",
+        "CreateDraftPurchaseInvoice",
+        "CreateApprovedPurchaseInvoice",
+        "UseMulticurrency",
+    },
     "INVOICEONLY": {"CreateApprovedPurchaseInvoice", "ViewProfitAndLoss", "ViewBalanceSheet"},
     "STANDARD": set(),
     "FINANCIALADVISER": set(),

@@ -23,9 +23,11 @@ table{width:100%;border-collapse:collapse} td,th{text-align:left;padding:8px;bor
 
 
 def page(title: str, body: str, heading: str = "Xero Connect sandbox") -> str:
-    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>"
-            f"<style>{STYLE}</style></head><body><header>{escape(heading)}</header>"
-            f"<main>{body}</main></body></html>")
+    return (
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>"
+        f"<style>{STYLE}</style></head><body><header>{escape(heading)}</header>"
+        f"<main>{body}</main></body></html>"
+    )
 
 
 def errors_block(errors: list[str]) -> str:

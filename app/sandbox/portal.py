@@ -44,10 +44,10 @@ def _list(state: SandboxState) -> Response:
         f"<tr><td><a href='/app/manage/{a['client_id']}'>{escape(a['name'])}</a></td>"
         f"<td>{TYPE_LABEL[a['integration_type']]}</td><td>{tier_of(a).label}</td>"
         f"<td><code>{a['client_id']}</code></td></tr>"
-        for a in state.apps.values())
+        for a in state.apps.values()
+    )
     heads = "<tr><th>App</th><th>Type</th><th>Plan</th><th>Client ID</th></tr>"
-    table = (f"<table id='apps'>{heads}{rows}</table>"
-             if rows else "<p id='no-apps'>You have no apps yet.</p>")
+    table = f"<table id='apps'>{heads}{rows}</table>" if rows else "<p id='no-apps'>You have no apps yet.</p>"
     body = f"<h1>My Apps</h1>{table}<p><a class='button' id='new-app' href='/app/manage/new'>New app</a></p>"
     return html_response(page("My Apps", body))
 
@@ -59,7 +59,9 @@ def _form(values: dict[str, str], errors: list[str], status: int = 200) -> Respo
     kind = values.get("integration_type", "web")
     radios = "".join(
         f"<label class='choice'><input type='radio' name='integration_type' id='type-{k}' value='{k}'"
-        f"{' checked' if kind == k else ''}> {label}</label>" for k, label in TYPE_LABEL.items())
+        f"{' checked' if kind == k else ''}> {label}</label>"
+        for k, label in TYPE_LABEL.items()
+    )
     body = f"""<h1>Add a new app</h1>{errors_block(errors)}
 <form method='post' action='/app/manage/new' id='new-app-form'>
 <label for='name'>App name</label><input type='text' id='name' name='name' value='{v("name")}'>
@@ -93,14 +95,17 @@ def _plan(state: SandboxState, app: dict[str, Any]) -> str:
     cap = used["connection_cap"]
     options = "".join(
         f"<option value='{t.key}'{' selected' if t.key == used['tier'] else ''}>{t.label}</option>"
-        for t in TIERS.values())
-    return (f"<label>Plan</label><p id='tier'>{used['tier_label']}: {used['day_limit']:,} API calls per "
-            f"organisation per day; <span id='connections'>{used['connections_in_use']} of "
-            f"{'unlimited' if cap is None else f'{cap:,}'} connections in use</span>"
-            f"{'' if used['certified'] else ' (uncertified)'}.</p>"
-            f"<form method='post' action='/app/manage/{app['client_id']}/tier'>"
-            f"<select name='tier' id='tier-choice'>{options}</select> "
-            "<button type='submit' id='change-tier'>Change plan</button></form>")
+        for t in TIERS.values()
+    )
+    return (
+        f"<label>Plan</label><p id='tier'>{used['tier_label']}: {used['day_limit']:,} API calls per "
+        f"organisation per day; <span id='connections'>{used['connections_in_use']} of "
+        f"{'unlimited' if cap is None else f'{cap:,}'} connections in use</span>"
+        f"{'' if used['certified'] else ' (uncertified)'}.</p>"
+        f"<form method='post' action='/app/manage/{app['client_id']}/tier'>"
+        f"<select name='tier' id='tier-choice'>{options}</select> "
+        "<button type='submit' id='change-tier'>Change plan</button></form>"
+    )
 
 
 def _config(state: SandboxState, app: dict[str, Any], fresh_secret: str | None) -> Response:
@@ -108,17 +113,24 @@ def _config(state: SandboxState, app: dict[str, Any], fresh_secret: str | None) 
     if app["integration_type"] != "web":
         secret = "<p id='no-secret'>PKCE apps (mobile or desktop) have no client secret.</p>"
     elif fresh_secret:
-        secret = (f"<p>Copy this secret now; it will not be shown again.</p>"
-                  f"<div class='secret' id='client-secret'>{escape(fresh_secret)}</div>")
+        secret = (
+            f"<p>Copy this secret now; it will not be shown again.</p>"
+            f"<div class='secret' id='client-secret'>{escape(fresh_secret)}</div>"
+        )
     else:
-        note = ("A secret has been generated (hidden). Generate a new one if you lost it."
-                if app["client_secret"] else "No secret yet.")
-        secret = (f"<p id='secret-status'>{note}</p><form method='post' "
-                  f"action='/app/manage/{app['client_id']}/secret'>"
-                  "<button type='submit' id='generate-secret'>Generate a secret</button></form>")
-    body = f"""<h1>{escape(app['name'])}</h1>
-<p>Integration type: {TYPE_LABEL[app['integration_type']]}</p>
-<label>Client id</label><div><code id='client-id'>{app['client_id']}</code></div>
+        note = (
+            "A secret has been generated (hidden). Generate a new one if you lost it."
+            if app["client_secret"]
+            else "No secret yet."
+        )
+        secret = (
+            f"<p id='secret-status'>{note}</p><form method='post' "
+            f"action='/app/manage/{app['client_id']}/secret'>"
+            "<button type='submit' id='generate-secret'>Generate a secret</button></form>"
+        )
+    body = f"""<h1>{escape(app["name"])}</h1>
+<p>Integration type: {TYPE_LABEL[app["integration_type"]]}</p>
+<label>Client id</label><div><code id='client-id'>{app["client_id"]}</code></div>
 <label>Client secret</label>{secret}
 <label>Redirect URIs</label><ul id='redirect-uris'>{uris}</ul>{_plan(state, app)}
 <p><a href='/app/manage'>Back to My Apps</a></p>"""

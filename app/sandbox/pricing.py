@@ -21,8 +21,9 @@ def tax_rate(org: dict[str, Any], tax_type: str | None) -> Decimal | None:
     return None
 
 
-def price_lines(org: dict[str, Any], lines: list[dict[str, Any]], amount_types: str,
-                unitdp: int = 2) -> dict[str, float]:
+def price_lines(
+    org: dict[str, Any], lines: list[dict[str, Any]], amount_types: str, unitdp: int = 2
+) -> dict[str, float]:
     """Fill LineAmount/TaxAmount on each line (in place) and return SubTotal/TotalTax/Total."""
     kind = amount_types.upper()
     subtotal = total_tax = Decimal(0)

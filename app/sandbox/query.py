@@ -11,6 +11,7 @@ from app.sandbox.where import QueryError, field, parse_where, sort_key
 
 __all__ = ["QueryError", "csv_arg", "order_rows", "paginate", "where_and_order"]
 
+
 def where_and_order(req: Request, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Apply ?where= (Xero's filter language, see where.py) and ?order= ("Date DESC,InvoiceNumber")."""
     text = req.arg("where")
@@ -43,8 +44,9 @@ def csv_arg(req: Request, name: str) -> list[str] | None:
     return [v.strip() for v in raw.split(",") if v.strip()] if raw else None
 
 
-def paginate(req: Request, rows: list[dict[str, Any]], max_size: int = 1000
-             ) -> tuple[list[dict[str, Any]], dict[str, int] | None]:
+def paginate(
+    req: Request, rows: list[dict[str, Any]], max_size: int = 1000
+) -> tuple[list[dict[str, Any]], dict[str, int] | None]:
     """Slice for ?page=N (100 per page, or pageSize up to max_size); no page -> everything."""
     page_arg = req.arg("page")
     if page_arg is None:
@@ -55,6 +57,5 @@ def paginate(req: Request, rows: list[dict[str, Any]], max_size: int = 1000
     except ValueError as exc:
         raise QueryError("page and pageSize must be whole numbers") from exc
     start = (page - 1) * size
-    info = {"page": page, "pageSize": size, "pageCount": math.ceil(len(rows) / size),
-            "itemCount": len(rows)}
-    return rows[start:start + size], info
+    info = {"page": page, "pageSize": size, "pageCount": math.ceil(len(rows) / size), "itemCount": len(rows)}
+    return rows[start : start + size], info

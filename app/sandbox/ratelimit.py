@@ -51,10 +51,16 @@ def acquire(state: SandboxState, client_id: str, tenant_id: str) -> Verdict:
     lim = state.limits
     with state.lock:
         per_day = day_limit(state, client_id)
-        keys = {"minute": ("m", client_id, tenant_id), "day": ("d", client_id, tenant_id),
-                "appminute": ("a", client_id)}
-        used = {"minute": _used(state, keys["minute"], minute), "day": _used(state, keys["day"], day),
-                "appminute": _used(state, keys["appminute"], minute)}
+        keys = {
+            "minute": ("m", client_id, tenant_id),
+            "day": ("d", client_id, tenant_id),
+            "appminute": ("a", client_id),
+        }
+        used = {
+            "minute": _used(state, keys["minute"], minute),
+            "day": _used(state, keys["day"], day),
+            "appminute": _used(state, keys["appminute"], minute),
+        }
         flying = state.in_flight.get((client_id, tenant_id), 0)
         problem: str | None = None
         retry: float = 0
@@ -73,9 +79,11 @@ def acquire(state: SandboxState, client_id: str, tenant_id: str) -> Verdict:
             state.in_flight[(client_id, tenant_id)] = flying + 1
         else:
             state.counters["rate_limited"] += 1
-        headers = {"X-DayLimit-Remaining": str(max(per_day - used["day"], 0)),
-                   "X-MinLimit-Remaining": str(max(lim.per_minute - used["minute"], 0)),
-                   "X-AppMinLimit-Remaining": str(max(lim.app_per_minute - used["appminute"], 0))}
+        headers = {
+            "X-DayLimit-Remaining": str(max(per_day - used["day"], 0)),
+            "X-MinLimit-Remaining": str(max(lim.per_minute - used["minute"], 0)),
+            "X-AppMinLimit-Remaining": str(max(lim.app_per_minute - used["appminute"], 0)),
+        }
         return Verdict(problem, max(1, math.ceil(retry)), headers)
 
 
@@ -88,8 +96,9 @@ def acquire_app_only(state: SandboxState, client_id: str) -> Verdict:
         used = _used(state, key, minute)
         if used >= state.limits.app_per_minute:
             state.counters["rate_limited"] += 1
-            return Verdict("appminute", max(1, math.ceil((minute + 1) * 60 - now)),
-                           {"X-AppMinLimit-Remaining": "0"})
+            return Verdict(
+                "appminute", max(1, math.ceil((minute + 1) * 60 - now)), {"X-AppMinLimit-Remaining": "0"}
+            )
         _take(state, key, minute)
         return Verdict(None, 0, {"X-AppMinLimit-Remaining": str(state.limits.app_per_minute - used - 1)})
 

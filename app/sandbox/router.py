@@ -34,8 +34,10 @@ def endpoint_name(req: Request) -> str:
 def route(state: SandboxState, req: Request) -> Response:
     response = _route(state, req)
     lower = req.path.lower()
-    if req.path.startswith(accounting.PREFIX + "/") or lower == "/connections" or lower.startswith(
-        "/connections/"
+    if (
+        req.path.startswith(accounting.PREFIX + "/")
+        or lower == "/connections"
+        or lower.startswith("/connections/")
     ):
         # As Xero: every answer of the Accounting and identity APIs, failures and injected faults too.
         response.headers.setdefault("Xero-Correlation-Id", str(uuid.uuid4()))

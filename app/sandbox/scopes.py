@@ -6,17 +6,31 @@ from datetime import UTC, datetime
 
 GRANULAR_CUTOFF = datetime(2026, 3, 2, tzinfo=UTC)
 IDENTITY = frozenset({"openid", "profile", "email", "offline_access"})
-SHARED = frozenset({
-    "accounting.settings", "accounting.settings.read", "accounting.contacts", "accounting.contacts.read",
-    "accounting.attachments", "accounting.attachments.read", "accounting.budgets.read",
-    "accounting.journals.read",
-})
+SHARED = frozenset(
+    {
+        "accounting.settings",
+        "accounting.settings.read",
+        "accounting.contacts",
+        "accounting.contacts.read",
+        "accounting.attachments",
+        "accounting.attachments.read",
+        "accounting.budgets.read",
+        "accounting.journals.read",
+    }
+)
 BROAD_ONLY = frozenset({"accounting.transactions", "accounting.transactions.read", "accounting.reports.read"})
-GRANULAR_ONLY = frozenset({
-    "accounting.invoices", "accounting.invoices.read", "accounting.payments", "accounting.payments.read",
-    "accounting.banktransactions", "accounting.banktransactions.read", "accounting.manualjournals",
-    "accounting.manualjournals.read",
-})
+GRANULAR_ONLY = frozenset(
+    {
+        "accounting.invoices",
+        "accounting.invoices.read",
+        "accounting.payments",
+        "accounting.payments.read",
+        "accounting.banktransactions",
+        "accounting.banktransactions.read",
+        "accounting.manualjournals",
+        "accounting.manualjournals.read",
+    }
+)
 
 DESCRIPTIONS = {
     "openid": "Confirm your identity",

@@ -51,17 +51,23 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self._send(Response(413, b"Request too large", {"Content-Type": "text/plain"}))
             return
-        req = Request(self.command, parts.path or "/", parse_qs(parts.query, keep_blank_values=True),
-                      {k.lower(): v for k, v in self.headers.items()},
-                      self.rfile.read(length) if length else b"")
+        req = Request(
+            self.command,
+            parts.path or "/",
+            parse_qs(parts.query, keep_blank_values=True),
+            {k.lower(): v for k, v in self.headers.items()},
+            self.rfile.read(length) if length else b"",
+        )
         if req.path.startswith("/sandbox/") and not _is_loopback(self.client_address[0]):
             self._send(json_response({"error": "The control API is only available on loopback."}, 403))
             return
         try:
             response = router.route(owner.state, req)
         except Exception:  # keep serving; a sandbox bug must not kill the thread silently
-            response = json_response({"ErrorNumber": 500, "Type": "UnknownErrorException",
-                                      "Message": "Sandbox internal error"}, 500)
+            response = json_response(
+                {"ErrorNumber": 500, "Type": "UnknownErrorException", "Message": "Sandbox internal error"},
+                500,
+            )
         if response.drop:
             self.close_connection = True
             with contextlib.suppress(OSError):
@@ -96,8 +102,9 @@ class _HTTPServer(ThreadingHTTPServer):
 
 
 class SandboxServer:
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, data_dir: str | None = None,
-                 auto_consent: bool = False) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, data_dir: str | None = None, auto_consent: bool = False
+    ) -> None:
         if not _is_loopback(host):
             raise ValueError("The sandbox only binds to loopback addresses.")
         self.host, self.port, self.data_dir = host, port, data_dir
@@ -120,15 +127,17 @@ class SandboxServer:
         except OSError as exc:
             httpd.server_close()
             if exc.errno == errno.EADDRINUSE:
-                raise PortInUseError(errno.EADDRINUSE, f"Port {self.port} is already in use; choose another "
-                                     "with --port.") from exc
+                raise PortInUseError(
+                    errno.EADDRINUSE, f"Port {self.port} is already in use; choose another with --port."
+                ) from exc
             raise
         httpd.owner = self
         self._httpd = httpd
         self.port = httpd.server_address[1]
         self.state.base_url = self.base_url
-        self._thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), name="xero-sandbox",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=httpd.serve_forever, args=(0.05,), name="xero-sandbox", daemon=True
+        )
         self._thread.start()
 
     def persist(self) -> None:
@@ -162,8 +171,10 @@ def run_sandbox(port: int = 8765, data_dir: str | None = None, auto_consent: boo
     except PortInUseError as exc:
         print(exc.strerror, file=sys.stderr)
         return 1
-    print(f"Xero sandbox listening on {server.base_url} (developer portal: {server.base_url}/app/manage)",
-          flush=True)
+    print(
+        f"Xero sandbox listening on {server.base_url} (developer portal: {server.base_url}/app/manage)",
+        flush=True,
+    )
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

@@ -30,8 +30,14 @@ class Consent:
 
 
 def new_counters() -> dict[str, Any]:
-    return {"requests_total": 0, "by_endpoint": {}, "token_requests": 0, "refreshes": 0, "rate_limited": 0,
-            "consents_refused": 0}
+    return {
+        "requests_total": 0,
+        "by_endpoint": {},
+        "token_requests": 0,
+        "refreshes": 0,
+        "rate_limited": 0,
+        "consents_refused": 0,
+    }
 
 
 @dataclass

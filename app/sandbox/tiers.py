@@ -20,13 +20,16 @@ class Tier:
     certified: bool  # Plus and above must be certified; Starter and Core are not
 
 
-TIERS: dict[str, Tier] = {t.key: t for t in (
-    Tier("starter", "Starter", 1000, 5, False),
-    Tier("core", "Core", 5000, 50, False),
-    Tier("plus", "Plus", 5000, 1000, True),
-    Tier("advanced", "Advanced", 5000, 10000, True),
-    Tier("enterprise", "Enterprise", 5000, None, True),
-)}
+TIERS: dict[str, Tier] = {
+    t.key: t
+    for t in (
+        Tier("starter", "Starter", 1000, 5, False),
+        Tier("core", "Core", 5000, 50, False),
+        Tier("plus", "Plus", 5000, 1000, True),
+        Tier("advanced", "Advanced", 5000, 10000, True),
+        Tier("enterprise", "Enterprise", 5000, None, True),
+    )
+}
 
 
 def tier_problem(key: object) -> str | None:
@@ -56,16 +59,26 @@ def connections_in_use(state: SandboxState, client_id: str) -> int:
 
 def uncertified_apps_on(state: SandboxState, tenant_id: str) -> set[str]:
     """Client ids of uncertified apps that hold a connection to the organisation."""
-    return {c["client_id"] for c in state.connections.values() if c["tenantId"] == tenant_id
-            and c["client_id"] in state.apps and not tier_of(state.apps[c["client_id"]]).certified}
+    return {
+        c["client_id"]
+        for c in state.connections.values()
+        if c["tenantId"] == tenant_id
+        and c["client_id"] in state.apps
+        and not tier_of(state.apps[c["client_id"]]).certified
+    }
 
 
 def usage(state: SandboxState, app: dict[str, Any]) -> dict[str, Any]:
     """What the control API shows about an app's tier and how much of it is used."""
     tier = tier_of(app)
-    return {"tier": tier.key, "tier_label": tier.label, "certified": tier.certified,
-            "day_limit": day_limit(state, app["client_id"]), "connection_cap": tier.connection_cap,
-            "connections_in_use": connections_in_use(state, app["client_id"])}
+    return {
+        "tier": tier.key,
+        "tier_label": tier.label,
+        "certified": tier.certified,
+        "day_limit": day_limit(state, app["client_id"]),
+        "connection_cap": tier.connection_cap,
+        "connections_in_use": connections_in_use(state, app["client_id"]),
+    }
 
 
 def would_exceed_cap(state: SandboxState, client_id: str, adding: int = 1) -> bool:

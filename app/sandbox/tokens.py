@@ -25,8 +25,13 @@ IDLE_DEATH = 60 * 86400
 VERIFIER = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
 # Grant types Xero's identity service (IdentityServer) knows; an app may use only those of its type. The
 # sandbox has no Custom Connections, so no app may use client_credentials.
-KNOWN_GRANTS = ("authorization_code", "refresh_token", "client_credentials", "password",
-                "urn:ietf:params:oauth:grant-type:device_code")
+KNOWN_GRANTS = (
+    "authorization_code",
+    "refresh_token",
+    "client_credentials",
+    "password",
+    "urn:ietf:params:oauth:grant-type:device_code",
+)
 ALLOWED_GRANTS = ("authorization_code", "refresh_token")
 
 
@@ -69,36 +74,71 @@ def _token_set(state: SandboxState, grant: dict[str, Any]) -> dict[str, Any]:
     base = state.base_url
     uid = grant["user_id"]
     auth_time = int(grant.get("auth_time") or now)  # when the user signed in to consent, kept on refresh
-    access = jwt.encode({
-        "iss": base, "aud": resource_audience(base), "nbf": now, "exp": now + ACCESS_TTL, "iat": now,
-        "auth_time": auth_time, "client_id": grant["client_id"],
-        "sub": uid.replace("-", ""), "xero_userid": uid, "authentication_event_id": grant["auth_event_id"],
-        "global_session_id": grant["global_session_id"], "jti": uuid.uuid4().hex, "scope": grant["scopes"],
-    }, state.signing_key)
-    out: dict[str, Any] = {"access_token": access, "expires_in": ACCESS_TTL, "token_type": "Bearer",
-                           "scope": " ".join(grant["scopes"])}
+    access = jwt.encode(
+        {
+            "iss": base,
+            "aud": resource_audience(base),
+            "nbf": now,
+            "exp": now + ACCESS_TTL,
+            "iat": now,
+            "auth_time": auth_time,
+            "client_id": grant["client_id"],
+            "sub": uid.replace("-", ""),
+            "xero_userid": uid,
+            "authentication_event_id": grant["auth_event_id"],
+            "global_session_id": grant["global_session_id"],
+            "jti": uuid.uuid4().hex,
+            "scope": grant["scopes"],
+        },
+        state.signing_key,
+    )
+    out: dict[str, Any] = {
+        "access_token": access,
+        "expires_in": ACCESS_TTL,
+        "token_type": "Bearer",
+        "scope": " ".join(grant["scopes"]),
+    }
     if "openid" in grant["scopes"]:
         local = grant["email"].split("@")[0]
         given, _, family = local.replace("_", ".").partition(".")
-        out["id_token"] = jwt.encode({
-            "iss": base, "aud": grant["client_id"], "exp": now + ID_TTL, "iat": now, "nbf": now,
-            "sub": uid.replace("-", ""), "xero_userid": uid, "email": grant["email"],
-            "given_name": given.title(), "family_name": family.title() or "User",
-            "preferred_username": grant["email"], "global_session_id": grant["global_session_id"],
-            "auth_time": auth_time}, state.signing_key)
+        out["id_token"] = jwt.encode(
+            {
+                "iss": base,
+                "aud": grant["client_id"],
+                "exp": now + ID_TTL,
+                "iat": now,
+                "nbf": now,
+                "sub": uid.replace("-", ""),
+                "xero_userid": uid,
+                "email": grant["email"],
+                "given_name": given.title(),
+                "family_name": family.title() or "User",
+                "preferred_username": grant["email"],
+                "global_session_id": grant["global_session_id"],
+                "auth_time": auth_time,
+            },
+            state.signing_key,
+        )
     if "offline_access" in grant["scopes"]:
         refresh = secrets.token_hex(32)
         state.refresh_tokens[token_hash(refresh)] = {
-            "grant_id": grant["grant_id"], "issued_at": state.clock.time(), "rotated_at": None}
+            "grant_id": grant["grant_id"],
+            "issued_at": state.clock.time(),
+            "rotated_at": None,
+        }
         out["refresh_token"] = refresh
     return out
 
 
 def _exchange_code(state: SandboxState, app: dict[str, Any], form: dict[str, str]) -> Response:
     code = state.codes.get(form.get("code", ""))
-    if (code is None or code["used"] or code["client_id"] != app["client_id"]
-            or state.clock.time() - code["issued_at"] > CODE_TTL
-            or form.get("redirect_uri") != code["redirect_uri"]):
+    if (
+        code is None
+        or code["used"]
+        or code["client_id"] != app["client_id"]
+        or state.clock.time() - code["issued_at"] > CODE_TTL
+        or form.get("redirect_uri") != code["redirect_uri"]
+    ):
         return oauth_error("invalid_grant")
     verifier = form.get("code_verifier")
     if code["code_challenge"] or app["integration_type"] == "mobile":
@@ -107,10 +147,17 @@ def _exchange_code(state: SandboxState, app: dict[str, Any], form: dict[str, str
         if not hmac.compare_digest(_s256(verifier), code["code_challenge"]):
             return oauth_error("invalid_grant")
     code["used"] = True
-    grant = {"grant_id": str(uuid.uuid4()), "client_id": app["client_id"], "email": code["user_email"],
-             "user_id": user_id(code["user_email"]), "scopes": code["scopes"],
-             "auth_event_id": code["auth_event_id"], "global_session_id": uuid.uuid4().hex,
-             "auth_time": int(code["issued_at"]), "revoked": False}
+    grant = {
+        "grant_id": str(uuid.uuid4()),
+        "client_id": app["client_id"],
+        "email": code["user_email"],
+        "user_id": user_id(code["user_email"]),
+        "scopes": code["scopes"],
+        "auth_event_id": code["auth_event_id"],
+        "global_session_id": uuid.uuid4().hex,
+        "auth_time": int(code["issued_at"]),
+        "revoked": False,
+    }
     state.grants[grant["grant_id"]] = grant
     return _ok(_token_set(state, grant))
 

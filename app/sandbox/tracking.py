@@ -52,21 +52,31 @@ def check_line(org: dict[str, Any], raw: Any, n: int, errors: list[str]) -> list
         return []
     out = []
     for tracking in raw:
-        category = _find(_categories(org), tracking.get("TrackingCategoryID"), tracking.get("Name"),
-                         "TrackingCategoryID")
+        category = _find(
+            _categories(org), tracking.get("TrackingCategoryID"), tracking.get("Name"), "TrackingCategoryID"
+        )
         if category is None or category["Status"] != "ACTIVE":
             shown = tracking.get("Name") or tracking.get("TrackingCategoryID")
             errors.append(f"The tracking category '{shown}' does not exist or is not active.")
             continue
-        option = _find(category["Options"], tracking.get("TrackingOptionID"), tracking.get("Option"),
-                       "TrackingOptionID")
+        option = _find(
+            category["Options"], tracking.get("TrackingOptionID"), tracking.get("Option"), "TrackingOptionID"
+        )
         if option is None or option["Status"] != "ACTIVE":
             shown = tracking.get("Option") or tracking.get("TrackingOptionID")
-            errors.append(f"The tracking option '{shown}' does not exist or is not active for the tracking "
-                          f"category '{category['Name']}'.")
+            errors.append(
+                f"The tracking option '{shown}' does not exist or is not active for the tracking "
+                f"category '{category['Name']}'."
+            )
             continue
-        out.append({"TrackingCategoryID": category["TrackingCategoryID"], "TrackingOptionID":
-                    option["TrackingOptionID"], "Name": category["Name"], "Option": option["Name"]})
+        out.append(
+            {
+                "TrackingCategoryID": category["TrackingCategoryID"],
+                "TrackingOptionID": option["TrackingOptionID"],
+                "Name": category["Name"],
+                "Option": option["Name"],
+            }
+        )
     if len({t["TrackingCategoryID"] for t in out}) < len(out):
         errors.append(f"Line item {n} uses one tracking category twice.")
     return out

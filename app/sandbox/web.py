@@ -67,8 +67,17 @@ def not_found() -> Response:
 def problem(status: int, detail: str) -> Response:
     """Xero's RFC 7807-style body for 401/403 on the API."""
     title = {401: "Unauthorized", 403: "Forbidden"}.get(status, "Error")
-    return json_response({"Type": None, "Title": title, "Status": status, "Detail": detail,
-                          "Instance": str(uuid.uuid4()), "Extensions": {}}, status)
+    return json_response(
+        {
+            "Type": None,
+            "Title": title,
+            "Status": status,
+            "Detail": detail,
+            "Instance": str(uuid.uuid4()),
+            "Extensions": {},
+        },
+        status,
+    )
 
 
 def oauth_error(error: str) -> Response:

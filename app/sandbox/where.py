@@ -17,18 +17,27 @@ from typing import Any
 
 Predicate = Callable[[dict[str, Any]], bool]
 
-_TOKEN = re.compile(r"""\s*(?:
+_TOKEN = re.compile(
+    r"""\s*(?:
     (?P<string>"(?:[^"\\]|\\.)*")
   | (?P<number>-?\d+(?:\.\d+)?(?![\w.]))
   | (?P<op>==|!=|<>|>=|<=|&&|\|\||[=<>!(),])
   | (?P<name>[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*)
-)""", re.VERBOSE)
+)""",
+    re.VERBOSE,
+)
 _MSDATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
 METHODS = {"startswith": str.startswith, "contains": str.__contains__, "endswith": str.endswith}
 COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "==": lambda a, b: a == b, "=": lambda a, b: a == b, "!=": lambda a, b: a != b,
-    "<>": lambda a, b: a != b, ">": lambda a, b: a > b, "<": lambda a, b: a < b,
-    ">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b}
+    "==": lambda a, b: a == b,
+    "=": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "<>": lambda a, b: a != b,
+    ">": lambda a, b: a > b,
+    "<": lambda a, b: a < b,
+    ">=": lambda a, b: a >= b,
+    "<=": lambda a, b: a <= b,
+}
 
 
 class QueryError(ValueError):
@@ -98,6 +107,7 @@ def _comparison(path: str, op: str, wanted: Any) -> Predicate:
         if None in pair and op not in ("==", "=", "!=", "<>"):
             return False
         return COMPARE[op](*pair)
+
     return holds
 
 
@@ -110,7 +120,7 @@ class _Parser:
             if not match or match.end() == pos:
                 if text[pos:].strip() == "":
                     break
-                raise QueryError(f"Unsupported where clause near: {text[pos:pos + 40]}")
+                raise QueryError(f"Unsupported where clause near: {text[pos : pos + 40]}")
             kind = match.lastgroup or ""
             self.tokens.append((kind, match.group(kind)))
             pos = match.end()
@@ -165,7 +175,7 @@ class _Parser:
             text = self.literal()
             self.take(")")
             if not isinstance(text, str):
-                raise QueryError(f"{method} needs a quoted text, as in {method}(\"abc\")")
+                raise QueryError(f'{method} needs a quoted text, as in {method}("abc")')
             test = METHODS[method.lower()]
             return lambda r: (v := field(r, head)) is not None and test(str(v).casefold(), text.casefold())
         following = self.peek()

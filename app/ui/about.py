@@ -114,8 +114,9 @@ class AboutDialog(QDialog):
         self.open_logs_button.clicked.connect(self._open_logs_clicked)
         buttons.rejected.connect(self.reject)
         self.copy_summary_button = QPushButton("Copy support summary")
-        self.copy_summary_button.setToolTip("Version, profile, folders, client ID and fingerprint; never "
-                                            "the secret")
+        self.copy_summary_button.setToolTip(
+            "Version, profile, folders, client ID and fingerprint; never the secret"
+        )
         buttons.addButton(self.copy_summary_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.copy_summary_button.setVisible(support_summary is not None)  # after addButton, which shows it
         self.copy_summary_button.clicked.connect(self.copy_summary)
@@ -133,12 +134,14 @@ class AboutDialog(QDialog):
         self._open_logs()
 
     def summary_head(self) -> str:
-        return "\n".join([
-            f"{APP_NAME} {__version__}",
-            f"Profile in use: {self.profile_label.text()}",
-            f"Settings folder: {self.config_label.text()}",
-            f"Log folder: {self.log_label.text()}",
-        ])
+        return "\n".join(
+            [
+                f"{APP_NAME} {__version__}",
+                f"Profile in use: {self.profile_label.text()}",
+                f"Settings folder: {self.config_label.text()}",
+                f"Log folder: {self.log_label.text()}",
+            ]
+        )
 
     def copy_summary(self) -> Task | None:
         if self._support_summary is None or self._copying is not None:
@@ -153,8 +156,11 @@ class AboutDialog(QDialog):
         self._copying = None
         self.copy_summary_button.setEnabled(True)
         copy_to_clipboard(f"{self.summary_head()}\n{text}")
-        self.copy_notice.show_message("success", "The support summary is on the clipboard; paste it into "
-                                                 "your message to support. It holds no secret.")
+        self.copy_notice.show_message(
+            "success",
+            "The support summary is on the clipboard; paste it into "
+            "your message to support. It holds no secret.",
+        )
         self.adjustSize()  # room for the notice: the dialog was sized without it
 
     def _summary_failed(self, sentence: str) -> None:

@@ -34,8 +34,13 @@ def render_screenshots(directory: Path, profile: str = "sandbox") -> list[Path]:
         try:
             model = ConnectionModel(profile)
             for step in steps.ALL_STEPS:
-                wizard = SetupWizard(model, opener=lambda _url: None, port_checker=lambda ports: ports[0],
-                                     autoload=False, start_id=step)
+                wizard = SetupWizard(
+                    model,
+                    opener=lambda _url: None,
+                    port_checker=lambda ports: ports[0],
+                    autoload=False,
+                    start_id=step,
+                )
                 wizard.show()
                 app.processEvents()
                 _fill_sample(wizard, step)
@@ -67,8 +72,9 @@ def _fill_sample(wizard: Any, step: int) -> None:
         page.client_id.setText(SAMPLE_ID)
         page.secret.setText(SAMPLE_SECRET)
     elif step == steps.CONFIRM_VALUES:
-        page.show_values(StoredValues(mask(SAMPLE_ID), mask(SAMPLE_SECRET), "3F9A-C21E",
-                                      "SecretService Keyring"))
+        page.show_values(
+            StoredValues(mask(SAMPLE_ID), mask(SAMPLE_SECRET), "3F9A-C21E", "SecretService Keyring")
+        )
     elif step == steps.AUTHORIZE:
         tokens = TokenSet("sample", "sample", time.time() + 1800, list(model.scopes()))
         tenants = _sample_tenants(Connection)
@@ -78,8 +84,17 @@ def _fill_sample(wizard: Any, step: int) -> None:
         page.show_tenants(tenants)
     elif step == steps.VERIFY:
         model.settings.tenant_name = "Demo Company (NZ)"
-        page.show_result(CheckResult("Demo Company (NZ)", "Connection attempt successful: Demo Company (NZ)",
-                                     4987, 59, "!k3Lq9", "NZ", "NZD"))
+        page.show_result(
+            CheckResult(
+                "Demo Company (NZ)",
+                "Connection attempt successful: Demo Company (NZ)",
+                4987,
+                59,
+                "!k3Lq9",
+                "NZ",
+                "NZD",
+            )
+        )
 
 
 def _sample_tenants(connection_class: Any) -> list[Any]:

@@ -35,14 +35,16 @@ def describe_expiry(expires_at: float, now: float | None = None) -> str:
     minutes = int((expires_at - now) // 60)
     if minutes <= 0:
         return "The access token has expired; Xero Connect renews it automatically on next use."
-    return (f"The access token is valid until {clock_time(expires_at)} ({minutes} minutes); Xero Connect "
-            "renews it automatically after that.")
+    return (
+        f"The access token is valid until {clock_time(expires_at)} ({minutes} minutes); Xero Connect "
+        "renews it automatically after that."
+    )
 
 
 def describe_organisations(outcome: Any) -> str:
     total, new = len(outcome.connections), len(outcome.new_tenant_ids)
     if total == 0:
-        return ("Xero returned no organisation for this approval; in step 7 you will see how to add one.")
+        return "Xero returned no organisation for this approval; in step 7 you will see how to add one."
     noun = "organisation" if total == 1 else "organisations"
     added = f" ({new} added by this approval)" if new and new != total else ""
     return f"{total} {noun} connected{added}."
@@ -54,7 +56,7 @@ def countdown(seconds: float) -> str:
 
 
 def tenant_label(connection: Any, new_ids: set[str] | frozenset[str] = frozenset()) -> str:
-    """"Demo Company (UK) · connected just now" for one this approval added; practices say so."""
+    """ "Demo Company (UK) · connected just now" for one this approval added; practices say so."""
     label = connection.tenant_name
     if connection.tenant_type not in ("ORGANISATION", ""):
         label += f" · {connection.tenant_type.lower()}"
@@ -73,6 +75,10 @@ def check_details(result: Any) -> list[tuple[str, str]]:
     if result.day_remaining is not None:
         rows.append(("API calls left today", f"{result.day_remaining:,}"))
     if result.refresh_days_left is not None:
-        rows.append(("Authorisation valid for",
-                     f"{result.refresh_days_left} more days without use (every check renews it)"))
+        rows.append(
+            (
+                "Authorisation valid for",
+                f"{result.refresh_days_left} more days without use (every check renews it)",
+            )
+        )
     return [(label, value) for label, value in rows if value]

@@ -65,6 +65,8 @@ from app.ui.workers import Task, run_task
 
 WINDOW_SIZE = (900, 600)
 FILE_FILTER = "Quotes and orders (*.csv *.json *.txt *.tsv);;All files (*)"
+
+
 def open_url(url: str) -> None:
     QDesktopServices.openUrl(QUrl(url))
 
@@ -95,8 +97,9 @@ class InvoicesWindow(QWidget):
     rows_changed = Signal()
     last_folder = ""  # where the last file was loaded from, in this session (every window starts there)
 
-    def __init__(self, model: Any, *, opener: Callable[[str], None] | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, model: Any, *, opener: Callable[[str], None] | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.model = model
         self.opener = opener or open_url
@@ -126,10 +129,14 @@ class InvoicesWindow(QWidget):
 
     def _build(self) -> None:
         self.load_file_button = self._button(
-            "&Load file…", "Load quotes or orders from a file", self.choose_file,
-            "Load a CSV or JSON export of quotes or orders (you can also drop the file on this window)")
+            "&Load file…",
+            "Load quotes or orders from a file",
+            self.choose_file,
+            "Load a CSV or JSON export of quotes or orders (you can also drop the file on this window)",
+        )
         self.load_xero_button = self._button(
-            "Load accepted quotes from &Xero", "Load accepted quotes from Xero", self.load_from_xero)
+            "Load accepted quotes from &Xero", "Load accepted quotes from Xero", self.load_from_xero
+        )
         self.drop_hint = QLabel("or drop a CSV or JSON file here")
         self.drop_hint.setEnabled(False)  # the theme's muted text
         top = QHBoxLayout()
@@ -156,14 +163,16 @@ class InvoicesWindow(QWidget):
         self.table.setTabKeyNavigation(False)  # Tab leaves the table: every button stays reachable
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
-        for column, mode in ((CHECK, QHeaderView.ResizeMode.ResizeToContents),
-                             (NUMBER, QHeaderView.ResizeMode.ResizeToContents),
-                             (CUSTOMER, QHeaderView.ResizeMode.Interactive),
-                             (DATE, QHeaderView.ResizeMode.ResizeToContents),
-                             (LINES, QHeaderView.ResizeMode.ResizeToContents),
-                             (TOTAL, QHeaderView.ResizeMode.ResizeToContents),
-                             (CHANGES, QHeaderView.ResizeMode.Interactive),
-                             (STATUS, QHeaderView.ResizeMode.Stretch)):
+        for column, mode in (
+            (CHECK, QHeaderView.ResizeMode.ResizeToContents),
+            (NUMBER, QHeaderView.ResizeMode.ResizeToContents),
+            (CUSTOMER, QHeaderView.ResizeMode.Interactive),
+            (DATE, QHeaderView.ResizeMode.ResizeToContents),
+            (LINES, QHeaderView.ResizeMode.ResizeToContents),
+            (TOTAL, QHeaderView.ResizeMode.ResizeToContents),
+            (CHANGES, QHeaderView.ResizeMode.Interactive),
+            (STATUS, QHeaderView.ResizeMode.Stretch),
+        ):
             header.setSectionResizeMode(column, mode)
         header.resizeSection(CUSTOMER, 190)
         header.resizeSection(CHANGES, 150)
@@ -184,26 +193,37 @@ class InvoicesWindow(QWidget):
         label_row.addStretch(1)
         label_row.addWidget(self.count_label)
 
-        self.select_all_button = self._button("Select &all", "Select all new quotes",
-                                              lambda: self.table_model.check_all(True))
-        self.select_none_button = self._button("Select &none", "Select no quote",
-                                               lambda: self.table_model.check_all(False))
-        self.open_button = self._button("&Open in Xero", "Open the selected invoice in Xero",
-                                        self.open_in_xero)
+        self.select_all_button = self._button(
+            "Select &all", "Select all new quotes", lambda: self.table_model.check_all(True)
+        )
+        self.select_none_button = self._button(
+            "Select &none", "Select no quote", lambda: self.table_model.check_all(False)
+        )
+        self.open_button = self._button(
+            "&Open in Xero", "Open the selected invoice in Xero", self.open_in_xero
+        )
         self.update_button = self._button(
-            "&Update in Xero", "Update the selected quote's draft invoice in Xero", self.update_selected,
+            "&Update in Xero",
+            "Update the selected quote's draft invoice in Xero",
+            self.update_selected,
             "The file now says something else than the draft invoice in Xero: update that draft in place "
-            "(only while it is still a draft)")
-        self.export_button = self._button("&Export results…", "Export the results to a CSV file",
-                                          self.choose_export)
+            "(only while it is still a draft)",
+        )
+        self.export_button = self._button(
+            "&Export results…", "Export the results to a CSV file", self.choose_export
+        )
         self.use_contact_button = self._button(
-            "Use &existing contact", "Draft the selected quote for the existing Xero contact",
+            "Use &existing contact",
+            "Draft the selected quote for the existing Xero contact",
             lambda: self.choose_contact(True),
-            "Xero has a contact whose name nearly matches this customer: draft the quote for that contact")
+            "Xero has a contact whose name nearly matches this customer: draft the quote for that contact",
+        )
         self.new_contact_button = self._button(
-            "Create ne&w contact", "Create a new Xero contact for the selected quote's customer",
+            "Create ne&w contact",
+            "Create a new Xero contact for the selected quote's customer",
             lambda: self.choose_contact(False),
-            "The near match in Xero is another customer: create a new contact with the file's name")
+            "The near match in Xero is another customer: create a new contact with the file's name",
+        )
         table_buttons = QHBoxLayout()
         table_buttons.addWidget(self.select_all_button)
         table_buttons.addWidget(self.select_none_button)
@@ -235,11 +255,13 @@ class InvoicesWindow(QWidget):
         font.setBold(True)
         self.summary.setFont(font)
 
-        self.cancel_button = self._button("Cancel", "Cancel drafting after the batch in flight",
-                                          self.cancel_run)
+        self.cancel_button = self._button(
+            "Cancel", "Cancel drafting after the batch in flight", self.cancel_run
+        )
         self.cancel_button.hide()
-        self.create_button = self._button("&Create draft invoices",
-                                          "Create draft invoices for the checked quotes", self.start_drafting)
+        self.create_button = self._button(
+            "&Create draft invoices", "Create draft invoices for the checked quotes", self.start_drafting
+        )
         self.create_button.setDefault(True)
         bottom = QHBoxLayout()
         bottom.addWidget(self.summary, 1)
@@ -265,16 +287,28 @@ class InvoicesWindow(QWidget):
         layout.addWidget(self.progress_row)
         layout.addLayout(bottom)
 
-        order = [self.load_file_button, self.load_xero_button, self.account_box, self.tax_box, self.table,
-                 self.select_all_button,
-                 self.select_none_button, self.use_contact_button, self.new_contact_button,
-                 self.update_button, self.open_button, self.export_button,
-                 self.cancel_button,
-                 self.create_button]
+        order = [
+            self.load_file_button,
+            self.load_xero_button,
+            self.account_box,
+            self.tax_box,
+            self.table,
+            self.select_all_button,
+            self.select_none_button,
+            self.use_contact_button,
+            self.new_contact_button,
+            self.update_button,
+            self.open_button,
+            self.export_button,
+            self.cancel_button,
+            self.create_button,
+        ]
         for first, second in itertools.pairwise(order):
             self.setTabOrder(first, second)
-        self.notice.show_message("info", "Load a CSV or JSON file of quotes or orders, or the organisation's "
-                                         "accepted quotes from Xero.")
+        self.notice.show_message(
+            "info",
+            "Load a CSV or JSON file of quotes or orders, or the organisation's accepted quotes from Xero.",
+        )
 
     def _build_mapping(self) -> QWidget:
         """The revenue account and tax rate for lines without their own, from the organisation's lists
@@ -300,8 +334,10 @@ class InvoicesWindow(QWidget):
     def _show_mapping(self, options: MappingOptions | None) -> None:
         if options is None:
             return
-        for box, choices, selected in ((self.account_box, options.accounts, options.account_code),
-                                       (self.tax_box, options.tax_rates, options.tax_type)):
+        for box, choices, selected in (
+            (self.account_box, options.accounts, options.account_code),
+            (self.tax_box, options.tax_rates, options.tax_type),
+        ):
             box.blockSignals(True)
             box.clear()
             for choice in choices:
@@ -377,7 +413,8 @@ class InvoicesWindow(QWidget):
     def start_folder(cls) -> str:
         """The folder the last file came from, else Documents."""
         return cls.last_folder or QStandardPaths.writableLocation(
-            QStandardPaths.StandardLocation.DocumentsLocation)
+            QStandardPaths.StandardLocation.DocumentsLocation
+        )
 
     def load_file(self, path: str | Path) -> Task | None:
         """First the mapping step (the columns and a preview, read in a worker); a settled mapping goes
@@ -407,8 +444,9 @@ class InvoicesWindow(QWidget):
     def _apply_mapping(self, step: Any) -> Task | None:
         path, request, name = step.path, step.request(), step.path.name
         progress = self.relay.loader_progress(name)
-        return self._load(lambda: sources.load_file(path, request, progress=progress), f"Reading {name}…",
-                          "load_file")
+        return self._load(
+            lambda: sources.load_file(path, request, progress=progress), f"Reading {name}…", "load_file"
+        )
 
     @Slot(str)
     def _loading_progress(self, sentence: str) -> None:
@@ -418,8 +456,11 @@ class InvoicesWindow(QWidget):
     def load_from_xero(self) -> Task | None:
         model = self.model
         self.mapping_view.hide()
-        return self._load(lambda: sources.load_xero_quotes(model.client()),
-                          "Reading the organisation's accepted quotes from Xero…", "load_xero_quotes")
+        return self._load(
+            lambda: sources.load_xero_quotes(model.client()),
+            "Reading the organisation's accepted quotes from Xero…",
+            "load_xero_quotes",
+        )
 
     def _load(self, fn: Callable[[], LoadResult], message: str, name: str) -> Task | None:
         if self._busy:
@@ -450,8 +491,12 @@ class InvoicesWindow(QWidget):
         model, loaded, contacts = self.model, self.session.loaded, dict(self.session.contact_choices)
         self.notice.show_message("info", "Checking the quotes against the organisation in Xero…")
         self._set_busy("planning")
-        self._task = run_task(lambda: plan_quotes(model, loaded, chosen, contacts), self._planned,
-                              self._failed, name="make_plan")
+        self._task = run_task(
+            lambda: plan_quotes(model, loaded, chosen, contacts),
+            self._planned,
+            self._failed,
+            name="make_plan",
+        )
 
     def choose_contact(self, use_existing: bool) -> None:
         """The per-row answer to a near-match customer; the quotes are planned again with it."""
@@ -524,10 +569,13 @@ class InvoicesWindow(QWidget):
         self.cancel_button.setText("Cancel")
         self.cancel_button.setEnabled(True)
         self.cancel_button.show()
-        self.notice.show_message("info", "Updating the draft invoice in Xero…" if update_changed
-                                 else "Creating draft invoices in Xero…")
+        self.notice.show_message(
+            "info",
+            "Updating the draft invoice in Xero…" if update_changed else "Creating draft invoices in Xero…",
+        )
         self._set_busy("drafting")
         model, cancel, relay = self.model, self.cancel_event, self.relay
+
         def work() -> DraftReport:
             progress = relay.emit_from_worker
             return draft_selected(model, entries, progress, cancel, update_changed=update_changed)
@@ -546,9 +594,13 @@ class InvoicesWindow(QWidget):
             return
         self.progress.setRange(0, max(1, p.total))
         self.progress.setValue(min(p.done, p.total))
-        words = {"recovering": "Checking an interrupted earlier run", "contacts": "Creating new contacts",
-                 "checking": "Checking Xero for quotes it already has",
-                 "updating": "Updating changed drafts", "waiting": "Waiting for Xero's rate limit"}
+        words = {
+            "recovering": "Checking an interrupted earlier run",
+            "contacts": "Creating new contacts",
+            "checking": "Checking Xero for quotes it already has",
+            "updating": "Updating changed drafts",
+            "waiting": "Waiting for Xero's rate limit",
+        }
         batches = f"batch {min(p.batch + 1, p.batches)} of {p.batches}" if p.batches else ""
         if p.phase == "sending" and p.batches:
             head = f"Sending {batches}" if p.batch < p.batches else f"{p.batches} of {p.batches} batches sent"
@@ -583,13 +635,15 @@ class InvoicesWindow(QWidget):
         self.summary.setText(report.summary())
         if report.cancelled:
             self.notice.show_message(
-                "warning", f"Cancelled: {report.not_sent} not sent; click Create draft invoices again to "
-                           "send them.")
+                "warning",
+                f"Cancelled: {report.not_sent} not sent; click Create draft invoices again to send them.",
+            )
         elif report.stopped:
             self.notice.show_message("error", report.stopped)
         elif report.failed:
-            self.notice.show_message("error", f"{report.failed} quote(s) failed; the Status column gives "
-                                              "Xero's reason for each.")
+            self.notice.show_message(
+                "error", f"{report.failed} quote(s) failed; the Status column gives Xero's reason for each."
+            )
         elif report.count("changed"):
             first = next(r for r in report.results if r.status == "changed")
             self.notice.show_message("warning", f"{first.number}: {first.sentence()}")
@@ -597,12 +651,17 @@ class InvoicesWindow(QWidget):
             first = next(r for r in report.results if r.status == "updated")
             self.notice.show_message("success", f"{first.number}: {first.sentence()}")
         else:
-            extra = f" {report.recovered} invoice(s) of an interrupted earlier run were found in Xero." \
-                if report.recovered else ""
+            extra = (
+                f" {report.recovered} invoice(s) of an interrupted earlier run were found in Xero."
+                if report.recovered
+                else ""
+            )
             notes = missing_notes_sentence(report.results)
             extra += f" {notes}" if notes else ""
-            self.notice.show_message("warning" if notes else "success",
-                                     "Finished: the drafts are in Xero, ready for review." + extra)
+            self.notice.show_message(
+                "warning" if notes else "success",
+                "Finished: the drafts are in Xero, ready for review." + extra,
+            )
         self.run_finished.emit(report)
         self.create_button.setFocus()
 
@@ -613,8 +672,9 @@ class InvoicesWindow(QWidget):
             self.opener(invoice_url(self.model, row.invoice_id, self.short_code))
 
     def choose_export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export results", "draft-invoice-results.csv",
-                                              "CSV files (*.csv)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export results", "draft-invoice-results.csv", "CSV files (*.csv)"
+        )
         if path:
             self.export_to(path)
 
@@ -622,8 +682,9 @@ class InvoicesWindow(QWidget):
         try:
             export_rows(self.rows, path)
         except OSError as exc:
-            self.notice.show_message("error", f"The results could not be saved to {Path(path).name} "
-                                              f"({exc.strerror or exc}).")
+            self.notice.show_message(
+                "error", f"The results could not be saved to {Path(path).name} ({exc.strerror or exc})."
+            )
             return
         self.notice.show_message("success", f"Results saved to {path}.")
 
@@ -650,8 +711,10 @@ class InvoicesWindow(QWidget):
 
     def _stop_and_close(self) -> bool:
         """Closing mid-run asks first; "Keep drafting" leaves the window open and the run going."""
-        question = ("Stop drafting and close? The batch being sent now is finished and recorded; the quotes "
-                    "not sent yet stay ready for the next run, never drafted twice.")
+        question = (
+            "Stop drafting and close? The batch being sent now is finished and recorded; the quotes "
+            "not sent yet stay ready for the next run, never drafted twice."
+        )
         box = QMessageBox(QMessageBox.Icon.Question, self.windowTitle(), question, parent=self)
         stop = box.addButton("Stop and close", QMessageBox.ButtonRole.DestructiveRole)
         box.setDefaultButton(box.addButton("Keep drafting", QMessageBox.ButtonRole.RejectRole))

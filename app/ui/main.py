@@ -124,8 +124,12 @@ class _WizardOpener:
         if self._opening is not None:
             return  # already reading the setup state for a wizard about to open
         model = ConnectionModel(self.profile)
-        self._opening = run_task(lambda: read_setup_state(model), lambda state: self._open(model, state),
-                                 lambda _sentence: self._open(model, None), name="wizard setup state")
+        self._opening = run_task(
+            lambda: read_setup_state(model),
+            lambda state: self._open(model, state),
+            lambda _sentence: self._open(model, None),
+            name="wizard setup state",
+        )
 
     def _open(self, model: ConnectionModel, state: SetupState | None) -> None:
         self._opening = None
@@ -217,8 +221,11 @@ def _run_tray(app: QApplication, profile: str, instance: InstanceServer | None =
     controller.quit_requested.connect(app.quit)
     if instance is not None:  # a later start: show what this one is doing, the wizard if it is open
         instance.show_requested.connect(
-            lambda: opener() if opener.wizard is not None and opener.wizard.isVisible()
-            else controller.show_window()
+            lambda: (
+                opener()
+                if opener.wizard is not None and opener.wizard.isVisible()
+                else controller.show_window()
+            )
         )
         instance.wizard_requested.connect(opener)
     controller.show()

@@ -94,16 +94,21 @@ class MappingView(QWidget):
         self.preview.setMaximumHeight(150)
         preview_label = QLabel("Preview of the first quotes as they would be drafted:")
 
-        self.save_button = action_button("&Save mapping", "Save this mapping for files with these columns",
-                                         self.save)
-        self.apply_button = action_button("Use this &mapping", "Read the whole file with this mapping",
-                                          self.apply)
+        self.save_button = action_button(
+            "&Save mapping", "Save this mapping for files with these columns", self.save
+        )
+        self.apply_button = action_button(
+            "Use this &mapping", "Read the whole file with this mapping", self.apply
+        )
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.apply_button)
-        self.toggle_button = action_button("Show &columns", "Show or hide the columns and their fields",
-                                           lambda: self.set_expanded(not self.details.isVisible()))
+        self.toggle_button = action_button(
+            "Show &columns",
+            "Show or hide the columns and their fields",
+            lambda: self.set_expanded(not self.details.isVisible()),
+        )
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
         top.addWidget(self.toggle_button)

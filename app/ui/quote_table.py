@@ -31,7 +31,6 @@ STATE_COLOURS = {
 }
 
 
-
 class QuoteTableModel(QAbstractTableModel):
     """The rows of a DraftSession; the first column is the "draft this one" checkbox."""
 
@@ -59,8 +58,9 @@ class QuoteTableModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole and section == 0:
@@ -73,8 +73,9 @@ class QuoteTableModel(QAbstractTableModel):
             base |= Qt.ItemFlag.ItemIsUserCheckable
         return base
 
-    def data(self, index: QModelIndex | QPersistentModelIndex,
-             role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if not index.isValid():
             return None
         row, column = self.rows[index.row()], index.column()
@@ -112,8 +113,9 @@ class QuoteTableModel(QAbstractTableModel):
             return row.status_text
         return ""
 
-    def setData(self, index: QModelIndex | QPersistentModelIndex, value: Any,
-                role: int = Qt.ItemDataRole.EditRole) -> bool:
+    def setData(
+        self, index: QModelIndex | QPersistentModelIndex, value: Any, role: int = Qt.ItemDataRole.EditRole
+    ) -> bool:
         if role != Qt.ItemDataRole.CheckStateRole or index.column() != CHECK:
             return False
         row = self.rows[index.row()]

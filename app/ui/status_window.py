@@ -140,8 +140,9 @@ class StatusWindow(QWidget):
     def refresh(self) -> None:
         c = self.controller
         self.icon_label.setPixmap(state_icon(c.state).pixmap(ICON_SIZE - 8, ICON_SIZE - 8))
-        self.icon_label.setToolTip({"connected": "Connected", "attention": "Needs attention",
-                                    "unset": "Not set up"}[c.state])
+        self.icon_label.setToolTip(
+            {"connected": "Connected", "attention": "Needs attention", "unset": "Not set up"}[c.state]
+        )
         # The menu's one line has to carry the failure; here the full sentence sits right below.
         heading = "Needs attention" if c.state == "attention" and not c.busy else c.status_line()
         self.state_label.setText(heading)
@@ -161,4 +162,3 @@ class StatusWindow(QWidget):
     def closeEvent(self, event: QCloseEvent) -> None:
         event.accept()
         self.controller.window_closed()
-

@@ -19,8 +19,16 @@ CONFIRM_VALUES = 5
 AUTHORIZE = 6
 PICK_TENANT = 7
 VERIFY = 8
-ALL_STEPS = (NAVIGATE, CREATE_APP, GENERATE_SECRET, RECORD_CREDENTIALS, CONFIRM_VALUES, AUTHORIZE,
-             PICK_TENANT, VERIFY)
+ALL_STEPS = (
+    NAVIGATE,
+    CREATE_APP,
+    GENERATE_SECRET,
+    RECORD_CREDENTIALS,
+    CONFIRM_VALUES,
+    AUTHORIZE,
+    PICK_TENANT,
+    VERIFY,
+)
 
 
 @dataclass(frozen=True)
@@ -60,8 +68,15 @@ def read_setup_state(model: Any, now: float | None = None) -> SetupState:
     if not has_secret and hasattr(model, "keyring_moved_note"):
         with contextlib.suppress(Exception):  # only a hint: never a reason to fail
             note = model.keyring_moved_note().strip()
-    return SetupState(True, has_secret, has_tokens, usable, bool(settings.tenant_id),
-                      bool(getattr(settings, "tenant_disconnected", False)), note)
+    return SetupState(
+        True,
+        has_secret,
+        has_tokens,
+        usable,
+        bool(settings.tenant_id),
+        bool(getattr(settings, "tenant_disconnected", False)),
+        note,
+    )
 
 
 def start_page_for_state(state: SetupState) -> int:

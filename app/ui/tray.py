@@ -42,7 +42,6 @@ KEEP_ALIVE_MS = 12 * 60 * 60 * 1000
 RETRY_AFTER_MS = (5 * 60 * 1000, 15 * 60 * 1000, 60 * 60 * 1000)
 
 
-
 def short_failure(sentence: str, limit: int = STATUS_LINE_MAX) -> str:
     """The head of a core sentence, for the one-line status: up to its first clause break."""
     head = sentence.strip()
@@ -253,7 +252,6 @@ class TrayController(QObject):
     @property
     def window(self) -> StatusWindow:
         if self._window is None:
-
             self._window = StatusWindow(self)
         return self._window
 
@@ -343,8 +341,9 @@ class TrayController(QObject):
         """The keep-alive check: like Check connection, but it notifies only when the state changes."""
         if self._task is not None or not self.model.settings.is_configured:
             return None  # a check is already running, or there is nothing to keep alive
-        return self._run(self.model.check_connection, "Checking the connection…", "tray keep-alive check",
-                         tell="change")
+        return self._run(
+            self.model.check_connection, "Checking the connection…", "tray keep-alive check", tell="change"
+        )
 
     def _run(self, fn: Callable[[], object], busy_text: str, name: str, tell: str = "always") -> Task:
         self._busy_text = busy_text
@@ -449,7 +448,7 @@ class TrayController(QObject):
         try:
             autostart.set_enabled(on)
         except OSError as exc:
-            sentence = f"Could not change \"Start at login\": {exc.strerror or exc}."
+            sentence = f'Could not change "Start at login": {exc.strerror or exc}.'
             log.warning("%s", sentence)
             self.action_autostart.setChecked(autostart.is_enabled())
             box = QMessageBox(QMessageBox.Icon.Warning, "Xero Connect", sentence, parent=self._window)

@@ -143,8 +143,9 @@ def busy_bar(accessible_name: str) -> QProgressBar:
 class CopyField(QWidget):
     """A value the administrator types into Xero: a line edit plus a Copy button."""
 
-    def __init__(self, text: str, accessible_name: str, *, editable: bool = False,
-                 mono: bool = False) -> None:
+    def __init__(
+        self, text: str, accessible_name: str, *, editable: bool = False, mono: bool = False
+    ) -> None:
         super().__init__()
         self.edit = QLineEdit(text)
         self.edit.setReadOnly(not editable)

@@ -123,7 +123,8 @@ class SetupWizard(QWizard):
         page.on_shown()
         last = page.isFinalPage() or self.nextId() == -1
         widget = page.primary() or self.button(
-            QWizard.WizardButton.FinishButton if last else QWizard.WizardButton.NextButton)
+            QWizard.WizardButton.FinishButton if last else QWizard.WizardButton.NextButton
+        )
         widget.setFocus()
 
     def _custom_button(self, which: int) -> None:
@@ -134,11 +135,16 @@ class SetupWizard(QWizard):
         # An explicit button layout shows every button it lists, whatever HaveCustomButton1 says.
         start_over = [QWizard.WizardButton.CustomButton1] if offer else []
         self.setOption(QWizard.WizardOption.HaveCustomButton1, offer)
-        self.setButtonLayout([
-            *start_over, QWizard.WizardButton.Stretch,
-            QWizard.WizardButton.BackButton, QWizard.WizardButton.NextButton,
-            QWizard.WizardButton.FinishButton, QWizard.WizardButton.CancelButton,
-        ])
+        self.setButtonLayout(
+            [
+                *start_over,
+                QWizard.WizardButton.Stretch,
+                QWizard.WizardButton.BackButton,
+                QWizard.WizardButton.NextButton,
+                QWizard.WizardButton.FinishButton,
+                QWizard.WizardButton.CancelButton,
+            ]
+        )
         self.button(QWizard.WizardButton.CustomButton1).setVisible(offer)
 
     def start_over(self) -> None:
@@ -150,8 +156,11 @@ class SetupWizard(QWizard):
         return self.pages[step]
 
     def changed_anything(self) -> bool:
-        return self.undo is not None and (self.undo.settings_changed(self.model)
-                                          or self.ctx.credentials_version > 0 or self.ctx.outcome is not None)
+        return self.undo is not None and (
+            self.undo.settings_changed(self.model)
+            or self.ctx.credentials_version > 0
+            or self.ctx.outcome is not None
+        )
 
     def reject(self) -> None:
         """Cancel, Esc or the window's close button: a working setup opened here is left as it was."""
@@ -167,8 +176,10 @@ class SetupWizard(QWizard):
         else:
             box.setText(self.undo.cancel_question())
             keep = None
-        discard = box.addButton("Discard changes" if keep is None else "Go back to the previous setup",
-                                QMessageBox.ButtonRole.DestructiveRole)
+        discard = box.addButton(
+            "Discard changes" if keep is None else "Go back to the previous setup",
+            QMessageBox.ButtonRole.DestructiveRole,
+        )
         box.setDefaultButton(box.addButton("Continue setup", QMessageBox.ButtonRole.RejectRole))
         box.exec()
         if box.clickedButton() is keep and keep is not None:
@@ -193,8 +204,12 @@ class SetupWizard(QWizard):
         for page in self.pages.values():
             page.shutdown()
         self.setEnabled(False)
-        run_task(lambda: undo.restore(self.model), lambda _r: self._restored(None),
-                 self._restored, name="restore the working setup")
+        run_task(
+            lambda: undo.restore(self.model),
+            lambda _r: self._restored(None),
+            self._restored,
+            name="restore the working setup",
+        )
 
     def _restored(self, problem: str | None) -> None:
         self._restoring = False

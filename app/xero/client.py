@@ -188,12 +188,21 @@ class XeroClient:
         """Log every failed call with the id Xero's support can look it up by; tell the model."""
         correlation = response.headers.get(CORRELATION_HEADER, "").strip()[:100] or "(none sent)"
         path = url.split("?", 1)[0].removeprefix(self.endpoints.api_base)
-        line = (f"{correlation} ({method} {path or url} answered {response.status_code}, "
-                f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())})")
+        line = (
+            f"{correlation} ({method} {path or url} answered {response.status_code}, "
+            f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())})"
+        )
         # A 404 is how a look-up says "not there" (before every draft run): logged, never the last failure.
         level = logging.INFO if response.status_code == 404 else logging.WARNING
-        log.log(level, "Xero call failed: %s %s answered %d; %s %s", method, path or url,
-                response.status_code, CORRELATION_HEADER, correlation)
+        log.log(
+            level,
+            "Xero call failed: %s %s answered %d; %s %s",
+            method,
+            path or url,
+            response.status_code,
+            CORRELATION_HEADER,
+            correlation,
+        )
         if self.on_failed_call is not None and response.status_code != 404:
             self.on_failed_call(line)
 
@@ -210,8 +219,11 @@ class XeroClient:
             renewed = getattr(self.tokens, "refresh_count", None)
             token = self.tokens.refresh_after_401(token)
             response = self._send(method, url, self._headers(token, tenant, headers), kwargs)
-            if (response.status_code == 401 and renewed is not None
-                    and getattr(self.tokens, "refresh_count", None) == renewed):
+            if (
+                response.status_code == 401
+                and renewed is not None
+                and getattr(self.tokens, "refresh_count", None) == renewed
+            ):
                 # The token came from another process's refresh (not renewed here) and Xero refused it
                 # too, e.g. its expiry by Xero's clock passed: renew it ourselves, once.
                 token = self.tokens.refresh_after_401(token)
@@ -320,8 +332,13 @@ class XeroClient:
         ids: Sequence[str] = (),
         page_size: int | None = None,
     ) -> list[dict[str, Any]]:
-        params = {"where": where, "searchTerm": search_term, "page": page, "IDs": _csv(ids),
-                  "pageSize": page_size}
+        params = {
+            "where": where,
+            "searchTerm": search_term,
+            "page": page,
+            "IDs": _csv(ids),
+            "pageSize": page_size,
+        }
         return self._get("Contacts", "Contacts", params)
 
     def find_contact_by_name(self, name: str) -> dict[str, Any] | None:
@@ -406,8 +423,11 @@ class XeroClient:
         ``page_size`` for the lists that take Xero's pageSize (up to MAX_PAGE_SIZE)."""
         page, size = 1, page_size or PAGE_SIZE
         while True:
-            records = fetch(page=page, **filters) if page_size is None else fetch(
-                page=page, page_size=page_size, **filters)
+            records = (
+                fetch(page=page, **filters)
+                if page_size is None
+                else fetch(page=page, page_size=page_size, **filters)
+            )
             yield from records
             if len(records) < size:
                 return

@@ -49,6 +49,7 @@ def require_secure(url: str) -> None:
         "in the settings."
     )
 
+
 # Scopes for apps created on or after 2 March 2026 (granular scopes only).
 GRANULAR_SCOPES: tuple[str, ...] = (
     "openid",

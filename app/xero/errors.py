@@ -38,8 +38,10 @@ class SecretRejected(XeroConnectError):
     kind = "secret_rejected"
 
 
-WRONG_SECRET = ("Xero says this client secret is wrong for this client ID: copy the secret again from the "
-                "app's Configuration tab in Xero, or generate a new one there (step 3) and paste that.")
+WRONG_SECRET = (
+    "Xero says this client secret is wrong for this client ID: copy the secret again from the "
+    "app's Configuration tab in Xero, or generate a new one there (step 3) and paste that."
+)
 
 
 class WrongSecret(SecretRejected):
@@ -190,7 +192,7 @@ if hasattr(errno, "EDQUOT"):  # not on Windows
 RATE_LIMIT_NAMES = {
     "minute": "the limit of 60 calls per minute for this organisation",
     "day": "this organisation's limit of calls per day (1,000 for an app on Xero's Starter tier, "
-           "5,000 on Core and above)",
+    "5,000 on Core and above)",
     "concurrent": "the limit of 5 calls at once for this organisation",
     "appminute": "the app-wide limit of 10,000 calls per minute",
 }

@@ -123,13 +123,19 @@ def timeout_error(timeout: float, redirect_uri: str, seen: str = NOTHING_ARRIVED
 def waiting_hint(redirect_uri: str, seen: str) -> str:
     """Shown while the wait goes on for long: what the listener has seen so far, and what to do."""
     if seen == OTHER_STATE:
-        return ("Taking long? An answer came from an older approval page; approve in the tab opened last, "
-                "or click Open the page again.")
+        return (
+            "Taking long? An answer came from an older approval page; approve in the tab opened last, "
+            "or click Open the page again."
+        )
     if seen == OTHER_PATH:
-        return (f"Taking long? The browser came back at another address than {redirect_uri}: the redirect "
-                "URI registered in Xero must be exactly this one.")
-    return ("Taking long? Nothing has come back from the browser yet. If you closed the approval tab, click "
-            "Open the page again.")
+        return (
+            f"Taking long? The browser came back at another address than {redirect_uri}: the redirect "
+            "URI registered in Xero must be exactly this one."
+        )
+    return (
+        "Taking long? Nothing has come back from the browser yet. If you closed the approval tab, click "
+        "Open the page again."
+    )
 
 
 def _logo_uri() -> str:
@@ -354,8 +360,9 @@ class LoopbackListener(Generic[T]):
         self._server, self._servers, self._port = servers[0], servers, port
         self._deadline = time.monotonic() + self.timeout
         self._threads = [
-            threading.Thread(target=server.serve_forever, args=(POLL_INTERVAL,), name=f"loopback-{port}",
-                             daemon=True)
+            threading.Thread(
+                target=server.serve_forever, args=(POLL_INTERVAL,), name=f"loopback-{port}", daemon=True
+            )
             for server in servers
         ]
         for thread in self._threads:

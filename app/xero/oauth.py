@@ -105,9 +105,7 @@ def _oauthlib_transport(url: str) -> Iterator[None]:
                 os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = previous
 
 
-def _post_form(
-    session: requests.Session, url: str, creds: AppCredentials, body: str
-) -> requests.Response:
+def _post_form(session: requests.Session, url: str, creds: AppCredentials, body: str) -> requests.Response:
     """POST a form with the app's client authentication: HTTP Basic for a web app, none for PKCE."""
     require_secure(url)
     auth = None if creds.is_public else HTTPBasicAuth(creds.client_id, creds.client_secret or "")

@@ -70,11 +70,15 @@ def assert_each_once(state, model, ledger, quotes) -> None:
     counts = held(state, model.settings.tenant_id)
     assert {q.number: counts[q.number] for q in quotes} == {q.number: 1 for q in quotes}
     # The ledger and the sandbox agree on which invoice each quote became.
-    in_xero = {i["Reference"]: i["InvoiceID"] for i in state.orgs[model.settings.tenant_id]["invoices"]
-               if i["Status"] not in ("DELETED", "VOIDED")}
+    in_xero = {
+        i["Reference"]: i["InvoiceID"]
+        for i in state.orgs[model.settings.tenant_id]["invoices"]
+        if i["Status"] not in ("DELETED", "VOIDED")
+    }
     drafted = ledger.drafted(model.settings.tenant_id)
-    assert {q.number: drafted[q.source_id].invoice_id for q in quotes} == {q.number: in_xero[q.number]
-                                                                            for q in quotes}
+    assert {q.number: drafted[q.source_id].invoice_id for q in quotes} == {
+        q.number: in_xero[q.number] for q in quotes
+    }
 
 
 @pytest.mark.parametrize("count", [1, 4], ids=["once", "persistent"])
@@ -85,8 +89,11 @@ def test_fault_mid_run_completes_or_stops_with_a_sentence_and_the_rerun_finishes
     quotes = make_quotes(70, prefix=f"F{name}")
     first = draft(connected, ledger, quotes[:50])  # batch one goes through cleanly
     assert first.drafted == 50
-    post(sandbox.base_url, "faults",
-         {**FAULTS[name], "count": count, "path_prefix": INVOICES_PATH, "method": "PUT"})
+    post(
+        sandbox.base_url,
+        "faults",
+        {**FAULTS[name], "count": count, "path_prefix": INVOICES_PATH, "method": "PUT"},
+    )
     report = draft(connected, ledger, quotes)
     wait_idle(sandbox.state)
     if report.stopped:
@@ -108,8 +115,11 @@ def test_a_rerun_while_xero_still_processes_a_lost_batch_sends_nothing_twice(san
     tenant = connected.settings.tenant_id
     quotes = make_quotes(4, prefix="G")
     draft(connected, ledger, quotes[3:])  # creates the contacts, so the payloads below stay as they are
-    post(sandbox.base_url, "faults", {"kind": "delay", "delay_seconds": 4, "count": 1,
-                                     "path_prefix": INVOICES_PATH, "method": "PUT"})
+    post(
+        sandbox.base_url,
+        "faults",
+        {"kind": "delay", "delay_seconds": 4, "count": 1, "path_prefix": INVOICES_PATH, "method": "PUT"},
+    )
     first = draft(connected, ledger, quotes[:3])
     assert first.stopped and first.drafted == 0 and any(sandbox.state.in_flight.values())
     assert held(sandbox.state, tenant)["G-0001"] == 0  # not visible yet: a lookup cannot see it
@@ -119,7 +129,8 @@ def test_a_rerun_while_xero_still_processes_a_lost_batch_sends_nothing_twice(san
     assert rerun.stopped.startswith("Nothing was sent: Xero is still processing a batch")
     assert rerun.stopped.endswith(".") and rerun.drafted == 0 and rerun.not_sent == 4
     assert [sorted(b.references.values()) for b in ledger.pending_batches(tenant)] == [
-        ["G-0001", "G-0002", "G-0003"]]
+        ["G-0001", "G-0002", "G-0003"]
+    ]
     wait_idle(sandbox.state)  # now let Xero finish the first request
     final = draft(connected, ledger, quotes)
     assert (final.recovered, final.skipped_already_drafted, final.drafted, final.failed) == (3, 0, 4, 0)
@@ -197,8 +208,11 @@ def test_sandbox_restarted_after_a_killed_request_the_rerun_finishes_once(tmp_pa
     model.session = make_session(timeout=(2, 0.5))
     model._token_manager = None
     quotes = make_quotes(60, prefix="S")
-    post(server.base_url, "faults", {"kind": "delay", "delay_seconds": 1, "count": 1,
-                                     "path_prefix": INVOICES_PATH, "method": "PUT"})
+    post(
+        server.base_url,
+        "faults",
+        {"kind": "delay", "delay_seconds": 1, "count": 1, "path_prefix": INVOICES_PATH, "method": "PUT"},
+    )
     try:
         with Ledger() as ledger:
             report = draft(model, ledger, quotes)
@@ -222,8 +236,13 @@ def test_two_processes_refresh_at_once_and_the_parent_still_connects(sandbox, sa
     rejected = model.secrets().token_set().access_token
     try:
         children = [
-            subprocess.Popen([sys.executable, "-c", REFRESH_IN_CHILD, rejected], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+            subprocess.Popen(
+                [sys.executable, "-c", REFRESH_IN_CHILD, rejected],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=os.environ.copy(),
+            )
             for _ in range(2)
         ]
         outputs = [child.communicate(timeout=60) for child in children]

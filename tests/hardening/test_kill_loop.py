@@ -35,15 +35,23 @@ sys.exit(main(sys.argv[1:]))
 
 
 def start(csv, base_url: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", CHILD, "draft", str(csv), "--sandbox", base_url],
-                            env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", CHILD, "draft", str(csv), "--sandbox", base_url],
+        env=os.environ.copy(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def live(sandbox, tenant) -> Counter:
     invoices = sandbox.state.orgs[tenant]["invoices"]
     gone = ("DELETED", "VOIDED")
-    return Counter(i["Reference"] for i in invoices
-                   if str(i.get("Reference", "")).startswith("X-") and i["Status"] not in gone)
+    return Counter(
+        i["Reference"]
+        for i in invoices
+        if str(i.get("Reference", "")).startswith("X-") and i["Status"] not in gone
+    )
 
 
 def drain(sandbox) -> None:
@@ -59,14 +67,19 @@ def test_twenty_random_kills_then_a_rerun_leave_each_invoice_once(
     rng = random.Random(20260412)
     csv = tmp_path / "quotes.csv"
     names = ["Acme Ltd", "Bayside Club", "Kill Loop Customer", "Another New Customer"]
-    csv.write_text(HEADER + "".join(f"X-{n:03d},{names[n % 4]},Work {n},{n % 7 + 1},12.50\n"
-                                    for n in range(COUNT)), encoding="utf-8")
+    csv.write_text(
+        HEADER + "".join(f"X-{n:03d},{names[n % 4]},Work {n},{n % 7 + 1},12.50\n" for n in range(COUNT)),
+        encoding="utf-8",
+    )
     model = connect(sandbox, sandbox_app, callback_ports)
     tenant = model.settings.tenant_id
     post(sandbox.base_url, "limits", {"per_minute": 100000, "per_day": 1000000})
     # Small stalls on every invoice call so kills land while batches and lookups are in flight.
-    post(sandbox.base_url, "faults", {"kind": "delay", "delay_seconds": 0.2, "count": 10000,
-                                     "path_prefix": INVOICES_PATH})
+    post(
+        sandbox.base_url,
+        "faults",
+        {"kind": "delay", "delay_seconds": 0.2, "count": 10000, "path_prefix": INVOICES_PATH},
+    )
     started = time.monotonic()
     outcomes: list[int] = []
     progress: list[int] = []
@@ -91,7 +104,10 @@ def test_twenty_random_kills_then_a_rerun_leave_each_invoice_once(
         # stop with its sentence, sending nothing.
         runs = zip(outcomes, progress, stopped, strict=True)
         assert all(code == -signal.SIGKILL or done == COUNT or halt for code, done, halt in runs), (
-            outcomes, progress, stopped)
+            outcomes,
+            progress,
+            stopped,
+        )
         assert outcomes.count(-signal.SIGKILL) >= 5, outcomes
         requests.delete(f"{sandbox.base_url}/sandbox/faults", timeout=5).raise_for_status()
         drain(sandbox)  # the last killed request finishes before the final run
@@ -105,8 +121,11 @@ def test_twenty_random_kills_then_a_rerun_leave_each_invoice_once(
             query = "SELECT reference, invoice_id FROM drafts WHERE tenant_id = ?"
             ledger = dict(db.execute(query, (tenant,)))
             states = {row[0] for row in db.execute("SELECT state FROM batches")}
-        in_xero = {i["Reference"]: i["InvoiceID"] for i in sandbox.state.orgs[tenant]["invoices"]
-                   if str(i.get("Reference", "")).startswith("X-")}
+        in_xero = {
+            i["Reference"]: i["InvoiceID"]
+            for i in sandbox.state.orgs[tenant]["invoices"]
+            if str(i.get("Reference", "")).startswith("X-")
+        }
         assert ledger == in_xero and states <= {"done"}
         assert time.monotonic() - started < 60
     finally:

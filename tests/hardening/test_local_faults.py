@@ -20,9 +20,20 @@ from app.cli import main
 from app.secrets import SecretStore
 from app.settings import settings_path
 
-NOT_SETTINGS = ["[]", "null", '"x"', "5", "true", '{"redirect_ports": "abc"}', '{"redirect_ports": [99999]}',
-                '{"redirect_ports": []}', '{"redirect_ports": [53682, "x"]}', '{"client_id": 5}',
-                '{"needs_reauthorisation": "yes"}', '{"scopes": [1]}']
+NOT_SETTINGS = [
+    "[]",
+    "null",
+    '"x"',
+    "5",
+    "true",
+    '{"redirect_ports": "abc"}',
+    '{"redirect_ports": [99999]}',
+    '{"redirect_ports": []}',
+    '{"redirect_ports": [53682, "x"]}',
+    '{"client_id": 5}',
+    '{"needs_reauthorisation": "yes"}',
+    '{"scopes": [1]}',
+]
 
 
 def write_settings(profile: str, text: str):
@@ -105,23 +116,33 @@ exec(sys.argv[2])
 def run_limited(limit: int, code: str, env: dict) -> subprocess.CompletedProcess:
     """``code`` in a fresh interpreter whose writes fail beyond ``limit`` bytes per file: a real
     failing write (EFBIG), as a full disk gives ENOSPC."""
-    return subprocess.run([sys.executable, "-c", LIMITED, str(limit), code], capture_output=True, text=True,
-                          timeout=60, cwd=ROOT, env={**os.environ, **env})
+    return subprocess.run(
+        [sys.executable, "-c", LIMITED, str(limit), code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env={**os.environ, **env},
+    )
 
 
 def test_a_log_file_that_cannot_be_written_is_said_once_and_then_nothing_is_logged(tmp_path):
     logs = tmp_path / "logs"
     logs.mkdir()
     (logs / "xero-connect.log").write_text("x" * 4096)
-    code = ("import logging; from app.logging_setup import configure_logging; configure_logging()\n"
-            "for n in range(200): logging.getLogger('app.test').info('line %d', n)\n"
-            "logging.getLogger('app.test').warning('still on the terminal')\nprint('finished')")
+    code = (
+        "import logging; from app.logging_setup import configure_logging; configure_logging()\n"
+        "for n in range(200): logging.getLogger('app.test').info('line %d', n)\n"
+        "logging.getLogger('app.test').warning('still on the terminal')\nprint('finished')"
+    )
     done = run_limited(4096, code, {"XERO_CONNECT_LOG_DIR": str(logs)})
     assert done.returncode == 0 and done.stdout.strip() == "finished", done.stderr[-800:]
     warnings = [line for line in done.stderr.splitlines() if line.startswith("Warning:")]
     log_file = logs / "xero-connect.log"
-    assert warnings == [f"Warning: the log file {log_file} cannot be written (File too large); "
-                        "Xero Connect keeps no log from now on (warnings still reach the terminal)."]
+    assert warnings == [
+        f"Warning: the log file {log_file} cannot be written (File too large); "
+        "Xero Connect keeps no log from now on (warnings still reach the terminal)."
+    ]
     assert "Traceback" not in done.stderr and "Logging error" not in done.stderr
     assert "still on the terminal" in done.stderr
     assert (logs / "xero-connect.log").read_text() == "x" * 4096  # nothing half-written
@@ -145,31 +166,41 @@ def test_no_log_folder_names_the_folder(tmp_path, capsys):
 def test_settings_that_cannot_be_written_name_the_file_and_keep_the_previous_one(tmp_path):
     config = tmp_path / "cfg"
     env = {"XERO_CONNECT_CONFIG_DIR": str(config)}
-    code = ("from app.settings import Settings, save_settings\n"
-            "save_settings(Settings(profile='sandbox', client_id='OLD'))")
+    code = (
+        "from app.settings import Settings, save_settings\n"
+        "save_settings(Settings(profile='sandbox', client_id='OLD'))"
+    )
     assert run_limited(1 << 20, code, env).returncode == 0
     before = (config / "sandbox.json").read_text()
-    code = ("from app.cli import main\nimport sys\n"
-            "sys.exit(main(['connect', '--sandbox', '--client-id', 'A' * 32, '--app-type', 'pkce']))")
+    code = (
+        "from app.cli import main\nimport sys\n"
+        "sys.exit(main(['connect', '--sandbox', '--client-id', 'A' * 32, '--app-type', 'pkce']))"
+    )
     done = run_limited(10, code, env)
     assert done.returncode == 1
     err = done.stderr.strip().splitlines()[-1]
     path = config / "sandbox.json"
-    assert err == (f"Error: Xero Connect could not save its settings to {path} (File too large); it reached "
-                   "the file size limit set here (ulimit -f); raise that limit, then try again."), err
+    assert err == (
+        f"Error: Xero Connect could not save its settings to {path} (File too large); it reached "
+        "the file size limit set here (ulimit -f); raise that limit, then try again."
+    ), err
     assert (config / "sandbox.json").read_text() == before
     assert [p.name for p in config.iterdir()] == ["sandbox.json"]  # no temporary file left behind
 
 
-@pytest.mark.parametrize(("code", "reason", "hint"), [
-    (errno.EROFS, "Read-only file system", "that disk is read-only"),
-    (errno.ENOSPC, "No space left on device", "free some space on that disk"),
-])
+@pytest.mark.parametrize(
+    ("code", "reason", "hint"),
+    [
+        (errno.EROFS, "Read-only file system", "that disk is read-only"),
+        (errno.ENOSPC, "No space left on device", "free some space on that disk"),
+    ],
+)
 def test_a_read_only_or_full_disk_sentence_names_the_path(code, reason, hint):
     from app.xero.errors import file_problem
 
-    problem = file_problem("Xero Connect could not save its settings to", "/x/sandbox.json",
-                           OSError(code, os.strerror(code)))
+    problem = file_problem(
+        "Xero Connect could not save its settings to", "/x/sandbox.json", OSError(code, os.strerror(code))
+    )
     expected = f"Xero Connect could not save its settings to /x/sandbox.json ({reason}); {hint}"
     assert str(problem).startswith(expected)
     assert isinstance(problem, OSError)
@@ -179,13 +210,15 @@ KEYRING_STATES = {
     # a login keyring never unlocked in this session (so not even created): its prompt cannot show here
     "never unlocked": "gnome-keyring-daemon --start --components=secrets >/dev/null",
     "locked": "printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null && "
-              "\"$PY\" -c 'import keyring, secretstorage; keyring.set_password(\"x\", \"y\", \"z\"); "
-              "secretstorage.get_default_collection(secretstorage.dbus_init()).lock()'",
+    '"$PY" -c \'import keyring, secretstorage; keyring.set_password("x", "y", "z"); '
+    "secretstorage.get_default_collection(secretstorage.dbus_init()).lock()'",
 }
 
 
-@pytest.mark.skipif(not shutil.which("gnome-keyring-daemon") or not shutil.which("dbus-run-session"),
-                    reason="needs gnome-keyring and dbus (./test.sh installs them)")
+@pytest.mark.skipif(
+    not shutil.which("gnome-keyring-daemon") or not shutil.which("dbus-run-session"),
+    reason="needs gnome-keyring and dbus (./test.sh installs them)",
+)
 @pytest.mark.parametrize("state", list(KEYRING_STATES))
 def test_a_locked_keyring_is_called_locked_never_missing(tmp_path, state):
     config = tmp_path / "cfg"
@@ -193,10 +226,17 @@ def test_a_locked_keyring_is_called_locked_never_missing(tmp_path, state):
     (config / "sandbox.json").write_text(json.dumps({"client_id": "C" * 32}))
     script = f'{KEYRING_STATES[state]} && "$PY" -m app status --sandbox'
     done = subprocess.run(
-        ["dbus-run-session", "--", "bash", "-c", script], capture_output=True, text=True, timeout=90,
+        ["dbus-run-session", "--", "bash", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=90,
         cwd=ROOT,
-        env={**os.environ, "PY": sys.executable, "XDG_DATA_HOME": str(tmp_path / "data"),
-             "XERO_CONNECT_CONFIG_DIR": str(config)},
+        env={
+            **os.environ,
+            "PY": sys.executable,
+            "XDG_DATA_HOME": str(tmp_path / "data"),
+            "XERO_CONNECT_CONFIG_DIR": str(config),
+        },
     )
     problem = [line for line in done.stdout.splitlines() if line.startswith("Keyring problem:")]
     assert len(problem) == 1, done.stdout + done.stderr[-800:]
@@ -233,6 +273,9 @@ def test_busy_ports_are_one_sentence_with_the_right_number(sandbox, sandbox_app,
         SecretStore("sandbox", sandbox_app.client_id).delete_all()
     assert str(from_model.value) == str(from_listener.value)
     names = ", ".join(map(str, ports[:-1])) + f" and {ports[-1]}"
-    first = {1: f"Port {ports[0]} is in use by another program;", 2: f"Ports {names} are both in use",
-             3: f"Ports {names} are all in use"}[count]
+    first = {
+        1: f"Port {ports[0]} is in use by another program;",
+        2: f"Ports {names} are both in use",
+        3: f"Ports {names} are all in use",
+    }[count]
     assert str(from_model.value).startswith(first), str(from_model.value)

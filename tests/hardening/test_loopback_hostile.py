@@ -50,8 +50,13 @@ def finish(listener, calls, waiting) -> None:
 
 def test_wrong_missing_or_empty_state_is_400_and_the_flow_goes_on(listening):
     listener, calls, waiting = listening
-    for target in ["/callback?code=x&state=forged", "/callback?code=x", "/callback?code=x&state=",
-                   f"/callback?code=x&state={STATE}x", "/callback?state=%00&state=" + STATE]:
+    for target in [
+        "/callback?code=x&state=forged",
+        "/callback?code=x",
+        "/callback?code=x&state=",
+        f"/callback?code=x&state={STATE}x",
+        "/callback?state=%00&state=" + STATE,
+    ]:
         assert request(listener.port, target) == 400, target
     assert not waiting.done() and calls == []
     finish(listener, calls, waiting)
@@ -193,8 +198,9 @@ def test_only_loopback_is_ever_bound(listening):
     finish(listener, calls, waiting)
 
 
-HOSTILE_DESCRIPTION = ("bad\x1b]0;owned\x07\x1b[2J\x1b[1;1H\x9b31m red\x00\x08\x7f\r\nline\u0085two "
-                       "\x1b]52;c;ZXZpbA==\x07done")
+HOSTILE_DESCRIPTION = (
+    "bad\x1b]0;owned\x07\x1b[2J\x1b[1;1H\x9b31m red\x00\x08\x7f\r\nline\u0085two \x1b]52;c;ZXZpbA==\x07done"
+)
 
 
 @pytest.mark.usefixtures("real_keyring")
@@ -213,13 +219,19 @@ def test_control_characters_in_a_callbacks_error_description_never_reach_the_ter
 
     def hostile_redirect(authorize_url: str) -> None:
         query = parse_qs(urlsplit(authorize_url).query)
-        answer = urlencode({"error": "invalid_request\x1b[5m", "error_description": HOSTILE_DESCRIPTION,
-                            "state": query["state"][0]})
+        answer = urlencode(
+            {
+                "error": "invalid_request\x1b[5m",
+                "error_description": HOSTILE_DESCRIPTION,
+                "state": query["state"][0],
+            }
+        )
         requests.get(f"{query['redirect_uri'][0]}?{answer}", timeout=10)
 
     try:
-        code, out, err = connect_in_terminal([sys.executable, "-m", "app"], sandbox, sandbox_app,
-                                             callback_ports, consent=hostile_redirect)
+        code, out, err = connect_in_terminal(
+            [sys.executable, "-m", "app"], sandbox, sandbox_app, callback_ports, consent=hostile_redirect
+        )
     finally:
         SecretStore("sandbox", sandbox_app.client_id).delete_all()
     assert code == 1, err

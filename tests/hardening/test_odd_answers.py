@@ -52,8 +52,17 @@ def assert_sentence(error: BaseException) -> None:
     assert text.endswith(".") and "\n" not in text and "Traceback" not in text, text
 
 
-@pytest.mark.parametrize("body", ['{"Organisations": "x"}', "[1]", '{"Organisations": [1]}', '"x"', "5",
-                                  '{"Organisations": {"Name": "x"}}'])
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"Organisations": "x"}',
+        "[1]",
+        '{"Organisations": [1]}',
+        '"x"',
+        "5",
+        '{"Organisations": {"Name": "x"}}',
+    ],
+)
 def test_an_organisation_answer_of_the_wrong_shape_is_a_sentence(proxied, body):
     model, proxy = proxied
     proxy.answer("GET", ORGANISATION, 200, body)
@@ -75,8 +84,12 @@ def test_a_connections_answer_of_the_wrong_shape_is_a_sentence(proxied, body):
     assert [c.tenant_name for c in model.tenants()] == ["Demo Company (UK)"]
 
 
-INVOICE = {"Type": "ACCREC", "Contact": {"Name": "Odd Answers Ltd"}, "Reference": "ODD-1",
-           "LineItems": [{"Description": "x", "Quantity": 1, "UnitAmount": 1, "AccountCode": "200"}]}
+INVOICE = {
+    "Type": "ACCREC",
+    "Contact": {"Name": "Odd Answers Ltd"},
+    "Reference": "ODD-1",
+    "LineItems": [{"Description": "x", "Quantity": 1, "UnitAmount": 1, "AccountCode": "200"}],
+}
 
 
 @pytest.mark.parametrize("body", ['{"Invoices": "abc"}', '{"Invoices": [1, 2]}', '{"Invoices": {"a": 1}}'])
@@ -100,13 +113,28 @@ def test_a_validation_answer_with_odd_elements_is_a_sentence(proxied, elements):
     assert_sentence(caught.value)
 
 
-@pytest.mark.parametrize("field", [{"scope": 5}, {"scope": [1, 2]}, {"expires_in": "soon"},
-                                   {"expires_in": 1e400}, {"refresh_token": 7}, {"access_token": ["x"]}])
+@pytest.mark.parametrize(
+    "field",
+    [
+        {"scope": 5},
+        {"scope": [1, 2]},
+        {"expires_in": "soon"},
+        {"expires_in": 1e400},
+        {"refresh_token": 7},
+        {"access_token": ["x"]},
+    ],
+)
 def test_a_token_answer_of_the_wrong_shape_is_a_sentence_and_keeps_the_refresh_token(proxied, sandbox, field):
     model, proxy = proxied
     before = model.secrets().token_set()
-    body = {"access_token": "eyJ.a.b", "refresh_token": "r", "expires_in": 1800, "token_type": "Bearer",
-            "scope": "openid", **field}
+    body = {
+        "access_token": "eyJ.a.b",
+        "refresh_token": "r",
+        "expires_in": 1800,
+        "token_type": "Bearer",
+        "scope": "openid",
+        **field,
+    }
     proxy.answer("POST", TOKEN, 200, json.dumps(body))
     with pytest.raises(XeroConnectError) as caught:
         model.token_manager().refresh_now()

@@ -38,8 +38,15 @@ class CodeCatcher:
 
 
 def cli(*args: str, stdin: str = "", env: dict) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "app", "--verbose", *args], input=stdin, capture_output=True,
-                          text=True, timeout=60, env=env, cwd=REPO)
+    return subprocess.run(
+        [sys.executable, "-m", "app", "--verbose", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=REPO,
+    )
 
 
 def connect(sandbox, app, ports, env, catcher) -> tuple[str, str]:
@@ -55,8 +62,9 @@ def tokens_now(app) -> list[str]:
     return [] if tokens is None else [t for t in (tokens.access_token, tokens.refresh_token) if t]
 
 
-def test_no_secret_in_any_output_log_settings_or_ledger(sandbox, sandbox_app, callback_ports, tmp_path,
-                                                         config_dir):
+def test_no_secret_in_any_output_log_settings_or_ledger(
+    sandbox, sandbox_app, callback_ports, tmp_path, config_dir
+):
     set_auto_consent(sandbox.base_url)
     log_dir = tmp_path / "logs"
     env = {**os.environ, "XERO_CONNECT_LOG_DIR": str(log_dir)}
@@ -70,8 +78,11 @@ def test_no_secret_in_any_output_log_settings_or_ledger(sandbox, sandbox_app, ca
         assert check.returncode == 0, check.stderr
         requests.post(f"{sandbox.base_url}/sandbox/clock", json={"advance_seconds": 1900}, timeout=5)
         quotes = tmp_path / "q.csv"
-        quotes.write_text("Quote Number,Customer,Description,Quantity,Unit Price\n"
-                          "L-1,Acme Ltd,Work,1,10\nL-2,Leak Test Ltd,Work,2,20\n", encoding="utf-8")
+        quotes.write_text(
+            "Quote Number,Customer,Description,Quantity,Unit Price\n"
+            "L-1,Acme Ltd,Work,1,10\nL-2,Leak Test Ltd,Work,2,20\n",
+            encoding="utf-8",
+        )
         draft = cli("draft", str(quotes), "--sandbox", sandbox.base_url, env=env)  # refreshes first
         assert draft.returncode == 0, draft.stdout + draft.stderr
         secrets |= set(tokens_now(sandbox_app))

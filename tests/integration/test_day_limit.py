@@ -30,9 +30,7 @@ def calls_today(sandbox, tenant: str) -> int:
     return sum(n for name, n in sandbox.state.counters["by_endpoint"].items() if "/api.xro/" in name)
 
 
-def test_a_run_stops_before_the_daily_limit_and_the_next_day_finishes(
-    sandbox, connected, capsys, tmp_path
-):
+def test_a_run_stops_before_the_daily_limit_and_the_next_day_finishes(sandbox, connected, capsys, tmp_path):
     tenant = connected.settings.tenant_id
     export = write_export(tmp_path / "crm.csv", 600)  # 15 lookups, then 12 batches
     # Room today for the lookups and some of the batches, not all of them.

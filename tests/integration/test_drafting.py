@@ -39,8 +39,11 @@ def test_one_quote_becomes_one_draft_sales_invoice(sandbox, connected, ledger):
     report = run(connected, ledger, [quote])
     assert report.summary() == "Drafted 1, skipped 0 already drafted, 0 invalid, 0 failed."
     [result] = report.results
-    invoice = next(i for i in sandbox.state.orgs[connected.settings.tenant_id]["invoices"]
-                   if i.get("Reference") == quote.number)
+    invoice = next(
+        i
+        for i in sandbox.state.orgs[connected.settings.tenant_id]["invoices"]
+        if i.get("Reference") == quote.number
+    )
     assert (invoice["Type"], invoice["Status"]) == ("ACCREC", "DRAFT")
     assert invoice["InvoiceNumber"] == result.invoice_number
     assert invoice["Contact"]["Name"] == "Bayside Club"  # matched case- and space-insensitively
@@ -81,7 +84,9 @@ def test_an_invoice_xero_refuses_fails_alone_with_xeros_message(sandbox, connect
         "Q-0005": "The description field must be 4000 characters or less.",
     }
     assert set(ledger.drafted(connected.settings.tenant_id)) == {q.source_id for q in quotes} - {
-        "q-0002", "q-0005"}
+        "q-0002",
+        "q-0005",
+    }
 
 
 def test_invalid_quotes_and_refused_contacts_are_not_sent(sandbox, connected, ledger):
@@ -100,9 +105,12 @@ def test_invalid_quotes_and_refused_contacts_are_not_sent(sandbox, connected, le
 
 def test_a_429_and_a_503_mid_run_are_waited_out_on_the_sandbox_clock(sandbox, connected, ledger):
     quotes = make_quotes(120)
-    faults = iter([{"kind": "429", "count": 1, "path_prefix": INVOICES_PATH, "method": "PUT",
-                    "retry_after": 30},
-                   {"kind": "503", "count": 1, "path_prefix": INVOICES_PATH, "method": "PUT"}])
+    faults = iter(
+        [
+            {"kind": "429", "count": 1, "path_prefix": INVOICES_PATH, "method": "PUT", "retry_after": 30},
+            {"kind": "503", "count": 1, "path_prefix": INVOICES_PATH, "method": "PUT"},
+        ]
+    )
 
     def inject_after_each_batch(progress) -> None:
         if progress.phase == "sending" and progress.batch in (1, 2):
@@ -184,7 +192,8 @@ def test_a_batch_left_sending_is_found_in_xero_and_not_sent_again(sandbox, conne
     # The 3 found were never reported by the run that created them: this run reports them as drafted.
     assert report.summary() == "Drafted 5, skipped 0 already drafted, 0 invalid, 0 failed."
     assert {r.record["InvoiceID"] for r in results} <= {
-        r.invoice_id for r in report.results if r.status == "drafted"}
+        r.invoice_id for r in report.results if r.status == "drafted"
+    }
     assert gone.record["InvoiceID"] not in {r.invoice_id for r in report.results}
     assert puts(sandbox) == before + 1 and ledger.pending_batches(tenant) == []
     assert_each_once(sandbox, connected, quotes)
@@ -198,8 +207,11 @@ def test_a_send_with_an_unknown_outcome_is_looked_up_and_never_sent_twice(sandbo
     plan = make_plan(connected.client(), ledger, tenant, quotes)
     impatient = connected.client()
     impatient.session = make_session((5.0, 0.5))
-    post(sandbox.base_url, "faults", {"kind": "delay", "delay_seconds": 1, "count": 4,
-                                     "path_prefix": INVOICES_PATH, "method": "PUT"})
+    post(
+        sandbox.base_url,
+        "faults",
+        {"kind": "delay", "delay_seconds": 1, "count": 4, "path_prefix": INVOICES_PATH, "method": "PUT"},
+    )
     report = draft_invoices(impatient, tenant, plan, ledger)
     # The client's own retry of the timed-out PUT finds the first request still in flight (409).
     assert report.stopped.startswith("Xero is still processing a batch")
@@ -264,8 +276,11 @@ def test_a_young_pending_batch_is_resent_with_its_own_body_and_key(sandbox, conn
 
 def test_a_dropped_send_fails_retryable_and_stops_then_the_rerun_sends_it(sandbox, connected, ledger):
     quotes = make_quotes(60)
-    post(sandbox.base_url, "faults", {"kind": "drop", "count": 4, "path_prefix": INVOICES_PATH,
-                                     "method": "PUT"})
+    post(
+        sandbox.base_url,
+        "faults",
+        {"kind": "drop", "count": 4, "path_prefix": INVOICES_PATH, "method": "PUT"},
+    )
     report = run(connected, ledger, quotes)
     assert report.summary() == "Drafted 0, skipped 0 already drafted, 0 invalid, 50 failed."
     assert report.not_sent == 10 and "Could not reach" in report.stopped

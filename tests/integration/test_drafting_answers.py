@@ -23,8 +23,10 @@ pytestmark = pytest.mark.usefixtures("real_keyring")
 def test_a_quote_too_large_for_any_request_is_invalid_and_the_rest_is_drafted(sandbox, connected, ledger):
     quotes = make_quotes(60)
     huge = quotes[7]
-    huge.lines = [SourceLine(f"Part {n} of a very long bill of materials", Decimal(1), Decimal("1.50"))
-                  for n in range(120_000)]
+    huge.lines = [
+        SourceLine(f"Part {n} of a very long bill of materials", Decimal(1), Decimal("1.50"))
+        for n in range(120_000)
+    ]
     report = run(connected, ledger, quotes)
     [result] = [r for r in report.results if r.number == huge.number]
     assert result.status == "invalid"
@@ -84,8 +86,9 @@ def test_a_batch_answer_that_names_other_references_is_looked_up_never_recorded_
     assert report.drafted == 4 and puts(sandbox) == 1
     invoices = {i["Reference"]: i["InvoiceID"] for i in sandbox.state.orgs[tenant]["invoices"]}
     recorded = ledger.drafted(tenant)
-    assert {q.number: recorded[q.source_id].invoice_id for q in quotes} == {q.number: invoices[q.number]
-                                                                            for q in quotes}
+    assert {q.number: recorded[q.source_id].invoice_id for q in quotes} == {
+        q.number: invoices[q.number] for q in quotes
+    }
 
 
 @pytest.mark.parametrize("status", [404, 401])

@@ -75,8 +75,11 @@ def test_killed_mid_batch_then_rerun_holds_each_invoice_once(
     tenant = model.settings.tenant_id
     # Recovery looks references up one per call on the sandbox (its `where` has no OR): allow the burst.
     post(sandbox.base_url, "limits", {"per_minute": 1000})
-    post(sandbox.base_url, "faults", {"kind": "delay", "delay_seconds": 1, "count": 3,
-                                     "path": INVOICES_PATH, "method": "PUT"})  # not the History notes
+    post(
+        sandbox.base_url,
+        "faults",
+        {"kind": "delay", "delay_seconds": 1, "count": 3, "path": INVOICES_PATH, "method": "PUT"},
+    )  # not the History notes
     try:
         child = start(csv, sandbox.base_url)
         deadline = time.monotonic() + 20
@@ -110,8 +113,11 @@ def test_killed_mid_batch_then_rerun_holds_each_invoice_once(
 def test_ctrl_c_finishes_the_batch_in_flight_then_stops(sandbox, sandbox_app, callback_ports, tmp_path):
     csv = write_quotes(tmp_path / "crm-quotes.csv")
     model = connect(sandbox, sandbox_app, callback_ports)
-    post(sandbox.base_url, "faults", {"kind": "delay", "delay_seconds": 1, "count": 1,
-                                     "path": INVOICES_PATH, "method": "PUT"})
+    post(
+        sandbox.base_url,
+        "faults",
+        {"kind": "delay", "delay_seconds": 1, "count": 1, "path": INVOICES_PATH, "method": "PUT"},
+    )
     # The child sleeps for real: its 50 History notes must not meet the minute limit and wait a minute.
     post(sandbox.base_url, "limits", {"per_minute": 1000})
     try:

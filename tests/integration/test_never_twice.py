@@ -40,9 +40,11 @@ HEADER = "Quote Number,Customer,Description,Quantity,Unit Price\n"
 
 def live_invoices(sandbox, tenant_id: str) -> list[dict]:
     """The invoices drafted by the tests (the sandbox's seeded ones left out)."""
-    return [i for i in sandbox.state.orgs[tenant_id]["invoices"]
-            if i["Status"] not in ("DELETED", "VOIDED")
-            and not str(i.get("Reference", "")).startswith("Seed")]
+    return [
+        i
+        for i in sandbox.state.orgs[tenant_id]["invoices"]
+        if i["Status"] not in ("DELETED", "VOIDED") and not str(i.get("Reference", "")).startswith("Seed")
+    ]
 
 
 def assert_ledger_equals_sandbox(sandbox, model: ConnectionModel, ledger: Ledger) -> None:
@@ -104,8 +106,9 @@ def test_a_deleted_ledger_drafts_nothing_again(sandbox, connected, capsys):
         assert_ledger_equals_sandbox(sandbox, connected, ledger)
 
 
-def test_an_invoice_someone_else_made_is_found_and_said_so(sandbox, connected, ledger, callback_ports,
-                                                          tmp_path, monkeypatch):
+def test_an_invoice_someone_else_made_is_found_and_said_so(
+    sandbox, connected, ledger, callback_ports, tmp_path, monkeypatch
+):
     """A person typed the Reference in Xero, or another tool made it: not drafted again, and the
     sentence says it was not this app's, so the user can judge a coincidence."""
     tenant = connected.settings.tenant_id
@@ -140,8 +143,9 @@ def test_the_same_file_under_another_name_is_already_drafted(sandbox, connected,
         assert_ledger_equals_sandbox(sandbox, connected, ledger)
 
 
-def test_orders_of_a_json_export_and_a_changed_type_column_are_the_same_quotes(sandbox, connected, tmp_path,
-                                                                              capsys):
+def test_orders_of_a_json_export_and_a_changed_type_column_are_the_same_quotes(
+    sandbox, connected, tmp_path, capsys
+):
     rows = list(csv.reader(io.StringIO(SAMPLE.read_text(encoding="utf-8"))))
 
     def with_type(path: Path, label: str) -> Path:
@@ -154,11 +158,28 @@ def test_orders_of_a_json_export_and_a_changed_type_column_are_the_same_quotes(s
     _code, out = cli(str(as_orders), "--sandbox", sandbox.base_url, capsys=capsys)
     assert out.splitlines()[-1] == f"Drafted 0, skipped {SAMPLE_VALID} already drafted, 2 invalid, 0 failed."
     # A JSON export with an "orders" list holding one of those numbers: the same quote, not a new one.
-    document = {"orders": [{"number": "CRM-Q-1001", "contact_name": "Acme Ltd", "date": "2026-11-02",
-                            "due_date": "2026-12-02", "currency": "GBP", "line_amount_types": "Exclusive",
-                            "lines": [{"description": "Software development, per hour", "quantity": 12,
-                                       "unit_amount": 95, "item_code": "DEV-HOUR", "account_code": "200",
-                                       "tax_type": "OUTPUT2"}]}]}
+    document = {
+        "orders": [
+            {
+                "number": "CRM-Q-1001",
+                "contact_name": "Acme Ltd",
+                "date": "2026-11-02",
+                "due_date": "2026-12-02",
+                "currency": "GBP",
+                "line_amount_types": "Exclusive",
+                "lines": [
+                    {
+                        "description": "Software development, per hour",
+                        "quantity": 12,
+                        "unit_amount": 95,
+                        "item_code": "DEV-HOUR",
+                        "account_code": "200",
+                        "tax_type": "OUTPUT2",
+                    }
+                ],
+            }
+        ]
+    }
     as_json = tmp_path / "orders.json"
     as_json.write_text(json.dumps(document))
     _code, out = cli(str(as_json), "--sandbox", sandbox.base_url, capsys=capsys)
@@ -177,8 +198,10 @@ def test_numbers_that_differ_only_in_case_are_one_quote(sandbox, connected, ledg
     assert held(sandbox, connected)[upper.number] == 1 and len(live_invoices(sandbox, tenant)) == 1
     # In one file, the two spellings cannot both be meant: both are refused, nothing is sent.
     export = tmp_path / "mixed.csv"
-    export.write_text("Quote Number,Customer,Description,Quantity,Unit Price\n"
-                      "Q-77,Acme Ltd,Widget,1,10\nq-77,Bayside Club,Widget,2,10\n")
+    export.write_text(
+        "Quote Number,Customer,Description,Quantity,Unit Price\n"
+        "Q-77,Acme Ltd,Widget,1,10\nq-77,Bayside Club,Widget,2,10\n"
+    )
     loaded = load_file(export)
     assert loaded.quotes == [] and len(loaded.problems) == 2
     assert all("both are left out" in p.reason for p in loaded.problems)
@@ -276,8 +299,10 @@ def test_a_changed_quote_is_reported_updated_while_draft_and_refused_once_approv
 ):
     tenant = connected.settings.tenant_id
     export = tmp_path / "crm.csv"
-    export.write_text("Quote Number,Customer,Description,Quantity,Unit Price,Discount (%)\n"
-                      "Q-416,Acme Ltd,Widget,10,165.84,\n")
+    export.write_text(
+        "Quote Number,Customer,Description,Quantity,Unit Price,Discount (%)\n"
+        "Q-416,Acme Ltd,Widget,10,165.84,\n"
+    )
     assert cli(str(export), "--sandbox", sandbox.base_url, capsys=capsys)[0] == EXIT_OK
     [invoice] = live_invoices(sandbox, tenant)
     number = invoice["InvoiceNumber"]

@@ -47,8 +47,10 @@ def test_a_eur_quote_is_a_sentence_when_eur_is_not_enabled(sandbox, connected, l
     report = run(connected, ledger, [quote])
     [result] = report.results
     assert result.status == "invalid"
-    assert result.message.startswith("currency EUR is not enabled in Demo Company (UK) (it has GBP, USD); "
-                                     "to draft it, add EUR in Xero under Accounting settings → Currencies")
+    assert result.message.startswith(
+        "currency EUR is not enabled in Demo Company (UK) (it has GBP, USD); "
+        "to draft it, add EUR in Xero under Accounting settings → Currencies"
+    )
     assert puts(sandbox) == 0 and held(sandbox, connected)[quote.number] == 0
 
 
@@ -60,13 +62,16 @@ def test_an_archived_account_is_a_fix_the_mapping_sentence_before_sending(sandbo
     loaded = LoadResult(make_quotes(2))
     out, err = io.StringIO(), io.StringIO()
     assert run_draft(connected, lambda: loaded, out=out, err=err) == EXIT_REFUSED
-    assert err.getvalue() == ("Error: Account 260 is archived in Demo Company (UK): fix the mapping by "
-                              "choosing another revenue account (or --account CODE).\n")
+    assert err.getvalue() == (
+        "Error: Account 260 is archived in Demo Company (UK): fix the mapping by "
+        "choosing another revenue account (or --account CODE).\n"
+    )
     assert puts(sandbox) == 0
     out = io.StringIO()
     assert run_draft(connected, lambda: loaded, dry_run=True, account="200", out=out, err=err) == EXIT_OK
     assert out.getvalue().startswith(
-        "Lines without their own account go to 200 Sales with 20% (VAT on Income) (OUTPUT2).\n")
+        "Lines without their own account go to 200 Sales with 20% (VAT on Income) (OUTPUT2).\n"
+    )
 
 
 def test_a_fixed_tracking_option_for_the_run_lands_on_every_line(sandbox, connected, ledger):
@@ -77,13 +82,17 @@ def test_a_fixed_tracking_option_for_the_run_lands_on_every_line(sandbox, connec
     assert code == EXIT_OK, out.getvalue() + err.getvalue()
     for quote in quotes:
         for line in invoice_for(sandbox, connected, quote.number)["LineItems"]:
-            assert [(t["Name"], t["Option"]) for t in line["Tracking"]] == [("Region", "North"),
-                                                                          ("Department", "Sales")]
+            assert [(t["Name"], t["Option"]) for t in line["Tracking"]] == [
+                ("Region", "North"),
+                ("Department", "Sales"),
+            ]
     other = LoadResult(make_quotes(1, prefix="T"))
     nowhere = {"Region": "Nowhere"}
     assert run_draft(connected, lambda: other, tracking=nowhere, out=out, err=err) == EXIT_REFUSED
-    assert ("--tracking: tracking option 'Nowhere' does not exist in the Region category of Demo Company "
-            "(UK) (its active options: North, South)") in err.getvalue()
+    assert (
+        "--tracking: tracking option 'Nowhere' does not exist in the Region category of Demo Company "
+        "(UK) (its active options: North, South)"
+    ) in err.getvalue()
 
 
 def test_a_mapped_tracking_option_per_quote_that_exists_and_one_that_does_not(sandbox, connected, ledger):
@@ -100,7 +109,8 @@ def test_a_mapped_tracking_option_per_quote_that_exists_and_one_that_does_not(sa
         assert by_number[quote.number].status == "invalid"
         assert by_number[quote.number].message == (
             f"line 1: tracking option '{option}' does not exist in the Region category of Demo Company (UK) "
-            "(its active options: North, South); add it in Xero or correct the file")
+            "(its active options: North, South); add it in Xero or correct the file"
+        )
     assert held(sandbox, connected)[bad.number] == 0
 
 
@@ -113,11 +123,15 @@ def test_a_near_match_contact_waits_for_the_users_choice_in_both_directions(sand
     loaded = LoadResult([quote])
     out = io.StringIO()
     assert run_draft(connected, lambda: loaded, out=out, err=io.StringIO()) == EXIT_FAILED
-    assert (f"{quote.number}: invalid: the customer 'ACME Limited' is not in Demo Company (UK) by that name, "
-            "but 'Acme Ltd' is a near match; choose to use the existing contact or to create a new one "
-            "(nothing is sent for it until then)") in out.getvalue()
-    assert ("To choose for 'ACME Limited': --use-contact \"ACME Limited=Acme Ltd\" (the existing contact) or "
-            "--new-contact \"ACME Limited\" (a new one).") in out.getvalue()
+    assert (
+        f"{quote.number}: invalid: the customer 'ACME Limited' is not in Demo Company (UK) by that name, "
+        "but 'Acme Ltd' is a near match; choose to use the existing contact or to create a new one "
+        "(nothing is sent for it until then)"
+    ) in out.getvalue()
+    assert (
+        "To choose for 'ACME Limited': --use-contact \"ACME Limited=Acme Ltd\" (the existing contact) or "
+        '--new-contact "ACME Limited" (a new one).'
+    ) in out.getvalue()
     assert puts(sandbox) == 0 and len(org["contacts"]) == contacts_before
 
     use = {"acme limited": "Acme Ltd"}
@@ -128,8 +142,10 @@ def test_a_near_match_contact_waits_for_the_users_choice_in_both_directions(sand
     [other] = make_quotes(1, prefix="P")
     other.contact_name = "Acme Limited"
     new = {"acme limited": None}
-    assert run_draft(connected, lambda: LoadResult([other]), contacts=new, out=io.StringIO(),
-                     err=io.StringIO()) == EXIT_OK
+    assert (
+        run_draft(connected, lambda: LoadResult([other]), contacts=new, out=io.StringIO(), err=io.StringIO())
+        == EXIT_OK
+    )
     made = invoice_for(sandbox, connected, other.number)["Contact"]
     assert made["ContactID"] != acme_id and made["Name"] == "Acme Limited"
     assert len(org["contacts"]) == contacts_before + 1
@@ -150,8 +166,10 @@ def test_a_total_a_cent_off_after_xeros_per_line_rounding_is_reported(sandbox, c
     assert run_draft(connected, lambda: LoadResult([quote, same]), out=out, err=io.StringIO()) == EXIT_FAILED
     assert invoice_for(sandbox, connected, "R-1")["Total"] == 95.44
     number = invoice_for(sandbox, connected, "R-1")["InvoiceNumber"]
-    assert (f"R-1: drafted as {number}, but Xero's figures differ: total 95.44 in Xero, 95.45 in the CRM "
-            "(-0.01; Xero rounds tax per line); check the draft in Xero") in out.getvalue()
+    assert (
+        f"R-1: drafted as {number}, but Xero's figures differ: total 95.44 in Xero, 95.45 in the CRM "
+        "(-0.01; Xero rounds tax per line); check the draft in Xero"
+    ) in out.getvalue()
     exact = invoice_for(sandbox, connected, "R-2")["InvoiceNumber"]
     assert f"R-2: drafted as {exact}\n" in out.getvalue()
 
@@ -189,9 +207,11 @@ def test_a_quote_inside_the_lock_date_is_a_sentence_in_the_dry_run(sandbox, conn
     loaded = LoadResult([inside, after])
     out = io.StringIO()
     assert run_draft(connected, lambda: loaded, dry_run=True, out=out, err=io.StringIO()) == EXIT_FAILED
-    assert ("L-0001: invalid: its date 2026-03-31 is on or before the period lock date of Demo Company (UK) "
-            "(2026-03-31), so Xero would refuse it; date the quote after 2026-03-31 or ask the "
-            "organisation's adviser to move the lock date") in out.getvalue()
+    assert (
+        "L-0001: invalid: its date 2026-03-31 is on or before the period lock date of Demo Company (UK) "
+        "(2026-03-31), so Xero would refuse it; date the quote after 2026-03-31 or ask the "
+        "organisation's adviser to move the lock date"
+    ) in out.getvalue()
     assert "L-0002: to draft for" in out.getvalue()
     assert run_draft(connected, lambda: loaded, out=io.StringIO(), err=io.StringIO()) == EXIT_FAILED
     assert held(sandbox, connected)["L-0001"] == 0 and held(sandbox, connected)["L-0002"] == 1
@@ -205,7 +225,8 @@ def test_a_read_only_role_is_a_sentence_before_anything_is_sent(sandbox, connect
         code = run_draft(connected, lambda: loaded, dry_run=dry_run, out=io.StringIO(), err=err)
         assert code == EXIT_REFUSED
         assert err.getvalue().startswith(
-            "Error: The Xero user who connected this program to Demo Company (UK) may not create draft")
+            "Error: The Xero user who connected this program to Demo Company (UK) may not create draft"
+        )
     assert puts(sandbox) == 0
 
 
@@ -219,28 +240,35 @@ def test_each_drafted_invoice_says_where_it_came_from(sandbox, connected, ledger
     quotes[2].url = "https://xero-crm.example.com/q/3"  # Xero refuses "xero" in Invoice.Url
     report = run(connected, ledger, quotes)
     by_number = {r.number: r for r in report.results}
-    assert by_number["H-0003"].status == "invalid" and "contains \"xero\"" in by_number["H-0003"].message
+    assert by_number["H-0003"].status == "invalid" and 'contains "xero"' in by_number["H-0003"].message
     first = invoice_for(sandbox, connected, "H-0001")
     assert first["Url"] == "https://crm.example.com/quotes/H-0001"
     assert "Url" not in invoice_for(sandbox, connected, "H-0002")
-    notes = {n: [h["Details"] for h in invoice_for(sandbox, connected, n)["_history"]
-                 if h["Changes"] == "Note"] for n in ("H-0001", "H-0002")}
-    assert notes == {"H-0001": ["Drafted from CRM quote H-0001 by Xero Connect"],
-                     "H-0002": ["Drafted from CRM order H-0002 by Xero Connect"]}
+    notes = {
+        n: [h["Details"] for h in invoice_for(sandbox, connected, n)["_history"] if h["Changes"] == "Note"]
+        for n in ("H-0001", "H-0002")
+    }
+    assert notes == {
+        "H-0001": ["Drafted from CRM quote H-0001 by Xero Connect"],
+        "H-0002": ["Drafted from CRM order H-0002 by Xero Connect"],
+    }
     assert sandbox.state.counters["by_endpoint"][HISTORY] == 2  # one per drafted invoice
     again = run(connected, ledger, quotes[:2])  # nothing drafted: no note
     assert again.skipped_already_drafted == 2 and sandbox.state.counters["by_endpoint"][HISTORY] == 2
 
 
 def test_a_note_that_cannot_be_written_is_reported_and_the_invoice_stays_once(sandbox, connected, ledger):
-    post(sandbox.base_url, "faults", {"kind": "500", "count": 4, "path_prefix": "/api.xro/2.0/Invoices/",
-                                      "method": "PUT"})
+    post(
+        sandbox.base_url,
+        "faults",
+        {"kind": "500", "count": 4, "path_prefix": "/api.xro/2.0/Invoices/", "method": "PUT"},
+    )
     [quote] = make_quotes(1, prefix="F")
     out = io.StringIO()
     assert run_draft(connected, lambda: LoadResult([quote]), out=out, err=io.StringIO()) == EXIT_OK
     assert held(sandbox, connected)["F-0001"] == 1
     number = invoice_for(sandbox, connected, "F-0001")["InvoiceNumber"]
-    assert f"1 drafted invoice(s) ({number}) have no \"Drafted from\" note in Xero: " in out.getvalue()
+    assert f'1 drafted invoice(s) ({number}) have no "Drafted from" note in Xero: ' in out.getvalue()
 
 
 def test_invoices_from_xero_quotes_are_dated_today_and_due_by_the_contacts_terms(sandbox, connected, ledger):

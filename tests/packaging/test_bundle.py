@@ -49,7 +49,10 @@ def bundle(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
             started = time.monotonic()
             env = {**os.environ, "DIST_DIR": str(cache / "dist"), "WORK_DIR": str(cache / "work")}
             result = subprocess.run(
-                [str(REPO / "packaging" / "build.sh")], env=env, capture_output=True, text=True,
+                [str(REPO / "packaging" / "build.sh")],
+                env=env,
+                capture_output=True,
+                text=True,
                 timeout=BUILD_TIMEOUT,
             )
             assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -98,8 +101,16 @@ def test_the_bundle_holds_what_runs_and_nothing_else(bundle: Path) -> None:
         "iconengines/libqsvgicon.so",
     ):
         assert any(f.endswith(needed) for f in files), needed
-    for unwanted in ("xero-openapi", "QtWebEngine", "libQt6Qml", "libQt6Quick", "Qt3D", "pytest", "tests/",
-                     "libgtk-3"):
+    for unwanted in (
+        "xero-openapi",
+        "QtWebEngine",
+        "libQt6Qml",
+        "libQt6Quick",
+        "Qt3D",
+        "pytest",
+        "tests/",
+        "libgtk-3",
+    ):
         assert not any(unwanted in f for f in files), unwanted
 
 
@@ -114,8 +125,14 @@ def test_connect_then_check_from_the_bundle(
         pages.append(follow_consent(url))  # the bundle's listener serves resources/listener/success.html
 
     code, out, err = connect_in_terminal(
-        [str(bundle)], sandbox, sandbox_app, callback_ports, consent=consent, timeout=120,
-        env=bundle_env, cwd=elsewhere,
+        [str(bundle)],
+        sandbox,
+        sandbox_app,
+        callback_ports,
+        consent=consent,
+        timeout=120,
+        env=bundle_env,
+        cwd=elsewhere,
     )
     assert code == 0, out + err
     assert "Organisation: Demo Company (UK)" in out
@@ -154,25 +171,27 @@ def assert_not_blank(png: Path) -> None:
 
     image = QImage(str(png))
     assert image.width() >= 400 and image.height() >= 300
-    colours = {
-        image.pixel(x, y)
-        for x in range(0, image.width(), 7)
-        for y in range(0, image.height(), 7)
-    }
+    colours = {image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)}
     assert len(colours) > 20, len(colours)
 
 
-
-def test_a_second_start_of_the_bundled_tray_hands_over_to_the_first(bundle: Path, bundle_env, elsewhere,
-                                                                     qapp) -> None:
+def test_a_second_start_of_the_bundled_tray_hands_over_to_the_first(
+    bundle: Path, bundle_env, elsewhere, qapp
+) -> None:
     import signal
 
     from app.instance_socket import instance_address
     from app.settings import config_dir
     from app.ui.single_instance import hand_over
 
-    first = subprocess.Popen([str(bundle), "--xero"], env=bundle_env, cwd=elsewhere, text=True,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = subprocess.Popen(
+        [str(bundle), "--xero"],
+        env=bundle_env,
+        cwd=elsewhere,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         address = instance_address(config_dir(), "xero")  # the bundle reads the same config folder
         deadline = time.monotonic() + 60

@@ -34,7 +34,9 @@ def tool(name: str, package: str) -> str:
 def test_desktop_file_validates() -> None:
     result = subprocess.run(
         [tool("desktop-file-validate", "desktop-file-utils"), str(DESKTOP)],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0 and not result.stdout.strip(), result.stdout + result.stderr
 
@@ -42,7 +44,9 @@ def test_desktop_file_validates() -> None:
 def test_metainfo_validates() -> None:
     result = subprocess.run(
         [tool("appstreamcli", "appstream"), "validate", "--no-net", str(METAINFO)],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     # Infos and pedantic notes are fine (appstream 0.16 does not know <developer> yet); warnings are not.

@@ -24,8 +24,16 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
 INSTALL_TIMEOUT = 900
 SKIP = shutil.ignore_patterns(
-    ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", ".ruff_cache",
-    ".hypothesis", "shots",
+    ".git",
+    ".venv",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".hypothesis",
+    "shots",
 )
 
 
@@ -44,8 +52,9 @@ def clean_env(tmp_path: Path) -> dict[str, str]:
 def sh(
     *args: str | Path, env: dict[str, str], cwd: Path, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(a) for a in args], capture_output=True, text=True, env=env, cwd=cwd,
-                          timeout=timeout)
+    return subprocess.run(
+        [str(a) for a in args], capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout
+    )
 
 
 def fresh_venv(path: Path, env: dict[str, str], cwd: Path) -> Path:
@@ -60,9 +69,15 @@ def assert_command_works(command: Path, python: Path, env: dict[str, str], cwd: 
     assert version.stdout.strip() == f"xero-connect {__version__}"
 
     # The installed copy, not the clone, and its resources found as installed data files.
-    where = sh(python, "-c", "import app, app.resources as r, app.xero.loopback as l; "
-               "print(app.__file__); print(r.resource_path('icons', 'xero-connect.svg')); "
-               "print((l.PAGES_DIR / 'success.html').is_file())", env=env, cwd=cwd)
+    where = sh(
+        python,
+        "-c",
+        "import app, app.resources as r, app.xero.loopback as l; "
+        "print(app.__file__); print(r.resource_path('icons', 'xero-connect.svg')); "
+        "print((l.PAGES_DIR / 'success.html').is_file())",
+        env=env,
+        cwd=cwd,
+    )
     assert where.returncode == 0, where.stderr
     package, icon, page = where.stdout.split()
     assert not Path(package).resolve().is_relative_to(REPO), package
@@ -71,8 +86,14 @@ def assert_command_works(command: Path, python: Path, env: dict[str, str], cwd: 
 
     port = free_ports(1)[0]
     url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([str(command), "sandbox", "--port", str(port)], env=env, cwd=cwd,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [str(command), "sandbox", "--port", str(port)],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -94,8 +115,9 @@ def assert_command_works(command: Path, python: Path, env: dict[str, str], cwd: 
 def test_pip_install_from_a_clone(tmp_path: Path) -> None:
     src, env, cwd = source_copy(tmp_path), clean_env(tmp_path), tmp_path
     bin_dir = fresh_venv(tmp_path / "venv", env, cwd)
-    result = sh(bin_dir / "python", "-m", "pip", "install", "--quiet", src, env=env, cwd=cwd,
-                timeout=INSTALL_TIMEOUT)
+    result = sh(
+        bin_dir / "python", "-m", "pip", "install", "--quiet", src, env=env, cwd=cwd, timeout=INSTALL_TIMEOUT
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert_command_works(bin_dir / "xero-connect", bin_dir / "python", env, cwd)
 
@@ -106,8 +128,12 @@ def test_pipx_install_from_a_clone(tmp_path: Path) -> None:
     got = sh(tools / "python", "-m", "pip", "install", "--quiet", "pipx", env=env, cwd=cwd, timeout=300)
     if got.returncode != 0:
         pytest.skip(f"pipx cannot be installed here: {got.stderr.strip()[-300:]}")
-    env = {**env, "PIPX_HOME": str(tmp_path / "pipx"), "PIPX_BIN_DIR": str(tmp_path / "pipx-bin"),
-           "PIPX_MAN_DIR": str(tmp_path / "pipx-man")}
+    env = {
+        **env,
+        "PIPX_HOME": str(tmp_path / "pipx"),
+        "PIPX_BIN_DIR": str(tmp_path / "pipx-bin"),
+        "PIPX_MAN_DIR": str(tmp_path / "pipx-man"),
+    }
     result = sh(tools / "pipx", "install", src, env=env, cwd=cwd, timeout=INSTALL_TIMEOUT)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     python = tmp_path / "pipx" / "venvs" / "xero-connect" / "bin" / "python"

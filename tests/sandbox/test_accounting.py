@@ -227,11 +227,18 @@ def test_idempotency_while_the_first_request_is_still_in_flight(session: Session
     import threading
 
     sandbox, _, _, tenant = session
-    body = {"Type": "ACCREC", "Contact": {"Name": "Acme Ltd"}, "Reference": "IN-FLIGHT",
-            "LineItems": [{"Description": "a", "Quantity": 1, "UnitAmount": 1}]}
+    body = {
+        "Type": "ACCREC",
+        "Contact": {"Name": "Acme Ltd"},
+        "Reference": "IN-FLIGHT",
+        "LineItems": [{"Description": "a", "Quantity": 1, "UnitAmount": 1}],
+    }
     key = {"Idempotency-Key": "in-flight-1"}
-    sandbox.control("POST", "faults", json={"kind": "delay", "delay_seconds": 1.5, "count": 1,
-                                            "path_prefix": "/api.xro/2.0/Invoices"})
+    sandbox.control(
+        "POST",
+        "faults",
+        json={"kind": "delay", "delay_seconds": 1.5, "count": 1, "path_prefix": "/api.xro/2.0/Invoices"},
+    )
     answers: list = []
     put = lambda: answers.append(_send(session, "PUT", "Invoices", body, headers=key))  # noqa: E731
     first = threading.Thread(target=put)

@@ -13,7 +13,11 @@ from tests.sandbox.conftest import Sandbox
 
 GRANTS = [
     {"grant_type": "client_credentials", "scope": "accounting.invoices"},
-    {"grant_type": "authorization_code", "code": "made-up", "redirect_uri": "http://localhost:53682/callback"},
+    {
+        "grant_type": "authorization_code",
+        "code": "made-up",
+        "redirect_uri": "http://localhost:53682/callback",
+    },
     {"grant_type": "refresh_token", "refresh_token": "made-up"},
     {"grant_type": "password", "username": "u", "password": "p"},
     {"grant_type": "no-such-grant"},

@@ -24,10 +24,18 @@ def _draft(session: Session) -> tuple[dict, str]:
                 "Date": "2026-11-26",
                 "DueDate": "2026-12-10",
                 "LineItems": [
-                    {"Description": "Espresso machine service", "Quantity": 2, "UnitAmount": 1250.5,
-                     "AccountCode": "200"},
-                    {"Description": "Descaling kit", "Quantity": 3, "UnitAmount": 19.99,
-                     "AccountCode": "200"},
+                    {
+                        "Description": "Espresso machine service",
+                        "Quantity": 2,
+                        "UnitAmount": 1250.5,
+                        "AccountCode": "200",
+                    },
+                    {
+                        "Description": "Descaling kit",
+                        "Quantity": 3,
+                        "UnitAmount": 19.99,
+                        "AccountCode": "200",
+                    },
                 ],
             }
         ]
@@ -40,8 +48,10 @@ def _draft(session: Session) -> tuple[dict, str]:
 
 def _deep_link(base: str, short_code: str, invoice_id: str, page: str = "Edit") -> str:
     # exactly as Xero documents it: the inner ?InvoiceID= is not encoded
-    return (f"{base}/organisationlogin/default.aspx?shortcode={short_code}"
-            f"&redirecturl=/AccountsReceivable/{page}.aspx?InvoiceID={invoice_id}")
+    return (
+        f"{base}/organisationlogin/default.aspx?shortcode={short_code}"
+        f"&redirecturl=/AccountsReceivable/{page}.aspx?InvoiceID={invoice_id}"
+    )
 
 
 @pytest.mark.parametrize("page", ["Edit", "View"])

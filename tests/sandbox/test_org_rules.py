@@ -15,8 +15,14 @@ def _call(s: Session, method: str, path: str, body: object = None, **kwargs: obj
 
 
 def _invoice(line: dict | None = None, **fields: object) -> dict:
-    item = {"Description": "Work", "Quantity": 1, "UnitAmount": 100, "AccountCode": "200",
-            "TaxType": "OUTPUT2", **(line or {})}
+    item = {
+        "Description": "Work",
+        "Quantity": 1,
+        "UnitAmount": 100,
+        "AccountCode": "200",
+        "TaxType": "OUTPUT2",
+        **(line or {}),
+    }
     return {"Type": "ACCREC", "Contact": {"Name": "Acme Ltd"}, "LineItems": [item], **fields}
 
 
@@ -33,9 +39,11 @@ def _errors(element: dict) -> list[str]:
 def test_currencies_are_served_as_the_openapi_shapes_them_and_only_enabled_ones_invoice(session: Session):
     body = _call(session, "GET", "Currencies").json()
     assert {"Id", "Status", "ProviderName", "DateTimeUTC", "Currencies"} <= set(body)
-    assert body["Currencies"] == [{"Code": "GBP", "Description": "British Pound"},
-                                  {"Code": "EUR", "Description": "Euro"},
-                                  {"Code": "USD", "Description": "United States Dollar"}]
+    assert body["Currencies"] == [
+        {"Code": "GBP", "Description": "British Pound"},
+        {"Code": "EUR", "Description": "Euro"},
+        {"Code": "USD", "Description": "United States Dollar"},
+    ]
     only_usd = _call(session, "GET", "Currencies", params={"where": 'Code=="USD"'}).json()["Currencies"]
     assert [c["Code"] for c in only_usd] == ["USD"]
     euro = _put(session, _invoice(CurrencyCode="EUR"))
@@ -50,29 +58,47 @@ def test_currencies_are_served_as_the_openapi_shapes_them_and_only_enabled_ones_
 def test_tracking_categories_are_served_and_checked_on_line_items(session: Session):
     categories = _call(session, "GET", "TrackingCategories").json()["TrackingCategories"]
     assert [(c["Name"], [o["Name"] for o in c["Options"]]) for c in categories] == [
-        ("Region", ["North", "South"]), ("Department", ["Sales", "Support"])]
+        ("Region", ["North", "South"]),
+        ("Department", ["Sales", "Support"]),
+    ]
     with_archived = _call(session, "GET", "TrackingCategories", params={"includeArchived": "true"}).json()
     assert "West" in [o["Name"] for o in with_archived["TrackingCategories"][0]["Options"]]
     region = categories[0]
-    ok = _put(session, _invoice(line={"Tracking": [{"Name": "region", "Option": "NORTH"},
-                                                   {"Name": "Department", "Option": "Sales"}]}))
+    ok = _put(
+        session,
+        _invoice(
+            line={
+                "Tracking": [{"Name": "region", "Option": "NORTH"}, {"Name": "Department", "Option": "Sales"}]
+            }
+        ),
+    )
     assert ok["StatusAttributeString"] == "OK"
     assert ok["LineItems"][0]["Tracking"][0] == {
-        "TrackingCategoryID": region["TrackingCategoryID"], "Name": "Region", "Option": "North",
-        "TrackingOptionID": region["Options"][0]["TrackingOptionID"]}
-    south = {"TrackingCategoryID": region["TrackingCategoryID"],
-             "TrackingOptionID": region["Options"][1]["TrackingOptionID"]}
+        "TrackingCategoryID": region["TrackingCategoryID"],
+        "Name": "Region",
+        "Option": "North",
+        "TrackingOptionID": region["Options"][0]["TrackingOptionID"],
+    }
+    south = {
+        "TrackingCategoryID": region["TrackingCategoryID"],
+        "TrackingOptionID": region["Options"][1]["TrackingOptionID"],
+    }
     by_id = _put(session, _invoice(line={"Tracking": [south]}))
     assert by_id["LineItems"][0]["Tracking"][0]["Option"] == "South"
     archived = _put(session, _invoice(line={"Tracking": [{"Name": "Region", "Option": "West"}]}))
     assert _errors(archived) == [
-        "The tracking option 'West' does not exist or is not active for the tracking category 'Region'."]
+        "The tracking option 'West' does not exist or is not active for the tracking category 'Region'."
+    ]
     unknown = _put(session, _invoice(line={"Tracking": [{"Name": "Area", "Option": "North"}]}))
     assert _errors(unknown) == ["The tracking category 'Area' does not exist or is not active."]
-    three = [{"Name": "Region", "Option": "North"}, {"Name": "Department", "Option": "Sales"},
-             {"Name": "Region", "Option": "South"}]
+    three = [
+        {"Name": "Region", "Option": "North"},
+        {"Name": "Department", "Option": "Sales"},
+        {"Name": "Region", "Option": "South"},
+    ]
     assert _errors(_put(session, _invoice(line={"Tracking": three}))) == [
-        "A line item can have at most 2 tracking categories (line item 1)."]
+        "A line item can have at most 2 tracking categories (line item 1)."
+    ]
 
 
 def test_tax_is_rounded_per_line_half_away_from_zero(session: Session):
@@ -98,9 +124,11 @@ def test_lock_dates_refuse_documents_dated_on_or_before_them(session: Session):
     org = _call(session, "GET", "Organisation").json()["Organisations"][0]
     assert org["EndOfYearLockDate"] == "/Date(1767139200000+0000)/"
     assert _errors(_put(session, _invoice(Date="2025-12-31"))) == [
-        "The document date cannot be on or before the end of year lock date (2025-12-31)."]
+        "The document date cannot be on or before the end of year lock date (2025-12-31)."
+    ]
     assert _errors(_put(session, _invoice(Date="2026-03-31"))) == [
-        "The document date cannot be on or before the period lock date (2026-03-31)."]
+        "The document date cannot be on or before the period lock date (2026-03-31)."
+    ]
     assert _put(session, _invoice(Date="2026-04-01"))["StatusAttributeString"] == "OK"
     _org(session, user_role="FINANCIALADVISER")  # advisers may still change the locked period
     assert _put(session, _invoice(Date="2026-03-31"))["StatusAttributeString"] == "OK"
@@ -120,21 +148,28 @@ def test_history_notes_and_the_url_back_to_the_source(session: Session):
     made = _put(session, _invoice(Url="https://crm.example.com/quotes/Q-1042"))
     assert made["Url"] == "https://crm.example.com/quotes/Q-1042"
     invoice_id = made["InvoiceID"]
-    note = _call(session, "PUT", f"Invoices/{invoice_id}/History",
-                 {"HistoryRecords": [{"Details": "Drafted from CRM quote Q-1042 by Xero Connect"}]})
+    note = _call(
+        session,
+        "PUT",
+        f"Invoices/{invoice_id}/History",
+        {"HistoryRecords": [{"Details": "Drafted from CRM quote Q-1042 by Xero Connect"}]},
+    )
     assert note.status_code == 200 and note.json()["HistoryRecords"][0]["Changes"] == "Note"
     records = _call(session, "GET", f"Invoices/{invoice_id}/History").json()["HistoryRecords"]
     assert [(r["Changes"], r["Details"]) for r in records] == [
         ("Note", "Drafted from CRM quote Q-1042 by Xero Connect"),
-        ("Created", f"{made['InvoiceNumber']} to Acme Ltd for 120.00.")]
+        ("Created", f"{made['InvoiceNumber']} to Acme Ltd for 120.00."),
+    ]
     assert {"DateUTC", "User"} <= set(records[0])
     empty = _call(session, "PUT", f"Invoices/{invoice_id}/History", {"HistoryRecords": [{"Details": " "}]})
     assert empty.status_code == 400
     assert _call(session, "GET", "Invoices/00000000-0000-0000-0000-000000000000/History").status_code == 404
     assert _errors(_put(session, _invoice(Url="https://go.xero.com/x"))) == [
-        "The Url cannot contain the word 'xero'."]
+        "The Url cannot contain the word 'xero'."
+    ]
     assert _errors(_put(session, _invoice(Url="crm/quotes/1"))) == [
-        "The Url must be a valid absolute URL (http or https)."]
+        "The Url must be a valid absolute URL (http or https)."
+    ]
     sandbox = session[0]
     counted = sandbox.control("GET", "counters")["by_endpoint"]
     assert counted["PUT /api.xro/2.0/Invoices/{id}/History"] == 2

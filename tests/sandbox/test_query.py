@@ -67,8 +67,17 @@ def test_escaped_quotes_and_backslashes() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ['Name=="a" OR', 'Name.Frobnicate("a")', 'Name=="a" XOR Name=="b"', "Date>DateTime(2026,13,1)",
-     "Date>DateTime(2026)", 'Name.Contains(3)', '(Name=="a"', "Name==", 'Name=="a" $'],
+    [
+        'Name=="a" OR',
+        'Name.Frobnicate("a")',
+        'Name=="a" XOR Name=="b"',
+        "Date>DateTime(2026,13,1)",
+        "Date>DateTime(2026)",
+        "Name.Contains(3)",
+        '(Name=="a"',
+        "Name==",
+        'Name=="a" $',
+    ],
 )
 def test_junk_is_refused(text: str) -> None:
     with pytest.raises(QueryError):

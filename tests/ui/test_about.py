@@ -131,8 +131,9 @@ def test_a_failed_calls_correlation_id_is_logged_and_in_the_support_summary(
 
     waits: list[float] = []
     connected.retry_policy = RetryPolicy(sleep=waits.append)  # the backoff recorded, never waited
-    requests.post(f"{sandbox.base_url}/sandbox/faults", json={"kind": "503", "count": 10},
-                  timeout=5).raise_for_status()
+    requests.post(
+        f"{sandbox.base_url}/sandbox/faults", json={"kind": "503", "count": 10}, timeout=5
+    ).raise_for_status()
     with caplog.at_level(logging.INFO, logger="app.xero.client"), pytest.raises(XeroUnavailable):
         connected.check_connection()
     logged = [r.getMessage() for r in caplog.records if "Xero-Correlation-Id" in r.getMessage()]

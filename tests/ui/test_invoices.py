@@ -92,8 +92,9 @@ def write_quotes(path: Path, count: int, prefix: str = "G", extra: list[list[str
         writer.writerow(HEADER)
         for n in range(1, count + 1):
             number = f"{prefix}-{n:04d}"
-            writer.writerow([number, "2026-11-02", NAMES[n % len(NAMES)], "GBP", f"Consulting for {number}",
-                             "2", "95.50"])
+            writer.writerow(
+                [number, "2026-11-02", NAMES[n % len(NAMES)], "GBP", f"Consulting for {number}", "2", "95.50"]
+            )
         for row in extra or []:
             writer.writerow(row)
     return path
@@ -104,8 +105,9 @@ def held(sandbox, model) -> Counter:
     return Counter(i.get("Reference") for i in invoices if i["Status"] not in ("DELETED", "VOIDED"))
 
 
-def test_the_sample_file_is_drafted_once_and_shows_as_drafted_when_loaded_again(qtbot, sandbox, connected,
-                                                                                window):
+def test_the_sample_file_is_drafted_once_and_shows_as_drafted_when_loaded_again(
+    qtbot, sandbox, connected, window
+):
     assert window.windowTitle() == "Draft invoices — Demo Company (UK)"
     load(qtbot, window, SAMPLE)
     assert len(window.rows) == 12
@@ -119,7 +121,12 @@ def test_the_sample_file_is_drafted_once_and_shows_as_drafted_when_loaded_again(
     assert window.detail.text().startswith("CRM-Q-1009: Invalid: crm-quotes.csv, line 22: quantity")
     acme = window.rows[0]
     assert (acme.number, acme.customer, acme.date, acme.lines, acme.total) == (
-        "CRM-Q-1001", "Acme Ltd", "2026-11-02", 3, "GBP 2,190.00")
+        "CRM-Q-1001",
+        "Acme Ltd",
+        "2026-11-02",
+        3,
+        "GBP 2,190.00",
+    )
     assert window.create_button.isEnabled()
     shot(window, "loaded")
 
@@ -140,8 +147,10 @@ def test_the_sample_file_is_drafted_once_and_shows_as_drafted_when_loaded_again(
     base = connected.endpoints.sandbox_base
     code = sandbox.state.orgs[connected.settings.tenant_id]["organisation"]["ShortCode"]
     [url] = window.opened.urls
-    assert url == (f"{base}/organisationlogin/default.aspx?shortcode={code}"
-                   f"&redirecturl=/AccountsReceivable/Edit.aspx?InvoiceID={drafted[0].invoice_id}")
+    assert url == (
+        f"{base}/organisationlogin/default.aspx?shortcode={code}"
+        f"&redirecturl=/AccountsReceivable/Edit.aspx?InvoiceID={drafted[0].invoice_id}"
+    )
     page = requests.get(url, timeout=10)  # no token: a person's browser, signed in to the sandbox
     assert page.status_code == 200 and drafted[0].invoice_number in page.text
 
@@ -153,8 +162,9 @@ def test_the_sample_file_is_drafted_once_and_shows_as_drafted_when_loaded_again(
 
 
 def test_accepted_quotes_from_xero_appear_with_their_status(qtbot, sandbox, connected, window):
-    accepted = [q for q in sandbox.state.orgs[connected.settings.tenant_id]["quotes"]
-                if q["Status"] == "ACCEPTED"]
+    accepted = [
+        q for q in sandbox.state.orgs[connected.settings.tenant_id]["quotes"] if q["Status"] == "ACCEPTED"
+    ]
     with qtbot.waitSignal(window.rows_changed, timeout=WAIT_MS):
         qtbot.mouseClick(window.load_xero_button, Qt.MouseButton.LeftButton)
     idle(qtbot, window)
@@ -163,7 +173,8 @@ def test_accepted_quotes_from_xero_appear_with_their_status(qtbot, sandbox, conn
 
 
 def test_cancel_stops_after_the_batch_in_flight_and_the_rerun_drafts_the_rest_once(
-        qtbot, sandbox, connected, window, tmp_path):
+    qtbot, sandbox, connected, window, tmp_path
+):
     tenant = connected.settings.tenant_id
     load(qtbot, window, write_quotes(tmp_path / "many.csv", 120))
     assert statuses(window) == ["New"] * 120
@@ -189,7 +200,8 @@ def test_cancel_stops_after_the_batch_in_flight_and_the_rerun_drafts_the_rest_on
     assert again.summary() == "Drafted 70, skipped 50 already drafted, 0 invalid, 0 failed."
     counts = held(sandbox, connected)
     assert {f"G-{n:04d}": counts[f"G-{n:04d}"] for n in range(1, 121)} == {
-        f"G-{n:04d}": 1 for n in range(1, 121)}
+        f"G-{n:04d}": 1 for n in range(1, 121)
+    }
 
 
 def test_a_500_from_xero_while_drafting_shows_the_core_sentence(qtbot, sandbox, connected, window):
@@ -216,8 +228,15 @@ def test_a_500_from_xero_while_drafting_shows_the_core_sentence(qtbot, sandbox, 
 
 def test_export_writes_the_results_and_defuses_formulas(qtbot, sandbox, connected, window, tmp_path):
     extra = [
-        ["X-1", "2026-11-02", '=HYPERLINK("http://example.invalid","click")', "GBP", "@SUM(A1:A9)",
-         "1", "10"],
+        [
+            "X-1",
+            "2026-11-02",
+            '=HYPERLINK("http://example.invalid","click")',
+            "GBP",
+            "@SUM(A1:A9)",
+            "1",
+            "10",
+        ],
         ["-X-2", "2026-11-02", "+44 Traders", "GBP", "Widgets", "lots", "10"],
     ]
     load(qtbot, window, write_quotes(tmp_path / "formulas.csv", 1, extra=extra))
@@ -262,14 +281,26 @@ def test_verify_page_offers_the_window_after_a_successful_check(qtbot, fake_mode
     from app.ui.wizard import SetupWizard
 
     opened = []
-    wizard = SetupWizard(fake_model, opener=lambda url: None, autoload=False, start_id=steps.VERIFY,
-                         open_invoices=lambda: opened.append(True))
+    wizard = SetupWizard(
+        fake_model,
+        opener=lambda url: None,
+        autoload=False,
+        start_id=steps.VERIFY,
+        open_invoices=lambda: opened.append(True),
+    )
     qtbot.addWidget(wizard)
     page = wizard.page_for(steps.VERIFY)
     assert page.draft_box.isHidden()
-    page.show_result(SimpleNamespace(message="Connection attempt successful: Demo Company (UK)",
-                                     short_code="", country="", base_currency="", day_remaining=None,
-                                     refresh_days_left=None))
+    page.show_result(
+        SimpleNamespace(
+            message="Connection attempt successful: Demo Company (UK)",
+            short_code="",
+            country="",
+            base_currency="",
+            day_remaining=None,
+            refresh_days_left=None,
+        )
+    )
     assert not page.draft_box.isHidden()
     qtbot.mouseClick(page.draft, Qt.MouseButton.LeftButton)
     assert opened == [True]
@@ -292,7 +323,8 @@ def test_quotes_xero_already_has_show_as_found_and_are_not_drafted(
     assert all(row.status_text.startswith("Found in Xero as INV-") for row in window.rows)
     assert not window.create_button.isEnabled()
     assert held(sandbox, connected) == Counter({f"G-{n:04d}": 1 for n in range(1, 7)}) + Counter(
-        {f"Seed {n}": 1 for n in range(1, 4)})
+        {f"Seed {n}": 1 for n in range(1, 4)}
+    )
 
 
 def test_a_changed_quote_shows_what_changed_and_updates_its_draft_in_place(
@@ -317,14 +349,16 @@ def test_a_changed_quote_shows_what_changed_and_updates_its_draft_in_place(
     [result] = [r for r in finished.args[0].results if r.number == "G-0002"]
     assert result.status == "updated" and changed[0].state == "updated"
     assert window.notice.text().startswith("G-0002: updated in Xero: INV-")
-    invoice = next(i for i in sandbox.state.orgs[connected.settings.tenant_id]["invoices"]
-                   if i["Reference"] == "G-0002")
+    invoice = next(
+        i for i in sandbox.state.orgs[connected.settings.tenant_id]["invoices"] if i["Reference"] == "G-0002"
+    )
     assert invoice["SubTotal"] == 200.0 and held(sandbox, connected)["G-0002"] == 1
     shot(window, "updated")
 
 
-def test_a_run_waits_while_another_run_for_the_organisation_holds_the_lock(qtbot, sandbox, connected, window,
-                                                                          tmp_path):
+def test_a_run_waits_while_another_run_for_the_organisation_holds_the_lock(
+    qtbot, sandbox, connected, window, tmp_path
+):
     from app.invoicing.run_lock import TenantLock
 
     export = write_quotes(tmp_path / "crm.csv", 2)
@@ -344,7 +378,8 @@ def test_a_run_waits_while_another_run_for_the_organisation_holds_the_lock(qtbot
 
 
 def test_the_account_and_tax_rate_are_chosen_from_dropdowns_and_remembered(
-        qtbot, sandbox, connected, window, tmp_path):
+    qtbot, sandbox, connected, window, tmp_path
+):
     load(qtbot, window, write_quotes(tmp_path / "mapped.csv", 2, prefix="M"))
     assert window.mapping_row.isVisible()
     accounts = [window.account_box.itemData(i) for i in range(window.account_box.count())]
@@ -367,8 +402,9 @@ def test_the_account_and_tax_rate_are_chosen_from_dropdowns_and_remembered(
     assert held(sandbox, connected)["M-0001"] == 0
     account_260["Status"] = "ACTIVE"
     assert draft(qtbot, window).drafted == 2
-    lines = [line for i in org["invoices"] if str(i.get("Reference")).startswith("M-")
-             for line in i["LineItems"]]
+    lines = [
+        line for i in org["invoices"] if str(i.get("Reference")).startswith("M-") for line in i["LineItems"]
+    ]
     assert {(line["AccountCode"], line["TaxType"]) for line in lines} == {("260", "RROUTPUT")}
 
     with sandbox.state.lock:  # archived in Xero since: the next run says to fix the mapping
@@ -381,7 +417,8 @@ def test_the_account_and_tax_rate_are_chosen_from_dropdowns_and_remembered(
 
 
 def test_a_near_match_customer_is_a_per_row_choice_never_a_silent_second_contact(
-        qtbot, sandbox, connected, window, tmp_path):
+    qtbot, sandbox, connected, window, tmp_path
+):
     org = sandbox.state.orgs[connected.settings.tenant_id]
     before = len(org["contacts"])
     path = tmp_path / "near.csv"
@@ -405,8 +442,11 @@ def test_a_near_match_customer_is_a_per_row_choice_never_a_silent_second_contact
     idle(qtbot, window)
     assert [row.state for row in window.rows] == ["new", "new"]
     assert draft(qtbot, window).drafted == 2
-    contact = {i["Reference"]: i["Contact"]["Name"] for i in org["invoices"]
-               if str(i.get("Reference")).startswith("C-")}
+    contact = {
+        i["Reference"]: i["Contact"]["Name"]
+        for i in org["invoices"]
+        if str(i.get("Reference")).startswith("C-")
+    }
     assert contact == {"C-0001": "Acme Ltd", "C-0002": "Bayside Club Ltd."}
     assert len(org["contacts"]) == before + 1
 

@@ -23,14 +23,17 @@ def write(path: Path, rows: str) -> Path:
 
 
 def preview_cells(view: MappingView) -> list[list[str]]:
-    return [[view.preview.item(r, c).text() for c in range(view.preview.columnCount())]
-            for r in range(view.preview.rowCount())]
+    return [
+        [view.preview.item(r, c).text() for c in range(view.preview.columnCount())]
+        for r in range(view.preview.rowCount())
+    ]
 
 
 def test_change_a_mapping_the_preview_follows_save_and_the_next_file_maps_itself(qtbot, tmp_path) -> None:
-    november = write(tmp_path / "november.csv",
-                     "SO-1,Acme Ltd,11/13/2026,DEV-HOUR,Development,2,95.00,20%\n"
-                     ",,,SUPPORT-M,Support,1,250.00,20%\n")
+    november = write(
+        tmp_path / "november.csv",
+        "SO-1,Acme Ltd,11/13/2026,DEV-HOUR,Development,2,95.00,20%\n,,,SUPPORT-M,Support,1,250.00,20%\n",
+    )
     view = MappingView()
     qtbot.addWidget(view)
     view.resize(860, 640)
@@ -93,8 +96,11 @@ def connected(sandbox, sandbox_app, callback_ports):
 @pytest.mark.usefixtures("real_keyring", "no_stray_workers")
 def test_the_window_waits_for_the_mapping_then_plans_what_the_preview_showed(qtbot, connected, tmp_path):
     path = tmp_path / "export.csv"
-    path.write_text("Quote Number,Customer,Description,Quantity,Unit Price,VAT Rate\n"
-                    "Q-MAP-1,Acme Ltd,Development,2,95.00,20%\n", encoding="utf-8")
+    path.write_text(
+        "Quote Number,Customer,Description,Quantity,Unit Price,VAT Rate\n"
+        "Q-MAP-1,Acme Ltd,Development,2,95.00,20%\n",
+        encoding="utf-8",
+    )
     window = InvoicesWindow(connected)
     qtbot.addWidget(window)
     window.show()
@@ -104,8 +110,10 @@ def test_the_window_waits_for_the_mapping_then_plans_what_the_preview_showed(qtb
     qtbot.waitUntil(lambda: not window.running, timeout=30_000)
     view = window.mapping_view
     assert view.isVisible() and view.details.isVisible() and window.session is not None
-    assert window.session.plan is None and "'VAT Rate' looks like it changes an amount" in \
-        window.notice.label.text()
+    assert (
+        window.session.plan is None
+        and "'VAT Rate' looks like it changes an amount" in window.notice.label.text()
+    )
     with qtbot.waitSignal(view.changed):
         view.field_box("VAT Rate").setCurrentText("ignored")
     with qtbot.waitSignal(window.rows_changed, timeout=30_000):

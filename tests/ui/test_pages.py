@@ -26,8 +26,9 @@ SECRET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN_-012345"  # 48 characters, ma
 
 
 def open_wizard(qtbot, model, step: int, opened: list[str] | None = None, **kwargs) -> SetupWizard:
-    wizard = SetupWizard(model, opener=(opened.append if opened is not None else lambda _u: None),
-                         start_id=step, **kwargs)
+    wizard = SetupWizard(
+        model, opener=(opened.append if opened is not None else lambda _u: None), start_id=step, **kwargs
+    )
     qtbot.addWidget(wizard)
     wizard.show()
     qtbot.waitExposed(wizard)
@@ -73,7 +74,8 @@ def test_step_2_copies_all_uris_and_integration_type_is_a_choice(qtbot, fake_mod
     page = wizard.page_for(steps.CREATE_APP)
     qtbot.mouseClick(page.copy_all, Qt.MouseButton.LeftButton)
     assert QGuiApplication.clipboard().text() == "\n".join(
-        f"http://localhost:{p}/callback" for p in (50001, 50002, 50003))
+        f"http://localhost:{p}/callback" for p in (50001, 50002, 50003)
+    )
     buttons = page.type_buttons
     assert [b.text() for b in buttons.values()] == ["Web app", "Mobile or desktop app"]
     assert buttons["web"].isChecked() and wizard.nextId() == steps.GENERATE_SECRET
@@ -257,8 +259,10 @@ def test_a_secret_gone_from_the_keyring_is_said_and_must_be_pasted_again(qtbot):
 
 # ----- step 7 -----
 def test_several_organisations_fail_closed_until_one_is_chosen_and_next_commits(qtbot, fake_model):
-    fake_model.tenant_list = [connection("Demo Company (NZ)", "nz"),
-                              connection("Demo Company (UK)", "uk", "e0")]
+    fake_model.tenant_list = [
+        connection("Demo Company (NZ)", "nz"),
+        connection("Demo Company (UK)", "uk", "e0"),
+    ]
     wizard = open_wizard(qtbot, fake_model, steps.PICK_TENANT, autoload=True)
     wizard.ctx.outcome = type("Outcome", (), {"new_tenant_ids": ["nz"]})()
     page = wizard.page_for(steps.PICK_TENANT)
@@ -457,8 +461,17 @@ def test_finish_waits_for_a_successful_check(qtbot, fake_model):
     assert "check" in page.status.text().lower()  # says what is unchecked
     page.show_problem("Xero is unavailable right now; try again in a few minutes.")
     assert not finish.isEnabled()
-    page.show_result(CheckResult("Demo Company (UK)", "Connection attempt successful: Demo Company (UK)",
-                                 4990, 59, "!x", "GB", "GBP"))
+    page.show_result(
+        CheckResult(
+            "Demo Company (UK)",
+            "Connection attempt successful: Demo Company (UK)",
+            4990,
+            59,
+            "!x",
+            "GB",
+            "GBP",
+        )
+    )
     assert finish.isEnabled()
 
 
@@ -471,8 +484,17 @@ def test_finish_turns_start_at_login_on_as_offered(qtbot, fake_model, keep_check
     page = wizard.page_for(steps.VERIFY)
     assert page.start_at_login.isVisible() and page.start_at_login.isChecked()  # offered, on
     assert "keeps the connection alive" in page.start_at_login.text()
-    page.show_result(CheckResult("Demo Company (UK)", "Connection attempt successful: Demo Company (UK)",
-                                 4990, 59, "!x", "GB", "GBP"))
+    page.show_result(
+        CheckResult(
+            "Demo Company (UK)",
+            "Connection attempt successful: Demo Company (UK)",
+            4990,
+            59,
+            "!x",
+            "GB",
+            "GBP",
+        )
+    )
     if not keep_checked:
         page.start_at_login.click()
     with qtbot.waitSignal(wizard.finished):

@@ -21,7 +21,10 @@ print(sys.getrefcount(True) - before)
 
 def test_bool_returned_by_a_virtual_override_keeps_its_reference_count():
     result = subprocess.run(
-        [sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=60,
+        [sys.executable, "-c", PROBE],
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"},
     )
     assert result.returncode == 0, result.stderr[-500:]

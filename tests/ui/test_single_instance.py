@@ -23,8 +23,10 @@ from app.ui import main, single_instance
 from app.ui.single_instance import ANSWER, WIZARD, claim, hand_over
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="Unix sockets and folder modes")
-as_root_only = pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() != 0,
-                                  reason="making a folder or a process of another user needs root")
+as_root_only = pytest.mark.skipif(
+    not hasattr(os, "getuid") or os.getuid() != 0,
+    reason="making a folder or a process of another user needs root",
+)
 NOBODY = 65534
 
 

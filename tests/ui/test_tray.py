@@ -148,8 +148,10 @@ def test_quit_and_closing_the_fallback_window_ask_to_quit(qtbot, make_controller
 
 
 def test_the_menu_status_line_is_the_failure_in_short():
-    sentence = ("Xero refused access to Demo Company (UK): it was disconnected from this app or the user "
-                "lost access; reconnect it with the setup wizard.")
+    sentence = (
+        "Xero refused access to Demo Company (UK): it was disconnected from this app or the user "
+        "lost access; reconnect it with the setup wizard."
+    )
     assert short_failure(sentence) == "Xero refused access to Demo Company (UK)"
     assert short_failure("x" * 100).endswith("…") and len(short_failure("x" * 100)) == 60
 
@@ -263,8 +265,9 @@ def test_the_about_dialogs_support_summary_has_the_fingerprint_and_never_the_sec
     about.close()
 
 
-def test_start_up_without_an_authorisation_needs_attention(qtbot, real_keyring, sandbox, sandbox_app,
-                                                          callback_ports, make_controller):
+def test_start_up_without_an_authorisation_needs_attention(
+    qtbot, real_keyring, sandbox, sandbox_app, callback_ports, make_controller
+):
     model = new_model(sandbox, sandbox_app, callback_ports)  # credentials saved, never authorised
     try:
         controller = make_controller()
@@ -451,13 +454,18 @@ REAL_TRAY_SCRIPT = textwrap.dedent(
 )
 
 
-@pytest.mark.skipif(not (shutil.which("Xvfb") and shutil.which("trayer")),
-                    reason="a real tray needs Xvfb and trayer (see ENVIRONMENT.md)")
+@pytest.mark.skipif(
+    not (shutil.which("Xvfb") and shutil.which("trayer")),
+    reason="a real tray needs Xvfb and trayer (see ENVIRONMENT.md)",
+)
 def test_a_real_tray_shows_the_icon(config_dir):
     read_fd, write_fd = os.pipe()
-    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24",
-                             "-nolisten", "tcp"], pass_fds=(write_fd,),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    xvfb = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        pass_fds=(write_fd,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     os.close(write_fd)
     trayer = None
     try:
@@ -466,10 +474,20 @@ def test_a_real_tray_shows_the_icon(config_dir):
         if not number:
             pytest.skip("Xvfb did not start")
         env = {**os.environ, "DISPLAY": f":{number}", "QT_QPA_PLATFORM": "xcb"}
-        trayer = subprocess.Popen(["trayer", "--edge", "top", "--align", "right"], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        out = subprocess.run([sys.executable, "-c", REAL_TRAY_SCRIPT], env=env, cwd=REPO,
-                             capture_output=True, text=True, timeout=60)
+        trayer = subprocess.Popen(
+            ["trayer", "--edge", "top", "--align", "right"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", REAL_TRAY_SCRIPT],
+            env=env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     finally:
         for proc in (trayer, xvfb):
             if proc is not None:
@@ -512,8 +530,10 @@ def test_the_status_windows_text_is_whole_while_the_progress_bar_shows(qtbot, ma
     window = controller.window
     window.show()
     qtbot.waitExposed(window)
-    sentence = ("Xero could not be reached at the Xero sandbox at http://127.0.0.1:8765 (connection "
-                "refused); check that the sandbox is running, then click Check connection again.")
+    sentence = (
+        "Xero could not be reached at the Xero sandbox at http://127.0.0.1:8765 (connection "
+        "refused); check that the sandbox is running, then click Check connection again."
+    )
     monkeypatch.setattr(type(controller), "busy", property(lambda self: True))
     controller._set("attention", sentence, ["Xero API calls left today: 4,990", "Authorisation valid"])
     qtbot.waitUntil(window.busy_bar.isVisible)

@@ -49,13 +49,19 @@ def test_a_notice_refits_on_every_text_change(qtbot, fake_model) -> None:
     wizard.show()
     qtbot.waitExposed(wizard)
     label = wizard.page_for(steps.AUTHORIZE).hint.label
-    three = ("Xero did not accept the redirect URI, so add exactly http://localhost:53682/callback to the "
-             "app's redirect URIs in the Xero developer portal (the port is part of the match), save, and "
-             "click Open the page again; Xero Connect keeps listening on that address meanwhile so you "
-             "need not start over.")
+    three = (
+        "Xero did not accept the redirect URI, so add exactly http://localhost:53682/callback to the "
+        "app's redirect URIs in the Xero developer portal (the port is part of the match), save, and "
+        "click Open the page again; Xero Connect keeps listening on that address meanwhile so you "
+        "need not start over."
+    )
     lines = []
-    for kind, text in (("info", "One short line."), ("warning", three), ("info", "One short line."),
-                       ("error", f"{three} {three}")):
+    for kind, text in (
+        ("info", "One short line."),
+        ("warning", three),
+        ("info", "One short line."),
+        ("error", f"{three} {three}"),
+    ):
         wizard.page_for(steps.AUTHORIZE).hint.show_message(kind, text)
         qtbot.wait(50)  # let any layout pass run; the height must be right without a resize
         assert label.height() == needed_height(label), (text[:20], label.height(), needed_height(label))

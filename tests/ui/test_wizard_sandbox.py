@@ -125,8 +125,9 @@ def pkce_app(sandbox, callback_ports):
 
 
 @pytest.mark.parametrize("app_type", ["web", "pkce"])
-def test_whole_wizard_page_by_page(qtbot, sandbox, sandbox_app, pkce_app, callback_ports, browser,
-                                   cleanup_keyring, app_type):
+def test_whole_wizard_page_by_page(
+    qtbot, sandbox, sandbox_app, pkce_app, callback_ports, browser, cleanup_keyring, app_type
+):
     """Both integration types end to end; a Mobile or desktop app skips step 3 and types only its ID."""
     set_auto_consent(sandbox.base_url)
     app = pkce_app if app_type == "pkce" else sandbox_app
@@ -257,8 +258,9 @@ def test_a_secret_refused_at_the_code_exchange_still_leads_back_to_step_4(
     def rotate_then_consent(url: str) -> None:
         if "response_type=code" in url:
             # "Generate a secret" in the portal: the saved one stops working
-            requests.post(f"{sandbox.base_url}/app/manage/{sandbox_app.client_id}/secret",
-                          timeout=5).raise_for_status()
+            requests.post(
+                f"{sandbox.base_url}/app/manage/{sandbox_app.client_id}/secret", timeout=5
+            ).raise_for_status()
         browser(url)
 
     wizard.ctx.opener = rotate_then_consent
@@ -334,8 +336,9 @@ def test_step_2_suggests_a_name_the_sandbox_portal_accepts_and_warns_about_xero(
     qtbot.keyClicks(page.app_name.edit, "My XERO sync")
     assert page.name_notice.isVisible() and page.name_notice.kind == "warning"
     assert 'the word "Xero"' in page.name_notice.text()
-    refused = requests.post(f"{sandbox.base_url}/sandbox/apps",
-                            json={**body, "name": page.app_name.text()}, timeout=5)
+    refused = requests.post(
+        f"{sandbox.base_url}/sandbox/apps", json={**body, "name": page.app_name.text()}, timeout=5
+    )
     assert refused.status_code == 400
     page.grab().save("/tmp/w26_step2_name.png")
     page.app_name.edit.clear()
@@ -554,6 +557,7 @@ def test_installed_it_is_real_xero_and_step_1_offers_the_sandbox_as_a_choice(qtb
 
 # ----- a leaked approval link (issue 17) -----
 
+
 def test_the_approval_link_is_copied_only_when_asked(qtbot, at_step_6):
     page = at_step_6.page_for(steps.AUTHORIZE)
     QGuiApplication.clipboard().setText("the user's own clipboard")
@@ -608,8 +612,12 @@ def save_credentials_and_go_to_step_6(qtbot, wizard, client_id: str, secret: str
 def wizard_texts(wizard) -> str:
     from app.ui.widgets import Notice
 
-    return " ".join(n.text() for step in steps.ALL_STEPS for n in wizard.page_for(step).findChildren(Notice)
-                    if n.isVisible())
+    return " ".join(
+        n.text()
+        for step in steps.ALL_STEPS
+        for n in wizard.page_for(step).findChildren(Notice)
+        if n.isVisible()
+    )
 
 
 @pytest.fixture

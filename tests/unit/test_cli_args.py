@@ -29,12 +29,27 @@ def test_the_secret_can_never_be_given_on_the_command_line():
 
 
 def test_the_draft_options_of_what_xero_receives():
-    args = build_parser().parse_args(["draft", "q.csv", "--tracking", "Region=North", "--tracking",
-                                      "Department=Sales", "--use-contact", "ACME Limited=Acme Ltd",
-                                      "--new-contact", "Bay Side", "--keep-quote-date"])
+    args = build_parser().parse_args(
+        [
+            "draft",
+            "q.csv",
+            "--tracking",
+            "Region=North",
+            "--tracking",
+            "Department=Sales",
+            "--use-contact",
+            "ACME Limited=Acme Ltd",
+            "--new-contact",
+            "Bay Side",
+            "--keep-quote-date",
+        ]
+    )
     assert args.tracking == ["Region=North", "Department=Sales"]
-    assert (args.use_contact, args.new_contact, args.keep_quote_date) == (["ACME Limited=Acme Ltd"],
-                                                                          ["Bay Side"], True)
+    assert (args.use_contact, args.new_contact, args.keep_quote_date) == (
+        ["ACME Limited=Acme Ltd"],
+        ["Bay Side"],
+        True,
+    )
 
 
 def test_a_malformed_tracking_option_is_refused_before_anything_else(tmp_path, capsys):

@@ -11,8 +11,7 @@ from app.cli import main
 from app.invoicing.cli_draft import EXIT_OK, EXIT_REFUSED
 
 SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"
-BLOCKED = ("Quote Number,Customer,Description,Quantity,Unit Price,VAT Rate\n"
-           "Q-1,Acme Ltd,Widget,2,10,20\n")
+BLOCKED = "Quote Number,Customer,Description,Quantity,Unit Price,VAT Rate\nQ-1,Acme Ltd,Widget,2,10,20\n"
 
 
 def test_show_mapping_prints_every_column_and_the_date_order_and_sends_nothing(capsys, tmp_path) -> None:
@@ -50,11 +49,14 @@ def test_a_mapping_file_a_preset_and_a_saved_mapping(capsys, tmp_path: Path) -> 
     assert "the mapping saved for this header" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["--map", "colour=Customer"], "'colour' is not a field"),
-    (["--preset", "sage"], "There is no preset 'sage'"),
-    (["--mapping", "missing.json"], "The mapping file missing.json could not be read"),
-])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["--map", "colour=Customer"], "'colour' is not a field"),
+        (["--preset", "sage"], "There is no preset 'sage'"),
+        (["--mapping", "missing.json"], "The mapping file missing.json could not be read"),
+    ],
+)
 def test_options_that_cannot_apply_are_refused_with_a_sentence(capsys, tmp_path: Path, argv, words) -> None:
     path = tmp_path / "q.csv"
     path.write_text(BLOCKED, encoding="utf-8")

@@ -9,10 +9,17 @@ from app.invoicing.contacts import ContactDirectory
 from app.xero.errors import InvalidInput
 
 
-@pytest.mark.parametrize(("a", "b"), [
-    ("Acme Ltd", "ACME Limited"), ("Acme Ltd.", "acme  ltd"), ("Acme", "Acme Ltd"),
-    ("Smith & Sons Co.", "Smith and Sons Company"), ("Café Nord", "CAFE NORD"),
-    ("The Basket Case", "Basket-Case")])
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Acme Ltd", "ACME Limited"),
+        ("Acme Ltd.", "acme  ltd"),
+        ("Acme", "Acme Ltd"),
+        ("Smith & Sons Co.", "Smith and Sons Company"),
+        ("Café Nord", "CAFE NORD"),
+        ("The Basket Case", "Basket-Case"),
+    ],
+)
 def test_near_keys_ignore_case_punctuation_and_legal_forms(a, b):
     assert near_key(a) == near_key(b)
 
@@ -31,8 +38,10 @@ def test_a_directory_offers_near_matches_but_never_an_exact_one():
 
 
 def test_choices_from_the_command_line():
-    assert parse_choices(['ACME Limited=Acme Ltd'], ["Bay Side"]) == {
-        exact_key("ACME Limited"): "Acme Ltd", "bay side": None}
+    assert parse_choices(["ACME Limited=Acme Ltd"], ["Bay Side"]) == {
+        exact_key("ACME Limited"): "Acme Ltd",
+        "bay side": None,
+    }
     with pytest.raises(InvalidInput, match="CRM name=Xero name"):
         parse_choices(["ACME Limited"], [])
     with pytest.raises(InvalidInput, match="choose one"):

@@ -41,11 +41,21 @@ def test_the_status_and_check_commands_load_no_qt(tmp_path):
         "code = main(sys.argv[1:])\n"
         "print(json.dumps([code, sorted(m for m in sys.modules if m.startswith('PySide6'))]))\n"
     )
-    env = {**os.environ, "XERO_CONNECT_CONFIG_DIR": str(tmp_path / "config"),
-           "XERO_CONNECT_DATA_DIR": str(tmp_path / "data"), "XERO_CONNECT_LOG_DIR": str(tmp_path / "logs")}
+    env = {
+        **os.environ,
+        "XERO_CONNECT_CONFIG_DIR": str(tmp_path / "config"),
+        "XERO_CONNECT_DATA_DIR": str(tmp_path / "data"),
+        "XERO_CONNECT_LOG_DIR": str(tmp_path / "logs"),
+    }
     for command in (["status"], ["check", "--sandbox"]):
-        done = subprocess.run([sys.executable, "-c", code, *command], capture_output=True, text=True,
-                              env=env, timeout=60, cwd=APP.parent)
+        done = subprocess.run(
+            [sys.executable, "-c", code, *command],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            cwd=APP.parent,
+        )
         exit_code, qt_modules = json.loads(done.stdout.strip().splitlines()[-1])
         assert exit_code in (0, 1), done.stderr  # `check` on a fresh config says it is not set up
         assert qt_modules == [], command
@@ -59,7 +69,8 @@ def test_one_redirect_uri_builder():
     offenders = [
         str(path.relative_to(APP))
         for path in APP.rglob("*.py")
-        if path != builder and "sandbox" not in path.relative_to(APP).parts
+        if path != builder
+        and "sandbox" not in path.relative_to(APP).parts
         and pattern.search(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []

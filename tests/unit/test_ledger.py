@@ -75,12 +75,14 @@ def test_a_batch_keeps_its_request_and_when_it_was_first_sent(ledger):
     request = (pending.request_body, pending.idempotency_key, pending.sent_at)
     assert request == ('{"Invoices": []}', "k1", 1000.0)
     # Sent again soon after (same request): Xero's memory of the key dates from the first send.
-    ledger.begin_batch("t1", "k1", {"quote:Q-1": "Q-1"}, '{"Invoices": []}', "k1", now=1100.0,
-                       keep_first_sent_within=360)
+    ledger.begin_batch(
+        "t1", "k1", {"quote:Q-1": "Q-1"}, '{"Invoices": []}', "k1", now=1100.0, keep_first_sent_within=360
+    )
     assert ledger.pending_batches("t1")[0].sent_at == 1000.0
     # Much later it is a new first send.
-    ledger.begin_batch("t1", "k1", {"quote:Q-1": "Q-1"}, '{"Invoices": []}', "k1", now=9000.0,
-                       keep_first_sent_within=360)
+    ledger.begin_batch(
+        "t1", "k1", {"quote:Q-1": "Q-1"}, '{"Invoices": []}', "k1", now=9000.0, keep_first_sent_within=360
+    )
     assert ledger.pending_batches("t1")[0].sent_at == 9000.0
     ledger.begin_batch("t1", "k2", {"quote:Q-2": "Q-2"})  # no request known: looked up, never resent
     assert ledger.pending_batches("t1")[1].request_body is None
@@ -89,9 +91,11 @@ def test_a_batch_keeps_its_request_and_when_it_was_first_sent(ledger):
 def test_a_ledger_of_the_first_version_is_migrated_in_place(tmp_path):
     path = tmp_path / "old.sqlite"
     with sqlite3.connect(path) as db:
-        db.execute("CREATE TABLE batches (tenant_id TEXT NOT NULL, batch_key TEXT NOT NULL, "
-                   "source_ids TEXT NOT NULL, state TEXT NOT NULL CHECK (state IN ('sending', 'done')), "
-                   "created_at REAL NOT NULL, PRIMARY KEY (tenant_id, batch_key))")
+        db.execute(
+            "CREATE TABLE batches (tenant_id TEXT NOT NULL, batch_key TEXT NOT NULL, "
+            "source_ids TEXT NOT NULL, state TEXT NOT NULL CHECK (state IN ('sending', 'done')), "
+            "created_at REAL NOT NULL, PRIMARY KEY (tenant_id, batch_key))"
+        )
         db.execute("""INSERT INTO batches VALUES ('t1', 'old', '{"quote:Q-1": "Q-1"}', 'sending', 5.0)""")
     db.close()
     with Ledger(path) as opened:

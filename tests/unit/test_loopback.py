@@ -240,8 +240,9 @@ def test_a_timeout_with_nothing_arrived_blames_the_closed_tab_not_the_redirect_u
     with pytest.raises(CallbackTimeout) as caught:
         listener.wait()
     message = str(caught.value)
-    assert message.startswith("Nothing came back from the browser within 0.3 seconds: the approval page was "
-                              "probably closed")
+    assert message.startswith(
+        "Nothing came back from the browser within 0.3 seconds: the approval page was probably closed"
+    )
     assert f"nothing reached {uri}" in message and "redirect URI" not in message
 
 

@@ -45,8 +45,19 @@ def test_a_discount_column_spelt_as_exports_spell_it_changes_the_total(header: s
     assert line_total(quote) == Decimal("1550.40")
 
 
-@pytest.mark.parametrize("header", ["VAT Rate (%)", "Rebate %", "Unit Cost", "Line Markdown Amount",
-                                    "Total (GBP)", "Currency Sign", "Prices Are", "Qty Shipped"])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "VAT Rate (%)",
+        "Rebate %",
+        "Unit Cost",
+        "Line Markdown Amount",
+        "Total (GBP)",
+        "Currency Sign",
+        "Prices Are",
+        "Qty Shipped",
+    ],
+)
 def test_an_unmapped_amount_like_column_blocks_the_file_until_mapped_or_ignored(header: str) -> None:
     text = ISSUE_FILE.format(discount=header)
     [sentence] = refused(load_text(text, "q.csv"))
@@ -76,16 +87,27 @@ def test_two_columns_for_one_field_are_a_choice_never_a_silent_winner() -> None:
     assert "'Description' is suggested" in sentence  # the documented precedence: the earlier alias
     chosen = load_text(DUPLICATE, "q.csv", request=MappingRequest(overrides=[("description", "Description")]))
     assert [q.lines[0].description for q in chosen.quotes] == ["Software development", "Delivery"]
-    assert any("'Product'" in line and "'Description' was chosen" in line
-               for line in chosen.mapping_lines("q.csv"))
+    assert any(
+        "'Product'" in line and "'Description' was chosen" in line for line in chosen.mapping_lines("q.csv")
+    )
     other = load_text(DUPLICATE, "q.csv", request=MappingRequest(overrides=[("description", "Product")]))
     assert [q.number for q in other.quotes] == ["Q-1"]  # Q-2's product cell is blank: its own sentence
     assert "has no description" in other.problems[0].reason
 
 
-@pytest.mark.parametrize("header, expected", [
-    ("Disc.", True), ("VAT Rate", True), ("Discount (%)", True), ("Amounts are", True), ("Line total", True),
-    ("Salesperson", False), ("Order Reference", False), ("Notes", False)])
+@pytest.mark.parametrize(
+    "header, expected",
+    [
+        ("Disc.", True),
+        ("VAT Rate", True),
+        ("Discount (%)", True),
+        ("Amounts are", True),
+        ("Line total", True),
+        ("Salesperson", False),
+        ("Order Reference", False),
+        ("Notes", False),
+    ],
+)
 def test_amount_like_headers(header: str, expected: bool) -> None:
     assert amount_changing(header) is expected
 
@@ -111,8 +133,9 @@ def test_fill_down_carries_the_number_over_continuation_rows() -> None:
 def test_the_date_order_is_guessed_from_other_rows_and_said() -> None:
     result = load_text(ODOO_LIKE, "o.csv", request=MappingRequest(fill_down=True))
     assert result.quotes[0].date == date(2026, 11, 4)  # 13/11/2026 on line 4 can only be day first
-    assert result.date_note == ("Dates are read day first, guessed from '13/11/2026' on line 4, which can "
-                                "only be day first.")
+    assert result.date_note == (
+        "Dates are read day first, guessed from '13/11/2026' on line 4, which can only be day first."
+    )
     us = ODOO_LIKE.replace("13/11/2026", "11/13/2026")
     result = load_text(us, "o.csv", request=MappingRequest(fill_down=True))
     assert result.quotes[0].date == date(2026, 4, 11)  # a US export: 11 April, not 4 November
@@ -132,8 +155,13 @@ def test_the_date_order_can_be_chosen_and_an_undecided_file_says_so() -> None:
 
 
 def test_a_saved_mapping_is_found_again_by_the_header(tmp_path: Path) -> None:
-    first = load_text(DUPLICATE, "q.csv", request=MappingRequest(
-        overrides=[("description", "Description"), ("ignored", "Product")], saved_folder=tmp_path))
+    first = load_text(
+        DUPLICATE,
+        "q.csv",
+        request=MappingRequest(
+            overrides=[("description", "Description"), ("ignored", "Product")], saved_folder=tmp_path
+        ),
+    )
     assert first.mapping is not None
     path = save_mapping(first.mapping, tmp_path)
     assert path.name == header_signature(DUPLICATE.splitlines()[0].split(",")) + ".json"
@@ -144,8 +172,11 @@ def test_a_saved_mapping_is_found_again_by_the_header(tmp_path: Path) -> None:
 
 
 def test_a_mapping_file_and_its_mistakes(tmp_path: Path) -> None:
-    document = {"columns": {"Ref": "number", "Description": "description", "Client": "customer"},
-                "fill_down": True, "date_order": "month"}
+    document = {
+        "columns": {"Ref": "number", "Description": "description", "Client": "customer"},
+        "fill_down": True,
+        "date_order": "month",
+    }
     (tmp_path / "m.json").write_text(json.dumps(document), encoding="utf-8")
     request = MappingRequest.from_cli(mapping_file=str(tmp_path / "m.json"))
     result = load_text(ODOO_LIKE.replace("13/11/2026", "05/11/2026"), "o.csv", request=request)
@@ -162,31 +193,39 @@ def test_a_mapping_file_and_its_mistakes(tmp_path: Path) -> None:
 
 
 def test_a_quote_total_that_disagrees_with_its_lines_refuses_that_quote_only() -> None:
-    text = ("Quote Number,Customer,Description,Quantity,Unit Price,Quote Total\n"
-            "Q-1,Acme Ltd,Widget,2,10.00,20.00\n"
-            "Q-2,Bayside Club,Widget,3,10.00,35.00\n"
-            "Q-2,,Gadget,1,2.50,\n")
+    text = (
+        "Quote Number,Customer,Description,Quantity,Unit Price,Quote Total\n"
+        "Q-1,Acme Ltd,Widget,2,10.00,20.00\n"
+        "Q-2,Bayside Club,Widget,3,10.00,35.00\n"
+        "Q-2,,Gadget,1,2.50,\n"
+    )
     result = load_text(text, "q.csv")
     assert [q.number for q in result.quotes] == ["Q-1"]
     [problem] = result.problems
     assert (problem.number, problem.line) == ("Q-2", 3)
-    assert problem.reason == ("the file's quote total is 35.00 but its lines add up to 32.50 "
-                              "— quote Q-2 is left out")
+    assert problem.reason == (
+        "the file's quote total is 35.00 but its lines add up to 32.50 — quote Q-2 is left out"
+    )
 
 
 def test_a_line_total_that_disagrees_is_a_row_sentence_naming_both_figures() -> None:
-    text = ("Quote Number,Customer,Description,Quantity,Unit Price,Discount,Line Total\n"
-            "Q-1,Acme Ltd,Widget,3,9.99,10,26.97\n"
-            "Q-2,Acme Ltd,Widget,3,9.99,10,29.97\n")
+    text = (
+        "Quote Number,Customer,Description,Quantity,Unit Price,Discount,Line Total\n"
+        "Q-1,Acme Ltd,Widget,3,9.99,10,26.97\n"
+        "Q-2,Acme Ltd,Widget,3,9.99,10,29.97\n"
+    )
     result = load_text(text, "q.csv")
     assert [q.number for q in result.quotes] == ["Q-1"]
-    assert result.problems[0].reason == ("the file's line total is 29.97 but quantity × price less discount "
-                                         "is 26.97 — quote Q-2 is left out")
+    assert result.problems[0].reason == (
+        "the file's line total is 29.97 but quantity × price less discount is 26.97 — quote Q-2 is left out"
+    )
 
 
 def test_control_characters_are_stripped_from_crm_text() -> None:
-    text = ("Quote Number,Customer,Description,Quantity,Unit Price\n"
-            "Q-1\x01,Acme\x1b Ltd\x85,\"Two\r\nlines\x07\",1,1\n")
+    text = (
+        "Quote Number,Customer,Description,Quantity,Unit Price\n"
+        'Q-1\x01,Acme\x1b Ltd\x85,"Two\r\nlines\x07",1,1\n'
+    )
     [quote] = load_text(text, "q.csv").quotes
     assert (quote.number, quote.contact_name, quote.lines[0].description) == ("Q-1", "Acme Ltd", "Two\nlines")
 
@@ -203,10 +242,12 @@ def test_progress_is_reported_for_a_large_file(tmp_path: Path) -> None:
 
 
 def test_identical_lines_are_shared_but_a_short_row_is_never_taken_for_a_full_one() -> None:
-    text = ("Quote Number,Customer,Description,Quantity,Unit Price,Discount\n"
-            "Q-1,Acme Ltd,Widget,1,10,10\n"
-            "Q-1,,Widget,1,10\n"  # no discount cell at all
-            "Q-1,,Widget,1,10,10\n")
+    text = (
+        "Quote Number,Customer,Description,Quantity,Unit Price,Discount\n"
+        "Q-1,Acme Ltd,Widget,1,10,10\n"
+        "Q-1,,Widget,1,10\n"  # no discount cell at all
+        "Q-1,,Widget,1,10,10\n"
+    )
     [quote] = load_text(text, "q.csv").quotes
     assert [line.discount_rate for line in quote.lines] == [Decimal(10), None, Decimal(10)]
     assert quote.lines[0] is quote.lines[2]  # one immutable object for identical line rows
@@ -223,6 +264,8 @@ def test_the_command_line_shows_progress_for_a_large_file_only() -> None:
     for read in (0, size // 20, size // 2, size):
         printer(read, size)
     assert out.getvalue().splitlines() == [
-        "Reading big.csv: 0% (0 of 40 MB)", "Reading big.csv: 50% (20 of 40 MB)",
-        "Reading big.csv: 100% (40 of 40 MB)"]
+        "Reading big.csv: 0% (0 of 40 MB)",
+        "Reading big.csv: 50% (20 of 40 MB)",
+        "Reading big.csv: 100% (40 of 40 MB)",
+    ]
     assert size > SHOW_FROM_BYTES

@@ -16,15 +16,51 @@ from app.invoicing.presets import PRESETS
 from app.invoicing.sources import load_text
 from tests.unit.test_sources_fuzz import check
 
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                        HealthCheck.function_scoped_fixture])
-KNOWN = ["Quote Number", "Customer", "Description", "Unit Price", "Quantity", "Discount (%)", "VAT Rate",
-         "Order Reference", "Order Lines/Quantity", "Total", "Disc.", "Deal name", "Line item quantity",
-         "Quote Stage", "Quoted Items.Quantity", *{h for p in PRESETS for h in p.columns}]
+FUZZ = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+KNOWN = [
+    "Quote Number",
+    "Customer",
+    "Description",
+    "Unit Price",
+    "Quantity",
+    "Discount (%)",
+    "VAT Rate",
+    "Order Reference",
+    "Order Lines/Quantity",
+    "Total",
+    "Disc.",
+    "Deal name",
+    "Line item quantity",
+    "Quote Stage",
+    "Quoted Items.Quantity",
+    *{h for p in PRESETS for h in p.columns},
+]
 header_cell = st.one_of(st.sampled_from(KNOWN), st.text(max_size=20))
-value = st.one_of(st.sampled_from(["", "Q-1", "q-1 ", "Acme", "2", "10.50", "1,234", "13/04/2026",
-                                   "04/13/2026", "2026-11-02 10:00", "GBP", "5%", "(3.00)", "x"]),
-                  st.text(max_size=12))
+value = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            "Q-1",
+            "q-1 ",
+            "Acme",
+            "2",
+            "10.50",
+            "1,234",
+            "13/04/2026",
+            "04/13/2026",
+            "2026-11-02 10:00",
+            "GBP",
+            "5%",
+            "(3.00)",
+            "x",
+        ]
+    ),
+    st.text(max_size=12),
+)
 
 
 def as_csv(header: list[str], rows: list[list[str]]) -> str:
@@ -34,16 +70,20 @@ def as_csv(header: list[str], rows: list[list[str]]) -> str:
 
 
 @FUZZ
-@given(header=st.lists(header_cell, min_size=1, max_size=10),
-       rows=st.lists(st.lists(value, max_size=11), max_size=6),
-       choices=st.lists(st.tuples(st.sampled_from(CHOICES), st.integers(0, 9)), max_size=6),
-       fill_down=st.booleans(), order=st.sampled_from([None, "day", "month", "iso"]),
-       preset=st.sampled_from([None, *[p.key for p in PRESETS]]))
+@given(
+    header=st.lists(header_cell, min_size=1, max_size=10),
+    rows=st.lists(st.lists(value, max_size=11), max_size=6),
+    choices=st.lists(st.tuples(st.sampled_from(CHOICES), st.integers(0, 9)), max_size=6),
+    fill_down=st.booleans(),
+    order=st.sampled_from([None, "day", "month", "iso"]),
+    preset=st.sampled_from([None, *[p.key for p in PRESETS]]),
+)
 def test_random_headers_and_mappings_never_crash(header, rows, choices, fill_down, order, preset) -> None:
     named = [(choice, header[i % len(header)]) for choice, i in choices]
     overrides = [(choice, name) for choice, name in named if name.strip()]
-    request = MappingRequest(overrides=overrides, fill_down=fill_down, date_order=order, preset=preset,
-                             use_saved=False)
+    request = MappingRequest(
+        overrides=overrides, fill_down=fill_down, date_order=order, preset=preset, use_saved=False
+    )
     result = load_text(as_csv(header, rows), "fuzz.csv", request=request)
     check(result)
     if result.mapping is not None:
@@ -51,17 +91,26 @@ def test_random_headers_and_mappings_never_crash(header, rows, choices, fill_dow
         # Every column, mapped or ignored (a blank header line is skipped: the next row is the header).
         assert len(lines) >= len(result.mapping.columns) + 1
         assert result.quotes == [] or not result.blocking
-    unmapped = [c for c in (result.mapping.columns if result.mapping else [])
-                if c.field == "ignored" and not c.chosen and amount_changing(c.name)]
+    unmapped = [
+        c
+        for c in (result.mapping.columns if result.mapping else [])
+        if c.field == "ignored" and not c.chosen and amount_changing(c.name)
+    ]
     assert not (unmapped and result.quotes)  # an amount-like column never goes unmapped in silence
 
 
 @FUZZ
-@given(header=st.lists(header_cell, min_size=1, max_size=8),
-       steps=st.lists(st.one_of(st.tuples(st.just("choose"), st.integers(0, 7), st.sampled_from(CHOICES)),
-                                st.tuples(st.just("fill"), st.booleans(), st.just("")),
-                                st.tuples(st.just("date"), st.sampled_from(DATE_CHOICES), st.just(""))),
-                      max_size=8))
+@given(
+    header=st.lists(header_cell, min_size=1, max_size=8),
+    steps=st.lists(
+        st.one_of(
+            st.tuples(st.just("choose"), st.integers(0, 7), st.sampled_from(CHOICES)),
+            st.tuples(st.just("fill"), st.booleans(), st.just("")),
+            st.tuples(st.just("date"), st.sampled_from(DATE_CHOICES), st.just("")),
+        ),
+        max_size=8,
+    ),
+)
 def test_random_choices_in_the_mapping_step_never_crash(tmp_path_factory, header, steps) -> None:
     folder = tmp_path_factory.mktemp("step")
     path = Path(folder) / "f.csv"

@@ -134,9 +134,7 @@ def test_web_app_exchange_sends_basic_auth_and_verifier() -> None:
     responses.post(XERO.token_url, json=TOKENS)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a reordered scope must not warn
-        tokens = exchange_code(
-            XERO, WEB, pending, answer(pending), requests.Session(), NOW
-        )
+        tokens = exchange_code(XERO, WEB, pending, answer(pending), requests.Session(), NOW)
     call = responses.calls[0]
     assert call.request.headers["Authorization"] == basic(WEB)
     assert form(call) == {
@@ -378,9 +376,15 @@ def test_preflight_ignores_network_failures(failure: Exception) -> None:
     ("text", "expected"),
     [
         (f"  {REDIRECT}?code=abc&state=s1 \n", f"{REDIRECT}?code=abc&state=s1"),
-        ("http://127.0.0.1:53682/callback?code=abc&state=s1#frag", "http://127.0.0.1:53682/callback?code=abc&state=s1"),
+        (
+            "http://127.0.0.1:53682/callback?code=abc&state=s1#frag",
+            "http://127.0.0.1:53682/callback?code=abc&state=s1",
+        ),
         ("localhost:53682/callback?error=access_denied&state=s1", f"{REDIRECT}?error=access_denied&state=s1"),
-        ("HTTP://localhost:53683/callback?code=abc&state=s1", "http://localhost:53683/callback?code=abc&state=s1"),
+        (
+            "HTTP://localhost:53683/callback?code=abc&state=s1",
+            "http://localhost:53683/callback?code=abc&state=s1",
+        ),
     ],
 )
 def test_parse_pasted_redirect_accepts(text: str, expected: str) -> None:

@@ -58,8 +58,11 @@ def control(server: SandboxServer, path: str, body: dict[str, Any]) -> Any:
 
 
 def register(server: SandboxServer, kind: str, redirect_uri: str) -> AppCredentials:
-    app = control(server, "apps", {"name": "CRM invoicing test", "integration_type": kind,
-                                   "redirect_uris": [redirect_uri]})
+    app = control(
+        server,
+        "apps",
+        {"name": "CRM invoicing test", "integration_type": kind, "redirect_uris": [redirect_uri]},
+    )
     return AppCredentials(app["client_id"], app["client_secret"])
 
 
@@ -76,9 +79,15 @@ def sign_in(
     redirect_uri = f"http://localhost:{port}/callback"
     creds = register(server, kind, redirect_uri)
     pending = start_authorization(endpoints, creds, redirect_uri, GRANULAR_SCOPES)
-    with LoopbackListener(
-        [port], pending.state, lambda url: exchange_code(endpoints, creds, pending, url, session), timeout=10
-    ) as listener, ThreadPoolExecutor(1) as pool:
+    with (
+        LoopbackListener(
+            [port],
+            pending.state,
+            lambda url: exchange_code(endpoints, creds, pending, url, session),
+            timeout=10,
+        ) as listener,
+        ThreadPoolExecutor(1) as pool,
+    ):
         listener.start()
         future: Future[TokenSet] = pool.submit(listener.wait)
         preflight_authorization(pending, session)  # auto-consent redirects back: must not be followed

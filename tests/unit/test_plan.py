@@ -31,8 +31,9 @@ def facts_for(key: str = "uk", mutate=None) -> TenantFacts:
     org = copy.deepcopy(seed_orgs()[tenant_id(key)])
     if mutate:
         mutate(org)
-    return TenantFacts.from_lists(org["organisation"], org["accounts"], org["tax_rates"], org["items"],
-                                  currencies=org["currencies"])
+    return TenantFacts.from_lists(
+        org["organisation"], org["accounts"], org["tax_rates"], org["items"], currencies=org["currencies"]
+    )
 
 
 def quote(number: str = "Q-1", **fields) -> SourceQuote:
@@ -64,8 +65,15 @@ def test_defaults_fall_back_to_another_revenue_account_and_an_on_income_rate():
         for rate in org["tax_rates"]:
             if rate["TaxType"] == "OUTPUT2":
                 rate["Status"] = "DELETED"
-        org["tax_rates"].append({"Name": "GST on Income", "TaxType": "TAX001", "Status": "ACTIVE",
-                                 "CanApplyToRevenue": True, "EffectiveRate": 10.0})
+        org["tax_rates"].append(
+            {
+                "Name": "GST on Income",
+                "TaxType": "TAX001",
+                "Status": "ACTIVE",
+                "CanApplyToRevenue": True,
+                "EffectiveRate": 10.0,
+            }
+        )
 
     chosen = choose_defaults(facts_for(mutate=archive_200_and_rename_taxes))
     assert chosen.account_code == "260"
@@ -105,8 +113,10 @@ def test_a_remembered_account_archived_since_is_a_fix_the_mapping_sentence():
         facts = facts_for(mutate=archive_260)
         with pytest.raises(MappingNeeded) as refused:
             resolve_defaults(facts, ledger, "t1")
-        assert str(refused.value) == ("Account 260 is archived in Demo Company (UK): fix the mapping by "
-                                      "choosing another revenue account (or --account CODE).")
+        assert str(refused.value) == (
+            "Account 260 is archived in Demo Company (UK): fix the mapping by "
+            "choosing another revenue account (or --account CODE)."
+        )
         assert ledger.tenant_defaults("t1") == ("260", "OUTPUT2")  # never silently replaced
         assert resolve_defaults(facts, ledger, "t1", account="200") == Defaults("200", "OUTPUT2")
         with pytest.raises(MappingNeeded, match="Tax rate OUTPUT2 is no longer active"):
@@ -118,22 +128,35 @@ def test_the_choices_are_active_revenue_accounts_sales_first_and_output_rates():
     def add_system_and_archived(org):
         org["accounts"] += [
             {"Code": "201", "Name": "Old Sales", "Type": "REVENUE", "Status": "ARCHIVED"},
-            {"Code": "199", "Name": "Rounding", "Type": "REVENUE", "Status": "ACTIVE",
-             "SystemAccount": "ROUNDING"},
+            {
+                "Code": "199",
+                "Name": "Rounding",
+                "Type": "REVENUE",
+                "Status": "ACTIVE",
+                "SystemAccount": "ROUNDING",
+            },
         ]
 
     facts = facts_for(mutate=add_system_and_archived)
     assert [c.code for c in account_choices(facts)] == ["200", "260", "270"]
     assert account_choices(facts)[0].label == "200 — Sales"
     assert [c.code for c in tax_choices(facts)] == [
-        "OUTPUT2", "RROUTPUT", "EXEMPTOUTPUT", "ZERORATEDOUTPUT", "NONE"]
+        "OUTPUT2",
+        "RROUTPUT",
+        "EXEMPTOUTPUT",
+        "ZERORATEDOUTPUT",
+        "NONE",
+    ]
     assert describe(facts, Defaults("200", "OUTPUT2")) == (
-        "Lines without their own account go to 200 Sales with 20% (VAT on Income) (OUTPUT2).")
+        "Lines without their own account go to 200 Sales with 20% (VAT on Income) (OUTPUT2)."
+    )
 
 
 def test_payload_is_a_draft_sales_invoice_with_only_the_contact_id():
-    lines = [SourceLine("Consulting", Decimal("2"), Decimal("95.50"), discount_rate=Decimal("10")),
-             SourceLine("", Decimal("1.5"), Decimal("24.5"), item_code="widget-a")]
+    lines = [
+        SourceLine("Consulting", Decimal("2"), Decimal("95.50"), discount_rate=Decimal("10")),
+        SourceLine("", Decimal("1.5"), Decimal("24.5"), item_code="widget-a"),
+    ]
     entry = plan_one(quote(lines=lines, contact_name="  acme   LTD "))
     assert entry.status == "new" and entry.reason == ""
     assert entry.payload == {
@@ -141,10 +164,22 @@ def test_payload_is_a_draft_sales_invoice_with_only_the_contact_id():
         "Status": "DRAFT",
         "Contact": {"ContactID": "c-acme"},
         "LineItems": [
-            {"Description": "Consulting", "Quantity": 2, "UnitAmount": 95.5, "DiscountRate": 10,
-             "AccountCode": "200", "TaxType": "OUTPUT2"},
-            {"Description": "Widget A, standard finish", "Quantity": 1.5, "UnitAmount": 24.5,
-             "ItemCode": "WIDGET-A", "AccountCode": "200", "TaxType": "OUTPUT2"},
+            {
+                "Description": "Consulting",
+                "Quantity": 2,
+                "UnitAmount": 95.5,
+                "DiscountRate": 10,
+                "AccountCode": "200",
+                "TaxType": "OUTPUT2",
+            },
+            {
+                "Description": "Widget A, standard finish",
+                "Quantity": 1.5,
+                "UnitAmount": 24.5,
+                "ItemCode": "WIDGET-A",
+                "AccountCode": "200",
+                "TaxType": "OUTPUT2",
+            },
         ],
         "Reference": "Q-1",
         "Date": "2026-03-02",
@@ -179,8 +214,11 @@ def test_contact_by_email_by_xero_id_or_to_be_created():
         (quote(lines=[SourceLine("x", Decimal(1), Decimal(1), account_code="999")]), "account code '999'"),
         (quote(lines=[SourceLine("x", Decimal(1), Decimal(1), tax_type="INPUT2")]), "tax type 'INPUT2'"),
         (quote(lines=[SourceLine("x", Decimal(1), Decimal(1), item_code="NOPE")]), "item code 'NOPE'"),
-        (quote(currency="JPY"), "currency JPY is not enabled in Demo Company (UK) (it has GBP, EUR, USD); "
-                                "to draft it, add JPY in Xero under Accounting settings → Currencies"),
+        (
+            quote(currency="JPY"),
+            "currency JPY is not enabled in Demo Company (UK) (it has GBP, EUR, USD); "
+            "to draft it, add JPY in Xero under Accounting settings → Currencies",
+        ),
         (quote(lines=[]), "no lines"),
         (quote(line_amount_types="Gross"), "not Exclusive, Inclusive or NoTax"),
         (quote(contact_name=" "), "no contact name"),
@@ -195,8 +233,15 @@ def test_what_xero_would_refuse_is_invalid_with_a_reason(q, reason):
 def test_drafted_duplicate_and_loader_flagged_quotes():
     quotes = [quote("Q-1"), quote("Q-2"), quote("Q-2"), quote("Q-3"), quote("Q-1", kind="order")]
     drafted = {"q-1": DraftRow("q-1", "Q-1", "id", "INV-0009")}
-    plan = build_plan(quotes, facts_for(), Defaults("200", "OUTPUT2"), directory(), drafted,
-                      blocked={"Q-3": "bad price"}, today=TODAY)
+    plan = build_plan(
+        quotes,
+        facts_for(),
+        Defaults("200", "OUTPUT2"),
+        directory(),
+        drafted,
+        blocked={"Q-3": "bad price"},
+        today=TODAY,
+    )
     assert [(e.status, e.invoice_number) for e in plan][:2] == [("drafted", "INV-0009"), ("new", "")]
     assert plan[2].status == "invalid" and "more than once" in plan[2].reason
     assert (plan[3].status, plan[3].reason) == ("invalid", "bad price")

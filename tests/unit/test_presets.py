@@ -25,8 +25,9 @@ def planned_totals(path: Path, request: MappingRequest | None = None) -> dict[st
     assert not loaded.problems and not loaded.blocking, loaded.problems
     org = copy.deepcopy(seed_orgs()[tenant_id("uk")])
     facts = TenantFacts.from_lists(org["organisation"], org["accounts"], org["tax_rates"], org["items"])
-    plan = build_plan(loaded.quotes, facts, Defaults("200", "OUTPUT2"), ContactDirectory(), {},
-                      today=date(2026, 11, 30))
+    plan = build_plan(
+        loaded.quotes, facts, Defaults("200", "OUTPUT2"), ContactDirectory(), {}, today=date(2026, 11, 30)
+    )
     totals = {}
     for entry in plan:
         assert entry.status == "new", entry.reason
@@ -41,28 +42,43 @@ def planned_totals(path: Path, request: MappingRequest | None = None) -> dict[st
 
 # Worked out by hand from each file's lines (quantity × price less the discount, to the cent).
 CASES = {
-    "odoo": ("odoo-sale-orders.csv", {
-        "S00021": Decimal("12") * Decimal("90.00") * Decimal("0.90") + Decimal("578.40"),  # 1,550.40
-        "S00022": Decimal("40") * Decimal("24.50") * Decimal("0.95"),  # 931.00
-        "S00023": 2 * Decimal("800.00") + Decimal("86.35"),  # 1,686.35
-    }),
-    "hubspot": ("hubspot-deals-line-items.csv", {
-        "18273645001": 20 * Decimal(95) + Decimal(240),  # 2,140.00
-        "18273645002": 60 * Decimal("24.5") * Decimal("0.9"),  # 1,323.00
-    }),
-    "pipedrive": ("pipedrive-deals-products.csv", {
-        "412": 6 * Decimal(250) + Decimal(30),  # 1,530.00
-        "413": 3 * Decimal(800) * Decimal("0.95") + 10 * Decimal("24.5"),  # 2,525.00
-    }),
-    "salesforce": ("salesforce-opportunity-products.csv", {
-        "0065g00000AbCdEAA1": 4 * Decimal(800) * Decimal("0.95"),  # 3,040.00
-        "0065g00000AbCdFAA1": 10 * Decimal(95) + Decimal(245),  # 1,195.00
-    }),
-    "zoho": ("zoho-crm-quotes.csv", {
-        # Zoho's discount is an amount: 122.50 off the widgets, drafted as its own line.
-        "4876876000000412001": 100 * Decimal("24.50") - Decimal("122.50") + Decimal(250),  # 2,577.50
-        "4876876000000412002": 8 * Decimal(95),  # 760.00
-    }),
+    "odoo": (
+        "odoo-sale-orders.csv",
+        {
+            "S00021": Decimal("12") * Decimal("90.00") * Decimal("0.90") + Decimal("578.40"),  # 1,550.40
+            "S00022": Decimal("40") * Decimal("24.50") * Decimal("0.95"),  # 931.00
+            "S00023": 2 * Decimal("800.00") + Decimal("86.35"),  # 1,686.35
+        },
+    ),
+    "hubspot": (
+        "hubspot-deals-line-items.csv",
+        {
+            "18273645001": 20 * Decimal(95) + Decimal(240),  # 2,140.00
+            "18273645002": 60 * Decimal("24.5") * Decimal("0.9"),  # 1,323.00
+        },
+    ),
+    "pipedrive": (
+        "pipedrive-deals-products.csv",
+        {
+            "412": 6 * Decimal(250) + Decimal(30),  # 1,530.00
+            "413": 3 * Decimal(800) * Decimal("0.95") + 10 * Decimal("24.5"),  # 2,525.00
+        },
+    ),
+    "salesforce": (
+        "salesforce-opportunity-products.csv",
+        {
+            "0065g00000AbCdEAA1": 4 * Decimal(800) * Decimal("0.95"),  # 3,040.00
+            "0065g00000AbCdFAA1": 10 * Decimal(95) + Decimal(245),  # 1,195.00
+        },
+    ),
+    "zoho": (
+        "zoho-crm-quotes.csv",
+        {
+            # Zoho's discount is an amount: 122.50 off the widgets, drafted as its own line.
+            "4876876000000412001": 100 * Decimal("24.50") - Decimal("122.50") + Decimal(250),  # 2,577.50
+            "4876876000000412002": 8 * Decimal(95),  # 760.00
+        },
+    ),
 }
 
 
@@ -102,7 +118,8 @@ def test_a_preset_with_a_changed_total_refuses_that_quote(tmp_path: Path) -> Non
     loaded = load_file(tmp_path / "odoo.csv", MappingRequest(use_saved=False))
     assert [q.number for q in loaded.quotes] == ["S00022", "S00023"]
     assert loaded.problems[0].reason == (
-        "the file's quote total is 1,658.40 but its lines add up to 1,550.40 — quote S00021 is left out")
+        "the file's quote total is 1,658.40 but its lines add up to 1,550.40 — quote S00021 is left out"
+    )
 
 
 def test_an_unknown_preset_names_the_presets() -> None:

@@ -90,8 +90,13 @@ def test_a_null_keyring_is_refused(use_backend):
 
 def xero_sized_token_set(refresh: str = "rt") -> TokenSet:
     """As long as Xero's: two RS256-signed JWTs of about 1,400 and 1,100 characters."""
-    return TokenSet("a." + "A" * 1400 + ".s", refresh, 123.0, ["openid", "offline_access"],
-                    id_token="i." + "I" * 1100 + ".s")
+    return TokenSet(
+        "a." + "A" * 1400 + ".s",
+        refresh,
+        123.0,
+        ["openid", "offline_access"],
+        id_token="i." + "I" * 1100 + ".s",
+    )
 
 
 def test_a_xero_sized_token_set_fits_a_windows_sized_keyring_in_parts(use_backend):
@@ -153,7 +158,7 @@ def test_the_real_secret_service_holds_a_xero_sized_token_set_and_forgets_every_
     try:
         store.save_token_set(tokens)
         main = keyring.get_password(service, key)
-        generation, count, _ = main[len(PARTS_MARK):].split(":")
+        generation, count, _ = main[len(PARTS_MARK) :].split(":")
         parts = [f"{key}#{generation}.{n}" for n in range(int(count))]
         assert int(count) == 3 and all(keyring.get_password(service, part) for part in parts)
         assert store.token_set() == tokens
@@ -181,8 +186,10 @@ def test_secrets_kept_by_another_keyring_are_named_not_just_missing(use_backend,
     model = ConnectionModel("xero")
     with pytest.raises(NotConfigured) as missing:
         model.credentials()
-    hint = ("Xero Connect's secrets were saved in KWallet, but the keyring in use now is SecretService "
-            "Keyring; in a session that uses KWallet they are still there.")
+    hint = (
+        "Xero Connect's secrets were saved in KWallet, but the keyring in use now is SecretService "
+        "Keyring; in a session that uses KWallet they are still there."
+    )
     assert str(missing.value).endswith("step 4 of the setup wizard. " + hint)
     assert model.authorisation_problem().endswith(hint)
     use_backend(KWalletStandIn())

@@ -69,7 +69,7 @@ class AuthorizePage(StepPage):
             "Copy the link of Xero's approval page to the clipboard",
             self.copy_approval_link,
             tip="For a browser on another computer. Anyone with this link can approve with their own "
-                "organisation: do not share it.",
+            "organisation: do not share it.",
         )
         self.copy_link.hide()
         buttons = QHBoxLayout()
@@ -96,11 +96,13 @@ class AuthorizePage(StepPage):
         self.paste_box = QWidget()
         paste_layout = QVBoxLayout(self.paste_box)
         paste_layout.setContentsMargins(18, 0, 0, 0)
-        paste_layout.addWidget(instructions(
-            "Use this when the browser runs on another computer or no listener port can be opened. "
-            "After you approve, the browser shows an error page for a <i>localhost</i> address: copy the "
-            "whole address from its address bar and paste it here."
-        ))
+        paste_layout.addWidget(
+            instructions(
+                "Use this when the browser runs on another computer or no listener port can be opened. "
+                "After you approve, the browser shows an error page for a <i>localhost</i> address: copy the "
+                "whole address from its address bar and paste it here."
+            )
+        )
         self.paste = QLineEdit()
         self.paste.setAccessibleName("Redirect URL from the browser")
         self.paste.setPlaceholderText("http://localhost:53682/callback?code=…&state=…")
@@ -141,9 +143,11 @@ class AuthorizePage(StepPage):
         self.result.hide()
 
         self.add(
-            instructions("Click the button below. Your browser opens Xero's approval page: sign in if asked, "
-                         "<b>tick the organisation</b> Xero Connect should work with, and click <b>Allow "
-                         "access</b>. The browser then says it is done and you can come back here."),
+            instructions(
+                "Click the button below. Your browser opens Xero's approval page: sign in if asked, "
+                "<b>tick the organisation</b> Xero Connect should work with, and click <b>Allow "
+                "access</b>. The browser then says it is done and you can come back here."
+            ),
             button_row,
             self.busy,
             self.status,
@@ -174,7 +178,8 @@ class AuthorizePage(StepPage):
             self.hint.show_message(
                 "warning",
                 "The listener ports changed in step 2: the app in Xero must list "
-                + ", ".join(self.ctx.changed_redirect_uris) + ", or Xero refuses the sign-in.",
+                + ", ".join(self.ctx.changed_redirect_uris)
+                + ", or Xero refuses the sign-in.",
             )
         if self.state == "idle" and self.ctx.already_authorised:
             self.status.show_message(
@@ -224,10 +229,12 @@ class AuthorizePage(StepPage):
         self._set_state("preparing")
         self.status.show_message("info", "Preparing the approval page and checking the app with Xero…")
         model = self.model
-        begin = self.run(lambda: model.begin_authorization(use_listener=use_listener),
-                         lambda attempt: self._attempt_ready(attempt, use_listener, generation),
-                         lambda sentence: self._begin_failed(begin, sentence, generation),
-                         name="begin_authorization")
+        begin = self.run(
+            lambda: model.begin_authorization(use_listener=use_listener),
+            lambda attempt: self._attempt_ready(attempt, use_listener, generation),
+            lambda sentence: self._begin_failed(begin, sentence, generation),
+            name="begin_authorization",
+        )
 
     def _begin_failed(self, task: Any, sentence: str, generation: int) -> None:
         if generation != self._generation:
@@ -312,8 +319,9 @@ class AuthorizePage(StepPage):
                 "and approve it yourself. Otherwise click Next and confirm the organisation.",
             )
         else:
-            self.status.show_message("success",
-                                     "Xero Connect is authorised. Click Next to choose the organisation.")
+            self.status.show_message(
+                "success", "Xero Connect is authorised. Click Next to choose the organisation."
+            )
         wizard = self.wizard()
         if wizard is not None:  # back from the browser: the wizard comes to the front for the next step
             wizard.raise_()
@@ -325,8 +333,11 @@ class AuthorizePage(StepPage):
             describe_organisations(outcome),
             *outcome.notes,
         ]
-        self.result.setText("<ul style='margin-left:-24px'>"
-                            + "".join(f"<li>{_escape(line)}</li>" for line in lines) + "</ul>")
+        self.result.setText(
+            "<ul style='margin-left:-24px'>"
+            + "".join(f"<li>{_escape(line)}</li>" for line in lines)
+            + "</ul>"
+        )
         self.result.setToolTip("Scopes granted by Xero: " + " ".join(tokens.scope))
         self.result.show()
 
@@ -420,8 +431,12 @@ class AuthorizePage(StepPage):
         self._set_state("pasting")
         self.ticker.stop()
         self.status.show_message("info", "Checking the pasted address with Xero…")
-        self._paste_task = self.run(lambda: attempt.complete_with_pasted_url(text), self._paste_ok,
-                                    self._paste_failed, name="complete_with_pasted_url")
+        self._paste_task = self.run(
+            lambda: attempt.complete_with_pasted_url(text),
+            self._paste_ok,
+            self._paste_failed,
+            name="complete_with_pasted_url",
+        )
 
     def _paste_ok(self, outcome: Any) -> None:
         self._paste_task = None
@@ -452,8 +467,9 @@ class AuthorizePage(StepPage):
         self.copy_link.setVisible(state == "waiting" and self.attempt is not None)
         self.authorize.setEnabled(not active)
         self.authorize.setText("Retry" if state == "failed" else AUTHORIZE_TEXT)
-        self.authorize.setAccessibleName("Retry the authorisation" if state == "failed"
-                                         else "Authorise and obtain a new Xero access token")
+        self.authorize.setAccessibleName(
+            "Retry the authorisation" if state == "failed" else "Authorise and obtain a new Xero access token"
+        )
         if state == "preparing":
             self.reopen.hide()
         self.update_paste_buttons()

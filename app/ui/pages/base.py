@@ -97,8 +97,13 @@ class StepPage(QWizardPage):
         for widget in widgets:
             self.body.addWidget(widget)
 
-    def run(self, fn: Callable[[], Any], on_result: Callable[[Any], None],
-            on_error: Callable[[str], None], name: str) -> Task:
+    def run(
+        self,
+        fn: Callable[[], Any],
+        on_result: Callable[[Any], None],
+        on_error: Callable[[str], None],
+        name: str,
+    ) -> Task:
         task = run_task(fn, on_result, on_error, name=name)
         self.ctx.tasks = [t for t in self.ctx.tasks if t.running]
         self.ctx.tasks.append(task)

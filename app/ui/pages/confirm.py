@@ -31,8 +31,12 @@ class StoredValues:
 
 
 def read_stored_values(model: Any) -> StoredValues:  # a ConnectionModel
-    return StoredValues(model.masked_client_id(), model.masked_client_secret(), model.fingerprint(),
-                        model.settings.keyring_backend or "the system keyring")
+    return StoredValues(
+        model.masked_client_id(),
+        model.masked_client_secret(),
+        model.fingerprint(),
+        model.settings.keyring_backend or "the system keyring",
+    )
 
 
 class ConfirmPage(StepPage):
@@ -47,8 +51,9 @@ class ConfirmPage(StepPage):
         self.fingerprint = QLabel("- - - -")
         self.fingerprint.setFont(monospace(3))  # a little larger than the fields, read aloud to support
         self.fingerprint.setAccessibleName("Fingerprint of the client ID and secret")
-        self.fingerprint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
-                                                 | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.fingerprint.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
         self.fingerprint.setStyleSheet("letter-spacing: 2px;")
         self.copy_summary = action_button(
             "Copy support summary",
@@ -68,12 +73,16 @@ class ConfirmPage(StepPage):
         holder.setLayout(form)
         buttons = button_row(self.copy_summary)
         self.add(
-            instructions("The first and last four characters of the client ID should match the ID in "
-                         "Xero's Configuration tab. The secret is never shown in full again."),
+            instructions(
+                "The first and last four characters of the client ID should match the ID in "
+                "Xero's Configuration tab. The secret is never shown in full again."
+            ),
             holder,
-            instructions("If you call support, read them the <b>fingerprint</b>: it confirms both the "
-                         "client ID and the secret without revealing the secret. The support summary "
-                         "contains everything support needs and no secret."),
+            instructions(
+                "If you call support, read them the <b>fingerprint</b>: it confirms both the "
+                "client ID and the secret without revealing the secret. The support summary "
+                "contains everything support needs and no secret."
+            ),
             buttons,
             self.busy,
             self.notice,
@@ -93,8 +102,12 @@ class ConfirmPage(StepPage):
         self.masked_id.setText(self.model.masked_client_id())
         if self.ctx.autoload:
             self.busy.show()
-            self.run(lambda: read_stored_values(self.model), self.show_values, self.show_problem,
-                     name="read_stored_values")
+            self.run(
+                lambda: read_stored_values(self.model),
+                self.show_values,
+                self.show_problem,
+                name="read_stored_values",
+            )
 
     def show_values(self, values: StoredValues) -> None:
         self.busy.hide()
@@ -109,14 +122,18 @@ class ConfirmPage(StepPage):
 
     def copy_support_summary(self) -> None:
         self.copy_summary.setEnabled(False)
-        self.run(self.model.support_summary, self._summary_ready, self._summary_failed,
-                 name="support_summary")
+        self.run(
+            self.model.support_summary, self._summary_ready, self._summary_failed, name="support_summary"
+        )
 
     def _summary_ready(self, text: str) -> None:
         copy_to_clipboard(text)
         self.copy_summary.setEnabled(True)
-        self.notice.show_message("success", "The support summary is on the clipboard; paste it into your "
-                                 "message to support. It contains no secret.")
+        self.notice.show_message(
+            "success",
+            "The support summary is on the clipboard; paste it into your "
+            "message to support. It contains no secret.",
+        )
 
     def _summary_failed(self, sentence: str) -> None:
         self.copy_summary.setEnabled(True)

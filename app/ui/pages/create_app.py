@@ -30,7 +30,7 @@ from app.xero.endpoints import redirect_uri
 
 URI_HOW = {
     # Xero's "New app" form takes one redirect URI; more are added on the app's configuration page.
-    "xero": "use \"Add another URI\" for the second and third",
+    "xero": 'use "Add another URI" for the second and third',
     # The local sandbox's form takes them all at once.
     "sandbox": "the sandbox's form takes them all, one per line",
 }
@@ -88,8 +88,9 @@ class CreateAppPage(StepPage):
         self.uris_layout.setSpacing(4)
         self.uri_fields: list[CopyField] = []
         self.ports: list[int] = []
-        self.copy_all = action_button("Copy all redirect URIs", "Copy all redirect URIs, one per line",
-                                      self.copy_all_uris)
+        self.copy_all = action_button(
+            "Copy all redirect URIs", "Copy all redirect URIs, one per line", self.copy_all_uris
+        )
         self.uris_layout.addWidget(button_row(self.copy_all))
 
         form = QFormLayout()
@@ -114,8 +115,9 @@ class CreateAppPage(StepPage):
             self.name_notice,
             self.uris_notice,
             self.port_notice,
-            instructions("Finally tick the box accepting Xero's terms and conditions and click "
-                         "<b>Create app</b>."),
+            instructions(
+                "Finally tick the box accepting Xero's terms and conditions and click <b>Create app</b>."
+            ),
         )
         self.body.addStretch(1)
         self._filling = False
@@ -177,7 +179,8 @@ class CreateAppPage(StepPage):
             "warning",
             "The app in Xero lists the redirect URIs of the ports saved before. Add these to it in the "
             "Xero developer portal as well, exactly as shown, or Xero refuses the sign-in in step 6: "
-            + ", ".join(self.redirect_uris()) + ".",
+            + ", ".join(self.redirect_uris())
+            + ".",
         )
 
     def copy_all_uris(self) -> None:
@@ -196,7 +199,7 @@ class CreateAppPage(StepPage):
         for fld, uri in zip(self.uri_fields, uris, strict=False):
             fld.setText(uri)
             fld.show()
-        for fld in self.uri_fields[len(uris):]:
+        for fld in self.uri_fields[len(uris) :]:
             fld.hide()
         self.uris_label.setText("Redirect URIs:" if len(uris) > 1 else "Redirect URI:")
 

@@ -40,8 +40,9 @@ class FieldProblems:
     ok: bool = False
 
 
-def field_problems(client_id: str, client_secret: str, keep_stored_secret: bool = False,
-                   needs_secret: bool = True) -> FieldProblems:
+def field_problems(
+    client_id: str, client_secret: str, keep_stored_secret: bool = False, needs_secret: bool = True
+) -> FieldProblems:
     """Check the values; an empty field gets no sentence (it is simply not done yet), except the secret
     once a valid client ID is in: then it is why Next waits. A Mobile or desktop app has no secret."""
     cid, secret = clean(client_id), clean(client_secret)
@@ -61,16 +62,20 @@ def field_problems(client_id: str, client_secret: str, keep_stored_secret: bool 
 
 
 ID_ONLY_SUBTITLE = "Copy the client ID from the app's Configuration tab in Xero and paste it here."
-ID_ONLY_HOW = ("A Mobile or desktop app has no client secret: the client ID is all Xero Connect needs. Use "
-               "the copy button next to <b>Client id</b> in Xero. Spaces and line breaks picked up while "
-               "copying are removed for you.")
+ID_ONLY_HOW = (
+    "A Mobile or desktop app has no client secret: the client ID is all Xero Connect needs. Use "
+    "the copy button next to <b>Client id</b> in Xero. Spaces and line breaks picked up while "
+    "copying are removed for you."
+)
 
 
 class CredentialsPage(StepPage):
     TITLE = "Record client ID and secret"
     SUBTITLE = "Copy both values from the app's Configuration tab in Xero and paste them here."
-    HOW = ("Use the copy buttons next to <b>Client id</b> and the new <b>Client secret</b> in Xero. Spaces "
-           "and line breaks picked up while copying are removed for you.")
+    HOW = (
+        "Use the copy buttons next to <b>Client id</b> and the new <b>Client secret</b> in Xero. Spaces "
+        "and line breaks picked up while copying are removed for you."
+    )
 
     def __init__(self, ctx: WizardContext) -> None:
         super().__init__(ctx, RECORD_CREDENTIALS)
@@ -104,8 +109,7 @@ class CredentialsPage(StepPage):
         form.setContentsMargins(0, 0, 0, 0)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         form.addRow(field_label("Client &ID:", self.client_id), self._stack(self.client_id, self.id_problem))
-        form.addRow(field_label("Client &secret:", self.secret),
-                    self._stack(secret_row, self.secret_problem))
+        form.addRow(field_label("Client &secret:", self.secret), self._stack(secret_row, self.secret_problem))
         holder = QWidget()
         holder.setLayout(form)
         swap_row = QHBoxLayout()
@@ -115,8 +119,10 @@ class CredentialsPage(StepPage):
         swap_holder = QWidget()
         swap_holder.setLayout(swap_row)
         self.how_to = instructions(self.HOW)
-        self.keyring_words = instructions("The secret goes into this computer's system keyring, never into "
-                                          "a file. It stays hidden unless you click Show.")
+        self.keyring_words = instructions(
+            "The secret goes into this computer's system keyring, never into "
+            "a file. It stays hidden unless you click Show."
+        )
         self.add(
             self.how_to,
             self.missing_notice,
@@ -181,10 +187,14 @@ class CredentialsPage(StepPage):
         self._keep_stored = bool(stored_id) and not missing
         self._secret_missing = missing
         if missing:
-            self.missing_notice.show_message("warning", (
-                "The client secret saved for this client ID is not in the system keyring, or the keyring "
-                "could not be read. Paste it again from Xero; if it was lost, generate a new one (step 3). "
-                + self.ctx.keyring_note).strip())
+            self.missing_notice.show_message(
+                "warning",
+                (
+                    "The client secret saved for this client ID is not in the system keyring, or the "
+                    "keyring could not be read. Paste it again from Xero; if it was lost, generate a new "
+                    "one (step 3). " + self.ctx.keyring_note
+                ).strip(),
+            )
         else:
             self.missing_notice.clear()
         self.on_changed()
@@ -220,10 +230,15 @@ class CredentialsPage(StepPage):
             if cleaned != edit.text():
                 edit.setText(cleaned)  # re-enters on_changed once with the clean text
                 return
-        self._problems = field_problems(self.client_id.text(), self.secret.text(), self.keeps_stored_secret(),
-                                        needs_secret=not self.id_only())
-        self.secret.setPlaceholderText(KEEP_SECRET_PLACEHOLDER if self.may_keep_stored_secret()
-                                       else NEW_SECRET_PLACEHOLDER)
+        self._problems = field_problems(
+            self.client_id.text(),
+            self.secret.text(),
+            self.keeps_stored_secret(),
+            needs_secret=not self.id_only(),
+        )
+        self.secret.setPlaceholderText(
+            KEEP_SECRET_PLACEHOLDER if self.may_keep_stored_secret() else NEW_SECRET_PLACEHOLDER
+        )
         self._set_problem(self.id_problem, self._problems.client_id)
         self._set_problem(self.secret_problem, self._problems.client_secret)
         if self._problems.swapped:
@@ -273,8 +288,12 @@ class CredentialsPage(StepPage):
                 model.check_secret(cid, secret)  # a wrong secret is named here, before any browser
             model.save_credentials(cid, secret or None, app_type)
 
-        self._saving = self.run(check_and_save, lambda _r: self._saved_ok((cid, secret)), self._save_failed,
-                                name="save_credentials")
+        self._saving = self.run(
+            check_and_save,
+            lambda _r: self._saved_ok((cid, secret)),
+            self._save_failed,
+            name="save_credentials",
+        )
         self.completeChanged.emit()
         return False
 

@@ -13,13 +13,15 @@ class GenerateSecretPage(StepPage):
 
     def __init__(self, ctx: WizardContext) -> None:
         super().__init__(ctx, GENERATE_SECRET)
-        self.add(instructions(
-            "<ol style='margin-left:-20px'>"
-            "<li>In the app you just created, open the <b>Configuration</b> tab (left-hand menu).</li>"
-            "<li>Under <b>Client secrets</b>, click <b>Generate a secret</b>.</li>"
-            "<li>Leave the page exactly as it is and click Next here.</li>"
-            "</ol>"
-        ))
+        self.add(
+            instructions(
+                "<ol style='margin-left:-20px'>"
+                "<li>In the app you just created, open the <b>Configuration</b> tab (left-hand menu).</li>"
+                "<li>Under <b>Client secrets</b>, click <b>Generate a secret</b>.</li>"
+                "<li>Leave the page exactly as it is and click Next here.</li>"
+                "</ol>"
+            )
+        )
         # Added before they are shown: a Notice shown without a parent would open as a window of its own
         # (the page may be built while the wizard is on screen).
         once = Notice("Warning")

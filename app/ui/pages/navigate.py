@@ -18,14 +18,17 @@ class NavigatePage(StepPage):
 
     def __init__(self, ctx: WizardContext) -> None:
         super().__init__(ctx, NAVIGATE)
-        self.add(instructions(
-            "<p>In the next steps you create a small <b>app</b> in Xero's developer portal. Xero then "
-            "gives you a <b>client ID</b> and a <b>client secret</b>, which let Xero Connect create draft "
-            "invoices in your organisation after you approve it. Nothing is sent to Xero until you "
-            "approve it in step 6.</p>"
-            "<p>Sign in with the Xero user who administers your organisation. Keep this window open "
-            "next to the browser: each step tells you exactly what to click or type.</p>"
-        ))
+        self.add(
+            instructions(
+                "<p>In the next steps you create a small <b>app</b> in Xero's developer portal. Xero "
+                "then gives you a <b>client ID</b> and a <b>client secret</b>, which let Xero Connect "
+                "create draft invoices in your organisation after you approve it. Nothing is sent to "
+                "Xero until you "
+                "approve it in step 6.</p>"
+                "<p>Sign in with the Xero user who administers your organisation. Keep this window open "
+                "next to the browser: each step tells you exactly what to click or type.</p>"
+            )
+        )
         self.portal = CopyField("", "Developer portal address")
         self.open_button = action_button(
             "Open Xero developer portal",

@@ -56,9 +56,11 @@ class TenantPage(StepPage):
         form_holder.setLayout(form)
         again_holder = button_row(self.again)
         self.add(
-            instructions("These are the organisations you allowed Xero Connect to use; those you ticked "
-                         "in this approval come first. Choose one and click <b>Next</b>. Invoices are "
-                         "only ever drafted in the organisation chosen here."),
+            instructions(
+                "These are the organisations you allowed Xero Connect to use; those you ticked "
+                "in this approval come first. Choose one and click <b>Next</b>. Invoices are "
+                "only ever drafted in the organisation chosen here."
+            ),
             form_holder,
             self.busy,
             self.notice,
@@ -152,8 +154,9 @@ class TenantPage(StepPage):
         if not name and not self.connections and self.loading:
             name = self.model.settings.tenant_name  # the saved choice, while the list loads
         if name:
-            self.chosen.show_message("success", f"Chosen organisation: {name}. Click Next to check the "
-                                     "connection.")
+            self.chosen.show_message(
+                "success", f"Chosen organisation: {name}. Click Next to check the connection."
+            )
         else:
             self.chosen.clear()
 

@@ -68,13 +68,17 @@ class VerifyPage(StepPage):
         self.details.hide()
         # The tray's quiet checks twice a day are what keep Xero's 60-day refresh token alive.
         self.start_at_login = QCheckBox("Start at login (keeps the connection alive)")
-        self.start_at_login.setToolTip("The tray checks the connection quietly twice a day, which keeps "
-                                       "Xero's authorisation from expiring after 60 days unused.")
+        self.start_at_login.setToolTip(
+            "The tray checks the connection quietly twice a day, which keeps "
+            "Xero's authorisation from expiring after 60 days unused."
+        )
         self.start_at_login.setChecked(True)
         self.start_at_login.setVisible(autostart.supported())
         self.add(
-            instructions("Click <b>Check connection</b>. Xero Connect asks Xero for the organisation's "
-                         "details; nothing is changed in Xero. Then click <b>Finish</b> to save and close."),
+            instructions(
+                "Click <b>Check connection</b>. Xero Connect asks Xero for the organisation's "
+                "details; nothing is changed in Xero. Then click <b>Finish</b> to save and close."
+            ),
             buttons,
             self.busy,
             self.status,
@@ -102,8 +106,11 @@ class VerifyPage(StepPage):
             self.status.clear()
         name = self.model.settings.tenant_name
         if self.result is None and not self.checking:
-            self.status.show_message("info", (f"Organisation to check: {name}. " if name else "")
-                                     + "Finish is offered once the connection check has succeeded.")
+            self.status.show_message(
+                "info",
+                (f"Organisation to check: {name}. " if name else "")
+                + "Finish is offered once the connection check has succeeded.",
+            )
 
     def primary(self) -> QWidget:
         return self.check
@@ -132,8 +139,9 @@ class VerifyPage(StepPage):
         self.fixes.hide()
         self.status.show_message("info", "Checking the connection with Xero…")
         self.completeChanged.emit()
-        self._task = self.run(self.model.check_connection, self.show_result, self.show_problem,
-                              name="check_connection")
+        self._task = self.run(
+            self.model.check_connection, self.show_result, self.show_problem, name="check_connection"
+        )
 
     def stop_waiting(self) -> None:
         """The request cannot be pulled back, but its answer is ignored and the page is usable again."""
