@@ -13,6 +13,7 @@ trap 'rm -rf "$XDG_DATA_HOME"' EXIT
 dbus-run-session -- bash -c 'set -euo pipefail
     printf "xero-connect-tests" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
     .venv/bin/ruff check .
+    .venv/bin/ruff format --check .
     .venv/bin/python -m mypy
     .venv/bin/python -m pytest "$@"
 ' test.sh "$@"
