@@ -9,7 +9,7 @@ import pytest
 
 from app.model import ConnectionModel
 from app.xero.errors import ConsentRefused
-from tests.browser import allow_in_browser
+from tests.helpers.browser import allow_in_browser
 
 pytestmark = pytest.mark.usefixtures("real_keyring")
 

@@ -20,10 +20,9 @@ from app.model import ConnectionModel
 from app.sandbox.server import SandboxServer
 from app.secrets import SecretStore
 from app.xero.http import RetryPolicy, make_session
-from tests.conftest import register_app, set_auto_consent
-from tests.drafting import INVOICES_PATH, SandboxSleep, connect, make_quotes, post
-from tests.flows import authorize, new_model
-from tests.integration.test_refresh_across_processes import REFRESH_IN_CHILD
+from tests.helpers.drafting import INVOICES_PATH, SandboxSleep, connect, make_quotes, post
+from tests.helpers.flows import REFRESH_IN_CHILD, authorize, new_model
+from tests.helpers.sandbox import register_app, set_auto_consent
 
 pytestmark = pytest.mark.usefixtures("real_keyring")
 

@@ -24,9 +24,9 @@ from app.xero.errors import (
     XeroUnavailable,
 )
 from app.xero.http import RetryPolicy, make_session
-from tests.conftest import follow_consent, set_auto_consent
-from tests.fault_proxy import FaultProxy
-from tests.flows import new_model
+from tests.helpers.fault_proxy import FaultProxy
+from tests.helpers.flows import new_model
+from tests.helpers.sandbox import follow_consent, set_auto_consent
 
 pytestmark = pytest.mark.usefixtures("real_keyring")
 TOKEN = "/connect/token"

@@ -15,8 +15,8 @@ from app.credentials import check_credentials
 from app.invoicing.ledger import Ledger
 from app.invoicing.sources import load_file, load_text
 from app.secrets import SecretStore
-from tests.drafting import connect, run
-from tests.unit.test_sources_fuzz import check
+from tests.helpers.drafting import connect, run
+from tests.helpers.loading import check
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 HEADER = ["Quote Number", "Customer", "Description", "Quantity", "Unit Price"]

@@ -18,7 +18,7 @@ import requests
 
 from app.secrets import SecretStore
 from app.settings import data_dir
-from tests.drafting import INVOICES_PATH, connect, post
+from tests.helpers.drafting import INVOICES_PATH, connect, post
 
 pytestmark = pytest.mark.usefixtures("real_keyring")
 COUNT = 60

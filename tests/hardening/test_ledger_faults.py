@@ -10,7 +10,7 @@ import pytest
 from app.cli import main
 from app.invoicing.ledger import LEDGER_NAME, DraftRow, Ledger, LedgerUnavailable
 from app.settings import data_dir
-from tests.drafting import puts
+from tests.helpers.drafting import puts
 
 pytestmark = pytest.mark.usefixtures("real_keyring")
 

@@ -249,7 +249,7 @@ def test_busy_ports_are_one_sentence_with_the_right_number(sandbox, sandbox_app,
     from app.model import ConnectionModel
     from app.xero.errors import PortsBusy
     from app.xero.loopback import LoopbackListener
-    from tests.conftest import free_ports
+    from tests.helpers.sandbox import free_ports
 
     ports = free_ports(count)
     holders = []

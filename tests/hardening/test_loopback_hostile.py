@@ -14,7 +14,7 @@ import pytest
 
 from app.xero import loopback
 from app.xero.loopback import LoopbackListener
-from tests.conftest import free_ports
+from tests.helpers.sandbox import free_ports
 
 STATE = "the-one-state-of-this-attempt"
 
@@ -215,7 +215,7 @@ def test_control_characters_in_a_callbacks_error_description_never_reach_the_ter
     import requests
 
     from app.secrets import SecretStore
-    from tests.flows import connect_in_terminal
+    from tests.helpers.flows import connect_in_terminal
 
     def hostile_redirect(authorize_url: str) -> None:
         query = parse_qs(urlsplit(authorize_url).query)

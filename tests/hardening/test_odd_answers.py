@@ -1,6 +1,6 @@
 """Answers no well-behaved Xero gives: the wrong shape, a Retry-After that is not a number of seconds.
 
-A bounded proxy on 127.0.0.1 (tests/fault_proxy.py) stands in front of the sandbox and gives them;
+A bounded proxy on 127.0.0.1 (tests/helpers/fault_proxy.py) stands in front of the sandbox and gives them;
 everything else is the real sandbox. Each is a sentence, never a traceback, and nothing is lost.
 """
 
@@ -14,9 +14,9 @@ from app.model import ConnectionModel
 from app.ui.steps import VERIFY, start_page_for
 from app.xero.errors import AnswerTooLarge, RateLimited, ValidationFailed, XeroConnectError
 from app.xero.http import RetryPolicy, make_session
-from tests.conftest import set_auto_consent
-from tests.fault_proxy import FaultProxy
-from tests.flows import authorize, new_model
+from tests.helpers.fault_proxy import FaultProxy
+from tests.helpers.flows import authorize, new_model
+from tests.helpers.sandbox import set_auto_consent
 
 pytestmark = pytest.mark.usefixtures("real_keyring")
 ORGANISATION = "/api.xro/2.0/Organisation"

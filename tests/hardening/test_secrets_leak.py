@@ -15,8 +15,8 @@ import requests
 
 from app.secrets import SecretStore
 from app.settings import data_dir
-from tests.conftest import set_auto_consent
-from tests.flows import authorize, connect_in_terminal, new_model
+from tests.helpers.flows import authorize, connect_in_terminal, new_model
+from tests.helpers.sandbox import set_auto_consent
 
 pytestmark = pytest.mark.usefixtures("real_keyring")
 REPO = Path(__file__).resolve().parents[2]

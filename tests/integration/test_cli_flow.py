@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import follow_consent, set_auto_consent
-from tests.flows import connect_in_terminal
+from tests.helpers.flows import connect_in_terminal
+from tests.helpers.sandbox import follow_consent, set_auto_consent
 
 pytestmark = pytest.mark.usefixtures("real_keyring")
 

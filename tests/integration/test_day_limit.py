@@ -12,7 +12,7 @@ import pytest
 from app.cli import main
 from app.invoicing.cli_draft import EXIT_OK, EXIT_STOPPED
 from app.invoicing.ledger import Ledger
-from tests.drafting import held, post
+from tests.helpers.drafting import held, post
 
 pytestmark = pytest.mark.usefixtures("real_keyring")
 

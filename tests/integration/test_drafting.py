@@ -21,7 +21,7 @@ from app.invoicing.plan import CONTACT_WILL_BE_CREATED, make_plan
 from app.invoicing.records import LoadResult, RowProblem, SourceLine
 from app.invoicing.wire import wire_body
 from app.xero.http import make_session
-from tests.drafting import (
+from tests.helpers.drafting import (
     INVOICES_PATH,
     assert_each_once,
     held,

@@ -15,7 +15,7 @@ from app.invoicing.drafting import draft_invoices
 from app.invoicing.plan import make_plan
 from app.invoicing.records import SourceLine
 from app.invoicing.wire import MAX_REQUEST_BYTES
-from tests.drafting import assert_each_once, held, make_quotes, puts, run
+from tests.helpers.drafting import assert_each_once, held, make_quotes, puts, run
 
 pytestmark = pytest.mark.usefixtures("real_keyring")
 

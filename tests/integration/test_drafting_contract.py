@@ -11,8 +11,8 @@ from app.cli import main
 from app.invoicing.drafting import draft_invoices
 from app.invoicing.plan import make_plan
 from app.invoicing.records import SourceLine
-from tests.drafting import make_quotes
-from tests.integration.test_contract_client import contract_problems
+from tests.helpers.contract import contract_problems
+from tests.helpers.drafting import make_quotes
 
 pytestmark = [
     pytest.mark.usefixtures("real_keyring"),

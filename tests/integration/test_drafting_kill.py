@@ -20,7 +20,7 @@ import requests
 
 from app.secrets import SecretStore
 from app.settings import data_dir
-from tests.drafting import INVOICES_PATH, connect, post
+from tests.helpers.drafting import INVOICES_PATH, connect, post
 
 pytestmark = pytest.mark.usefixtures("real_keyring")
 REPO = Path(__file__).resolve().parents[2]

@@ -24,8 +24,8 @@ from app.xero.errors import (
     XeroUnavailable,
 )
 from app.xero.http import RetryPolicy
-from tests.conftest import free_ports, register_app, set_auto_consent
-from tests.flows import authorize, new_model
+from tests.helpers.flows import authorize, new_model
+from tests.helpers.sandbox import free_ports, register_app, set_auto_consent
 
 pytestmark = pytest.mark.usefixtures("real_keyring")
 

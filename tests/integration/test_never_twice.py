@@ -29,8 +29,8 @@ from app.invoicing.sources import load_file
 from app.model import ConnectionModel
 from app.secrets import SecretStore
 from app.settings import data_dir
-from tests.conftest import register_app
-from tests.drafting import connect, held, make_quotes, post, puts, run
+from tests.helpers.drafting import connect, held, make_quotes, post, puts, run
+from tests.helpers.sandbox import register_app
 
 pytestmark = pytest.mark.usefixtures("real_keyring")
 SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "samples" / "crm-quotes.csv"

@@ -17,7 +17,7 @@ from app.invoicing.records import LoadResult, SourceLine, SourceQuote
 from app.invoicing.session import DraftSession, PlanOutcome, export_rows
 from app.invoicing.sources import load_xero_quotes
 from app.sandbox.fmt import parse_date
-from tests.drafting import held, make_quotes, post, puts, run
+from tests.helpers.drafting import held, make_quotes, post, puts, run
 
 pytestmark = pytest.mark.usefixtures("real_keyring")
 CURRENCIES = "GET /api.xro/2.0/Currencies"

@@ -10,16 +10,9 @@ import sys
 import pytest
 import requests
 
-from tests.flows import connected_model
+from tests.helpers.flows import REFRESH_IN_CHILD, connected_model
 
 pytestmark = pytest.mark.usefixtures("real_keyring")
-
-REFRESH_IN_CHILD = """
-import sys
-from app.model import ConnectionModel
-model = ConnectionModel("sandbox")
-print(model.token_manager().refresh_after_401(sys.argv[1])[:12])
-"""
 
 
 def test_refresh_is_single_flight_across_processes(sandbox, sandbox_app, callback_ports):

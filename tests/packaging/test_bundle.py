@@ -17,8 +17,8 @@ import requests
 from filelock import FileLock
 
 from app import __version__
-from tests.conftest import follow_consent, set_auto_consent
-from tests.flows import connect_in_terminal
+from tests.helpers.flows import connect_in_terminal
+from tests.helpers.sandbox import follow_consent, set_auto_consent
 
 pytestmark = pytest.mark.slow
 

@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from app import __version__
-from tests.conftest import free_ports
+from tests.helpers.sandbox import free_ports
 
 pytestmark = pytest.mark.slow
 

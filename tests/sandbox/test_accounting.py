@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from tests.sandbox.conftest import Sandbox
+from tests.helpers.sandbox import Sandbox
 
 Session = tuple[Sandbox, dict, dict, str]
 NOT_FOUND = "The resource you're looking for cannot be found"
@@ -243,7 +243,7 @@ def test_idempotency_while_the_first_request_is_still_in_flight(session: Session
     put = lambda: answers.append(_send(session, "PUT", "Invoices", body, headers=key))  # noqa: E731
     first = threading.Thread(target=put)
     first.start()
-    state, wait = sandbox.server.state, threading.Event()
+    state, wait = sandbox.state, threading.Event()
     while not any(state.in_flight.values()):
         wait.wait(0.01)
     busy = _send(session, "PUT", "Invoices", body, headers=key)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.sandbox.conftest import Sandbox
+from tests.helpers.sandbox import Sandbox
 
 GRANTS = [
     {"grant_type": "client_credentials", "scope": "accounting.invoices"},
@@ -26,11 +26,11 @@ GRANTS = [
 
 
 def _post(sandbox: Sandbox, data: dict, auth: tuple[str, str] | None = None) -> requests.Response:
-    return requests.post(f"{sandbox.url}/connect/token", data=data, auth=auth, timeout=10)
+    return requests.post(f"{sandbox.base_url}/connect/token", data=data, auth=auth, timeout=10)
 
 
 def _nothing_created(sandbox: Sandbox, app: dict) -> None:
-    state = sandbox.server.state
+    state = sandbox.state
     assert state.grants == {} and state.refresh_tokens == {} and state.codes == {}
     assert sandbox.control("GET", f"apps/{app['client_id']}")["connections_in_use"] == 0
 
@@ -70,7 +70,7 @@ def test_unknown_client_and_missing_secret_are_invalid_client(sandbox: Sandbox) 
     assert _post(sandbox, probe, auth=("0" * 32, "whatever")).json() == {"error": "invalid_client"}
     assert _post(sandbox, {**probe, "client_id": app["client_id"]}).json() == {"error": "invalid_client"}
     garbled = requests.post(
-        f"{sandbox.url}/connect/token", data=probe, headers={"Authorization": "Basic %%%"}, timeout=10
+        f"{sandbox.base_url}/connect/token", data=probe, headers={"Authorization": "Basic %%%"}, timeout=10
     )
     assert garbled.json() == {"error": "invalid_client"}
 

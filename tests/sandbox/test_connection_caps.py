@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from tests.sandbox.conftest import REDIRECT, SCOPES, Sandbox
+from tests.helpers.sandbox import REDIRECT, SCOPES, Sandbox
 
 CERTIFICATION = "needs to complete certification before they can connect to more Xero organisations."
 
@@ -71,10 +71,10 @@ def test_stale_connections_count_until_deleted(sandbox: Sandbox) -> None:
     fresh = sandbox.token(app, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})
     access = fresh.json()["access_token"]
     listing = requests.get(
-        f"{sandbox.url}/connections", headers={"Authorization": f"Bearer {access}"}, timeout=10
+        f"{sandbox.base_url}/connections", headers={"Authorization": f"Bearer {access}"}, timeout=10
     ).json()
     gone = requests.delete(
-        f"{sandbox.url}/connections/{listing[0]['id']}",
+        f"{sandbox.base_url}/connections/{listing[0]['id']}",
         headers={"Authorization": f"Bearer {access}"},
         timeout=10,
     )
@@ -110,7 +110,7 @@ def test_third_uncertified_app_sees_the_organisation_greyed_out(sandbox: Sandbox
     assert "disabled" in uk_box and "disabled" not in nz_box and "checked" in nz_box
     assert "already has two uncertified apps connected" in page.text
     pending = re.search(r"name='pending_id' value='([^']+)'", page.text).group(1)
-    decision_url = f"{sandbox.url}/identity/connect/authorize/decision"
+    decision_url = f"{sandbox.base_url}/identity/connect/authorize/decision"
     form = {"pending_id": pending, "user_email": "owner@x.example", "decision": "allow"}
     forged = requests.post(decision_url, data={**form, "tenant": uk}, allow_redirects=False, timeout=10)
     assert forged.status_code == 403 and "already has two uncertified apps connected" in forged.text

@@ -11,8 +11,7 @@ import requests
 from openapi_core import Config, OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
 
-from app.sandbox.server import SandboxServer
-from tests.sandbox.conftest import Sandbox
+from tests.helpers.sandbox import Sandbox
 
 SPECS = Path(__file__).resolve().parents[2] / "resources" / "xero-openapi"
 # xero-identity.yaml declares createdDateUtc/updatedDateUtc as RFC 3339 date-time, yet Xero (and the spec's
@@ -35,14 +34,13 @@ def identity_spec() -> OpenAPI:
 
 @pytest.fixture(scope="module")
 def live() -> Iterator[tuple[Sandbox, str, str]]:
-    server = SandboxServer(port=0)
-    server.start()
-    sandbox = Sandbox(server)
+    sandbox = Sandbox(port=0)
+    sandbox.start()
     tokens = sandbox.tokens(sandbox.app())
     try:
         yield sandbox, tokens["access_token"], sandbox.tenants()[0]["tenant_id"]
     finally:
-        server.stop()
+        sandbox.stop()
 
 
 def _check(spec: OpenAPI, response: requests.Response, xero_url: str) -> None:
@@ -63,7 +61,7 @@ API = "https://api.xero.com/api.xro/2.0/"
 def test_connections_contract(identity_spec: OpenAPI, live: tuple[Sandbox, str, str]) -> None:
     sandbox, token, _ = live
     response = requests.get(
-        f"{sandbox.url}/connections", headers={"Authorization": f"Bearer {token}"}, timeout=5
+        f"{sandbox.base_url}/connections", headers={"Authorization": f"Bearer {token}"}, timeout=5
     )
     assert response.status_code == 200 and response.json()
     _check(identity_spec, response, "https://api.xero.com/Connections")

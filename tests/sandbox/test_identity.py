@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from tests.sandbox.conftest import REDIRECT, SCOPES, Sandbox, pkce_pair
+from tests.helpers.sandbox import REDIRECT, SCOPES, Sandbox, pkce_pair
 
 
 def _claims(token: str) -> dict:
@@ -38,7 +38,7 @@ def test_authorize_errors(sandbox: Sandbox, change: dict, message: str) -> None:
         "state": "s",
         **change,
     }
-    response = requests.get(f"{sandbox.url}/identity/connect/authorize", params=params, timeout=5)
+    response = requests.get(f"{sandbox.base_url}/identity/connect/authorize", params=params, timeout=5)
     assert response.status_code == 400 and message in response.text
 
 
@@ -68,7 +68,7 @@ def _consent_form(sandbox: Sandbox, app: dict) -> str:
 def test_consent_allow_and_deny(sandbox: Sandbox) -> None:
     app = sandbox.app()
     tenants = [t["tenant_id"] for t in sandbox.tenants()]
-    decide = f"{sandbox.url}/identity/connect/authorize/decision"
+    decide = f"{sandbox.base_url}/identity/connect/authorize/decision"
     pending = _consent_form(sandbox, app)
     empty = requests.post(decide, data={"pending_id": pending, "decision": "allow"}, timeout=5)
     assert empty.status_code == 200 and "Select at least one organisation" in empty.text
@@ -85,7 +85,9 @@ def test_consent_allow_and_deny(sandbox: Sandbox) -> None:
         app, {"grant_type": "authorization_code", "code": query["code"][0], "redirect_uri": REDIRECT}
     ).json()
     conns = requests.get(
-        f"{sandbox.url}/connections", timeout=5, headers={"Authorization": f"Bearer {token['access_token']}"}
+        f"{sandbox.base_url}/connections",
+        timeout=5,
+        headers={"Authorization": f"Bearer {token['access_token']}"},
     ).json()
     assert {c["tenantId"] for c in conns} == set(tenants)
     assert len({c["authEventId"] for c in conns}) == 1
@@ -119,7 +121,7 @@ def test_wrong_secret_reuse_expiry_and_grant_type(sandbox: Sandbox) -> None:
     app = sandbox.app()
     data = {"grant_type": "authorization_code", "code": sandbox.code(app), "redirect_uri": REDIRECT}
     wrong = requests.post(
-        f"{sandbox.url}/connect/token", data=data, auth=(app["client_id"], "nope"), timeout=5
+        f"{sandbox.base_url}/connect/token", data=data, auth=(app["client_id"], "nope"), timeout=5
     )
     assert wrong.status_code == 400 and wrong.json() == {"error": "invalid_client"}
     assert wrong.headers["Content-Type"].startswith("application/json")
@@ -183,15 +185,15 @@ def test_revocation_removes_connections(sandbox: Sandbox) -> None:
     app = sandbox.app()
     tokens = sandbox.tokens(app)
     auth = {"Authorization": f"Bearer {tokens['access_token']}"}
-    assert len(requests.get(f"{sandbox.url}/connections", headers=auth, timeout=5).json()) == 1
+    assert len(requests.get(f"{sandbox.base_url}/connections", headers=auth, timeout=5).json()) == 1
     revoked = requests.post(
-        f"{sandbox.url}/connect/revocation",
+        f"{sandbox.base_url}/connect/revocation",
         data={"token": tokens["refresh_token"]},
         auth=(app["client_id"], app["client_secret"]),
         timeout=5,
     )
     assert revoked.status_code == 200 and revoked.content == b""
-    assert requests.get(f"{sandbox.url}/connections", headers=auth, timeout=5).json() == []
+    assert requests.get(f"{sandbox.base_url}/connections", headers=auth, timeout=5).json() == []
     assert sandbox.token(
         app, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
     ).json() == {"error": "invalid_grant"}
@@ -204,19 +206,19 @@ def test_connections_filter_and_delete(sandbox: Sandbox) -> None:
     sandbox.control("POST", "consent", json={"auto": True, "tenant_ids": [nz]})
     second = sandbox.tokens(app)
     auth = {"Authorization": f"Bearer {second['access_token']}"}
-    everything = requests.get(f"{sandbox.url}/connections", headers=auth, timeout=5).json()
+    everything = requests.get(f"{sandbox.base_url}/connections", headers=auth, timeout=5).json()
     assert {c["tenantId"] for c in everything} == {uk, nz}
     event = json.loads(base64.urlsafe_b64decode(second["access_token"].split(".")[1] + "=="))
     only = requests.get(
-        f"{sandbox.url}/connections",
+        f"{sandbox.base_url}/connections",
         params={"authEventId": event["authentication_event_id"]},
         headers=auth,
         timeout=5,
     ).json()
     assert [c["tenantId"] for c in only] == [nz] and only[0]["tenantType"] == "ORGANISATION"
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}", only[0]["createdDateUtc"])
-    gone = requests.delete(f"{sandbox.url}/connections/{only[0]['id']}", headers=auth, timeout=5)
+    gone = requests.delete(f"{sandbox.base_url}/connections/{only[0]['id']}", headers=auth, timeout=5)
     assert gone.status_code == 204
-    again = requests.delete(f"{sandbox.url}/connections/{only[0]['id']}", headers=auth, timeout=5)
+    again = requests.delete(f"{sandbox.base_url}/connections/{only[0]['id']}", headers=auth, timeout=5)
     assert again.status_code == 404
     assert first["access_token"] != second["access_token"]

@@ -8,7 +8,7 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from tests.sandbox.conftest import Sandbox
+from tests.helpers.sandbox import Sandbox
 
 Session = tuple[Sandbox, dict, dict, str]
 
@@ -60,7 +60,7 @@ def test_deep_link_opens_the_drafted_invoice(session: Session, page: str) -> Non
     invoice, short_code = _draft(session)
     assert re.fullmatch(r"![0-9A-Za-z]{4,6}", short_code)
     assert {t["tenant_id"]: t["short_code"] for t in sandbox.tenants()}[tenant] == short_code
-    link = _deep_link(sandbox.url, short_code, invoice["InvoiceID"], page)
+    link = _deep_link(sandbox.base_url, short_code, invoice["InvoiceID"], page)
     first = requests.get(link, allow_redirects=False, timeout=10)  # no token: this is the user's browser
     assert first.status_code == 302
     assert first.headers["Location"] == f"/app/{short_code}/invoicing/view/{invoice['InvoiceID']}"
@@ -81,7 +81,9 @@ def test_deep_link_opens_the_drafted_invoice(session: Session, page: str) -> Non
 def test_page_address_accepts_an_encoded_short_code(session: Session) -> None:
     sandbox = session[0]
     invoice, short_code = _draft(session)
-    encoded = f"{sandbox.url}/app/{quote(short_code, safe='')}/invoicing/view/{invoice['InvoiceID'].upper()}"
+    encoded = (
+        f"{sandbox.base_url}/app/{quote(short_code, safe='')}/invoicing/view/{invoice['InvoiceID'].upper()}"
+    )
     assert requests.get(encoded, timeout=10).status_code == 200
 
 
@@ -90,10 +92,12 @@ def test_unknown_invoice_short_code_or_page_is_not_found(session: Session) -> No
     invoice, short_code = _draft(session)
     other = next(t["short_code"] for t in sandbox.tenants() if t["short_code"] != short_code)
     for link in (
-        _deep_link(sandbox.url, short_code, "00000000-0000-0000-0000-000000000000"),
-        _deep_link(sandbox.url, "!nope", invoice["InvoiceID"]),
-        _deep_link(sandbox.url, other, invoice["InvoiceID"]),  # the invoice belongs to another organisation
-        f"{sandbox.url}/organisationlogin/default.aspx?shortcode={short_code}&redirecturl=/Bank/Accounts.aspx",
+        _deep_link(sandbox.base_url, short_code, "00000000-0000-0000-0000-000000000000"),
+        _deep_link(sandbox.base_url, "!nope", invoice["InvoiceID"]),
+        _deep_link(
+            sandbox.base_url, other, invoice["InvoiceID"]
+        ),  # the invoice belongs to another organisation
+        f"{sandbox.base_url}/organisationlogin/default.aspx?shortcode={short_code}&redirecturl=/Bank/Accounts.aspx",
     ):
         answer = requests.get(link, timeout=10)
         assert answer.status_code == 404 and "id='not-found'" in answer.text

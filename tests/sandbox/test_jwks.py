@@ -11,7 +11,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from tests.sandbox.conftest import Sandbox
+from tests.helpers.sandbox import Sandbox
 
 
 def _unb64(text: str) -> bytes:
@@ -39,12 +39,12 @@ def _verify(token: str, jwks: dict) -> dict:
 
 
 def test_discovery_document_points_to_the_endpoints_and_jwks(sandbox: Sandbox) -> None:
-    doc = requests.get(f"{sandbox.url}/.well-known/openid-configuration", timeout=10).json()
-    assert doc["issuer"] == sandbox.url
-    assert doc["jwks_uri"] == f"{sandbox.url}/.well-known/openid-configuration/jwks"
-    assert doc["authorization_endpoint"] == f"{sandbox.url}/identity/connect/authorize"
-    assert doc["token_endpoint"] == f"{sandbox.url}/connect/token"
-    assert doc["revocation_endpoint"] == f"{sandbox.url}/connect/revocation"
+    doc = requests.get(f"{sandbox.base_url}/.well-known/openid-configuration", timeout=10).json()
+    assert doc["issuer"] == sandbox.base_url
+    assert doc["jwks_uri"] == f"{sandbox.base_url}/.well-known/openid-configuration/jwks"
+    assert doc["authorization_endpoint"] == f"{sandbox.base_url}/identity/connect/authorize"
+    assert doc["token_endpoint"] == f"{sandbox.base_url}/connect/token"
+    assert doc["revocation_endpoint"] == f"{sandbox.base_url}/connect/revocation"
     assert doc["id_token_signing_alg_values_supported"] == ["RS256"]
     assert doc["code_challenge_methods_supported"] == ["S256"]
     assert {"openid", "offline_access", "accounting.invoices"} <= set(doc["scopes_supported"])
@@ -53,7 +53,7 @@ def test_discovery_document_points_to_the_endpoints_and_jwks(sandbox: Sandbox) -
 def test_access_and_id_token_verify_against_the_jwks(sandbox: Sandbox) -> None:
     app = sandbox.app()
     tokens = sandbox.tokens(app)
-    doc = requests.get(f"{sandbox.url}/.well-known/openid-configuration", timeout=10).json()
+    doc = requests.get(f"{sandbox.base_url}/.well-known/openid-configuration", timeout=10).json()
     jwks = requests.get(doc["jwks_uri"], timeout=10).json()
     access = _verify(tokens["access_token"], jwks)
     identity = _verify(tokens["id_token"], jwks)
@@ -76,7 +76,7 @@ def test_tampered_or_unsigned_tokens_are_refused(session: tuple) -> None:
     claims = json.loads(_unb64(body))
     claims["scope"] = [*claims["scope"], "accounting.settings"]
     tampered = f"{header}.{_b64(json.dumps(claims).encode())}.{signature}"
-    jwks = requests.get(f"{sandbox.url}/.well-known/openid-configuration/jwks", timeout=10).json()
+    jwks = requests.get(f"{sandbox.base_url}/.well-known/openid-configuration/jwks", timeout=10).json()
     with pytest.raises(InvalidSignature):
         _verify(tampered, jwks)
     unsigned = f"{_b64(json.dumps({'alg': 'none', 'typ': 'JWT'}).encode())}.{body}."

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from app.sandbox.server import PortInUseError, SandboxServer
-from tests.sandbox.conftest import Sandbox
+from tests.helpers.sandbox import Sandbox
 
 Session = tuple[Sandbox, dict, dict, str]
 
@@ -55,7 +55,7 @@ def test_concurrent_limit_with_delay_fault(session: Session) -> None:
     for thread in threads:
         thread.start()
     deadline = threading.Event()
-    while sandbox.server.state.in_flight.get((session[1]["client_id"], tenant), 0) < 5:
+    while sandbox.state.in_flight.get((session[1]["client_id"], tenant), 0) < 5:
         deadline.wait(0.02)
     extra = sandbox.api("GET", "Organisation", tokens["access_token"], tenant)
     for thread in threads:
@@ -92,7 +92,7 @@ def test_drop_fault_and_clear(session: Session) -> None:
 
 def test_busy_port(sandbox: Sandbox) -> None:
     with pytest.raises(PortInUseError, match=r"is already in use; choose another with --port\."):
-        SandboxServer(port=sandbox.server.port).start()
+        SandboxServer(port=sandbox.port).start()
 
 
 def test_reset_and_control_misc(session: Session) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.sandbox.conftest import Sandbox
+from tests.helpers.sandbox import Sandbox
 
 Session = tuple[Sandbox, dict, dict, str]
 

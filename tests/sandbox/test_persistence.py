@@ -6,14 +6,12 @@ from pathlib import Path
 
 import requests
 
-from app.sandbox.server import SandboxServer
-from tests.sandbox.conftest import Sandbox
+from tests.helpers.sandbox import Sandbox
 
 
 def test_state_survives_restart(tmp_path: Path) -> None:
-    first = SandboxServer(port=0, data_dir=str(tmp_path))
+    sandbox = first = Sandbox(port=0, data_dir=str(tmp_path))
     first.start()
-    sandbox = Sandbox(first)
     app = sandbox.app()
     tokens = sandbox.tokens(app)
     tenant = sandbox.tenants()[0]["tenant_id"]
@@ -24,10 +22,9 @@ def test_state_survives_restart(tmp_path: Path) -> None:
     assert (tmp_path / "sandbox-state.json").exists()
     assert tokens["refresh_token"] not in (tmp_path / "sandbox-state.json").read_text()
 
-    second = SandboxServer(port=0, data_dir=str(tmp_path))
+    again = second = Sandbox(port=0, data_dir=str(tmp_path))
     second.start()
     try:
-        again = Sandbox(second)
         assert [a["client_id"] for a in again.control("GET", "apps")] == [app["client_id"]]
         assert again.control("GET", "clock")["offset_seconds"] >= 119
         found = again.api(
@@ -35,7 +32,7 @@ def test_state_survives_restart(tmp_path: Path) -> None:
         )
         assert found.status_code == 200 and len(found.json()["Contacts"]) == 1
         refreshed = requests.post(
-            f"{again.url}/connect/token",
+            f"{again.base_url}/connect/token",
             timeout=5,
             auth=(app["client_id"], app["client_secret"]),
             data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},

@@ -8,7 +8,7 @@ import pytest
 
 from app.sandbox.query import QueryError
 from app.sandbox.where import parse_where
-from tests.sandbox.conftest import Sandbox
+from tests.helpers.sandbox import Sandbox
 
 Session = tuple[Sandbox, dict, dict, str]
 INVOICE = {

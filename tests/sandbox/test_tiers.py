@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from tests.sandbox.conftest import Sandbox
+from tests.helpers.sandbox import Sandbox
 
 DAY_HEADERS = ("X-DayLimit-Remaining", "X-MinLimit-Remaining")
 
@@ -37,7 +37,7 @@ def test_tier_sets_day_limit_and_connection_cap(sandbox: Sandbox, tier: str, per
 def test_limit_headers_only_on_calls_to_an_organisation(sandbox: Sandbox) -> None:
     _, token, tenant = _connected(sandbox)
     connections = requests.get(
-        f"{sandbox.url}/connections", headers={"Authorization": f"Bearer {token}"}, timeout=10
+        f"{sandbox.base_url}/connections", headers={"Authorization": f"Bearer {token}"}, timeout=10
     )
     assert connections.status_code == 200
     assert "X-AppMinLimit-Remaining" in connections.headers
@@ -92,21 +92,23 @@ def test_limits_per_day_overrides_every_tier_until_cleared(sandbox: Sandbox) -> 
 
 def test_unknown_tier_is_refused(sandbox: Sandbox) -> None:
     body = {"name": "Tier app", "redirect_uris": ["http://localhost:53682/callback"], "tier": "gold"}
-    answer = requests.post(f"{sandbox.url}/sandbox/apps", json=body, timeout=10)
+    answer = requests.post(f"{sandbox.base_url}/sandbox/apps", json=body, timeout=10)
     assert answer.status_code == 400 and "starter, core, plus, advanced, enterprise" in answer.json()["error"]
     app = sandbox.app()
-    moved = requests.post(f"{sandbox.url}/sandbox/apps/{app['client_id']}", json={"tier": "free"}, timeout=10)
+    moved = requests.post(
+        f"{sandbox.base_url}/sandbox/apps/{app['client_id']}", json={"tier": "free"}, timeout=10
+    )
     assert moved.status_code == 400
     assert sandbox.control("GET", f"apps/{app['client_id']}")["tier"] == "starter"
 
 
 def test_portal_shows_the_plan_and_changes_it(sandbox: Sandbox) -> None:
     app, _, _ = _connected(sandbox)
-    page_url = f"{sandbox.url}/app/manage/{app['client_id']}"
+    page_url = f"{sandbox.base_url}/app/manage/{app['client_id']}"
     page = requests.get(page_url, timeout=5).text
     assert re.search(r"id='tier'>Starter: 1,000 API calls per organisation per day", page)
     assert "1 of 5 connections in use" in page
-    assert "<td>Starter</td>" in requests.get(f"{sandbox.url}/app/manage", timeout=5).text
+    assert "<td>Starter</td>" in requests.get(f"{sandbox.base_url}/app/manage", timeout=5).text
     changed = requests.post(page_url + "/tier", data={"tier": "plus"}, timeout=5)
     assert changed.status_code == 200 and "Plus: 5,000 API calls" in changed.text
     assert "1 of 1,000 connections in use" in changed.text

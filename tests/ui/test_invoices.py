@@ -18,7 +18,7 @@ from app.invoicing.ledger import Ledger
 from app.resources import resource_path
 from app.secrets import SecretStore
 from app.ui.invoices import InvoicesWindow
-from tests.drafting import connect
+from tests.helpers.drafting import connect
 
 pytestmark = pytest.mark.usefixtures("real_keyring", "no_stray_workers")
 

@@ -11,7 +11,7 @@ from app.invoicing.mapping_step import MappingStep
 from app.secrets import SecretStore
 from app.ui.invoices import InvoicesWindow
 from app.ui.mapping_view import MappingView
-from tests.drafting import connect
+from tests.helpers.drafting import connect
 
 SHOTS = Path("/tmp/invoice-shots")
 HEADER = "Order Ref,Client,Order Date,Product,Description,Qty,Unit Price,VAT Rate\n"

@@ -25,8 +25,8 @@ from app.model import ConnectionModel
 from app.ui import tray as tray_module
 from app.ui.tray import TrayController, confirm_disconnect, short_failure
 from app.ui.workers import wait_for_workers
-from tests.conftest import free_ports, set_auto_consent
-from tests.flows import authorize, new_model
+from tests.helpers.flows import authorize, new_model
+from tests.helpers.sandbox import free_ports, set_auto_consent
 
 REPO = Path(__file__).resolve().parents[2]
 CHECK_TIMEOUT_MS = 15_000

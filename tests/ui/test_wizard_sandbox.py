@@ -20,7 +20,7 @@ from app.model import ConnectionModel
 from app.secrets import SecretStore
 from app.ui import steps
 from app.ui.wizard import SetupWizard
-from tests.conftest import follow_consent, free_ports, register_app, set_auto_consent
+from tests.helpers.sandbox import follow_consent, free_ports, register_app, set_auto_consent
 
 pytestmark = pytest.mark.usefixtures("real_keyring", "no_stray_workers")
 
@@ -418,7 +418,7 @@ def test_step_6_in_a_real_headless_chromium(
 ):
     """The browser step with the real thing: Chromium loads the sandbox's consent page, the test
     clicks Allow, and Chromium itself delivers the redirect to the wizard's loopback listener."""
-    from tests.browser import allow_in_browser
+    from tests.helpers.browser import allow_in_browser
 
     pages: list[str] = []
 
@@ -497,8 +497,8 @@ def test_a_third_uncertified_app_refused_at_consent_is_explained_when_the_wait_e
 ):
     """Xero greys the organisation out for a third uncertified app: no callback ever comes, so the
     sentence where the wait ends says what to do about connection limits."""
-    from tests.flows import authorize as authorize_model
-    from tests.flows import new_model as model_for
+    from tests.helpers.flows import authorize as authorize_model
+    from tests.helpers.flows import new_model as model_for
 
     set_auto_consent(sandbox.base_url)
     for _ in range(2):  # two other uncertified apps connected to the same organisation

@@ -14,7 +14,7 @@ from app.invoicing.mapping import CHOICES, MappingError, MappingRequest, amount_
 from app.invoicing.mapping_step import DATE_CHOICES, MappingStep
 from app.invoicing.presets import PRESETS
 from app.invoicing.sources import load_text
-from tests.unit.test_sources_fuzz import check
+from tests.helpers.loading import check
 
 FUZZ = settings(
     max_examples=150,

@@ -5,7 +5,7 @@ from keyring.backends import fail
 from app.secrets import MAX_ENTRY_CHARS, PARTS_MARK, SecretStore
 from app.xero.errors import KeyringUnavailable
 from app.xero.tokenset import TokenSet
-from tests.keyrings import HangingKeyring, LockedKeyring, MemoryKeyring, WindowsSizedKeyring
+from tests.helpers.keyrings import HangingKeyring, LockedKeyring, MemoryKeyring, WindowsSizedKeyring
 
 SECRET = "s" * 48
 

@@ -9,8 +9,8 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.invoicing.records import LoadResult, RowProblem, SourceQuote
 from app.invoicing.sources import load_text
+from tests.helpers.loading import check
 
 HEADER = [
     "Quote Number",
@@ -23,17 +23,6 @@ HEADER = [
     "Discount",
 ]
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-def check(result: LoadResult) -> None:
-    assert isinstance(result, LoadResult)
-    for problem in result.problems:
-        assert isinstance(problem, RowProblem) and problem.reason.strip()
-        assert "fault in this program" not in problem.reason  # the safety net never had to catch anything
-        assert problem.line is None or problem.line >= 2
-    for quote in result.quotes:
-        assert isinstance(quote, SourceQuote) and quote.number and quote.contact_name and quote.lines
-        assert quote.number not in result.invalid_numbers
 
 
 def as_csv(rows: list[list[str]], delimiter: str = ",") -> str:

@@ -17,7 +17,7 @@ from app.xero.endpoints import XeroEndpoints
 from app.xero.errors import ReauthorisationNeeded
 from app.xero.oauth import AppCredentials
 from app.xero.tokenset import TokenSet
-from tests.keyrings import MemoryKeyring
+from tests.helpers.keyrings import MemoryKeyring
 
 ENDPOINTS = XeroEndpoints.real()
 CREDS = AppCredentials("A" * 32, "s" * 48)

@@ -12,8 +12,8 @@ from app.invoicing.plan import make_plan
 from app.invoicing.records import SourceLine, SourceQuote
 from app.model import ConnectionModel
 from app.xero.http import RetryPolicy
-from tests.conftest import set_auto_consent
-from tests.flows import authorize, new_model
+from tests.helpers.flows import authorize, new_model
+from tests.helpers.sandbox import set_auto_consent
 
 PUT_INVOICES = "PUT /api.xro/2.0/Invoices"
 INVOICES_PATH = "/api.xro/2.0/Invoices"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import keyring
 import keyring.errors
 from keyring.backend import KeyringBackend
 
@@ -59,3 +60,10 @@ class WindowsSizedKeyring(MemoryKeyring):
         if len(password) > 1280 or self.writes == self.fail_on_write:
             raise keyring.errors.PasswordSetError("The stub received bad data.")
         super().set_password(service, username, password)
+
+
+def keyring_is_real() -> bool:
+    """The real Secret Service (or KWallet) is what keyring would use here."""
+    current = keyring.get_keyring()
+    names = [type(b).__module__.lower() for b in getattr(current, "backends", None) or [current]]
+    return any("secretservice" in name or "kwallet" in name for name in names)

@@ -7,7 +7,7 @@ import subprocess
 import threading
 
 from app.model import AuthorizationOutcome, ConnectionModel
-from tests.conftest import follow_consent, set_auto_consent
+from tests.helpers.sandbox import follow_consent, set_auto_consent
 
 
 def new_model(sandbox, app, ports, **settings) -> ConnectionModel:
@@ -74,3 +74,12 @@ def connect_in_terminal(
             threading.Thread(target=consent, args=(line.strip(),), daemon=True).start()
     process.wait(timeout=timeout)
     return process.returncode, "".join(lines), process.stderr.read()
+
+
+# A second process refreshing the same connection (the tray and the CLI at once).
+REFRESH_IN_CHILD = """
+import sys
+from app.model import ConnectionModel
+model = ConnectionModel("sandbox")
+print(model.token_manager().refresh_after_401(sys.argv[1])[:12])
+"""
