@@ -45,35 +45,30 @@ def connect_in_terminal(
 ) -> tuple[int, str, str]:
     """`connect --no-browser` as a user runs it: the secret typed on stdin, the printed authorize URL
     opened by `consent` (the stand-in browser) while the command waits. Returns (exit code, out, err)."""
-    process = subprocess.Popen(
-        [
-            *program,
-            "connect",
-            "--sandbox",
-            sandbox.base_url,
-            "--client-id",
-            app.client_id,
-            "--no-browser",
-            "--ports",
-            ",".join(map(str, ports)),
-            *extra,
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        **popen,
-    )
-    assert process.stdin and process.stdout and process.stderr
-    process.stdin.write((app.client_secret or "") + "\n")
-    process.stdin.close()
-    lines: list[str] = []
-    for line in process.stdout:
-        lines.append(line)
-        if line.startswith(f"{sandbox.base_url}/identity/connect/authorize"):
-            threading.Thread(target=consent, args=(line.strip(),), daemon=True).start()
-    process.wait(timeout=timeout)
-    return process.returncode, "".join(lines), process.stderr.read()
+    command = [
+        *program,
+        "connect",
+        "--sandbox",
+        sandbox.base_url,
+        "--client-id",
+        app.client_id,
+        "--no-browser",
+        "--ports",
+        ",".join(map(str, ports)),
+        *extra,
+    ]
+    pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+    with subprocess.Popen(command, text=True, **pipes, **popen) as process:  # closes the pipes
+        assert process.stdin and process.stdout and process.stderr
+        process.stdin.write((app.client_secret or "") + "\n")
+        process.stdin.close()
+        lines: list[str] = []
+        for line in process.stdout:
+            lines.append(line)
+            if line.startswith(f"{sandbox.base_url}/identity/connect/authorize"):
+                threading.Thread(target=consent, args=(line.strip(),), daemon=True).start()
+        process.wait(timeout=timeout)
+        return process.returncode, "".join(lines), process.stderr.read()
 
 
 # A second process refreshing the same connection (the tray and the CLI at once).

@@ -89,7 +89,7 @@ def test_killed_mid_batch_then_rerun_holds_each_invoice_once(
             assert time.monotonic() < deadline, batch_states()
             time.sleep(0.01)
         child.send_signal(signal.SIGKILL)
-        child.wait()
+        child.communicate()  # reaps it and closes its pipes
         while any(sandbox.state.in_flight.values()):  # the killed request still completes in "Xero"
             time.sleep(0.02)
         in_xero = held(sandbox, tenant)

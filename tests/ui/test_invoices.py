@@ -333,7 +333,7 @@ def test_a_changed_quote_shows_what_changed_and_updates_its_draft_in_place(
     export = write_quotes(tmp_path / "crm.csv", 3)
     load(qtbot, window, export)
     draft(qtbot, window)
-    rows = list(csv.reader(export.open(encoding="utf-8")))
+    rows = list(csv.reader(export.read_text(encoding="utf-8").splitlines()))
     rows[2][6] = "100.00"  # G-0002's price: 2 × 95.50 → 2 × 100.00
     with export.open("w", newline="", encoding="utf-8") as handle:
         csv.writer(handle).writerows(rows)

@@ -223,7 +223,7 @@ def test_a_tray_like_server_of_another_user_is_not_handed_over_to(address: str) 
         server.close()
     finally:
         child.kill()
-        child.wait(5)
+        child.communicate(timeout=5)  # reaps it and closes its pipe
 
 
 # ----- the two ways a later start asks -----
