@@ -205,8 +205,9 @@ def test_a_second_start_of_the_bundled_tray_hands_over_to_the_first(
     finally:
         first.send_signal(signal.SIGINT)  # Ctrl+C: the tray quits cleanly
         try:
-            first.wait(timeout=20)
+            _, first_err = first.communicate(timeout=20)  # reaps it and closes its pipes
         except subprocess.TimeoutExpired:
             first.kill()
+            first.communicate()
             raise
-    assert first.returncode == 0, first.stderr.read()[-2000:] if first.stderr else ""
+    assert first.returncode == 0, first_err[-2000:]

@@ -109,7 +109,7 @@ def assert_command_works(command: Path, python: Path, env: dict[str, str], cwd: 
         assert "not set up" in check.stderr and "Traceback" not in check.stderr
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        server.communicate(timeout=30)  # reaps it and closes its pipe
 
 
 def test_pip_install_from_a_clone(tmp_path: Path) -> None:
