@@ -216,7 +216,8 @@ class InvoicesWindow(QWidget):
             "Use &existing contact",
             "Draft the selected quote for the existing Xero contact",
             lambda: self.choose_contact(True),
-            "Xero has a contact whose name nearly matches this customer: draft the quote for that contact",
+            "Xero has a contact whose name nearly matches this customer, or that has its e-mail address: "
+            "draft the quote for that contact",
         )
         self.new_contact_button = self._button(
             "Create ne&w contact",

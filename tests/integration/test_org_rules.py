@@ -385,3 +385,42 @@ def test_a_lines_tracking_wins_over_its_quotes_and_a_third_category_is_a_sentenc
     ]
     assert "TJ-2: invalid: line 1: it has 3 tracking categories; Xero allows at most 2" in out
     assert held(sandbox, connected)["TJ-2"] == 0
+
+
+def test_a_customer_matching_only_by_e_mail_waits_for_the_users_choice_in_both_directions(
+    sandbox, connected, ledger
+):
+    org = org_of(sandbox, connected)
+    acme_id = next(c["ContactID"] for c in org["contacts"] if c["Name"] == "Acme Ltd")
+    contacts_before = len(org["contacts"])
+    [quote] = make_quotes(1, prefix="EM")
+    quote.contact_name, quote.contact_email = "Jane Smith Consulting", "ACCOUNTS@acme.example"
+    loaded = LoadResult([quote])
+    out = io.StringIO()
+    assert run_draft(connected, lambda: loaded, out=out, err=io.StringIO()) == EXIT_FAILED
+    assert (
+        f"{quote.number}: invalid: the customer 'Jane Smith Consulting' is not in Demo Company (UK) by that "
+        "name, but the contact 'Acme Ltd' has its e-mail address ACCOUNTS@acme.example; choose to use the "
+        "existing contact or to create a new one (nothing is sent for it until then)"
+    ) in out.getvalue()
+    assert (
+        "To choose for 'Jane Smith Consulting': --use-contact \"Jane Smith Consulting=Acme Ltd\" (the "
+        'existing contact) or --new-contact "Jane Smith Consulting" (a new one).'
+    ) in out.getvalue()
+    assert puts(sandbox) == 0 and len(org["contacts"]) == contacts_before
+
+    new = {"jane smith consulting": None}
+    assert run_draft(connected, lambda: loaded, contacts=new, out=io.StringIO(), err=io.StringIO()) == EXIT_OK
+    made = invoice_for(sandbox, connected, quote.number)["Contact"]
+    assert made["ContactID"] != acme_id and made["Name"] == "Jane Smith Consulting"
+    assert len(org["contacts"]) == contacts_before + 1
+
+    [other] = make_quotes(1, prefix="EU")
+    other.contact_name, other.contact_email = "Acme Trading", "accounts@acme.example"
+    use = {"acme trading": "Acme Ltd"}
+    code = run_draft(
+        connected, lambda: LoadResult([other]), contacts=use, out=io.StringIO(), err=io.StringIO()
+    )
+    assert code == EXIT_OK
+    assert invoice_for(sandbox, connected, other.number)["Contact"]["ContactID"] == acme_id
+    assert len(org["contacts"]) == contacts_before + 1

@@ -532,3 +532,46 @@ def test_a_run_whose_window_was_closed_is_told_when_it_ends(qtbot, sandbox, conn
         QTimer.singleShot(0, lambda: answer_when_asked("Stop and close", asked))
         window.close()
     assert told and told[0][0].startswith("Drafted 50") and told[0][1] is True
+
+
+def test_a_customer_matching_only_by_e_mail_is_a_per_row_choice_in_both_directions(
+    qtbot, sandbox, connected, window, tmp_path
+):
+    org = sandbox.state.orgs[connected.settings.tenant_id]
+    acme_id = next(c["ContactID"] for c in org["contacts"] if c["Name"] == "Acme Ltd")
+    before = len(org["contacts"])
+    path = tmp_path / "by-mail.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([*HEADER, "Email"])
+        for number, name in (("E-0001", "Jane Smith Consulting"), ("E-0002", "Acme Trading")):
+            writer.writerow(
+                [number, "2026-11-02", name, "GBP", "Consulting", "1", "100", "accounts@acme.example"]
+            )
+    load(qtbot, window, path)
+    assert [row.state for row in window.rows] == ["invalid", "invalid"]
+    assert [row.near_contacts for row in window.rows] == [["Acme Ltd"], ["Acme Ltd"]]
+    assert window.rows[0].message == (
+        "the customer 'Jane Smith Consulting' is not in Demo Company (UK) by that name, but the contact "
+        "'Acme Ltd' has its e-mail address accounts@acme.example; choose to use the existing contact or "
+        "to create a new one (nothing is sent for it until then)"
+    )
+    assert held(sandbox, connected)["E-0001"] == 0 and len(org["contacts"]) == before
+    window.table.selectRow(0)
+    assert window.use_contact_button.isVisible() and window.new_contact_button.isVisible()
+    shot(window, "email-contact")
+    with qtbot.waitSignal(window.rows_changed, timeout=WAIT_MS):
+        qtbot.mouseClick(window.new_contact_button, Qt.MouseButton.LeftButton)
+    idle(qtbot, window)
+    window.table.selectRow(1)
+    with qtbot.waitSignal(window.rows_changed, timeout=WAIT_MS):
+        qtbot.mouseClick(window.use_contact_button, Qt.MouseButton.LeftButton)
+    idle(qtbot, window)
+    assert [row.state for row in window.rows] == ["new", "new"]
+    assert draft(qtbot, window).drafted == 2
+    contact = {
+        i["Reference"]: i["Contact"] for i in org["invoices"] if str(i.get("Reference")).startswith("E-")
+    }
+    assert contact["E-0001"]["Name"] == "Jane Smith Consulting" and contact["E-0001"]["ContactID"] != acme_id
+    assert contact["E-0002"]["ContactID"] == acme_id
+    assert len(org["contacts"]) == before + 1
