@@ -575,3 +575,59 @@ def test_a_customer_matching_only_by_e_mail_is_a_per_row_choice_in_both_directio
     assert contact["E-0001"]["Name"] == "Jane Smith Consulting" and contact["E-0001"]["ContactID"] != acme_id
     assert contact["E-0002"]["ContactID"] == acme_id
     assert len(org["contacts"]) == before + 1
+
+
+def test_tracking_is_chosen_per_category_from_dropdowns_remembered_and_reaches_the_invoice(
+    qtbot, sandbox, connected, window, tmp_path
+):
+    load(qtbot, window, write_quotes(tmp_path / "tracked.csv", 2, prefix="K"))
+    boxes = window.tracking_boxes
+    assert list(boxes) == ["Region", "Department"]
+    assert [boxes["Region"].itemText(i) for i in range(boxes["Region"].count())] == [
+        "(none)",
+        "North",
+        "South",
+    ]
+    assert [boxes["Department"].itemText(i) for i in range(boxes["Department"].count())] == [
+        "(none)",
+        "Sales",
+        "Support",
+    ]
+    assert all(box.currentText() == "(none)" and box.isVisible() for box in boxes.values())
+    boxes["Region"].setCurrentIndex(boxes["Region"].findText("North"))
+    with qtbot.waitSignal(window.rows_changed, timeout=WAIT_MS):
+        boxes["Region"].activated.emit(boxes["Region"].currentIndex())
+    idle(qtbot, window)
+    assert boxes["Region"].currentText() == "North"
+    assert "Lines without tracking of their own get Region North." in boxes["Region"].toolTip()
+    shot(window, "tracking")
+    with Ledger() as ledger:
+        assert ledger.tenant_tracking(connected.settings.tenant_id) == {"Region": "North"}
+    assert draft(qtbot, window).drafted == 2
+    org = sandbox.state.orgs[connected.settings.tenant_id]
+    lines = [
+        line for i in org["invoices"] if str(i.get("Reference")).startswith("K-") for line in i["LineItems"]
+    ]
+    assert [[(t["Name"], t["Option"]) for t in line["Tracking"]] for line in lines] == [
+        [("Region", "North")]
+    ] * 2
+
+    with sandbox.state.lock:  # archived in Xero since: the next plan asks to fix the choice
+        region = next(c for c in org["tracking_categories"] if c["Name"] == "Region")
+        next(o for o in region["Options"] if o["Name"] == "North")["Status"] = "ARCHIVED"
+    load(qtbot, window, write_quotes(tmp_path / "later.csv", 1, prefix="KL"))
+    assert window.notice.text() == (
+        "Tracking option North is no longer active in the Region category of Demo Company (UK): fix the "
+        "mapping by choosing another option, or (none)."
+    )
+    assert not window.create_button.isEnabled()
+    box = window.tracking_boxes["Region"]
+    assert [box.itemText(i) for i in range(box.count())] == ["(none)", "South"]
+    box.setCurrentIndex(box.findText("South"))
+    with qtbot.waitSignal(window.rows_changed, timeout=WAIT_MS):
+        box.activated.emit(box.currentIndex())
+    idle(qtbot, window)
+    assert window.create_button.isEnabled() and window.rows[0].state == "new"
+    assert draft(qtbot, window).drafted == 1
+    [invoice] = [i for i in org["invoices"] if i.get("Reference") == "KL-0001"]
+    assert [(t["Name"], t["Option"]) for t in invoice["LineItems"][0]["Tracking"]] == [("Region", "South")]
