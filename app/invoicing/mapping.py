@@ -45,6 +45,7 @@ CHOICES = (*FIELD_NAMES.values(), IGNORED)  # what a column can be, in the windo
 # A column can also be one of the organisation's tracking categories: "tracking:Region" (the user's
 # word and the internal name alike; "tracking" alone means the category named as the column).
 TRACKING = "tracking:"
+GUESSED_TRACKING = "named as a tracking category of the organisation"
 MAX_TRACKING = 2  # Xero's limit of active tracking categories
 QUOTE_LEVEL = ("number", *QUOTE_FIELDS, "quote_total")  # filled down over continuation rows
 # Word stems of a header that may change an amount: such a column is never ignored without being asked.
@@ -325,12 +326,22 @@ def header_signature(names: Iterable[str]) -> str:
     return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:20]
 
 
-def guess(header: Sequence[str]) -> Mapping:
-    """Columns named as in the alias table map to their field; every other column is ignored (and blocks
-    when it looks amount-changing)."""
+def guess(header: Sequence[str], categories: Sequence[str] = ()) -> Mapping:
+    """Columns named as in the alias table map to their field, a column named as one of the organisation's
+    tracking categories to that category; every other column is ignored (and blocks when it looks
+    amount-changing)."""
     from app.invoicing.parsing import field_for
 
-    return Mapping([Column(name, field_for(name) or IGNORED) for name in header])
+    by_key = {normalise_key(c): c for c in categories}
+    columns = []
+    for name in header:
+        known = field_for(name)
+        category = by_key.get(normalise_key(name)) if known is None else None
+        if category is not None:
+            columns.append(Column(name, tracking_field(category), note=GUESSED_TRACKING))
+        else:
+            columns.append(Column(name, known or IGNORED))
+    return Mapping(columns)
 
 
 # -- saved mappings ------------------------------------------------------------------------------------
@@ -391,6 +402,7 @@ class MappingRequest:
     use_saved: bool = True
     saved_folder: Path | None = None
     mapping: Mapping | None = None  # a complete mapping, as the window's mapping step left it
+    tracking_categories: Sequence[str] = ()  # the organisation's, when known: a header of that name is one
 
     @classmethod
     def from_cli(

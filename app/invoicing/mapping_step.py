@@ -67,7 +67,9 @@ class MappingStep:
         self.path = Path(path)
         self.categories = tuple(categories)  # the organisation's tracking categories, when known
         self.saved_folder = saved_folder
-        self._request = request or MappingRequest(saved_folder=saved_folder)
+        self._request = request or MappingRequest(
+            saved_folder=saved_folder, tracking_categories=self.categories
+        )
         self.loaded = self._read()
         self.mapping: Mapping | None = self.loaded.mapping
 

@@ -480,7 +480,10 @@ class InvoicesWindow(QWidget):
         self.summary.clear()
         self.notice.show_message("info", f"Reading the columns of {Path(path).name}…")
         self._set_busy("loading")
-        self._task = run_task(lambda: MappingStep(path), self._mapped, self._failed, name="read_columns")
+        categories = list(self.tracking_boxes)  # the organisation's, once planned: offered and guessed
+        self._task = run_task(
+            lambda: MappingStep(path, categories=categories), self._mapped, self._failed, name="read_columns"
+        )
         return self._task
 
     def _mapped(self, step: Any) -> None:

@@ -631,3 +631,19 @@ def test_tracking_is_chosen_per_category_from_dropdowns_remembered_and_reaches_t
     assert draft(qtbot, window).drafted == 1
     [invoice] = [i for i in org["invoices"] if i.get("Reference") == "KL-0001"]
     assert [(t["Name"], t["Option"]) for t in invoice["LineItems"][0]["Tracking"]] == [("Region", "South")]
+
+    # Once the organisation's categories are known, a column named as one is guessed as that category.
+    own = tmp_path / "own.csv"
+    with open(own, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([*HEADER, "Region"])
+        writer.writerow(["KR-0001", "2026-11-02", "Acme Ltd", "GBP", "Consulting", "1", "100", "Nowhere"])
+    load(qtbot, window, own)
+    [column] = [c for c in window.mapping_view.step.columns if c.name == "Region"]
+    assert (column.choice, column.note) == (
+        "tracking:Region",
+        "named as a tracking category of the organisation",
+    )
+    assert window.rows[0].state == "invalid" and window.rows[0].message.startswith(
+        "line 1: tracking option 'Nowhere' does not exist in the Region category of Demo Company (UK)"
+    )

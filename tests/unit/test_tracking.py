@@ -152,3 +152,18 @@ def test_the_mapping_step_offers_the_column_and_the_organisations_categories(tmp
     assert step.columns[area].choice == "tracking:Region"
     q2 = next(q for q in step.loaded.quotes if q.number == "Q-2")
     assert [line.tracking for line in q2.lines] == [(("Region", "South"),)]
+
+
+def test_a_header_named_as_an_organisations_category_is_guessed_and_a_field_alias_is_not():
+    text = "Quote Number,Customer,Description,Unit Price,region,Account\nQ-1,Acme Ltd,Widget,10,North,200\n"
+    request = MappingRequest(tracking_categories=["Region", "Account"], use_saved=False)
+    result = load_text(text, "q.csv", request=request)
+    assert result.mapping is not None
+    assert [(c.name, c.field) for c in result.mapping.columns][4:] == [
+        ("region", "tracking:Region"),
+        ("Account", "account_code"),  # a field's own name stays that field
+    ]
+    assert tracking_of(result) == {"Q-1": [(("Region", "North"),)]}
+    assert "  'region'       → tracking:Region (named as a tracking category of the organisation)" in (
+        result.mapping_lines("q.csv")
+    )
