@@ -18,7 +18,7 @@ from app.invoicing.ledger import Ledger
 from app.resources import resource_path
 from app.secrets import SecretStore
 from app.ui.invoices import InvoicesWindow
-from tests.drafting import connect
+from tests.drafting import connect, post
 
 pytestmark = pytest.mark.usefixtures("real_keyring", "no_stray_workers")
 
@@ -647,3 +647,33 @@ def test_tracking_is_chosen_per_category_from_dropdowns_remembered_and_reaches_t
     assert window.rows[0].state == "invalid" and window.rows[0].message.startswith(
         "line 1: tracking option 'Nowhere' does not exist in the Region category of Demo Company (UK)"
     )
+
+
+def test_a_quote_inside_the_lock_date_and_a_read_only_role_are_sentences_in_the_preview(
+    qtbot, sandbox, connected, window, tmp_path
+):
+    tenant = connected.settings.tenant_id
+    post(sandbox.base_url, f"organisations/{tenant}", {"period_lock_date": "2026-11-02"})
+    path = write_quotes(
+        tmp_path / "locked.csv",
+        1,
+        prefix="LK",
+        extra=[["LK-0002", "2026-11-03", "Acme Ltd", "GBP", "Later", "1", "10"]],
+    )
+    load(qtbot, window, path)
+    assert [row.state for row in window.rows] == ["invalid", "new"]
+    assert window.rows[0].message == (
+        "its date 2026-11-02 is on or before the period lock date of Demo Company (UK) (2026-11-02), so "
+        "Xero would refuse it; date the quote after 2026-11-02 or ask the organisation's adviser to move "
+        "the lock date"
+    )
+    assert not window.rows[0].checked and window.rows[1].checked
+
+    post(sandbox.base_url, f"organisations/{tenant}", {"user_role": "READONLY"})
+    load(qtbot, window, path)
+    assert window.notice.text().startswith(
+        "The Xero user who connected this program to Demo Company (UK) may not create draft"
+    )
+    assert not window.create_button.isEnabled()
+    shot(window, "read-only-role")
+    assert held(sandbox, connected)["LK-0002"] == 0
