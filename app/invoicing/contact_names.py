@@ -72,6 +72,14 @@ def near_match_sentence(crm_name: str, xero_names: Sequence[str], organisation: 
     )
 
 
+def same_email_sentence(crm_name: str, crm_email: str, xero_name: str, organisation: str) -> str:
+    return (
+        f"the customer {crm_name!r} is not in {organisation} by that name, but the contact {xero_name!r} "
+        f"has its e-mail address {crm_email}; choose to use the existing contact or to create a new one "
+        "(nothing is sent for it until then)"
+    )
+
+
 def near_match_hint(crm_name: str, xero_names: Sequence[str]) -> str:
     """How to choose on the command line."""
     crm = " ".join(crm_name.split())

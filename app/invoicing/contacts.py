@@ -28,7 +28,7 @@ def _key(text: str) -> str:
 @dataclass
 class ContactDirectory:
     by_name: dict[str, str] = field(default_factory=dict)  # normalised name -> ContactID
-    by_email: dict[str, str] = field(default_factory=dict)  # normalised e-mail -> ContactID
+    by_email: dict[str, str] = field(default_factory=dict)  # normalised e-mail -> the contact's name
     by_near: dict[str, list[str]] = field(default_factory=dict)  # near_key -> the contacts' names
     sales_terms: dict[str, dict[str, Any]] = field(default_factory=dict)  # ContactID -> PaymentTerms.Sales
 
@@ -59,15 +59,22 @@ class ContactDirectory:
             near = self.by_near.setdefault(near_key(spelt), [])
             if spelt not in near:
                 near.append(spelt)
-        if email:
-            self.by_email.setdefault(email, contact_id)  # the first one wins if several share an e-mail
+        if email and name:
+            # Offered, never matched: a shared address (accounts@, a person at two firms) is not a customer.
+            self.by_email.setdefault(email, " ".join(str(contact.get("Name")).split()))
 
     def match(self, quote: SourceQuote) -> str | None:
-        """The quote's ContactID: Xero's own, else by name, else by e-mail; None = must be created."""
+        """The quote's ContactID: Xero's own, else by name (as Xero compares names); None = not matched
+        (a near match or one by e-mail only is the user's choice: :meth:`near`, :meth:`same_email`)."""
         if quote.xero_contact_id:
             return quote.xero_contact_id
-        name, email = _key(quote.contact_name), _key(quote.contact_email)
-        return self.by_name.get(name) or (self.by_email.get(email) if email else None)
+        return self.by_name.get(_key(quote.contact_name))
+
+    def same_email(self, quote: SourceQuote) -> str:
+        """The name of another contact that has the quote's e-mail address ("" when none)."""
+        email = _key(quote.contact_email)
+        found = self.by_email.get(email, "") if email else ""
+        return found if found and _key(found) != _key(quote.contact_name) else ""
 
     def near(self, name: str) -> list[str]:
         """Names of existing contacts that are a near match (never an exact one) for ``name``."""

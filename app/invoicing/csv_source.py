@@ -11,7 +11,7 @@ import operator
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO, TextIO
 
-from app.invoicing.mapping import Mapping, MappingRequest
+from app.invoicing.mapping import TRACKING, Mapping, MappingRequest
 from app.invoicing.parsing import MAX_LINES, RawRow, clean_text, expected, field_for
 from app.invoicing.presets import resolve
 
@@ -199,6 +199,9 @@ def _rows(
     one = len(items) == 1
     fast = not one
     filling = fill_down and number_at is not None
+    # Tracking cells are a line's own; filling down, a blank one repeats the row above of the same quote.
+    tracked = [(f, i) for f, i in items if f.startswith(TRACKING)] if filling else []
+    last_tracking: dict[str, object] = {}
     try:
         for row in reader:
             start, previous_end = previous_end + 1, reader.line_num  # a quoted newline spans physical lines
@@ -225,6 +228,12 @@ def _rows(
                     last_number = number
                 elif last_number:
                     values["number"] = last_number
+                    for tracking_field, _ in tracked:
+                        cell = values.get(tracking_field)
+                        if cell is None or not str(cell).strip():
+                            values[tracking_field] = last_tracking.get(tracking_field, "")
+                for tracking_field, _ in tracked:
+                    last_tracking[tracking_field] = values.get(tracking_field, "")
             problems = NO_PROBLEMS  # shared and never changed: the loader only reads a row's problems
             if size > width:
                 # Usually an unquoted decimal comma ("12,50") splitting one value in two: every column

@@ -92,6 +92,8 @@ def _quote_head(item: dict[str, Any]) -> tuple[dict[str, object], Any]:
         normal = normalise_key(str(key))
         if normal in LINE_KEYS:
             lines = value
+        elif normal == "tracking":
+            head["quote_tracking"] = value
         elif normal == "contact" and isinstance(value, dict):
             head.setdefault("contact_name", _pick(value, "name", "contactname"))
             head.setdefault("contact_email", _pick(value, "email", "emailaddress"))
@@ -111,6 +113,9 @@ def _line_values(line: Any) -> tuple[dict[str, object], list[str]]:
         return {}, ["is not a line object"]
     values: dict[str, object] = {}
     for key, value in line.items():
+        if normalise_key(str(key)) == "tracking":
+            values["tracking"] = value
+            continue
         found = field_for(str(key))
         if found and found not in QUOTE_FIELDS and found != "number":
             values.setdefault(found, value)

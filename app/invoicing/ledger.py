@@ -72,6 +72,11 @@ CREATE TABLE IF NOT EXISTS tenant_defaults (
     tax_type TEXT NOT NULL,
     chosen_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS tenant_tracking (
+    tenant_id TEXT PRIMARY KEY,
+    choice TEXT NOT NULL,
+    chosen_at REAL NOT NULL
+);
 """
 
 
@@ -273,6 +278,25 @@ class Ledger:
                 "SELECT account_code, tax_type FROM tenant_defaults WHERE tenant_id = ?", (tenant_id,)
             ).fetchone()
         return (row[0], row[1]) if row else None
+
+    def tenant_tracking(self, tenant_id: str) -> dict[str, str]:
+        """{category: option} chosen in the window for this tenant's lines without their own tracking."""
+        with self._reading():
+            row = self._db.execute(
+                "SELECT choice FROM tenant_tracking WHERE tenant_id = ?", (tenant_id,)
+            ).fetchone()
+        try:
+            choice = json.loads(row[0]) if row else {}
+        except ValueError:
+            return {}
+        return {str(k): str(v) for k, v in choice.items()} if isinstance(choice, dict) else {}
+
+    def save_tenant_tracking(self, tenant_id: str, choice: dict[str, str]) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO tenant_tracking (tenant_id, choice, chosen_at) VALUES (?, ?, ?)",
+                (tenant_id, json.dumps(choice, sort_keys=True), time.time()),
+            )
 
     def save_tenant_defaults(self, tenant_id: str, account_code: str, tax_type: str) -> None:
         with self._transaction() as db:

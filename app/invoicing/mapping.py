@@ -42,6 +42,11 @@ FIELD_NAMES: dict[str, str] = {
 }
 FIELD_BY_NAME = {user: internal for internal, user in FIELD_NAMES.items()}
 CHOICES = (*FIELD_NAMES.values(), IGNORED)  # what a column can be, in the window's dropdown order
+# A column can also be one of the organisation's tracking categories: "tracking:Region" (the user's
+# word and the internal name alike; "tracking" alone means the category named as the column).
+TRACKING = "tracking:"
+GUESSED_TRACKING = "named as a tracking category of the organisation"
+MAX_TRACKING = 2  # Xero's limit of active tracking categories
 QUOTE_LEVEL = ("number", *QUOTE_FIELDS, "quote_total")  # filled down over continuation rows
 # Word stems of a header that may change an amount: such a column is never ignored without being asked.
 _AMOUNT_STEMS = (
@@ -111,6 +116,8 @@ class Mapping:
         """The user's word for one column; another guessed column of the same field is then ignored."""
         internal = _internal(choice)
         column = self.columns[index]
+        if internal == TRACKING:  # "tracking" alone: the category named as the column
+            internal = tracking_field(column.name)
         column.field, column.chosen, column.note = internal, True, note
         if internal == IGNORED:
             return
@@ -155,6 +162,7 @@ class Mapping:
                     f"and map or ignore the other (the mapping step's dropdowns, or e.g. "
                     f"--map {FIELD_NAMES[internal]}={_arg(preferred)})"
                 )
+        problems += self._tracking_problems()
         for column in self.columns:
             if column.field == IGNORED and not column.chosen and amount_changing(column.name):
                 problems.append(
@@ -164,12 +172,42 @@ class Mapping:
                 )
         return problems
 
+    def tracking_columns(self) -> dict[str, int]:
+        """Tracking category -> its column, for the loader."""
+        return {
+            c.field.removeprefix(TRACKING): i
+            for i, c in enumerate(self.columns)
+            if c.field.startswith(TRACKING)
+        }
+
+    def _tracking_problems(self) -> list[str]:
+        by_category: dict[str, list[int]] = {}
+        for index, column in enumerate(self.columns):
+            if column.field.startswith(TRACKING):
+                by_category.setdefault(_category_key(column.field), []).append(index)
+        problems = []
+        for claims in by_category.values():
+            if len(claims) > 1:
+                names = " and ".join(show(self.columns[i].name) for i in claims)
+                category = self.columns[claims[0]].field.removeprefix(TRACKING)
+                problems.append(
+                    f"columns {names} are all the tracking category {category}: map one of them and "
+                    f"ignore the other"
+                )
+        if len(by_category) > MAX_TRACKING:
+            names = ", ".join(show(self.columns[c[0]].name) for c in by_category.values())
+            problems.append(
+                f"columns {names} are {len(by_category)} tracking categories but Xero allows at most "
+                f"{MAX_TRACKING} on an invoice line: ignore the others"
+            )
+        return problems
+
     def describe(self) -> list[str]:
         """Every column beside its field or "ignored", as the dry run, real run and --show-mapping print."""
         width = min(32, max((len(c.name) for c in self.columns), default=0) + 2)
         lines = []
         for column in self.columns:
-            target = FIELD_NAMES.get(column.field, IGNORED)
+            target = user_name(column.field)
             note = f" ({column.note})" if column.note else ""
             lines.append(f"  {show(column.name, 30):<{width}} → {target}{note}")
         return lines
@@ -192,7 +230,7 @@ class Mapping:
         return {
             # An ignored column nobody chose to ignore is left out: saved, it must still ask.
             "columns": {
-                key: FIELD_NAMES.get(c.field, IGNORED)
+                key: user_name(c.field)
                 for key, c in zip(self._keys(), self.columns, strict=True)
                 if c.chosen or c.field != IGNORED
             },
@@ -223,13 +261,34 @@ class Mapping:
             self.fallback_order = check_date_order(document["fallback_date_order"])
 
 
+def user_name(internal: str) -> str:
+    """A field as the user names it (a tracking column is "tracking:Region" either way)."""
+    return internal if internal.startswith(TRACKING) else FIELD_NAMES.get(internal, IGNORED)
+
+
+def tracking_field(category: str) -> str:
+    return TRACKING + " ".join(category.split())
+
+
+def _category_key(internal: str) -> str:
+    return internal.removeprefix(TRACKING).casefold()
+
+
 def _internal(choice: str) -> str:
     key = choice.strip().casefold().replace(" ", "_").replace("-", "_")
     if key == IGNORED:
         return IGNORED
+    head, colon, category = choice.partition(":")
+    if head.strip().casefold() == "tracking":
+        if colon and not category.strip():
+            raise MappingError(f"{show(choice)} names no tracking category: write e.g. tracking:Region.")
+        return tracking_field(category) if category.strip() else TRACKING
     found = FIELD_BY_NAME.get(key) or (key if key in FIELD_NAMES else None)
     if found is None:
-        raise MappingError(f"{show(choice)} is not a field; the fields are: {', '.join(CHOICES)}.")
+        raise MappingError(
+            f"{show(choice)} is not a field; the fields are: {', '.join(CHOICES)}, or a tracking "
+            "category such as tracking:Region."
+        )
     return found
 
 
@@ -267,12 +326,22 @@ def header_signature(names: Iterable[str]) -> str:
     return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:20]
 
 
-def guess(header: Sequence[str]) -> Mapping:
-    """Columns named as in the alias table map to their field; every other column is ignored (and blocks
-    when it looks amount-changing)."""
+def guess(header: Sequence[str], categories: Sequence[str] = ()) -> Mapping:
+    """Columns named as in the alias table map to their field, a column named as one of the organisation's
+    tracking categories to that category; every other column is ignored (and blocks when it looks
+    amount-changing)."""
     from app.invoicing.parsing import field_for
 
-    return Mapping([Column(name, field_for(name) or IGNORED) for name in header])
+    by_key = {normalise_key(c): c for c in categories}
+    columns = []
+    for name in header:
+        known = field_for(name)
+        category = by_key.get(normalise_key(name)) if known is None else None
+        if category is not None:
+            columns.append(Column(name, tracking_field(category), note=GUESSED_TRACKING))
+        else:
+            columns.append(Column(name, known or IGNORED))
+    return Mapping(columns)
 
 
 # -- saved mappings ------------------------------------------------------------------------------------
@@ -333,6 +402,7 @@ class MappingRequest:
     use_saved: bool = True
     saved_folder: Path | None = None
     mapping: Mapping | None = None  # a complete mapping, as the window's mapping step left it
+    tracking_categories: Sequence[str] = ()  # the organisation's, when known: a header of that name is one
 
     @classmethod
     def from_cli(

@@ -8,11 +8,21 @@ real load then uses, so the mapping seen is the mapping drafted.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from app.invoicing.fingerprint import line_total
-from app.invoicing.mapping import CHOICES, FIELD_NAMES, IGNORED, Mapping, MappingRequest, save_mapping
+from app.invoicing.mapping import (
+    CHOICES,
+    IGNORED,
+    TRACKING,
+    Mapping,
+    MappingRequest,
+    save_mapping,
+    tracking_field,
+    user_name,
+)
 from app.invoicing.parsing import DATE_ORDER_WORDS
 from app.invoicing.records import LoadResult
 
@@ -48,11 +58,18 @@ class PreviewRow:
 
 class MappingStep:
     def __init__(
-        self, path: str | Path, request: MappingRequest | None = None, saved_folder: Path | None = None
+        self,
+        path: str | Path,
+        request: MappingRequest | None = None,
+        saved_folder: Path | None = None,
+        categories: Sequence[str] = (),
     ) -> None:
         self.path = Path(path)
+        self.categories = tuple(categories)  # the organisation's tracking categories, when known
         self.saved_folder = saved_folder
-        self._request = request or MappingRequest(saved_folder=saved_folder)
+        self._request = request or MappingRequest(
+            saved_folder=saved_folder, tracking_categories=self.categories
+        )
         self.loaded = self._read()
         self.mapping: Mapping | None = self.loaded.mapping
 
@@ -82,12 +99,24 @@ class MappingStep:
         return [
             ColumnRow(
                 c.name,
-                NOT_MAPPED if c.field == IGNORED and not c.chosen else FIELD_NAMES.get(c.field, IGNORED),
+                NOT_MAPPED if c.field == IGNORED and not c.chosen else user_name(c.field),
                 c.note,
                 repr(c.name) in text,
             )
             for c in self.mapping.columns
         ]
+
+    def choices(self, index: int) -> list[str]:
+        """What column ``index`` can be: the fields, "ignored", and a tracking category named as the column
+        (or as it is mapped already)."""
+        if self.mapping is None:
+            return []
+        column = self.mapping.columns[index]
+        tracking = [tracking_field(column.name)]
+        for known in (*[tracking_field(c) for c in self.categories], column.field):
+            if known.startswith(TRACKING) and known.casefold() not in {t.casefold() for t in tracking}:
+                tracking.append(known)
+        return [*CHOICES, *tracking]
 
     @property
     def blocking(self) -> list[str]:
@@ -134,7 +163,7 @@ class MappingStep:
     # -- what the user changes --
 
     def choose(self, index: int, choice: str) -> None:
-        if self.mapping is None or choice not in CHOICES:
+        if self.mapping is None or choice not in self.choices(index):
             return
         self.mapping.choose(index, choice)
         self._reload()

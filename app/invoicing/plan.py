@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from app.invoicing.contact_names import ContactChoices, exact_key, near_match_sentence
+from app.invoicing.contact_names import ContactChoices, exact_key, near_match_sentence, same_email_sentence
 from app.invoicing.contacts import ContactDirectory, new_contact_body
 from app.invoicing.fingerprint import Summary, differences, quote_fingerprint, quote_summary
 from app.invoicing.ledger import DraftRow, Ledger
@@ -412,8 +412,9 @@ def _contact_terms(entry: PlannedInvoice, directory: ContactDirectory) -> None:
 def _choose_contact(
     entry: PlannedInvoice, directory: ContactDirectory, contacts: ContactChoices, organisation: str
 ) -> None:
-    """Xero's contact by ID, name (as Xero compares names) or e-mail; the user's choice for a near
-    match; else a new contact. A near match nobody chose yet is not sent."""
+    """Xero's contact by ID or name (as Xero compares names); the user's choice for a near match (by
+    name, or another contact with the quote's e-mail address); else a new contact. A near match nobody
+    chose yet is not sent."""
     quote = entry.source
 
     def cannot(reason: str) -> None:
@@ -441,9 +442,15 @@ def _choose_contact(
             return
     else:
         near = directory.near(quote.contact_name)
+        by_email = directory.same_email(quote)
+        crm_name = " ".join(quote.contact_name.split())
         if near:
-            entry.near_contacts = near
-            cannot(near_match_sentence(" ".join(quote.contact_name.split()), near, organisation))
+            entry.near_contacts = [*near, by_email] if by_email and by_email not in near else near
+            cannot(near_match_sentence(crm_name, near, organisation))
+            return
+        if by_email:
+            entry.near_contacts = [by_email]
+            cannot(same_email_sentence(crm_name, quote.contact_email.strip(), by_email, organisation))
             return
     entry.new_contact = new_contact_body(quote)
     if entry.status == "new":

@@ -206,7 +206,7 @@ def resolve(header: Sequence[str], request: MappingRequest | None = None) -> Map
     request = request or MappingRequest()
     if request.mapping is not None and [c.name for c in request.mapping.columns] == list(header):
         return request.mapping
-    mapping = guess(header)
+    mapping = guess(header, request.tracking_categories)
     preset = find_preset(request.preset) if request.preset else detect(header)
     if preset is not None:
         apply_preset(mapping, preset)

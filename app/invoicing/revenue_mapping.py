@@ -7,10 +7,12 @@ accounts only and never system accounts; validate the mapping before exporting (
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from app.invoicing.tracking import NO_TRACKING, Categories, active_categories, choices, chosen_sentence
+from app.invoicing.tracking import key as tracking_key
 from app.xero.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -86,15 +88,22 @@ class MappingOptions:
     account_code: str
     tax_type: str
     sentence: str  # describe() of the selection
+    tracking: list[tuple[str, list[str]]] = field(default_factory=list)  # active categories, their options
+    tracking_chosen: dict[str, str] = field(default_factory=dict)  # category -> option (NO_TRACKING: absent)
 
 
-def mapping_options(facts: TenantFacts, selected: Defaults) -> MappingOptions:
+def mapping_options(
+    facts: TenantFacts, selected: Defaults, tracking: Mapping[str, str] | None = None
+) -> MappingOptions:
+    chosen = dict(tracking or {})
     return MappingOptions(
         account_choices(facts),
         tax_choices(facts),
         selected.account_code,
         selected.tax_type,
-        describe(facts, selected),
+        " ".join(filter(None, (describe(facts, selected), chosen_sentence(chosen)))),
+        choices(facts.tracking),
+        chosen,
     )
 
 
@@ -138,12 +147,37 @@ def check_remembered(facts: TenantFacts, account_code: str | None, tax_type: str
         raise _tax_gone(tax_type, facts.name)
 
 
+def _tracking_gone(category: str, option: str, organisation: str) -> MappingNeeded:
+    return MappingNeeded(
+        f"Tracking option {option} is no longer active in the {category} category of {organisation}: "
+        f"fix the mapping by choosing another option, or {NO_TRACKING}."
+    )
+
+
+def check_tracking(facts: TenantFacts, chosen: Mapping[str, str]) -> None:
+    """The window's remembered tracking choice, still an active option of an active category?"""
+    _check_tracking(facts.tracking, chosen.items(), facts.name)
+
+
+def _check_tracking(categories: Categories, pairs: Iterable[tuple[str, str]], organisation: str) -> None:
+    for category_name, option in pairs:
+        category = categories.get(tracking_key(category_name))
+        if category is None or tracking_key(option) not in category.options:
+            raise _tracking_gone(category.name if category else category_name, option, organisation)
+
+
 def recheck_before_sending(client: XeroClient, payloads: Iterable[dict[str, Any]], organisation: str) -> None:
     """The window plans when quotes are loaded and drafts later: at the start of that run the accounts and
     tax rates the payloads use are read again (two GETs), so one archived since is a sentence, not Xero's
     error for every invoice."""
+    payloads = list(payloads)
     accounts = {str(a.get("Code")): a for a in client.accounts()}
     rates = {str(r.get("TaxType")): r for r in client.tax_rates()}
+    tracked = [t for p in payloads for line in p.get("LineItems") or [] for t in line.get("Tracking") or []]
+    if tracked:  # a third GET only when some line has tracking
+        categories = active_categories(client.tracking_categories())
+        pairs = [(str(t.get("Name") or ""), str(t.get("Option") or "")) for t in tracked]
+        _check_tracking(categories, pairs, organisation)
     for payload in payloads:
         for line in payload.get("LineItems") or []:
             code, tax = str(line.get("AccountCode") or ""), str(line.get("TaxType") or "")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -32,6 +32,7 @@ from app.invoicing.revenue_mapping import (
     MappingNeeded,
     MappingOptions,
     check_remembered,
+    check_tracking,
     mapping_options,
     recheck_before_sending,
 )
@@ -297,12 +298,17 @@ class DraftSession:
 
 
 def plan_quotes(
-    model: Any, loaded: LoadResult, chosen: Defaults | None = None, contacts: ContactChoices | None = None
+    model: Any,
+    loaded: LoadResult,
+    chosen: Defaults | None = None,
+    contacts: ContactChoices | None = None,
+    tracking: Mapping[str, str] | None = None,
 ) -> PlanOutcome:
     """make_plan for the loaded quotes (GETs only), with quotes the ledger does not know looked up in
     Xero so the table shows "found in Xero" before anything is sent; ``model`` is a ConnectionModel.
     ``chosen``: the account and tax rate the user picked in the window, remembered for the organisation;
-    ``contacts``: the user's choices for near-match customers."""
+    ``contacts``: the user's choices for near-match customers; ``tracking``: the {category: option} picked
+    in the window for lines without their own (remembered too; None: the remembered one)."""
     client = model.client()
     tenant_id = model.settings.tenant_id
     with Ledger() as ledger:
@@ -310,7 +316,11 @@ def plan_quotes(
         if chosen is not None:
             check_remembered(facts, chosen.account_code, chosen.tax_type)
             ledger.save_tenant_defaults(tenant_id, chosen.account_code, chosen.tax_type)
+        if tracking is not None:
+            ledger.save_tenant_tracking(tenant_id, dict(tracking))
+        run_tracking = ledger.tenant_tracking(tenant_id)
         try:
+            check_tracking(facts, run_tracking)
             plan = make_plan(
                 client,
                 ledger,
@@ -320,6 +330,7 @@ def plan_quotes(
                 look_up=True,
                 facts=facts,
                 contacts=contacts,
+                tracking=run_tracking,
             )
         except MappingNeeded as exc:
             options = mapping_options(facts, choose_defaults(facts))
@@ -330,7 +341,7 @@ def plan_quotes(
         return PlanOutcome(
             plan,
             ledger.drafted(tenant_id),
-            mapping_options(facts, selected),
+            mapping_options(facts, selected, run_tracking),
             calls=calls,
             short_code=facts.short_code,
         )

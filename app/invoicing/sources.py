@@ -16,7 +16,7 @@ import logging
 import operator
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -24,7 +24,7 @@ from typing import Any, BinaryIO
 from app.invoicing.csv_source import NotAQuoteFile, Progress, UnsettledMapping, decode, open_text, read_csv
 from app.invoicing.fingerprint import CENT, line_total
 from app.invoicing.json_source import parse_json, read_json
-from app.invoicing.mapping import MappingError, MappingRequest
+from app.invoicing.mapping import TRACKING, MappingError, MappingRequest
 from app.invoicing.parsing import (
     DATE_ORDER_WORDS,
     FIELD_LABELS,
@@ -224,6 +224,7 @@ class _Draft:
         "lines",
         "number",
         "seen_at",
+        "tracking",
         "where",
     )
 
@@ -240,6 +241,7 @@ class _Draft:
         self.kind_given: object = None
         self.seen_at: dict[str, str] | None = None  # where a field was first given, when not on `where`
         self.lines: list[SourceLine] = []
+        self.tracking: dict[str, str] | None = None  # the quote's own tracking (a JSON quote's "tracking")
         self.ambiguous = 0  # bit 1: date, bit 2: due date read day first but fitting month first too
         self.bad = False
 
@@ -265,6 +267,7 @@ class _Draft:
             self.lines,
             self.kind,
             origin,
+            tracking=self.tracking or {},
         )
 
 
@@ -320,6 +323,8 @@ class _Assembler:
         self.origin = origin
         self.fields = fields  # a CSV's mapped fields (every full row has exactly these); None for JSON
         self._head_fields = HEAD_FIELDS if fields is None else tuple(f for f in HEAD_FIELDS if f in fields)
+        # A CSV's tracking columns ("tracking:Region"); a JSON line says "tracking" itself.
+        self._tracking = tuple(sorted(f for f in fields or () if f.startswith(TRACKING)))
         self._pick_head = self._picker(HEAD_FIELDS)
         self._pick_line = self._picker(LINE_FIELDS)
         self.order = order  # None: read day first, decided (and swapped) at the end
@@ -393,6 +398,10 @@ class _Assembler:
             self._last_draft, self._last_head = (draft, same) if not head else (None, ())
         if new and is_blank(values.get("contact_name")):
             head.append("has no customer name (the first line of each quote must name the customer)")
+        if new and values.get("quote_tracking") is not None:
+            draft.tracking, problem = _tracking_object(values["quote_tracking"])
+            if problem:
+                head.append(problem)
         if row.problems:
             return _row_problems(row, draft, head, row.problems, self.origin)
         # Lines are immutable: one object for every identical line row (a product sold a thousand times).
@@ -411,11 +420,34 @@ class _Assembler:
                     self._lines.clear()
                 self._lines[key] = found
         lines, line_problems = found
+        if self._tracking or "tracking" in values:
+            pairs, tracking_problems = self._line_tracking(values)
+            line_problems = line_problems + tracking_problems
+            if pairs and lines:
+                lines = [replace(line, tracking=pairs) for line in lines]
         if head or line_problems:
             return _row_problems(row, draft, head, line_problems, self.origin)
         if not draft.bad:
             draft.lines.extend(lines)  # the cached list itself is never changed
         return []
+
+    def _line_tracking(self, values: dict[str, object]) -> tuple[tuple[tuple[str, str], ...], list[str]]:
+        """The line's own (category, option) pairs; an empty cell is no tracking from that column."""
+        if "tracking" in values:  # JSON
+            found, problem = _tracking_object(values["tracking"])
+            return tuple(found.items()), [problem] if problem else []
+        pairs = []
+        problems = []
+        for name in self._tracking:
+            text = as_text(values.get(name))
+            if not text:
+                continue
+            category = name.removeprefix(TRACKING)
+            if len(text) > MAX_TRACKING_NAME:
+                problems.append(f"{category} {show(text)} is longer than {MAX_TRACKING_NAME} characters")
+                continue
+            pairs.append((category, self._text(text)))
+        return tuple(pairs), problems
 
     def _merge_head(self, row: RawRow, draft: _Draft, new: bool) -> list[str]:
         """This row's quote-level values; a blank repeats the quote's, a different one is a problem."""
@@ -556,6 +588,8 @@ class _Assembler:
 
 
 CACHE_SIZE = 100_000
+MAX_TRACKING_NAME = 100  # Xero's limit for a tracking category's or option's name
+TRACKING_SHAPE = '"tracking" must be an object such as {"Region": "North"}'
 _PLAIN = re.compile(r"\d{1,15}(?:\.\d{1,10})?\Z")
 HEAD_FIELDS = (*QUOTE_FIELDS, "quote_total")
 _ATTRIBUTES = {name: "kind_given" if name == "kind" else name for name in HEAD_FIELDS}  # on a _Draft
@@ -591,6 +625,26 @@ def assemble(
     finally:
         if collecting:
             gc.enable()
+
+
+def _tracking_object(raw: object) -> tuple[dict[str, str], str]:
+    """A JSON quote's or line's "tracking": {"Region": "North"} or Xero's [{"Name": .., "Option": ..}]."""
+    if raw is None:
+        return {}, ""
+    if isinstance(raw, list) and all(isinstance(item, dict) for item in raw):
+        raw = {item.get("Name") or item.get("name"): item.get("Option") or item.get("option") for item in raw}
+    if not isinstance(raw, dict):
+        return {}, TRACKING_SHAPE
+    out: dict[str, str] = {}
+    for category, option in raw.items():
+        name, text = as_text(category), as_text(option)
+        if not name or (option is not None and not isinstance(option, (str, Decimal))):
+            return {}, TRACKING_SHAPE
+        if len(name) > MAX_TRACKING_NAME or len(text) > MAX_TRACKING_NAME:
+            return {}, f"a tracking category or option is longer than {MAX_TRACKING_NAME} characters"
+        if text:
+            out[name] = text
+    return out, ""
 
 
 def _line_of(where: str) -> int | None:

@@ -15,6 +15,7 @@ from typing import Any
 from app.xero.errors import InvalidInput
 
 MAX_CATEGORIES = 2
+NO_TRACKING = "(none)"  # the window's choice of no option for a category
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,8 @@ class TrackingCategory:
 Categories = dict[str, TrackingCategory]  # by casefolded category name
 
 
-def _key(text: str) -> str:
+def key(text: str) -> str:
+    """Category and option names as Xero compares them: case and spacing ignored."""
     return " ".join(text.split()).casefold()
 
 
@@ -37,11 +39,11 @@ def active_categories(raw: Iterable[dict[str, Any]]) -> Categories:
         if category.get("Status", "ACTIVE") != "ACTIVE" or not category.get("Name"):
             continue
         options = {
-            _key(str(o["Name"])): str(o["Name"])
+            key(str(o["Name"])): str(o["Name"])
             for o in category.get("Options") or []
             if o.get("Name") and o.get("Status", "ACTIVE") == "ACTIVE"
         }
-        out[_key(str(category["Name"]))] = TrackingCategory(str(category["Name"]), options)
+        out[key(str(category["Name"]))] = TrackingCategory(str(category["Name"]), options)
     return out
 
 
@@ -54,7 +56,7 @@ def parse_fixed(pairs: Sequence[str]) -> dict[str, str]:
             raise InvalidInput(
                 f'--tracking {pair}: write it as "Category=Option", e.g. --tracking "Region=North".'
             )
-        if _key(category) in {_key(c) for c in chosen}:
+        if key(category) in {key(c) for c in chosen}:
             raise InvalidInput(f"--tracking {pair}: the category {category.strip()} is given twice.")
         chosen[category.strip()] = option.strip()
     if len(chosen) > MAX_CATEGORIES:
@@ -69,7 +71,7 @@ def merged(*layers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, 
         pairs = layer.items() if isinstance(layer, Mapping) else layer
         for category, option in pairs:
             if str(option).strip():
-                out[_key(category)] = (category.strip(), str(option).strip())
+                out[key(category)] = (category.strip(), str(option).strip())
     return dict(out.values())
 
 
@@ -81,14 +83,14 @@ def resolve(
         return [], f"it has {len(wanted)} tracking categories; Xero allows at most {MAX_CATEGORIES}"
     out = []
     for category_name, option_name in wanted.items():
-        category = categories.get(_key(category_name))
+        category = categories.get(key(category_name))
         if category is None:
             known = ", ".join(c.name for c in categories.values()) or "none"
             return [], (
                 f"tracking category {category_name!r} does not exist in {organisation} "
                 f"(its active categories: {known})"
             )
-        option = category.options.get(_key(option_name))
+        option = category.options.get(key(option_name))
         if option is None:
             known = ", ".join(category.options.values()) or "none"
             return [], (
@@ -98,6 +100,19 @@ def resolve(
             )
         out.append({"Name": category.name, "Option": option})
     return out, ""
+
+
+def choices(categories: Categories) -> list[tuple[str, list[str]]]:
+    """What the window offers: each active category with its active options, as Xero lists them."""
+    return [(c.name, list(c.options.values())) for c in categories.values()]
+
+
+def chosen_sentence(chosen: Mapping[str, str]) -> str:
+    """The preview's line for the window's choice ("" when none)."""
+    if not chosen:
+        return ""
+    pairs = ", ".join(f"{category} {option}" for category, option in chosen.items())
+    return f"Lines without tracking of their own get {pairs}."
 
 
 def check_fixed(chosen: Mapping[str, str], categories: Categories, organisation: str) -> None:

@@ -47,6 +47,7 @@ from app.invoicing.session import (
     invoice_url,
     plan_quotes,
 )
+from app.invoicing.tracking import NO_TRACKING
 from app.ui.mapping_view import MappingView
 from app.ui.quote_table import (
     CHANGES,
@@ -216,7 +217,8 @@ class InvoicesWindow(QWidget):
             "Use &existing contact",
             "Draft the selected quote for the existing Xero contact",
             lambda: self.choose_contact(True),
-            "Xero has a contact whose name nearly matches this customer: draft the quote for that contact",
+            "Xero has a contact whose name nearly matches this customer, or that has its e-mail address: "
+            "draft the quote for that contact",
         )
         self.new_contact_button = self._button(
             "Create ne&w contact",
@@ -317,6 +319,7 @@ class InvoicesWindow(QWidget):
         self.account_box.setAccessibleName("Revenue account")
         self.tax_box = QComboBox()
         self.tax_box.setAccessibleName("Tax rate")
+        self.tracking_boxes: dict[str, QComboBox] = {}  # one per active tracking category, by its name
         row = QWidget()
         layout = QHBoxLayout(row)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -327,9 +330,56 @@ class InvoicesWindow(QWidget):
             box.activated.connect(lambda _index: self._mapping_chosen())
             layout.addWidget(label)
             layout.addWidget(box)
+        self.tracking_row = QHBoxLayout()
+        self.tracking_row.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(self.tracking_row)
         layout.addStretch(1)
         row.hide()
         return row
+
+    def _show_tracking(self, options: MappingOptions) -> None:
+        """A dropdown per active tracking category: (none) and its active options; built again only when
+        the organisation's categories or options change."""
+        wanted = [(name, [NO_TRACKING, *names]) for name, names in options.tracking]
+        shown = [
+            (name, [box.itemText(i) for i in range(box.count())]) for name, box in self.tracking_boxes.items()
+        ]
+        if wanted != shown:
+            while self.tracking_row.count():
+                item = self.tracking_row.takeAt(0)
+                widget = item.widget() if item is not None else None
+                if widget is not None:
+                    widget.deleteLater()
+            self.tracking_boxes = {}
+            previous: QWidget = self.tax_box
+            for name, names in wanted:
+                box = QComboBox()
+                box.setAccessibleName(f"Tracking {name}")
+                box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+                for text in names:
+                    box.addItem(text, "" if text == NO_TRACKING else text)
+                box.activated.connect(lambda _index: self._tracking_chosen())
+                label = QLabel(f"{name}:")
+                label.setBuddy(box)
+                self.tracking_row.addWidget(label)
+                self.tracking_row.addWidget(box)
+                self.tracking_boxes[name] = box
+                self.setTabOrder(previous, box)
+                previous = box
+            self.setTabOrder(previous, self.table)
+        chosen = {k.casefold(): v for k, v in options.tracking_chosen.items()}
+        for name, box in self.tracking_boxes.items():
+            box.setCurrentIndex(max(0, box.findData(chosen.get(name.casefold(), ""))))
+            box.setToolTip(options.sentence)
+            box.setEnabled(not self._busy)
+
+    def _tracking_chosen(self) -> None:
+        if self._busy or self.session is None:
+            return
+        chosen = {
+            name: str(box.currentData()) for name, box in self.tracking_boxes.items() if box.currentData()
+        }
+        self._plan(tracking=chosen)
 
     def _show_mapping(self, options: MappingOptions | None) -> None:
         if options is None:
@@ -346,6 +396,7 @@ class InvoicesWindow(QWidget):
             box.blockSignals(False)
         self.account_box.setToolTip(options.sentence)
         self.tax_box.setToolTip(options.sentence)
+        self._show_tracking(options)
         self.mapping_row.show()
 
     def _mapping_chosen(self) -> None:
@@ -382,6 +433,8 @@ class InvoicesWindow(QWidget):
         self.load_xero_button.setEnabled(idle)
         self.account_box.setEnabled(idle)
         self.tax_box.setEnabled(idle)
+        for box in self.tracking_boxes.values():
+            box.setEnabled(idle)
         self.table.setEnabled(self._busy != "drafting")
         has_rows = bool(self.rows)
         self.select_all_button.setEnabled(idle and has_rows)
@@ -427,7 +480,10 @@ class InvoicesWindow(QWidget):
         self.summary.clear()
         self.notice.show_message("info", f"Reading the columns of {Path(path).name}…")
         self._set_busy("loading")
-        self._task = run_task(lambda: MappingStep(path), self._mapped, self._failed, name="read_columns")
+        categories = list(self.tracking_boxes)  # the organisation's, once planned: offered and guessed
+        self._task = run_task(
+            lambda: MappingStep(path, categories=categories), self._mapped, self._failed, name="read_columns"
+        )
         return self._task
 
     def _mapped(self, step: Any) -> None:
@@ -486,13 +542,13 @@ class InvoicesWindow(QWidget):
             return
         self._plan()
 
-    def _plan(self, chosen: Defaults | None = None) -> None:
+    def _plan(self, chosen: Defaults | None = None, tracking: dict[str, str] | None = None) -> None:
         assert self.session is not None
         model, loaded, contacts = self.model, self.session.loaded, dict(self.session.contact_choices)
         self.notice.show_message("info", "Checking the quotes against the organisation in Xero…")
         self._set_busy("planning")
         self._task = run_task(
-            lambda: plan_quotes(model, loaded, chosen, contacts),
+            lambda: plan_quotes(model, loaded, chosen, contacts, tracking),
             self._planned,
             self._failed,
             name="make_plan",

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.invoicing.mapping import CHOICES
 from app.invoicing.mapping_step import (
     BLOCKS,
     DATE_CHOICE_WORDS,
@@ -153,7 +152,7 @@ class MappingView(QWidget):
                 box = self.columns.cellWidget(index, 1)
                 if not isinstance(box, QComboBox):
                     box = QComboBox()
-                    box.addItems([NOT_MAPPED, *CHOICES])
+                    box.addItems([NOT_MAPPED, *step.choices(index)])
                     box.setAccessibleName(f"Field for column {row.name}")
                     box.currentTextChanged.connect(lambda text, i=index: self._chosen(i, text))
                     self.columns.setCellWidget(index, 1, box)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 
+from app.cli import main
 from app.invoicing.cli_draft import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, run_draft
 from app.invoicing.drafting import draft_invoices
 from app.invoicing.plan import make_plan
@@ -302,3 +304,123 @@ def test_keep_quote_date_dates_invoices_from_xero_quotes_on_the_quotes_date(sand
     invoice = invoice_for(sandbox, connected, "QU-0005")
     assert parse_date(invoice["Date"]) == parse_date(quote["Date"])
     assert parse_date(invoice["DueDate"]) == parse_date(quote["Date"]) + timedelta(days=14)
+
+
+def _tracking(line: dict) -> list[tuple[str, str]]:
+    return [(t["Name"], t["Option"]) for t in line.get("Tracking") or []]
+
+
+def test_a_tracking_column_of_the_file_reaches_xero_and_an_unknown_option_is_a_sentence(
+    sandbox, connected, capsys, tmp_path
+):
+    path = tmp_path / "quotes.csv"
+    path.write_text(
+        "Quote Number,Customer,Description,Unit Price,Area,Department\n"
+        "TR-1,Acme Ltd,Widget,10,North,Sales\n"
+        ",,Gadget,5,South,\n"  # filled down: TR-1's second line, its own Region, Department repeated
+        "TR-2,Acme Ltd,Widget,10,Nowhere,Sales\n"
+        "TR-3,Acme Ltd,Widget,10,,\n",  # empty: the run's fixed option, else no tracking
+        encoding="utf-8",
+    )
+    maps = ["--map", "tracking:Region=Area", "--map", "tracking=Department", "--fill-down"]
+    code = main(["draft", str(path), "--sandbox", sandbox.base_url, *maps, "--tracking", "Region=South"])
+    out = capsys.readouterr().out
+    assert code == EXIT_FAILED, out
+    assert "  'Area'         → tracking:Region (--map)" in out
+    assert (
+        "TR-2: invalid: line 1: tracking option 'Nowhere' does not exist in the Region category of Demo "
+        "Company (UK) (its active options: North, South); add it in Xero or correct the file"
+    ) in out
+    assert [_tracking(line) for line in invoice_for(sandbox, connected, "TR-1")["LineItems"]] == [
+        [("Region", "North"), ("Department", "Sales")],  # the file's value wins over --tracking
+        [("Region", "South"), ("Department", "Sales")],
+    ]
+    assert [_tracking(line) for line in invoice_for(sandbox, connected, "TR-3")["LineItems"]] == [
+        [("Region", "South")]
+    ]
+    assert held(sandbox, connected)["TR-2"] == 0
+
+
+def test_a_lines_tracking_wins_over_its_quotes_and_a_third_category_is_a_sentence(
+    sandbox, connected, capsys, tmp_path
+):
+    path = tmp_path / "quotes.json"
+    quote = {"customer": "Acme Ltd", "tracking": {"Region": "North"}}
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    **quote,
+                    "number": "TJ-1",
+                    "lines": [
+                        {"description": "a", "unit_price": 10},
+                        {
+                            "description": "b",
+                            "unit_price": 5,
+                            "tracking": {"region": "south", "Department": "Support"},
+                        },
+                    ],
+                },
+                {
+                    **quote,
+                    "number": "TJ-2",
+                    "lines": [
+                        {
+                            "description": "c",
+                            "unit_price": 1,
+                            "tracking": {"Department": "Sales", "Project": "X"},
+                        }
+                    ],
+                },
+            ]
+        ),
+        encoding="utf-8",
+    )
+    code = main(["draft", str(path), "--sandbox", sandbox.base_url])
+    out = capsys.readouterr().out
+    assert code == EXIT_FAILED, out
+    assert [_tracking(line) for line in invoice_for(sandbox, connected, "TJ-1")["LineItems"]] == [
+        [("Region", "North")],
+        [("Region", "South"), ("Department", "Support")],
+    ]
+    assert "TJ-2: invalid: line 1: it has 3 tracking categories; Xero allows at most 2" in out
+    assert held(sandbox, connected)["TJ-2"] == 0
+
+
+def test_a_customer_matching_only_by_e_mail_waits_for_the_users_choice_in_both_directions(
+    sandbox, connected, ledger
+):
+    org = org_of(sandbox, connected)
+    acme_id = next(c["ContactID"] for c in org["contacts"] if c["Name"] == "Acme Ltd")
+    contacts_before = len(org["contacts"])
+    [quote] = make_quotes(1, prefix="EM")
+    quote.contact_name, quote.contact_email = "Jane Smith Consulting", "ACCOUNTS@acme.example"
+    loaded = LoadResult([quote])
+    out = io.StringIO()
+    assert run_draft(connected, lambda: loaded, out=out, err=io.StringIO()) == EXIT_FAILED
+    assert (
+        f"{quote.number}: invalid: the customer 'Jane Smith Consulting' is not in Demo Company (UK) by that "
+        "name, but the contact 'Acme Ltd' has its e-mail address ACCOUNTS@acme.example; choose to use the "
+        "existing contact or to create a new one (nothing is sent for it until then)"
+    ) in out.getvalue()
+    assert (
+        "To choose for 'Jane Smith Consulting': --use-contact \"Jane Smith Consulting=Acme Ltd\" (the "
+        'existing contact) or --new-contact "Jane Smith Consulting" (a new one).'
+    ) in out.getvalue()
+    assert puts(sandbox) == 0 and len(org["contacts"]) == contacts_before
+
+    new = {"jane smith consulting": None}
+    assert run_draft(connected, lambda: loaded, contacts=new, out=io.StringIO(), err=io.StringIO()) == EXIT_OK
+    made = invoice_for(sandbox, connected, quote.number)["Contact"]
+    assert made["ContactID"] != acme_id and made["Name"] == "Jane Smith Consulting"
+    assert len(org["contacts"]) == contacts_before + 1
+
+    [other] = make_quotes(1, prefix="EU")
+    other.contact_name, other.contact_email = "Acme Trading", "accounts@acme.example"
+    use = {"acme trading": "Acme Ltd"}
+    code = run_draft(
+        connected, lambda: LoadResult([other]), contacts=use, out=io.StringIO(), err=io.StringIO()
+    )
+    assert code == EXIT_OK
+    assert invoice_for(sandbox, connected, other.number)["Contact"]["ContactID"] == acme_id
+    assert len(org["contacts"]) == contacts_before + 1

@@ -18,7 +18,7 @@ from app.invoicing.ledger import Ledger
 from app.resources import resource_path
 from app.secrets import SecretStore
 from app.ui.invoices import InvoicesWindow
-from tests.helpers.drafting import connect
+from tests.helpers.drafting import connect, post
 
 pytestmark = pytest.mark.usefixtures("real_keyring", "no_stray_workers")
 
@@ -532,3 +532,148 @@ def test_a_run_whose_window_was_closed_is_told_when_it_ends(qtbot, sandbox, conn
         QTimer.singleShot(0, lambda: answer_when_asked("Stop and close", asked))
         window.close()
     assert told and told[0][0].startswith("Drafted 50") and told[0][1] is True
+
+
+def test_a_customer_matching_only_by_e_mail_is_a_per_row_choice_in_both_directions(
+    qtbot, sandbox, connected, window, tmp_path
+):
+    org = sandbox.state.orgs[connected.settings.tenant_id]
+    acme_id = next(c["ContactID"] for c in org["contacts"] if c["Name"] == "Acme Ltd")
+    before = len(org["contacts"])
+    path = tmp_path / "by-mail.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([*HEADER, "Email"])
+        for number, name in (("E-0001", "Jane Smith Consulting"), ("E-0002", "Acme Trading")):
+            writer.writerow(
+                [number, "2026-11-02", name, "GBP", "Consulting", "1", "100", "accounts@acme.example"]
+            )
+    load(qtbot, window, path)
+    assert [row.state for row in window.rows] == ["invalid", "invalid"]
+    assert [row.near_contacts for row in window.rows] == [["Acme Ltd"], ["Acme Ltd"]]
+    assert window.rows[0].message == (
+        "the customer 'Jane Smith Consulting' is not in Demo Company (UK) by that name, but the contact "
+        "'Acme Ltd' has its e-mail address accounts@acme.example; choose to use the existing contact or "
+        "to create a new one (nothing is sent for it until then)"
+    )
+    assert held(sandbox, connected)["E-0001"] == 0 and len(org["contacts"]) == before
+    window.table.selectRow(0)
+    assert window.use_contact_button.isVisible() and window.new_contact_button.isVisible()
+    shot(window, "email-contact")
+    with qtbot.waitSignal(window.rows_changed, timeout=WAIT_MS):
+        qtbot.mouseClick(window.new_contact_button, Qt.MouseButton.LeftButton)
+    idle(qtbot, window)
+    window.table.selectRow(1)
+    with qtbot.waitSignal(window.rows_changed, timeout=WAIT_MS):
+        qtbot.mouseClick(window.use_contact_button, Qt.MouseButton.LeftButton)
+    idle(qtbot, window)
+    assert [row.state for row in window.rows] == ["new", "new"]
+    assert draft(qtbot, window).drafted == 2
+    contact = {
+        i["Reference"]: i["Contact"] for i in org["invoices"] if str(i.get("Reference")).startswith("E-")
+    }
+    assert contact["E-0001"]["Name"] == "Jane Smith Consulting" and contact["E-0001"]["ContactID"] != acme_id
+    assert contact["E-0002"]["ContactID"] == acme_id
+    assert len(org["contacts"]) == before + 1
+
+
+def test_tracking_is_chosen_per_category_from_dropdowns_remembered_and_reaches_the_invoice(
+    qtbot, sandbox, connected, window, tmp_path
+):
+    load(qtbot, window, write_quotes(tmp_path / "tracked.csv", 2, prefix="K"))
+    boxes = window.tracking_boxes
+    assert list(boxes) == ["Region", "Department"]
+    assert [boxes["Region"].itemText(i) for i in range(boxes["Region"].count())] == [
+        "(none)",
+        "North",
+        "South",
+    ]
+    assert [boxes["Department"].itemText(i) for i in range(boxes["Department"].count())] == [
+        "(none)",
+        "Sales",
+        "Support",
+    ]
+    assert all(box.currentText() == "(none)" and box.isVisible() for box in boxes.values())
+    boxes["Region"].setCurrentIndex(boxes["Region"].findText("North"))
+    with qtbot.waitSignal(window.rows_changed, timeout=WAIT_MS):
+        boxes["Region"].activated.emit(boxes["Region"].currentIndex())
+    idle(qtbot, window)
+    assert boxes["Region"].currentText() == "North"
+    assert "Lines without tracking of their own get Region North." in boxes["Region"].toolTip()
+    shot(window, "tracking")
+    with Ledger() as ledger:
+        assert ledger.tenant_tracking(connected.settings.tenant_id) == {"Region": "North"}
+    assert draft(qtbot, window).drafted == 2
+    org = sandbox.state.orgs[connected.settings.tenant_id]
+    lines = [
+        line for i in org["invoices"] if str(i.get("Reference")).startswith("K-") for line in i["LineItems"]
+    ]
+    assert [[(t["Name"], t["Option"]) for t in line["Tracking"]] for line in lines] == [
+        [("Region", "North")]
+    ] * 2
+
+    with sandbox.state.lock:  # archived in Xero since: the next plan asks to fix the choice
+        region = next(c for c in org["tracking_categories"] if c["Name"] == "Region")
+        next(o for o in region["Options"] if o["Name"] == "North")["Status"] = "ARCHIVED"
+    load(qtbot, window, write_quotes(tmp_path / "later.csv", 1, prefix="KL"))
+    assert window.notice.text() == (
+        "Tracking option North is no longer active in the Region category of Demo Company (UK): fix the "
+        "mapping by choosing another option, or (none)."
+    )
+    assert not window.create_button.isEnabled()
+    box = window.tracking_boxes["Region"]
+    assert [box.itemText(i) for i in range(box.count())] == ["(none)", "South"]
+    box.setCurrentIndex(box.findText("South"))
+    with qtbot.waitSignal(window.rows_changed, timeout=WAIT_MS):
+        box.activated.emit(box.currentIndex())
+    idle(qtbot, window)
+    assert window.create_button.isEnabled() and window.rows[0].state == "new"
+    assert draft(qtbot, window).drafted == 1
+    [invoice] = [i for i in org["invoices"] if i.get("Reference") == "KL-0001"]
+    assert [(t["Name"], t["Option"]) for t in invoice["LineItems"][0]["Tracking"]] == [("Region", "South")]
+
+    # Once the organisation's categories are known, a column named as one is guessed as that category.
+    own = tmp_path / "own.csv"
+    with open(own, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([*HEADER, "Region"])
+        writer.writerow(["KR-0001", "2026-11-02", "Acme Ltd", "GBP", "Consulting", "1", "100", "Nowhere"])
+    load(qtbot, window, own)
+    [column] = [c for c in window.mapping_view.step.columns if c.name == "Region"]
+    assert (column.choice, column.note) == (
+        "tracking:Region",
+        "named as a tracking category of the organisation",
+    )
+    assert window.rows[0].state == "invalid" and window.rows[0].message.startswith(
+        "line 1: tracking option 'Nowhere' does not exist in the Region category of Demo Company (UK)"
+    )
+
+
+def test_a_quote_inside_the_lock_date_and_a_read_only_role_are_sentences_in_the_preview(
+    qtbot, sandbox, connected, window, tmp_path
+):
+    tenant = connected.settings.tenant_id
+    post(sandbox.base_url, f"organisations/{tenant}", {"period_lock_date": "2026-11-02"})
+    path = write_quotes(
+        tmp_path / "locked.csv",
+        1,
+        prefix="LK",
+        extra=[["LK-0002", "2026-11-03", "Acme Ltd", "GBP", "Later", "1", "10"]],
+    )
+    load(qtbot, window, path)
+    assert [row.state for row in window.rows] == ["invalid", "new"]
+    assert window.rows[0].message == (
+        "its date 2026-11-02 is on or before the period lock date of Demo Company (UK) (2026-11-02), so "
+        "Xero would refuse it; date the quote after 2026-11-02 or ask the organisation's adviser to move "
+        "the lock date"
+    )
+    assert not window.rows[0].checked and window.rows[1].checked
+
+    post(sandbox.base_url, f"organisations/{tenant}", {"user_role": "READONLY"})
+    load(qtbot, window, path)
+    assert window.notice.text().startswith(
+        "The Xero user who connected this program to Demo Company (UK) may not create draft"
+    )
+    assert not window.create_button.isEnabled()
+    shot(window, "read-only-role")
+    assert held(sandbox, connected)["LK-0002"] == 0

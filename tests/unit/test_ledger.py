@@ -69,6 +69,17 @@ def test_rows_and_defaults_survive_reopening(ledger):
         assert [b.references for b in again.pending_batches("t1")] == [{"order:7": "7"}]
 
 
+def test_the_tracking_chosen_per_organisation_survives_reopening_and_can_be_cleared(ledger):
+    assert ledger.tenant_tracking("t1") == {}
+    ledger.save_tenant_tracking("t1", {"Region": "North", "Department": "Sales"})
+    ledger.save_tenant_tracking("t2", {"Region": "South"})
+    ledger.close()
+    with Ledger() as again:
+        assert again.tenant_tracking("t1") == {"Region": "North", "Department": "Sales"}
+        again.save_tenant_tracking("t2", {})  # (none) chosen for every category
+        assert again.tenant_tracking("t2") == {}
+
+
 def test_a_batch_keeps_its_request_and_when_it_was_first_sent(ledger):
     ledger.begin_batch("t1", "k1", {"quote:Q-1": "Q-1"}, '{"Invoices": []}', "k1", now=1000.0)
     [pending] = ledger.pending_batches("t1")

@@ -196,9 +196,22 @@ def test_quote_dates_currency_and_no_tax_are_kept():
     assert payload["LineAmountTypes"] == "NoTax" and payload["LineItems"][0]["TaxType"] == "NONE"
 
 
-def test_contact_by_email_by_xero_id_or_to_be_created():
-    by_mail = plan_one(quote(contact_name="ACME Limited", contact_email="Accounts@Acme.example"))
-    assert by_mail.payload["Contact"] == {"ContactID": "c-acme"}
+def test_contact_by_name_by_xero_id_or_to_be_created_and_an_email_alone_is_only_offered():
+    by_name = plan_one(quote(contact_name="ACME ltd", contact_email="other@acme.example"))
+    assert by_name.payload["Contact"] == {"ContactID": "c-acme"}
+    by_mail = plan_one(quote(contact_name="Jane Smith Consulting", contact_email="Accounts@Acme.example"))
+    assert (by_mail.status, by_mail.near_contacts) == ("invalid", ["Acme Ltd"])
+    assert by_mail.reason == (
+        "the customer 'Jane Smith Consulting' is not in Demo Company (UK) by that name, but the contact "
+        "'Acme Ltd' has its e-mail address Accounts@Acme.example; choose to use the existing contact or "
+        "to create a new one (nothing is sent for it until then)"
+    )
+    chosen = plan_one(by_mail.source, contacts={"jane smith consulting": "Acme Ltd"})
+    assert chosen.payload["Contact"] == {"ContactID": "c-acme"}
+    new_one = plan_one(by_mail.source, contacts={"jane smith consulting": None})
+    assert new_one.new_contact == {"Name": "Jane Smith Consulting", "EmailAddress": "Accounts@Acme.example"}
+    both = plan_one(quote(contact_name="ACME Limited", contact_email="accounts@acme.example"))
+    assert both.near_contacts == ["Acme Ltd"] and "is a near match" in both.reason
     from_xero = plan_one(quote(contact_name="Whoever", xero_contact_id="c-xero"))
     assert from_xero.payload["Contact"] == {"ContactID": "c-xero"}
     new = plan_one(quote(contact_name=" New  Shop ", contact_email="a@new.example"))
