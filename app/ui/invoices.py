@@ -1,7 +1,7 @@
 """The "Draft invoices" window: load quotes (file or Xero), see what would happen, draft the checked ones.
 
 Every decision (statuses, totals, the summary sentence, the export) is made in the Qt-free
-app.invoicing.session; this module only shows rows and runs the core calls in workers. Progress from
+app.ui.invoices_session; this module only shows rows and runs the core calls in workers. Progress from
 the drafting worker reaches the GUI thread through a queued signal on a relay object that lives here.
 """
 
@@ -37,7 +37,7 @@ from app.invoicing.plan import Defaults, PlannedInvoice
 from app.invoicing.provenance import missing_notes_sentence
 from app.invoicing.records import LoadResult
 from app.invoicing.revenue_mapping import MappingOptions
-from app.invoicing.session import (
+from app.ui.invoices_session import (
     DraftSession,
     PlanOutcome,
     QuoteRow,

@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 import requests
 
-from app.invoicing.cli_draft import run_draft
+from app.cli.draft import run_draft
 from app.invoicing.contacts import content_key
 from app.invoicing.drafting import draft_invoices
 from app.invoicing.plan import CONTACT_WILL_BE_CREATED, make_plan
@@ -314,7 +314,7 @@ def test_the_command_prints_problems_a_dry_run_and_the_summary(sandbox, connecte
 
 
 def test_the_progress_bar_redraws_one_line_on_a_terminal():
-    from app.invoicing.cli_draft import ProgressBar
+    from app.cli.draft import ProgressBar
     from app.invoicing.drafting import DraftProgress
 
     class Terminal(io.StringIO):

@@ -54,7 +54,7 @@ def test_the_draft_options_of_what_xero_receives():
 
 def test_a_malformed_tracking_option_is_refused_before_anything_else(tmp_path, capsys):
     from app.cli import main
-    from app.invoicing.cli_draft import EXIT_REFUSED
+    from app.cli.draft import EXIT_REFUSED
 
     assert main(["draft", str(tmp_path / "missing.csv"), "--tracking", "Region"]) == EXIT_REFUSED
     assert 'write it as "Category=Option"' in capsys.readouterr().err

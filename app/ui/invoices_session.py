@@ -2,7 +2,7 @@
 
 The window only shows :class:`QuoteRow` objects and calls :func:`plan_quotes` / :func:`draft_selected`
 in workers; everything that decides a status, a total or an export cell lives here, so it is the
-same sentence the CLI prints (the order mirrors app.invoicing.cli_draft.run_draft).
+same sentence the CLI prints (the order mirrors app.cli.draft.run_draft).
 """
 
 from __future__ import annotations
