@@ -26,16 +26,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from app.invoicing.contacts import content_key, create_missing_contacts
 from app.invoicing.fingerprint import invoice_summary, quote_fingerprint, quote_summary
 from app.invoicing.ledger import DraftRow, Ledger, PendingBatch
 from app.invoicing.lookup import find_drafted, lookup_chunks
+from app.invoicing.new_contacts import create_missing_contacts
 from app.invoicing.plan import PlannedInvoice, changes_since
 from app.invoicing.provenance import add_notes
 from app.invoicing.readback import report_differences
 from app.invoicing.records import quote_identity
 from app.invoicing.sentences import quote_sentence
-from app.invoicing.wire import MAX_REQUEST_BYTES, body_size, too_large_sentence, wire_body
+from app.invoicing.wire import MAX_REQUEST_BYTES, body_size, content_key, too_large_sentence, wire_body
 from app.xero.client import MAX_BATCH, BatchItemResult, XeroClient
 from app.xero.errors import (
     MissingScope,

@@ -15,11 +15,10 @@ import pytest
 import requests
 
 from app.cli.draft import run_draft
-from app.invoicing.contacts import content_key
 from app.invoicing.drafting import draft_invoices
 from app.invoicing.plan import CONTACT_WILL_BE_CREATED, make_plan
 from app.invoicing.records import LoadResult, RowProblem, SourceLine
-from app.invoicing.wire import wire_body
+from app.invoicing.wire import content_key, wire_body
 from app.xero.http import make_session
 from tests.drafting import (
     INVOICES_PATH,
