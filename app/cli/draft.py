@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, TextIO, cast
 from app.text import printable
 
 if TYPE_CHECKING:
-    from app.invoicing.drafting import DraftProgress, DraftReport
-    from app.invoicing.plan import Plan
+    from app.invoicing.planned import Plan
     from app.invoicing.records import LoadResult
+    from app.invoicing.results import DraftProgress, DraftReport
     from app.model import ConnectionModel
 
 # Exit codes a script can trust (README, `draft --help`).
@@ -232,9 +232,10 @@ def run_draft(
 ) -> int:
     """The whole command once the quotes can be loaded; scripts and tests call it with their own loader."""
     from app.invoicing.contact_names import near_match_hint, near_matches
-    from app.invoicing.drafting import QuoteResult, calls_sentence, draft_invoices, estimate_calls
+    from app.invoicing.drafting import calls_sentence, draft_invoices, estimate_calls
     from app.invoicing.ledger import Ledger
     from app.invoicing.plan import make_plan
+    from app.invoicing.results import QuoteResult
     from app.invoicing.run_lock import TenantLock
     from app.xero.errors import DraftingLocked, InvalidInput, RateLimited
 

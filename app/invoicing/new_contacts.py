@@ -12,7 +12,7 @@ from app.invoicing.wire import content_key
 from app.xero.client import MAX_BATCH, XeroClient
 
 if TYPE_CHECKING:
-    from app.invoicing.plan import PlannedInvoice
+    from app.invoicing.planned import PlannedInvoice
 
 
 def create_missing_contacts(

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from app.xero.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from app.invoicing.plan import Defaults, TenantFacts
+    from app.invoicing.planned import Defaults, TenantFacts
     from app.xero.client import XeroClient
 
 PREFERRED_ACCOUNT = "200"  # "Sales" in every Xero chart of accounts template

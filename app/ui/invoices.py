@@ -31,11 +31,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.invoicing import sources
-from app.invoicing.drafting import DraftProgress, DraftReport
 from app.invoicing.loading import SHOW_FROM_BYTES, loading_sentence
-from app.invoicing.plan import Defaults, PlannedInvoice
+from app.invoicing.planned import Defaults, PlannedInvoice
 from app.invoicing.provenance import missing_notes_sentence
 from app.invoicing.records import LoadResult
+from app.invoicing.results import DraftProgress, DraftReport
 from app.invoicing.revenue_mapping import MappingOptions
 from app.ui.invoices_session import (
     DraftSession,

@@ -16,18 +16,13 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 from app.invoicing.contact_names import ContactChoices, exact_key
-from app.invoicing.drafting import (
-    DraftProgress,
-    DraftReport,
-    QuoteResult,
-    calls_sentence,
-    draft_invoices,
-    estimate_calls,
-)
+from app.invoicing.drafting import calls_sentence, draft_invoices, estimate_calls
 from app.invoicing.fingerprint import line_total
 from app.invoicing.ledger import DraftRow, Ledger
-from app.invoicing.plan import Defaults, PlannedInvoice, TenantFacts, choose_defaults, make_plan
+from app.invoicing.plan import choose_defaults, make_plan
+from app.invoicing.planned import Defaults, PlannedInvoice, TenantFacts
 from app.invoicing.records import LoadResult, RowProblem, SourceQuote
+from app.invoicing.results import DraftProgress, DraftReport, QuoteResult
 from app.invoicing.revenue_mapping import (
     MappingNeeded,
     MappingOptions,
