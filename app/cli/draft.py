@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, cast
 
+from app.cli.options import add_profile_options, model_for
 from app.text import printable
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ EXIT_CODES_HELP = (
 BAR_WIDTH = 30
 
 
-def add_draft_parser(sub: argparse._SubParsersAction, add_profile_options: Callable) -> None:
+def add_draft_parser(sub: argparse._SubParsersAction) -> None:
     draft = sub.add_parser(
         "draft", help="draft sales invoices in Xero from a file of quotes or orders", epilog=EXIT_CODES_HELP
     )
@@ -127,9 +128,7 @@ def add_mapping_options(draft: argparse.ArgumentParser) -> None:
     )
 
 
-def cmd_draft(args: argparse.Namespace, model_for: Callable[[argparse.Namespace], ConnectionModel]) -> int:
-    """``model_for`` makes the model from the profile options (app.cli's, so this module needs no
-    import of the CLI that imports it)."""
+def cmd_draft(args: argparse.Namespace) -> int:
     from app.invoicing.contact_names import parse_choices
     from app.invoicing.records import LoadResult
     from app.invoicing.run import refused_file

@@ -2,7 +2,8 @@
 
 import pytest
 
-from app.cli import _profile, _sandbox_flag_takes_no_word, build_parser
+from app.cli import _sandbox_flag_takes_no_word, build_parser
+from app.cli.options import chosen_profile as _profile
 from app.xero.endpoints import DEFAULT_SANDBOX_URL
 
 
