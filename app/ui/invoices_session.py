@@ -35,7 +35,6 @@ from app.invoicing.run import (
     add_refused,
     drafting_ledger,
     plan_run,
-    refused_numbers,
     run_calls_sentence,
 )
 
@@ -175,11 +174,6 @@ class DraftSession:
     def __post_init__(self) -> None:
         self.rows = [_quote_row(q) for q in self.loaded.quotes]
         self.rows += self._refused_rows(set())
-
-    @property
-    def refused(self) -> list[str]:
-        """Quote numbers the loader refused and the plan never saw (counted as invalid, like the CLI)."""
-        return refused_numbers(self.loaded, self.plan or [])
 
     def _refused_rows(self, planned: set[str]) -> list[QuoteRow]:
         reasons: dict[str, list[str]] = {}
