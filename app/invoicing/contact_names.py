@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from app.xero.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from app.invoicing.plan import PlannedInvoice
+    from app.invoicing.planned import PlannedInvoice
 
 # Legal forms that say nothing about who the customer is; dropped before comparing.
 LEGAL_FORMS = frozenset(

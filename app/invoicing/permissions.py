@@ -8,34 +8,14 @@ reported before sending; an adviser's quote inside the period lock is the one ca
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date
-from typing import TYPE_CHECKING, Any
 
-from app.invoicing.parsing import parse_date
+from app.invoicing.planned import TenantFacts
 from app.xero.errors import InvalidInput
-
-if TYPE_CHECKING:
-    from app.invoicing.plan import TenantFacts
-
-DRAFT_ACTION = "CreateDraftInvoice"
 
 
 class NotPermitted(InvalidInput):
     """The connected Xero user's role may not create draft invoices in the organisation."""
-
-
-def lock_date(value: Any) -> date | None:
-    found, _problem = parse_date(value) if isinstance(value, str) and value else (None, None)
-    return found
-
-
-def may_create_drafts(actions: Iterable[dict[str, Any]] | None) -> bool:
-    """True unless Organisation/Actions says CreateDraftInvoice is not allowed (unknown: allowed)."""
-    for action in actions or []:
-        if action.get("Name") == DRAFT_ACTION:
-            return str(action.get("Status") or "").upper() == "ALLOWED"
-    return True
 
 
 def check_may_draft(facts: TenantFacts) -> None:

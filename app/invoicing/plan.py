@@ -9,23 +9,22 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from app.invoicing.contact_names import ContactChoices, exact_key, near_match_sentence, same_email_sentence
 from app.invoicing.contacts import ContactDirectory, new_contact_body
 from app.invoicing.fingerprint import Summary, differences, quote_fingerprint, quote_summary
 from app.invoicing.ledger import DraftRow, Ledger
 from app.invoicing.lookup import find_drafted
-from app.invoicing.permissions import check_may_draft, lock_date, lock_problem, may_create_drafts
+from app.invoicing.permissions import check_may_draft, lock_problem
+from app.invoicing.planned import CONTACT_WILL_BE_CREATED, Defaults, Plan, PlannedInvoice, TenantFacts
 from app.invoicing.provenance import url_problem
-from app.invoicing.readback import Totals, expected_totals
+from app.invoicing.readback import expected_totals
 from app.invoicing.records import SourceLine, SourceQuote
 from app.invoicing.revenue_mapping import NO_TAX, check_remembered, describe, output_rates, revenue_accounts
-from app.invoicing.sentences import quote_sentence
-from app.invoicing.tracking import Categories, active_categories, check_fixed, merged, resolve
+from app.invoicing.tracking import check_fixed, merged, resolve
 from app.invoicing.wire import MAX_REQUEST_BYTES, body_size, too_large_sentence
 from app.invoicing.xero_source import ORIGIN as XERO_ORIGIN
 from app.xero.client import XeroClient
@@ -34,82 +33,6 @@ from app.xero.errors import InvalidInput
 DEFAULT_DUE_DAYS = 14
 AMOUNT_TYPES = {"exclusive": "Exclusive", "inclusive": "Inclusive", "notax": "NoTax"}
 MAX_REFERENCE = 255
-
-Status = Literal["new", "drafted", "changed", "invalid"]
-
-
-@dataclass(frozen=True)
-class TenantFacts:
-    """What a payload is checked against: read once per run (one GET each)."""
-
-    name: str
-    base_currency: str
-    accounts: dict[str, dict[str, Any]]  # ACTIVE accounts by code
-    tax_rates: dict[str, dict[str, Any]]  # ACTIVE rates usable on revenue, by TaxType
-    items: dict[str, dict[str, Any]]  # by lower-cased code
-    sales_terms: dict[str, Any] = field(default_factory=dict)  # Organisation.PaymentTerms.Sales
-    currencies: frozenset[str] = frozenset()  # enabled currency codes (GET Currencies), base included
-    inactive_accounts: dict[str, dict[str, Any]] = field(default_factory=dict)  # ARCHIVED ones, by code
-    tracking: Categories = field(default_factory=dict)  # active tracking categories and options
-    period_lock: date | None = None  # Organisation.PeriodLockDate
-    year_end_lock: date | None = None  # Organisation.EndOfYearLockDate
-    may_draft: bool = True  # Organisation/Actions: the connected user may create draft invoices
-    short_code: str = ""  # Organisation.ShortCode: Xero's deep links open the invoice in this organisation
-
-    @classmethod
-    def fetch(cls, client: XeroClient) -> TenantFacts:
-        org = client.organisation()
-        return cls.from_lists(
-            org,
-            client.accounts(),
-            client.tax_rates(),
-            client.items(),
-            currencies=client.currencies(),
-            tracking=client.tracking_categories(),
-            actions=client.organisation_actions(),
-        )
-
-    @classmethod
-    def from_lists(
-        cls,
-        org: dict[str, Any],
-        accounts: list[dict[str, Any]],
-        tax_rates: list[dict[str, Any]],
-        items: list[dict[str, Any]],
-        *,
-        currencies: list[dict[str, Any]] | None = None,
-        tracking: list[dict[str, Any]] | None = None,
-        actions: list[dict[str, Any]] | None = None,
-    ) -> TenantFacts:
-        terms = (org.get("PaymentTerms") or {}).get("Sales") or {}
-        base = str(org.get("BaseCurrency") or "").upper()
-        return cls(
-            short_code=str(org.get("ShortCode") or ""),
-            name=str(org.get("Name") or "the organisation"),
-            base_currency=base,
-            currencies=frozenset({base} | {str(c.get("Code") or "").upper() for c in currencies or []}),
-            accounts={str(a["Code"]): a for a in accounts if a.get("Code") and a.get("Status") == "ACTIVE"},
-            inactive_accounts={
-                str(a["Code"]): a for a in accounts if a.get("Code") and a.get("Status") != "ACTIVE"
-            },
-            tax_rates={
-                str(r["TaxType"]): r
-                for r in tax_rates
-                if r.get("Status") == "ACTIVE" and r.get("CanApplyToRevenue") is not False
-            },
-            items={str(i["Code"]).lower(): i for i in items if i.get("Code")},
-            sales_terms=terms if isinstance(terms, dict) else {},
-            tracking=active_categories(tracking or []),
-            period_lock=lock_date(org.get("PeriodLockDate")),
-            year_end_lock=lock_date(org.get("EndOfYearLockDate")),
-            may_draft=may_create_drafts(actions),
-        )
-
-
-@dataclass(frozen=True)
-class Defaults:
-    account_code: str
-    tax_type: str
 
 
 def choose_defaults(facts: TenantFacts) -> Defaults:
@@ -163,53 +86,6 @@ def resolve_defaults(
             )
         chosen = Defaults(chosen.account_code, tax_type)
     return chosen
-
-
-@dataclass
-class PlannedInvoice:
-    source: SourceQuote
-    status: Status
-    reason: str = ""
-    payload: dict[str, Any] = field(default_factory=dict)
-    invoice_number: str = ""  # when already drafted
-    new_contact: dict[str, str] | None = None  # body of the contact still to be created
-    changes: list[str] = field(default_factory=list)  # "changed": what differs from what was drafted
-    found: DraftRow | None = None  # found in Xero by the plan's lookup, not in the ledger
-    near_contacts: list[str] = field(default_factory=list)  # existing contacts the user may choose
-    expected: Totals | None = None  # what Xero should make of the payload, read back after sending
-
-    def drafted_sentence(self) -> str:
-        """For a "drafted" or "changed" entry: already drafted, found in Xero, or changed since."""
-        if self.status == "changed":
-            why = self.reason or "Xero still has the invoice as it was drafted"
-            return quote_sentence("changed", self.invoice_number, changes=self.changes, message=why)
-        if self.found is not None:
-            not_ours = self.found.by_this_app is False
-            return quote_sentence("found", self.invoice_number, not_by_this_app=not_ours)
-        return quote_sentence("skipped", self.invoice_number)
-
-    @property
-    def source_id(self) -> str:
-        return self.source.source_id
-
-    def set_contact(self, contact_id: str) -> None:
-        # Only the ID: any other field would update the contact in Xero.
-        self.payload["Contact"] = {"ContactID": contact_id}
-        self.new_contact = None
-        if self.reason == CONTACT_WILL_BE_CREATED:
-            self.reason = ""
-
-    def mark_invalid(self, reason: str) -> None:
-        self.status, self.reason = "invalid", reason
-
-
-class Plan(list[PlannedInvoice]):
-    """One entry per quote, in input order, and the preview's sentence on the account and tax used."""
-
-    mapping: str = ""
-
-
-CONTACT_WILL_BE_CREATED = "contact will be created"
 
 
 def due_date(invoice_date: date, terms: dict[str, Any]) -> date:

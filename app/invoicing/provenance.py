@@ -13,14 +13,14 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from app import APP_NAME
-from app.invoicing.contacts import content_key
 from app.invoicing.records import SourceQuote
+from app.invoicing.wire import content_key
 from app.invoicing.xero_source import ORIGIN as XERO_ORIGIN
 from app.xero.errors import XeroConnectError
 
 if TYPE_CHECKING:
-    from app.invoicing.drafting import QuoteResult
-    from app.invoicing.plan import PlannedInvoice
+    from app.invoicing.planned import PlannedInvoice
+    from app.invoicing.results import QuoteResult
     from app.xero.client import XeroClient
 
 log = logging.getLogger(__name__)

@@ -9,23 +9,14 @@ is reported with the quote, never silently accepted; the invoice stays in Xero a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from app.invoicing.drafting import QuoteResult
-    from app.invoicing.plan import PlannedInvoice, TenantFacts
-    from app.xero.client import BatchItemResult
+from app.invoicing.planned import PlannedInvoice, TenantFacts, Totals
+from app.invoicing.results import QuoteResult
+from app.xero.client import BatchItemResult
 
 CENT = Decimal("0.01")
-
-
-@dataclass(frozen=True)
-class Totals:
-    total_tax: Decimal
-    total: Decimal
-    currency: str
 
 
 def _cents(value: Decimal) -> Decimal:

@@ -16,7 +16,7 @@ from app.invoicing.tracking import key as tracking_key
 from app.xero.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from app.invoicing.plan import Defaults, TenantFacts
+    from app.invoicing.planned import Defaults, TenantFacts
     from app.xero.client import XeroClient
 
 PREFERRED_ACCOUNT = "200"  # "Sales" in every Xero chart of accounts template

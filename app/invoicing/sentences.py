@@ -1,4 +1,4 @@
-"""What became of a quote, worded once for the window, the CLI and the results export."""
+"""What became of a quote and of a run, worded once for the window, the CLI and the results export."""
 
 from __future__ import annotations
 
@@ -43,3 +43,46 @@ def quote_sentence(
         return f"updated in Xero: {invoice_number} now has what the file says ({what})"
     label = {"invalid": "invalid", "failed": "failed", "not_sent": "not sent"}.get(status, status)
     return f"{label}: {message}" if message else label
+
+
+# -- a run as a whole (app.invoicing.run; the CLI prints them, the window shows them) -------------------
+
+RATE_LIMIT_WAIT = "waiting for Xero's rate limit"
+FILE_REFUSED = "Nothing was drafted: the file was refused."
+AGAIN_CLI = "run the same command again to continue"
+AGAIN_WINDOW = "click Create draft invoices again to send them"
+CHANGED_HINT_WINDOW = " (select one and click Update in Xero)"
+FINISHED_WINDOW = "Finished: the drafts are in Xero, ready for review."
+
+
+def all_invalid_sentence(count: int) -> str:
+    return f"Nothing was drafted: all {count} quote(s) are invalid."
+
+
+def plan_counts_sentence(new: int, drafted: int, changed: int, invalid: int, changed_hint: str = "") -> str:
+    """ "3 to draft, 1 already drafted, 0 invalid", with the changed ones when there are some."""
+    also = f", {changed} changed since drafted{changed_hint}" if changed else ""
+    return f"{new} to draft, {drafted} already drafted{also}, {invalid} invalid"
+
+
+def dry_run_sentence(counts: str) -> str:
+    return f"Dry run: {counts}; nothing was created."
+
+
+def recovered_sentence(count: int) -> str:
+    return f"{count} invoice(s) of an interrupted earlier run were found in Xero." if count else ""
+
+
+def changed_cli_sentence(count: int) -> str:
+    return (
+        f"{count} quote(s) changed since drafted: run again with --update-changed to update "
+        "those still DRAFT in Xero."
+    )
+
+
+def cancelled_sentence(not_sent: int, again: str) -> str:
+    return f"Cancelled: {not_sent} not sent; {again}."
+
+
+def failed_window_sentence(count: int) -> str:
+    return f"{count} quote(s) failed; the Status column gives Xero's reason for each."

@@ -1,7 +1,10 @@
-"""The PUT /Invoices body exactly as the client sends it, and its size against Xero's request limit."""
+"""The PUT /Invoices body exactly as the client sends it, its size against Xero's request limit, and the
+Idempotency-Key of a batch."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,3 +30,9 @@ def too_large_sentence(size: int) -> str:
         f"it is too large for one request to Xero ({size / 1_000_000:.1f} MB; Xero accepts at most "
         f"{MAX_REQUEST_BYTES / 1_000_000:.1f} MB): split it into smaller quotes in the CRM"
     )
+
+
+def content_key(tenant_id: str, kind: str, items: Sequence[dict[str, Any]]) -> str:
+    """Idempotency-Key: the same batch for the same tenant always gets the same key (64 hex chars)."""
+    canonical = json.dumps(list(items), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(f"{tenant_id}|{kind}|{canonical}".encode()).hexdigest()

@@ -1,8 +1,9 @@
 """The "Draft invoices" window: load quotes (file or Xero), see what would happen, draft the checked ones.
 
-Every decision (statuses, totals, the summary sentence, the export) is made in the Qt-free
-app.invoicing.session; this module only shows rows and runs the core calls in workers. Progress from
-the drafting worker reaches the GUI thread through a queued signal on a relay object that lives here.
+Every decision (statuses, totals, the export) is made in the Qt-free app.ui.invoices_session and every
+sentence about the run in app.invoicing.run; this module only shows them and runs the core calls in
+workers. Progress from the drafting worker reaches the GUI thread through a queued signal on a relay
+object that lives here.
 """
 
 from __future__ import annotations
@@ -31,23 +32,29 @@ from PySide6.QtWidgets import (
 )
 
 from app.invoicing import sources
-from app.invoicing.drafting import DraftProgress, DraftReport
 from app.invoicing.loading import SHOW_FROM_BYTES, loading_sentence
-from app.invoicing.plan import Defaults, PlannedInvoice
-from app.invoicing.provenance import missing_notes_sentence
+from app.invoicing.planned import Defaults, PlannedInvoice
 from app.invoicing.records import LoadResult
+from app.invoicing.results import DraftProgress, DraftReport
 from app.invoicing.revenue_mapping import MappingOptions
-from app.invoicing.session import (
+from app.invoicing.run import RunReport, file_problems, progress_text
+from app.invoicing.sentences import (
+    AGAIN_WINDOW,
+    CHANGED_HINT_WINDOW,
+    FINISHED_WINDOW,
+    failed_window_sentence,
+    plan_counts_sentence,
+)
+from app.invoicing.tracking import NO_TRACKING
+from app.ui.invoices_session import (
     DraftSession,
     PlanOutcome,
     QuoteRow,
     draft_selected,
     export_rows,
-    file_problems,
     invoice_url,
     plan_quotes,
 )
-from app.invoicing.tracking import NO_TRACKING
 from app.ui.mapping_view import MappingView
 from app.ui.quote_table import (
     CHANGES,
@@ -578,8 +585,7 @@ class InvoicesWindow(QWidget):
         before = sum(1 for row in self.rows if row.state in ("drafted_before", "found"))
         changed = sum(1 for row in self.rows if row.state == "changed")
         invalid = sum(1 for row in self.rows if row.state in ("invalid", "problem"))
-        also = f", {changed} changed since drafted (select one and click Update in Xero)" if changed else ""
-        text = f"{new} to draft, {before} already drafted{also}, {invalid} invalid."
+        text = plan_counts_sentence(new, before, changed, invalid, CHANGED_HINT_WINDOW) + "."
         if new:
             text += " " + outcome.calls
         problems = file_problems(self.session.loaded)
@@ -650,21 +656,7 @@ class InvoicesWindow(QWidget):
             return
         self.progress.setRange(0, max(1, p.total))
         self.progress.setValue(min(p.done, p.total))
-        words = {
-            "recovering": "Checking an interrupted earlier run",
-            "contacts": "Creating new contacts",
-            "checking": "Checking Xero for quotes it already has",
-            "updating": "Updating changed drafts",
-            "waiting": "Waiting for Xero's rate limit",
-        }
-        batches = f"batch {min(p.batch + 1, p.batches)} of {p.batches}" if p.batches else ""
-        if p.phase == "sending" and p.batches:
-            head = f"Sending {batches}" if p.batch < p.batches else f"{p.batches} of {p.batches} batches sent"
-        elif p.phase == "done":
-            head = f"{p.batch} of {p.batches} batches sent" if p.batches else "Done"
-        else:
-            head = words.get(p.phase, p.phase.capitalize())
-        self.progress.setFormat(f"{head} — {p.done} of {p.total} quotes settled, {p.drafted} drafted")
+        self.progress.setFormat(progress_text(p))
 
     def cancel_run(self) -> None:
         if self.cancel_event is not None and self._busy == "drafting":
@@ -688,18 +680,14 @@ class InvoicesWindow(QWidget):
         self.rows_changed.emit()
         if not report.stopped and not report.cancelled:
             self.progress.setValue(self.progress.maximum())
-        self.summary.setText(report.summary())
+        run = RunReport(report)
+        self.summary.setText(run.summary)
         if report.cancelled:
-            self.notice.show_message(
-                "warning",
-                f"Cancelled: {report.not_sent} not sent; click Create draft invoices again to send them.",
-            )
+            self.notice.show_message("warning", run.cancelled(AGAIN_WINDOW))
         elif report.stopped:
             self.notice.show_message("error", report.stopped)
         elif report.failed:
-            self.notice.show_message(
-                "error", f"{report.failed} quote(s) failed; the Status column gives Xero's reason for each."
-            )
+            self.notice.show_message("error", failed_window_sentence(report.failed))
         elif report.count("changed"):
             first = next(r for r in report.results if r.status == "changed")
             self.notice.show_message("warning", f"{first.number}: {first.sentence()}")
@@ -707,17 +695,8 @@ class InvoicesWindow(QWidget):
             first = next(r for r in report.results if r.status == "updated")
             self.notice.show_message("success", f"{first.number}: {first.sentence()}")
         else:
-            extra = (
-                f" {report.recovered} invoice(s) of an interrupted earlier run were found in Xero."
-                if report.recovered
-                else ""
-            )
-            notes = missing_notes_sentence(report.results)
-            extra += f" {notes}" if notes else ""
-            self.notice.show_message(
-                "warning" if notes else "success",
-                "Finished: the drafts are in Xero, ready for review." + extra,
-            )
+            finished = " ".join(part for part in (FINISHED_WINDOW, run.recovered, run.notes) if part)
+            self.notice.show_message("warning" if run.notes else "success", finished)
         self.run_finished.emit(report)
         self.create_button.setFocus()
 

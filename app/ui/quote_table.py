@@ -1,6 +1,6 @@
 """The quotes table of the "Draft invoices" window: a checkbox per row, the status in colour.
 
-The rows are app.invoicing.session's QuoteRow objects; this module only shows them and turns a click
+The rows are app.ui.invoices_session's QuoteRow objects; this module only shows them and turns a click
 or the space bar into the row's ``checked`` flag.
 """
 
@@ -12,7 +12,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import QTableView
 
-from app.invoicing.session import QuoteRow
+from app.ui.invoices_session import QuoteRow
 
 COLUMNS = ("", "Number", "Customer", "Date", "Lines", "Total", "Changes", "Status")
 CHECK, NUMBER, CUSTOMER, DATE, LINES, TOTAL, CHANGES, STATUS = range(len(COLUMNS))

@@ -14,12 +14,12 @@ from decimal import Decimal
 import pytest
 import requests
 
-from app.invoicing.cli_draft import run_draft
-from app.invoicing.contacts import content_key
+from app.cli.draft import run_draft
 from app.invoicing.drafting import draft_invoices
-from app.invoicing.plan import CONTACT_WILL_BE_CREATED, make_plan
+from app.invoicing.plan import make_plan
+from app.invoicing.planned import CONTACT_WILL_BE_CREATED
 from app.invoicing.records import LoadResult, RowProblem, SourceLine
-from app.invoicing.wire import wire_body
+from app.invoicing.wire import content_key, wire_body
 from app.xero.http import make_session
 from tests.helpers.drafting import (
     INVOICES_PATH,
@@ -314,8 +314,8 @@ def test_the_command_prints_problems_a_dry_run_and_the_summary(sandbox, connecte
 
 
 def test_the_progress_bar_redraws_one_line_on_a_terminal():
-    from app.invoicing.cli_draft import ProgressBar
-    from app.invoicing.drafting import DraftProgress
+    from app.cli.draft import ProgressBar
+    from app.invoicing.results import DraftProgress
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:

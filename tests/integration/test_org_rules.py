@@ -12,13 +12,13 @@ from decimal import Decimal
 import pytest
 
 from app.cli import main
-from app.invoicing.cli_draft import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, run_draft
+from app.cli.draft import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, run_draft
 from app.invoicing.drafting import draft_invoices
 from app.invoicing.plan import make_plan
 from app.invoicing.records import LoadResult, SourceLine, SourceQuote
-from app.invoicing.session import DraftSession, PlanOutcome, export_rows
 from app.invoicing.sources import load_xero_quotes
 from app.sandbox.fmt import parse_date
+from app.ui.invoices_session import DraftSession, PlanOutcome, export_rows
 from tests.helpers.drafting import held, make_quotes, post, puts, run
 
 pytestmark = pytest.mark.usefixtures("real_keyring")

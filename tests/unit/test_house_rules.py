@@ -29,7 +29,7 @@ def test_importing_the_core_does_not_load_qt():
 
 
 def test_the_status_and_check_commands_load_no_qt(tmp_path):
-    """The lazy seam in app/cli.py: only the GUI commands import PySide6 (the CLI runs headless)."""
+    """The lazy seam in app/cli/__init__.py: only the GUI commands import PySide6 (the CLI runs headless)."""
     import json
     import os
     import subprocess

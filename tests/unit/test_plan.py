@@ -8,19 +8,13 @@ from decimal import Decimal
 
 import pytest
 
-from app.invoicing.contacts import ContactDirectory, content_key
+from app.invoicing.contacts import ContactDirectory
 from app.invoicing.ledger import DraftRow, Ledger
-from app.invoicing.plan import (
-    CONTACT_WILL_BE_CREATED,
-    Defaults,
-    TenantFacts,
-    build_plan,
-    choose_defaults,
-    due_date,
-    resolve_defaults,
-)
+from app.invoicing.plan import build_plan, choose_defaults, due_date, resolve_defaults
+from app.invoicing.planned import CONTACT_WILL_BE_CREATED, Defaults, TenantFacts
 from app.invoicing.records import SourceLine, SourceQuote
 from app.invoicing.revenue_mapping import MappingNeeded, account_choices, describe, tax_choices
+from app.invoicing.wire import content_key
 from app.sandbox.seed import seed_orgs, tenant_id
 from app.xero.errors import InvalidInput
 

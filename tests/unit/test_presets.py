@@ -11,7 +11,8 @@ import pytest
 
 from app.invoicing.contacts import ContactDirectory
 from app.invoicing.mapping import MappingError, MappingRequest
-from app.invoicing.plan import Defaults, TenantFacts, build_plan
+from app.invoicing.plan import build_plan
+from app.invoicing.planned import Defaults, TenantFacts
 from app.invoicing.presets import PRESETS, detect, find_preset
 from app.invoicing.sources import load_file
 from app.sandbox.seed import seed_orgs, tenant_id

@@ -1,8 +1,8 @@
 """One sitting of the "Draft invoices" window, without Qt: loaded quotes → rows → plan → drafting report.
 
 The window only shows :class:`QuoteRow` objects and calls :func:`plan_quotes` / :func:`draft_selected`
-in workers; everything that decides a status, a total or an export cell lives here, so it is the
-same sentence the CLI prints (the order mirrors app.invoicing.cli_draft.run_draft).
+in workers; what decides a row's status, total or export cell lives here, the run itself (planning,
+drafting, the report's sentences) in app.invoicing.run, which the CLI drives too.
 """
 
 from __future__ import annotations
@@ -16,18 +16,13 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 from app.invoicing.contact_names import ContactChoices, exact_key
-from app.invoicing.drafting import (
-    DraftProgress,
-    DraftReport,
-    QuoteResult,
-    calls_sentence,
-    draft_invoices,
-    estimate_calls,
-)
+from app.invoicing.drafting import draft_invoices
 from app.invoicing.fingerprint import line_total
-from app.invoicing.ledger import DraftRow, Ledger
-from app.invoicing.plan import Defaults, PlannedInvoice, TenantFacts, choose_defaults, make_plan
+from app.invoicing.ledger import DraftRow
+from app.invoicing.plan import choose_defaults
+from app.invoicing.planned import Defaults, PlannedInvoice, TenantFacts
 from app.invoicing.records import LoadResult, RowProblem, SourceQuote
+from app.invoicing.results import DraftProgress, DraftReport
 from app.invoicing.revenue_mapping import (
     MappingNeeded,
     MappingOptions,
@@ -36,7 +31,13 @@ from app.invoicing.revenue_mapping import (
     mapping_options,
     recheck_before_sending,
 )
-from app.invoicing.run_lock import TenantLock
+from app.invoicing.run import (
+    WINDOW_PROGRAM,
+    add_refused,
+    drafting_ledger,
+    plan_run,
+    run_calls_sentence,
+)
 
 RowState = Literal[
     "checking",  # loaded, the plan is not back yet
@@ -152,16 +153,6 @@ def _where(problem: RowProblem) -> str:
     return f"{name}, line {problem.line}" if problem.line else name
 
 
-def blocked_numbers(loaded: LoadResult) -> dict[str, str]:
-    """The CLI's `blocked`: quote numbers the loader flagged, with the sentence the plan reports."""
-    return {p.number: f"see the problem reported for it ({p.reason})" for p in loaded.problems if p.number}
-
-
-def file_problems(loaded: LoadResult) -> list[str]:
-    """Problems about a whole file (no line, no number): they belong in the notice, not in a row."""
-    return [str(p) for p in loaded.problems if not p.number and p.line is None]
-
-
 @dataclass
 class PlanOutcome:
     plan: list[PlannedInvoice]
@@ -184,12 +175,6 @@ class DraftSession:
     def __post_init__(self) -> None:
         self.rows = [_quote_row(q) for q in self.loaded.quotes]
         self.rows += self._refused_rows(set())
-
-    @property
-    def refused(self) -> list[str]:
-        """Quote numbers the loader refused and the plan never saw (counted as invalid, like the CLI)."""
-        planned = {entry.source.number for entry in self.plan or []}
-        return sorted(self.loaded.invalid_numbers - planned)
 
     def _refused_rows(self, planned: set[str]) -> list[QuoteRow]:
         reasons: dict[str, list[str]] = {}
@@ -262,11 +247,7 @@ class DraftSession:
 
     def apply_report(self, report: DraftReport) -> DraftReport:
         """Statuses from the run; the loader's refused quotes join the report as invalid (as in the CLI)."""
-        reasons = {p.number: p.reason for p in self.loaded.problems if p.number}
-        report.results.extend(
-            QuoteResult(f"refused:{number}", number, "invalid", message=reasons[number], reported=True)
-            for number in self.refused
-        )
+        report = add_refused(report, self.loaded, self.plan or [])
         by_source = {row.source_id: row for row in self.rows}
         for result in report.results:
             row = by_source.get(result.source_id)
@@ -311,7 +292,8 @@ def plan_quotes(
     in the window for lines without their own (remembered too; None: the remembered one)."""
     client = model.client()
     tenant_id = model.settings.tenant_id
-    with Ledger() as ledger:
+    organisation = model.settings.tenant_name or "this organisation"
+    with drafting_ledger(tenant_id, organisation, WINDOW_PROGRAM, lock=False) as ledger:
         facts = TenantFacts.fetch(client)
         if chosen is not None:
             check_remembered(facts, chosen.account_code, chosen.tax_type)
@@ -321,12 +303,11 @@ def plan_quotes(
         run_tracking = ledger.tenant_tracking(tenant_id)
         try:
             check_tracking(facts, run_tracking)
-            plan = make_plan(
+            plan = plan_run(
                 client,
                 ledger,
                 tenant_id,
-                loaded.quotes,
-                blocked=blocked_numbers(loaded),
+                loaded,
                 look_up=True,
                 facts=facts,
                 contacts=contacts,
@@ -337,7 +318,7 @@ def plan_quotes(
             return PlanOutcome([], ledger.drafted(tenant_id), options, problem=str(exc))
         remembered = ledger.tenant_defaults(tenant_id)
         selected = Defaults(*remembered) if remembered else choose_defaults(facts)
-        calls = calls_sentence(estimate_calls(plan), client.limits.day_remaining)
+        calls = run_calls_sentence(client, plan)
         return PlanOutcome(
             plan,
             ledger.drafted(tenant_id),
@@ -345,9 +326,6 @@ def plan_quotes(
             calls=calls,
             short_code=facts.short_code,
         )
-
-
-WINDOW_PROGRAM = "the Draft invoices window"
 
 
 def draft_selected(
@@ -367,10 +345,9 @@ def draft_selected(
     def waiting(sentence: str) -> None:
         progress(DraftProgress("locked", 0, len(entries), 0, 0, 0, 0, note=sentence))
 
-    with (
-        TenantLock(tenant_id, organisation, WINDOW_PROGRAM, wait=True, on_wait=waiting, cancel=cancel),
-        Ledger() as ledger,
-    ):
+    with drafting_ledger(
+        tenant_id, organisation, WINDOW_PROGRAM, wait=True, on_wait=waiting, cancel=cancel
+    ) as ledger:
         recheck_before_sending(client, [e.payload for e in entries if e.payload], organisation)
         return draft_invoices(
             client,

@@ -14,12 +14,14 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, cast
 
+from app.cli.options import add_profile_options, model_for
 from app.text import printable
 
 if TYPE_CHECKING:
-    from app.invoicing.drafting import DraftProgress, DraftReport
-    from app.invoicing.plan import Plan
+    from app.invoicing.planned import Plan
     from app.invoicing.records import LoadResult
+    from app.invoicing.results import DraftProgress
+    from app.invoicing.run import RunReport
     from app.model import ConnectionModel
 
 # Exit codes a script can trust (README, `draft --help`).
@@ -35,7 +37,7 @@ EXIT_CODES_HELP = (
 BAR_WIDTH = 30
 
 
-def add_draft_parser(sub: argparse._SubParsersAction, add_profile_options: Callable) -> None:
+def add_draft_parser(sub: argparse._SubParsersAction) -> None:
     draft = sub.add_parser(
         "draft", help="draft sales invoices in Xero from a file of quotes or orders", epilog=EXIT_CODES_HELP
     )
@@ -126,11 +128,11 @@ def add_mapping_options(draft: argparse.ArgumentParser) -> None:
     )
 
 
-def cmd_draft(args: argparse.Namespace, model_for: Callable[[argparse.Namespace], ConnectionModel]) -> int:
-    """``model_for`` makes the model from the profile options (app.cli's, so this module needs no
-    import of the CLI that imports it)."""
+def cmd_draft(args: argparse.Namespace) -> int:
     from app.invoicing.contact_names import parse_choices
     from app.invoicing.records import LoadResult
+    from app.invoicing.run import refused_file
+    from app.invoicing.sentences import FILE_REFUSED
     from app.invoicing.sources import load_xero_quotes
     from app.invoicing.tracking import parse_fixed
     from app.xero.errors import InvalidInput
@@ -159,7 +161,7 @@ def cmd_draft(args: argparse.Namespace, model_for: Callable[[argparse.Namespace]
     if args.file and refused_file(from_file):
         for problem in from_file.problems:
             print(problem)
-        print("Nothing was drafted: the file was refused.")
+        print(FILE_REFUSED)
         return EXIT_REFUSED
     model = model_for(args)
 
@@ -209,11 +211,6 @@ def read_file_mapped(args: argparse.Namespace) -> LoadResult | None:
     return loaded
 
 
-def refused_file(loaded: LoadResult) -> bool:
-    """The whole file was refused (missing, unreadable, not an export): no quote and a file problem."""
-    return not loaded.quotes and any(p.line is None and not p.number for p in loaded.problems)
-
-
 def run_draft(
     model: ConnectionModel,
     load: Callable[[], LoadResult],
@@ -231,11 +228,19 @@ def run_draft(
     keep_quote_date: bool = False,
 ) -> int:
     """The whole command once the quotes can be loaded; scripts and tests call it with their own loader."""
-    from app.invoicing.contact_names import near_match_hint, near_matches
-    from app.invoicing.drafting import QuoteResult, calls_sentence, draft_invoices, estimate_calls
-    from app.invoicing.ledger import Ledger
-    from app.invoicing.plan import make_plan
-    from app.invoicing.run_lock import TenantLock
+    from app.invoicing.drafting import draft_invoices
+    from app.invoicing.run import (
+        CLI_PROGRAM,
+        RunReport,
+        add_refused,
+        drafting_ledger,
+        near_match_lines,
+        plan_run,
+        refused_file,
+        refused_numbers,
+        run_calls_sentence,
+    )
+    from app.invoicing.sentences import FILE_REFUSED, all_invalid_sentence
     from app.xero.errors import DraftingLocked, InvalidInput, RateLimited
 
     # CRM text (numbers, customers, Xero's messages quoting them) reaches the terminal without escapes.
@@ -244,47 +249,41 @@ def run_draft(
     for problem in loaded.problems:
         print(problem, file=out)
     if refused_file(loaded):
-        print("Nothing was drafted: the file was refused.", file=out)
+        print(FILE_REFUSED, file=out)
         return EXIT_REFUSED
     if not loaded.quotes:  # every quote was refused by the loader: nothing to ask Xero about
-        print(f"Nothing was drafted: all {len(loaded.invalid_numbers)} quote(s) are invalid.", file=out)
+        print(all_invalid_sentence(len(loaded.invalid_numbers)), file=out)
         return EXIT_FAILED
     client = model.client()
     tenant_id = model.settings.tenant_id
-    blocked = {p.number: f"see the problem reported for it ({p.reason})" for p in loaded.problems if p.number}
     organisation = model.settings.tenant_name or "this organisation"
 
     def on_wait(sentence: str) -> None:
         print(sentence, file=err)
 
     try:
-        with contextlib.ExitStack() as stack:
-            if not dry_run:  # one run per organisation, from the plan to the last batch
-                stack.enter_context(
-                    TenantLock(tenant_id, organisation, "the command line", wait=wait, on_wait=on_wait)
-                )
-            ledger = stack.enter_context(Ledger())
-            plan = make_plan(
+        # One run per organisation, from the plan to the last batch (a dry run takes no lock).
+        with drafting_ledger(
+            tenant_id, organisation, CLI_PROGRAM, lock=not dry_run, wait=wait, on_wait=on_wait
+        ) as ledger:
+            plan = plan_run(
                 client,
                 ledger,
                 tenant_id,
-                loaded.quotes,
+                loaded,
                 account=account,
                 tax_type=tax_type,
-                blocked=blocked,
                 remember=not dry_run,
                 look_up=dry_run,
                 tracking=tracking,
                 contacts=contacts,
                 keep_quote_date=keep_quote_date,
             )
-            estimate = estimate_calls(plan, update_changed, history_notes)
-            print(calls_sentence(estimate, client.limits.day_remaining), file=err)
-            for crm_name, xero_names in near_matches(plan).items():
-                print(near_match_hint(crm_name, xero_names), file=out)
+            print(run_calls_sentence(client, plan, update_changed, history_notes), file=err)
+            for line in near_match_lines(plan):
+                print(line, file=out)
             # Quotes the loader already refused never reach the plan; they still count as invalid.
-            planned = {entry.source.number for entry in plan}
-            refused = sorted(loaded.invalid_numbers - planned)
+            refused = refused_numbers(loaded, plan)
             if dry_run:
                 show_plan(plan, out, refused_at_load=len(refused))
                 clean = not refused and all(e.status in ("new", "drafted") for e in plan)
@@ -310,12 +309,8 @@ def run_draft(
     except InvalidInput as refused_command:  # e.g. an --account the organisation does not have
         print(f"Error: {refused_command}", file=err)
         return EXIT_REFUSED
-    reasons = {p.number: p.reason for p in loaded.problems if p.number}
-    report.results.extend(
-        QuoteResult(f"refused:{number}", number, "invalid", message=reasons[number], reported=True)
-        for number in refused
-    )
-    show_report(report, out, update_changed=update_changed)
+    report = add_refused(report, loaded, plan)
+    show_report(RunReport(report), out, update_changed=update_changed)
     if report.stop_cause == "limit":
         return EXIT_STOPPED
     # A draft whose figures in Xero differ from the computed or the CRM's is not "as the file says".
@@ -323,6 +318,9 @@ def run_draft(
 
 
 def show_plan(plan: Plan, out: TextIO, refused_at_load: int = 0) -> None:
+    from app.invoicing.run import PlanCounts
+    from app.invoicing.sentences import dry_run_sentence
+
     if plan.mapping:
         print(plan.mapping, file=out)
     for entry in plan:
@@ -335,40 +333,24 @@ def show_plan(plan: Plan, out: TextIO, refused_at_load: int = 0) -> None:
             lines = len(entry.payload.get("LineItems", []))
             note = f" ({entry.reason})" if entry.reason else ""
             print(f"{number}: to draft for {entry.source.contact_name}, {lines} line(s){note}", file=out)
-    new = sum(1 for e in plan if e.status == "new")
-    drafted = sum(1 for e in plan if e.status == "drafted")
-    changed = sum(1 for e in plan if e.status == "changed")
-    invalid = sum(1 for e in plan if e.status == "invalid") + refused_at_load
-    also = f", {changed} changed since drafted" if changed else ""
-    print(
-        f"Dry run: {new} to draft, {drafted} already drafted{also}, {invalid} invalid; nothing was created.",
-        file=out,
-    )
+    print(dry_run_sentence(PlanCounts.of(plan, refused_at_load).sentence()), file=out)
 
 
-def show_report(report: DraftReport, out: TextIO, update_changed: bool = False) -> None:
-    from app.invoicing.provenance import missing_notes_sentence
+def show_report(run: RunReport, out: TextIO, update_changed: bool = False) -> None:
+    from app.invoicing.sentences import AGAIN_CLI
 
-    for result in report.results:
-        if result.status != "skipped" and not result.reported:
-            print(f"{result.number}: {result.sentence()}", file=out)
-    changed = report.count("changed")
-    if changed and not update_changed:
-        print(
-            f"{changed} quote(s) changed since drafted: run again with --update-changed to update "
-            "those still DRAFT in Xero.",
-            file=out,
-        )
-    if report.recovered:
-        print(f"{report.recovered} invoice(s) of an interrupted earlier run were found in Xero.", file=out)
-    notes = missing_notes_sentence(report.results)
-    if notes:
-        print(notes, file=out)
-    if report.cancelled:
-        print(f"Cancelled: {report.not_sent} not sent; run the same command again to continue.", file=out)
-    elif report.stopped:
-        print(f"Stopped: {report.stopped}", file=out)
-    print(report.summary(), file=out)
+    report = run.report
+    lines = [
+        *run.outcome_lines(),
+        run.changed(update_changed),
+        run.recovered,
+        run.notes,
+        run.cancelled(AGAIN_CLI) or (f"Stopped: {report.stopped}" if report.stopped else ""),
+        run.summary,
+    ]
+    for line in lines:
+        if line:
+            print(line, file=out)
 
 
 class PrintableStream:
@@ -396,12 +378,9 @@ class ProgressBar:
         self._last: tuple[str, int] | None = None
 
     def __call__(self, p: DraftProgress) -> None:
-        filled = BAR_WIDTH * p.done // p.total if p.total else BAR_WIDTH
-        text = (
-            f"[{'#' * filled}{'-' * (BAR_WIDTH - filled)}] {p.done}/{p.total} "
-            f"drafted {p.drafted}, failed {p.failed}"
-            + (" - waiting for Xero's rate limit" if p.phase == "waiting" else "")
-        )
+        from app.invoicing.run import progress_bar_text
+
+        text = progress_bar_text(p, BAR_WIDTH)
         if self.tty:
             end = "\n" if p.phase == "done" else ""
             self.stream.write(f"\r{text}\033[K{end}")

@@ -13,8 +13,9 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from app import __version__
+from app.cli.draft import add_draft_parser, cmd_draft
+from app.cli.options import add_profile_options, chosen_profile, model_for
 from app.core_dumps import forbid_core_dumps
-from app.invoicing.cli_draft import add_draft_parser, cmd_draft
 from app.logging_setup import configure_logging
 from app.xero.endpoints import DEFAULT_SANDBOX_URL
 from app.xero.errors import Cancelled, InvalidInput, XeroConnectError
@@ -25,26 +26,6 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-def _add_profile_options(parser: argparse.ArgumentParser, top_level: bool = False) -> None:
-    """--sandbox/--xero before or after the command; a sub-command's unset default must not hide
-    what was given before it (`xero-connect --xero status`)."""
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument(
-        "--sandbox",
-        nargs="?",
-        const=DEFAULT_SANDBOX_URL,
-        default=None if top_level else argparse.SUPPRESS,
-        metavar="URL",
-        help=f"use the local Xero sandbox (default {DEFAULT_SANDBOX_URL})",
-    )
-    group.add_argument(
-        "--xero",
-        action="store_true",
-        default=False if top_level else argparse.SUPPRESS,
-        help="use real Xero (login.xero.com, api.xero.com)",
-    )
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="xero-connect",
@@ -53,11 +34,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail (never secrets)")
-    _add_profile_options(parser, top_level=True)
+    add_profile_options(parser, top_level=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     wizard = sub.add_parser("wizard", help="open the setup wizard")
-    _add_profile_options(wizard)
+    add_profile_options(wizard)
     wizard.add_argument("--screenshots", metavar="DIR", help="render the eight pages to PNG files and exit")
 
     sandbox = sub.add_parser("sandbox", help="run the local Xero sandbox on 127.0.0.1")
@@ -68,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     connect = sub.add_parser("connect", help="steps 4 to 7 in a terminal: credentials, consent, organisation")
-    _add_profile_options(connect)
+    add_profile_options(connect)
     connect.add_argument("--client-id", metavar="ID")
     connect.add_argument(
         "--app-type",
@@ -81,36 +62,17 @@ def build_parser() -> argparse.ArgumentParser:
     connect.add_argument("--tenant", metavar="NAME", help="organisation name or tenant ID to use")
 
     check = sub.add_parser("check", help="check the connection to the chosen organisation")
-    _add_profile_options(check)
+    add_profile_options(check)
 
     status = sub.add_parser("status", help="what is configured (never a secret)")
-    _add_profile_options(status)
+    add_profile_options(status)
 
     disconnect = sub.add_parser("disconnect", help="disconnect, revoke and delete the stored secrets")
-    _add_profile_options(disconnect)
+    add_profile_options(disconnect)
     disconnect.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
-    add_draft_parser(sub, _add_profile_options)
+    add_draft_parser(sub)
     return parser
-
-
-def _profile(args: argparse.Namespace, default: str | None = None) -> tuple[str | None, str | None]:
-    """(profile, sandbox URL) from --sandbox/--xero; None means the active profile."""
-    if getattr(args, "sandbox", None):
-        return "sandbox", args.sandbox
-    if getattr(args, "xero", False):
-        return "xero", None
-    return default, None
-
-
-def _model(args: argparse.Namespace, default_profile: str | None = None) -> ConnectionModel:
-    from app.model import ConnectionModel
-
-    profile, url = _profile(args, default_profile)
-    model = ConnectionModel(profile)
-    if url and url != model.settings.sandbox_url:
-        model.settings.sandbox_url = url.rstrip("/")
-    return model
 
 
 def _sandbox_flag_takes_no_word(argv: Sequence[str]) -> list[str]:
@@ -152,7 +114,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    model = _model(args)
+    model = model_for(args)
     result = model.check_connection()
     for line in result.lines():
         print(line)
@@ -160,14 +122,14 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    model = _model(args)
+    model = model_for(args)
     for key, value in model.status().items():
         print(f"{key + ':':<16} {value}")
     return EXIT_OK
 
 
 def cmd_disconnect(args: argparse.Namespace, ask: Callable[[str], str] = input) -> int:
-    model = _model(args)
+    model = model_for(args)
 
     def confirm(question: str) -> bool:
         if args.yes:
@@ -202,7 +164,7 @@ def cmd_connect(args: argparse.Namespace) -> int:
     from app.settings import parse_ports
 
     ports = parse_ports(args.ports) if args.ports is not None else None  # refused before anything is saved
-    model = _model(args)  # the active profile, as the GUI opens it (app.settings.DEFAULT_PROFILE)
+    model = model_for(args)  # the active profile, as the GUI opens it (app.settings.DEFAULT_PROFILE)
     settings = model.settings
     if ports:
         settings.redirect_ports = ports
@@ -362,12 +324,12 @@ def cmd_gui(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     from app.ui.main import run_gui
 
-    profile, url = _profile(args)
+    profile, url = chosen_profile(args)
     return run_gui(profile=profile, sandbox_url=url, wizard_only=False)
 
 
 def cmd_wizard(args: argparse.Namespace) -> int:
-    profile, url = _profile(args)
+    profile, url = chosen_profile(args)
     if args.screenshots:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         from pathlib import Path
@@ -393,5 +355,5 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "check": cmd_check,
     "status": cmd_status,
     "disconnect": cmd_disconnect,
-    "draft": lambda args: cmd_draft(args, _model),
+    "draft": cmd_draft,
 }
