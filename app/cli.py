@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from app import __version__
 from app.core_dumps import forbid_core_dumps
+from app.errors import Cancelled, InvalidInput, XeroConnectError
 from app.invoicing.cli_draft import add_draft_parser, cmd_draft
 from app.logging_setup import configure_logging
 from app.xero.endpoints import DEFAULT_SANDBOX_URL
-from app.xero.errors import Cancelled, InvalidInput, XeroConnectError
 
 if TYPE_CHECKING:
     from app.model import AuthorizationAttempt, AuthorizationOutcome, ConnectionModel

@@ -14,18 +14,16 @@ from typing import TYPE_CHECKING
 
 from app.app_naming import APP_TYPE_LABELS, DESKTOP_APP, app_type_label
 from app.credentials import check_credentials, fingerprint, mask
+from app.errors import InvalidInput, NotConfigured, XeroConnectError
 from app.port_holder import program_holding
 from app.settings import Settings, config_dir, load_active_profile, load_settings, save_settings
 from app.xero.endpoints import GRANULAR_SCOPES, LEGACY_SCOPES, XeroEndpoints, redirect_uri
 from app.xero.errors import (
-    InvalidInput,
     InvalidScope,
     NetworkError,
-    NotConfigured,
     RedirectUriNotRegistered,
     TenantChoiceNeeded,
     TenantDisconnected,
-    XeroConnectError,
 )
 from app.xero.tokenset import TokenSet
 

@@ -17,9 +17,10 @@ from pathlib import Path
 import requests
 from filelock import FileLock, Timeout
 
+from app.errors import XeroConnectError
 from app.secrets import SecretStore
 from app.xero.endpoints import XeroEndpoints
-from app.xero.errors import NetworkError, ReauthorisationNeeded, XeroConnectError, XeroUnavailable
+from app.xero.errors import NetworkError, ReauthorisationNeeded, XeroUnavailable
 from app.xero.http import RetryPolicy, once_more_after_rate_limit
 from app.xero.oauth import AppCredentials, refresh_token_set
 from app.xero.tokenset import TokenSet

@@ -129,11 +129,11 @@ def add_mapping_options(draft: argparse.ArgumentParser) -> None:
 def cmd_draft(args: argparse.Namespace, model_for: Callable[[argparse.Namespace], ConnectionModel]) -> int:
     """``model_for`` makes the model from the profile options (app.cli's, so this module needs no
     import of the CLI that imports it)."""
+    from app.errors import InvalidInput
     from app.invoicing.contact_names import parse_choices
     from app.invoicing.records import LoadResult
     from app.invoicing.sources import load_xero_quotes
     from app.invoicing.tracking import parse_fixed
-    from app.xero.errors import InvalidInput
 
     if not args.file and not args.from_xero_quotes:
         print(
@@ -231,12 +231,13 @@ def run_draft(
     keep_quote_date: bool = False,
 ) -> int:
     """The whole command once the quotes can be loaded; scripts and tests call it with their own loader."""
+    from app.errors import DraftingLocked, InvalidInput
     from app.invoicing.contact_names import near_match_hint, near_matches
     from app.invoicing.drafting import QuoteResult, calls_sentence, draft_invoices, estimate_calls
     from app.invoicing.ledger import Ledger
     from app.invoicing.plan import make_plan
     from app.invoicing.run_lock import TenantLock
-    from app.xero.errors import DraftingLocked, InvalidInput, RateLimited
+    from app.xero.errors import RateLimited
 
     # CRM text (numbers, customers, Xero's messages quoting them) reaches the terminal without escapes.
     out, err = cast(TextIO, PrintableStream(out or sys.stdout)), err or sys.stderr

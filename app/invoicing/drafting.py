@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from app.errors import XeroConnectError
 from app.invoicing.contacts import content_key, create_missing_contacts
 from app.invoicing.fingerprint import invoice_summary, quote_fingerprint, quote_summary
 from app.invoicing.ledger import DraftRow, Ledger, PendingBatch
@@ -45,7 +46,6 @@ from app.xero.errors import (
     RequestTooLarge,
     TenantDisconnected,
     ValidationFailed,
-    XeroConnectError,
 )
 
 log = logging.getLogger(__name__)

@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from app.errors import InvalidInput
 from app.invoicing.parsing import parse_date
-from app.xero.errors import InvalidInput
 
 if TYPE_CHECKING:
     from app.invoicing.plan import TenantFacts

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
+from app.errors import InvalidInput
 from app.invoicing.contact_names import ContactChoices, exact_key, near_match_sentence
 from app.invoicing.contacts import ContactDirectory, new_contact_body
 from app.invoicing.fingerprint import Summary, differences, quote_fingerprint, quote_summary
@@ -29,7 +30,6 @@ from app.invoicing.tracking import Categories, active_categories, check_fixed, m
 from app.invoicing.wire import MAX_REQUEST_BYTES, body_size, too_large_sentence
 from app.invoicing.xero_source import ORIGIN as XERO_ORIGIN
 from app.xero.client import XeroClient
-from app.xero.errors import InvalidInput
 
 DEFAULT_DUE_DAYS = 14
 AMOUNT_TYPES = {"exclusive": "Exclusive", "inclusive": "Inclusive", "notax": "NoTax"}

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from app.xero.errors import InvalidInput
+from app.errors import InvalidInput
 
 if TYPE_CHECKING:
     from app.invoicing.plan import Defaults, TenantFacts

@@ -16,8 +16,9 @@ from urllib.parse import quote
 
 import requests
 
+from app.errors import XeroConnectError
 from app.xero.endpoints import XeroEndpoints
-from app.xero.errors import GrantInvalid, NotFound, TenantChoiceNeeded, XeroConnectError, map_api_error
+from app.xero.errors import GrantInvalid, NotFound, TenantChoiceNeeded, map_api_error
 from app.xero.http import RetryPolicy, make_session, send
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from app.xero.errors import InvalidInput
+from app.errors import InvalidInput
 
 DEFAULT_SANDBOX_URL = "http://127.0.0.1:8765"
 

@@ -27,9 +27,10 @@ from typing import Any, Generic, TypeVar, cast
 from urllib.parse import parse_qs, urlsplit
 
 from app.app_naming import CONNECTION_CAP_HINT
+from app.errors import Cancelled, PortsBusy, XeroConnectError
 from app.resources import resource_path
 from app.xero.endpoints import CALLBACK_PATH, redirect_uri
-from app.xero.errors import CallbackTimeout, Cancelled, PortsBusy, XeroConnectError
+from app.xero.errors import CallbackTimeout
 
 T = TypeVar("T")
 

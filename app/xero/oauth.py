@@ -22,17 +22,16 @@ import requests
 from oauthlib.oauth2 import WebApplicationClient
 from requests.auth import HTTPBasicAuth
 
+from app.errors import InvalidInput, XeroConnectError
 from app.text import printable
 from app.xero.endpoints import XeroEndpoints, require_secure
 from app.xero.errors import (
     CallbackError,
     ConsentRefused,
-    InvalidInput,
     InvalidScope,
     RedirectUriNotRegistered,
     UnknownClient,
     WrongSecret,
-    XeroConnectError,
     map_token_error,
     network_error,
 )

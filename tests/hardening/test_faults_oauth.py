@@ -11,6 +11,7 @@ import threading
 import pytest
 import requests
 
+from app.errors import XeroConnectError
 from app.model import ConnectionModel
 from app.secrets import SecretStore
 from app.ui.steps import AUTHORIZE, VERIFY, start_page_for
@@ -20,7 +21,6 @@ from app.xero.errors import (
     RateLimited,
     ReauthorisationNeeded,
     TenantDisconnected,
-    XeroConnectError,
     XeroUnavailable,
 )
 from app.xero.http import RetryPolicy, make_session

@@ -16,18 +16,17 @@ import pytest
 import requests
 import responses
 
+from app.errors import InvalidInput, XeroConnectError
 from app.xero.endpoints import XeroEndpoints
 from app.xero.errors import (
     CallbackError,
     ConsentRefused,
-    InvalidInput,
     InvalidScope,
     NetworkError,
     ReauthorisationNeeded,
     RedirectUriNotRegistered,
     SecretRejected,
     UnknownClient,
-    XeroConnectError,
 )
 from app.xero.loopback import LoopbackListener
 from app.xero.oauth import (

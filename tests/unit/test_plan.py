@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from app.errors import InvalidInput
 from app.invoicing.contacts import ContactDirectory, content_key
 from app.invoicing.ledger import DraftRow, Ledger
 from app.invoicing.plan import (
@@ -22,7 +23,6 @@ from app.invoicing.plan import (
 from app.invoicing.records import SourceLine, SourceQuote
 from app.invoicing.revenue_mapping import MappingNeeded, account_choices, describe, tax_choices
 from app.sandbox.seed import seed_orgs, tenant_id
-from app.xero.errors import InvalidInput
 
 TODAY = date(2026, 3, 2)
 

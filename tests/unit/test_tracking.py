@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from app.errors import InvalidInput
 from app.invoicing.tracking import active_categories, merged, parse_fixed, resolve
 from app.sandbox.seed import seed_orgs, tenant_id
-from app.xero.errors import InvalidInput
 
 CATEGORIES = active_categories(seed_orgs()[tenant_id("uk")]["tracking_categories"])
 
