@@ -424,15 +424,11 @@ class ConnectionModel:
 
     def _exchange(self, pending: PendingAuthorization, callback_url: str) -> TokenSet:
         """Swap the code for tokens and store them before the browser is told it worked."""
-        from app.xero.http import once_more_after_rate_limit
         from app.xero.oauth import exchange_code
 
-        tokens = once_more_after_rate_limit(
-            lambda: exchange_code(
-                self.endpoints, self.credentials(), pending, callback_url, self.session, now=self.clock()
-            ),
-            self.policy(),
-            "exchanging the authorization code",
+        policy = self.policy().for_sign_in()
+        tokens = exchange_code(
+            self.endpoints, self.credentials(), pending, callback_url, self.session, self.clock(), policy
         )
         self.secrets().save_token_set(tokens)
         self._token_manager = None

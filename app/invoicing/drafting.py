@@ -52,7 +52,6 @@ log = logging.getLogger(__name__)
 
 NOT_SENT_TODAY = "not sent today: the organisation's daily limit of calls is nearly reached"
 DAY_RESERVE = 5  # calls kept back at the daily limit: enough to look up a batch whose answer was lost
-MINUTE_WAIT = 60.0  # Xero's minute window is fixed but its start is unknown: a full minute always clears it
 # Xero honours an Idempotency-Key for about 6 minutes (xero-notes §7). A pending batch first sent less
 # than 5 minutes ago (this machine's clock) is resent with its own body and key; the minute left over
 # covers clock skew between this machine and Xero and the time the resend itself takes. An older batch
@@ -192,14 +191,10 @@ class _Pacer:
         self.client, self.on_wait, self.day_reserve = client, on_wait, day_reserve
 
     def __call__(self) -> None:
-        limits = self.client.limits
-        if limits.day_remaining is not None and limits.day_remaining <= self.day_reserve:
-            raise DailyLimitNear(day_limit_sentence(limits.day_remaining))
-        if limits.minute_remaining is not None and limits.minute_remaining <= 0:
-            if self.on_wait is not None:
-                self.on_wait()
-            self.client.policy.sleep(MINUTE_WAIT)
-            limits.minute_remaining = None  # unknown until the next answer says
+        left = self.client.limits.day_remaining
+        if left is not None and left <= self.day_reserve:
+            raise DailyLimitNear(day_limit_sentence(left))
+        self.client.wait_for_minute_limit(self.on_wait)
 
 
 def day_limit_sentence(left: int) -> str:

@@ -27,9 +27,13 @@ CORRELATION_HEADER = "Xero-Correlation-Id"  # what Xero's support asks for about
 PAGE_SIZE = 100  # Xero's page size when no pageSize is sent
 MAX_PAGE_SIZE = 1000  # the largest pageSize Xero takes on Contacts, Invoices and other paged lists
 MAX_BATCH = 50  # Xero's advised ceiling of elements per PUT; the caller splits larger batches
+MINUTE_WAIT = 60.0  # Xero's minute window is fixed but its start is unknown: a full minute always clears it
 
 
 class AccessTokenProvider(Protocol):
+    # Refreshes this provider made itself: a token renewed by another process does not count.
+    refresh_count: int
+
     def access_token(self) -> str:
         """A valid access token, refreshed beforehand if it is near expiry."""
         ...
@@ -141,6 +145,15 @@ class XeroClient:
         self.policy = policy or RetryPolicy()
         self.limits = RateLimitStatus()
 
+    def wait_for_minute_limit(self, on_wait: Callable[[], None] | None = None) -> None:
+        """Before a call: when Xero's last answer said this minute's calls are spent, wait for the next
+        minute instead of provoking a 429 (Xero counts rejected calls too); ``on_wait`` hears it first."""
+        if self.limits.minute_remaining is not None and self.limits.minute_remaining <= 0:
+            if on_wait is not None:
+                on_wait()
+            self.policy.sleep(MINUTE_WAIT)
+            self.limits.minute_remaining = None  # unknown until the next answer says
+
     # -- plumbing -------------------------------------------------------------------------------
 
     def _note_limits(self, response: requests.Response) -> None:
@@ -217,14 +230,10 @@ class XeroClient:
         token = self.tokens.access_token()
         response = self._send(method, url, self._headers(token, tenant, headers), kwargs)
         if response.status_code == 401:
-            renewed = getattr(self.tokens, "refresh_count", None)
+            renewed = self.tokens.refresh_count
             token = self.tokens.refresh_after_401(token)
             response = self._send(method, url, self._headers(token, tenant, headers), kwargs)
-            if (
-                response.status_code == 401
-                and renewed is not None
-                and getattr(self.tokens, "refresh_count", None) == renewed
-            ):
+            if response.status_code == 401 and self.tokens.refresh_count == renewed:
                 # The token came from another process's refresh (not renewed here) and Xero refused it
                 # too, e.g. its expiry by Xero's clock passed: renew it ourselves, once.
                 token = self.tokens.refresh_after_401(token)
