@@ -7,7 +7,6 @@ quote; only contacts that exist nowhere are created, up to 50 per PUT.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from app.invoicing.contact_names import exact_key, near_key
 from app.invoicing.records import SourceQuote
 from app.xero.client import MAX_BATCH, MAX_PAGE_SIZE, XeroClient
+from app.xero.json_body import dumps
 
 if TYPE_CHECKING:
     from app.invoicing.plan import PlannedInvoice
@@ -83,7 +83,7 @@ def new_contact_body(quote: SourceQuote) -> dict[str, str]:
 
 def content_key(tenant_id: str, kind: str, items: Sequence[dict[str, Any]]) -> str:
     """Idempotency-Key: the same batch for the same tenant always gets the same key (64 hex chars)."""
-    canonical = json.dumps(list(items), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    canonical = dumps(list(items), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(f"{tenant_id}|{kind}|{canonical}".encode()).hexdigest()
 
 

@@ -24,11 +24,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any, Literal
 
 from app.errors import XeroConnectError
 from app.invoicing.contacts import content_key, create_missing_contacts
-from app.invoicing.fingerprint import invoice_summary, quote_fingerprint, quote_summary
+from app.invoicing.fingerprint import CENT, invoice_summary, quote_fingerprint, quote_summary
 from app.invoicing.ledger import DraftRow, Ledger, PendingBatch
 from app.invoicing.lookup import find_drafted, lookup_chunks
 from app.invoicing.plan import PlannedInvoice, changes_since
@@ -312,13 +313,13 @@ def _resendable(batch: PendingBatch, already: dict[str, DraftRow], now: float) -
     if not 0 <= now - batch.sent_at < RESEND_WITHIN:
         return None  # Xero may have forgotten the key (or this machine's clock went back)
     try:
-        payloads = json.loads(batch.request_body)["Invoices"]
+        # Read for counting and unitdp only: the stored body itself is what is sent again, byte for
+        # byte, whichever version's encoder wrote it.
+        payloads = json.loads(batch.request_body, parse_float=Decimal)["Invoices"]
     except (ValueError, KeyError, TypeError):
         return None
     if not isinstance(payloads, list) or len(payloads) != len(batch.references):
         return None
-    if wire_body(payloads) != batch.request_body:
-        return None  # would not be the same request to Xero
     return payloads
 
 
@@ -335,7 +336,7 @@ def _resend(
     pace()
     try:
         key, unitdp = batch.idempotency_key, _unitdp(payloads)
-        results = client.put_invoices(payloads, idempotency_key=key, unitdp=unitdp)
+        results = client.put_invoices(payloads, idempotency_key=key, unitdp=unitdp, body=batch.request_body)
     except ValidationFailed:
         # Xero's remembered answer is a refusal of the whole request, or the key names another request:
         # either way Xero has finished with it, and a lookup by Reference tells what exists.
@@ -400,7 +401,8 @@ def _unitdp(payloads: Sequence[dict[str, Any]]) -> int | None:
     # Xero rounds UnitAmount to 2 places unless asked for 4; only ask when a price needs it.
     for payload in payloads:
         for line in payload["LineItems"]:
-            if round(float(line.get("UnitAmount") or 0), 2) != float(line.get("UnitAmount") or 0):
+            price = Decimal(str(line.get("UnitAmount") or 0))
+            if price != price.quantize(CENT):
                 return 4
     return None
 

@@ -229,9 +229,10 @@ def due_date(invoice_date: date, terms: dict[str, Any]) -> date:
     return invoice_date + timedelta(days=DEFAULT_DUE_DAYS)
 
 
-def _number(value: Decimal) -> int | float:
-    # JSON has no decimals; integers stay integers so the payload (and its key) reads naturally.
-    return int(value) if value == value.to_integral_value() else float(value)
+def _number(value: Decimal) -> int | Decimal:
+    # Written with its own digits (app/xero/json_body.py), trailing zeros dropped and integers as
+    # integers: the payload (and its key) reads naturally, and is what the float encoding was.
+    return int(value) if value == value.to_integral_value() else value.normalize()
 
 
 def _line(

@@ -20,6 +20,7 @@ from app.errors import XeroConnectError
 from app.xero.endpoints import XeroEndpoints
 from app.xero.errors import GrantInvalid, NotFound, TenantChoiceNeeded, map_api_error
 from app.xero.http import RetryPolicy, make_session, send
+from app.xero.json_body import dumps
 
 log = logging.getLogger(__name__)
 CORRELATION_HEADER = "Xero-Correlation-Id"  # what Xero's support asks for about one call
@@ -272,16 +273,21 @@ class XeroClient:
         idempotency_key: str | None,
         params: dict[str, Any] | None = None,
         method: str = "PUT",
+        body: str | None = None,
     ) -> list[BatchItemResult]:
         if len(items) > MAX_BATCH:
             raise ValueError(f"at most {MAX_BATCH} {key} per request; got {len(items)}")
         if not items:
             return []
         # Without a key a retried PUT could create the batch twice; a fresh key makes retries safe.
-        headers = {"Idempotency-Key": idempotency_key or str(uuid.uuid4())}
+        headers = {
+            "Idempotency-Key": idempotency_key or str(uuid.uuid4()),
+            "Content-Type": "application/json",
+        }
         query = {"summarizeErrors": "false", **_drop_none(params)}
         url = f"{self.endpoints.api_base}/{path}"
-        response = self._request(method, url, params=query, headers=headers, json={key: list(items)})
+        data = (body if body is not None else dumps({key: list(items)})).encode("utf-8")
+        response = self._request(method, url, params=query, headers=headers, data=data)
         elements = _records(response, key)
         return [BatchItemResult.from_element(i, element) for i, element in enumerate(elements)]
 
@@ -394,9 +400,14 @@ class XeroClient:
         invoices: Sequence[dict[str, Any]],
         idempotency_key: str | None = None,
         unitdp: int | None = None,
+        body: str | None = None,
     ) -> list[BatchItemResult]:
-        """Create up to 50 invoices; each element's own outcome comes back (summarizeErrors=false)."""
-        return self._put_batch("Invoices", "Invoices", invoices, idempotency_key, {"unitdp": unitdp})
+        """Create up to 50 invoices; each element's own outcome comes back (summarizeErrors=false).
+
+        ``body``: the request exactly as sent before (a pending batch's, as the ledger keeps it), sent
+        byte for byte instead of encoding ``invoices`` again."""
+        params = {"unitdp": unitdp}
+        return self._put_batch("Invoices", "Invoices", invoices, idempotency_key, params, body=body)
 
     def post_invoices(
         self,
