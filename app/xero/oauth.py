@@ -24,7 +24,7 @@ from requests.auth import HTTPBasicAuth
 
 from app.errors import InvalidInput, XeroConnectError
 from app.text import printable
-from app.xero.endpoints import XeroEndpoints, require_secure
+from app.xero.endpoints import IPV4_LOOPBACK, XeroEndpoints, require_secure
 from app.xero.errors import (
     CallbackError,
     ConsentRefused,
@@ -40,7 +40,7 @@ from app.xero.tokenset import TokenSet
 VERIFIER_LENGTH = 64  # PKCE allows 43-128 unreserved characters
 PREFLIGHT_TIMEOUT = 15.0  # seconds: the probe is a courtesy and must not hold up the sign-in
 PREFLIGHT_MAX_HOPS = 5
-CALLBACK_HOSTS = frozenset({"localhost", "127.0.0.1"})
+CALLBACK_HOSTS = frozenset({"localhost", IPV4_LOOPBACK})
 SIGN_IN_SERVICE = "Xero's sign-in service"
 
 STATE_MISMATCH = (
