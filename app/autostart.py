@@ -11,10 +11,10 @@ import os
 import sys
 from pathlib import Path
 
+from app import APP_ID, APP_NAME
 from app.settings import user_base
 
-APP_ID = "io.xeroconnect.XeroConnect"
-RUN_VALUE = "Xero Connect"  # the value's name under the Windows Run key
+RUN_VALUE = APP_NAME  # the value's name under the Windows Run key
 _RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
 
 
@@ -51,7 +51,7 @@ def desktop_entry(argv: list[str] | None = None) -> str:
         [
             "[Desktop Entry]",
             "Type=Application",
-            "Name=Xero Connect",
+            f"Name={APP_NAME}",
             "Comment=Keeps the CRM connected to Xero (tray icon)",
             f"Exec={exec_line(argv)}",
             f"Icon={APP_ID}",

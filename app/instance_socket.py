@@ -18,12 +18,12 @@ import struct
 import sys
 from pathlib import Path
 
+from app.errors import XeroConnectError
 from app.settings import user_base
-from app.xero.errors import XeroConnectError
 
 
 class InstanceFolderNotPrivate(XeroConnectError):
-    kind = "instance_folder"
+    pass
 
 
 def _user() -> str:

@@ -14,18 +14,16 @@ from typing import TYPE_CHECKING
 
 from app.app_naming import APP_TYPE_LABELS, DESKTOP_APP, app_type_label
 from app.credentials import check_credentials, fingerprint, mask
+from app.errors import InvalidInput, NotConfigured, XeroConnectError
 from app.port_holder import program_holding
 from app.settings import Settings, config_dir, load_active_profile, load_settings, save_settings
 from app.xero.endpoints import GRANULAR_SCOPES, LEGACY_SCOPES, XeroEndpoints, redirect_uri
 from app.xero.errors import (
-    InvalidInput,
     InvalidScope,
     NetworkError,
-    NotConfigured,
     RedirectUriNotRegistered,
     TenantChoiceNeeded,
     TenantDisconnected,
-    XeroConnectError,
 )
 from app.xero.tokenset import TokenSet
 
@@ -426,15 +424,11 @@ class ConnectionModel:
 
     def _exchange(self, pending: PendingAuthorization, callback_url: str) -> TokenSet:
         """Swap the code for tokens and store them before the browser is told it worked."""
-        from app.xero.http import once_more_after_rate_limit
         from app.xero.oauth import exchange_code
 
-        tokens = once_more_after_rate_limit(
-            lambda: exchange_code(
-                self.endpoints, self.credentials(), pending, callback_url, self.session, now=self.clock()
-            ),
-            self.policy(),
-            "exchanging the authorization code",
+        policy = self.policy().for_sign_in()
+        tokens = exchange_code(
+            self.endpoints, self.credentials(), pending, callback_url, self.session, self.clock(), policy
         )
         self.secrets().save_token_set(tokens)
         self._token_manager = None

@@ -17,7 +17,7 @@ from typing import TypeVar
 import keyring
 import keyring.errors
 
-from app.xero.errors import KeyringUnavailable
+from app.errors import KeyringUnavailable
 from app.xero.tokenset import TokenSet
 
 T = TypeVar("T")

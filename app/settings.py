@@ -178,7 +178,7 @@ def parse_ports(text: str) -> list[int]:
             return check_ports(numbers)
         except ValueError as exc:
             reason = str(exc)
-    from app.xero.errors import InvalidInput
+    from app.errors import InvalidInput
 
     raise InvalidInput(
         f"--ports takes port numbers from {MIN_PORT} to {MAX_PORT} separated by commas, e.g. "
@@ -208,7 +208,7 @@ def save_settings(settings: Settings) -> Path:
 
 
 def _not_saved(path: Path, exc: OSError) -> OSError:
-    from app.xero.errors import file_problem
+    from app.errors import file_problem
 
     return file_problem("Xero Connect could not save its settings to", path, exc)
 

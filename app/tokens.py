@@ -17,10 +17,11 @@ from pathlib import Path
 import requests
 from filelock import FileLock, Timeout
 
+from app.errors import XeroConnectError
 from app.secrets import SecretStore
 from app.xero.endpoints import XeroEndpoints
-from app.xero.errors import NetworkError, ReauthorisationNeeded, XeroConnectError, XeroUnavailable
-from app.xero.http import RetryPolicy, once_more_after_rate_limit
+from app.xero.errors import ReauthorisationNeeded
+from app.xero.http import RetryPolicy
 from app.xero.oauth import AppCredentials, refresh_token_set
 from app.xero.tokenset import TokenSet
 
@@ -105,10 +106,18 @@ class TokenManager:
             log.info("another window or process already renewed the access token; using it")
             self._cached = stored
             return stored
-        fresh = self._call_refresh(stored.refresh_token)
+        fresh = refresh_token_set(
+            self.endpoints,
+            self._credentials(),
+            stored.refresh_token,
+            self.session,
+            now=self.clock(),
+            # Waited holding the refresh lock: well inside what another process waits for it.
+            policy=self.retry_policy().for_sign_in(longest_wait=LOCK_TIMEOUT / 2),
+        )
         if not fresh.id_token:
             fresh.id_token = stored.id_token
-        if not fresh.refresh_token:
+        if not fresh.refresh_token:  # not rotated: the token sent still works, and its 60 days run on
             fresh.refresh_token = stored.refresh_token
             fresh.refresh_issued_at = stored.refresh_issued_at
         self.store.save_token_set(fresh)  # before anyone uses the new access token
@@ -119,21 +128,3 @@ class TokenManager:
         self._cached = fresh
         self.refresh_count += 1
         return fresh
-
-    def _call_refresh(self, refresh_token: str) -> TokenSet:
-        attempts = 2  # a lost answer is retried once with the same token, inside Xero's grace period
-        for attempt in range(attempts):
-            try:
-                return once_more_after_rate_limit(
-                    lambda: refresh_token_set(
-                        self.endpoints, self._credentials(), refresh_token, self.session, now=self.clock()
-                    ),
-                    self.retry_policy(),
-                    "renewing the access token",
-                    # Waited holding the refresh lock: well inside what another process waits for it.
-                    longest_wait=LOCK_TIMEOUT / 2,
-                )
-            except (NetworkError, XeroUnavailable):
-                if attempt == attempts - 1:
-                    raise
-        raise AssertionError("unreachable")

@@ -16,9 +16,9 @@ from app import __version__
 from app.cli.draft import add_draft_parser, cmd_draft
 from app.cli.options import add_profile_options, chosen_profile, model_for
 from app.core_dumps import forbid_core_dumps
+from app.errors import Cancelled, InvalidInput, XeroConnectError
 from app.logging_setup import configure_logging
 from app.xero.endpoints import DEFAULT_SANDBOX_URL
-from app.xero.errors import Cancelled, InvalidInput, XeroConnectError
 
 if TYPE_CHECKING:
     from app.model import AuthorizationAttempt, AuthorizationOutcome, ConnectionModel

@@ -129,13 +129,13 @@ def add_mapping_options(draft: argparse.ArgumentParser) -> None:
 
 
 def cmd_draft(args: argparse.Namespace) -> int:
+    from app.errors import InvalidInput
     from app.invoicing.contact_names import parse_choices
     from app.invoicing.records import LoadResult
     from app.invoicing.run import refused_file
     from app.invoicing.sentences import FILE_REFUSED
     from app.invoicing.sources import load_xero_quotes
     from app.invoicing.tracking import parse_fixed
-    from app.xero.errors import InvalidInput
 
     if not args.file and not args.from_xero_quotes:
         print(
@@ -228,6 +228,7 @@ def run_draft(
     keep_quote_date: bool = False,
 ) -> int:
     """The whole command once the quotes can be loaded; scripts and tests call it with their own loader."""
+    from app.errors import DraftingLocked, InvalidInput
     from app.invoicing.drafting import draft_invoices
     from app.invoicing.run import (
         CLI_PROGRAM,
@@ -241,7 +242,7 @@ def run_draft(
         run_calls_sentence,
     )
     from app.invoicing.sentences import FILE_REFUSED, all_invalid_sentence
-    from app.xero.errors import DraftingLocked, InvalidInput, RateLimited
+    from app.xero.errors import RateLimited
 
     # CRM text (numbers, customers, Xero's messages quoting them) reaches the terminal without escapes.
     out, err = cast(TextIO, PrintableStream(out or sys.stdout)), err or sys.stderr

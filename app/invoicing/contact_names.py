@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from app.xero.errors import InvalidInput
+from app.errors import InvalidInput
 
 if TYPE_CHECKING:
     from app.invoicing.planned import PlannedInvoice

@@ -23,9 +23,11 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
-from app.invoicing.fingerprint import invoice_summary, quote_fingerprint, quote_summary
+from app.errors import XeroConnectError
+from app.invoicing.fingerprint import CENT, invoice_summary, quote_fingerprint, quote_summary
 from app.invoicing.ledger import DraftRow, Ledger, PendingBatch
 from app.invoicing.lookup import find_drafted, lookup_chunks
 from app.invoicing.new_contacts import create_missing_contacts
@@ -45,14 +47,12 @@ from app.xero.errors import (
     RequestTooLarge,
     TenantDisconnected,
     ValidationFailed,
-    XeroConnectError,
 )
 
 log = logging.getLogger(__name__)
 
 NOT_SENT_TODAY = "not sent today: the organisation's daily limit of calls is nearly reached"
 DAY_RESERVE = 5  # calls kept back at the daily limit: enough to look up a batch whose answer was lost
-MINUTE_WAIT = 60.0  # Xero's minute window is fixed but its start is unknown: a full minute always clears it
 # Xero honours an Idempotency-Key for about 6 minutes (xero-notes §7). A pending batch first sent less
 # than 5 minutes ago (this machine's clock) is resent with its own body and key; the minute left over
 # covers clock skew between this machine and Xero and the time the resend itself takes. An older batch
@@ -95,14 +95,10 @@ class _Pacer:
         self.client, self.on_wait, self.day_reserve = client, on_wait, day_reserve
 
     def __call__(self) -> None:
-        limits = self.client.limits
-        if limits.day_remaining is not None and limits.day_remaining <= self.day_reserve:
-            raise DailyLimitNear(day_limit_sentence(limits.day_remaining))
-        if limits.minute_remaining is not None and limits.minute_remaining <= 0:
-            if self.on_wait is not None:
-                self.on_wait()
-            self.client.policy.sleep(MINUTE_WAIT)
-            limits.minute_remaining = None  # unknown until the next answer says
+        left = self.client.limits.day_remaining
+        if left is not None and left <= self.day_reserve:
+            raise DailyLimitNear(day_limit_sentence(left))
+        self.client.wait_for_minute_limit(self.on_wait)
 
 
 def day_limit_sentence(left: int) -> str:
@@ -220,13 +216,13 @@ def _resendable(batch: PendingBatch, already: dict[str, DraftRow], now: float) -
     if not 0 <= now - batch.sent_at < RESEND_WITHIN:
         return None  # Xero may have forgotten the key (or this machine's clock went back)
     try:
-        payloads = json.loads(batch.request_body)["Invoices"]
+        # Read for counting and unitdp only: the stored body itself is what is sent again, byte for
+        # byte, whichever version's encoder wrote it.
+        payloads = json.loads(batch.request_body, parse_float=Decimal)["Invoices"]
     except (ValueError, KeyError, TypeError):
         return None
     if not isinstance(payloads, list) or len(payloads) != len(batch.references):
         return None
-    if wire_body(payloads) != batch.request_body:
-        return None  # would not be the same request to Xero
     return payloads
 
 
@@ -243,7 +239,7 @@ def _resend(
     pace()
     try:
         key, unitdp = batch.idempotency_key, _unitdp(payloads)
-        results = client.put_invoices(payloads, idempotency_key=key, unitdp=unitdp)
+        results = client.put_invoices(payloads, idempotency_key=key, unitdp=unitdp, body=batch.request_body)
     except ValidationFailed:
         # Xero's remembered answer is a refusal of the whole request, or the key names another request:
         # either way Xero has finished with it, and a lookup by Reference tells what exists.
@@ -308,7 +304,8 @@ def _unitdp(payloads: Sequence[dict[str, Any]]) -> int | None:
     # Xero rounds UnitAmount to 2 places unless asked for 4; only ask when a price needs it.
     for payload in payloads:
         for line in payload["LineItems"]:
-            if round(float(line.get("UnitAmount") or 0), 2) != float(line.get("UnitAmount") or 0):
+            price = Decimal(str(line.get("UnitAmount") or 0))
+            if price != price.quantize(CENT):
                 return 4
     return None
 

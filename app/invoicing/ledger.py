@@ -29,9 +29,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.errors import XeroConnectError
 from app.invoicing.records import quote_identity
 from app.settings import data_dir
-from app.xero.errors import XeroConnectError
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from app.errors import InvalidInput
 from app.invoicing.planned import TenantFacts
-from app.xero.errors import InvalidInput
 
 
 class NotPermitted(InvalidInput):

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from app.errors import InvalidInput
 from app.invoicing.contact_names import ContactChoices, exact_key, near_match_sentence, same_email_sentence
 from app.invoicing.contacts import ContactDirectory, new_contact_body
 from app.invoicing.fingerprint import Summary, differences, quote_fingerprint, quote_summary
@@ -28,7 +29,6 @@ from app.invoicing.tracking import check_fixed, merged, resolve
 from app.invoicing.wire import MAX_REQUEST_BYTES, body_size, too_large_sentence
 from app.invoicing.xero_source import ORIGIN as XERO_ORIGIN
 from app.xero.client import XeroClient
-from app.xero.errors import InvalidInput
 
 DEFAULT_DUE_DAYS = 14
 AMOUNT_TYPES = {"exclusive": "Exclusive", "inclusive": "Inclusive", "notax": "NoTax"}
@@ -105,9 +105,10 @@ def due_date(invoice_date: date, terms: dict[str, Any]) -> date:
     return invoice_date + timedelta(days=DEFAULT_DUE_DAYS)
 
 
-def _number(value: Decimal) -> int | float:
-    # JSON has no decimals; integers stay integers so the payload (and its key) reads naturally.
-    return int(value) if value == value.to_integral_value() else float(value)
+def _number(value: Decimal) -> int | Decimal:
+    # Written with its own digits (app/xero/json_body.py), trailing zeros dropped and integers as
+    # integers: the payload (and its key) reads naturally, and is what the float encoding was.
+    return int(value) if value == value.to_integral_value() else value.normalize()
 
 
 def _line(

@@ -13,10 +13,10 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from app import APP_NAME
+from app.errors import XeroConnectError
 from app.invoicing.records import SourceQuote
 from app.invoicing.wire import content_key
 from app.invoicing.xero_source import ORIGIN as XERO_ORIGIN
-from app.xero.errors import XeroConnectError
 
 if TYPE_CHECKING:
     from app.invoicing.planned import PlannedInvoice

@@ -11,9 +11,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from app.errors import InvalidInput
 from app.invoicing.tracking import NO_TRACKING, Categories, active_categories, choices, chosen_sentence
 from app.invoicing.tracking import key as tracking_key
-from app.xero.errors import InvalidInput
 
 if TYPE_CHECKING:
     from app.invoicing.planned import Defaults, TenantFacts

@@ -19,8 +19,8 @@ from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
+from app.errors import DraftingLocked
 from app.settings import data_dir
-from app.xero.errors import DraftingLocked
 
 POLL_SECONDS = 0.5
 

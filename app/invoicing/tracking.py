@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app.xero.errors import InvalidInput
+from app.errors import InvalidInput
 
 MAX_CATEGORIES = 2
 NO_TRACKING = "(none)"  # the window's choice of no option for a category

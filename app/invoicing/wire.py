@@ -4,11 +4,10 @@ Idempotency-Key of a batch."""
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from typing import Any
 
-import requests
+from app.xero.json_body import dumps
 
 # Xero's limit on an Accounting API request body: 3.5 MB on its older limits page, 10 MB in a 2026
 # reading (xero-notes §7, §10). Batches stay within the smaller, so they fit either.
@@ -16,9 +15,8 @@ MAX_REQUEST_BYTES = 3_500_000
 
 
 def wire_body(payloads: Sequence[dict[str, Any]]) -> str:
-    """The body exactly as the client sends it (the same JSON encoder, via requests)."""
-    body = requests.Request("PUT", "http://localhost/", json={"Invoices": list(payloads)}).prepare().body
-    return body.decode("utf-8") if isinstance(body, bytes) else str(body)
+    """The body exactly as the client sends it (the same JSON encoder, Decimal with its own digits)."""
+    return dumps({"Invoices": list(payloads)})
 
 
 def body_size(payloads: Sequence[dict[str, Any]]) -> int:
@@ -34,5 +32,5 @@ def too_large_sentence(size: int) -> str:
 
 def content_key(tenant_id: str, kind: str, items: Sequence[dict[str, Any]]) -> str:
     """Idempotency-Key: the same batch for the same tenant always gets the same key (64 hex chars)."""
-    canonical = json.dumps(list(items), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    canonical = dumps(list(items), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(f"{tenant_id}|{kind}|{canonical}".encode()).hexdigest()

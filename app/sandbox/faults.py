@@ -1,4 +1,6 @@
-"""Injected failures (429/500/503/drop/delay) for testing a client's retry handling."""
+"""Injected failures (429/500/503/drop/delay) for testing a client's retry handling, and ``no_rotation``:
+a refresh at the token endpoint answered without a new refresh token (Xero always rotates; other OAuth
+servers need not), the one sent staying valid."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from typing import Any
 from app.sandbox.state import SandboxState
 from app.sandbox.web import Request, Response, json_response, text_response
 
-KINDS = ("429", "500", "503", "drop", "delay")
+KINDS = ("429", "500", "503", "drop", "delay", "no_rotation")
 
 
 def add(state: SandboxState, spec: dict[str, Any]) -> dict[str, Any]:
@@ -46,7 +48,7 @@ def take(state: SandboxState, req: Request) -> dict[str, Any] | None:
 
 
 def respond(state: SandboxState, fault: dict[str, Any]) -> Response | None:
-    """The injected response, or None for a delay (the caller sleeps and proceeds)."""
+    """The injected response, or None for a delay or no_rotation (the caller handles the request)."""
     kind = fault["kind"]
     if kind == "drop":
         return Response(drop=True)

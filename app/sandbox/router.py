@@ -54,7 +54,10 @@ def _route(state: SandboxState, req: Request) -> Response:
         injected = faults.respond(state, fault)
         if injected is not None:
             return injected
-        req.delay = fault["delay_seconds"]
+        if fault["kind"] == "no_rotation":
+            req.no_rotation = True
+        else:
+            req.delay = fault["delay_seconds"]
     if path.startswith(accounting.PREFIX + "/"):
         return accounting.handle(state, req)  # sleeps for a delay fault while counted in flight
     if req.delay:

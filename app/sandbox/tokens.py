@@ -69,7 +69,7 @@ def _s256(verifier: str) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
 
 
-def _token_set(state: SandboxState, grant: dict[str, Any]) -> dict[str, Any]:
+def _token_set(state: SandboxState, grant: dict[str, Any], rotate: bool = True) -> dict[str, Any]:
     now = int(state.clock.time())
     base = state.base_url
     uid = grant["user_id"]
@@ -119,7 +119,7 @@ def _token_set(state: SandboxState, grant: dict[str, Any]) -> dict[str, Any]:
             },
             state.signing_key,
         )
-    if "offline_access" in grant["scopes"]:
+    if "offline_access" in grant["scopes"] and rotate:
         refresh = secrets.token_hex(32)
         state.refresh_tokens[token_hash(refresh)] = {
             "grant_id": grant["grant_id"],
@@ -162,7 +162,7 @@ def _exchange_code(state: SandboxState, app: dict[str, Any], form: dict[str, str
     return _ok(_token_set(state, grant))
 
 
-def _refresh(state: SandboxState, app: dict[str, Any], form: dict[str, str]) -> Response:
+def _refresh(state: SandboxState, app: dict[str, Any], form: dict[str, str], rotate: bool = True) -> Response:
     state.counters["refreshes"] += 1
     record = state.refresh_tokens.get(token_hash(form.get("refresh_token", "")))
     grant = state.grants.get(record["grant_id"]) if record else None
@@ -173,6 +173,8 @@ def _refresh(state: SandboxState, app: dict[str, Any], form: dict[str, str]) -> 
         return oauth_error("invalid_grant")
     if record["rotated_at"] is not None and now - record["rotated_at"] > GRACE:
         return oauth_error("invalid_grant")
+    if not rotate:  # a "no_rotation" fault: the token sent stays the grant's, its 60 days unchanged
+        return _ok(_token_set(state, grant, rotate=False))
     if record["rotated_at"] is None:
         record["rotated_at"] = now  # the grace period runs from the first rotation
     return _ok(_token_set(state, grant))
@@ -201,7 +203,7 @@ def token(state: SandboxState, req: Request) -> Response:
             return oauth_error("unauthorized_client")
         if grant_type == "authorization_code":
             return _exchange_code(state, app, form)
-        return _refresh(state, app, form)
+        return _refresh(state, app, form, rotate=not req.no_rotation)
 
 
 def revoke_grant(state: SandboxState, grant_id: str) -> None:

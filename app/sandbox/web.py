@@ -19,6 +19,7 @@ class Request:
     headers: dict[str, str]  # lower-cased names
     body: bytes = b""
     delay: float = 0.0  # set by a "delay" fault; applied while the request counts as in flight
+    no_rotation: bool = False  # set by a "no_rotation" fault: a refresh answers without a refresh token
 
     def arg(self, name: str, default: str | None = None) -> str | None:
         """Query parameter, matched case-insensitively as Xero does."""

@@ -16,6 +16,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget, QWizard
 
+from app import APP_ID, APP_NAME
 from app.instance_socket import InstanceFolderNotPrivate, instance_address
 from app.model import ConnectionModel
 from app.resources import resource_path
@@ -34,10 +35,10 @@ log = logging.getLogger(__name__)
 def application(quit_on_last_window: bool) -> QApplication:
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
-    app.setApplicationName("Xero Connect")
-    app.setApplicationDisplayName("Xero Connect")
-    app.setOrganizationName("Xero Connect")
-    app.setDesktopFileName("io.xeroconnect.XeroConnect")  # matches packaging/*.desktop
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setDesktopFileName(APP_ID)  # matches packaging/*.desktop
     app.setWindowIcon(QIcon(str(resource_path("icons") / "xero-connect.svg")))
     app.setQuitOnLastWindowClosed(quit_on_last_window)
     return app
@@ -165,7 +166,7 @@ def run_gui(profile: str | None, sandbox_url: str | None, wizard_only: bool) -> 
             return 0
         profile, server = _prepare_profile(profile, sandbox_url)
     except OSError as exc:  # an unreadable settings file: its sentence says what to do
-        QMessageBox.critical(None, "Xero Connect", str(exc))
+        QMessageBox.critical(None, APP_NAME, str(exc))
         return 1
     try:
         if wizard_only:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import APP_NAME
 from app.ui.tray_icons import ICONS, state_icon
 from app.ui.widgets import WrapLabel
 
@@ -49,7 +50,7 @@ class StatusWindow(QWidget):
     def __init__(self, controller: TrayController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
-        self.setWindowTitle("Xero Connect")
+        self.setWindowTitle(APP_NAME)
         self.setWindowIcon(QIcon(str(ICONS / "xero-connect.svg")))
         self.resize(420, 220)
 
@@ -57,7 +58,7 @@ class StatusWindow(QWidget):
         self.icon_label.setFixedSize(ICON_SIZE, ICON_SIZE)
         self.icon_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
-        self.title_label = QLabel("Xero Connect")
+        self.title_label = QLabel(APP_NAME)
         title_font = QFont(self.title_label.font())
         title_font.setPointSizeF(title_font.pointSizeF() * 1.35)
         title_font.setBold(True)

@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QMessageBox, QSystemTrayIcon, QWidget
 
-from app import autostart
+from app import APP_NAME, autostart
 from app.model import CheckResult, ConnectionModel, DisconnectReport
 from app.ui import about
 from app.ui.about import AboutDialog
@@ -60,7 +60,7 @@ def confirm_disconnect(parent: QWidget | None, question: str) -> bool:
     and Enter both mean Cancel)."""
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Question)
-    box.setWindowTitle("Xero Connect")
+    box.setWindowTitle(APP_NAME)
     box.setText(question)
     disconnect = box.addButton("Disconnect", QMessageBox.ButtonRole.DestructiveRole)
     cancel = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
@@ -148,7 +148,7 @@ class TrayController(QObject):
         self.action_autostart.triggered.connect(self.set_autostart)  # user clicks only, not setChecked()
         self.action_logs = QAction("Open log folder", self)
         self.action_logs.triggered.connect(self.open_log_folder)
-        self.action_about = QAction("About Xero Connect", self)
+        self.action_about = QAction(f"About {APP_NAME}", self)
         self.action_about.triggered.connect(self.show_about)
 
     @Slot()
@@ -217,7 +217,7 @@ class TrayController(QObject):
         return "next automatic check at " + time.strftime("%H:%M", time.localtime(due))
 
     def tooltip(self) -> str:
-        lines = ["Xero Connect", self.status_line()]
+        lines = [APP_NAME, self.status_line()]
         if self.last_message and self.last_message != self.status_line():
             lines.append(self.last_message)
         return "\n".join(lines)
@@ -244,9 +244,9 @@ class TrayController(QObject):
         """A tray notification where a tray exists; the status window shows the same text anyway."""
         if self.tray is not None and self.tray.isVisible() and QSystemTrayIcon.supportsMessages():
             if ok:  # the connected icon: a success looks like one, not like general information
-                self.tray.showMessage("Xero Connect", message, state_icon(CONNECTED), 8000)
+                self.tray.showMessage(APP_NAME, message, state_icon(CONNECTED), 8000)
             else:
-                self.tray.showMessage("Xero Connect", message, QSystemTrayIcon.MessageIcon.Warning, 8000)
+                self.tray.showMessage(APP_NAME, message, QSystemTrayIcon.MessageIcon.Warning, 8000)
 
     # ----- showing -----
     @property
@@ -451,7 +451,7 @@ class TrayController(QObject):
             sentence = f'Could not change "Start at login": {exc.strerror or exc}.'
             log.warning("%s", sentence)
             self.action_autostart.setChecked(autostart.is_enabled())
-            box = QMessageBox(QMessageBox.Icon.Warning, "Xero Connect", sentence, parent=self._window)
+            box = QMessageBox(QMessageBox.Icon.Warning, APP_NAME, sentence, parent=self._window)
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             box.open()  # not exec(): a menu slot must not start a nested event loop
 

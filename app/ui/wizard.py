@@ -10,6 +10,7 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox, QWizard
 
+from app.errors import XeroConnectError
 from app.setup_undo import SetupSnapshot, is_working, restore_failed
 from app.ui import steps
 from app.ui.pages.authorize import AuthorizePage
@@ -23,7 +24,6 @@ from app.ui.pages.tenant import TenantPage
 from app.ui.pages.verify import VerifyPage
 from app.ui.widgets import icon
 from app.ui.workers import run_task
-from app.xero.errors import XeroConnectError
 
 log = logging.getLogger(__name__)
 

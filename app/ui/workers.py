@@ -16,7 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThreadPool, Signal, Slot
 
-from app.xero.errors import XeroConnectError
+from app.errors import XeroConnectError
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,9 @@ class Task(QObject):
         self.name = name
         self.discarded = False
         self.done = False
-        self.error_kind = ""  # the XeroConnectError's kind when the call failed with one, for a way forward
+        self.error_type: type[XeroConnectError] | None = (
+            None  # set when the call failed with one, for a way forward
+        )
         # Queued: a pool thread emits these, and the GUI thread (where this object lives) delivers.
         self._result.connect(self._deliver_result, Qt.ConnectionType.QueuedConnection)
         self._error.connect(self._deliver_error, Qt.ConnectionType.QueuedConnection)
@@ -85,6 +87,10 @@ class Task(QObject):
     def discard(self) -> None:
         """Ignore whatever the call returns from now on (its page moved on or the user cancelled)."""
         self.discarded = True
+
+    def failed_with(self, error: type[XeroConnectError]) -> bool:
+        """Whether the call failed with ``error`` (or a subclass): the page's cue for a way forward."""
+        return self.error_type is not None and issubclass(self.error_type, error)
 
     @property
     def running(self) -> bool:
@@ -112,7 +118,7 @@ def _work(key: int, fn: Callable[[], Any]) -> None:
         try:
             value = fn()
         except XeroConnectError as exc:
-            task.error_kind = exc.kind
+            task.error_type = type(exc)
             task._error.emit(str(exc))
         except Exception as exc:  # the GUI must get a sentence, never a traceback
             log.error("Background task %r failed: %s at %s", task.name, type(exc).__name__, _where(exc))

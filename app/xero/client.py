@@ -16,9 +16,11 @@ from urllib.parse import quote
 
 import requests
 
+from app.errors import XeroConnectError
 from app.xero.endpoints import XeroEndpoints
-from app.xero.errors import GrantInvalid, NotFound, TenantChoiceNeeded, XeroConnectError, map_api_error
+from app.xero.errors import GrantInvalid, NotFound, TenantChoiceNeeded, map_api_error
 from app.xero.http import RetryPolicy, make_session, send
+from app.xero.json_body import dumps
 
 log = logging.getLogger(__name__)
 CORRELATION_HEADER = "Xero-Correlation-Id"  # what Xero's support asks for about one call
@@ -26,9 +28,13 @@ CORRELATION_HEADER = "Xero-Correlation-Id"  # what Xero's support asks for about
 PAGE_SIZE = 100  # Xero's page size when no pageSize is sent
 MAX_PAGE_SIZE = 1000  # the largest pageSize Xero takes on Contacts, Invoices and other paged lists
 MAX_BATCH = 50  # Xero's advised ceiling of elements per PUT; the caller splits larger batches
+MINUTE_WAIT = 60.0  # Xero's minute window is fixed but its start is unknown: a full minute always clears it
 
 
 class AccessTokenProvider(Protocol):
+    # Refreshes this provider made itself: a token renewed by another process does not count.
+    refresh_count: int
+
     def access_token(self) -> str:
         """A valid access token, refreshed beforehand if it is near expiry."""
         ...
@@ -140,6 +146,15 @@ class XeroClient:
         self.policy = policy or RetryPolicy()
         self.limits = RateLimitStatus()
 
+    def wait_for_minute_limit(self, on_wait: Callable[[], None] | None = None) -> None:
+        """Before a call: when Xero's last answer said this minute's calls are spent, wait for the next
+        minute instead of provoking a 429 (Xero counts rejected calls too); ``on_wait`` hears it first."""
+        if self.limits.minute_remaining is not None and self.limits.minute_remaining <= 0:
+            if on_wait is not None:
+                on_wait()
+            self.policy.sleep(MINUTE_WAIT)
+            self.limits.minute_remaining = None  # unknown until the next answer says
+
     # -- plumbing -------------------------------------------------------------------------------
 
     def _note_limits(self, response: requests.Response) -> None:
@@ -216,14 +231,10 @@ class XeroClient:
         token = self.tokens.access_token()
         response = self._send(method, url, self._headers(token, tenant, headers), kwargs)
         if response.status_code == 401:
-            renewed = getattr(self.tokens, "refresh_count", None)
+            renewed = self.tokens.refresh_count
             token = self.tokens.refresh_after_401(token)
             response = self._send(method, url, self._headers(token, tenant, headers), kwargs)
-            if (
-                response.status_code == 401
-                and renewed is not None
-                and getattr(self.tokens, "refresh_count", None) == renewed
-            ):
+            if response.status_code == 401 and self.tokens.refresh_count == renewed:
                 # The token came from another process's refresh (not renewed here) and Xero refused it
                 # too, e.g. its expiry by Xero's clock passed: renew it ourselves, once.
                 token = self.tokens.refresh_after_401(token)
@@ -262,16 +273,21 @@ class XeroClient:
         idempotency_key: str | None,
         params: dict[str, Any] | None = None,
         method: str = "PUT",
+        body: str | None = None,
     ) -> list[BatchItemResult]:
         if len(items) > MAX_BATCH:
             raise ValueError(f"at most {MAX_BATCH} {key} per request; got {len(items)}")
         if not items:
             return []
         # Without a key a retried PUT could create the batch twice; a fresh key makes retries safe.
-        headers = {"Idempotency-Key": idempotency_key or str(uuid.uuid4())}
+        headers = {
+            "Idempotency-Key": idempotency_key or str(uuid.uuid4()),
+            "Content-Type": "application/json",
+        }
         query = {"summarizeErrors": "false", **_drop_none(params)}
         url = f"{self.endpoints.api_base}/{path}"
-        response = self._request(method, url, params=query, headers=headers, json={key: list(items)})
+        data = (body if body is not None else dumps({key: list(items)})).encode("utf-8")
+        response = self._request(method, url, params=query, headers=headers, data=data)
         elements = _records(response, key)
         return [BatchItemResult.from_element(i, element) for i, element in enumerate(elements)]
 
@@ -384,9 +400,14 @@ class XeroClient:
         invoices: Sequence[dict[str, Any]],
         idempotency_key: str | None = None,
         unitdp: int | None = None,
+        body: str | None = None,
     ) -> list[BatchItemResult]:
-        """Create up to 50 invoices; each element's own outcome comes back (summarizeErrors=false)."""
-        return self._put_batch("Invoices", "Invoices", invoices, idempotency_key, {"unitdp": unitdp})
+        """Create up to 50 invoices; each element's own outcome comes back (summarizeErrors=false).
+
+        ``body``: the request exactly as sent before (a pending batch's, as the ledger keeps it), sent
+        byte for byte instead of encoding ``invoices`` again."""
+        params = {"unitdp": unitdp}
+        return self._put_batch("Invoices", "Invoices", invoices, idempotency_key, params, body=body)
 
     def post_invoices(
         self,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from app.xero.errors import InvalidInput
+from app.errors import InvalidInput
 
-DEFAULT_SANDBOX_URL = "http://127.0.0.1:8765"
+IPV4_LOOPBACK = "127.0.0.1"  # where the listener and the local sandbox listen
+DEFAULT_SANDBOX_URL = f"http://{IPV4_LOOPBACK}:8765"
 
 
 def is_loopback(url: str) -> bool:

@@ -1,41 +1,33 @@
-"""Typed errors whose message is a sentence the user can act on, and the one mapper from Xero's answers.
+"""Xero's answers as typed errors whose message is a sentence the user can act on, and the one mapper.
 
-The UI and the CLI show ``str(error)`` as it is; they never write their own wording. No message may
-contain a secret, a token or an authorization code.
+The base class and the errors that are not about Xero are in ``app/errors.py``. The UI and the CLI
+show ``str(error)`` as it is; they never write their own wording. No message may contain a secret, a
+token or an authorization code.
 """
 
 from __future__ import annotations
 
-import errno
 import json
 import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from app.errors import XeroConnectError
+
 if TYPE_CHECKING:  # requests costs a tenth of a second to import; the wizard's first page needs none
     import requests
 
 
-class XeroConnectError(Exception):
-    """Base of every error the core raises; ``str()`` is a complete sentence for the user."""
-
-    kind = "error"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
 class NetworkError(XeroConnectError):
-    kind = "network"
+    pass
 
 
 class XeroUnavailable(XeroConnectError):
-    kind = "unavailable"
+    pass
 
 
 class SecretRejected(XeroConnectError):
-    kind = "secret_rejected"
+    pass
 
 
 WRONG_SECRET = (
@@ -52,7 +44,7 @@ class WrongSecret(SecretRejected):
 
 
 class ReauthorisationNeeded(XeroConnectError):
-    kind = "reauthorise"
+    pass
 
 
 class GrantInvalid(ReauthorisationNeeded):
@@ -64,32 +56,30 @@ class GrantInvalid(ReauthorisationNeeded):
 
 
 class ConsentRefused(XeroConnectError):
-    kind = "consent_refused"
+    pass
 
 
 class RedirectUriNotRegistered(XeroConnectError):
-    kind = "redirect_uri"
+    pass
 
 
 class UnknownClient(XeroConnectError):
-    kind = "unknown_client"
+    pass
 
 
 class InvalidScope(XeroConnectError):
-    kind = "invalid_scope"
+    pass
 
 
 class TenantDisconnected(XeroConnectError):
-    kind = "tenant_disconnected"
+    pass
 
 
 class MissingScope(XeroConnectError):
-    kind = "missing_scope"
+    pass
 
 
 class RateLimited(XeroConnectError):
-    kind = "rate_limited"
-
     def __init__(self, message: str, problem: str, retry_after: float | None) -> None:
         super().__init__(message)
         self.problem = problem
@@ -97,8 +87,6 @@ class RateLimited(XeroConnectError):
 
 
 class ValidationFailed(XeroConnectError):
-    kind = "validation"
-
     def __init__(self, message: str, details: list[str]) -> None:
         super().__init__(message)
         self.details = details
@@ -108,85 +96,29 @@ class StillProcessing(XeroConnectError):
     """409 to a request whose Idempotency-Key names one still being processed: its outcome is not known
     yet (the sandbox and the IETF Idempotency-Key draft answer so; Xero does not document it)."""
 
-    kind = "still_processing"
-
 
 class RequestTooLarge(XeroConnectError):
     """413: Xero refused the request for its size before processing it; nothing was created."""
 
-    kind = "request_too_large"
-
 
 class NotFound(XeroConnectError):
-    kind = "not_found"
+    pass
 
 
 class CallbackError(XeroConnectError):
     """The browser came back to the loopback listener with something we cannot accept."""
 
-    kind = "callback"
-
 
 class CallbackTimeout(XeroConnectError):
-    kind = "callback_timeout"
-
-
-class Cancelled(XeroConnectError):
-    kind = "cancelled"
-
-
-class PortsBusy(XeroConnectError):
-    kind = "ports_busy"
-
-
-class NotConfigured(XeroConnectError):
-    kind = "not_configured"
+    pass
 
 
 class TenantChoiceNeeded(XeroConnectError):
-    kind = "tenant_choice"
-
-
-class KeyringUnavailable(XeroConnectError):
-    kind = "keyring"
-
-
-class InvalidInput(XeroConnectError):
-    kind = "invalid_input"
-
-
-class DraftingLocked(XeroConnectError):
-    """Another drafting run for the same organisation holds its lock; nothing was sent."""
-
-    kind = "drafting_locked"
+    pass
 
 
 class AnswerTooLarge(XeroConnectError):
-    kind = "too_large"
-
-
-class FileProblem(XeroConnectError, OSError):
-    """A local file or folder cannot be read or written; the sentence names it (an OSError too, so
-    callers that guard file access keep working)."""
-
-    kind = "file"
-
-
-def file_problem(what: str, path: object, exc: OSError, fix: str = "") -> FileProblem:
-    """``what`` failed at ``path``: the path and the system's reason, which alone never says where."""
-    reason = exc.strerror or type(exc).__name__
-    hint = fix or _FILE_HINTS.get(exc.errno or 0, "check the folder and try again")
-    return FileProblem(f"{what} {path} ({reason}); {hint}.")
-
-
-_FILE_HINTS = {
-    errno.ENOSPC: "free some space on that disk, then try again",
-    errno.EROFS: "that disk is read-only; make it writable or point Xero Connect at another folder",
-    errno.EACCES: "check that the folder belongs to you and is writable, then try again",
-    errno.EFBIG: "it reached the file size limit set here (ulimit -f); raise that limit, then try again",
-}
-if hasattr(errno, "EDQUOT"):  # not on Windows
-    _FILE_HINTS[errno.EDQUOT] = "you are over your disk quota; free some space, then try again"
+    pass
 
 
 RATE_LIMIT_NAMES = {

@@ -1,7 +1,8 @@
 """The one HTTP session factory and the one retry policy for every call to Xero or the local sandbox.
 
 urllib3's own retries are switched off: only :func:`send` decides when a request is repeated, so a
-rate limit, an outage and a dropped connection are each handled once, in one place.
+rate limit, an outage and a dropped connection are each handled once, in one place. The sign-in
+service's token endpoint goes through it too, with :meth:`RetryPolicy.for_sign_in`.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from dataclasses import dataclass, replace
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -21,7 +22,7 @@ from urllib3.util.retry import Retry
 
 from app import __version__
 from app.xero.endpoints import require_secure
-from app.xero.errors import AnswerTooLarge, RateLimited, network_error, rate_limited, retry_after_seconds
+from app.xero.errors import AnswerTooLarge, network_error, rate_limited, retry_after_seconds
 
 USER_AGENT = f"XeroConnect/{__version__}"
 CONNECT_TIMEOUT = 10.0
@@ -47,7 +48,6 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 log = logging.getLogger("app.xero.http")
 
 ResponseHook = Callable[[requests.Response], None]
-T = TypeVar("T")
 
 
 class _TimeoutAdapter(HTTPAdapter):
@@ -117,6 +117,12 @@ class RetryPolicy:
         step = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
         return min(self.max_delay, max(0.0, self.jitter(step / 2, step)))
 
+    def for_sign_in(self, longest_wait: float | None = None) -> RetryPolicy:
+        """This policy for the sign-in service's token endpoint: one attempt more at most, and a
+        Retry-After beyond ``longest_wait`` (default ``max_retry_after``) is the user's to know."""
+        wait = self.max_retry_after if longest_wait is None else longest_wait
+        return replace(self, max_attempts=min(self.max_attempts, 2), max_retry_after=wait)
+
 
 def _path(url: str) -> str:
     # The query string may carry filters with customer names; the path is enough to follow retries.
@@ -166,18 +172,23 @@ def send(
     *,
     policy: RetryPolicy,
     on_response: ResponseHook | None = None,
+    replayable: bool | None = None,
+    what: str = "Xero",
     **kwargs: Any,
 ) -> requests.Response:
     """Send one request with the retry policy; the final response is returned for the caller to map.
 
     ``on_response`` sees every response, retried ones included, so rate-limit headers are never missed.
-    The same ``kwargs`` (headers, Idempotency-Key, body) are re-sent on every attempt.
+    The same ``kwargs`` (headers, Idempotency-Key, body) are re-sent on every attempt. ``replayable``
+    says whether a request that may have reached the server can be sent again (default: a safe method
+    or one with an Idempotency-Key); ``what`` names the server in a network error's sentence.
     Raises RateLimited for a Retry-After beyond ``policy.max_retry_after`` and NetworkError when the
     connection still fails after the last attempt.
     """
     require_secure(url)  # every call carries a token: never over plain http to another computer
     method = method.upper()
-    replayable = _replay_safe(method, kwargs.get("headers"))
+    if replayable is None:
+        replayable = _replay_safe(method, kwargs.get("headers"))
     attempt = 0
     while True:
         attempt += 1
@@ -185,13 +196,13 @@ def send(
             response = session.request(method, url, **kwargs)
         except RETRY_EXCEPTIONS as exc:
             if attempt >= policy.max_attempts or not _may_retry_exception(exc, replayable):
-                raise network_error(exc) from exc
+                raise network_error(exc, what) from exc
             pause = policy.backoff(attempt)
             _log_retry(method, url, type(exc).__name__, pause, attempt)
             policy.sleep(pause)
             continue
         except requests.RequestException as exc:
-            raise network_error(exc) from exc
+            raise network_error(exc, what) from exc
         if on_response is not None:
             on_response(response)
         wait = _wait_for(response, attempt, policy, replayable)
@@ -208,24 +219,3 @@ def _may_retry_exception(exc: requests.RequestException, replayable: bool) -> bo
         return True
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
     return isinstance(reason, NewConnectionError)
-
-
-def once_more_after_rate_limit(
-    call: Callable[[], T], policy: RetryPolicy, what: str, longest_wait: float | None = None
-) -> T:
-    """Run ``call``; when Xero answers 429, wait its Retry-After and run it once more.
-
-    For the sign-in service's token endpoint, whose form posts do not go through :func:`send`. A
-    rate-limited request was not processed: the authorization code is unused and the refresh token not
-    rotated, so repeating it is safe. A wait beyond ``longest_wait`` (default
-    ``policy.max_retry_after``) is the user's to know.
-    """
-    try:
-        return call()
-    except RateLimited as exc:
-        wait = exc.retry_after if exc.retry_after is not None else policy.backoff(1)
-        if wait > (policy.max_retry_after if longest_wait is None else longest_wait):
-            raise
-        log.info("%s was rate limited: waiting %.1f s, then trying once more", what, wait)
-        policy.sleep(wait)
-        return call()

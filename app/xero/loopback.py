@@ -26,10 +26,12 @@ from types import TracebackType
 from typing import Any, Generic, TypeVar, cast
 from urllib.parse import parse_qs, urlsplit
 
+from app import APP_NAME
 from app.app_naming import CONNECTION_CAP_HINT
+from app.errors import Cancelled, PortsBusy, XeroConnectError
 from app.resources import resource_path
-from app.xero.endpoints import CALLBACK_PATH, redirect_uri
-from app.xero.errors import CallbackTimeout, Cancelled, PortsBusy, XeroConnectError
+from app.xero.endpoints import CALLBACK_PATH, IPV4_LOOPBACK, redirect_uri
+from app.xero.errors import CallbackTimeout
 
 T = TypeVar("T")
 
@@ -63,7 +65,7 @@ INTERNAL_ERROR_MESSAGE = (
 )
 NOT_FOUND_MESSAGE = "Nothing is served at this address."
 _FALLBACK_PAGE = (
-    '<!DOCTYPE html><html lang="en"><meta charset="utf-8"><title>Xero Connect</title><p>{message}</p>'
+    f'<!DOCTYPE html><html lang="en"><meta charset="utf-8"><title>{APP_NAME}</title><p>{{message}}</p>'
 )
 
 
@@ -188,7 +190,7 @@ def _ipv6_loopback_taken(port: int) -> bool:
     return False
 
 
-def find_free_port(ports: Sequence[int], host: str = "127.0.0.1") -> int | None:
+def find_free_port(ports: Sequence[int], host: str = IPV4_LOOPBACK) -> int | None:
     """The first port of ``ports`` the listener could bind now (a hint for the UI; start() re-checks)."""
     for port in ports:
         if _ipv6_loopback_taken(port):
@@ -316,7 +318,7 @@ class LoopbackListener(Generic[T]):
         expected_state: str,
         on_callback: Callable[[str], T],
         timeout: float = 300.0,
-        host: str = "127.0.0.1",
+        host: str = IPV4_LOOPBACK,
     ) -> None:
         if not ports:
             raise ValueError("LoopbackListener needs at least one port")
@@ -374,7 +376,7 @@ class LoopbackListener(Generic[T]):
             first = _CallbackServer((self.host, port), self)
         except OSError:
             return []
-        if self.host != "127.0.0.1":
+        if self.host != IPV4_LOOPBACK:
             return [first]
         try:
             twin = _CallbackServer((IPV6_LOOPBACK, port), self, socket.AF_INET6)

@@ -22,26 +22,25 @@ import requests
 from oauthlib.oauth2 import WebApplicationClient
 from requests.auth import HTTPBasicAuth
 
+from app.errors import InvalidInput, XeroConnectError
 from app.text import printable
-from app.xero.endpoints import XeroEndpoints, require_secure
+from app.xero.endpoints import IPV4_LOOPBACK, XeroEndpoints, require_secure
 from app.xero.errors import (
     CallbackError,
     ConsentRefused,
-    InvalidInput,
     InvalidScope,
     RedirectUriNotRegistered,
     UnknownClient,
     WrongSecret,
-    XeroConnectError,
     map_token_error,
-    network_error,
 )
+from app.xero.http import RetryPolicy, send
 from app.xero.tokenset import TokenSet
 
 VERIFIER_LENGTH = 64  # PKCE allows 43-128 unreserved characters
 PREFLIGHT_TIMEOUT = 15.0  # seconds: the probe is a courtesy and must not hold up the sign-in
 PREFLIGHT_MAX_HOPS = 5
-CALLBACK_HOSTS = frozenset({"localhost", "127.0.0.1"})
+CALLBACK_HOSTS = frozenset({"localhost", IPV4_LOOPBACK})
 SIGN_IN_SERVICE = "Xero's sign-in service"
 
 STATE_MISMATCH = (
@@ -105,20 +104,39 @@ def _oauthlib_transport(url: str) -> Iterator[None]:
                 os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = previous
 
 
-def _post_form(session: requests.Session, url: str, creds: AppCredentials, body: str) -> requests.Response:
-    """POST a form with the app's client authentication: HTTP Basic for a web app, none for PKCE."""
+def _post_form(
+    session: requests.Session,
+    url: str,
+    creds: AppCredentials,
+    body: str,
+    policy: RetryPolicy | None = None,
+    replayable: bool = False,
+) -> requests.Response:
+    """POST a form with the app's client authentication: HTTP Basic for a web app, none for PKCE.
+
+    Sent with ``policy`` (the caller's :meth:`RetryPolicy.for_sign_in`; None: one attempt). A
+    rate-limited form was not processed, so it is repeated after Retry-After; ``replayable`` says
+    whether one that may have reached Xero can be sent again."""
     require_secure(url)
     auth = None if creds.is_public else HTTPBasicAuth(creds.client_id, creds.client_secret or "")
     headers = {
         "Accept": "application/json",
         "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8",
     }
-    try:
+    response = send(
+        session,
+        "POST",
+        url,
+        policy=policy or RetryPolicy(max_attempts=1),
+        replayable=replayable,
+        what=SIGN_IN_SERVICE,
+        data=body,
+        headers=headers,
+        auth=auth,
         # Never followed: a 307 would post the refresh token (or the code and verifier) once more,
         # to wherever the Location says.
-        response = session.post(url, data=body, headers=headers, auth=auth, allow_redirects=False)
-    except requests.RequestException as exc:
-        raise network_error(exc, SIGN_IN_SERVICE) from exc
+        allow_redirects=False,
+    )
     if 300 <= response.status_code < 400:
         response.close()
         raise XeroConnectError(
@@ -210,8 +228,10 @@ def exchange_code(
     callback_url: str,
     session: requests.Session,
     now: float | None = None,
+    policy: RetryPolicy | None = None,
 ) -> TokenSet:
-    """Check the browser's answer (state first) and trade its code for a token set."""
+    """Check the browser's answer (state first) and trade its code for a token set (a code is used
+    once, so a request that may have reached Xero is not repeated)."""
     code = _check_callback(_query_params(callback_url), pending)
     body = WebApplicationClient(creds.client_id).prepare_request_body(
         code=code,
@@ -219,7 +239,7 @@ def exchange_code(
         code_verifier=pending.code_verifier,
         include_client_id=creds.is_public,
     )
-    response = _post_form(session, endpoints.token_url, creds, body)
+    response = _post_form(session, endpoints.token_url, creds, body, policy)
     return _read_token_response(response, now)
 
 
@@ -258,17 +278,16 @@ def refresh_token_set(
     refresh_token: str,
     session: requests.Session,
     now: float | None = None,
+    policy: RetryPolicy | None = None,
 ) -> TokenSet:
-    """Trade a refresh token for a new token set (Xero rotates the refresh token every time)."""
+    """Trade a refresh token for a new token set. Xero rotates the refresh token every time; an answer
+    without one has ``refresh_token`` None (the caller keeps the token it sent, and its issue time).
+    A lost answer may be repeated: Xero accepts the same refresh token again for 30 minutes."""
     body = WebApplicationClient(creds.client_id).prepare_refresh_body(
         refresh_token=refresh_token, client_id=creds.client_id, include_client_id=creds.is_public
     )
-    response = _post_form(session, endpoints.token_url, creds, body)
-    tokens = _read_token_response(response, now)
-    if not tokens.refresh_token:
-        # Xero always rotates, but an answer without one must not lose the working token.
-        tokens.refresh_token = refresh_token
-    return tokens
+    response = _post_form(session, endpoints.token_url, creds, body, policy, replayable=True)
+    return _read_token_response(response, now)
 
 
 def revoke_refresh_token(

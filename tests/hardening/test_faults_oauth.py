@@ -11,6 +11,7 @@ import threading
 import pytest
 import requests
 
+from app.errors import XeroConnectError
 from app.model import ConnectionModel
 from app.secrets import SecretStore
 from app.ui.steps import AUTHORIZE, VERIFY, start_page_for
@@ -20,7 +21,6 @@ from app.xero.errors import (
     RateLimited,
     ReauthorisationNeeded,
     TenantDisconnected,
-    XeroConnectError,
     XeroUnavailable,
 )
 from app.xero.http import RetryPolicy, make_session
@@ -132,6 +132,33 @@ def test_fault_at_refresh_is_retried_or_stops_with_a_sentence_then_the_check_wor
         assert model.retry_policy.sleep.waits == [2.0]
     assert model.secrets().token_set().refresh_token != before.refresh_token
     assert not model.settings.needs_reauthorisation and start_page_for(model) == VERIFY
+
+
+def test_a_refresh_answered_without_a_refresh_token_keeps_the_old_one_and_its_issue_time(
+    sandbox, app_and_model
+):
+    # Xero always rotates; an answer that does not must neither lose the working token nor restart its
+    # 60 days (the issue time is the model's clock, moved with the sandbox's).
+    model = app_and_model
+    now = [1_900_000_000.0]
+    model.clock = lambda: now[0]
+    authorize(model)
+    before = model.secrets().token_set()
+    assert before.refresh_issued_at == now[0]
+    now[0] += 1900
+    post(sandbox, "clock", {"advance_seconds": 1900})  # the access token expired between two calls
+    post(sandbox, "faults", {"kind": "no_rotation", "path": TOKEN, "count": 1})
+    assert model.check_connection().organisation == "Demo Company (UK)"
+    kept = model.secrets().token_set()
+    assert kept.access_token != before.access_token
+    assert (kept.refresh_token, kept.refresh_issued_at) == (before.refresh_token, before.refresh_issued_at)
+    assert counters(sandbox)["refreshes"] == 1
+    # The kept token still works; the next, rotating answer starts a new token's 60 days.
+    now[0] += 1900
+    post(sandbox, "clock", {"advance_seconds": 1900})
+    assert model.check_connection().organisation == "Demo Company (UK)"
+    rotated = model.secrets().token_set()
+    assert rotated.refresh_token != before.refresh_token and rotated.refresh_issued_at == now[0]
 
 
 @pytest.mark.parametrize("name", list(FAULTS))

@@ -7,9 +7,9 @@ import time
 import pytest
 
 from app.embedded_sandbox import ensure_sandbox
+from app.errors import InvalidInput
 from app.model import ConnectionModel
 from app.xero.endpoints import is_loopback
-from app.xero.errors import InvalidInput
 from app.xero.tokenset import TokenSet
 
 HOSTILE = [

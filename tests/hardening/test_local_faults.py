@@ -196,7 +196,7 @@ def test_settings_that_cannot_be_written_name_the_file_and_keep_the_previous_one
     ],
 )
 def test_a_read_only_or_full_disk_sentence_names_the_path(code, reason, hint):
-    from app.xero.errors import file_problem
+    from app.errors import file_problem
 
     problem = file_problem(
         "Xero Connect could not save its settings to", "/x/sandbox.json", OSError(code, os.strerror(code))
@@ -246,8 +246,8 @@ def test_a_locked_keyring_is_called_locked_never_missing(tmp_path, state):
 @pytest.mark.usefixtures("real_keyring")
 @pytest.mark.parametrize("count", [1, 2, 3])
 def test_busy_ports_are_one_sentence_with_the_right_number(sandbox, sandbox_app, count):
+    from app.errors import PortsBusy
     from app.model import ConnectionModel
-    from app.xero.errors import PortsBusy
     from app.xero.loopback import LoopbackListener
     from tests.helpers.sandbox import free_ports
 

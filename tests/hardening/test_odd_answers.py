@@ -10,9 +10,10 @@ import json
 
 import pytest
 
+from app.errors import XeroConnectError
 from app.model import ConnectionModel
 from app.ui.steps import VERIFY, start_page_for
-from app.xero.errors import AnswerTooLarge, RateLimited, ValidationFailed, XeroConnectError
+from app.xero.errors import AnswerTooLarge, RateLimited, ValidationFailed
 from app.xero.http import RetryPolicy, make_session
 from tests.helpers.fault_proxy import FaultProxy
 from tests.helpers.flows import authorize, new_model

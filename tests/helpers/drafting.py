@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
 from decimal import Decimal
+from typing import Any
 
 import requests
 
@@ -59,6 +62,16 @@ def make_quotes(count: int, prefix: str = "Q", **fields) -> list[SourceQuote]:
         )
         for n in range(1, count + 1)
     ]
+
+
+def float_encoded(payloads: list[dict[str, Any]], tenant_id: str) -> tuple[list[dict[str, Any]], str, str]:
+    """(payloads, body, Idempotency-Key) as the version before Decimal money wrote them: numbers through
+    float, the body by requests' JSON encoder, the key from json.dumps."""
+    old = json.loads(json.dumps(payloads, default=float))
+    body = requests.Request("PUT", "http://localhost/", json={"Invoices": old}).prepare().body
+    text = body.decode("utf-8") if isinstance(body, bytes) else str(body)
+    canonical = json.dumps(old, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return old, text, hashlib.sha256(f"{tenant_id}|Invoices|{canonical}".encode()).hexdigest()
 
 
 def run(model, ledger, quotes, **kwargs) -> DraftReport:

@@ -29,7 +29,7 @@ class SandboxTokens:
         self.auth = (client_id, secret)
         self.token = str(body["access_token"])
         self.refresh_token = str(body["refresh_token"])
-        self.refreshes = 0
+        self.refresh_count = 0
 
     def access_token(self) -> str:
         return self.token
@@ -40,7 +40,7 @@ class SandboxTokens:
         response.raise_for_status()
         body = response.json()
         self.token, self.refresh_token = body["access_token"], body["refresh_token"]
-        self.refreshes += 1
+        self.refresh_count += 1
         return self.token
 
 
@@ -254,7 +254,7 @@ def test_persistent_drop_becomes_network_error(sandbox: Sandbox, uk: XeroClient)
 def test_expired_access_token_is_refreshed_once(sandbox: Sandbox, uk: XeroClient) -> None:
     sandbox.control("clock", {"advance_seconds": 3600})
     assert uk.organisation()["Name"] == UK_NAME
-    assert sandbox.tokens.refreshes == 1
+    assert sandbox.tokens.refresh_count == 1
 
 
 def test_disconnected_tenant_is_403(sandbox: Sandbox, uk: XeroClient) -> None:

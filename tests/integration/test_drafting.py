@@ -16,6 +16,7 @@ import requests
 
 from app.cli.draft import run_draft
 from app.invoicing.drafting import draft_invoices
+from app.invoicing.ledger import Ledger
 from app.invoicing.plan import make_plan
 from app.invoicing.planned import CONTACT_WILL_BE_CREATED
 from app.invoicing.records import LoadResult, RowProblem, SourceLine
@@ -24,6 +25,7 @@ from app.xero.http import make_session
 from tests.helpers.drafting import (
     INVOICES_PATH,
     assert_each_once,
+    float_encoded,
     held,
     make_quotes,
     post,
@@ -271,6 +273,41 @@ def test_a_young_pending_batch_is_resent_with_its_own_body_and_key(sandbox, conn
         db.execute("DELETE FROM drafts")
     again = draft_invoices(client, tenant, batch, ledger)
     assert again.recovered == 3 and puts(sandbox) == 1  # found by the lookup, nothing resent
+    assert_each_once(sandbox, connected, [e.source for e in batch])
+
+
+def test_a_pending_batch_written_by_the_float_encoding_is_resent_byte_for_byte_after_the_upgrade(
+    sandbox, connected, tmp_path
+):
+    """A run of the earlier version left a batch pending in its ledger file; the upgraded program sends
+    that very request again (stored bytes, stored key), even where it would now encode the quote
+    differently (a quantity float wrote as 1e-05)."""
+    tenant = connected.settings.tenant_id
+    client = connected.client()
+    quotes = make_quotes(3, prefix="F")
+    quotes[0].lines.append(SourceLine("Sample", Decimal("0.00001"), Decimal("95.50")))
+    path = tmp_path / "ledger.sqlite"
+    with Ledger(path) as ledger:
+        plan = make_plan(client, ledger, tenant, quotes)
+        batch = [e for e in plan if e.new_contact is None]
+        old_payloads, old_body, old_key = float_encoded([e.payload for e in batch], tenant)
+        assert '"Quantity": 1e-05' in old_body and old_body != wire_body([e.payload for e in batch])
+        ledger.begin_batch(tenant, old_key, {e.source_id: e.source.number for e in batch}, old_body, old_key)
+    sent: list[bytes] = []
+
+    def record(response: requests.Response, *_args: object, **_kwargs: object) -> None:
+        if response.request.method == "PUT" and response.request.path_url.startswith(INVOICES_PATH + "?"):
+            sent.append(response.request.body)
+
+    client.session.hooks["response"].append(record)
+    try:
+        with Ledger(path) as upgraded:
+            report = draft_invoices(client, tenant, batch, upgraded)
+            assert upgraded.pending_batches(tenant) == []
+    finally:
+        client.session.hooks["response"].remove(record)
+    assert sent == [old_body.encode("utf-8")] and len(old_payloads) == len(batch) == 2
+    assert (report.recovered, report.drafted, puts(sandbox)) == (2, 2, 1)
     assert_each_once(sandbox, connected, [e.source for e in batch])
 
 

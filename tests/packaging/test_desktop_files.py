@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from app import __version__
+from app import APP_ID, __version__
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGING = REPO / "packaging"
-APP_ID = "io.xeroconnect.XeroConnect"
 DESKTOP = PACKAGING / f"{APP_ID}.desktop"
 METAINFO = PACKAGING / f"{APP_ID}.metainfo.xml"
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from app.errors import KeyringUnavailable
 from app.settings import Settings
 from app.xero.client import Connection
-from app.xero.errors import KeyringUnavailable
 
 
 @pytest.fixture(autouse=True)

@@ -63,7 +63,7 @@ def test_copy_support_summary_puts_the_header_and_the_models_lines_on_the_clipbo
 
 
 def test_a_summary_that_cannot_be_made_says_why(qtbot):
-    from app.xero.errors import KeyringUnavailable
+    from app.errors import KeyringUnavailable
 
     def locked() -> str:
         raise KeyringUnavailable("The system keyring is locked; unlock it and try again.")

@@ -33,12 +33,14 @@ class FakeTokens:
     def __init__(self) -> None:
         self.token = "tok-1"
         self.refreshed: list[str] = []
+        self.refresh_count = 0
 
     def access_token(self) -> str:
         return self.token
 
     def refresh_after_401(self, rejected: str) -> str:
         self.refreshed.append(rejected)
+        self.refresh_count += 1
         self.token = f"tok-{len(self.refreshed) + 1}"
         return self.token
 

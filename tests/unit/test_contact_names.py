@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from app.errors import InvalidInput
 from app.invoicing.contact_names import exact_key, near_key, parse_choices
 from app.invoicing.contacts import ContactDirectory
-from app.xero.errors import InvalidInput
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,10 @@ import requests
 import responses
 
 from app import __version__
+from app.xero.endpoints import XeroEndpoints
 from app.xero.errors import NetworkError, RateLimited
-from app.xero.http import USER_AGENT, RetryPolicy, make_session, once_more_after_rate_limit, send
+from app.xero.http import USER_AGENT, RetryPolicy, make_session, send
+from app.xero.oauth import AppCredentials, refresh_token_set
 
 URL = "https://api.xero.com/api.xro/2.0/Invoices"
 
@@ -239,36 +241,52 @@ def test_retry_log_has_path_status_and_wait_but_no_query_or_headers(session, pol
     assert "Secret" not in text and "where" not in text and "tok-123" not in text
 
 
-class RateLimitedTwice:
-    """A token-endpoint call that is rate limited ``times`` times, then succeeds."""
-
-    def __init__(self, times: int, retry_after: float | None) -> None:
-        self.left, self.retry_after, self.calls = times, retry_after, 0
-
-    def __call__(self) -> str:
-        self.calls += 1
-        if self.left:
-            self.left -= 1
-            raise RateLimited("Xero is rate limiting this connection.", "minute", self.retry_after)
-        return "tokens"
+TOKEN_URL = XeroEndpoints.real().token_url
+WEB_APP = AppCredentials("CLIENTID1", "very-secret-value")
+TOKENS = {"access_token": "access-2", "refresh_token": "refresh-2", "expires_in": 1800}
 
 
+def rate_limited_token_endpoint(times: int, retry_after: str | None) -> None:
+    """The sign-in service's token endpoint rate limits ``times`` times, then answers a token set."""
+    headers = {"Retry-After": retry_after} if retry_after is not None else {}
+    for _ in range(times):
+        responses.post(TOKEN_URL, status=429, headers=headers, json={})
+    responses.post(TOKEN_URL, json=TOKENS)
+
+
+def renew(policy: RetryPolicy, longest_wait: float | None = None) -> str:
+    sign_in = policy.for_sign_in(longest_wait)
+    tokens = refresh_token_set(XeroEndpoints.real(), WEB_APP, "refresh-1", make_session(), policy=sign_in)
+    return tokens.access_token
+
+
+@responses.activate
 def test_a_rate_limited_sign_in_call_is_sent_once_more_after_retry_after(policy, sleep) -> None:
-    call = RateLimitedTwice(1, retry_after=3)
-    assert once_more_after_rate_limit(call, policy, "renewing the access token") == "tokens"
-    assert (call.calls, sleep.waits) == (2, [3])
+    rate_limited_token_endpoint(1, retry_after="3")
+    assert renew(policy) == "access-2"
+    assert (len(responses.calls), sleep.waits) == (2, [3])
 
 
+@responses.activate
 def test_without_retry_after_the_policy_backoff_is_waited(policy, sleep) -> None:
-    call = RateLimitedTwice(1, retry_after=None)
-    assert once_more_after_rate_limit(call, policy, "exchanging the code") == "tokens"
+    rate_limited_token_endpoint(1, retry_after=None)
+    assert renew(policy) == "access-2"
     assert sleep.waits == [1.0]
 
 
+@responses.activate
 def test_a_second_rate_limit_or_a_long_wait_is_the_users_sentence(policy, sleep) -> None:
+    rate_limited_token_endpoint(2, retry_after="3")
     with pytest.raises(RateLimited):
-        once_more_after_rate_limit(RateLimitedTwice(2, retry_after=3), policy, "renewing")
-    assert sleep.waits == [3]
+        renew(policy)
+    assert sleep.waits == [3] and len(responses.calls) == 2
+    responses.reset()
+    rate_limited_token_endpoint(1, retry_after="3600")
     with pytest.raises(RateLimited):  # the daily limit: hours away, so no wait at all
-        once_more_after_rate_limit(RateLimitedTwice(1, retry_after=3600), policy, "renewing")
+        renew(policy)
+    assert sleep.waits == [3]
+    responses.reset()
+    rate_limited_token_endpoint(1, retry_after="40")
+    with pytest.raises(RateLimited):  # beyond what the caller may wait (the refresh lock's holder)
+        renew(policy, longest_wait=30)
     assert sleep.waits == [3]

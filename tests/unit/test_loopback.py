@@ -15,7 +15,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import pytest
 
 from app.app_naming import CONNECTION_CAP_HINT
-from app.xero.errors import CallbackError, CallbackTimeout, Cancelled, ConsentRefused, PortsBusy
+from app.errors import Cancelled, PortsBusy
+from app.xero.errors import CallbackError, CallbackTimeout, ConsentRefused
 from app.xero.loopback import (
     CLOSE_HINT,
     CLOSE_SCRIPT,

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from app.errors import InvalidInput
 from app.invoicing.contacts import ContactDirectory
 from app.invoicing.ledger import DraftRow, Ledger
 from app.invoicing.plan import build_plan, choose_defaults, due_date, resolve_defaults
@@ -16,7 +17,6 @@ from app.invoicing.records import SourceLine, SourceQuote
 from app.invoicing.revenue_mapping import MappingNeeded, account_choices, describe, tax_choices
 from app.invoicing.wire import content_key
 from app.sandbox.seed import seed_orgs, tenant_id
-from app.xero.errors import InvalidInput
 
 TODAY = date(2026, 3, 2)
 

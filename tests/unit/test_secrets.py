@@ -2,8 +2,8 @@ import keyring
 import pytest
 from keyring.backends import fail
 
+from app.errors import KeyringUnavailable
 from app.secrets import MAX_ENTRY_CHARS, PARTS_MARK, SecretStore
-from app.xero.errors import KeyringUnavailable
 from app.xero.tokenset import TokenSet
 from tests.helpers.keyrings import HangingKeyring, LockedKeyring, MemoryKeyring, WindowsSizedKeyring
 
@@ -177,8 +177,8 @@ class SecretServiceStandIn(MemoryKeyring):
 
 
 def test_secrets_kept_by_another_keyring_are_named_not_just_missing(use_backend, config_dir):
+    from app.errors import NotConfigured
     from app.model import ConnectionModel
-    from app.xero.errors import NotConfigured
 
     use_backend(KWalletStandIn())
     ConnectionModel("xero").save_credentials("0123456789ABCDEF0123456789ABCDEF", "aB3_dE6-" + SECRET[8:])

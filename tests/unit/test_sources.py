@@ -568,6 +568,7 @@ def test_load_xero_quotes_reports_a_quote_it_cannot_map() -> None:
 class _Tokens:
     def __init__(self, token: str) -> None:
         self.token = token
+        self.refresh_count = 0
 
     def access_token(self) -> str:
         return self.token

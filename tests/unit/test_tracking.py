@@ -6,12 +6,12 @@ import json
 
 import pytest
 
+from app.errors import InvalidInput
 from app.invoicing.mapping import MappingError, MappingRequest, save_mapping
 from app.invoicing.mapping_step import MappingStep
 from app.invoicing.sources import load_text
 from app.invoicing.tracking import active_categories, merged, parse_fixed, resolve
 from app.sandbox.seed import seed_orgs, tenant_id
-from app.xero.errors import InvalidInput
 
 CATEGORIES = active_categories(seed_orgs()[tenant_id("uk")]["tracking_categories"])
 

@@ -239,7 +239,7 @@ class AuthorizePage(StepPage):
     def _begin_failed(self, task: Any, sentence: str, generation: int) -> None:
         if generation != self._generation:
             return
-        if task.error_kind == SecretRejected.kind:  # found before the browser opened: back to step 4
+        if task.failed_with(SecretRejected):  # found before the browser opened: back to step 4
             self._secret_refused(sentence)
             return
         self._failed(sentence)
@@ -342,7 +342,7 @@ class AuthorizePage(StepPage):
         self.result.show()
 
     def _wait_failed(self, sentence: str) -> None:
-        if self._wait_task is not None and self._wait_task.error_kind == SecretRejected.kind:
+        if self._wait_task is not None and self._wait_task.failed_with(SecretRejected):
             self._secret_refused(sentence)
             return
         if self._paste_task is not None:
@@ -447,7 +447,7 @@ class AuthorizePage(StepPage):
 
     def _paste_failed(self, sentence: str) -> None:
         task, self._paste_task = self._paste_task, None
-        if task is not None and task.error_kind == SecretRejected.kind:
+        if task is not None and task.failed_with(SecretRejected):
             self._secret_refused(sentence)
             return
         if self._wait_task is not None and self._wait_task.running and self.attempt is not None:

@@ -320,7 +320,7 @@ class CredentialsPage(StepPage):
     def _save_failed(self, sentence: str) -> None:
         task, self._saving = self._saving, None
         self._set_busy(False)
-        if task is not None and task.error_kind == SecretRejected.kind:
+        if task is not None and task.failed_with(SecretRejected):
             # Xero refused the secret before any consent: nothing was saved; paste the right one.
             self._keep_stored = False  # whatever is saved for this ID is not worth keeping either
             self.secret.clear()
