@@ -10,13 +10,12 @@ from typing import Any
 
 import pytest
 
-from app.invoicing.contacts import content_key
 from app.invoicing.fingerprint import quote_fingerprint, quote_summary
 from app.invoicing.plan import _number
 from app.invoicing.records import SourceLine, SourceQuote
-from app.invoicing.wire import wire_body
+from app.invoicing.wire import content_key, wire_body
 from app.xero.json_body import dumps
-from tests.drafting import float_encoded
+from tests.helpers.drafting import float_encoded
 
 TYPICAL = ["95.50", "24.5000", "0.10", "0.3333", "1234.56", "-12.01", "0.0001", "99999999.99", "7", "100.00"]
 
