@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 # Exit codes a script can trust (README, `draft --help`).
 EXIT_OK = 0  # every quote is in Xero as the file says (drafted now, before, or found there)
 EXIT_FAILED = 1  # some quotes are invalid, failed, changed since drafted, not sent, or differ in Xero
-EXIT_REFUSED = 2  # the file or the command was refused: nothing was read from or sent to Xero
+EXIT_REFUSED = 2  # the file, its columns or the command was refused: nothing was sent to Xero
 EXIT_STOPPED = 3  # stopped by a Xero limit or by another drafting run for the organisation
 EXIT_CODES_HELP = (
     "exit codes: 0 every quote is in Xero as the file says; 1 some quotes are invalid, failed, changed "
@@ -166,7 +166,7 @@ def cmd_draft(args: argparse.Namespace) -> int:
     model = model_for(args)
 
     def load() -> LoadResult:
-        loaded = LoadResult(list(from_file.quotes), list(from_file.problems))
+        loaded = LoadResult(list(from_file.quotes), list(from_file.problems), mapping=from_file.mapping)
         if args.from_xero_quotes:
             part = load_xero_quotes(model.client())
             loaded.quotes += part.quotes
@@ -240,8 +240,9 @@ def run_draft(
         refused_file,
         refused_numbers,
         run_calls_sentence,
+        unused_tracking_lines,
     )
-    from app.invoicing.sentences import FILE_REFUSED, all_invalid_sentence
+    from app.invoicing.sentences import FILE_REFUSED, all_invalid_sentence, unused_tracking_how_cli
     from app.xero.errors import RateLimited
 
     # CRM text (numbers, customers, Xero's messages quoting them) reaches the terminal without escapes.
@@ -280,6 +281,11 @@ def run_draft(
                 contacts=contacts,
                 keep_quote_date=keep_quote_date,
             )
+            unsettled = unused_tracking_lines(loaded, plan, organisation, unused_tracking_how_cli)
+            for line in unsettled:
+                print(line, file=out)
+            if unsettled:
+                return EXIT_REFUSED
             print(run_calls_sentence(client, plan, update_changed, history_notes), file=err)
             for line in near_match_lines(plan):
                 print(line, file=out)

@@ -266,6 +266,20 @@ def user_name(internal: str) -> str:
     return internal if internal.startswith(TRACKING) else FIELD_NAMES.get(internal, IGNORED)
 
 
+def unused_category_columns(mapping: Mapping | None, categories: Iterable[str]) -> list[tuple[str, str]]:
+    """(column, category) for each column left ignored by a guess whose header is the name of one of the
+    organisation's tracking categories: known only once Xero was asked, so it is settled by the user
+    (mapped or ignored on purpose), never dropped in silence."""
+    if mapping is None:
+        return []
+    by_key = {normalise_key(category): category for category in categories}
+    return [
+        (column.name, by_key[normalise_key(column.name)])
+        for column in mapping.columns
+        if column.field == IGNORED and not column.chosen and normalise_key(column.name) in by_key
+    ]
+
+
 def tracking_field(category: str) -> str:
     return TRACKING + " ".join(category.split())
 

@@ -378,6 +378,8 @@ def make_plan(
         keep_quote_date=keep_quote_date,
     )
     plan.mapping = describe(facts, defaults)
+    plan.categories = tuple(category.name for category in facts.tracking.values())
+
     if not look_up:
         return plan
     unknown = {e.source_id: e.source.number for e in plan if e.status == "new"}

@@ -159,3 +159,4 @@ class Plan(list[PlannedInvoice]):
     """One entry per quote, in input order, and the preview's sentence on the account and tax used."""
 
     mapping: str = ""
+    categories: tuple[str, ...] = ()  # the organisation's active tracking categories

@@ -15,6 +15,7 @@ from datetime import date
 from app.invoicing.contact_names import ContactChoices, near_match_hint, near_matches
 from app.invoicing.drafting import calls_sentence, estimate_calls
 from app.invoicing.ledger import Ledger
+from app.invoicing.mapping import unused_category_columns
 from app.invoicing.plan import make_plan
 from app.invoicing.planned import Plan, PlannedInvoice, TenantFacts
 from app.invoicing.provenance import missing_notes_sentence
@@ -27,6 +28,7 @@ from app.invoicing.sentences import (
     changed_cli_sentence,
     plan_counts_sentence,
     recovered_sentence,
+    unused_tracking_column_sentence,
 )
 from app.xero.client import XeroClient
 
@@ -135,6 +137,16 @@ def run_calls_sentence(
     return calls_sentence(
         estimate_calls(list(plan), update_changed, history_notes), client.limits.day_remaining
     )
+
+
+def unused_tracking_lines(
+    loaded: LoadResult, plan: Plan, organisation: str, how: Callable[[str], str]
+) -> list[str]:
+    """One sentence per column named as one of the organisation's tracking categories but not mapped."""
+    return [
+        unused_tracking_column_sentence(column, category, organisation, how(column))
+        for column, category in unused_category_columns(loaded.mapping, plan.categories)
+    ]
 
 
 def near_match_lines(plan: Iterable[PlannedInvoice]) -> list[str]:

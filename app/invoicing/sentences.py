@@ -86,3 +86,18 @@ def cancelled_sentence(not_sent: int, again: str) -> str:
 
 def failed_window_sentence(count: int) -> str:
     return f"{count} quote(s) failed; the Status column gives Xero's reason for each."
+
+
+def unused_tracking_column_sentence(column: str, category: str, organisation: str, how: str) -> str:
+    """A column named as a tracking category but not mapped; ``how`` says how to settle it here."""
+    return (
+        f"The column {column!r} has the name of the tracking category {category} in {organisation} but "
+        f"is not used; {how}."
+    )
+
+
+def unused_tracking_how_cli(column: str) -> str:
+    return (
+        f'add --map "tracking={column}" to set each line\'s option from it, or --map "ignored={column}" '
+        "to leave it out (nothing was sent)"
+    )

@@ -424,3 +424,31 @@ def test_a_customer_matching_only_by_e_mail_waits_for_the_users_choice_in_both_d
     assert code == EXIT_OK
     assert invoice_for(sandbox, connected, other.number)["Contact"]["ContactID"] == acme_id
     assert len(org["contacts"]) == contacts_before + 1
+
+
+def test_a_column_named_as_a_tracking_category_is_never_dropped_in_silence(
+    sandbox, connected, capsys, tmp_path
+):
+    """The command reads the file before it asks Xero, so it cannot guess such a column; once it knows
+    the organisation's categories it stops until the column is mapped or ignored on purpose."""
+    path = tmp_path / "quotes.csv"
+    path.write_text(
+        "Quote Number,Customer,Description,Unit Price,Region\nTC-1,Acme Ltd,Widget,10,North\n",
+        encoding="utf-8",
+    )
+    command = ["draft", str(path), "--sandbox", sandbox.base_url]
+    assert main(command) == EXIT_REFUSED
+    out = capsys.readouterr().out
+    assert (
+        "The column 'Region' has the name of the tracking category Region in Demo Company (UK) but is not "
+        'used; add --map "tracking=Region" to set each line\'s option from it, or --map "ignored=Region" '
+        "to leave it out (nothing was sent).\n"
+    ) in out
+    assert puts(sandbox) == 0
+
+    assert main([*command, "--map", "ignored=Region"]) == EXIT_OK
+    assert _tracking(invoice_for(sandbox, connected, "TC-1")["LineItems"][0]) == []
+
+    path.write_text(path.read_text(encoding="utf-8").replace("TC-1", "TC-2"), encoding="utf-8")
+    assert main([*command, "--map", "tracking=Region"]) == EXIT_OK
+    assert _tracking(invoice_for(sandbox, connected, "TC-2")["LineItems"][0]) == [("Region", "North")]
