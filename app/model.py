@@ -12,10 +12,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from app.app_naming import APP_TYPE_LABELS, DESKTOP_APP, app_type_label
+from app.app_naming import APP_TYPE_LABELS, DESKTOP_APP
 from app.credentials import check_credentials, fingerprint, mask
 from app.port_holder import program_holding
 from app.settings import Settings, config_dir, load_active_profile, load_settings, save_settings
+from app.setup_state import (
+    CheckResult,
+    SetupState,
+    keyring_moved_note,
+    missing_secret_sentence,
+    not_configured_sentence,
+    read_setup_state,
+)
 from app.xero.endpoints import GRANULAR_SCOPES, LEGACY_SCOPES, XeroEndpoints, redirect_uri
 from app.xero.errors import (
     InvalidInput,
@@ -81,28 +89,6 @@ class AuthorizationOutcome:
             f"{self.consent_summary()} Use {connection.tenant_name}? If you did not approve this yourself, "
             "answer no: someone else may have used the approval link."
         )
-
-
-@dataclass
-class CheckResult:
-    organisation: str
-    message: str
-    day_remaining: int | None
-    refresh_days_left: int | None
-    short_code: str = ""
-    country: str = ""
-    base_currency: str = ""
-
-    def lines(self) -> list[str]:
-        out = [self.message]
-        if self.day_remaining is not None:
-            out.append(f"Xero API calls left today for this organisation: {self.day_remaining}")
-        if self.refresh_days_left is not None:
-            out.append(
-                f"The authorisation stays valid for {self.refresh_days_left} more days without use "
-                "(every check or draft renews it)."
-            )
-        return out
 
 
 @dataclass
@@ -229,7 +215,7 @@ class ConnectionModel:
     @property
     def place(self) -> str:
         """How error sentences name the other end."""
-        return f"the Xero sandbox at {self.settings.sandbox_url}" if self.profile == "sandbox" else "Xero"
+        return f"the Xero sandbox at {self.settings.sandbox_url}" if self.settings.is_sandbox else "Xero"
 
     def reload(self) -> None:
         self.settings = load_settings(self.profile)
@@ -246,11 +232,7 @@ class ConnectionModel:
         return SecretStore(self.profile, self.settings.client_id)
 
     def _not_configured(self) -> str:
-        flag = " --sandbox" if self.profile == "sandbox" else ""
-        return (
-            "Xero Connect is not set up yet; run the setup wizard (xero-connect wizard) or "
-            f"xero-connect connect{flag} first."
-        )
+        return not_configured_sentence(self.settings)
 
     def save_credentials(self, client_id: str, client_secret: str | None, app_type: str = "web") -> None:
         """Step 4: validate, keep the secret in the keyring and the ID in settings."""
@@ -302,51 +284,30 @@ class ConnectionModel:
             return AppCredentials(self.settings.client_id, None)
         secret = store.client_secret()
         if not secret:
-            raise NotConfigured(
-                "The client secret is missing from the system keyring; enter it again in step 4 of the "
-                f"setup wizard.{self.keyring_moved_note()}"
-            )
+            raise NotConfigured(missing_secret_sentence(self.keyring_moved_note()))
         return AppCredentials(self.settings.client_id, secret)
 
-    def keyring_moved_note(self) -> str:
-        """A second sentence when the keyring in use is not the one the secrets were saved in.
-
-        Secrets saved in one backend (say KWallet) are invisible from another (the Secret Service),
-        which looks exactly like losing them; naming both lets the user switch back instead.
-        """
+    def keyring_label(self) -> str:
+        """The keyring in use now, as a user recognises it."""
         from app.secrets import backend_label
 
-        saved, current = self.settings.keyring_backend, backend_label()
-        if not saved or saved == current:
-            return ""
-        return (
-            f" Xero Connect's secrets were saved in {saved}, but the keyring in use now is {current}; "
-            f"in a session that uses {saved} they are still there."
-        )
+        return backend_label()
+
+    def keyring_moved_note(self) -> str:
+        """A second sentence when the keyring in use is not the one the secrets were saved in."""
+        return keyring_moved_note(self.settings.keyring_backend, self.keyring_label())
 
     def fingerprint(self) -> str:
         creds = self.credentials()
         return fingerprint(creds.client_id, creds.client_secret)
 
+    def setup_state(self, now: float | None = None) -> SetupState:
+        """What is in place, read once from settings and the keyring (call it off the GUI thread)."""
+        return read_setup_state(self, now)
+
     def support_summary(self) -> str:
         """Everything support needs to help, and nothing secret."""
-        s = self.settings
-        lines = [
-            f"Xero Connect profile: {self.profile}",
-            f"Client ID: {s.client_id or '(not set)'}",
-            f"App type: {app_type_label(s.app_type)}",
-            f"Redirect URIs: {', '.join(s.redirect_uris())}",
-        ]
-        try:
-            lines.append(f"Client ID + secret fingerprint: {self.fingerprint()}")
-        except XeroConnectError as exc:
-            lines.append(f"Fingerprint: unavailable ({exc})")
-        lines.append(f"Organisation: {s.tenant_name or '(not chosen)'}")
-        from app.secrets import backend_label
-
-        lines.append(f"Keyring: {s.keyring_backend or backend_label()}")
-        lines.append(f"Last failed Xero call: {s.last_correlation_id or '(none)'}")
-        return "\n".join(lines)
+        return self.setup_state().support_summary()
 
     def masked_client_id(self) -> str:
         return mask(self.settings.client_id)
@@ -538,7 +499,7 @@ class ConnectionModel:
         try:
             org = client.organisation()
         except NetworkError:
-            if self.profile == "sandbox":  # on this computer: no network to check, just not running
+            if self.settings.is_sandbox:  # on this computer: no network to check, just not running
                 raise NetworkError(
                     f"Could not reach {self.place}: it is not running. Start Xero Connect again (it starts "
                     "its own sandbox), or run xero-connect sandbox in a terminal."
@@ -570,46 +531,7 @@ class ConnectionModel:
 
     def status(self) -> dict[str, str]:
         """What is configured, never a secret."""
-        from app.secrets import backend_label
-
-        s = self.settings
-        out = {
-            "Profile": self.profile + (f" ({s.sandbox_url})" if self.profile == "sandbox" else ""),
-            "Client ID": s.client_id or "(not set)",
-            "App type": app_type_label(s.app_type),
-            "Redirect URIs": ", ".join(s.redirect_uris()),
-            "Organisation": s.tenant_name or "(not chosen)",
-            "Keyring": backend_label(),
-        }
-        if s.is_configured:
-            try:
-                tokens = self.secrets().token_set()
-                out["Client secret"] = (
-                    "stored in the keyring"
-                    if s.app_type == "pkce" or self.secrets().client_secret()
-                    else "missing"
-                )
-            except XeroConnectError as exc:
-                out["Keyring problem"] = str(exc)
-                return out
-            if tokens is None:
-                out["Authorisation"] = "not authorised yet"
-            else:
-                remaining = tokens.expires_at - self.clock()
-                out["Access token"] = (
-                    f"valid for {int(remaining // 60)} more minutes"
-                    if remaining > 0
-                    else "expired (renewed automatically on next use)"
-                )
-                if tokens.refresh_token:
-                    ends = time.strftime("%d %B %Y", time.localtime(tokens.refresh_expires_at()))
-                    out["Refresh token"] = (
-                        f"{tokens.refresh_days_left(self.clock())} days left if unused (until {ends})"
-                    )
-                out["Scopes"] = " ".join(tokens.scope)
-                if s.xero_user_email:
-                    out["Xero user"] = s.xero_user_email
-        return out
+        return self.setup_state().describe()
 
     def disconnect_question(self) -> str:
         """The confirmation every front end asks before disconnect (no I/O)."""
@@ -626,28 +548,7 @@ class ConnectionModel:
 
         Reads the keyring: call it off the GUI thread.
         """
-        tokens = self.secrets().token_set()
-        if tokens is None:
-            return (
-                "Xero Connect is not authorised yet; authorise it in step 6 of the setup wizard."
-                + self.keyring_moved_note()
-            )
-        if self.settings.tenant_disconnected:
-            return (
-                f"{self.settings.tenant_name or 'The chosen organisation'} was disconnected from this app "
-                "in Xero; connect it again in step 6 of the setup wizard."
-            )
-        if self.settings.needs_reauthorisation:
-            return (
-                "Xero no longer accepts the saved authorisation (it expired or was revoked); authorise "
-                "Xero Connect again in step 6 of the setup wizard."
-            )
-        if not tokens.refresh_token or tokens.refresh_days_left(self.clock()) <= 0:
-            return (
-                "The Xero authorisation has passed Xero's 60-day limit without use; authorise Xero "
-                "Connect again in step 6 of the setup wizard."
-            )
-        return None
+        return self.setup_state().problem()
 
     def disconnect(self, confirm: Callable[[str], bool]) -> DisconnectReport | None:
         """Remove the organisation's connection, revoke the refresh token and delete the secrets.

@@ -63,22 +63,3 @@ def tenant_label(connection: Any, new_ids: set[str] | frozenset[str] = frozenset
     if connection.tenant_id in new_ids:
         label += " · connected just now"
     return label
-
-
-def check_details(result: Any) -> list[tuple[str, str]]:
-    """The rows under "Connection attempt successful": label, value; empty values left out."""
-    rows = [
-        ("Short code", result.short_code),
-        ("Country", result.country),
-        ("Base currency", result.base_currency),
-    ]
-    if result.day_remaining is not None:
-        rows.append(("API calls left today", f"{result.day_remaining:,}"))
-    if result.refresh_days_left is not None:
-        rows.append(
-            (
-                "Authorisation valid for",
-                f"{result.refresh_days_left} more days without use (every check renews it)",
-            )
-        )
-    return [(label, value) for label, value in rows if value]

@@ -20,8 +20,8 @@ from app.instance_socket import InstanceFolderNotPrivate, instance_address
 from app.model import ConnectionModel
 from app.resources import resource_path
 from app.settings import config_dir, load_active_profile
+from app.setup_state import SetupState, read_setup_state
 from app.ui.single_instance import WIZARD, InstanceServer, claim, hand_over
-from app.ui.steps import SetupState, read_setup_state
 from app.ui.wizard import SetupWizard
 from app.ui.workers import Task, run_task, wait_for_workers
 
@@ -48,7 +48,7 @@ def _prepare_profile(profile: str | None, sandbox_url: str | None) -> tuple[str,
     profile = profile or load_active_profile()
     server = None
     model = ConnectionModel(profile)  # an unusable settings file is its sentence here, for any profile
-    if profile == "sandbox":
+    if model.settings.is_sandbox:
         if sandbox_url and sandbox_url != model.settings.sandbox_url:
             model.settings.sandbox_url = sandbox_url
             model.save()

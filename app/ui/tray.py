@@ -463,7 +463,7 @@ class TrayController(QObject):
     def show_about(self) -> None:
         if self._about is None:
             settings = self.model.settings
-            url = settings.sandbox_url if settings.profile == "sandbox" else None
+            url = settings.sandbox_url if settings.is_sandbox else None
             model = self.model
             summary = model.support_summary if settings.is_configured else None
             self._about = AboutDialog(settings.profile, url, support_summary=summary)

@@ -10,6 +10,7 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox, QWizard
 
+from app.setup_state import SetupState, read_setup_state
 from app.setup_undo import SetupSnapshot, is_working, restore_failed
 from app.ui import steps
 from app.ui.pages.authorize import AuthorizePage
@@ -54,7 +55,7 @@ class SetupWizard(QWizard):
         autoload: bool = True,
         start_id: int | None = None,
         open_invoices: Callable[[], None] | None = None,
-        setup_state: steps.SetupState | None = None,
+        setup_state: SetupState | None = None,
     ) -> None:
         super().__init__()
         self.model = model
@@ -63,7 +64,7 @@ class SetupWizard(QWizard):
         # unlock prompt); reading it here is for tests and tools that build a wizard directly.
         state = setup_state
         if state is None and start_id is None:
-            state = steps.read_setup_state(model)
+            state = read_setup_state(model)
         self.ctx = WizardContext(
             model=model,
             opener=opener or open_in_browser,
@@ -74,9 +75,8 @@ class SetupWizard(QWizard):
             keyring_note=state.keyring_note if state else "",
             open_invoices=open_invoices,
         )
-        profile = getattr(model, "profile", model.settings.profile)
         # The desktop adds the application's display name ("… – Xero Connect"): not in the title twice.
-        self.setWindowTitle("Setup wizard" + (" (sandbox)" if profile == "sandbox" else ""))
+        self.setWindowTitle("Setup wizard" + (" (sandbox)" if model.settings.is_sandbox else ""))
         self.setWindowIcon(icon("xero-connect"))
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setPixmap(QWizard.WizardPixmap.LogoPixmap, icon("xero-connect").pixmap(48, 48))
@@ -112,7 +112,7 @@ class SetupWizard(QWizard):
         self.model = model
         self.ctx.model = model
         self.sandbox_server = sandbox_server  # an emulator started for it lives as long as the wizard
-        self.setWindowTitle("Setup wizard" + (" (sandbox)" if model.profile == "sandbox" else ""))
+        self.setWindowTitle("Setup wizard" + (" (sandbox)" if model.settings.is_sandbox else ""))
         self.restart()
 
     def _page_shown(self, step: int) -> None:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import gc
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
 
 from app.settings import Settings
 from app.xero.client import Connection
 from app.xero.errors import KeyringUnavailable
+from app.xero.tokenset import REFRESH_TOKEN_LIFETIME, TokenSet
 
 
 @pytest.fixture(autouse=True)
@@ -47,19 +49,17 @@ def no_stray_workers(qapp):
             break
 
 
-@dataclass
-class FakeTokens:
-    refresh_token: str | None = "refresh"
-    days_left: int = 59
-
-    def refresh_days_left(self, now: float | None = None) -> int:
-        return self.days_left
+def fake_tokens(refresh_token: str | None = "refresh", days_left: int = 59) -> TokenSet:
+    """A real token set whose refresh token has days_left of its 60 days (0: past the limit)."""
+    now = time.time()
+    issued = now - (REFRESH_TOKEN_LIFETIME - days_left * 86400) - 60
+    return TokenSet("access", refresh_token, now + 1800, ["accounting.invoices"], refresh_issued_at=issued)
 
 
 @dataclass
 class FakeStore:
     secret: str | None = None
-    tokens: Any = None
+    tokens: TokenSet | None = None
     broken: bool = False
 
     def client_secret(self) -> str | None:
@@ -67,7 +67,7 @@ class FakeStore:
             raise KeyringUnavailable("The system keyring is locked; unlock it and try again.")
         return self.secret
 
-    def token_set(self) -> Any:
+    def token_set(self) -> TokenSet | None:
         if self.broken:
             raise KeyringUnavailable("The system keyring is locked; unlock it and try again.")
         return self.tokens
@@ -84,6 +84,10 @@ class FakeModel:
     saved: list[tuple[str, str]] = field(default_factory=list)
     listener_timeout: float = 300.0
     profile: str = "sandbox"
+    clock: Callable[[], float] = time.time
+
+    def keyring_label(self) -> str:
+        return "Test keyring"
 
     @property
     def endpoints(self):

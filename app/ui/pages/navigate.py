@@ -55,7 +55,7 @@ class NavigatePage(StepPage):
 
     def initializePage(self) -> None:
         self.portal.setText(self.model.endpoints.portal_url)
-        if self.model.settings.profile == "sandbox":
+        if self.model.settings.is_sandbox:
             self.profile_note.show_message(
                 "info",
                 f"Sandbox profile: this opens the local Xero sandbox at {self.model.settings.sandbox_url}, "

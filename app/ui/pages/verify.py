@@ -9,7 +9,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from app import autostart
-from app.ui.formatting import check_details
 from app.ui.pages.base import StepPage, WizardContext, go_to_step
 from app.ui.steps import AUTHORIZE, PICK_TENANT, VERIFY
 from app.ui.widgets import Notice, action_button, busy_bar, button_row, instructions
@@ -170,7 +169,7 @@ class VerifyPage(StepPage):
         self.status.show_message("success", result.message)
         while self.details_form.rowCount():
             self.details_form.removeRow(0)
-        for label, value in check_details(result):
+        for label, value in result.details():
             text = QLabel(value)
             text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             text.setAccessibleName(label)
