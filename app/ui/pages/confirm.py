@@ -12,6 +12,7 @@ from app.ui.pages.base import StepPage, WizardContext
 from app.ui.steps import CONFIRM_VALUES
 from app.ui.widgets import (
     Notice,
+    NoticeKind,
     action_button,
     busy_bar,
     button_row,
@@ -118,7 +119,7 @@ class ConfirmPage(StepPage):
 
     def show_problem(self, sentence: str) -> None:
         self.busy.hide()
-        self.notice.show_message("error", sentence)
+        self.notice.show_message(NoticeKind.ERROR, sentence)
 
     def copy_support_summary(self) -> None:
         self.copy_summary.setEnabled(False)
@@ -130,11 +131,11 @@ class ConfirmPage(StepPage):
         copy_to_clipboard(text)
         self.copy_summary.setEnabled(True)
         self.notice.show_message(
-            "success",
+            NoticeKind.SUCCESS,
             "The support summary is on the clipboard; paste it into your "
             "message to support. It contains no secret.",
         )
 
     def _summary_failed(self, sentence: str) -> None:
         self.copy_summary.setEnabled(True)
-        self.notice.show_message("error", sentence)
+        self.notice.show_message(NoticeKind.ERROR, sentence)

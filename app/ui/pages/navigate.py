@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QFormLayout, QWidget
 from app.model import TRY_SANDBOX_NOTE, sandbox_trial
 from app.ui.pages.base import StepPage, WizardContext
 from app.ui.steps import NAVIGATE
-from app.ui.widgets import CopyField, Notice, action_button, button_row, field_label, instructions
+from app.ui.widgets import CopyField, Notice, NoticeKind, action_button, button_row, field_label, instructions
 
 
 class NavigatePage(StepPage):
@@ -57,7 +57,7 @@ class NavigatePage(StepPage):
         self.portal.setText(self.model.endpoints.portal_url)
         if self.model.settings.is_sandbox:
             self.profile_note.show_message(
-                "info",
+                NoticeKind.INFO,
                 f"Sandbox profile: this opens the local Xero sandbox at {self.model.settings.sandbox_url}, "
                 "not real Xero. Nothing you do here touches real accounts.",
             )
@@ -66,7 +66,7 @@ class NavigatePage(StepPage):
             fresh = not self.model.settings.client_id
             self.try_sandbox_row.setVisible(fresh)
             if fresh:
-                self.profile_note.show_message("info", TRY_SANDBOX_NOTE)
+                self.profile_note.show_message(NoticeKind.INFO, TRY_SANDBOX_NOTE)
             else:
                 self.profile_note.clear()
 
@@ -85,7 +85,7 @@ class NavigatePage(StepPage):
 
         def failed(sentence: str) -> None:
             self.try_sandbox.setEnabled(True)
-            self.profile_note.show_message("error", sentence)
+            self.profile_note.show_message(NoticeKind.ERROR, sentence)
 
         self.run(sandbox_trial, switched, failed, name="sandbox_trial")
 
@@ -93,7 +93,7 @@ class NavigatePage(StepPage):
         url = self.portal.text()
         self.ctx.opener(url)
         self.opened.show_message(
-            "info",
+            NoticeKind.INFO,
             "The portal should now be open in your browser. Sign in, open My Apps, then click Next here. "
             "If no browser window appeared, copy the address above into one.",
         )

@@ -13,7 +13,7 @@ from app.app_naming import connections_in_use
 from app.ui.formatting import tenant_label
 from app.ui.pages.base import StepPage, WizardContext, go_to_step
 from app.ui.steps import AUTHORIZE, PICK_TENANT
-from app.ui.widgets import Notice, action_button, busy_bar, button_row, field_label, instructions
+from app.ui.widgets import Notice, NoticeKind, action_button, busy_bar, button_row, field_label, instructions
 
 PLACEHOLDER = "Choose an organisation…"
 
@@ -113,16 +113,16 @@ class TenantPage(StepPage):
         self.combo.setCurrentIndex(index)
         self.combo.blockSignals(False)
         self.again.setVisible(not self.connections)
-        self.usage.show_message("info", connections_in_use(len(self.connections)))
+        self.usage.show_message(NoticeKind.INFO, connections_in_use(len(self.connections)))
         if not self.connections:
             self.notice.show_message(
-                "warning",
+                NoticeKind.WARNING,
                 "Xero returned no organisation for this authorisation. Click Authorise again, and on "
                 "Xero's approval page tick at least one organisation before clicking Allow access.",
             )
         elif len(self.connections) > 1 and self.selected() is None:
             self.notice.show_message(
-                "info",
+                NoticeKind.INFO,
                 f"{len(self.connections)} organisations are connected. To be safe nothing is chosen until "
                 "you choose one.",
             )
@@ -131,7 +131,7 @@ class TenantPage(StepPage):
     def show_problem(self, sentence: str) -> None:
         self.loading = False
         self.busy.hide()
-        self.notice.show_message("error", sentence)
+        self.notice.show_message(NoticeKind.ERROR, sentence)
         self.again.show()
         self.update_buttons()
         self.completeChanged.emit()
@@ -142,7 +142,7 @@ class TenantPage(StepPage):
         return next((c for c in self.connections if c.tenant_id == tenant_id), None)
 
     def on_selected(self) -> None:
-        if self.selected() is not None and self.notice.kind == "info":
+        if self.selected() is not None and self.notice.kind == NoticeKind.INFO:
             self.notice.clear()
         self.show_chosen()
         self.update_buttons()
@@ -155,7 +155,7 @@ class TenantPage(StepPage):
             name = self.model.settings.tenant_name  # the saved choice, while the list loads
         if name:
             self.chosen.show_message(
-                "success", f"Chosen organisation: {name}. Click Next to check the connection."
+                NoticeKind.SUCCESS, f"Chosen organisation: {name}. Click Next to check the connection."
             )
         else:
             self.chosen.clear()
@@ -177,7 +177,7 @@ class TenantPage(StepPage):
         try:
             self.model.choose_tenant(connection)  # writes the settings file only; no network
         except OSError as exc:
-            self.notice.show_message("error", f"The choice could not be saved: {exc}")
+            self.notice.show_message(NoticeKind.ERROR, f"The choice could not be saved: {exc}")
             return False
         return True
 

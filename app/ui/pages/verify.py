@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QCheckBox, QFormLayout, QHBoxLayout, QLabel, QPush
 from app import autostart
 from app.ui.pages.base import StepPage, WizardContext, go_to_step
 from app.ui.steps import AUTHORIZE, PICK_TENANT, VERIFY
-from app.ui.widgets import Notice, action_button, busy_bar, button_row, instructions
+from app.ui.widgets import Notice, NoticeKind, action_button, busy_bar, button_row, instructions
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ class VerifyPage(StepPage):
         name = self.model.settings.tenant_name
         if self.result is None and not self.checking:
             self.status.show_message(
-                "info",
+                NoticeKind.INFO,
                 (f"Organisation to check: {name}. " if name else "")
                 + "Finish is offered once the connection check has succeeded.",
             )
@@ -136,7 +136,7 @@ class VerifyPage(StepPage):
         self.details.hide()
         self.draft_box.hide()
         self.fixes.hide()
-        self.status.show_message("info", "Checking the connection with Xero…")
+        self.status.show_message(NoticeKind.INFO, "Checking the connection with Xero…")
         self.completeChanged.emit()
         self._task = self.run(
             self.model.check_connection, self.show_result, self.show_problem, name="check_connection"
@@ -147,7 +147,9 @@ class VerifyPage(StepPage):
         if self._task is not None:
             self._task.discard()
         self._done()
-        self.status.show_message("warning", "Stopped waiting for Xero. Click Check connection to try again.")
+        self.status.show_message(
+            NoticeKind.WARNING, "Stopped waiting for Xero. Click Check connection to try again."
+        )
 
     def shutdown(self) -> None:
         if self._task is not None:
@@ -166,7 +168,7 @@ class VerifyPage(StepPage):
         self._done()
         self.result = result
         self.completeChanged.emit()
-        self.status.show_message("success", result.message)
+        self.status.show_message(NoticeKind.SUCCESS, result.message)
         while self.details_form.rowCount():
             self.details_form.removeRow(0)
         for label, value in result.details():
@@ -194,5 +196,5 @@ class VerifyPage(StepPage):
         self.completeChanged.emit()
         self.details.hide()
         self.draft_box.hide()
-        self.status.show_message("error", sentence)
+        self.status.show_message(NoticeKind.ERROR, sentence)
         self.fixes.show()  # never a dead end: the two steps that fix most failures
