@@ -1,7 +1,9 @@
 """The shared model: what every wizard page, the tray, the CLI and invoice drafting read and write.
 
-It joins settings (JSON), secrets (keyring), the OAuth flow and the Xero client. It has no Qt import;
-its calls may block on the network, so the UI runs them in worker threads.
+A small facade over one profile's settings (JSON) and secrets (keyring), with its three parts: the
+authorisation flow (app/authorization.py), the clients that talk to Xero (app/client_factory.py) and
+the setup state with its sentences (app/setup_state.py). It has no Qt import; its calls may block on
+the network, so the UI runs them in worker threads.
 """
 
 from __future__ import annotations
@@ -9,12 +11,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.app_naming import APP_TYPE_LABELS, DESKTOP_APP
+from app.authorization import AuthorizationAttempt, AuthorizationFlow
+from app.authorization import AuthorizationOutcome as AuthorizationOutcome  # re-exported for the CLI
+from app.client_factory import ClientFactory
 from app.credentials import check_credentials, fingerprint, mask
-from app.port_holder import program_holding
 from app.settings import Settings, config_dir, load_active_profile, load_settings, save_settings
 from app.setup_state import (
     CheckResult,
@@ -24,21 +28,17 @@ from app.setup_state import (
     not_configured_sentence,
     read_setup_state,
 )
-from app.xero.endpoints import GRANULAR_SCOPES, LEGACY_SCOPES, XeroEndpoints, redirect_uri
+from app.xero.endpoints import XeroEndpoints
 from app.xero.errors import (
     InvalidInput,
-    InvalidScope,
     NetworkError,
     NotConfigured,
-    RedirectUriNotRegistered,
     TenantChoiceNeeded,
     TenantDisconnected,
     XeroConnectError,
 )
-from app.xero.tokenset import TokenSet
 
-# The network, keyring and OAuth modules are imported where they are first used: the wizard's first
-# page needs none of them, and importing them up front doubles the time to a painted window.
+# The network, keyring and OAuth modules load on first use (app/client_factory.py says why).
 if TYPE_CHECKING:
     import requests
 
@@ -47,48 +47,9 @@ if TYPE_CHECKING:
     from app.tokens import TokenManager
     from app.xero.client import Connection, XeroClient
     from app.xero.http import RetryPolicy
-    from app.xero.loopback import LoopbackListener
-    from app.xero.oauth import AppCredentials, PendingAuthorization
+    from app.xero.oauth import AppCredentials
 
 log = logging.getLogger(__name__)
-
-LEGACY_SCOPE_NOTE = (
-    "This Xero app was created before March 2026 and still uses Xero's broad scopes, so Xero Connect "
-    "asks for accounting.transactions instead of accounting.invoices."
-)
-
-
-@dataclass
-class AuthorizationOutcome:
-    tokens: TokenSet
-    connections: list[Connection]
-    new_tenant_ids: list[str]
-    notes: list[str] = field(default_factory=list)  # e.g. a different Xero user than before
-    # No organisation was chosen before this consent: none is chosen for the admin; they confirm one.
-    first_connect: bool = False
-
-    @property
-    def consented_by(self) -> str:
-        """Who approved, as Xero's id_token names them: "Jane Doe (jane@example.com)"."""
-        name, email = self.tokens.user_name, self.tokens.user_email
-        if name and email:
-            return f"{name} ({email})"
-        return name or email or "a Xero user whose name Xero did not send"
-
-    def consent_summary(self) -> str:
-        """The sentence shown after a consent: who approved, for which organisations."""
-        added = [c.tenant_name for c in self.connections if c.tenant_id in self.new_tenant_ids]
-        names = added or [c.tenant_name for c in self.connections]
-        if not names:
-            return f"Approved in Xero by {self.consented_by}, for no organisation."
-        return f"Approved in Xero by {self.consented_by}, for {', '.join(names)}."
-
-    def confirm_question(self, connection: Connection) -> str:
-        """Asked before a first connect uses an organisation the admin has not picked themselves."""
-        return (
-            f"{self.consent_summary()} Use {connection.tenant_name}? If you did not approve this yourself, "
-            "answer no: someone else may have used the approval link."
-        )
 
 
 @dataclass
@@ -114,65 +75,6 @@ TRY_SANDBOX_NOTE = (
 )
 
 
-class AuthorizationAttempt:
-    """One trip to Xero's consent page, caught by the loopback listener or by a pasted URL."""
-
-    def __init__(
-        self,
-        model: ConnectionModel,
-        pending: PendingAuthorization,
-        listener: LoopbackListener[TokenSet] | None,
-        notes: list[str],
-    ) -> None:
-        self.model = model
-        self.pending = pending
-        self.listener = listener
-        self.notes = notes
-
-    @property
-    def url(self) -> str:
-        return self.pending.url
-
-    @property
-    def redirect_uri(self) -> str:
-        return self.pending.redirect_uri
-
-    def waiting_hint(self) -> str:
-        """What to try while the wait goes on for long, from what reached the listener so far."""
-        from app.xero.loopback import NOTHING_ARRIVED, waiting_hint
-
-        seen = self.listener.seen if self.listener is not None else NOTHING_ARRIVED
-        return waiting_hint(self.redirect_uri, seen)
-
-    def wait(self) -> AuthorizationOutcome:
-        """Block until the browser comes back (run this in a worker thread)."""
-        if self.listener is None:
-            raise InvalidInput("No listener is running for this attempt; paste the redirect URL instead.")
-        try:
-            tokens = self.listener.wait()
-        finally:
-            self.listener.close()
-        return self.model._after_authorization(tokens, self.notes)
-
-    def complete_with_pasted_url(self, text: str) -> AuthorizationOutcome:
-        from app.xero.oauth import parse_pasted_redirect
-
-        url = parse_pasted_redirect(text, self.pending)
-        if self.listener is not None:
-            self.listener.cancel()
-            self.listener.close()
-        tokens = self.model._exchange(self.pending, url)
-        return self.model._after_authorization(tokens, self.notes)
-
-    def cancel(self) -> None:
-        if self.listener is not None:
-            self.listener.cancel()
-
-    def close(self) -> None:
-        if self.listener is not None:
-            self.listener.close()
-
-
 class ConnectionModel:
     """Settings + secrets + OAuth + client for one profile ("xero" or "sandbox")."""
 
@@ -187,11 +89,18 @@ class ConnectionModel:
     ) -> None:
         self.profile = profile or load_active_profile()
         self.settings: Settings = load_settings(self.profile)
-        self._session = session
         self.clock = clock
         self.listener_timeout = listener_timeout
-        self.retry_policy = retry_policy
-        self._token_manager: TokenManager | None = None
+        self.clients = ClientFactory(
+            lambda: self.endpoints,
+            self.credentials,
+            self.secrets,
+            lambda: config_dir() / f"{self.profile}.refresh.lock",
+            session=session,
+            clock=clock,
+            retry_policy=retry_policy,
+        )
+        self.authorization = AuthorizationFlow(self)
 
     # ----- settings and secrets -----
     @property
@@ -200,17 +109,19 @@ class ConnectionModel:
 
     @property
     def session(self) -> requests.Session:
-        """The one HTTP session, made on first use (importing requests is slow)."""
-        if self._session is None:
-            from app.xero.http import make_session
-
-            self._session = make_session()
-        return self._session
+        return self.clients.session
 
     @session.setter
     def session(self, session: requests.Session) -> None:
-        self._session = session
-        self._token_manager = None  # it holds the session it was made with
+        self.clients.session = session
+
+    @property
+    def retry_policy(self) -> RetryPolicy | None:
+        return self.clients.retry_policy
+
+    @retry_policy.setter
+    def retry_policy(self, policy: RetryPolicy | None) -> None:
+        self.clients.retry_policy = policy
 
     @property
     def place(self) -> str:
@@ -219,7 +130,7 @@ class ConnectionModel:
 
     def reload(self) -> None:
         self.settings = load_settings(self.profile)
-        self._token_manager = None
+        self.clients.invalidate()
 
     def save(self) -> None:
         save_settings(self.settings)
@@ -240,7 +151,7 @@ class ConnectionModel:
         if not check.ok:
             raise InvalidInput(" ".join(check.problems))
         if check.client_id != self.settings.client_id:
-            self._forget_tenant()
+            self.settings.forget_tenant()
         self.settings.client_id = check.client_id
         self.settings.app_type = app_type
         from app.secrets import SecretStore
@@ -252,29 +163,7 @@ class ConnectionModel:
 
         self.settings.keyring_backend = backend_label()
         self.save()
-        self._token_manager = None
-
-    def check_secret(self, client_id: str | None = None, client_secret: str | None = None) -> bool | None:
-        """Before the browser opens: WrongSecret when Xero refuses the secret (the given one, else the
-        saved one), True when Xero knows it, None when there is nothing to go by (carry on as before)."""
-        from app.xero.oauth import AppCredentials
-
-        if client_id is None:
-            return self._check_secret(self.credentials())
-        check = check_credentials(client_id, client_secret or "")
-        if not check.ok:  # a malformed ID or secret is step 4's own sentence, not Xero's
-            return None
-        return self._check_secret(AppCredentials(check.client_id, check.client_secret))
-
-    def _check_secret(self, creds: AppCredentials) -> bool | None:
-        from app.xero.oauth import check_client_secret
-
-        verdict = check_client_secret(self.endpoints, creds, self.session)
-        log.info(
-            "client secret check before consent: %s",
-            {True: "accepted", None: "no answer to go by"}.get(verdict),
-        )
-        return verdict
+        self.clients.invalidate()
 
     def credentials(self) -> AppCredentials:
         from app.xero.oauth import AppCredentials
@@ -336,134 +225,29 @@ class ConnectionModel:
             self.settings.needs_reauthorisation = not alive
             self.save()
 
-    # ----- authorisation (steps 6 and 7) -----
+    # ----- authorisation (steps 6 and 7: app/authorization.py) -----
+    def check_secret(self, client_id: str | None = None, client_secret: str | None = None) -> bool | None:
+        """Before the browser opens: WrongSecret when Xero refuses the secret (the given one, else the
+        saved one), True when Xero knows it, None when there is nothing to go by (carry on as before)."""
+        return self.authorization.check_secret(client_id, client_secret)
+
     def scopes(self) -> tuple[str, ...]:
-        return tuple(self.settings.scopes) or GRANULAR_SCOPES
+        return self.authorization.scopes()
 
     def begin_authorization(self, use_listener: bool = True) -> AuthorizationAttempt:
         """Prepare the consent URL, check it with Xero first, and start the loopback listener."""
-        creds = self.credentials()
-        self._check_secret(creds)  # a wrong secret is named now, not after the whole trip through the browser
-        ports = list(self.settings.redirect_ports)
-        from app.xero.loopback import LoopbackListener, find_free_port, ports_busy_error
-        from app.xero.oauth import preflight_authorization, start_authorization
-
-        port = find_free_port(ports) if use_listener else ports[0]
-        if port is None:
-            raise ports_busy_error(ports)
-        callback_uri = redirect_uri(port)
-        log.info("authorisation starting: profile %s, redirect URI %s", self.profile, callback_uri)
-        notes: list[str] = []
-        busy = _busy_ports_note(ports[: ports.index(port)], callback_uri) if use_listener else ""
-        if busy:
-            notes.append(busy)
-        pending = start_authorization(self.endpoints, creds, callback_uri, self.scopes())
-        try:
-            preflight_authorization(pending, self.session)
-        except RedirectUriNotRegistered as exc:
-            if busy:  # the cause is the busy port as much as the missing URI: name both
-                raise RedirectUriNotRegistered(f"{busy} {exc}") from None
-            raise
-        except InvalidScope:
-            if self.settings.scopes:
-                raise
-            # An app created before March 2026 may only know the broad scopes: try them once.
-            legacy = start_authorization(self.endpoints, creds, callback_uri, LEGACY_SCOPES)
-            preflight_authorization(legacy, self.session)
-            pending = legacy
-            self.settings.scopes = list(LEGACY_SCOPES)
-            self.save()
-            notes.append(LEGACY_SCOPE_NOTE)
-        listener: LoopbackListener[TokenSet] | None = None
-        if use_listener:
-            listener = LoopbackListener(
-                [port],
-                pending.state,
-                lambda url: self._exchange(pending, url),
-                timeout=self.listener_timeout,
-            )
-            listener.start()
-        return AuthorizationAttempt(self, pending, listener, notes)
-
-    def _exchange(self, pending: PendingAuthorization, callback_url: str) -> TokenSet:
-        """Swap the code for tokens and store them before the browser is told it worked."""
-        from app.xero.http import once_more_after_rate_limit
-        from app.xero.oauth import exchange_code
-
-        tokens = once_more_after_rate_limit(
-            lambda: exchange_code(
-                self.endpoints, self.credentials(), pending, callback_url, self.session, now=self.clock()
-            ),
-            self.policy(),
-            "exchanging the authorization code",
-        )
-        self.secrets().save_token_set(tokens)
-        self._token_manager = None
-        return tokens
-
-    def _after_authorization(self, tokens: TokenSet, notes: list[str]) -> AuthorizationOutcome:
-        previous_user = self.settings.xero_userid
-        first_connect = not self.settings.tenant_id
-        if previous_user and tokens.xero_userid and tokens.xero_userid != previous_user:
-            notes.append(
-                f"This authorisation was given by a different Xero user ({tokens.user_email or 'unknown'}) "
-                f"than before ({self.settings.xero_user_email or 'unknown'}); check this is intended."
-            )
-        self.settings.needs_reauthorisation = False
-        self.settings.xero_userid = tokens.xero_userid or ""
-        self.settings.xero_user_email = tokens.user_email or ""
-        connections = self.tenants(tokens.auth_event_id)
-        log.info(
-            "authorised with scopes %s; %d organisation(s) connected",
-            " ".join(tokens.scope),
-            len(connections),
-        )
-        new_ids = [c.tenant_id for c in connections if c.auth_event_id == tokens.auth_event_id]
-        if self.settings.tenant_id not in {c.tenant_id for c in connections}:
-            self._forget_tenant()
-        else:
-            self.settings.tenant_disconnected = False  # consented again: the organisation is back
-        # A first connect never chooses by itself: an approval link that leaked (it is in the browser's
-        # command line) lets another user consent with their own organisation. The admin confirms it.
-        self.save()
-        return AuthorizationOutcome(tokens, connections, new_ids, notes, first_connect=first_connect)
+        return self.authorization.begin(use_listener)
 
     def tenants(self, auth_event_id: str | None = None) -> list[Connection]:
         """Organisations the token reaches; those added by this consent first."""
-        connections = [
-            c for c in self.client(require_tenant=False).connections() if c.tenant_type == "ORGANISATION"
-        ]
-        event = auth_event_id or self.token_manager().current().auth_event_id
-        return sorted(connections, key=lambda c: (c.auth_event_id != event, c.tenant_name.lower()))
+        return self.authorization.tenants(auth_event_id)
 
     def choose_tenant(self, connection: Connection) -> None:
-        self.settings.tenant_disconnected = False
-        self.settings.tenant_id = connection.tenant_id
-        self.settings.tenant_name = connection.tenant_name
-        self.settings.connection_id = connection.id
-        self.save()
-
-    def _forget_tenant(self) -> None:
-        self.settings.tenant_disconnected = False
-        self.settings.tenant_id = ""
-        self.settings.tenant_name = ""
-        self.settings.connection_id = ""
+        self.authorization.choose_tenant(connection)
 
     # ----- using the connection -----
     def token_manager(self) -> TokenManager:
-        if self._token_manager is None:
-            from app.tokens import TokenManager
-
-            self._token_manager = TokenManager(
-                self.endpoints,
-                self.credentials,
-                self.secrets(),
-                config_dir() / f"{self.profile}.refresh.lock",
-                self.session,
-                clock=self.clock,
-                retry_policy=self.policy,
-            )
-        return self._token_manager
+        return self.clients.token_manager()
 
     def client(self, require_tenant: bool = True) -> XeroClient:
         if not self.settings.is_configured:
@@ -473,25 +257,13 @@ class ConnectionModel:
                 "No Xero organisation is chosen yet; choose one in step 7 of the setup wizard or with "
                 "xero-connect connect --tenant NAME."
             )
-        from app.xero.client import XeroClient
-
-        return XeroClient(
-            self.endpoints,
-            self.token_manager(),
-            self.settings.tenant_id or None,
-            session=self.session,
-            policy=self.policy(),
-            on_authorisation=self._note_authorisation,
-            on_failed_call=self._note_failed_call,
+        return self.clients.api_client(
+            self.settings.tenant_id or None, self._note_authorisation, self._note_failed_call
         )
 
     def policy(self) -> RetryPolicy:
         """The retry policy of every call to Xero (tests give one that moves the sandbox clock)."""
-        if self.retry_policy is None:
-            from app.xero.http import RetryPolicy
-
-            self.retry_policy = RetryPolicy()
-        return self.retry_policy
+        return self.clients.policy()
 
     def check_connection(self) -> CheckResult:
         """Step 8 and the tray's "Check connection": one real call to the chosen organisation."""
@@ -578,25 +350,10 @@ class ConnectionModel:
                 problems.append(f"The authorisation could not be revoked in Xero: {exc}")
         store.delete_all()
         done.append("Deleted the client secret and tokens from the system keyring.")
-        self._forget_tenant()
+        self.settings.forget_tenant()
         self.settings.client_id = ""
         self.settings.xero_userid = ""
         self.settings.xero_user_email = ""
         self.save()
-        self._token_manager = None
+        self.clients.invalidate()
         return DisconnectReport(done, problems)
-
-
-def _busy_ports_note(busy: list[int], used_uri: str) -> str:
-    """Why a later redirect URI is in use: "Port 53682 is in use by <program>, so …"."""
-    if not busy:
-        return ""
-    so = f", so Xero Connect listens at {used_uri} instead."
-    from app.xero.loopback import join_ports
-
-    holders = [program_holding(port) for port in busy]
-    if len(busy) == 1:
-        return f"Port {busy[0]} is in use by {holders[0] or 'another program'}{so}"
-    pairs = zip(busy, holders, strict=True)
-    named = [f"{port} ({holder})" if holder else str(port) for port, holder in pairs]
-    return f"Ports {join_ports(named)} are in use by other programs{so}"

@@ -96,6 +96,13 @@ class Settings:
     def is_configured(self) -> bool:
         return bool(self.client_id)
 
+    def forget_tenant(self) -> None:
+        """No organisation chosen (another client ID, a consent without it, a disconnect)."""
+        self.tenant_disconnected = False
+        self.tenant_id = ""
+        self.tenant_name = ""
+        self.connection_id = ""
+
 
 def settings_path(profile: str) -> Path:
     if profile not in PROFILES:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import subprocess
 import threading
 
-from app.model import AuthorizationOutcome, ConnectionModel
+from app.authorization import AuthorizationOutcome
+from app.model import ConnectionModel
 from tests.conftest import follow_consent, set_auto_consent
 
 

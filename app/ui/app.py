@@ -8,8 +8,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from app.authorization import AuthorizationOutcome
 from app.credentials import mask
-from app.model import AuthorizationOutcome, CheckResult, ConnectionModel
+from app.model import ConnectionModel
+from app.setup_state import CheckResult
 from app.ui import steps
 from app.ui.main import application
 from app.ui.pages.confirm import StoredValues

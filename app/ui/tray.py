@@ -18,7 +18,8 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QMessageBox, QSystemTrayIcon, QWidget
 
 from app import autostart
-from app.model import CheckResult, ConnectionModel, DisconnectReport
+from app.model import ConnectionModel, DisconnectReport
+from app.setup_state import CheckResult
 from app.ui import about
 from app.ui.about import AboutDialog
 from app.ui.status_window import StatusWindow

@@ -40,7 +40,6 @@ FAULTS = {
 def connected(sandbox, sandbox_app, callback_ports):
     model = connect(sandbox, sandbox_app, callback_ports)
     model.session = make_session(timeout=(2, 1))
-    model._token_manager = None
     yield model
     SecretStore("sandbox", sandbox_app.client_id).delete_all()
 
