@@ -7,7 +7,6 @@ read one `SetupState` and word it with its `describe()` / `problem()`; nothing h
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -28,7 +27,8 @@ class SetupSource(Protocol):
     """What a setup state is read from: app.model.ConnectionModel (or a page test's stand-in)."""
 
     settings: Settings
-    clock: Callable[[], float]
+
+    def clock(self) -> float: ...
 
     def secrets(self) -> SecretReader: ...
 

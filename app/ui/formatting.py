@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.authorization import AuthorizationOutcome
+    from app.xero.client import Connection
 
 SCOPE_WORDS = {
     "openid": "sign-in identity",
@@ -41,7 +45,7 @@ def describe_expiry(expires_at: float, now: float | None = None) -> str:
     )
 
 
-def describe_organisations(outcome: Any) -> str:
+def describe_organisations(outcome: AuthorizationOutcome) -> str:
     total, new = len(outcome.connections), len(outcome.new_tenant_ids)
     if total == 0:
         return "Xero returned no organisation for this approval; in step 7 you will see how to add one."
@@ -55,7 +59,7 @@ def countdown(seconds: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-def tenant_label(connection: Any, new_ids: set[str] | frozenset[str] = frozenset()) -> str:
+def tenant_label(connection: Connection, new_ids: set[str] | frozenset[str] = frozenset()) -> str:
     """ "Demo Company (UK) · connected just now" for one this approval added; practices say so."""
     label = connection.tenant_name
     if connection.tenant_type not in ("ORGANISATION", ""):

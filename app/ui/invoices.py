@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QStandardPaths, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
@@ -48,6 +48,7 @@ from app.invoicing.session import (
     invoice_url,
     plan_quotes,
 )
+from app.model import ConnectionModel
 from app.ui.mapping_view import MappingView
 from app.ui.quote_table import (
     CHANGES,
@@ -63,6 +64,9 @@ from app.ui.quote_table import (
 )
 from app.ui.widgets import Notice, NoticeKind, action_button, busy_bar, icon
 from app.ui.workers import Task, run_task
+
+if TYPE_CHECKING:
+    from app.invoicing.mapping_step import MappingStep  # loaded with the first file
 
 WINDOW_SIZE = (900, 600)
 FILE_FILTER = "Quotes and orders (*.csv *.json *.txt *.tsv);;All files (*)"
@@ -101,14 +105,18 @@ class Busy(StrEnum):
 
 
 class InvoicesWindow(QWidget):
-    """One window per profile (the opener in app.ui.main keeps it); ``model`` is a ConnectionModel."""
+    """One window per profile (the opener in app.ui.main keeps it)."""
 
     run_finished = Signal(object)  # the DraftReport (for tests and the tray)
     rows_changed = Signal()
     last_folder = ""  # where the last file was loaded from, in this session (every window starts there)
 
     def __init__(
-        self, model: Any, *, opener: Callable[[str], None] | None = None, parent: QWidget | None = None
+        self,
+        model: ConnectionModel,
+        *,
+        opener: Callable[[str], None] | None = None,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.model = model
@@ -440,7 +448,7 @@ class InvoicesWindow(QWidget):
         self._task = run_task(lambda: MappingStep(path), self._mapped, self._failed, name="read_columns")
         return self._task
 
-    def _mapped(self, step: Any) -> None:
+    def _mapped(self, step: MappingStep) -> None:
         self._task = None
         self._set_busy(Busy.IDLE)
         self.mapping_view.setVisible(step.is_csv)
@@ -451,7 +459,7 @@ class InvoicesWindow(QWidget):
         else:  # the blocking sentences in the notice; nothing is planned until the mapping is settled
             self._loaded(step.loaded)
 
-    def _apply_mapping(self, step: Any) -> Task | None:
+    def _apply_mapping(self, step: MappingStep) -> Task | None:
         path, request, name = step.path, step.request(), step.path.name
         progress = self.relay.loader_progress(name)
         return self._load(

@@ -6,16 +6,18 @@ The page ids are the step numbers the administrator sees ("Step 6 of 8 – …")
 
 from __future__ import annotations
 
+from typing import Final
+
 from app.setup_state import SetupSource, SetupState, read_setup_state
 
-NAVIGATE = 1
-CREATE_APP = 2
-GENERATE_SECRET = 3
-RECORD_CREDENTIALS = 4
-CONFIRM_VALUES = 5
-AUTHORIZE = 6
-PICK_TENANT = 7
-VERIFY = 8
+NAVIGATE: Final = 1
+CREATE_APP: Final = 2
+GENERATE_SECRET: Final = 3
+RECORD_CREDENTIALS: Final = 4
+CONFIRM_VALUES: Final = 5
+AUTHORIZE: Final = 6
+PICK_TENANT: Final = 7
+VERIFY: Final = 8
 ALL_STEPS = (
     NAVIGATE,
     CREATE_APP,

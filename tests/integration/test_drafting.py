@@ -16,7 +16,7 @@ import requests
 
 from app.invoicing.cli_draft import run_draft
 from app.invoicing.contacts import content_key
-from app.invoicing.drafting import draft_invoices
+from app.invoicing.drafting import DraftProgress, draft_invoices
 from app.invoicing.plan import CONTACT_WILL_BE_CREATED, make_plan
 from app.invoicing.records import LoadResult, RowProblem, SourceLine
 from app.invoicing.wire import wire_body
@@ -55,7 +55,7 @@ def test_one_quote_becomes_one_draft_sales_invoice(sandbox, connected, ledger):
 
 def test_120_quotes_go_in_three_batches_once_and_a_rerun_sends_nothing(sandbox, connected, ledger):
     quotes = make_quotes(120)
-    seen = []
+    seen: list[DraftProgress] = []
     report = run(connected, ledger, quotes, progress=seen.append)
     assert report.summary() == "Drafted 120, skipped 0 already drafted, 0 invalid, 0 failed."
     assert report.contacts_created == 2  # Northwind Traders and Southwind Cafe, one PUT for both
@@ -163,7 +163,7 @@ def test_pacing_waits_for_the_next_minute_instead_of_provoking_429s(sandbox, con
     second = float(now[17:-1])  # "2026-...T10:11:12.345Z": start at a fresh minute window
     post(sandbox.base_url, "clock", {"advance_seconds": 60.05 - second})
     quotes = make_quotes(40)
-    seen = []
+    seen: list[DraftProgress] = []
     report = run(connected, ledger, quotes, progress=seen.append, batch_size=10)
     assert report.drafted == 40
     # Batches of 10 with a History note each: a full minute whenever the limit is reached.

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
 
+from app.authorization import AuthorizationAttempt
+from app.credentials import fingerprint, mask
 from app.settings import Settings
+from app.setup_state import CheckResult, read_setup_state
 from app.xero.client import Connection
-from app.xero.errors import KeyringUnavailable
+from app.xero.endpoints import GRANULAR_SCOPES, XeroEndpoints
+from app.xero.errors import KeyringUnavailable, NetworkError
 from app.xero.tokenset import REFRESH_TOKEN_LIFETIME, TokenSet
 
 
@@ -73,9 +76,12 @@ class FakeStore:
         return self.tokens
 
 
+NO_XERO = "The page tests' model has no Xero to reach; the sandbox tests (test_wizard_sandbox.py) do."
+
+
 @dataclass
 class FakeModel:
-    """Just enough of ConnectionModel for pages that make no network call."""
+    """ConnectionModel for pages that make no network call: app.ui.wizard_model.WizardModel."""
 
     settings: Settings = field(default_factory=lambda: Settings(profile="sandbox"))
     store: FakeStore = field(default_factory=FakeStore)
@@ -84,13 +90,15 @@ class FakeModel:
     saved: list[tuple[str, str]] = field(default_factory=list)
     listener_timeout: float = 300.0
     profile: str = "sandbox"
-    clock: Callable[[], float] = time.time
+
+    def clock(self) -> float:
+        return time.time()
 
     def keyring_label(self) -> str:
         return "Test keyring"
 
     @property
-    def endpoints(self):
+    def endpoints(self) -> XeroEndpoints:
         return self.settings.endpoints()
 
     def save(self) -> None:
@@ -111,7 +119,25 @@ class FakeModel:
     def masked_client_id(self) -> str:
         return self.settings.client_id[:4] + "..." if self.settings.client_id else "(not set)"
 
-    def tenants(self) -> list[Connection]:
+    def masked_client_secret(self) -> str:
+        return mask(self.store.client_secret() or "")
+
+    def fingerprint(self) -> str:
+        return fingerprint(self.settings.client_id, self.store.client_secret())
+
+    def support_summary(self) -> str:
+        return read_setup_state(self).support_summary()
+
+    def scopes(self) -> tuple[str, ...]:
+        return tuple(self.settings.scopes) or GRANULAR_SCOPES
+
+    def begin_authorization(self, use_listener: bool = True) -> AuthorizationAttempt:
+        raise NetworkError(NO_XERO)
+
+    def check_connection(self) -> CheckResult:
+        raise NetworkError(NO_XERO)
+
+    def tenants(self, auth_event_id: str | None = None) -> list[Connection]:
         return list(self.tenant_list)
 
     def choose_tenant(self, connection: Connection) -> None:

@@ -531,7 +531,7 @@ def test_tab_goes_through_each_page_top_to_bottom_left_to_right(qtbot, fake_mode
 def test_the_wizard_title_leaves_the_app_name_to_the_desktop(qtbot, fake_model):
     from app.ui.main import application
 
-    quit_on_last = QApplication.instance().quitOnLastWindowClosed()
+    quit_on_last = QApplication.quitOnLastWindowClosed()
     app = application(quit_on_last_window=quit_on_last)  # the test session's own app, named as ours
     wizard = open_wizard(qtbot, fake_model, steps.NAVIGATE)
     assert app.applicationDisplayName() == "Xero Connect"  # what the desktop appends to every title
@@ -550,8 +550,12 @@ def test_a_maximised_wizard_keeps_fields_at_a_readable_width_in_rows_of_equal_he
     for field in (page.app_name, page.company_url, *page.uri_fields):
         right = field.mapTo(page, field.rect().topRight()).x()
         assert right <= CONTENT_MAX_WIDTH + 40, right  # not stretched across a wide window
-    form = page.app_name.parentWidget().layout()
+    parent = page.app_name.parentWidget()
+    form = parent.layout() if parent is not None else None
     assert isinstance(form, QFormLayout)
-    heights = [form.itemAt(row, QFormLayout.ItemRole.FieldRole).widget().height() for row in range(3)]
+    items = [form.itemAt(row, QFormLayout.ItemRole.FieldRole) for row in range(3)]
+    fields = [item.widget() for item in items if item is not None]
+    heights = [field.height() for field in fields if field is not None]
+    assert len(heights) == 3, fields
     assert heights[0] == heights[2], heights  # app name and company URL; the type choice between is taller
     assert heights[1] > heights[0], heights

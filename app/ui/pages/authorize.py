@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -34,6 +34,7 @@ from app.ui.widgets import (
 from app.xero.errors import SecretRejected
 
 if TYPE_CHECKING:
+    from app.authorization import AuthorizationAttempt, AuthorizationOutcome
     from app.ui.workers import Task
 
 AUTHORIZE_TEXT = "Authorise && obtain new Xero access token"
@@ -61,8 +62,8 @@ class AuthorizePage(StepPage):
     def __init__(self, ctx: WizardContext) -> None:
         super().__init__(ctx, AUTHORIZE)
         self.state = AuthState.IDLE
-        self.attempt: Any = None
-        self.outcome: Any = None
+        self.attempt: AuthorizationAttempt | None = None
+        self.outcome: AuthorizationOutcome | None = None
         self._wait_task: Task | None = None
         self._paste_task: Task | None = None
         self._wait_failure: str | None = None
@@ -261,7 +262,7 @@ class AuthorizePage(StepPage):
             name="begin_authorization",
         )
 
-    def _begin_failed(self, task: Any, sentence: str, generation: int) -> None:
+    def _begin_failed(self, task: Task, sentence: str, generation: int) -> None:
         if generation != self._generation:
             return
         if task.error_kind == SecretRejected.kind:  # found before the browser opened: back to step 4
@@ -272,7 +273,7 @@ class AuthorizePage(StepPage):
     def start_without_listener(self) -> None:
         self.start(use_listener=False)
 
-    def _attempt_ready(self, attempt: Any, listening: bool, generation: int) -> None:
+    def _attempt_ready(self, attempt: AuthorizationAttempt, listening: bool, generation: int) -> None:
         if self._cancelled or self.state != AuthState.PREPARING or generation != self._generation:
             self._drop(attempt)
             return
@@ -282,7 +283,7 @@ class AuthorizePage(StepPage):
         where = f"Xero Connect is listening at {attempt.redirect_uri}." if listening else ""
         if listening:
             self._started = time.monotonic()
-            self._deadline = self._started + float(getattr(self.model, "listener_timeout", 300.0))
+            self._deadline = self._started + self.model.listener_timeout
             self.ticker.start()
             self.tick()
             self._wait_task = self.run(
@@ -328,7 +329,7 @@ class AuthorizePage(StepPage):
             copy_to_clipboard(self.attempt.url)
 
     # ----- finishing -----
-    def _succeeded(self, outcome: Any) -> None:
+    def _succeeded(self, outcome: AuthorizationOutcome) -> None:
         if self._cancelled:
             return
         self.ticker.stop()
@@ -424,7 +425,7 @@ class AuthorizePage(StepPage):
             self.status.clear()
             self.hint.clear()
 
-    def _drop(self, attempt: Any) -> None:
+    def _drop(self, attempt: AuthorizationAttempt) -> None:
         attempt.cancel()
         self.run(attempt.close, lambda _r: None, lambda _s: None, name="close_attempt")
 
@@ -463,7 +464,7 @@ class AuthorizePage(StepPage):
             name="complete_with_pasted_url",
         )
 
-    def _paste_ok(self, outcome: Any) -> None:
+    def _paste_ok(self, outcome: AuthorizationOutcome) -> None:
         self._paste_task = None
         if self._wait_task is not None:
             self._wait_task.discard()

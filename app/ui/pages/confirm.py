@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QWidget
@@ -21,6 +20,7 @@ from app.ui.widgets import (
     instructions,
     monospace,
 )
+from app.ui.wizard_model import WizardModel
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class StoredValues:
     keyring: str
 
 
-def read_stored_values(model: Any) -> StoredValues:  # a ConnectionModel
+def read_stored_values(model: WizardModel) -> StoredValues:
     return StoredValues(
         model.masked_client_id(),
         model.masked_client_secret(),

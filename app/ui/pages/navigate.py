@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QWidget
 
-from app.model import TRY_SANDBOX_NOTE, sandbox_trial
+from app.model import TRY_SANDBOX_NOTE, ConnectionModel, sandbox_trial
 from app.ui.pages.base import StepPage, WizardContext
 from app.ui.steps import NAVIGATE
 from app.ui.widgets import CopyField, Notice, NoticeKind, action_button, button_row, field_label, instructions
 
+if TYPE_CHECKING:
+    from app.sandbox.server import SandboxServer
+
 
 class NavigatePage(StepPage):
+    # "Try it first on the local sandbox" made the sandbox profile's model (and maybe its server).
+    sandbox_chosen = Signal(object, object)
     TITLE = "Navigate to Xero"
     SUBTITLE = "Xero Connect needs its own app registered in your Xero developer account."
 
@@ -75,13 +81,10 @@ class NavigatePage(StepPage):
 
     def use_sandbox(self) -> None:
         self.try_sandbox.setEnabled(False)
-        wizard = self.wizard()
 
-        def switched(result: tuple[Any, Any]) -> None:
+        def switched(result: tuple[ConnectionModel, SandboxServer | None]) -> None:
             self.try_sandbox.setEnabled(True)
-            use_model = getattr(wizard, "use_model", None)  # app.ui.wizard.SetupWizard
-            if use_model is not None:
-                use_model(*result)
+            self.sandbox_chosen.emit(*result)
 
         def failed(sentence: str) -> None:
             self.try_sandbox.setEnabled(True)

@@ -5,7 +5,7 @@ Choosing in the list and clicking Next is the whole step: Next saves the choice.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QWidget
 
@@ -14,6 +14,9 @@ from app.ui.formatting import tenant_label
 from app.ui.pages.base import StepPage, WizardContext, go_to_step
 from app.ui.steps import AUTHORIZE, PICK_TENANT
 from app.ui.widgets import Notice, NoticeKind, action_button, busy_bar, button_row, field_label, instructions
+
+if TYPE_CHECKING:
+    from app.xero.client import Connection
 
 PLACEHOLDER = "Choose an organisation…"
 
@@ -24,7 +27,7 @@ class TenantPage(StepPage):
 
     def __init__(self, ctx: WizardContext) -> None:
         super().__init__(ctx, PICK_TENANT)
-        self.connections: list[Any] = []
+        self.connections: list[Connection] = []
         self.loading = False
         self.combo = QComboBox()
         self.combo.setAccessibleName("Xero organisation")
@@ -95,7 +98,7 @@ class TenantPage(StepPage):
         outcome = self.ctx.outcome
         return set(outcome.new_tenant_ids) if outcome is not None else set()
 
-    def show_tenants(self, connections: list[Any]) -> None:
+    def show_tenants(self, connections: list[Connection]) -> None:
         self.loading = False
         self.busy.hide()
         self.connections = list(connections)
@@ -137,7 +140,7 @@ class TenantPage(StepPage):
         self.completeChanged.emit()
 
     # ----- choosing -----
-    def selected(self) -> Any | None:
+    def selected(self) -> Connection | None:
         tenant_id = self.combo.currentData()
         return next((c for c in self.connections if c.tenant_id == tenant_id), None)
 

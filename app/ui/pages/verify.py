@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QWidget
@@ -16,6 +16,7 @@ from app.ui.widgets import Notice, NoticeKind, action_button, busy_bar, button_r
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
+    from app.setup_state import CheckResult
     from app.ui.workers import Task
 
 
@@ -27,7 +28,7 @@ class VerifyPage(StepPage):
         super().__init__(ctx, VERIFY)
         self.checking = False
         self._task: Task | None = None
-        self.result: Any = None
+        self.result: CheckResult | None = None
         self._credentials_version = ctx.credentials_version  # what the result shown here is about
         self.check = action_button("Check connection", "Check the connection to Xero", self.run_check)
         self.stop = action_button("Stop waiting", "Stop waiting for the connection check", self.stop_waiting)
@@ -164,7 +165,7 @@ class VerifyPage(StepPage):
         self.check.setFocus()
         self.completeChanged.emit()
 
-    def show_result(self, result: Any) -> None:
+    def show_result(self, result: CheckResult) -> None:
         self._done()
         self.result = result
         self.completeChanged.emit()
