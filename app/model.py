@@ -1,7 +1,9 @@
 """The shared model: what every wizard page, the tray, the CLI and invoice drafting read and write.
 
-It joins settings (JSON), secrets (keyring), the OAuth flow and the Xero client. It has no Qt import;
-its calls may block on the network, so the UI runs them in worker threads.
+A small facade over one profile's settings (JSON) and secrets (keyring), with its three parts: the
+authorisation flow (app/authorization.py), the clients that talk to Xero (app/client_factory.py) and
+the setup state with its sentences (app/setup_state.py). It has no Qt import; its calls may block on
+the network, so the UI runs them in worker threads.
 """
 
 from __future__ import annotations
@@ -9,26 +11,31 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from app.app_naming import APP_TYPE_LABELS, DESKTOP_APP, app_type_label
+from app.app_naming import APP_TYPE_LABELS, DESKTOP_APP
+from app.authorization import AuthorizationAttempt, AuthorizationFlow
+from app.client_factory import ClientFactory
 from app.credentials import check_credentials, fingerprint, mask
 from app.errors import InvalidInput, NotConfigured, XeroConnectError
-from app.port_holder import program_holding
 from app.settings import Settings, config_dir, load_active_profile, load_settings, save_settings
-from app.xero.endpoints import GRANULAR_SCOPES, LEGACY_SCOPES, XeroEndpoints, redirect_uri
+from app.setup_state import (
+    CheckResult,
+    SetupState,
+    keyring_moved_note,
+    missing_secret_sentence,
+    not_configured_sentence,
+    read_setup_state,
+)
+from app.xero.endpoints import XeroEndpoints
 from app.xero.errors import (
-    InvalidScope,
     NetworkError,
-    RedirectUriNotRegistered,
     TenantChoiceNeeded,
     TenantDisconnected,
 )
-from app.xero.tokenset import TokenSet
 
-# The network, keyring and OAuth modules are imported where they are first used: the wizard's first
-# page needs none of them, and importing them up front doubles the time to a painted window.
+# The network, keyring and OAuth modules load on first use (app/client_factory.py says why).
 if TYPE_CHECKING:
     import requests
 
@@ -37,70 +44,9 @@ if TYPE_CHECKING:
     from app.tokens import TokenManager
     from app.xero.client import Connection, XeroClient
     from app.xero.http import RetryPolicy
-    from app.xero.loopback import LoopbackListener
-    from app.xero.oauth import AppCredentials, PendingAuthorization
+    from app.xero.oauth import AppCredentials
 
 log = logging.getLogger(__name__)
-
-LEGACY_SCOPE_NOTE = (
-    "This Xero app was created before March 2026 and still uses Xero's broad scopes, so Xero Connect "
-    "asks for accounting.transactions instead of accounting.invoices."
-)
-
-
-@dataclass
-class AuthorizationOutcome:
-    tokens: TokenSet
-    connections: list[Connection]
-    new_tenant_ids: list[str]
-    notes: list[str] = field(default_factory=list)  # e.g. a different Xero user than before
-    # No organisation was chosen before this consent: none is chosen for the admin; they confirm one.
-    first_connect: bool = False
-
-    @property
-    def consented_by(self) -> str:
-        """Who approved, as Xero's id_token names them: "Jane Doe (jane@example.com)"."""
-        name, email = self.tokens.user_name, self.tokens.user_email
-        if name and email:
-            return f"{name} ({email})"
-        return name or email or "a Xero user whose name Xero did not send"
-
-    def consent_summary(self) -> str:
-        """The sentence shown after a consent: who approved, for which organisations."""
-        added = [c.tenant_name for c in self.connections if c.tenant_id in self.new_tenant_ids]
-        names = added or [c.tenant_name for c in self.connections]
-        if not names:
-            return f"Approved in Xero by {self.consented_by}, for no organisation."
-        return f"Approved in Xero by {self.consented_by}, for {', '.join(names)}."
-
-    def confirm_question(self, connection: Connection) -> str:
-        """Asked before a first connect uses an organisation the admin has not picked themselves."""
-        return (
-            f"{self.consent_summary()} Use {connection.tenant_name}? If you did not approve this yourself, "
-            "answer no: someone else may have used the approval link."
-        )
-
-
-@dataclass
-class CheckResult:
-    organisation: str
-    message: str
-    day_remaining: int | None
-    refresh_days_left: int | None
-    short_code: str = ""
-    country: str = ""
-    base_currency: str = ""
-
-    def lines(self) -> list[str]:
-        out = [self.message]
-        if self.day_remaining is not None:
-            out.append(f"Xero API calls left today for this organisation: {self.day_remaining}")
-        if self.refresh_days_left is not None:
-            out.append(
-                f"The authorisation stays valid for {self.refresh_days_left} more days without use "
-                "(every check or draft renews it)."
-            )
-        return out
 
 
 @dataclass
@@ -126,65 +72,6 @@ TRY_SANDBOX_NOTE = (
 )
 
 
-class AuthorizationAttempt:
-    """One trip to Xero's consent page, caught by the loopback listener or by a pasted URL."""
-
-    def __init__(
-        self,
-        model: ConnectionModel,
-        pending: PendingAuthorization,
-        listener: LoopbackListener[TokenSet] | None,
-        notes: list[str],
-    ) -> None:
-        self.model = model
-        self.pending = pending
-        self.listener = listener
-        self.notes = notes
-
-    @property
-    def url(self) -> str:
-        return self.pending.url
-
-    @property
-    def redirect_uri(self) -> str:
-        return self.pending.redirect_uri
-
-    def waiting_hint(self) -> str:
-        """What to try while the wait goes on for long, from what reached the listener so far."""
-        from app.xero.loopback import NOTHING_ARRIVED, waiting_hint
-
-        seen = self.listener.seen if self.listener is not None else NOTHING_ARRIVED
-        return waiting_hint(self.redirect_uri, seen)
-
-    def wait(self) -> AuthorizationOutcome:
-        """Block until the browser comes back (run this in a worker thread)."""
-        if self.listener is None:
-            raise InvalidInput("No listener is running for this attempt; paste the redirect URL instead.")
-        try:
-            tokens = self.listener.wait()
-        finally:
-            self.listener.close()
-        return self.model._after_authorization(tokens, self.notes)
-
-    def complete_with_pasted_url(self, text: str) -> AuthorizationOutcome:
-        from app.xero.oauth import parse_pasted_redirect
-
-        url = parse_pasted_redirect(text, self.pending)
-        if self.listener is not None:
-            self.listener.cancel()
-            self.listener.close()
-        tokens = self.model._exchange(self.pending, url)
-        return self.model._after_authorization(tokens, self.notes)
-
-    def cancel(self) -> None:
-        if self.listener is not None:
-            self.listener.cancel()
-
-    def close(self) -> None:
-        if self.listener is not None:
-            self.listener.close()
-
-
 class ConnectionModel:
     """Settings + secrets + OAuth + client for one profile ("xero" or "sandbox")."""
 
@@ -199,11 +86,18 @@ class ConnectionModel:
     ) -> None:
         self.profile = profile or load_active_profile()
         self.settings: Settings = load_settings(self.profile)
-        self._session = session
         self.clock = clock
         self.listener_timeout = listener_timeout
-        self.retry_policy = retry_policy
-        self._token_manager: TokenManager | None = None
+        self.clients = ClientFactory(
+            lambda: self.endpoints,
+            self.credentials,
+            self.secrets,
+            lambda: config_dir() / f"{self.profile}.refresh.lock",
+            session=session,
+            clock=clock,
+            retry_policy=retry_policy,
+        )
+        self.authorization = AuthorizationFlow(self)
 
     # ----- settings and secrets -----
     @property
@@ -212,26 +106,28 @@ class ConnectionModel:
 
     @property
     def session(self) -> requests.Session:
-        """The one HTTP session, made on first use (importing requests is slow)."""
-        if self._session is None:
-            from app.xero.http import make_session
-
-            self._session = make_session()
-        return self._session
+        return self.clients.session
 
     @session.setter
     def session(self, session: requests.Session) -> None:
-        self._session = session
-        self._token_manager = None  # it holds the session it was made with
+        self.clients.session = session
+
+    @property
+    def retry_policy(self) -> RetryPolicy | None:
+        return self.clients.retry_policy
+
+    @retry_policy.setter
+    def retry_policy(self, policy: RetryPolicy | None) -> None:
+        self.clients.retry_policy = policy
 
     @property
     def place(self) -> str:
         """How error sentences name the other end."""
-        return f"the Xero sandbox at {self.settings.sandbox_url}" if self.profile == "sandbox" else "Xero"
+        return f"the Xero sandbox at {self.settings.sandbox_url}" if self.settings.is_sandbox else "Xero"
 
     def reload(self) -> None:
         self.settings = load_settings(self.profile)
-        self._token_manager = None
+        self.clients.invalidate()
 
     def save(self) -> None:
         save_settings(self.settings)
@@ -244,11 +140,7 @@ class ConnectionModel:
         return SecretStore(self.profile, self.settings.client_id)
 
     def _not_configured(self) -> str:
-        flag = " --sandbox" if self.profile == "sandbox" else ""
-        return (
-            "Xero Connect is not set up yet; run the setup wizard (xero-connect wizard) or "
-            f"xero-connect connect{flag} first."
-        )
+        return not_configured_sentence(self.settings)
 
     def save_credentials(self, client_id: str, client_secret: str | None, app_type: str = "web") -> None:
         """Step 4: validate, keep the secret in the keyring and the ID in settings."""
@@ -256,7 +148,7 @@ class ConnectionModel:
         if not check.ok:
             raise InvalidInput(" ".join(check.problems))
         if check.client_id != self.settings.client_id:
-            self._forget_tenant()
+            self.settings.forget_tenant()
         self.settings.client_id = check.client_id
         self.settings.app_type = app_type
         from app.secrets import SecretStore
@@ -268,29 +160,7 @@ class ConnectionModel:
 
         self.settings.keyring_backend = backend_label()
         self.save()
-        self._token_manager = None
-
-    def check_secret(self, client_id: str | None = None, client_secret: str | None = None) -> bool | None:
-        """Before the browser opens: WrongSecret when Xero refuses the secret (the given one, else the
-        saved one), True when Xero knows it, None when there is nothing to go by (carry on as before)."""
-        from app.xero.oauth import AppCredentials
-
-        if client_id is None:
-            return self._check_secret(self.credentials())
-        check = check_credentials(client_id, client_secret or "")
-        if not check.ok:  # a malformed ID or secret is step 4's own sentence, not Xero's
-            return None
-        return self._check_secret(AppCredentials(check.client_id, check.client_secret))
-
-    def _check_secret(self, creds: AppCredentials) -> bool | None:
-        from app.xero.oauth import check_client_secret
-
-        verdict = check_client_secret(self.endpoints, creds, self.session)
-        log.info(
-            "client secret check before consent: %s",
-            {True: "accepted", None: "no answer to go by"}.get(verdict),
-        )
-        return verdict
+        self.clients.invalidate()
 
     def credentials(self) -> AppCredentials:
         from app.xero.oauth import AppCredentials
@@ -300,51 +170,30 @@ class ConnectionModel:
             return AppCredentials(self.settings.client_id, None)
         secret = store.client_secret()
         if not secret:
-            raise NotConfigured(
-                "The client secret is missing from the system keyring; enter it again in step 4 of the "
-                f"setup wizard.{self.keyring_moved_note()}"
-            )
+            raise NotConfigured(missing_secret_sentence(self.keyring_moved_note()))
         return AppCredentials(self.settings.client_id, secret)
 
-    def keyring_moved_note(self) -> str:
-        """A second sentence when the keyring in use is not the one the secrets were saved in.
-
-        Secrets saved in one backend (say KWallet) are invisible from another (the Secret Service),
-        which looks exactly like losing them; naming both lets the user switch back instead.
-        """
+    def keyring_label(self) -> str:
+        """The keyring in use now, as a user recognises it."""
         from app.secrets import backend_label
 
-        saved, current = self.settings.keyring_backend, backend_label()
-        if not saved or saved == current:
-            return ""
-        return (
-            f" Xero Connect's secrets were saved in {saved}, but the keyring in use now is {current}; "
-            f"in a session that uses {saved} they are still there."
-        )
+        return backend_label()
+
+    def keyring_moved_note(self) -> str:
+        """A second sentence when the keyring in use is not the one the secrets were saved in."""
+        return keyring_moved_note(self.settings.keyring_backend, self.keyring_label())
 
     def fingerprint(self) -> str:
         creds = self.credentials()
         return fingerprint(creds.client_id, creds.client_secret)
 
+    def setup_state(self, now: float | None = None) -> SetupState:
+        """What is in place, read once from settings and the keyring (call it off the GUI thread)."""
+        return read_setup_state(self, now)
+
     def support_summary(self) -> str:
         """Everything support needs to help, and nothing secret."""
-        s = self.settings
-        lines = [
-            f"Xero Connect profile: {self.profile}",
-            f"Client ID: {s.client_id or '(not set)'}",
-            f"App type: {app_type_label(s.app_type)}",
-            f"Redirect URIs: {', '.join(s.redirect_uris())}",
-        ]
-        try:
-            lines.append(f"Client ID + secret fingerprint: {self.fingerprint()}")
-        except XeroConnectError as exc:
-            lines.append(f"Fingerprint: unavailable ({exc})")
-        lines.append(f"Organisation: {s.tenant_name or '(not chosen)'}")
-        from app.secrets import backend_label
-
-        lines.append(f"Keyring: {s.keyring_backend or backend_label()}")
-        lines.append(f"Last failed Xero call: {s.last_correlation_id or '(none)'}")
-        return "\n".join(lines)
+        return self.setup_state().support_summary()
 
     def masked_client_id(self) -> str:
         return mask(self.settings.client_id)
@@ -373,130 +222,29 @@ class ConnectionModel:
             self.settings.needs_reauthorisation = not alive
             self.save()
 
-    # ----- authorisation (steps 6 and 7) -----
+    # ----- authorisation (steps 6 and 7: app/authorization.py) -----
+    def check_secret(self, client_id: str | None = None, client_secret: str | None = None) -> bool | None:
+        """Before the browser opens: WrongSecret when Xero refuses the secret (the given one, else the
+        saved one), True when Xero knows it, None when there is nothing to go by (carry on as before)."""
+        return self.authorization.check_secret(client_id, client_secret)
+
     def scopes(self) -> tuple[str, ...]:
-        return tuple(self.settings.scopes) or GRANULAR_SCOPES
+        return self.authorization.scopes()
 
     def begin_authorization(self, use_listener: bool = True) -> AuthorizationAttempt:
         """Prepare the consent URL, check it with Xero first, and start the loopback listener."""
-        creds = self.credentials()
-        self._check_secret(creds)  # a wrong secret is named now, not after the whole trip through the browser
-        ports = list(self.settings.redirect_ports)
-        from app.xero.loopback import LoopbackListener, find_free_port, ports_busy_error
-        from app.xero.oauth import preflight_authorization, start_authorization
-
-        port = find_free_port(ports) if use_listener else ports[0]
-        if port is None:
-            raise ports_busy_error(ports)
-        callback_uri = redirect_uri(port)
-        log.info("authorisation starting: profile %s, redirect URI %s", self.profile, callback_uri)
-        notes: list[str] = []
-        busy = _busy_ports_note(ports[: ports.index(port)], callback_uri) if use_listener else ""
-        if busy:
-            notes.append(busy)
-        pending = start_authorization(self.endpoints, creds, callback_uri, self.scopes())
-        try:
-            preflight_authorization(pending, self.session)
-        except RedirectUriNotRegistered as exc:
-            if busy:  # the cause is the busy port as much as the missing URI: name both
-                raise RedirectUriNotRegistered(f"{busy} {exc}") from None
-            raise
-        except InvalidScope:
-            if self.settings.scopes:
-                raise
-            # An app created before March 2026 may only know the broad scopes: try them once.
-            legacy = start_authorization(self.endpoints, creds, callback_uri, LEGACY_SCOPES)
-            preflight_authorization(legacy, self.session)
-            pending = legacy
-            self.settings.scopes = list(LEGACY_SCOPES)
-            self.save()
-            notes.append(LEGACY_SCOPE_NOTE)
-        listener: LoopbackListener[TokenSet] | None = None
-        if use_listener:
-            listener = LoopbackListener(
-                [port],
-                pending.state,
-                lambda url: self._exchange(pending, url),
-                timeout=self.listener_timeout,
-            )
-            listener.start()
-        return AuthorizationAttempt(self, pending, listener, notes)
-
-    def _exchange(self, pending: PendingAuthorization, callback_url: str) -> TokenSet:
-        """Swap the code for tokens and store them before the browser is told it worked."""
-        from app.xero.oauth import exchange_code
-
-        policy = self.policy().for_sign_in()
-        tokens = exchange_code(
-            self.endpoints, self.credentials(), pending, callback_url, self.session, self.clock(), policy
-        )
-        self.secrets().save_token_set(tokens)
-        self._token_manager = None
-        return tokens
-
-    def _after_authorization(self, tokens: TokenSet, notes: list[str]) -> AuthorizationOutcome:
-        previous_user = self.settings.xero_userid
-        first_connect = not self.settings.tenant_id
-        if previous_user and tokens.xero_userid and tokens.xero_userid != previous_user:
-            notes.append(
-                f"This authorisation was given by a different Xero user ({tokens.user_email or 'unknown'}) "
-                f"than before ({self.settings.xero_user_email or 'unknown'}); check this is intended."
-            )
-        self.settings.needs_reauthorisation = False
-        self.settings.xero_userid = tokens.xero_userid or ""
-        self.settings.xero_user_email = tokens.user_email or ""
-        connections = self.tenants(tokens.auth_event_id)
-        log.info(
-            "authorised with scopes %s; %d organisation(s) connected",
-            " ".join(tokens.scope),
-            len(connections),
-        )
-        new_ids = [c.tenant_id for c in connections if c.auth_event_id == tokens.auth_event_id]
-        if self.settings.tenant_id not in {c.tenant_id for c in connections}:
-            self._forget_tenant()
-        else:
-            self.settings.tenant_disconnected = False  # consented again: the organisation is back
-        # A first connect never chooses by itself: an approval link that leaked (it is in the browser's
-        # command line) lets another user consent with their own organisation. The admin confirms it.
-        self.save()
-        return AuthorizationOutcome(tokens, connections, new_ids, notes, first_connect=first_connect)
+        return self.authorization.begin(use_listener)
 
     def tenants(self, auth_event_id: str | None = None) -> list[Connection]:
         """Organisations the token reaches; those added by this consent first."""
-        connections = [
-            c for c in self.client(require_tenant=False).connections() if c.tenant_type == "ORGANISATION"
-        ]
-        event = auth_event_id or self.token_manager().current().auth_event_id
-        return sorted(connections, key=lambda c: (c.auth_event_id != event, c.tenant_name.lower()))
+        return self.authorization.tenants(auth_event_id)
 
     def choose_tenant(self, connection: Connection) -> None:
-        self.settings.tenant_disconnected = False
-        self.settings.tenant_id = connection.tenant_id
-        self.settings.tenant_name = connection.tenant_name
-        self.settings.connection_id = connection.id
-        self.save()
-
-    def _forget_tenant(self) -> None:
-        self.settings.tenant_disconnected = False
-        self.settings.tenant_id = ""
-        self.settings.tenant_name = ""
-        self.settings.connection_id = ""
+        self.authorization.choose_tenant(connection)
 
     # ----- using the connection -----
     def token_manager(self) -> TokenManager:
-        if self._token_manager is None:
-            from app.tokens import TokenManager
-
-            self._token_manager = TokenManager(
-                self.endpoints,
-                self.credentials,
-                self.secrets(),
-                config_dir() / f"{self.profile}.refresh.lock",
-                self.session,
-                clock=self.clock,
-                retry_policy=self.policy,
-            )
-        return self._token_manager
+        return self.clients.token_manager()
 
     def client(self, require_tenant: bool = True) -> XeroClient:
         if not self.settings.is_configured:
@@ -506,25 +254,13 @@ class ConnectionModel:
                 "No Xero organisation is chosen yet; choose one in step 7 of the setup wizard or with "
                 "xero-connect connect --tenant NAME."
             )
-        from app.xero.client import XeroClient
-
-        return XeroClient(
-            self.endpoints,
-            self.token_manager(),
-            self.settings.tenant_id or None,
-            session=self.session,
-            policy=self.policy(),
-            on_authorisation=self._note_authorisation,
-            on_failed_call=self._note_failed_call,
+        return self.clients.api_client(
+            self.settings.tenant_id or None, self._note_authorisation, self._note_failed_call
         )
 
     def policy(self) -> RetryPolicy:
         """The retry policy of every call to Xero (tests give one that moves the sandbox clock)."""
-        if self.retry_policy is None:
-            from app.xero.http import RetryPolicy
-
-            self.retry_policy = RetryPolicy()
-        return self.retry_policy
+        return self.clients.policy()
 
     def check_connection(self) -> CheckResult:
         """Step 8 and the tray's "Check connection": one real call to the chosen organisation."""
@@ -532,7 +268,7 @@ class ConnectionModel:
         try:
             org = client.organisation()
         except NetworkError:
-            if self.profile == "sandbox":  # on this computer: no network to check, just not running
+            if self.settings.is_sandbox:  # on this computer: no network to check, just not running
                 raise NetworkError(
                     f"Could not reach {self.place}: it is not running. Start Xero Connect again (it starts "
                     "its own sandbox), or run xero-connect sandbox in a terminal."
@@ -564,46 +300,7 @@ class ConnectionModel:
 
     def status(self) -> dict[str, str]:
         """What is configured, never a secret."""
-        from app.secrets import backend_label
-
-        s = self.settings
-        out = {
-            "Profile": self.profile + (f" ({s.sandbox_url})" if self.profile == "sandbox" else ""),
-            "Client ID": s.client_id or "(not set)",
-            "App type": app_type_label(s.app_type),
-            "Redirect URIs": ", ".join(s.redirect_uris()),
-            "Organisation": s.tenant_name or "(not chosen)",
-            "Keyring": backend_label(),
-        }
-        if s.is_configured:
-            try:
-                tokens = self.secrets().token_set()
-                out["Client secret"] = (
-                    "stored in the keyring"
-                    if s.app_type == "pkce" or self.secrets().client_secret()
-                    else "missing"
-                )
-            except XeroConnectError as exc:
-                out["Keyring problem"] = str(exc)
-                return out
-            if tokens is None:
-                out["Authorisation"] = "not authorised yet"
-            else:
-                remaining = tokens.expires_at - self.clock()
-                out["Access token"] = (
-                    f"valid for {int(remaining // 60)} more minutes"
-                    if remaining > 0
-                    else "expired (renewed automatically on next use)"
-                )
-                if tokens.refresh_token:
-                    ends = time.strftime("%d %B %Y", time.localtime(tokens.refresh_expires_at()))
-                    out["Refresh token"] = (
-                        f"{tokens.refresh_days_left(self.clock())} days left if unused (until {ends})"
-                    )
-                out["Scopes"] = " ".join(tokens.scope)
-                if s.xero_user_email:
-                    out["Xero user"] = s.xero_user_email
-        return out
+        return self.setup_state().describe()
 
     def disconnect_question(self) -> str:
         """The confirmation every front end asks before disconnect (no I/O)."""
@@ -620,28 +317,7 @@ class ConnectionModel:
 
         Reads the keyring: call it off the GUI thread.
         """
-        tokens = self.secrets().token_set()
-        if tokens is None:
-            return (
-                "Xero Connect is not authorised yet; authorise it in step 6 of the setup wizard."
-                + self.keyring_moved_note()
-            )
-        if self.settings.tenant_disconnected:
-            return (
-                f"{self.settings.tenant_name or 'The chosen organisation'} was disconnected from this app "
-                "in Xero; connect it again in step 6 of the setup wizard."
-            )
-        if self.settings.needs_reauthorisation:
-            return (
-                "Xero no longer accepts the saved authorisation (it expired or was revoked); authorise "
-                "Xero Connect again in step 6 of the setup wizard."
-            )
-        if not tokens.refresh_token or tokens.refresh_days_left(self.clock()) <= 0:
-            return (
-                "The Xero authorisation has passed Xero's 60-day limit without use; authorise Xero "
-                "Connect again in step 6 of the setup wizard."
-            )
-        return None
+        return self.setup_state().problem()
 
     def disconnect(self, confirm: Callable[[str], bool]) -> DisconnectReport | None:
         """Remove the organisation's connection, revoke the refresh token and delete the secrets.
@@ -671,25 +347,10 @@ class ConnectionModel:
                 problems.append(f"The authorisation could not be revoked in Xero: {exc}")
         store.delete_all()
         done.append("Deleted the client secret and tokens from the system keyring.")
-        self._forget_tenant()
+        self.settings.forget_tenant()
         self.settings.client_id = ""
         self.settings.xero_userid = ""
         self.settings.xero_user_email = ""
         self.save()
-        self._token_manager = None
+        self.clients.invalidate()
         return DisconnectReport(done, problems)
-
-
-def _busy_ports_note(busy: list[int], used_uri: str) -> str:
-    """Why a later redirect URI is in use: "Port 53682 is in use by <program>, so …"."""
-    if not busy:
-        return ""
-    so = f", so Xero Connect listens at {used_uri} instead."
-    from app.xero.loopback import join_ports
-
-    holders = [program_holding(port) for port in busy]
-    if len(busy) == 1:
-        return f"Port {busy[0]} is in use by {holders[0] or 'another program'}{so}"
-    pairs = zip(busy, holders, strict=True)
-    named = [f"{port} ({holder})" if holder else str(port) for port, holder in pairs]
-    return f"Ports {join_ports(named)} are in use by other programs{so}"

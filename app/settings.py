@@ -79,8 +79,13 @@ class Settings:
     # The Xero-Correlation-Id of the last failed call, with the call and the time: for support.
     last_correlation_id: str = ""
 
+    @property
+    def is_sandbox(self) -> bool:
+        """The local sandbox profile, not real Xero."""
+        return self.profile == "sandbox"
+
     def endpoints(self) -> XeroEndpoints:
-        if self.profile == "sandbox":
+        if self.is_sandbox:
             return XeroEndpoints.sandbox(self.sandbox_url)
         return XeroEndpoints.real()
 
@@ -90,6 +95,13 @@ class Settings:
     @property
     def is_configured(self) -> bool:
         return bool(self.client_id)
+
+    def forget_tenant(self) -> None:
+        """No organisation chosen (another client ID, a consent without it, a disconnect)."""
+        self.tenant_disconnected = False
+        self.tenant_id = ""
+        self.tenant_name = ""
+        self.connection_id = ""
 
 
 def settings_path(profile: str) -> Path:

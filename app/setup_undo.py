@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.settings import Settings, save_settings
+from app.setup_state import SetupState
 
 
-def is_working(state: Any) -> bool:
-    """A SetupState (app.ui.steps) of a connection that works as it is: worth protecting from Cancel."""
+def is_working(state: SetupState | None) -> bool:
+    """A SetupState of a connection that works as it is: worth protecting from Cancel."""
     return bool(
         state
         and state.has_client_id

@@ -21,7 +21,8 @@ from app.logging_setup import configure_logging
 from app.xero.endpoints import DEFAULT_SANDBOX_URL
 
 if TYPE_CHECKING:
-    from app.model import AuthorizationAttempt, AuthorizationOutcome, ConnectionModel
+    from app.authorization import AuthorizationAttempt, AuthorizationOutcome
+    from app.model import ConnectionModel
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -299,7 +300,7 @@ def _pick_tenant(model: ConnectionModel, outcome: AuthorizationOutcome, wanted: 
         )
         return EXIT_FAILED
     print(f"Organisation: {model.settings.tenant_name}")
-    print("Next: xero-connect check" + (" --sandbox" if model.profile == "sandbox" else ""))
+    print("Next: xero-connect check" + (" --sandbox" if model.settings.is_sandbox else ""))
     return EXIT_OK
 
 

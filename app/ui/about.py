@@ -27,7 +27,7 @@ from app import APP_NAME, __version__
 from app.logging_setup import log_dir
 from app.resources import resource_path
 from app.settings import config_dir
-from app.ui.widgets import Notice, copy_to_clipboard
+from app.ui.widgets import Notice, NoticeKind, copy_to_clipboard
 from app.ui.workers import Task, run_task
 
 log = logging.getLogger(__name__)
@@ -157,7 +157,7 @@ class AboutDialog(QDialog):
         self.copy_summary_button.setEnabled(True)
         copy_to_clipboard(f"{self.summary_head()}\n{text}")
         self.copy_notice.show_message(
-            "success",
+            NoticeKind.SUCCESS,
             "The support summary is on the clipboard; paste it into "
             "your message to support. It holds no secret.",
         )
@@ -166,5 +166,5 @@ class AboutDialog(QDialog):
     def _summary_failed(self, sentence: str) -> None:
         self._copying = None
         self.copy_summary_button.setEnabled(True)
-        self.copy_notice.show_message("error", sentence)
+        self.copy_notice.show_message(NoticeKind.ERROR, sentence)
         self.adjustSize()

@@ -6,10 +6,11 @@ import os
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
+from app.authorization import AuthorizationOutcome
 from app.credentials import mask
-from app.model import AuthorizationOutcome, CheckResult, ConnectionModel
+from app.model import ConnectionModel
+from app.setup_state import CheckResult
 from app.ui import steps
 from app.ui.main import application
 from app.ui.pages.confirm import StoredValues
@@ -64,27 +65,28 @@ SAMPLE_ID = "7A1B2C3D4E5F60718293A4B5C6D7E8F9"
 SAMPLE_SECRET = "rM9kQ2xV7bN4pL8sW3dF6hJ1gT5yU0cE2aZ7nX4vB9mK3qLw"  # made up, for screenshots only
 
 
-def _fill_sample(wizard: Any, step: int) -> None:
+def _fill_sample(wizard: SetupWizard, step: int) -> None:
     """Show each page the way an administrator sees it mid-setup."""
     model = wizard.model
-    page = wizard.page_for(step)
     if step == steps.RECORD_CREDENTIALS:
-        page.client_id.setText(SAMPLE_ID)
-        page.secret.setText(SAMPLE_SECRET)
+        credentials = wizard.page_for(steps.RECORD_CREDENTIALS)
+        credentials.client_id.setText(SAMPLE_ID)
+        credentials.secret.setText(SAMPLE_SECRET)
     elif step == steps.CONFIRM_VALUES:
-        page.show_values(
+        wizard.page_for(steps.CONFIRM_VALUES).show_values(
             StoredValues(mask(SAMPLE_ID), mask(SAMPLE_SECRET), "3F9A-C21E", "SecretService Keyring")
         )
     elif step == steps.AUTHORIZE:
         tokens = TokenSet("sample", "sample", time.time() + 1800, list(model.scopes()))
-        tenants = _sample_tenants(Connection)
-        page._succeeded(AuthorizationOutcome(tokens, tenants, [tenants[0].tenant_id]))
+        tenants = _sample_tenants()
+        wizard.page_for(steps.AUTHORIZE)._succeeded(
+            AuthorizationOutcome(tokens, tenants, [tenants[0].tenant_id])
+        )
     elif step == steps.PICK_TENANT:
-        tenants = _sample_tenants(Connection)
-        page.show_tenants(tenants)
+        wizard.page_for(steps.PICK_TENANT).show_tenants(_sample_tenants())
     elif step == steps.VERIFY:
         model.settings.tenant_name = "Demo Company (NZ)"
-        page.show_result(
+        wizard.page_for(steps.VERIFY).show_result(
             CheckResult(
                 "Demo Company (NZ)",
                 "Connection attempt successful: Demo Company (NZ)",
@@ -97,8 +99,8 @@ def _fill_sample(wizard: Any, step: int) -> None:
         )
 
 
-def _sample_tenants(connection_class: Any) -> list[Any]:
+def _sample_tenants() -> list[Connection]:
     return [
-        connection_class("c1", "t1", "Demo Company (NZ)", "ORGANISATION", "e1", "", ""),
-        connection_class("c2", "t2", "Harbour Street Bakery Ltd", "ORGANISATION", "e0", "", ""),
+        Connection("c1", "t1", "Demo Company (NZ)", "ORGANISATION", "e1", "", ""),
+        Connection("c2", "t2", "Harbour Street Bakery Ltd", "ORGANISATION", "e0", "", ""),
     ]

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.authorization import AuthorizationOutcome
+    from app.xero.client import Connection
 
 SCOPE_WORDS = {
     "openid": "sign-in identity",
@@ -41,7 +45,7 @@ def describe_expiry(expires_at: float, now: float | None = None) -> str:
     )
 
 
-def describe_organisations(outcome: Any) -> str:
+def describe_organisations(outcome: AuthorizationOutcome) -> str:
     total, new = len(outcome.connections), len(outcome.new_tenant_ids)
     if total == 0:
         return "Xero returned no organisation for this approval; in step 7 you will see how to add one."
@@ -55,7 +59,7 @@ def countdown(seconds: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-def tenant_label(connection: Any, new_ids: set[str] | frozenset[str] = frozenset()) -> str:
+def tenant_label(connection: Connection, new_ids: set[str] | frozenset[str] = frozenset()) -> str:
     """ "Demo Company (UK) · connected just now" for one this approval added; practices say so."""
     label = connection.tenant_name
     if connection.tenant_type not in ("ORGANISATION", ""):
@@ -63,22 +67,3 @@ def tenant_label(connection: Any, new_ids: set[str] | frozenset[str] = frozenset
     if connection.tenant_id in new_ids:
         label += " · connected just now"
     return label
-
-
-def check_details(result: Any) -> list[tuple[str, str]]:
-    """The rows under "Connection attempt successful": label, value; empty values left out."""
-    rows = [
-        ("Short code", result.short_code),
-        ("Country", result.country),
-        ("Base currency", result.base_currency),
-    ]
-    if result.day_remaining is not None:
-        rows.append(("API calls left today", f"{result.day_remaining:,}"))
-    if result.refresh_days_left is not None:
-        rows.append(
-            (
-                "Authorisation valid for",
-                f"{result.refresh_days_left} more days without use (every check renews it)",
-            )
-        )
-    return [(label, value) for label, value in rows if value]

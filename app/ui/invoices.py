@@ -12,8 +12,9 @@ import contextlib
 import itertools
 import threading
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QStandardPaths, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
@@ -46,6 +47,7 @@ from app.invoicing.sentences import (
     plan_counts_sentence,
 )
 from app.invoicing.tracking import NO_TRACKING
+from app.model import ConnectionModel
 from app.ui.invoices_session import (
     DraftSession,
     PlanOutcome,
@@ -68,8 +70,11 @@ from app.ui.quote_table import (
     QuoteTable,
     QuoteTableModel,
 )
-from app.ui.widgets import Notice, action_button, busy_bar, icon
+from app.ui.widgets import Notice, NoticeKind, action_button, busy_bar, icon
 from app.ui.workers import Task, run_task
+
+if TYPE_CHECKING:
+    from app.invoicing.mapping_step import MappingStep  # loaded with the first file
 
 WINDOW_SIZE = (900, 600)
 FILE_FILTER = "Quotes and orders (*.csv *.json *.txt *.tsv);;All files (*)"
@@ -98,15 +103,28 @@ class ProgressRelay(QObject):
         return report
 
 
+class Busy(StrEnum):
+    """What the Draft window is doing in the background, if anything."""
+
+    IDLE = ""
+    LOADING = "loading"  # a file or Xero's quotes
+    PLANNING = "planning"
+    DRAFTING = "drafting"
+
+
 class InvoicesWindow(QWidget):
-    """One window per profile (the opener in app.ui.main keeps it); ``model`` is a ConnectionModel."""
+    """One window per profile (the opener in app.ui.main keeps it)."""
 
     run_finished = Signal(object)  # the DraftReport (for tests and the tray)
     rows_changed = Signal()
     last_folder = ""  # where the last file was loaded from, in this session (every window starts there)
 
     def __init__(
-        self, model: Any, *, opener: Callable[[str], None] | None = None, parent: QWidget | None = None
+        self,
+        model: ConnectionModel,
+        *,
+        opener: Callable[[str], None] | None = None,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.model = model
@@ -116,7 +134,7 @@ class InvoicesWindow(QWidget):
         self.short_code = ""  # the organisation's, once planned: "Open in Xero" opens the invoice there
         self.cancel_event: threading.Event | None = None
         self._task: Task | None = None
-        self._busy = ""  # "loading" | "planning" | "drafting" | ""
+        self._busy = Busy.IDLE
         self.relay = ProgressRelay(self)
         self.relay.progressed.connect(self._progressed, Qt.ConnectionType.QueuedConnection)
         self.relay.loading.connect(self._loading_progress, Qt.ConnectionType.QueuedConnection)
@@ -315,7 +333,7 @@ class InvoicesWindow(QWidget):
         for first, second in itertools.pairwise(order):
             self.setTabOrder(first, second)
         self.notice.show_message(
-            "info",
+            NoticeKind.INFO,
             "Load a CSV or JSON file of quotes or orders, or the organisation's accepted quotes from Xero.",
         )
 
@@ -415,7 +433,7 @@ class InvoicesWindow(QWidget):
 
     # ----- state -----
     @property
-    def busy_with(self) -> str:
+    def busy_with(self) -> Busy:
         return self._busy
 
     @property
@@ -426,9 +444,9 @@ class InvoicesWindow(QWidget):
         index = self.table.currentIndex()
         return self.rows[index.row()] if index.isValid() and index.row() < len(self.rows) else None
 
-    def _set_busy(self, what: str) -> None:
+    def _set_busy(self, what: Busy) -> None:
         self._busy = what
-        self.busy.setVisible(what in ("loading", "planning"))
+        self.busy.setVisible(what in (Busy.LOADING, Busy.PLANNING))
         self._update_controls()
 
     @Slot()
@@ -442,7 +460,7 @@ class InvoicesWindow(QWidget):
         self.tax_box.setEnabled(idle)
         for box in self.tracking_boxes.values():
             box.setEnabled(idle)
-        self.table.setEnabled(self._busy != "drafting")
+        self.table.setEnabled(self._busy != Busy.DRAFTING)
         has_rows = bool(self.rows)
         self.select_all_button.setEnabled(idle and has_rows)
         self.select_none_button.setEnabled(idle and has_rows)
@@ -485,17 +503,17 @@ class InvoicesWindow(QWidget):
             return None
         type(self).last_folder = str(Path(path).parent)
         self.summary.clear()
-        self.notice.show_message("info", f"Reading the columns of {Path(path).name}…")
-        self._set_busy("loading")
+        self.notice.show_message(NoticeKind.INFO, f"Reading the columns of {Path(path).name}…")
+        self._set_busy(Busy.LOADING)
         categories = list(self.tracking_boxes)  # the organisation's, once planned: offered and guessed
         self._task = run_task(
             lambda: MappingStep(path, categories=categories), self._mapped, self._failed, name="read_columns"
         )
         return self._task
 
-    def _mapped(self, step: Any) -> None:
+    def _mapped(self, step: MappingStep) -> None:
         self._task = None
-        self._set_busy("")
+        self._set_busy(Busy.IDLE)
         self.mapping_view.setVisible(step.is_csv)
         self.mapping_view.show_step(step)
         self.mapping_view.set_expanded(not step.settled)
@@ -504,7 +522,7 @@ class InvoicesWindow(QWidget):
         else:  # the blocking sentences in the notice; nothing is planned until the mapping is settled
             self._loaded(step.loaded)
 
-    def _apply_mapping(self, step: Any) -> Task | None:
+    def _apply_mapping(self, step: MappingStep) -> Task | None:
         path, request, name = step.path, step.request(), step.path.name
         progress = self.relay.loader_progress(name)
         return self._load(
@@ -513,8 +531,8 @@ class InvoicesWindow(QWidget):
 
     @Slot(str)
     def _loading_progress(self, sentence: str) -> None:
-        if self._busy == "loading":
-            self.notice.show_message("info", sentence)
+        if self._busy == Busy.LOADING:
+            self.notice.show_message(NoticeKind.INFO, sentence)
 
     def load_from_xero(self) -> Task | None:
         model = self.model
@@ -530,8 +548,8 @@ class InvoicesWindow(QWidget):
             return None
         self.summary.clear()
         self.progress_row.hide()
-        self.notice.show_message("info", message)
-        self._set_busy("loading")
+        self.notice.show_message(NoticeKind.INFO, message)
+        self._set_busy(Busy.LOADING)
         self._task = run_task(fn, self._loaded, self._failed, name=name)
         return self._task
 
@@ -543,17 +561,17 @@ class InvoicesWindow(QWidget):
         if not loaded.quotes:
             problems = file_problems(loaded)
             self._task = None
-            self._set_busy("")
+            self._set_busy(Busy.IDLE)
             text = " ".join(problems) if problems else "No quotes or orders were found to draft."
-            self.notice.show_message("error" if problems else "warning", text)
+            self.notice.show_message(NoticeKind.ERROR if problems else NoticeKind.WARNING, text)
             return
         self._plan()
 
     def _plan(self, chosen: Defaults | None = None, tracking: dict[str, str] | None = None) -> None:
         assert self.session is not None
         model, loaded, contacts = self.model, self.session.loaded, dict(self.session.contact_choices)
-        self.notice.show_message("info", "Checking the quotes against the organisation in Xero…")
-        self._set_busy("planning")
+        self.notice.show_message(NoticeKind.INFO, "Checking the quotes against the organisation in Xero…")
+        self._set_busy(Busy.PLANNING)
         self._task = run_task(
             lambda: plan_quotes(model, loaded, chosen, contacts, tracking),
             self._planned,
@@ -575,11 +593,11 @@ class InvoicesWindow(QWidget):
         self.short_code = outcome.short_code or self.short_code
         self.session.apply_plan(outcome)
         self.table_model.set_rows(self.session.rows)
-        self._set_busy("")
+        self._set_busy(Busy.IDLE)
         self._show_mapping(outcome.mapping)
         self.rows_changed.emit()
         if outcome.problem:
-            self.notice.show_message("error", outcome.problem)
+            self.notice.show_message(NoticeKind.ERROR, outcome.problem)
             return
         new = sum(1 for row in self.rows if row.state == "new")
         before = sum(1 for row in self.rows if row.state in ("drafted_before", "found"))
@@ -591,17 +609,19 @@ class InvoicesWindow(QWidget):
         problems = file_problems(self.session.loaded)
         if problems:
             text += " " + " ".join(problems)
-        self.notice.show_message("warning" if invalid or problems or changed else "info", text)
+        self.notice.show_message(
+            NoticeKind.WARNING if invalid or problems or changed else NoticeKind.INFO, text
+        )
         if self.rows:
             self.table.setFocus()
 
     def _failed(self, sentence: str) -> None:
         """Any core failure: its own sentence, in the notice (never a traceback)."""
         self._task = None
-        if self._busy == "drafting":
+        if self._busy == Busy.DRAFTING:
             self._end_run()
-        self._set_busy("")
-        self.notice.show_message("error", sentence)
+        self._set_busy(Busy.IDLE)
+        self.notice.show_message(NoticeKind.ERROR, sentence)
 
     # ----- drafting -----
     def start_drafting(self) -> Task | None:
@@ -632,10 +652,10 @@ class InvoicesWindow(QWidget):
         self.cancel_button.setEnabled(True)
         self.cancel_button.show()
         self.notice.show_message(
-            "info",
+            NoticeKind.INFO,
             "Updating the draft invoice in Xero…" if update_changed else "Creating draft invoices in Xero…",
         )
-        self._set_busy("drafting")
+        self._set_busy(Busy.DRAFTING)
         model, cancel, relay = self.model, self.cancel_event, self.relay
 
         def work() -> DraftReport:
@@ -648,10 +668,10 @@ class InvoicesWindow(QWidget):
 
     @Slot(object)
     def _progressed(self, p: DraftProgress) -> None:
-        if self._busy != "drafting":
+        if self._busy != Busy.DRAFTING:
             return
         if p.phase == "locked":
-            self.notice.show_message("warning", p.note)
+            self.notice.show_message(NoticeKind.WARNING, p.note)
             self.progress.setFormat("Waiting for the other drafting run to finish")
             return
         self.progress.setRange(0, max(1, p.total))
@@ -659,11 +679,11 @@ class InvoicesWindow(QWidget):
         self.progress.setFormat(progress_text(p))
 
     def cancel_run(self) -> None:
-        if self.cancel_event is not None and self._busy == "drafting":
+        if self.cancel_event is not None and self._busy == Busy.DRAFTING:
             self.cancel_event.set()  # the core stops after the batch in flight; the ledger stays whole
             self.cancel_button.setText("Stopping after this batch…")
             self.cancel_button.setEnabled(False)
-            self.notice.show_message("warning", "Stopping after the batch in flight…")
+            self.notice.show_message(NoticeKind.WARNING, "Stopping after the batch in flight…")
 
     def _end_run(self) -> None:
         self.cancel_button.hide()
@@ -675,7 +695,7 @@ class InvoicesWindow(QWidget):
         report = self.session.apply_report(report)
         self.report = report
         self._end_run()
-        self._set_busy("")
+        self._set_busy(Busy.IDLE)
         self.table_model.refresh()
         self.rows_changed.emit()
         if not report.stopped and not report.cancelled:
@@ -683,20 +703,20 @@ class InvoicesWindow(QWidget):
         run = RunReport(report)
         self.summary.setText(run.summary)
         if report.cancelled:
-            self.notice.show_message("warning", run.cancelled(AGAIN_WINDOW))
+            self.notice.show_message(NoticeKind.WARNING, run.cancelled(AGAIN_WINDOW))
         elif report.stopped:
-            self.notice.show_message("error", report.stopped)
+            self.notice.show_message(NoticeKind.ERROR, report.stopped)
         elif report.failed:
-            self.notice.show_message("error", failed_window_sentence(report.failed))
+            self.notice.show_message(NoticeKind.ERROR, failed_window_sentence(report.failed))
         elif report.count("changed"):
             first = next(r for r in report.results if r.status == "changed")
-            self.notice.show_message("warning", f"{first.number}: {first.sentence()}")
+            self.notice.show_message(NoticeKind.WARNING, f"{first.number}: {first.sentence()}")
         elif report.count("updated") and not report.drafted:
             first = next(r for r in report.results if r.status == "updated")
-            self.notice.show_message("success", f"{first.number}: {first.sentence()}")
+            self.notice.show_message(NoticeKind.SUCCESS, f"{first.number}: {first.sentence()}")
         else:
             finished = " ".join(part for part in (FINISHED_WINDOW, run.recovered, run.notes) if part)
-            self.notice.show_message("warning" if run.notes else "success", finished)
+            self.notice.show_message(NoticeKind.WARNING if run.notes else NoticeKind.SUCCESS, finished)
         self.run_finished.emit(report)
         self.create_button.setFocus()
 
@@ -718,10 +738,11 @@ class InvoicesWindow(QWidget):
             export_rows(self.rows, path)
         except OSError as exc:
             self.notice.show_message(
-                "error", f"The results could not be saved to {Path(path).name} ({exc.strerror or exc})."
+                NoticeKind.ERROR,
+                f"The results could not be saved to {Path(path).name} ({exc.strerror or exc}).",
             )
             return
-        self.notice.show_message("success", f"Results saved to {path}.")
+        self.notice.show_message(NoticeKind.SUCCESS, f"Results saved to {path}.")
 
     # ----- drag and drop, closing -----
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
@@ -736,7 +757,7 @@ class InvoicesWindow(QWidget):
             self.load_file(urls[0].toLocalFile())
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self._busy == "drafting" and not self._stop_and_close():
+        if self._busy == Busy.DRAFTING and not self._stop_and_close():
             event.ignore()
             return
         # A run goes on to the end of its batch (the ledger must record it); later results are ignored.

@@ -366,7 +366,7 @@ def draft_selected(
 def invoice_url(model: Any, invoice_id: str, short_code: str = "") -> str:
     """Where a drafted invoice opens: Xero's page for it in the organisation (the sandbox serves the
     same deep link with a page of its own)."""
-    web = model.endpoints.sandbox_base if model.profile == "sandbox" else XERO_WEB
+    web = model.endpoints.sandbox_base if model.settings.is_sandbox else XERO_WEB
     template = DEEP_LINK if short_code else PLAIN_LINK
     return template.format(web=web, code=quote(short_code, safe="!"), id=quote(invoice_id, safe=""))
 

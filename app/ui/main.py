@@ -10,23 +10,26 @@ import logging
 import signal
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget, QWizard
+from PySide6.QtWidgets import QApplication, QMessageBox, QWizard
 
 from app import APP_ID, APP_NAME
 from app.instance_socket import InstanceFolderNotPrivate, instance_address
 from app.model import ConnectionModel
 from app.resources import resource_path
 from app.settings import config_dir, load_active_profile
+from app.setup_state import SetupState, read_setup_state
 from app.ui.single_instance import WIZARD, InstanceServer, claim, hand_over
-from app.ui.steps import SetupState, read_setup_state
 from app.ui.wizard import SetupWizard
 from app.ui.workers import Task, run_task, wait_for_workers
 
 if TYPE_CHECKING:
+    from app.invoicing.drafting import DraftReport
+    from app.sandbox.server import SandboxServer
+    from app.ui.invoices import InvoicesWindow
     from app.ui.tray import TrayController
 
 log = logging.getLogger(__name__)
@@ -44,12 +47,12 @@ def application(quit_on_last_window: bool) -> QApplication:
     return app
 
 
-def _prepare_profile(profile: str | None, sandbox_url: str | None) -> tuple[str, Any]:
+def _prepare_profile(profile: str | None, sandbox_url: str | None) -> tuple[str, SandboxServer | None]:
     """Pick the profile, apply --sandbox-url, start an embedded sandbox when one is needed."""
     profile = profile or load_active_profile()
     server = None
     model = ConnectionModel(profile)  # an unusable settings file is its sentence here, for any profile
-    if profile == "sandbox":
+    if model.settings.is_sandbox:
         if sandbox_url and sandbox_url != model.settings.sandbox_url:
             model.settings.sandbox_url = sandbox_url
             model.save()
@@ -80,13 +83,13 @@ class _InvoicesOpener:
 
     def __init__(self, profile: str) -> None:
         self.profile = profile
-        self.window: QWidget | None = None
+        self.window: InvoicesWindow | None = None
         # Where a run's end is told when its window was closed mid-run (the tray's notification).
         self.notify: Callable[[str, bool], None] | None = None
 
     def __call__(self) -> None:
         window = self.window
-        if window is None or not (window.isVisible() or getattr(window, "running", False)):
+        if window is None or not (window.isVisible() or window.running):
             from app.ui.invoices import InvoicesWindow  # with app.invoicing: when the window first opens
 
             if window is not None:
@@ -97,7 +100,7 @@ class _InvoicesOpener:
         window.raise_()
         window.activateWindow()
 
-    def _finished(self, window: QWidget, report: Any) -> None:
+    def _finished(self, window: InvoicesWindow, report: DraftReport) -> None:
         if self.notify is not None and not window.isVisible():  # closed mid-run: nobody saw the end
             self.notify(report.summary(), not report.failed)
 

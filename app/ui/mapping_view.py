@@ -31,7 +31,7 @@ from app.invoicing.mapping_step import (
     SETTLED,
     MappingStep,
 )
-from app.ui.widgets import Notice, action_button
+from app.ui.widgets import Notice, NoticeKind, action_button
 
 PREVIEW_HEADER = ("Number", "Customer", "Lines", "Total", "Currency", "Amounts are", "Tax")
 COLUMN_HEADER = ("Column in the file", "Field", "Note")
@@ -171,9 +171,9 @@ class MappingView(QWidget):
                 for column, text in enumerate(cells):
                     self.preview.setItem(index, column, QTableWidgetItem(text))
             if step.problems:
-                self.notice.show_message("warning", " ".join(step.problems))
+                self.notice.show_message(NoticeKind.WARNING, " ".join(step.problems))
             else:
-                self.notice.show_message("success", SETTLED)
+                self.notice.show_message(NoticeKind.SUCCESS, SETTLED)
             self.apply_button.setEnabled(step.settled)
             self.save_button.setEnabled(step.is_csv)
         finally:
@@ -211,7 +211,7 @@ class MappingView(QWidget):
             return None
         path = self.step.save()
         if path is not None:
-            self.notice.show_message("success", SAVED)
+            self.notice.show_message(NoticeKind.SUCCESS, SAVED)
             self.saved.emit(path)
         return path
 

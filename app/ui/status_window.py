@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import APP_NAME
-from app.ui.tray_icons import ICONS, state_icon
+from app.ui.tray_icons import ICONS, TrayState, state_icon
 from app.ui.widgets import WrapLabel
 
 if TYPE_CHECKING:
@@ -142,14 +142,18 @@ class StatusWindow(QWidget):
         c = self.controller
         self.icon_label.setPixmap(state_icon(c.state).pixmap(ICON_SIZE - 8, ICON_SIZE - 8))
         self.icon_label.setToolTip(
-            {"connected": "Connected", "attention": "Needs attention", "unset": "Not set up"}[c.state]
+            {
+                TrayState.CONNECTED: "Connected",
+                TrayState.ATTENTION: "Needs attention",
+                TrayState.UNSET: "Not set up",
+            }[c.state]
         )
         # The menu's one line has to carry the failure; here the full sentence sits right below.
-        heading = "Needs attention" if c.state == "attention" and not c.busy else c.status_line()
+        heading = "Needs attention" if c.state == TrayState.ATTENTION and not c.busy else c.status_line()
         self.state_label.setText(heading)
         # Enter does what the state calls for: check a connection, or fix it in the wizard.
-        self.check_button.setDefault(c.state == "connected")
-        self.wizard_button.setDefault(c.state != "connected")
+        self.check_button.setDefault(c.state == TrayState.CONNECTED)
+        self.wizard_button.setDefault(c.state != TrayState.CONNECTED)
         self.result_label.setText(c.last_message)
         details = [*c.last_details]
         when = "; ".join(text for text in (c.checked_text(), c.next_check_text()) if text)

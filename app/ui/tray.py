@@ -11,26 +11,32 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from enum import StrEnum
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QMessageBox, QSystemTrayIcon, QWidget
 
 from app import APP_NAME, autostart
-from app.model import CheckResult, ConnectionModel, DisconnectReport
+from app.model import ConnectionModel, DisconnectReport
+from app.setup_state import CheckResult
 from app.ui import about
 from app.ui.about import AboutDialog
 from app.ui.status_window import StatusWindow
-from app.ui.tray_icons import state_icon
+from app.ui.tray_icons import TrayState, state_icon
 from app.ui.workers import Task, run_task
 from app.xero.errors import ReauthorisationNeeded
 
 log = logging.getLogger(__name__)
 
-CONNECTED = "connected"
-ATTENTION = "attention"
-UNSET = "unset"
-STATES = (CONNECTED, ATTENTION, UNSET)
+
+class Tell(StrEnum):
+    """When a running check notifies."""
+
+    ALWAYS = "always"
+    CHANGE = "change"  # only when the state or its sentence changed (the keep-alive check)
+    PROBLEMS = "problems"  # only about a problem (at start-up, a success is no news)
+
 
 NOT_CHECKED = "The connection has not been checked yet."
 NOT_SET_UP = "Xero Connect is not set up yet; open the setup wizard to connect it to Xero."
@@ -97,13 +103,13 @@ class TrayController(QObject):
         self._open_invoices = open_invoices
         self._confirm = confirm
         self.model: ConnectionModel = model_factory()
-        self.state = UNSET if not self.model.settings.is_configured else ATTENTION
-        self.last_message = NOT_SET_UP if self.state == UNSET else NOT_CHECKED
+        self.state = TrayState.UNSET if not self.model.settings.is_configured else TrayState.ATTENTION
+        self.last_message = NOT_SET_UP if self.state == TrayState.UNSET else NOT_CHECKED
         self.last_details: list[str] = []
         self.last_checked: float | None = None
         self.organisation = self.model.settings.tenant_name
         self._task: Task | None = None
-        self._tell = "always"  # the running check notifies: "always", on a "change", or "problems" only
+        self._tell = Tell.ALWAYS
         self._retries = 0  # failed checks in a row: the next one comes after RETRY_AFTER_MS[...]
         self._busy_text = ""
         self.keep_alive = QTimer(self)
@@ -179,14 +185,14 @@ class TrayController(QObject):
         self.menu.addAction(self.action_quit)
 
     def _refresh_actions(self) -> None:
-        configured = self.state != UNSET
+        configured = self.state != TrayState.UNSET
         idle = self._task is None
         self.action_status.setText(self.status_line())
         self.action_status.setIcon(state_icon(self.state))
         self.action_check.setEnabled(idle and configured)
         self.action_disconnect.setEnabled(idle and configured)
         if self.action_invoices is not None:
-            self.action_invoices.setEnabled(self.state == CONNECTED)
+            self.action_invoices.setEnabled(self.state == TrayState.CONNECTED)
         if self.action_autostart.isVisible():
             self.action_autostart.setChecked(autostart.is_enabled())  # the user may have removed the file
 
@@ -198,9 +204,9 @@ class TrayController(QObject):
     def status_line(self) -> str:
         if self._busy_text:
             return self._busy_text
-        if self.state == UNSET:
+        if self.state == TrayState.UNSET:
             return "Not set up"
-        if self.state == CONNECTED:
+        if self.state == TrayState.CONNECTED:
             return f"{self.organisation or 'Xero'} — connected"
         return short_failure(self.last_message)
 
@@ -211,7 +217,7 @@ class TrayController(QObject):
 
     def next_check_text(self) -> str:
         """When the keep-alive checks next, so a notification in the night is no surprise."""
-        if self.state == UNSET or not self.keep_alive.isActive():
+        if self.state == TrayState.UNSET or not self.keep_alive.isActive():
             return ""
         due = time.time() + self.keep_alive.remainingTime() / 1000
         return "next automatic check at " + time.strftime("%H:%M", time.localtime(due))
@@ -229,8 +235,7 @@ class TrayController(QObject):
             self.tray.setToolTip(self.tooltip())
         self.changed.emit()
 
-    def _set(self, state: str, message: str, details: list[str] | None = None) -> None:
-        assert state in STATES, state
+    def _set(self, state: TrayState, message: str, details: list[str] | None = None) -> None:
         self.state = state
         self.last_message = message
         self.last_details = list(details or [])
@@ -244,7 +249,7 @@ class TrayController(QObject):
         """A tray notification where a tray exists; the status window shows the same text anyway."""
         if self.tray is not None and self.tray.isVisible() and QSystemTrayIcon.supportsMessages():
             if ok:  # the connected icon: a success looks like one, not like general information
-                self.tray.showMessage(APP_NAME, message, state_icon(CONNECTED), 8000)
+                self.tray.showMessage(APP_NAME, message, state_icon(TrayState.CONNECTED), 8000)
             else:
                 self.tray.showMessage(APP_NAME, message, QSystemTrayIcon.MessageIcon.Warning, 8000)
 
@@ -297,7 +302,7 @@ class TrayController(QObject):
         """Read what is configured (keyring, in a worker) and, when it is all there, check it."""
         self.keep_alive.start()  # (re)started: the next quiet check is a full interval away
         if not self.model.settings.is_configured:
-            self._set(UNSET, NOT_SET_UP)
+            self._set(TrayState.UNSET, NOT_SET_UP)
             return None
         model = self.model
 
@@ -312,7 +317,7 @@ class TrayController(QObject):
             return model.check_connection()
 
         # At every start a success is no news (only changes are notified); a problem is.
-        return self._run(probe, "Checking the connection…", "tray start-up check", tell="problems")
+        return self._run(probe, "Checking the connection…", "tray start-up check", tell=Tell.PROBLEMS)
 
     def reload(self, check: bool = True) -> Task | None:
         """Settings changed elsewhere (the wizard): take a fresh model and look again."""
@@ -331,7 +336,7 @@ class TrayController(QObject):
         if self._task is not None:
             return self._task
         if not self.model.settings.is_configured:
-            self._set(UNSET, NOT_SET_UP)
+            self._set(TrayState.UNSET, NOT_SET_UP)
             self.check_finished.emit(self.state, self.last_message)
             return None
         return self._run(self.model.check_connection, "Checking the connection…", "tray check")
@@ -342,10 +347,10 @@ class TrayController(QObject):
         if self._task is not None or not self.model.settings.is_configured:
             return None  # a check is already running, or there is nothing to keep alive
         return self._run(
-            self.model.check_connection, "Checking the connection…", "tray keep-alive check", tell="change"
+            self.model.check_connection, "Checking the connection…", "tray keep-alive check", tell=Tell.CHANGE
         )
 
-    def _run(self, fn: Callable[[], object], busy_text: str, name: str, tell: str = "always") -> Task:
+    def _run(self, fn: Callable[[], object], busy_text: str, name: str, tell: Tell = Tell.ALWAYS) -> Task:
         self._busy_text = busy_text
         self._tell = tell
         task = run_task(fn, name=name)
@@ -366,16 +371,16 @@ class TrayController(QObject):
         if not self._finish_task(task):
             return
         if isinstance(value, _Unset):
-            self._set(UNSET, NOT_SET_UP)
+            self._set(TrayState.UNSET, NOT_SET_UP)
         elif value is None:  # start-up without a check: all looked usable
-            self._set(ATTENTION, NOT_CHECKED)
+            self._set(TrayState.ATTENTION, NOT_CHECKED)
             return
         else:
             result: CheckResult = value  # type: ignore[assignment]
             self.organisation = result.organisation
             self.last_checked = time.time()
             self._back_to_rhythm()
-            self._set_and_tell(CONNECTED, result.message, result.lines()[1:])
+            self._set_and_tell(TrayState.CONNECTED, result.message, result.lines()[1:])
         self.check_finished.emit(self.state, self.last_message)
 
     def _check_failed(self, task: Task, sentence: str) -> None:
@@ -383,7 +388,7 @@ class TrayController(QObject):
             return
         self.last_checked = time.time()
         self._retry_soon()
-        self._set_and_tell(ATTENTION, sentence)
+        self._set_and_tell(TrayState.ATTENTION, sentence)
         self.check_finished.emit(self.state, self.last_message)
 
     def _retry_soon(self) -> None:
@@ -398,13 +403,15 @@ class TrayController(QObject):
         self._retries = 0
         self.keep_alive.start(KEEP_ALIVE_MS)
 
-    def _set_and_tell(self, state: str, message: str, details: list[str] | None = None) -> None:
+    def _set_and_tell(self, state: TrayState, message: str, details: list[str] | None = None) -> None:
         """Show a check's outcome, and notify as the check asks: always, on a change, or problems only."""
         unchanged = (state, message) == (self.state, self.last_message)
         self._set(state, message, details)
-        quiet = (self._tell == "change" and unchanged) or (self._tell == "problems" and state == CONNECTED)
+        quiet = (self._tell == Tell.CHANGE and unchanged) or (
+            self._tell == Tell.PROBLEMS and state == TrayState.CONNECTED
+        )
         if not quiet:
-            self._notify(message, ok=state == CONNECTED)
+            self._notify(message, ok=state == TrayState.CONNECTED)
 
     # ----- disconnect -----
     @Slot()
@@ -433,13 +440,13 @@ class TrayController(QObject):
         self.organisation = ""
         self.last_checked = None
         message = " ".join(lines) or NOT_SET_UP
-        self._set(UNSET, message, [])
+        self._set(TrayState.UNSET, message, [])
         self._notify(message, ok=not (report and report.problems))
 
     def _disconnect_failed(self, task: Task, sentence: str) -> None:
         if not self._finish_task(task):
             return
-        self._set(ATTENTION, sentence)
+        self._set(TrayState.ATTENTION, sentence)
         self._notify(sentence, ok=False)
 
     # ----- desktop integration -----
@@ -463,7 +470,7 @@ class TrayController(QObject):
     def show_about(self) -> None:
         if self._about is None:
             settings = self.model.settings
-            url = settings.sandbox_url if settings.profile == "sandbox" else None
+            url = settings.sandbox_url if settings.is_sandbox else None
             model = self.model
             summary = model.support_summary if settings.is_configured else None
             self._about = AboutDialog(settings.profile, url, support_summary=summary)

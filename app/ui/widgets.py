@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from enum import StrEnum
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QIcon, QResizeEvent, QShowEvent
@@ -22,12 +23,23 @@ from app.resources import resource_path
 
 ICONS = resource_path("icons")
 
+
+class NoticeKind(StrEnum):
+    """What a Notice says: its tint and its icon (icons/notice-<kind>.svg)."""
+
+    NONE = ""  # nothing shown
+    INFO = "info"
+    SUCCESS = "success"
+    WARNING = "warning"
+    ERROR = "error"
+
+
 NOTICE_COLOURS = {
     # background, border: light tints with dark text keep contrast in light and dark themes
-    "info": ("#eef4fb", "#9cc1e4"),
-    "success": ("#e5f4e3", "#7cbf76"),
-    "warning": ("#fff6d9", "#e0b84a"),
-    "error": ("#fdeceb", "#e39a93"),
+    NoticeKind.INFO: ("#eef4fb", "#9cc1e4"),
+    NoticeKind.SUCCESS: ("#e5f4e3", "#7cbf76"),
+    NoticeKind.WARNING: ("#fff6d9", "#e0b84a"),
+    NoticeKind.ERROR: ("#fdeceb", "#e39a93"),
 }
 
 
@@ -185,7 +197,7 @@ class Notice(QFrame):
 
     def __init__(self, accessible_name: str = "Status") -> None:
         super().__init__()
-        self.kind = ""
+        self.kind = NoticeKind.NONE
         self.setObjectName("notice")
         self.icon = QLabel()
         # As tall as the row, drawing at its top: level with the first line of a long message.
@@ -205,7 +217,7 @@ class Notice(QFrame):
         layout.addWidget(self.label, 1)
         self.hide()
 
-    def show_message(self, kind: str, text: str) -> None:
+    def show_message(self, kind: NoticeKind, text: str) -> None:
         self.kind = kind
         background, border = NOTICE_COLOURS[kind]
         self.setStyleSheet(
@@ -219,7 +231,7 @@ class Notice(QFrame):
         self.show()
 
     def clear(self) -> None:
-        self.kind = ""
+        self.kind = NoticeKind.NONE
         self.label.clear()
         self.hide()
 

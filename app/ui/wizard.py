@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Literal, overload
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox, QWizard
 
 from app.errors import XeroConnectError
+from app.setup_state import SetupState, read_setup_state
 from app.setup_undo import SetupSnapshot, is_working, restore_failed
 from app.ui import steps
 from app.ui.pages.authorize import AuthorizePage
@@ -23,7 +24,11 @@ from app.ui.pages.navigate import NavigatePage
 from app.ui.pages.tenant import TenantPage
 from app.ui.pages.verify import VerifyPage
 from app.ui.widgets import icon
+from app.ui.wizard_model import WizardModel
 from app.ui.workers import run_task
+
+if TYPE_CHECKING:
+    from app.sandbox.server import SandboxServer
 
 log = logging.getLogger(__name__)
 
@@ -47,23 +52,24 @@ def open_in_browser(url: str) -> None:
 class SetupWizard(QWizard):
     def __init__(
         self,
-        model: Any,
+        model: WizardModel,
         opener: Callable[[str], None] | None = None,
         *,
         port_checker: Callable[[Sequence[int]], int | None] | None = None,
         autoload: bool = True,
         start_id: int | None = None,
         open_invoices: Callable[[], None] | None = None,
-        setup_state: steps.SetupState | None = None,
+        setup_state: SetupState | None = None,
     ) -> None:
         super().__init__()
         self.model = model
-        self.sandbox_server: Any = None  # one started by step 1's "Try it first on the local sandbox"
+        # One started by step 1's "Try it first on the local sandbox".
+        self.sandbox_server: SandboxServer | None = None
         # Hosts read the state in a worker and pass it in (it touches the keyring, which can block on an
         # unlock prompt); reading it here is for tests and tools that build a wizard directly.
         state = setup_state
         if state is None and start_id is None:
-            state = steps.read_setup_state(model)
+            state = read_setup_state(model)
         self.ctx = WizardContext(
             model=model,
             opener=opener or open_in_browser,
@@ -74,9 +80,8 @@ class SetupWizard(QWizard):
             keyring_note=state.keyring_note if state else "",
             open_invoices=open_invoices,
         )
-        profile = getattr(model, "profile", model.settings.profile)
         # The desktop adds the application's display name ("… – Xero Connect"): not in the title twice.
-        self.setWindowTitle("Setup wizard" + (" (sandbox)" if profile == "sandbox" else ""))
+        self.setWindowTitle("Setup wizard" + (" (sandbox)" if model.settings.is_sandbox else ""))
         self.setWindowIcon(icon("xero-connect"))
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setPixmap(QWizard.WizardPixmap.LogoPixmap, icon("xero-connect").pixmap(48, 48))
@@ -87,6 +92,7 @@ class SetupWizard(QWizard):
         for step, page_class in PAGE_CLASSES.items():
             self.pages[step] = page_class(self.ctx)
             self.setPage(step, self.pages[step])
+        self.page_for(steps.NAVIGATE).sandbox_chosen.connect(self.use_model)
         self.setButtonText(QWizard.WizardButton.FinishButton, "Finish")
         if start_id is not None:
             first = start_id
@@ -107,12 +113,12 @@ class SetupWizard(QWizard):
             undo = self.undo
             run_task(lambda: undo.read_keyring(model), name="note the working setup")
 
-    def use_model(self, model: Any, sandbox_server: Any = None) -> None:
+    def use_model(self, model: WizardModel, sandbox_server: SandboxServer | None = None) -> None:
         """Step 1 chose another profile (the local sandbox): the wizard starts over on its model."""
         self.model = model
         self.ctx.model = model
         self.sandbox_server = sandbox_server  # an emulator started for it lives as long as the wizard
-        self.setWindowTitle("Setup wizard" + (" (sandbox)" if model.profile == "sandbox" else ""))
+        self.setWindowTitle("Setup wizard" + (" (sandbox)" if model.settings.is_sandbox else ""))
         self.restart()
 
     def _page_shown(self, step: int) -> None:
@@ -152,7 +158,26 @@ class SetupWizard(QWizard):
         self.setStartId(steps.NAVIGATE)
         self.restart()
 
+    @overload
+    def page_for(self, step: Literal[1]) -> NavigatePage: ...  # steps.NAVIGATE
+    @overload
+    def page_for(self, step: Literal[2]) -> CreateAppPage: ...  # steps.CREATE_APP
+    @overload
+    def page_for(self, step: Literal[3]) -> GenerateSecretPage: ...  # steps.GENERATE_SECRET
+    @overload
+    def page_for(self, step: Literal[4]) -> CredentialsPage: ...  # steps.RECORD_CREDENTIALS
+    @overload
+    def page_for(self, step: Literal[5]) -> ConfirmPage: ...  # steps.CONFIRM_VALUES
+    @overload
+    def page_for(self, step: Literal[6]) -> AuthorizePage: ...  # steps.AUTHORIZE
+    @overload
+    def page_for(self, step: Literal[7]) -> TenantPage: ...  # steps.PICK_TENANT
+    @overload
+    def page_for(self, step: Literal[8]) -> VerifyPage: ...  # steps.VERIFY
+    @overload
+    def page_for(self, step: int) -> StepPage: ...
     def page_for(self, step: int) -> StepPage:
+        """The page of a step, typed as its own class when the step is one of app.ui.steps' names."""
         return self.pages[step]
 
     def changed_anything(self) -> bool:

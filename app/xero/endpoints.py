@@ -85,10 +85,6 @@ class XeroEndpoints:
     api_base: str
     portal_url: str
 
-    @property
-    def is_sandbox(self) -> bool:
-        return self.name == "sandbox"
-
     @classmethod
     def real(cls) -> XeroEndpoints:
         return cls(

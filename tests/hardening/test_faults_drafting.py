@@ -26,7 +26,7 @@ from tests.helpers.sandbox import register_app, set_auto_consent
 
 pytestmark = pytest.mark.usefixtures("real_keyring")
 
-FAULTS = {
+FAULTS: dict[str, dict[str, object]] = {
     "429": {"kind": "429", "retry_after": 30},
     "500": {"kind": "500"},
     "503": {"kind": "503"},
@@ -39,7 +39,6 @@ FAULTS = {
 def connected(sandbox, sandbox_app, callback_ports):
     model = connect(sandbox, sandbox_app, callback_ports)
     model.session = make_session(timeout=(2, 1))
-    model._token_manager = None
     yield model
     SecretStore("sandbox", sandbox_app.client_id).delete_all()
 
@@ -205,7 +204,6 @@ def test_sandbox_restarted_after_a_killed_request_the_rerun_finishes_once(tmp_pa
     model = connect(server, app, callback_ports)
     model.retry_policy = RetryPolicy(max_attempts=1)
     model.session = make_session(timeout=(2, 0.5))
-    model._token_manager = None
     quotes = make_quotes(60, prefix="S")
     post(
         server.base_url,
@@ -232,7 +230,9 @@ def test_two_processes_refresh_at_once_and_the_parent_still_connects(sandbox, sa
     set_auto_consent(sandbox.base_url)
     model = new_model(sandbox, sandbox_app, callback_ports)
     authorize(model)
-    rejected = model.secrets().token_set().access_token
+    saved = model.secrets().token_set()
+    assert saved is not None
+    rejected = saved.access_token
     try:
         children = [
             subprocess.Popen(

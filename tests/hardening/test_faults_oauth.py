@@ -33,7 +33,7 @@ TOKEN = "/connect/token"
 CONNECTIONS = "/connections"
 
 # kind -> fault body; "delay" is the 30-second stall, cut short by the client's 1-second read timeout.
-FAULTS = {
+FAULTS: dict[str, dict[str, object]] = {
     "429": {"kind": "429", "retry_after": 2},
     "500": {"kind": "500"},
     "503": {"kind": "503"},

@@ -33,7 +33,12 @@ def request(port: int, target: str, method: str = "GET", timeout: float = 5) -> 
 @pytest.fixture
 def listening():
     calls: list[str] = []
-    listener = LoopbackListener(free_ports(1), STATE, lambda url: calls.append(url) or "tokens", timeout=20)
+
+    def exchange(url: str) -> str:
+        calls.append(url)
+        return "tokens"
+
+    listener = LoopbackListener(free_ports(1), STATE, exchange, timeout=20)
     listener.start()
     pool = ThreadPoolExecutor(1)
     waiting = pool.submit(listener.wait)

@@ -26,7 +26,8 @@ class SandboxSleep:
     """A RetryPolicy sleep that moves the sandbox clock on instead of waiting."""
 
     def __init__(self, base_url: str) -> None:
-        self.base_url, self.waits = base_url, []
+        self.base_url = base_url
+        self.waits: list[float] = []
 
     def __call__(self, seconds: float) -> None:
         self.waits.append(seconds)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import subprocess
 import threading
 
-from app.model import AuthorizationOutcome, ConnectionModel
+from app.authorization import AuthorizationOutcome
+from app.model import ConnectionModel
 from tests.helpers.sandbox import follow_consent, set_auto_consent
 
 
@@ -57,8 +58,10 @@ def connect_in_terminal(
         ",".join(map(str, ports)),
         *extra,
     ]
-    pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
-    with subprocess.Popen(command, text=True, **pipes, **popen) as process:  # closes the pipes
+    pipe = subprocess.PIPE
+    with subprocess.Popen(  # as a context manager: the pipes are closed however it ends
+        command, stdin=pipe, stdout=pipe, stderr=pipe, text=True, **popen
+    ) as process:
         assert process.stdin and process.stdout and process.stderr
         process.stdin.write((app.client_secret or "") + "\n")
         process.stdin.close()

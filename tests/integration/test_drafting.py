@@ -20,6 +20,7 @@ from app.invoicing.ledger import Ledger
 from app.invoicing.plan import make_plan
 from app.invoicing.planned import CONTACT_WILL_BE_CREATED
 from app.invoicing.records import LoadResult, RowProblem, SourceLine
+from app.invoicing.results import DraftProgress
 from app.invoicing.wire import content_key, wire_body
 from app.xero.http import make_session
 from tests.helpers.drafting import (
@@ -57,7 +58,7 @@ def test_one_quote_becomes_one_draft_sales_invoice(sandbox, connected, ledger):
 
 def test_120_quotes_go_in_three_batches_once_and_a_rerun_sends_nothing(sandbox, connected, ledger):
     quotes = make_quotes(120)
-    seen = []
+    seen: list[DraftProgress] = []
     report = run(connected, ledger, quotes, progress=seen.append)
     assert report.summary() == "Drafted 120, skipped 0 already drafted, 0 invalid, 0 failed."
     assert report.contacts_created == 2  # Northwind Traders and Southwind Cafe, one PUT for both
@@ -165,7 +166,7 @@ def test_pacing_waits_for_the_next_minute_instead_of_provoking_429s(sandbox, con
     second = float(now[17:-1])  # "2026-...T10:11:12.345Z": start at a fresh minute window
     post(sandbox.base_url, "clock", {"advance_seconds": 60.05 - second})
     quotes = make_quotes(40)
-    seen = []
+    seen: list[DraftProgress] = []
     report = run(connected, ledger, quotes, progress=seen.append, batch_size=10)
     assert report.drafted == 40
     # Batches of 10 with a History note each: a full minute whenever the limit is reached.
@@ -297,7 +298,9 @@ def test_a_pending_batch_written_by_the_float_encoding_is_resent_byte_for_byte_a
 
     def record(response: requests.Response, *_args: object, **_kwargs: object) -> None:
         if response.request.method == "PUT" and response.request.path_url.startswith(INVOICES_PATH + "?"):
-            sent.append(response.request.body)
+            body = response.request.body
+            assert isinstance(body, bytes)
+            sent.append(body)
 
     client.session.hooks["response"].append(record)
     try:

@@ -57,7 +57,7 @@ def test_a_413_halves_the_batch_until_it_fits_and_a_quote_that_never_fits_is_inv
 
 
 def _rewrite_first_put(session: requests.Session, change, times: int = 1) -> None:
-    done = []
+    done: list[bool] = []
 
     def hook(response: requests.Response, *args, **kwargs) -> None:
         if response.request.method == "PUT" and "/Invoices" in response.url and len(done) < times:

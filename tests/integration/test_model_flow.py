@@ -5,6 +5,8 @@ Each sentence the connection check can end with is provoked once, through the sa
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 import requests
 
@@ -35,7 +37,7 @@ def post(sandbox, path: str, body: dict) -> None:
 
 
 @pytest.fixture
-def connected(sandbox, sandbox_app, callback_ports) -> ConnectionModel:
+def connected(sandbox, sandbox_app, callback_ports) -> Iterator[ConnectionModel]:
     set_auto_consent(sandbox.base_url)
     model = new_model(sandbox, sandbox_app, callback_ports)
     authorize(model)

@@ -303,7 +303,8 @@ def test_keep_quote_date_dates_invoices_from_xero_quotes_on_the_quotes_date(sand
     quote = next(q for q in org_of(sandbox, connected)["quotes"] if q["QuoteNumber"] == "QU-0005")
     invoice = invoice_for(sandbox, connected, "QU-0005")
     assert parse_date(invoice["Date"]) == parse_date(quote["Date"])
-    assert parse_date(invoice["DueDate"]) == parse_date(quote["Date"]) + timedelta(days=14)
+    quoted = parse_date(quote["Date"])
+    assert quoted is not None and parse_date(invoice["DueDate"]) == quoted + timedelta(days=14)
 
 
 def _tracking(line: dict) -> list[tuple[str, str]]:

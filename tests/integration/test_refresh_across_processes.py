@@ -17,7 +17,9 @@ pytestmark = pytest.mark.usefixtures("real_keyring")
 
 def test_refresh_is_single_flight_across_processes(sandbox, sandbox_app, callback_ports):
     model = connected_model(sandbox, sandbox_app, callback_ports)
-    rejected = model.secrets().token_set().access_token
+    saved = model.secrets().token_set()
+    assert saved is not None
+    rejected = saved.access_token
     before = requests.get(f"{sandbox.base_url}/sandbox/counters", timeout=5).json()["refreshes"]
 
     children = [

@@ -56,7 +56,7 @@ def test_metainfo_names_the_desktop_file_and_the_current_version() -> None:
     root = ET.parse(METAINFO).getroot()
     assert root.findtext("id") == APP_ID
     assert root.findtext("project_license") == "MIT"
-    assert root.find("launchable").text == DESKTOP.name
+    assert root.findtext("launchable") == DESKTOP.name
     releases = root.findall("releases/release")
     assert releases, "the metainfo lists no release"
     assert releases[0].get("version") == __version__, "add a <release> for the new version at the top"
@@ -74,7 +74,13 @@ def test_the_version_has_one_source() -> None:
     spec = (PACKAGING / "xero-connect.spec").read_text(encoding="utf-8")
     assert "__version__" in spec and not re.search(r"VERSION\s*=\s*['\"]\d", spec)
     tree = ast.parse((REPO / "app" / "__init__.py").read_text(encoding="utf-8"))
-    assigned = [n for n in tree.body if isinstance(n, ast.Assign) and n.targets[0].id == "__version__"]
+    assigned = [
+        n
+        for n in tree.body
+        if isinstance(n, ast.Assign)
+        and isinstance(n.targets[0], ast.Name)
+        and n.targets[0].id == "__version__"
+    ]
     assert len(assigned) == 1 and ast.literal_eval(assigned[0].value) == __version__
 
 

@@ -105,11 +105,15 @@ def test_third_uncertified_app_sees_the_organisation_greyed_out(sandbox: Sandbox
     sandbox.control("POST", "consent", json={"auto": False})
     page = sandbox.authorize(third)
     assert page.status_code == 200
-    uk_box = re.search(rf"<input[^>]*value='{uk}'[^>]*>", page.text).group(0)
-    nz_box = re.search(rf"<input[^>]*value='{nz}'[^>]*>", page.text).group(0)
+    uk_found = re.search(rf"<input[^>]*value='{uk}'[^>]*>", page.text)
+    nz_found = re.search(rf"<input[^>]*value='{nz}'[^>]*>", page.text)
+    assert uk_found and nz_found, page.text
+    uk_box, nz_box = uk_found.group(0), nz_found.group(0)
     assert "disabled" in uk_box and "disabled" not in nz_box and "checked" in nz_box
     assert "already has two uncertified apps connected" in page.text
-    pending = re.search(r"name='pending_id' value='([^']+)'", page.text).group(1)
+    pending_found = re.search(r"name='pending_id' value='([^']+)'", page.text)
+    assert pending_found, page.text
+    pending = pending_found.group(1)
     decision_url = f"{sandbox.base_url}/identity/connect/authorize/decision"
     form = {"pending_id": pending, "user_email": "owner@x.example", "decision": "allow"}
     forged = requests.post(decision_url, data={**form, "tenant": uk}, allow_redirects=False, timeout=10)

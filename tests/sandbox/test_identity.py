@@ -62,7 +62,9 @@ def _consent_form(sandbox: Sandbox, app: dict) -> str:
     page = sandbox.authorize(app)
     assert page.status_code == 200 and "sign in and allow access" in page.text and app["name"] in page.text
     assert "Demo Company (UK)" in page.text and "admin@demo-company.example" in page.text
-    return re.search(r"name='pending_id' value='([^']+)'", page.text).group(1)
+    found = re.search(r"name='pending_id' value='([^']+)'", page.text)
+    assert found, page.text
+    return found.group(1)
 
 
 def test_consent_allow_and_deny(sandbox: Sandbox) -> None:

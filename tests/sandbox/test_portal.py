@@ -35,7 +35,9 @@ def test_create_app_and_generate_secret_once(sandbox: Sandbox) -> None:
     config = requests.get(page_url, timeout=5).text
     assert client_id in config and REDIRECT in config and "Generate a secret" in config
     shown = requests.post(page_url + "/secret", timeout=5).text
-    secret = re.search(r"id='client-secret'>([^<]+)<", shown).group(1)
+    found = re.search(r"id='client-secret'>([^<]+)<", shown)
+    assert found, shown
+    secret = found.group(1)
     assert re.fullmatch(r"[A-Za-z0-9_-]{48}", secret)
     assert secret not in requests.get(page_url, timeout=5).text
     app = next(a for a in sandbox.control("GET", "apps") if a["client_id"] == client_id)

@@ -1,16 +1,12 @@
-"""UI fixtures: a fake model for page tests without network, and a clean thread pool after each test."""
+"""UI fixtures: the fake model for page tests without network, and a clean thread pool after each test."""
 
 from __future__ import annotations
 
 import gc
-from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
 
-from app.errors import KeyringUnavailable
-from app.settings import Settings
-from app.xero.client import Connection
+from tests.helpers.fakes import FakeModel
 
 
 @pytest.fixture(autouse=True)
@@ -45,78 +41,6 @@ def no_stray_workers(qapp):
         qapp.processEvents()
         if not in_flight():
             break
-
-
-@dataclass
-class FakeTokens:
-    refresh_token: str | None = "refresh"
-    days_left: int = 59
-
-    def refresh_days_left(self, now: float | None = None) -> int:
-        return self.days_left
-
-
-@dataclass
-class FakeStore:
-    secret: str | None = None
-    tokens: Any = None
-    broken: bool = False
-
-    def client_secret(self) -> str | None:
-        if self.broken:
-            raise KeyringUnavailable("The system keyring is locked; unlock it and try again.")
-        return self.secret
-
-    def token_set(self) -> Any:
-        if self.broken:
-            raise KeyringUnavailable("The system keyring is locked; unlock it and try again.")
-        return self.tokens
-
-
-@dataclass
-class FakeModel:
-    """Just enough of ConnectionModel for pages that make no network call."""
-
-    settings: Settings = field(default_factory=lambda: Settings(profile="sandbox"))
-    store: FakeStore = field(default_factory=FakeStore)
-    save_error: str | None = None
-    tenant_list: list[Connection] = field(default_factory=list)
-    saved: list[tuple[str, str]] = field(default_factory=list)
-    listener_timeout: float = 300.0
-    profile: str = "sandbox"
-
-    @property
-    def endpoints(self):
-        return self.settings.endpoints()
-
-    def save(self) -> None:
-        pass
-
-    def secrets(self) -> FakeStore:
-        return self.store
-
-    def check_secret(self, client_id: str | None = None, client_secret: str | None = None) -> bool | None:
-        return None  # no Xero here: nothing to go by, as when the real check gets no answer
-
-    def save_credentials(self, client_id: str, client_secret: str | None, app_type: str = "web") -> None:
-        if self.save_error:
-            raise KeyringUnavailable(self.save_error)
-        self.saved.append((client_id, client_secret or ""))
-        self.settings.client_id = client_id
-
-    def masked_client_id(self) -> str:
-        return self.settings.client_id[:4] + "..." if self.settings.client_id else "(not set)"
-
-    def tenants(self) -> list[Connection]:
-        return list(self.tenant_list)
-
-    def choose_tenant(self, connection: Connection) -> None:
-        self.settings.tenant_id = connection.tenant_id
-        self.settings.tenant_name = connection.tenant_name
-
-
-def connection(name: str, tenant_id: str, event: str = "e1") -> Connection:
-    return Connection(f"c-{tenant_id}", tenant_id, name, "ORGANISATION", event, "", "")
 
 
 @pytest.fixture

@@ -37,7 +37,12 @@ def test_real_xero_profile(qtbot) -> None:
 
 def test_open_log_folder_button(qtbot) -> None:
     opened: list[bool] = []
-    dialog = AboutDialog("sandbox", "http://127.0.0.1:8765", open_logs=lambda: opened.append(True) or True)
+
+    def open_logs() -> bool:
+        opened.append(True)
+        return True
+
+    dialog = AboutDialog("sandbox", "http://127.0.0.1:8765", open_logs=open_logs)
     qtbot.addWidget(dialog)
     dialog.open_logs_button.click()
     assert opened == [True]

@@ -275,8 +275,7 @@ def test_the_window_stays_responsive_while_xero_is_slow(qtbot, sandbox, window):
 
 
 def test_verify_page_offers_the_window_after_a_successful_check(qtbot, fake_model):
-    from types import SimpleNamespace
-
+    from app.setup_state import CheckResult
     from app.ui import steps
     from app.ui.wizard import SetupWizard
 
@@ -292,11 +291,9 @@ def test_verify_page_offers_the_window_after_a_successful_check(qtbot, fake_mode
     page = wizard.page_for(steps.VERIFY)
     assert page.draft_box.isHidden()
     page.show_result(
-        SimpleNamespace(
+        CheckResult(
+            organisation="Demo Company (UK)",
             message="Connection attempt successful: Demo Company (UK)",
-            short_code="",
-            country="",
-            base_currency="",
             day_remaining=None,
             refresh_days_left=None,
         )

@@ -22,9 +22,15 @@ def write(path: Path, rows: str) -> Path:
     return path
 
 
+def cell_text(view: MappingView, row: int, column: int) -> str:
+    item = view.preview.item(row, column)
+    assert item is not None, (row, column)
+    return item.text()
+
+
 def preview_cells(view: MappingView) -> list[list[str]]:
     return [
-        [view.preview.item(r, c).text() for c in range(view.preview.columnCount())]
+        [cell_text(view, r, c) for c in range(view.preview.columnCount())]
         for r in range(view.preview.rowCount())
     ]
 
@@ -73,7 +79,7 @@ def test_change_a_mapping_the_preview_follows_save_and_the_next_file_maps_itself
     assert Path(saved.args[0]).is_file()
     with qtbot.waitSignal(view.applied) as applied:
         view.apply_button.click()
-    assert applied.args[0].request().mapping is view.step.mapping
+    assert view.step is not None and applied.args[0].request().mapping is view.step.mapping
 
     december = write(tmp_path / "december.csv", "SO-7,Bayside Club,12/14/2026,WIDGET-A,Widgets,4,24.50,20%\n")
     again = MappingView()

@@ -17,7 +17,7 @@ from app.ui.pages.credentials import field_problems
 from app.ui.wizard import SetupWizard
 from app.ui.workers import GENERIC_FAILURE, run_task
 from app.xero.errors import SecretRejected
-from tests.ui.conftest import FakeModel, FakeStore, FakeTokens, connection
+from tests.helpers.fakes import FakeModel, FakeStore, connection, fake_tokens
 
 pytestmark = pytest.mark.usefixtures("no_stray_workers")
 
@@ -232,14 +232,10 @@ def test_length_messages_do_not_assume_a_paste(qtbot, fake_model):
     assert "the pasted value" not in typed.client_secret and "3 characters" in typed.client_secret
 
 
-class MovedKeyringModel(FakeModel):
-    def keyring_moved_note(self) -> str:
-        return " Xero Connect's secrets were saved in KWallet, but the keyring in use now is another one."
-
-
 def test_a_secret_gone_from_the_keyring_is_said_and_must_be_pasted_again(qtbot):
-    model = MovedKeyringModel()
+    model = FakeModel()
     model.settings.client_id = CLIENT_ID  # the ID is in the settings, the secret nowhere to be read
+    model.settings.keyring_backend = "KWallet"  # saved there; the keyring in use is the fake's own
     wizard = SetupWizard(model, opener=lambda _u: None)  # reads the setup state as a host would
     qtbot.addWidget(wizard)
     wizard.show()
@@ -247,7 +243,10 @@ def test_a_secret_gone_from_the_keyring_is_said_and_must_be_pasted_again(qtbot):
     page = wizard.page_for(steps.RECORD_CREDENTIALS)
     assert page.missing_notice.isVisible() and page.missing_notice.kind == "warning"
     assert page.missing_notice.text().startswith("The client secret saved for this client ID is not in")
-    assert page.missing_notice.text().endswith("saved in KWallet, but the keyring in use now is another one.")
+    assert page.missing_notice.text().endswith(
+        "saved in KWallet, but the keyring in use now is Test keyring; in a session that uses KWallet they "
+        "are still there."
+    )
     assert "keep the secret" not in page.secret.placeholderText()
     assert not next_enabled(wizard)  # nothing stored to keep: Next waits for the secret
     page.secret.setText(SECRET)
@@ -291,7 +290,7 @@ def test_single_organisation_is_preselected_and_next_commits(qtbot, fake_model):
 
 def test_zero_tenants_say_what_to_do_and_lead_back_to_step_6(qtbot, fake_model):
     fake_model.settings.client_id = CLIENT_ID
-    fake_model.store = FakeStore(secret=SECRET, tokens=FakeTokens())
+    fake_model.store = FakeStore(secret=SECRET, tokens=fake_tokens())
     wizard = open_wizard(qtbot, fake_model, steps.PICK_TENANT)
     page = wizard.page_for(steps.PICK_TENANT)
     qtbot.waitUntil(lambda: page.again.isVisible())
@@ -303,7 +302,7 @@ def test_zero_tenants_say_what_to_do_and_lead_back_to_step_6(qtbot, fake_model):
 
 # ----- opening part-way -----
 def test_opening_part_way_offers_start_over(qtbot):
-    model = FakeModel(store=FakeStore(secret=SECRET, tokens=FakeTokens()))
+    model = FakeModel(store=FakeStore(secret=SECRET, tokens=fake_tokens()))
     model.settings.client_id = CLIENT_ID
     model.settings.tenant_id = "uk"
     wizard = SetupWizard(model, opener=lambda _u: None)
@@ -532,7 +531,7 @@ def test_tab_goes_through_each_page_top_to_bottom_left_to_right(qtbot, fake_mode
 def test_the_wizard_title_leaves_the_app_name_to_the_desktop(qtbot, fake_model):
     from app.ui.main import application
 
-    quit_on_last = QApplication.instance().quitOnLastWindowClosed()
+    quit_on_last = QApplication.quitOnLastWindowClosed()
     app = application(quit_on_last_window=quit_on_last)  # the test session's own app, named as ours
     wizard = open_wizard(qtbot, fake_model, steps.NAVIGATE)
     assert app.applicationDisplayName() == "Xero Connect"  # what the desktop appends to every title
@@ -551,8 +550,12 @@ def test_a_maximised_wizard_keeps_fields_at_a_readable_width_in_rows_of_equal_he
     for field in (page.app_name, page.company_url, *page.uri_fields):
         right = field.mapTo(page, field.rect().topRight()).x()
         assert right <= CONTENT_MAX_WIDTH + 40, right  # not stretched across a wide window
-    form = page.app_name.parentWidget().layout()
+    parent = page.app_name.parentWidget()
+    form = parent.layout() if parent is not None else None
     assert isinstance(form, QFormLayout)
-    heights = [form.itemAt(row, QFormLayout.ItemRole.FieldRole).widget().height() for row in range(3)]
+    items = [form.itemAt(row, QFormLayout.ItemRole.FieldRole) for row in range(3)]
+    fields = [item.widget() for item in items if item is not None]
+    heights = [field.height() for field in fields if field is not None]
+    assert len(heights) == 3, fields
     assert heights[0] == heights[2], heights  # app name and company URL; the type choice between is taller
     assert heights[1] > heights[0], heights

@@ -230,7 +230,7 @@ def test_a_tray_like_server_of_another_user_is_not_handed_over_to(address: str) 
 def test_starting_the_tray_twice_brings_the_first_forward(qtbot, qapp, capsys) -> None:
     running = claim(instance_address(config_dir(), "sandbox"))
     assert running is not None
-    quit_on_last = QApplication.instance().quitOnLastWindowClosed()
+    quit_on_last = QApplication.quitOnLastWindowClosed()
     try:
         with qtbot.waitSignal(running.show_requested, timeout=5_000):
             code = main.run_gui("sandbox", None, wizard_only=False)  # returns at once: no tray, no loop
@@ -247,7 +247,7 @@ def test_the_wizard_command_asks_the_running_tray_to_open_its_wizard(qtbot, qapp
     assert running is not None
     shown: list[str] = []
     running.show_requested.connect(lambda: shown.append("show"))
-    quit_on_last = QApplication.instance().quitOnLastWindowClosed()
+    quit_on_last = QApplication.quitOnLastWindowClosed()
     try:
         with qtbot.waitSignal(running.wizard_requested, timeout=5_000):
             code = main.run_gui("sandbox", None, wizard_only=True)  # no wizard of its own
@@ -261,6 +261,7 @@ def test_the_wizard_command_asks_the_running_tray_to_open_its_wizard(qtbot, qapp
 
 def test_a_wizard_request_is_told_apart_from_a_show_request(qtbot, address: str) -> None:
     server = claim(address)
+    assert server is not None  # nobody else listens at a fresh address
     try:
         with qtbot.waitSignal(server.wizard_requested, timeout=5_000):
             assert hand_over(address, WIZARD)

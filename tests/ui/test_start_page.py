@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from app.setup_state import SetupState, read_setup_state
 from app.ui import steps
-from app.ui.steps import SetupState, start_page_for, start_page_for_state
-from tests.ui.conftest import FakeModel, FakeStore, FakeTokens
+from app.ui.steps import start_page_for, start_page_for_state
+from tests.helpers.fakes import FakeModel, FakeStore, fake_tokens
 
 
 def model(client_id="", secret=None, tokens=None, tenant="", broken=False, app_type="web") -> FakeModel:
@@ -32,16 +33,16 @@ def test_pkce_app_needs_no_secret():
 
 
 def test_revoked_or_expired_refresh_token_goes_to_authorisation():
-    assert start_page_for(model("ID", "secret", FakeTokens(refresh_token=None), "T")) == steps.AUTHORIZE
-    assert start_page_for(model("ID", "secret", FakeTokens(days_left=0), "T")) == steps.AUTHORIZE
+    assert start_page_for(model("ID", "secret", fake_tokens(refresh_token=None), "T")) == steps.AUTHORIZE
+    assert start_page_for(model("ID", "secret", fake_tokens(days_left=0), "T")) == steps.AUTHORIZE
 
 
 def test_tokens_without_tenant_go_to_the_picker():
-    assert start_page_for(model("ID", "secret", FakeTokens())) == steps.PICK_TENANT
+    assert start_page_for(model("ID", "secret", fake_tokens())) == steps.PICK_TENANT
 
 
 def test_everything_set_goes_to_verification():
-    assert start_page_for(model("ID", "secret", FakeTokens(), "T")) == steps.VERIFY
+    assert start_page_for(model("ID", "secret", fake_tokens(), "T")) == steps.VERIFY
 
 
 def test_unreadable_keyring_asks_for_credentials_again_instead_of_crashing():
@@ -53,15 +54,11 @@ def test_state_table():
     assert start_page_for_state(SetupState(True, True, True, False, True)) == steps.AUTHORIZE
 
 
-class MovedModel(FakeModel):
-    def keyring_moved_note(self) -> str:
-        return " Xero Connect's secrets were saved in KWallet, but the keyring in use now is another one."
-
-
 def test_a_missing_secret_carries_the_keyring_note_and_a_present_one_none():
-    moved = MovedModel(store=FakeStore())
+    moved = FakeModel(store=FakeStore())
     moved.settings.client_id = "ID"
-    state = steps.read_setup_state(moved)
+    moved.settings.keyring_backend = "KWallet"  # saved there; the fake's keyring in use is another one
+    state = read_setup_state(moved)
     assert not state.has_secret and state.keyring_note.startswith("Xero Connect's secrets were saved in")
     moved.store.secret = "secret"
-    assert steps.read_setup_state(moved).keyring_note == ""
+    assert read_setup_state(moved).keyring_note == ""

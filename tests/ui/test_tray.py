@@ -14,12 +14,13 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidget
 
 from app.model import ConnectionModel
 from app.ui import tray as tray_module
@@ -44,7 +45,7 @@ def no_worker_left_behind():
 
 
 @pytest.fixture
-def connected(real_keyring, sandbox, sandbox_app, callback_ports) -> ConnectionModel:
+def connected(real_keyring, sandbox, sandbox_app, callback_ports) -> Iterator[ConnectionModel]:
     set_auto_consent(sandbox.base_url)
     model = new_model(sandbox, sandbox_app, callback_ports)
     authorize(model)
@@ -308,7 +309,12 @@ def test_a_revoked_authorisation_needs_attention(qtbot, sandbox, connected, make
 
 def test_disconnect_declined_changes_nothing(qtbot, monkeypatch, connected, make_controller):
     questions: list[str] = []
-    monkeypatch.setattr(tray_module, "confirm_disconnect", lambda parent, q: questions.append(q) or False)
+
+    def decline(_parent: QWidget | None, question: str) -> bool:
+        questions.append(question)
+        return False
+
+    monkeypatch.setattr(tray_module, "confirm_disconnect", decline)
     controller = make_controller()
     check(qtbot, controller)
     assert controller.disconnect() is None
@@ -363,9 +369,8 @@ def _run_gui_briefly(monkeypatch, sandbox_url: str, inspect, ready=lambda: True)
 
     from app.ui import main
 
-    app = QApplication.instance()
     monkeypatch.setattr(signal, "signal", lambda *a: None)  # leave pytest's SIGINT handler alone
-    quit_on_last = app.quitOnLastWindowClosed()
+    quit_on_last = QApplication.quitOnLastWindowClosed()
     seen: dict = {}
 
     deadline = time.monotonic() + 10
@@ -383,7 +388,7 @@ def _run_gui_briefly(monkeypatch, sandbox_url: str, inspect, ready=lambda: True)
     try:
         code = main.run_gui("sandbox", sandbox_url, wizard_only=False)
     finally:
-        app.setQuitOnLastWindowClosed(quit_on_last)
+        QApplication.setQuitOnLastWindowClosed(quit_on_last)
     return code, seen
 
 
@@ -393,7 +398,7 @@ def test_run_gui_opens_the_wizard_when_nothing_is_set_up(qapp, monkeypatch, sand
     def inspect(seen: dict) -> None:
         tops = [w for w in QApplication.topLevelWidgets() if w.isVisible()]
         seen["windows"] = sorted(type(w).__name__ for w in tops)
-        seen["quit_on_last"] = QApplication.instance().quitOnLastWindowClosed()
+        seen["quit_on_last"] = QApplication.quitOnLastWindowClosed()
         for w in tops:
             if isinstance(w, StatusWindow):
                 seen["state"] = w.state_label.text()

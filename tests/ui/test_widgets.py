@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from app.ui.widgets import Notice, instructions
+from app.ui.widgets import Notice, NoticeKind, instructions
 
 
 def test_instructions_are_rich_only_with_markup_and_always_selectable(qtbot) -> None:
@@ -19,11 +19,11 @@ def test_instructions_are_rich_only_with_markup_and_always_selectable(qtbot) -> 
 def test_a_notice_keeps_server_text_plain_and_selectable(qtbot) -> None:
     notice = Notice()
     qtbot.addWidget(notice)
-    notice.show_message("error", "Xero said: <script>x</script> is not valid.")
+    notice.show_message(NoticeKind.ERROR, "Xero said: <script>x</script> is not valid.")
     assert notice.label.textFormat() == Qt.TextFormat.PlainText  # never rendered as markup
     assert notice.label.textInteractionFlags() == Qt.TextInteractionFlag.TextSelectableByMouse
     assert notice.icon.alignment() == Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter
-    notice.show_message("info", "<b>Bold</b> from our own code")
+    notice.show_message(NoticeKind.INFO, "<b>Bold</b> from our own code")
     assert notice.label.textFormat() == Qt.TextFormat.RichText
 
 
@@ -57,10 +57,10 @@ def test_a_notice_refits_on_every_text_change(qtbot, fake_model) -> None:
     )
     lines = []
     for kind, text in (
-        ("info", "One short line."),
-        ("warning", three),
-        ("info", "One short line."),
-        ("error", f"{three} {three}"),
+        (NoticeKind.INFO, "One short line."),
+        (NoticeKind.WARNING, three),
+        (NoticeKind.INFO, "One short line."),
+        (NoticeKind.ERROR, f"{three} {three}"),
     ):
         wizard.page_for(steps.AUTHORIZE).hint.show_message(kind, text)
         qtbot.wait(50)  # let any layout pass run; the height must be right without a resize

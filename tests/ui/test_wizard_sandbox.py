@@ -195,6 +195,7 @@ def test_whole_wizard_page_by_page(
     click(qtbot, page8.check)
     qtbot.waitUntil(lambda: not page8.checking, timeout=WAIT_MS)
     assert page8.status.text().startswith("Connection attempt successful: "), page8.status.text()
+    assert page8.result is not None
     assert page8.result.base_currency and page8.result.day_remaining is not None
     with qtbot.waitSignal(wizard.finished):
         click(qtbot, wizard.button(QWizard.WizardButton.FinishButton))
@@ -804,6 +805,7 @@ def test_quitting_with_a_changed_wizard_open_puts_the_working_setup_back_unasked
     opener()  # the tray's "Open setup wizard": the setup state is read in a worker first
     qtbot.waitUntil(lambda: opener.wizard is not None and opener.wizard.isVisible(), timeout=WAIT_MS)
     wizard = opener.wizard
+    assert wizard is not None
     qtbot.addWidget(wizard)
     wizard.ctx.opener = browser
     click(qtbot, wizard.button(QWizard.WizardButton.CustomButton1))

@@ -57,7 +57,9 @@ def client(tokens: FakeTokens) -> XeroClient:
 
 
 def query(call_index: int = -1) -> dict[str, list[str]]:
-    return parse_qs(urlsplit(responses.calls[call_index].request.url).query)
+    url = responses.calls[call_index].request.url
+    assert url is not None
+    return parse_qs(urlsplit(url).query)
 
 
 @responses.activate
@@ -234,7 +236,7 @@ def test_put_invoices_sends_summarize_errors_and_key_and_parses_elements(client:
     request = responses.calls[0].request
     assert query() == {"summarizeErrors": ["false"], "unitdp": ["4"]}
     assert request.headers["Idempotency-Key"] == "batch-42"
-    assert json.loads(request.body) == {"Invoices": invoices}
+    assert isinstance(request.body, str | bytes) and json.loads(request.body) == {"Invoices": invoices}
     assert [r.ok for r in results] == [True, False, True]
     assert results[1] == BatchItemResult(
         1, False, results[1].record, ["Account code '999' is not a valid code."], []
@@ -403,10 +405,12 @@ def test_requests_match_xero_openapi(client: XeroClient) -> None:
     client.connections(auth_event_id=contact_id)
     for call in responses.calls:
         sent = call.request
-        if sent.url.startswith(EP.connections_url):
+        url = sent.url
+        assert url is not None
+        if url.startswith(EP.connections_url):
             # The identity spec spells the path /Connections; Xero and its docs use /connections.
             sent = sent.copy()
-            sent.url = sent.url.replace("/connections", "/Connections", 1)
+            sent.url = url.replace("/connections", "/Connections", 1)
             identity.validate_request(RequestsOpenAPIRequest(sent))
         else:
             accounting.validate_request(RequestsOpenAPIRequest(sent))

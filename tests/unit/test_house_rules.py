@@ -74,3 +74,15 @@ def test_one_redirect_uri_builder():
         and pattern.search(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+def test_no_test_module_imports_a_fixture_file_or_another_test_module():
+    """Fixtures live in conftest files and reach tests by name; shared code lives in tests/helpers."""
+    tests = APP.parent / "tests"
+    wrong = re.compile(
+        r"^\s*from tests(\.\w+)*\.(conftest|test_\w+) import|^\s*import tests(\.\w+)*\.(conftest|test_)", re.M
+    )
+    offenders = [
+        str(p.relative_to(tests)) for p in tests.rglob("*.py") if wrong.search(p.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []

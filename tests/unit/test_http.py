@@ -7,6 +7,7 @@ import logging
 import pytest
 import requests
 import responses
+from requests.adapters import HTTPAdapter
 
 from app import __version__
 from app.xero.endpoints import XeroEndpoints
@@ -49,20 +50,20 @@ def test_session_sends_user_agent_accept_and_default_timeout(session: requests.S
     assert request.headers["User-Agent"] == f"XeroConnect/{__version__}"
     assert request.headers["User-Agent"] == USER_AGENT
     assert request.headers["Accept"] == "application/json"
-    assert request.req_kwargs["timeout"] == (10.0, 60.0)
+    assert vars(request)["req_kwargs"]["timeout"] == (10.0, 60.0)  # set by responses
 
 
 @responses.activate
 def test_explicit_timeout_wins_over_default(session: requests.Session) -> None:
     responses.get(URL, json={})
     session.get(URL, timeout=3)
-    assert responses.calls[0].request.req_kwargs["timeout"] == 3
+    assert vars(responses.calls[0].request)["req_kwargs"]["timeout"] == 3  # set by responses
 
 
 def test_session_has_no_urllib3_retries(session: requests.Session) -> None:
     for prefix in ("https://", "http://"):
-        retries = session.get_adapter(prefix + "example.invalid").max_retries
-        assert retries.total == 0
+        adapter = session.get_adapter(prefix + "example.invalid")
+        assert isinstance(adapter, HTTPAdapter) and adapter.max_retries.total == 0
 
 
 @responses.activate

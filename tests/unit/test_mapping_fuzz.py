@@ -130,6 +130,7 @@ def test_random_choices_in_the_mapping_step_never_crash(tmp_path_factory, header
     if step.is_csv:
         assert step.save() is not None
         again = MappingStep(path, saved_folder=folder)
+        assert again.mapping is not None and step.mapping is not None
         assert [c.field for c in again.mapping.columns] == [c.field for c in step.mapping.columns]
         assert again.blocking == step.blocking  # a saved mapping never settles a column nobody chose
 

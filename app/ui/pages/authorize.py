@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -21,14 +22,37 @@ from PySide6.QtWidgets import (
 from app.ui.formatting import countdown, describe_expiry, describe_organisations, describe_scopes
 from app.ui.pages.base import StepPage, WizardContext, go_to_step
 from app.ui.steps import AUTHORIZE, RECORD_CREDENTIALS
-from app.ui.widgets import Notice, action_button, busy_bar, copy_to_clipboard, field_label, instructions
+from app.ui.widgets import (
+    Notice,
+    NoticeKind,
+    action_button,
+    busy_bar,
+    copy_to_clipboard,
+    field_label,
+    instructions,
+)
 from app.xero.errors import SecretRejected
 
 if TYPE_CHECKING:
+    from app.authorization import AuthorizationAttempt, AuthorizationOutcome
     from app.ui.workers import Task
 
 AUTHORIZE_TEXT = "Authorise && obtain new Xero access token"
 MISMATCH_HINT_AFTER = 45  # seconds of waiting before the hint says what reached the listener so far
+
+
+class AuthState(StrEnum):
+    """Where step 6's one trip to Xero's consent page is."""
+
+    IDLE = "idle"
+    PREPARING = "preparing"  # checking the secret and the consent URL, starting the listener
+    WAITING = "waiting"  # for the browser to come back to the listener
+    PASTING = "pasting"  # exchanging a pasted redirect URL
+    DONE = "done"
+    FAILED = "failed"
+
+
+ACTIVE = frozenset({AuthState.PREPARING, AuthState.WAITING, AuthState.PASTING})  # a trip under way
 
 
 class AuthorizePage(StepPage):
@@ -37,9 +61,9 @@ class AuthorizePage(StepPage):
 
     def __init__(self, ctx: WizardContext) -> None:
         super().__init__(ctx, AUTHORIZE)
-        self.state = "idle"  # idle | preparing | waiting | pasting | done | failed
-        self.attempt: Any = None
-        self.outcome: Any = None
+        self.state = AuthState.IDLE
+        self.attempt: AuthorizationAttempt | None = None
+        self.outcome: AuthorizationOutcome | None = None
         self._wait_task: Task | None = None
         self._paste_task: Task | None = None
         self._wait_failure: str | None = None
@@ -174,16 +198,16 @@ class AuthorizePage(StepPage):
     def initializePage(self) -> None:
         if self._credentials_version != self.ctx.credentials_version:
             self.forget()
-        if self.state == "idle" and self.ctx.changed_redirect_uris:
+        if self.state == AuthState.IDLE and self.ctx.changed_redirect_uris:
             self.hint.show_message(
-                "warning",
+                NoticeKind.WARNING,
                 "The listener ports changed in step 2: the app in Xero must list "
                 + ", ".join(self.ctx.changed_redirect_uris)
                 + ", or Xero refuses the sign-in.",
             )
-        if self.state == "idle" and self.ctx.already_authorised:
+        if self.state == AuthState.IDLE and self.ctx.already_authorised:
             self.status.show_message(
-                "info",
+                NoticeKind.INFO,
                 "Xero Connect is already authorised. Authorise again only to add an organisation or when "
                 "Xero no longer accepts the saved authorisation; otherwise click Next.",
             )
@@ -200,7 +224,7 @@ class AuthorizePage(StepPage):
         self.result.clear()
         self.status.clear()
         self.hint.clear()
-        self._set_state("idle")
+        self._set_state(AuthState.IDLE)
 
     def cleanupPage(self) -> None:
         self.stop_attempt()
@@ -210,13 +234,13 @@ class AuthorizePage(StepPage):
         self.stop_attempt()
 
     def isComplete(self) -> bool:
-        if self.state in ("preparing", "waiting", "pasting"):
+        if self.state in ACTIVE:
             return False
-        return self.state == "done" or self.ctx.already_authorised
+        return self.state == AuthState.DONE or self.ctx.already_authorised
 
     # ----- starting -----
     def start(self, use_listener: bool = True) -> None:
-        if self.state in ("preparing", "waiting", "pasting"):
+        if self.state in ACTIVE:
             return
         self._cancelled = False
         self._generation += 1
@@ -226,8 +250,10 @@ class AuthorizePage(StepPage):
         self.attempt = None
         self.result.hide()
         self.hint.clear()
-        self._set_state("preparing")
-        self.status.show_message("info", "Preparing the approval page and checking the app with Xero…")
+        self._set_state(AuthState.PREPARING)
+        self.status.show_message(
+            NoticeKind.INFO, "Preparing the approval page and checking the app with Xero…"
+        )
         model = self.model
         begin = self.run(
             lambda: model.begin_authorization(use_listener=use_listener),
@@ -236,7 +262,7 @@ class AuthorizePage(StepPage):
             name="begin_authorization",
         )
 
-    def _begin_failed(self, task: Any, sentence: str, generation: int) -> None:
+    def _begin_failed(self, task: Task, sentence: str, generation: int) -> None:
         if generation != self._generation:
             return
         if task.failed_with(SecretRejected):  # found before the browser opened: back to step 4
@@ -247,17 +273,17 @@ class AuthorizePage(StepPage):
     def start_without_listener(self) -> None:
         self.start(use_listener=False)
 
-    def _attempt_ready(self, attempt: Any, listening: bool, generation: int) -> None:
-        if self._cancelled or self.state != "preparing" or generation != self._generation:
+    def _attempt_ready(self, attempt: AuthorizationAttempt, listening: bool, generation: int) -> None:
+        if self._cancelled or self.state != AuthState.PREPARING or generation != self._generation:
             self._drop(attempt)
             return
         self.attempt = attempt
         self.ctx.opener(attempt.url)
-        self._set_state("waiting")
+        self._set_state(AuthState.WAITING)
         where = f"Xero Connect is listening at {attempt.redirect_uri}." if listening else ""
         if listening:
             self._started = time.monotonic()
-            self._deadline = self._started + float(getattr(self.model, "listener_timeout", 300.0))
+            self._deadline = self._started + self.model.listener_timeout
             self.ticker.start()
             self.tick()
             self._wait_task = self.run(
@@ -268,7 +294,7 @@ class AuthorizePage(StepPage):
             )
         else:
             self.status.show_message(
-                "info",
+                NoticeKind.INFO,
                 "The approval page is open in your browser (for another computer, click Copy approval "
                 "link). After you allow access, paste the address the browser ends on below.",
             )
@@ -277,22 +303,22 @@ class AuthorizePage(StepPage):
         if where:
             self.reopen.setToolTip(where)
         for note in attempt.notes:
-            self.hint.show_message("info", note)
+            self.hint.show_message(NoticeKind.INFO, note)
 
     def tick(self) -> None:
-        if self.state != "waiting" or self.attempt is None:
+        if self.state != AuthState.WAITING or self.attempt is None:
             self.ticker.stop()
             return
         left = self._deadline - time.monotonic()
         self.status.show_message(
-            "info",
+            NoticeKind.INFO,
             f"Waiting for you to allow access in the browser ({countdown(left)} left). Xero Connect is "
             f"listening at {self.attempt.redirect_uri}.",
         )
-        if time.monotonic() - self._started >= MISMATCH_HINT_AFTER and self.hint.kind != "error":
+        if time.monotonic() - self._started >= MISMATCH_HINT_AFTER and self.hint.kind != NoticeKind.ERROR:
             hint = self.attempt.waiting_hint()  # follows what reached the listener; never a stale guess
             if self.hint.text() != hint:
-                self.hint.show_message("warning", hint)
+                self.hint.show_message(NoticeKind.WARNING, hint)
 
     def open_again(self) -> None:
         if self.attempt is not None:
@@ -303,24 +329,24 @@ class AuthorizePage(StepPage):
             copy_to_clipboard(self.attempt.url)
 
     # ----- finishing -----
-    def _succeeded(self, outcome: Any) -> None:
+    def _succeeded(self, outcome: AuthorizationOutcome) -> None:
         if self._cancelled:
             return
         self.ticker.stop()
         self.outcome = outcome
         self.ctx.outcome = outcome
         self.attempt = None
-        self._set_state("done")
+        self._set_state(AuthState.DONE)
         self.hint.clear()
         if outcome.first_connect:
             self.status.show_message(
-                "success",
+                NoticeKind.SUCCESS,
                 f"{outcome.consent_summary()} If that was not you, do not click Next: authorise again "
                 "and approve it yourself. Otherwise click Next and confirm the organisation.",
             )
         else:
             self.status.show_message(
-                "success", "Xero Connect is authorised. Click Next to choose the organisation."
+                NoticeKind.SUCCESS, "Xero Connect is authorised. Click Next to choose the organisation."
             )
         wizard = self.wizard()
         if wizard is not None:  # back from the browser: the wizard comes to the front for the next step
@@ -357,9 +383,9 @@ class AuthorizePage(StepPage):
         if self._cancelled:
             return
         self.attempt = None
-        self._set_state("failed")
+        self._set_state(AuthState.FAILED)
         self.hint.clear()  # a "Taking long?" guess made while waiting; the failure names its own cause
-        self.status.show_message("error", sentence)
+        self.status.show_message(NoticeKind.ERROR, sentence)
         self.authorize.setFocus()
 
     def _secret_refused(self, sentence: str) -> None:
@@ -370,7 +396,7 @@ class AuthorizePage(StepPage):
         self.ctx.secret_rejected = sentence
         self.stop_attempt()
         self.attempt = None
-        self._set_state("idle")
+        self._set_state(AuthState.IDLE)
         self.status.clear()
         self.hint.clear()
         go_to_step(self.wizard(), RECORD_CREDENTIALS)
@@ -386,20 +412,20 @@ class AuthorizePage(StepPage):
 
     def cancel_attempt(self) -> None:
         self._abandon_attempt()
-        self._set_state("failed")
+        self._set_state(AuthState.FAILED)
         self.hint.clear()
-        self.status.show_message("warning", "Stopped waiting for Xero. Click Retry to start again.")
+        self.status.show_message(NoticeKind.WARNING, "Stopped waiting for Xero. Click Retry to start again.")
         self.authorize.setFocus()
 
     def stop_attempt(self) -> None:
         """Leave the page quietly: release the listener port, ignore late answers."""
-        if self.state in ("preparing", "waiting", "pasting"):
+        if self.state in ACTIVE:
             self._abandon_attempt()
-            self._set_state("idle")
+            self._set_state(AuthState.IDLE)
             self.status.clear()
             self.hint.clear()
 
-    def _drop(self, attempt: Any) -> None:
+    def _drop(self, attempt: AuthorizationAttempt) -> None:
         attempt.cancel()
         self.run(attempt.close, lambda _r: None, lambda _s: None, name="close_attempt")
 
@@ -412,25 +438,25 @@ class AuthorizePage(StepPage):
             self.paste.setFocus()
 
     def update_paste_buttons(self) -> None:
-        busy = self.state in ("preparing", "pasting")
+        busy = self.state in (AuthState.PREPARING, AuthState.PASTING)
         self.paste_button.setEnabled(bool(self.paste.text().strip()) and not busy)
-        self.no_listener.setEnabled(self.state not in ("preparing", "waiting", "pasting"))
+        self.no_listener.setEnabled(self.state not in ACTIVE)
 
     def complete_with_paste(self) -> None:
         text = self.paste.text().strip()
-        if not text or self.state in ("preparing", "pasting"):
+        if not text or self.state in (AuthState.PREPARING, AuthState.PASTING):
             return
         if self.attempt is None:
             self.status.show_message(
-                "warning",
+                NoticeKind.WARNING,
                 "First start an authorisation (the Authorise button, or Start without listener below), "
                 "allow access in the browser, then paste the address it ends on.",
             )
             return
         attempt = self.attempt
-        self._set_state("pasting")
+        self._set_state(AuthState.PASTING)
         self.ticker.stop()
-        self.status.show_message("info", "Checking the pasted address with Xero…")
+        self.status.show_message(NoticeKind.INFO, "Checking the pasted address with Xero…")
         self._paste_task = self.run(
             lambda: attempt.complete_with_pasted_url(text),
             self._paste_ok,
@@ -438,7 +464,7 @@ class AuthorizePage(StepPage):
             name="complete_with_pasted_url",
         )
 
-    def _paste_ok(self, outcome: Any) -> None:
+    def _paste_ok(self, outcome: AuthorizationOutcome) -> None:
         self._paste_task = None
         if self._wait_task is not None:
             self._wait_task.discard()
@@ -451,26 +477,30 @@ class AuthorizePage(StepPage):
             self._secret_refused(sentence)
             return
         if self._wait_task is not None and self._wait_task.running and self.attempt is not None:
-            self._set_state("waiting")  # the listener is still there: keep waiting, say what was wrong
+            self._set_state(
+                AuthState.WAITING
+            )  # the listener is still there: keep waiting, say what was wrong
             self.ticker.start()
-            self.hint.show_message("error", sentence)
+            self.hint.show_message(NoticeKind.ERROR, sentence)
             return
         self._failed(sentence)
 
     # ----- display -----
-    def _set_state(self, state: str) -> None:
+    def _set_state(self, state: AuthState) -> None:
         self.state = state
-        active = state in ("preparing", "waiting", "pasting")
+        active = state in ACTIVE
         self.busy.setVisible(active)
-        self.cancel.setVisible(state in ("preparing", "waiting"))
-        self.reopen.setVisible(state == "waiting" and self.attempt is not None)
-        self.copy_link.setVisible(state == "waiting" and self.attempt is not None)
+        self.cancel.setVisible(state in (AuthState.PREPARING, AuthState.WAITING))
+        self.reopen.setVisible(state == AuthState.WAITING and self.attempt is not None)
+        self.copy_link.setVisible(state == AuthState.WAITING and self.attempt is not None)
         self.authorize.setEnabled(not active)
-        self.authorize.setText("Retry" if state == "failed" else AUTHORIZE_TEXT)
+        self.authorize.setText("Retry" if state == AuthState.FAILED else AUTHORIZE_TEXT)
         self.authorize.setAccessibleName(
-            "Retry the authorisation" if state == "failed" else "Authorise and obtain a new Xero access token"
+            "Retry the authorisation"
+            if state == AuthState.FAILED
+            else "Authorise and obtain a new Xero access token"
         )
-        if state == "preparing":
+        if state == AuthState.PREPARING:
             self.reopen.hide()
         self.update_paste_buttons()
         self.completeChanged.emit()

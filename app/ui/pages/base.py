@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget, QWizard, QWizardPage
 
 from app.ui.steps import ALL_STEPS
+from app.ui.wizard_model import WizardModel
 from app.ui.workers import Task, run_task
+
+if TYPE_CHECKING:
+    from app.authorization import AuthorizationOutcome
+
+T = TypeVar("T")
 
 
 def default_port_checker(ports: Sequence[int]) -> int | None:
@@ -26,11 +32,11 @@ CONTENT_MAX_WIDTH = 860  # pixels: the page's column at most; the default window
 class WizardContext:
     """Shared by all pages of one wizard."""
 
-    model: Any  # app.model.ConnectionModel, or a stand-in with the same methods in page tests
+    model: WizardModel
     opener: Callable[[str], None]
     port_checker: Callable[[Sequence[int]], int | None] = default_port_checker
     autoload: bool = True  # False for screenshots: pages start no background call on their own
-    outcome: Any = None  # the AuthorizationOutcome of this run's step 6, read by step 7
+    outcome: AuthorizationOutcome | None = None  # this run's step 6, read by step 7
     already_authorised: bool = False  # a usable token set is saved for the credentials saved now
     secret_missing: bool = False  # a client ID is set but its secret is not in the keyring (step 4 says so)
     keyring_note: str = ""  # then: where the secret went, when another keyring is in use now
@@ -90,7 +96,7 @@ class StepPage(QWizardPage):
         self.body.setSpacing(10)
 
     @property
-    def model(self) -> Any:
+    def model(self) -> WizardModel:
         return self.ctx.model
 
     def add(self, *widgets: QWidget) -> None:
@@ -99,8 +105,8 @@ class StepPage(QWizardPage):
 
     def run(
         self,
-        fn: Callable[[], Any],
-        on_result: Callable[[Any], None],
+        fn: Callable[[], T],
+        on_result: Callable[[T], None],
         on_error: Callable[[str], None],
         name: str,
     ) -> Task:

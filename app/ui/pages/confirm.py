@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QWidget
@@ -12,6 +11,7 @@ from app.ui.pages.base import StepPage, WizardContext
 from app.ui.steps import CONFIRM_VALUES
 from app.ui.widgets import (
     Notice,
+    NoticeKind,
     action_button,
     busy_bar,
     button_row,
@@ -20,6 +20,7 @@ from app.ui.widgets import (
     instructions,
     monospace,
 )
+from app.ui.wizard_model import WizardModel
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class StoredValues:
     keyring: str
 
 
-def read_stored_values(model: Any) -> StoredValues:  # a ConnectionModel
+def read_stored_values(model: WizardModel) -> StoredValues:
     return StoredValues(
         model.masked_client_id(),
         model.masked_client_secret(),
@@ -118,7 +119,7 @@ class ConfirmPage(StepPage):
 
     def show_problem(self, sentence: str) -> None:
         self.busy.hide()
-        self.notice.show_message("error", sentence)
+        self.notice.show_message(NoticeKind.ERROR, sentence)
 
     def copy_support_summary(self) -> None:
         self.copy_summary.setEnabled(False)
@@ -130,11 +131,11 @@ class ConfirmPage(StepPage):
         copy_to_clipboard(text)
         self.copy_summary.setEnabled(True)
         self.notice.show_message(
-            "success",
+            NoticeKind.SUCCESS,
             "The support summary is on the clipboard; paste it into your "
             "message to support. It contains no secret.",
         )
 
     def _summary_failed(self, sentence: str) -> None:
         self.copy_summary.setEnabled(True)
-        self.notice.show_message("error", sentence)
+        self.notice.show_message(NoticeKind.ERROR, sentence)

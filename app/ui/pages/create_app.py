@@ -20,6 +20,7 @@ from app.ui.steps import CREATE_APP, GENERATE_SECRET, RECORD_CREDENTIALS
 from app.ui.widgets import (
     CopyField,
     Notice,
+    NoticeKind,
     action_button,
     button_row,
     copy_to_clipboard,
@@ -157,7 +158,7 @@ class CreateAppPage(StepPage):
         """Xero refuses a name with "Xero" in it: say so while the admin types, before the portal does."""
         problem = app_name_problem(self.app_name.text(), self.model.settings.tenant_name)
         if problem:
-            self.name_notice.show_message("warning", problem)
+            self.name_notice.show_message(NoticeKind.WARNING, problem)
         else:
             self.name_notice.clear()
 
@@ -176,7 +177,7 @@ class CreateAppPage(StepPage):
             self.uris_notice.clear()
             return
         self.uris_notice.show_message(
-            "warning",
+            NoticeKind.WARNING,
             "The app in Xero lists the redirect URIs of the ports saved before. Add these to it in the "
             "Xero developer portal as well, exactly as shown, or Xero refuses the sign-in in step 6: "
             + ", ".join(self.redirect_uris())
@@ -214,7 +215,7 @@ class CreateAppPage(StepPage):
         names = ", ".join(str(p) for p in busy)
         if len(busy) == len(self.ports):
             self.port_notice.show_message(
-                "error",
+                NoticeKind.ERROR,
                 f"All of these ports ({names}) are in use by other programs right now, so Xero could not "
                 "reach Xero Connect. Choose another first port before you add the redirect URIs in Xero.",
             )
@@ -222,7 +223,7 @@ class CreateAppPage(StepPage):
             which = "Port" if len(busy) == 1 else "Ports"
             verb = "is" if len(busy) == 1 else "are"
             self.port_notice.show_message(
-                "warning",
+                NoticeKind.WARNING,
                 f"{which} {names} {verb} in use by another program right now. Xero Connect will use the "
                 "next free one, but you may prefer another first port so all of them are free.",
             )

@@ -19,7 +19,7 @@ from app.app_naming import DESKTOP_APP
 from app.credentials import check_credentials, clean
 from app.ui.pages.base import StepPage, WizardContext
 from app.ui.steps import RECORD_CREDENTIALS
-from app.ui.widgets import Notice, action_button, busy_bar, field_label, instructions, monospace
+from app.ui.widgets import Notice, NoticeKind, action_button, busy_bar, field_label, instructions, monospace
 from app.xero.errors import SecretRejected
 
 if TYPE_CHECKING:
@@ -188,7 +188,7 @@ class CredentialsPage(StepPage):
         self._secret_missing = missing
         if missing:
             self.missing_notice.show_message(
-                "warning",
+                NoticeKind.WARNING,
                 (
                     "The client secret saved for this client ID is not in the system keyring, or the "
                     "keyring could not be read. Paste it again from Xero; if it was lost, generate a new "
@@ -206,7 +206,7 @@ class CredentialsPage(StepPage):
         self._keep_stored = False
         self._saved = None
         self.secret.clear()
-        self.missing_notice.show_message("error", self.ctx.secret_rejected)
+        self.missing_notice.show_message(NoticeKind.ERROR, self.ctx.secret_rejected)
         self.on_changed()
 
     def primary(self) -> QWidget:
@@ -242,7 +242,7 @@ class CredentialsPage(StepPage):
         self._set_problem(self.id_problem, self._problems.client_id)
         self._set_problem(self.secret_problem, self._problems.client_secret)
         if self._problems.swapped:
-            self.swap_notice.show_message("warning", self._problems.swapped)
+            self.swap_notice.show_message(NoticeKind.WARNING, self._problems.swapped)
             self.swap_button.show()
         else:
             self.swap_notice.clear()
@@ -302,7 +302,7 @@ class CredentialsPage(StepPage):
         for widget in (self.client_id, self.secret, self.show_secret, self.swap_button):
             widget.setEnabled(not busy)
         if busy:
-            self.save_notice.show_message("info", "Saving the secret in the system keyring…")
+            self.save_notice.show_message(NoticeKind.INFO, "Saving the secret in the system keyring…")
 
     def _saved_ok(self, values: tuple[str, str]) -> None:
         self._saving = None
@@ -325,8 +325,8 @@ class CredentialsPage(StepPage):
             self._keep_stored = False  # whatever is saved for this ID is not worth keeping either
             self.secret.clear()
             self.on_changed()
-            self.missing_notice.show_message("error", sentence)
+            self.missing_notice.show_message(NoticeKind.ERROR, sentence)
             self.secret.setFocus()
             return
-        self.save_notice.show_message("error", sentence)
+        self.save_notice.show_message(NoticeKind.ERROR, sentence)
         self.completeChanged.emit()

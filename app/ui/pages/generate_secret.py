@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.ui.pages.base import StepPage, WizardContext
 from app.ui.steps import GENERATE_SECRET
-from app.ui.widgets import Notice, instructions
+from app.ui.widgets import Notice, NoticeKind, instructions
 
 
 class GenerateSecretPage(StepPage):
@@ -28,12 +28,12 @@ class GenerateSecretPage(StepPage):
         never = Notice("Where the secret goes")
         self.add(once, never)
         once.show_message(
-            "warning",
+            NoticeKind.WARNING,
             "Xero shows the secret only once. Keep the browser tab open until you have pasted it in the "
             "next step. If the tab was closed, generate a new secret: the old one then stops working.",
         )
         never.show_message(
-            "info",
+            NoticeKind.INFO,
             "Do not save the secret in a document or e-mail it. Xero Connect keeps it in this computer's "
             "system keyring, and support never needs it.",
         )

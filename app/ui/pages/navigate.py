@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QWidget
 
-from app.model import TRY_SANDBOX_NOTE, sandbox_trial
+from app.model import TRY_SANDBOX_NOTE, ConnectionModel, sandbox_trial
 from app.ui.pages.base import StepPage, WizardContext
 from app.ui.steps import NAVIGATE
-from app.ui.widgets import CopyField, Notice, action_button, button_row, field_label, instructions
+from app.ui.widgets import CopyField, Notice, NoticeKind, action_button, button_row, field_label, instructions
+
+if TYPE_CHECKING:
+    from app.sandbox.server import SandboxServer
 
 
 class NavigatePage(StepPage):
+    # "Try it first on the local sandbox" made the sandbox profile's model (and maybe its server).
+    sandbox_chosen = Signal(object, object)
     TITLE = "Navigate to Xero"
     SUBTITLE = "Xero Connect needs its own app registered in your Xero developer account."
 
@@ -55,9 +61,9 @@ class NavigatePage(StepPage):
 
     def initializePage(self) -> None:
         self.portal.setText(self.model.endpoints.portal_url)
-        if self.model.settings.profile == "sandbox":
+        if self.model.settings.is_sandbox:
             self.profile_note.show_message(
-                "info",
+                NoticeKind.INFO,
                 f"Sandbox profile: this opens the local Xero sandbox at {self.model.settings.sandbox_url}, "
                 "not real Xero. Nothing you do here touches real accounts.",
             )
@@ -66,7 +72,7 @@ class NavigatePage(StepPage):
             fresh = not self.model.settings.client_id
             self.try_sandbox_row.setVisible(fresh)
             if fresh:
-                self.profile_note.show_message("info", TRY_SANDBOX_NOTE)
+                self.profile_note.show_message(NoticeKind.INFO, TRY_SANDBOX_NOTE)
             else:
                 self.profile_note.clear()
 
@@ -75,17 +81,14 @@ class NavigatePage(StepPage):
 
     def use_sandbox(self) -> None:
         self.try_sandbox.setEnabled(False)
-        wizard = self.wizard()
 
-        def switched(result: tuple[Any, Any]) -> None:
+        def switched(result: tuple[ConnectionModel, SandboxServer | None]) -> None:
             self.try_sandbox.setEnabled(True)
-            use_model = getattr(wizard, "use_model", None)  # app.ui.wizard.SetupWizard
-            if use_model is not None:
-                use_model(*result)
+            self.sandbox_chosen.emit(*result)
 
         def failed(sentence: str) -> None:
             self.try_sandbox.setEnabled(True)
-            self.profile_note.show_message("error", sentence)
+            self.profile_note.show_message(NoticeKind.ERROR, sentence)
 
         self.run(sandbox_trial, switched, failed, name="sandbox_trial")
 
@@ -93,7 +96,7 @@ class NavigatePage(StepPage):
         url = self.portal.text()
         self.ctx.opener(url)
         self.opened.show_message(
-            "info",
+            NoticeKind.INFO,
             "The portal should now be open in your browser. Sign in, open My Apps, then click Next here. "
             "If no browser window appeared, copy the address above into one.",
         )

@@ -5,7 +5,7 @@ Choosing in the list and clicking Next is the whole step: Next saves the choice.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QWidget
 
@@ -13,7 +13,10 @@ from app.app_naming import connections_in_use
 from app.ui.formatting import tenant_label
 from app.ui.pages.base import StepPage, WizardContext, go_to_step
 from app.ui.steps import AUTHORIZE, PICK_TENANT
-from app.ui.widgets import Notice, action_button, busy_bar, button_row, field_label, instructions
+from app.ui.widgets import Notice, NoticeKind, action_button, busy_bar, button_row, field_label, instructions
+
+if TYPE_CHECKING:
+    from app.xero.client import Connection
 
 PLACEHOLDER = "Choose an organisation…"
 
@@ -24,7 +27,7 @@ class TenantPage(StepPage):
 
     def __init__(self, ctx: WizardContext) -> None:
         super().__init__(ctx, PICK_TENANT)
-        self.connections: list[Any] = []
+        self.connections: list[Connection] = []
         self.loading = False
         self.combo = QComboBox()
         self.combo.setAccessibleName("Xero organisation")
@@ -95,7 +98,7 @@ class TenantPage(StepPage):
         outcome = self.ctx.outcome
         return set(outcome.new_tenant_ids) if outcome is not None else set()
 
-    def show_tenants(self, connections: list[Any]) -> None:
+    def show_tenants(self, connections: list[Connection]) -> None:
         self.loading = False
         self.busy.hide()
         self.connections = list(connections)
@@ -113,16 +116,16 @@ class TenantPage(StepPage):
         self.combo.setCurrentIndex(index)
         self.combo.blockSignals(False)
         self.again.setVisible(not self.connections)
-        self.usage.show_message("info", connections_in_use(len(self.connections)))
+        self.usage.show_message(NoticeKind.INFO, connections_in_use(len(self.connections)))
         if not self.connections:
             self.notice.show_message(
-                "warning",
+                NoticeKind.WARNING,
                 "Xero returned no organisation for this authorisation. Click Authorise again, and on "
                 "Xero's approval page tick at least one organisation before clicking Allow access.",
             )
         elif len(self.connections) > 1 and self.selected() is None:
             self.notice.show_message(
-                "info",
+                NoticeKind.INFO,
                 f"{len(self.connections)} organisations are connected. To be safe nothing is chosen until "
                 "you choose one.",
             )
@@ -131,18 +134,18 @@ class TenantPage(StepPage):
     def show_problem(self, sentence: str) -> None:
         self.loading = False
         self.busy.hide()
-        self.notice.show_message("error", sentence)
+        self.notice.show_message(NoticeKind.ERROR, sentence)
         self.again.show()
         self.update_buttons()
         self.completeChanged.emit()
 
     # ----- choosing -----
-    def selected(self) -> Any | None:
+    def selected(self) -> Connection | None:
         tenant_id = self.combo.currentData()
         return next((c for c in self.connections if c.tenant_id == tenant_id), None)
 
     def on_selected(self) -> None:
-        if self.selected() is not None and self.notice.kind == "info":
+        if self.selected() is not None and self.notice.kind == NoticeKind.INFO:
             self.notice.clear()
         self.show_chosen()
         self.update_buttons()
@@ -155,7 +158,7 @@ class TenantPage(StepPage):
             name = self.model.settings.tenant_name  # the saved choice, while the list loads
         if name:
             self.chosen.show_message(
-                "success", f"Chosen organisation: {name}. Click Next to check the connection."
+                NoticeKind.SUCCESS, f"Chosen organisation: {name}. Click Next to check the connection."
             )
         else:
             self.chosen.clear()
@@ -177,7 +180,7 @@ class TenantPage(StepPage):
         try:
             self.model.choose_tenant(connection)  # writes the settings file only; no network
         except OSError as exc:
-            self.notice.show_message("error", f"The choice could not be saved: {exc}")
+            self.notice.show_message(NoticeKind.ERROR, f"The choice could not be saved: {exc}")
             return False
         return True
 

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from app import autostart
-from app.ui.formatting import check_details
 from app.ui.pages.base import StepPage, WizardContext, go_to_step
 from app.ui.steps import AUTHORIZE, PICK_TENANT, VERIFY
-from app.ui.widgets import Notice, action_button, busy_bar, button_row, instructions
+from app.ui.widgets import Notice, NoticeKind, action_button, busy_bar, button_row, instructions
 
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
+    from app.setup_state import CheckResult
     from app.ui.workers import Task
 
 
@@ -28,7 +28,7 @@ class VerifyPage(StepPage):
         super().__init__(ctx, VERIFY)
         self.checking = False
         self._task: Task | None = None
-        self.result: Any = None
+        self.result: CheckResult | None = None
         self._credentials_version = ctx.credentials_version  # what the result shown here is about
         self.check = action_button("Check connection", "Check the connection to Xero", self.run_check)
         self.stop = action_button("Stop waiting", "Stop waiting for the connection check", self.stop_waiting)
@@ -107,7 +107,7 @@ class VerifyPage(StepPage):
         name = self.model.settings.tenant_name
         if self.result is None and not self.checking:
             self.status.show_message(
-                "info",
+                NoticeKind.INFO,
                 (f"Organisation to check: {name}. " if name else "")
                 + "Finish is offered once the connection check has succeeded.",
             )
@@ -137,7 +137,7 @@ class VerifyPage(StepPage):
         self.details.hide()
         self.draft_box.hide()
         self.fixes.hide()
-        self.status.show_message("info", "Checking the connection with Xero…")
+        self.status.show_message(NoticeKind.INFO, "Checking the connection with Xero…")
         self.completeChanged.emit()
         self._task = self.run(
             self.model.check_connection, self.show_result, self.show_problem, name="check_connection"
@@ -148,7 +148,9 @@ class VerifyPage(StepPage):
         if self._task is not None:
             self._task.discard()
         self._done()
-        self.status.show_message("warning", "Stopped waiting for Xero. Click Check connection to try again.")
+        self.status.show_message(
+            NoticeKind.WARNING, "Stopped waiting for Xero. Click Check connection to try again."
+        )
 
     def shutdown(self) -> None:
         if self._task is not None:
@@ -163,14 +165,14 @@ class VerifyPage(StepPage):
         self.check.setFocus()
         self.completeChanged.emit()
 
-    def show_result(self, result: Any) -> None:
+    def show_result(self, result: CheckResult) -> None:
         self._done()
         self.result = result
         self.completeChanged.emit()
-        self.status.show_message("success", result.message)
+        self.status.show_message(NoticeKind.SUCCESS, result.message)
         while self.details_form.rowCount():
             self.details_form.removeRow(0)
-        for label, value in check_details(result):
+        for label, value in result.details():
             text = QLabel(value)
             text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             text.setAccessibleName(label)
@@ -195,5 +197,5 @@ class VerifyPage(StepPage):
         self.completeChanged.emit()
         self.details.hide()
         self.draft_box.hide()
-        self.status.show_message("error", sentence)
+        self.status.show_message(NoticeKind.ERROR, sentence)
         self.fixes.show()  # never a dead end: the two steps that fix most failures
