@@ -94,7 +94,7 @@ class ConnectionModel:
             self.secrets,
             lambda: config_dir() / f"{self.profile}.refresh.lock",
             session=session,
-            clock=clock,
+            clock=lambda: self.clock(),  # the model's clock, even when a test replaces it later
             retry_policy=retry_policy,
         )
         self.authorization = AuthorizationFlow(self)

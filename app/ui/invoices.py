@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from app.invoicing import sources
 from app.invoicing.loading import SHOW_FROM_BYTES, loading_sentence
+from app.invoicing.mapping import unused_category_columns
 from app.invoicing.planned import Defaults, PlannedInvoice
 from app.invoicing.records import LoadResult
 from app.invoicing.results import DraftProgress, DraftReport
@@ -344,6 +345,7 @@ class InvoicesWindow(QWidget):
         self.account_box.setAccessibleName("Revenue account")
         self.tax_box = QComboBox()
         self.tax_box.setAccessibleName("Tax rate")
+        self._columns_of: Path | None = None  # the file whose columns were read (not quotes from Xero)
         self.tracking_boxes: dict[str, QComboBox] = {}  # one per active tracking category, by its name
         row = QWidget()
         layout = QHBoxLayout(row)
@@ -502,6 +504,7 @@ class InvoicesWindow(QWidget):
         if self._busy:
             return None
         type(self).last_folder = str(Path(path).parent)
+        self._columns_of = Path(path)
         self.summary.clear()
         self.notice.show_message(NoticeKind.INFO, f"Reading the columns of {Path(path).name}…")
         self._set_busy(Busy.LOADING)
@@ -536,6 +539,7 @@ class InvoicesWindow(QWidget):
 
     def load_from_xero(self) -> Task | None:
         model = self.model
+        self._columns_of = None
         self.mapping_view.hide()
         return self._load(
             lambda: sources.load_xero_quotes(model.client()),
@@ -598,6 +602,13 @@ class InvoicesWindow(QWidget):
         self.rows_changed.emit()
         if outcome.problem:
             self.notice.show_message(NoticeKind.ERROR, outcome.problem)
+            return
+        path, categories = self._columns_of, list(self.tracking_boxes)
+        if path is not None and unused_category_columns(self.session.loaded.mapping, categories):
+            # The organisation's categories are known only now: its columns are read again, guessing
+            # a column named as one of them (with a note), so none is dropped in silence.
+            self._columns_of = None  # once per file
+            self.load_file(path)
             return
         new = sum(1 for row in self.rows if row.state == "new")
         before = sum(1 for row in self.rows if row.state in ("drafted_before", "found"))

@@ -674,3 +674,29 @@ def test_a_quote_inside_the_lock_date_and_a_read_only_role_are_sentences_in_the_
     assert not window.create_button.isEnabled()
     shot(window, "read-only-role")
     assert held(sandbox, connected)["LK-0002"] == 0
+
+
+def test_a_column_named_as_a_tracking_category_is_used_from_the_first_file(
+    qtbot, sandbox, connected, window, tmp_path
+):
+    """The first file is read before the organisation's categories are known: once the plan has read
+    them, its columns are read again and a column named as a category is guessed, not dropped."""
+    path = tmp_path / "first.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([*HEADER, "Region"])
+        writer.writerow(["KF-0001", "2026-11-02", "Acme Ltd", "GBP", "Consulting", "1", "100", "North"])
+    load(qtbot, window, path)
+    [column] = [c for c in window.mapping_view.step.columns if c.name == "Region"]
+    assert (column.choice, column.note) == (
+        "tracking:Region",
+        "named as a tracking category of the organisation",
+    )
+    assert window.rows[0].state == "new"
+    assert draft(qtbot, window).drafted == 1
+    [invoice] = [
+        i
+        for i in sandbox.state.orgs[connected.settings.tenant_id]["invoices"]
+        if i.get("Reference") == "KF-0001"
+    ]
+    assert [(t["Name"], t["Option"]) for t in invoice["LineItems"][0]["Tracking"]] == [("Region", "North")]
