@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote
 
 from app.invoicing.contact_names import ContactChoices, exact_key
@@ -38,6 +38,9 @@ from app.invoicing.run import (
     plan_run,
     run_calls_sentence,
 )
+
+if TYPE_CHECKING:
+    from app.model import ConnectionModel
 
 RowState = Literal[
     "checking",  # loaded, the plan is not back yet
@@ -279,7 +282,7 @@ class DraftSession:
 
 
 def plan_quotes(
-    model: Any,
+    model: ConnectionModel,
     loaded: LoadResult,
     chosen: Defaults | None = None,
     contacts: ContactChoices | None = None,
@@ -329,7 +332,7 @@ def plan_quotes(
 
 
 def draft_selected(
-    model: Any,
+    model: ConnectionModel,
     entries: Sequence[PlannedInvoice],
     progress: Callable[[DraftProgress], None],
     cancel: threading.Event,
@@ -363,7 +366,7 @@ def draft_selected(
 # -- links and export ---------------------------------------------------------------------------------
 
 
-def invoice_url(model: Any, invoice_id: str, short_code: str = "") -> str:
+def invoice_url(model: ConnectionModel, invoice_id: str, short_code: str = "") -> str:
     """Where a drafted invoice opens: Xero's page for it in the organisation (the sandbox serves the
     same deep link with a page of its own)."""
     web = model.endpoints.sandbox_base if model.settings.is_sandbox else XERO_WEB
