@@ -7,6 +7,7 @@ read one `SetupState` and word it with its `describe()` / `problem()`; nothing h
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -115,7 +116,9 @@ class SetupState:
     tenant_disconnected: bool = False  # Xero said 403 for it: only a new consent (step 6) brings it back
     keyring_note: str = ""  # with no secret: where it went, when another keyring is in use now
     settings: Settings = field(default_factory=Settings, compare=False)
-    keyring_label: str = ""  # the keyring in use now
+    # Asked only when a sentence names the keyring: it imports the keyring stack, which the first
+    # paint of the wizard does not need.
+    read_keyring_label: Callable[[], str] = field(default=lambda: "", compare=False, repr=False)
     tokens: TokenSet | None = None
     # The keyring could not be read (locked, none installed): the error, raised again where it matters.
     keyring_error: Exception | None = field(default=None, compare=False)
@@ -124,6 +127,11 @@ class SetupState:
 
     def _not_configured(self) -> NotConfigured:
         return NotConfigured(not_configured_sentence(self.settings))
+
+    @property
+    def keyring_label(self) -> str:
+        """The keyring in use now, as a user recognises it."""
+        return self.read_keyring_label()
 
     def moved_note(self) -> str:
         return keyring_moved_note(self.settings.keyring_backend, self.keyring_label)
@@ -228,7 +236,6 @@ def read_setup_state(model: SetupSource, now: float | None = None) -> SetupState
     """Look at settings and the keyring once; a keyring that cannot be read counts as "not stored"."""
     settings = replace(model.settings)  # a snapshot: the state does not change with later edits
     now = model.clock() if now is None else now
-    label = model.keyring_label()
     if not settings.client_id:
         return SetupState(
             False,
@@ -237,7 +244,7 @@ def read_setup_state(model: SetupSource, now: float | None = None) -> SetupState
             False,
             bool(settings.tenant_id),
             settings=settings,
-            keyring_label=label,
+            read_keyring_label=model.keyring_label,
             now=now,
         )
     has_secret = False
@@ -258,7 +265,7 @@ def read_setup_state(model: SetupSource, now: float | None = None) -> SetupState
         and tokens.refresh_days_left(now) > 0
         and not settings.needs_reauthorisation  # Xero said invalid_grant
     )
-    note = "" if has_secret else keyring_moved_note(settings.keyring_backend, label).strip()
+    note = "" if has_secret else keyring_moved_note(settings.keyring_backend, model.keyring_label()).strip()
     return SetupState(
         True,
         has_secret,
@@ -268,7 +275,7 @@ def read_setup_state(model: SetupSource, now: float | None = None) -> SetupState
         settings.tenant_disconnected,
         note,
         settings=settings,
-        keyring_label=label,
+        read_keyring_label=model.keyring_label,
         tokens=tokens,
         keyring_error=error,
         now=now,
