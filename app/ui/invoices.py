@@ -631,6 +631,10 @@ class InvoicesWindow(QWidget):
         self._task = None
         if self._busy == Busy.DRAFTING:
             self._end_run()
+        if self._busy == Busy.PLANNING and self.session is not None:
+            self.session.plan_failed(sentence)  # no row is left "Checking…" under the notice
+            self.table_model.set_rows(self.session.rows)
+            self.rows_changed.emit()
         self._set_busy(Busy.IDLE)
         self.notice.show_message(NoticeKind.ERROR, sentence)
 

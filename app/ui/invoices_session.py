@@ -195,12 +195,16 @@ class DraftSession:
         ]
         return rows
 
+    def plan_failed(self, sentence: str) -> None:
+        """Nothing was planned: every quote still being checked says why, and none can be sent."""
+        self.plan = None
+        for row in self.rows:
+            if row.state == "checking":
+                row.state, row.detail, row.checked = "not_sent", sentence, False
+
     def apply_plan(self, outcome: PlanOutcome) -> None:
-        if outcome.problem:  # nothing was planned: the quotes say why, nothing can be sent
-            self.plan = None
-            for row in self.rows:
-                if row.state == "checking":
-                    row.state, row.detail, row.checked = "not_sent", outcome.problem, False
+        if outcome.problem:
+            self.plan_failed(outcome.problem)
             return
         self.plan = outcome.plan
         rows = []

@@ -672,6 +672,8 @@ def test_a_quote_inside_the_lock_date_and_a_read_only_role_are_sentences_in_the_
         "The Xero user who connected this program to Demo Company (UK) may not create draft"
     )
     assert not window.create_button.isEnabled()
+    assert [row.state for row in window.rows] == ["not_sent", "not_sent"]  # none left "Checking…"
+    assert window.rows[1].message.startswith("The Xero user who connected this program")
     shot(window, "read-only-role")
     assert held(sandbox, connected)["LK-0002"] == 0
 
