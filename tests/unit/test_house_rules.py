@@ -86,3 +86,29 @@ def test_no_test_module_imports_a_fixture_file_or_another_test_module():
         str(p.relative_to(tests)) for p in tests.rglob("*.py") if wrong.search(p.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+def test_a_fresh_wizard_paints_without_the_network_or_keyring_stack(tmp_path):
+    """The seams the start-up budget keeps (docs/BENCHMARKS.md): step 1 of a fresh setup needs neither
+    requests nor the keyring, which alone take longer to import than a bare QWizard takes to paint."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys\n"
+        "from app.ui.main import application\n"
+        "from app.model import ConnectionModel\n"
+        "from app.ui.wizard import SetupWizard\n"
+        "app = application(quit_on_last_window=True)\n"
+        "wizard = SetupWizard(ConnectionModel('xero'))\n"
+        "wizard.show()\n"
+        "app.processEvents()\n"
+        "heavy = ('requests', 'keyring', 'requests_oauthlib', 'filelock', 'secretstorage')\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in heavy)))\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XERO_CONNECT_CONFIG_DIR": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
