@@ -11,10 +11,29 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
 
 from app.settings import Settings, save_settings
-from app.setup_state import SetupState
+from app.setup_state import SecretReader, SetupState
+from app.xero.tokenset import TokenSet
+
+
+class SecretKeeper(SecretReader, Protocol):
+    """The keyring store, as far as putting a setup back needs it."""
+
+    def save_client_secret(self, secret: str) -> None: ...
+
+    def save_token_set(self, tokens: TokenSet) -> None: ...
+
+
+class UndoModel(Protocol):
+    """What undoing a setup needs of the model: app.model.ConnectionModel (or the page tests' fake)."""
+
+    settings: Settings
+
+    def secrets(self) -> SecretKeeper: ...
+
+    def reload(self) -> None: ...
 
 
 def is_working(state: SetupState | None) -> bool:
@@ -34,24 +53,24 @@ def is_working(state: SetupState | None) -> bool:
 class SetupSnapshot:
     settings: Settings
     secret: str | None = None
-    tokens: Any = None  # the TokenSet saved for settings.client_id
+    tokens: TokenSet | None = None  # the one saved for settings.client_id
     keyring_read: bool = False
 
     @classmethod
-    def of(cls, model: Any) -> SetupSnapshot:
+    def of(cls, model: UndoModel) -> SetupSnapshot:
         """The settings as they are now; read_keyring adds the secret and the token set."""
         return cls(copy.deepcopy(model.settings))
 
-    def read_keyring(self, model: Any) -> None:
+    def read_keyring(self, model: UndoModel) -> None:
         store = model.secrets()
         self.secret = store.client_secret()
         self.tokens = store.token_set()
         self.keyring_read = True
 
-    def settings_changed(self, model: Any) -> bool:
+    def settings_changed(self, model: UndoModel) -> bool:
         return bool(model.settings != self.settings)
 
-    def restore(self, model: Any) -> None:
+    def restore(self, model: UndoModel) -> None:
         """The settings, then the old client ID's secret and token set, as they were."""
         save_settings(copy.deepcopy(self.settings))
         model.reload()

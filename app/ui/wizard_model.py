@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 from app.settings import Settings
-from app.setup_state import CheckResult, SecretReader
+from app.setup_state import CheckResult
+from app.setup_undo import SecretKeeper
 from app.xero.endpoints import XeroEndpoints
 
 if TYPE_CHECKING:
@@ -28,7 +29,9 @@ class WizardModel(Protocol):
 
     def save(self) -> None: ...
 
-    def secrets(self) -> SecretReader: ...
+    def secrets(self) -> SecretKeeper: ...
+
+    def reload(self) -> None: ...
 
     def keyring_label(self) -> str: ...
 

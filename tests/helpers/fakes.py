@@ -40,6 +40,12 @@ class FakeStore:
             raise KeyringUnavailable("The system keyring is locked; unlock it and try again.")
         return self.tokens
 
+    def save_client_secret(self, secret: str) -> None:
+        self.secret = secret
+
+    def save_token_set(self, tokens: TokenSet) -> None:
+        self.tokens = tokens
+
 
 NO_XERO = "The page tests' model has no Xero to reach; the sandbox tests (test_wizard_sandbox.py) do."
 
@@ -68,6 +74,9 @@ class FakeModel:
 
     def save(self) -> None:
         pass
+
+    def reload(self) -> None:
+        pass  # the fake's settings are the only copy: nothing on disk to read back
 
     def secrets(self) -> FakeStore:
         return self.store
