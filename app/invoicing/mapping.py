@@ -272,11 +272,12 @@ def unused_category_columns(mapping: Mapping | None, categories: Iterable[str]) 
     (mapped or ignored on purpose), never dropped in silence."""
     if mapping is None:
         return []
-    by_key = {normalise_key(category): category for category in categories}
+    # The very columns the guess maps to a category (one rule for "named as a category").
+    guessed = guess([column.name for column in mapping.columns], list(categories))
     return [
-        (column.name, by_key[normalise_key(column.name)])
-        for column in mapping.columns
-        if column.field == IGNORED and not column.chosen and normalise_key(column.name) in by_key
+        (column.name, hint.field.removeprefix(TRACKING))
+        for column, hint in zip(mapping.columns, guessed.columns, strict=True)
+        if column.field == IGNORED and not column.chosen and hint.field.startswith(TRACKING)
     ]
 
 

@@ -131,6 +131,7 @@ class InvoicesWindow(QWidget):
         self.model = model
         self.opener = opener or open_url
         self.session: DraftSession | None = None
+        self._columns_of: Path | None = None  # the file whose columns were read (not quotes from Xero)
         self.report: DraftReport | None = None
         self.short_code = ""  # the organisation's, once planned: "Open in Xero" opens the invoice there
         self.cancel_event: threading.Event | None = None
@@ -345,7 +346,6 @@ class InvoicesWindow(QWidget):
         self.account_box.setAccessibleName("Revenue account")
         self.tax_box = QComboBox()
         self.tax_box.setAccessibleName("Tax rate")
-        self._columns_of: Path | None = None  # the file whose columns were read (not quotes from Xero)
         self.tracking_boxes: dict[str, QComboBox] = {}  # one per active tracking category, by its name
         row = QWidget()
         layout = QHBoxLayout(row)
