@@ -695,6 +695,7 @@ def test_a_column_named_as_a_tracking_category_is_used_from_the_first_file(
         "named as a tracking category of the organisation",
     )
     assert window.rows[0].state == "new"
+    shot(window, "tracking-first-file")
     assert draft(qtbot, window).drafted == 1
     [invoice] = [
         i
