@@ -1,14 +1,16 @@
 """Steps 6 and 7: one trip to Xero's consent page, what came back, and the organisation chosen.
 
-`AuthorizationFlow` runs for one `ConnectionModel` (its settings, secrets and clients); it has no Qt
-import and its calls may block on the network, so the UI runs them in worker threads.
+`AuthorizationFlow` runs for one `ConnectionModel` (its settings, secrets and clients), which it knows
+only as the `FlowHost` it needs, so neither module imports the other's; it has no Qt import and its
+calls may block on the network, so the UI runs them in worker threads.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from app.credentials import check_credentials
 from app.errors import InvalidInput
@@ -19,8 +21,15 @@ from app.xero.tokenset import TokenSet
 
 # The network and OAuth modules load where they are first used (app/client_factory.py says why).
 if TYPE_CHECKING:
-    from app.model import ConnectionModel
-    from app.xero.client import Connection
+    import requests
+
+    from app.client_factory import ClientFactory
+    from app.secrets import SecretStore
+    from app.settings import Settings
+    from app.tokens import TokenManager
+    from app.xero.client import Connection, XeroClient
+    from app.xero.endpoints import XeroEndpoints
+    from app.xero.http import RetryPolicy
     from app.xero.loopback import LoopbackListener
     from app.xero.oauth import AppCredentials, PendingAuthorization
 
@@ -124,10 +133,38 @@ class AuthorizationAttempt:
             self.listener.close()
 
 
+class FlowHost(Protocol):
+    """What the flow uses of its ConnectionModel: one profile's settings, secrets and clients."""
+
+    profile: str
+    settings: Settings
+    clients: ClientFactory
+    clock: Callable[[], float]
+    listener_timeout: float
+
+    @property
+    def endpoints(self) -> XeroEndpoints: ...
+
+    @property
+    def session(self) -> requests.Session: ...
+
+    def save(self) -> None: ...
+
+    def credentials(self) -> AppCredentials: ...
+
+    def secrets(self) -> SecretStore: ...
+
+    def policy(self) -> RetryPolicy: ...
+
+    def token_manager(self) -> TokenManager: ...
+
+    def client(self, require_tenant: bool = True) -> XeroClient: ...
+
+
 class AuthorizationFlow:
     """Check the secret, start a consent trip, swap its code for tokens, list and choose organisations."""
 
-    def __init__(self, model: ConnectionModel) -> None:
+    def __init__(self, model: FlowHost) -> None:
         self.model = model
 
     def check_secret(self, client_id: str | None = None, client_secret: str | None = None) -> bool | None:

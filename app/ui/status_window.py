@@ -2,14 +2,15 @@
 
 It is the whole program's face where the desktop has no system tray (some GNOME setups, offscreen),
 and it opens from a click on the tray icon where there is one. It owns no logic: its buttons trigger
-the controller's QActions and it redraws when the controller says something changed.
+the controller's QActions and it redraws when the controller says something changed. It knows the
+controller (app.ui.tray) only as the `StatusSource` it shows, so neither module imports the other's.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, SignalInstance
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QIcon, QPalette
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -25,10 +26,37 @@ from app import APP_NAME
 from app.ui.tray_icons import ICONS, TrayState, state_icon
 from app.ui.widgets import WrapLabel
 
-if TYPE_CHECKING:
-    from app.ui.tray import TrayController
-
 ICON_SIZE = 40
+
+
+class StatusSource(Protocol):
+    """What the window shows and triggers: the tray controller's state, sentences and actions."""
+
+    state: TrayState
+    last_message: str
+    last_details: list[str]
+    action_check: QAction
+    action_wizard: QAction
+    action_invoices: QAction | None
+    action_disconnect: QAction
+    action_quit: QAction
+    action_about: QAction
+
+    @property
+    def changed(self) -> SignalInstance: ...
+
+    @property
+    def busy(self) -> bool: ...
+
+    def status_line(self) -> str: ...
+
+    def checked_text(self) -> str: ...
+
+    def next_check_text(self) -> str: ...
+
+    def tooltip(self) -> str: ...
+
+    def window_closed(self) -> None: ...
 
 
 def action_button(action: QAction) -> QPushButton:
@@ -47,7 +75,7 @@ def action_button(action: QAction) -> QPushButton:
 
 
 class StatusWindow(QWidget):
-    def __init__(self, controller: TrayController, parent: QWidget | None = None) -> None:
+    def __init__(self, controller: StatusSource, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
         self.setWindowTitle(APP_NAME)
