@@ -11,18 +11,16 @@ import threading
 from collections import Counter
 
 import pytest
-import requests
 
 from app.invoicing.drafting import draft_invoices
 from app.invoicing.ledger import Ledger
 from app.invoicing.plan import make_plan
 from app.model import ConnectionModel
-from app.sandbox.server import SandboxServer
 from app.secrets import SecretStore
 from app.xero.http import RetryPolicy, make_session
-from tests.helpers.drafting import INVOICES_PATH, SandboxSleep, connect, make_quotes, post
+from tests.helpers.drafting import INVOICES_PATH, SandboxSleep, connect, make_quotes
 from tests.helpers.flows import REFRESH_IN_CHILD, authorize, new_model
-from tests.helpers.sandbox import register_app, set_auto_consent
+from tests.helpers.sandbox import Sandbox, register_app, set_auto_consent
 
 pytestmark = pytest.mark.usefixtures("real_keyring")
 
@@ -87,8 +85,7 @@ def test_fault_mid_run_completes_or_stops_with_a_sentence_and_the_rerun_finishes
     quotes = make_quotes(70, prefix=f"F{name}")
     first = draft(connected, ledger, quotes[:50])  # batch one goes through cleanly
     assert first.drafted == 50
-    post(
-        sandbox.base_url,
+    sandbox.post(
         "faults",
         {**FAULTS[name], "count": count, "path_prefix": INVOICES_PATH, "method": "PUT"},
     )
@@ -98,7 +95,7 @@ def test_fault_mid_run_completes_or_stops_with_a_sentence_and_the_rerun_finishes
         assert report.stopped.endswith(".") and "\n" not in report.stopped
         assert "Traceback" not in report.stopped
     assert report.drafted + report.failed + report.not_sent + report.skipped_already_drafted == 70
-    requests.delete(f"{sandbox.base_url}/sandbox/faults", timeout=5).raise_for_status()
+    sandbox.control("DELETE", "faults")
     rerun = draft(connected, ledger, quotes)
     assert rerun.failed == 0 and not rerun.stopped
     assert_each_once(sandbox.state, connected, ledger, quotes)
@@ -113,8 +110,7 @@ def test_a_rerun_while_xero_still_processes_a_lost_batch_sends_nothing_twice(san
     tenant = connected.settings.tenant_id
     quotes = make_quotes(4, prefix="G")
     draft(connected, ledger, quotes[3:])  # creates the contacts, so the payloads below stay as they are
-    post(
-        sandbox.base_url,
+    sandbox.post(
         "faults",
         {"kind": "delay", "delay_seconds": 4, "count": 1, "path_prefix": INVOICES_PATH, "method": "PUT"},
     )
@@ -139,7 +135,7 @@ def test_a_rerun_while_xero_still_processes_a_lost_batch_sends_nothing_twice(san
 
 def test_sandbox_restarted_while_connected_then_the_check_and_a_refresh_work(tmp_path, callback_ports):
     data = str(tmp_path / "sandbox-data")
-    server = SandboxServer(port=0, data_dir=data)
+    server = Sandbox(port=0, data_dir=data)
     server.start()
     app = register_app(server.base_url, callback_ports)
     try:
@@ -148,10 +144,10 @@ def test_sandbox_restarted_while_connected_then_the_check_and_a_refresh_work(tmp
         authorize(model)
         assert model.check_connection().organisation == "Demo Company (UK)"
         server.stop()
-        server = SandboxServer(port=server.port, data_dir=data)  # same port, same data
+        server = Sandbox(port=server.port, data_dir=data)  # same port, same data
         server.start()
         assert model.check_connection().organisation == "Demo Company (UK)"
-        post(server.base_url, "clock", {"advance_seconds": 1900})  # the refresh token survived too
+        server.post("clock", {"advance_seconds": 1900})  # the refresh token survived too
         assert model.check_connection().organisation == "Demo Company (UK)"
     finally:
         server.stop()
@@ -160,7 +156,7 @@ def test_sandbox_restarted_while_connected_then_the_check_and_a_refresh_work(tmp
 
 def test_sandbox_restarted_between_batches_of_a_run_each_invoice_once(tmp_path, callback_ports):
     data = str(tmp_path / "sandbox-data")
-    servers = [SandboxServer(port=0, data_dir=data)]
+    servers = [Sandbox(port=0, data_dir=data)]
     servers[0].start()
     port = servers[0].port
     app = register_app(servers[0].base_url, callback_ports)
@@ -175,7 +171,7 @@ def test_sandbox_restarted_between_batches_of_a_run_each_invoice_once(tmp_path, 
 
     def restart_then_advance(seconds: float) -> None:
         if servers[-1]._httpd is None:
-            servers.append(SandboxServer(port=port, data_dir=data))
+            servers.append(Sandbox(port=port, data_dir=data))
             servers[-1].start()  # back while the client waits to retry
         sleeper(seconds)
 
@@ -198,15 +194,14 @@ def test_sandbox_restarted_between_batches_of_a_run_each_invoice_once(tmp_path, 
 def test_sandbox_restarted_after_a_killed_request_the_rerun_finishes_once(tmp_path, callback_ports):
     """The sandbox goes down mid-run while the client waits for a stalled batch (timeout)."""
     data = str(tmp_path / "sandbox-data")
-    server = SandboxServer(port=0, data_dir=data)
+    server = Sandbox(port=0, data_dir=data)
     server.start()
     app = register_app(server.base_url, callback_ports)
     model = connect(server, app, callback_ports)
     model.retry_policy = RetryPolicy(max_attempts=1)
     model.session = make_session(timeout=(2, 0.5))
     quotes = make_quotes(60, prefix="S")
-    post(
-        server.base_url,
+    server.post(
         "faults",
         {"kind": "delay", "delay_seconds": 1, "count": 1, "path_prefix": INVOICES_PATH, "method": "PUT"},
     )
@@ -216,7 +211,7 @@ def test_sandbox_restarted_after_a_killed_request_the_rerun_finishes_once(tmp_pa
             assert report.stopped or report.drafted < 60
             wait_idle(server.state)
             server.stop()
-            server = SandboxServer(port=server.port, data_dir=data)
+            server = Sandbox(port=server.port, data_dir=data)
             server.start()
             rerun = draft(model, ledger, quotes)
             assert rerun.failed == 0 and not rerun.stopped
@@ -249,7 +244,7 @@ def test_two_processes_refresh_at_once_and_the_parent_still_connects(sandbox, sa
         assert outputs[0][0] == outputs[1][0]
         # The parent holds a stale cache; its next calls must pick up the rotated tokens, not fail.
         assert model.check_connection().organisation == "Demo Company (UK)"
-        post(sandbox.base_url, "clock", {"advance_seconds": 1900})
+        sandbox.post("clock", {"advance_seconds": 1900})
         assert model.check_connection().organisation == "Demo Company (UK)"
         assert ConnectionModel("sandbox").check_connection().organisation == "Demo Company (UK)"
     finally:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import threading
 
 import pytest
-import requests
 
 from app.errors import XeroConnectError
 from app.model import ConnectionModel
@@ -42,16 +41,12 @@ FAULTS: dict[str, dict[str, object]] = {
 }
 
 
-def post(sandbox, path: str, body: dict) -> None:
-    requests.post(f"{sandbox.base_url}/sandbox/{path}", json=body, timeout=5).raise_for_status()
-
-
 def fault(sandbox, name: str, path_prefix: str, count: int = 1) -> None:
-    post(sandbox, "faults", {**FAULTS[name], "path_prefix": path_prefix, "count": count})
+    sandbox.post("faults", {**FAULTS[name], "path_prefix": path_prefix, "count": count})
 
 
 def counters(sandbox) -> dict:
-    return requests.get(f"{sandbox.base_url}/sandbox/counters", timeout=5).json()
+    return sandbox.control("GET", "counters")
 
 
 class Recorder:
@@ -124,7 +119,7 @@ def test_fault_at_refresh_is_retried_or_stops_with_a_sentence_then_the_check_wor
     model = app_and_model
     authorize(model)
     before = model.secrets().token_set()
-    post(sandbox, "clock", {"advance_seconds": 1900})  # the access token expired between two calls
+    sandbox.post("clock", {"advance_seconds": 1900})  # the access token expired between two calls
     fault(sandbox, name, TOKEN)
     result = model.check_connection()
     assert result.organisation == "Demo Company (UK)"
@@ -146,8 +141,8 @@ def test_a_refresh_answered_without_a_refresh_token_keeps_the_old_one_and_its_is
     before = model.secrets().token_set()
     assert before.refresh_issued_at == now[0]
     now[0] += 1900
-    post(sandbox, "clock", {"advance_seconds": 1900})  # the access token expired between two calls
-    post(sandbox, "faults", {"kind": "no_rotation", "path": TOKEN, "count": 1})
+    sandbox.post("clock", {"advance_seconds": 1900})  # the access token expired between two calls
+    sandbox.post("faults", {"kind": "no_rotation", "path": TOKEN, "count": 1})
     assert model.check_connection().organisation == "Demo Company (UK)"
     kept = model.secrets().token_set()
     assert kept.access_token != before.access_token
@@ -155,7 +150,7 @@ def test_a_refresh_answered_without_a_refresh_token_keeps_the_old_one_and_its_is
     assert counters(sandbox)["refreshes"] == 1
     # The kept token still works; the next, rotating answer starts a new token's 60 days.
     now[0] += 1900
-    post(sandbox, "clock", {"advance_seconds": 1900})
+    sandbox.post("clock", {"advance_seconds": 1900})
     assert model.check_connection().organisation == "Demo Company (UK)"
     rotated = model.secrets().token_set()
     assert rotated.refresh_token != before.refresh_token and rotated.refresh_issued_at == now[0]
@@ -168,7 +163,7 @@ def test_persistent_fault_at_refresh_is_one_sentence_and_keeps_the_refresh_token
     model = app_and_model
     authorize(model)
     before = model.secrets().token_set()
-    post(sandbox, "clock", {"advance_seconds": 1900})
+    sandbox.post("clock", {"advance_seconds": 1900})
     fault(sandbox, name, TOKEN, count=5)
     with pytest.raises(XeroConnectError) as caught:
         model.check_connection()
@@ -177,7 +172,7 @@ def test_persistent_fault_at_refresh_is_one_sentence_and_keeps_the_refresh_token
     assert not isinstance(caught.value, ReauthorisationNeeded)
     assert model.secrets().token_set().refresh_token == before.refresh_token
     assert start_page_for(model) == VERIFY  # a passing outage is not a reason to re-authorise
-    requests.delete(f"{sandbox.base_url}/sandbox/faults", timeout=5).raise_for_status()
+    sandbox.control("DELETE", "faults")
     assert model.check_connection().organisation == "Demo Company (UK)"
 
 
@@ -210,7 +205,7 @@ def test_access_token_expired_between_two_calls_is_renewed_silently(sandbox, app
     authorize(model)
     assert model.check_connection().organisation == "Demo Company (UK)"
     refreshes = counters(sandbox)["refreshes"]
-    post(sandbox, "clock", {"advance_seconds": 1801})
+    sandbox.post("clock", {"advance_seconds": 1801})
     assert model.check_connection().organisation == "Demo Company (UK)"
     assert counters(sandbox)["refreshes"] == refreshes + 1
     assert start_page_for(model) == VERIFY
@@ -221,10 +216,10 @@ def test_dead_refresh_token_is_the_reauthorise_sentence_and_step_6(sandbox, app_
     model = app_and_model
     authorize(model)
     if how == "revoked":
-        post(sandbox, "revoke", {"refresh_token": model.secrets().token_set().refresh_token})
-        post(sandbox, "clock", {"advance_seconds": 1900})
+        sandbox.post("revoke", {"refresh_token": model.secrets().token_set().refresh_token})
+        sandbox.post("clock", {"advance_seconds": 1900})
     else:
-        post(sandbox, "clock", {"advance_seconds": 61 * 86400})
+        sandbox.post("clock", {"advance_seconds": 61 * 86400})
     with pytest.raises(ReauthorisationNeeded, match="authorise Xero Connect again"):
         model.check_connection()
     reopened = ConnectionModel("sandbox")
@@ -237,7 +232,7 @@ def test_disconnected_tenant_is_the_reconnect_sentence_and_step_6(sandbox, app_a
     organisations still connected, and the disconnected one is not among them."""
     model = app_and_model
     authorize(model)
-    post(sandbox, "disconnect", {"tenant_id": model.settings.tenant_id})
+    sandbox.post("disconnect", {"tenant_id": model.settings.tenant_id})
     with pytest.raises(TenantDisconnected, match=r"Demo Company \(UK\).*reconnect it"):
         model.check_connection()
     reopened = ConnectionModel("sandbox")
@@ -300,8 +295,8 @@ def test_a_successful_check_clears_a_false_reauthorisation_marker(sandbox, app_a
 def test_invalid_grant_during_any_call_marks_reauthorisation(sandbox, app_and_model):
     model = app_and_model
     authorize(model)
-    post(sandbox, "revoke", {"refresh_token": model.secrets().token_set().refresh_token})
-    post(sandbox, "clock", {"advance_seconds": 1900})
+    sandbox.post("revoke", {"refresh_token": model.secrets().token_set().refresh_token})
+    sandbox.post("clock", {"advance_seconds": 1900})
     with pytest.raises(GrantInvalid):
         model.client().invoices(page=1)  # drafting's calls, not only the check
     assert ConnectionModel("sandbox").settings.needs_reauthorisation
@@ -321,7 +316,7 @@ def test_a_redirect_from_the_token_or_revocation_endpoint_is_never_followed(sand
         assert str(caught.value).endswith(".") and model.secrets().token_set() is None
         authorize(model)
         before = model.secrets().token_set()
-        post(sandbox, "clock", {"advance_seconds": 1900})
+        sandbox.post("clock", {"advance_seconds": 1900})
         proxy.answer("POST", TOKEN, status, headers=moved)  # a refresh
         with pytest.raises(XeroConnectError, match="redirect") as refresh:
             model.check_connection()

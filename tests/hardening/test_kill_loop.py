@@ -14,11 +14,10 @@ import time
 from collections import Counter
 
 import pytest
-import requests
 
 from app.secrets import SecretStore
 from app.settings import data_dir
-from tests.helpers.drafting import INVOICES_PATH, connect, post
+from tests.helpers.drafting import INVOICES_PATH, connect
 
 pytestmark = pytest.mark.usefixtures("real_keyring")
 COUNT = 60
@@ -73,10 +72,9 @@ def test_twenty_random_kills_then_a_rerun_leave_each_invoice_once(
     )
     model = connect(sandbox, sandbox_app, callback_ports)
     tenant = model.settings.tenant_id
-    post(sandbox.base_url, "limits", {"per_minute": 100000, "per_day": 1000000})
+    sandbox.post("limits", {"per_minute": 100000, "per_day": 1000000})
     # Small stalls on every invoice call so kills land while batches and lookups are in flight.
-    post(
-        sandbox.base_url,
+    sandbox.post(
         "faults",
         {"kind": "delay", "delay_seconds": 0.2, "count": 10000, "path_prefix": INVOICES_PATH},
     )
@@ -109,7 +107,7 @@ def test_twenty_random_kills_then_a_rerun_leave_each_invoice_once(
             stopped,
         )
         assert outcomes.count(-signal.SIGKILL) >= 5, outcomes
-        requests.delete(f"{sandbox.base_url}/sandbox/faults", timeout=5).raise_for_status()
+        sandbox.control("DELETE", "faults")
         drain(sandbox)  # the last killed request finishes before the final run
         final = start(csv, sandbox.base_url)
         out, err = final.communicate(timeout=60)

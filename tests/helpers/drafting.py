@@ -16,7 +16,7 @@ from app.invoicing.records import SourceLine, SourceQuote
 from app.model import ConnectionModel
 from app.xero.http import RetryPolicy
 from tests.helpers.flows import authorize, new_model
-from tests.helpers.sandbox import set_auto_consent
+from tests.helpers.sandbox import control, set_auto_consent
 
 PUT_INVOICES = "PUT /api.xro/2.0/Invoices"
 INVOICES_PATH = "/api.xro/2.0/Invoices"
@@ -31,11 +31,7 @@ class SandboxSleep:
 
     def __call__(self, seconds: float) -> None:
         self.waits.append(seconds)
-        post(self.base_url, "clock", {"advance_seconds": seconds})
-
-
-def post(base_url: str, path: str, body: dict) -> None:
-    requests.post(f"{base_url}/sandbox/{path}", json=body, timeout=5).raise_for_status()
+        control(self.base_url, "POST", "clock", json={"advance_seconds": seconds})
 
 
 def connect(sandbox, app, ports) -> ConnectionModel:

@@ -23,13 +23,22 @@ SCOPES = (
 )
 
 
+def control(base_url: str, method: str, path: str, **kwargs: Any) -> Any:
+    """One call to the sandbox's control API (/sandbox/<path>): its JSON answer, None when empty."""
+    response = requests.request(method, f"{base_url.rstrip('/')}/sandbox/{path}", timeout=10, **kwargs)
+    response.raise_for_status()
+    return response.json() if response.content else None
+
+
 class Sandbox(SandboxServer):
     """A SandboxServer with the requests tests send it; start()/stop() as the server's own."""
 
     def control(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = requests.request(method, f"{self.base_url}/sandbox/{path}", timeout=10, **kwargs)
-        response.raise_for_status()
-        return response.json()
+        return control(self.base_url, method, path, **kwargs)
+
+    def post(self, path: str, body: dict[str, Any]) -> Any:
+        """A control-API change: the clock, faults, limits, consent, an organisation's settings."""
+        return self.control("POST", path, json=body)
 
     def app(self, **fields: Any) -> dict[str, Any]:
         """A registered app as the control API answers it, redirecting to REDIRECT."""

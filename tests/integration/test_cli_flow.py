@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import requests
 
 from tests.helpers.flows import connect_in_terminal
 from tests.helpers.sandbox import follow_consent, set_auto_consent
@@ -70,7 +69,7 @@ def test_connect_then_check_prints_the_organisation(sandbox, sandbox_app, callba
 
 
 def test_several_organisations_without_a_choice_save_nothing(sandbox, sandbox_app, callback_ports):
-    tenants = requests.get(f"{sandbox.base_url}/sandbox/tenants", timeout=5).json()
+    tenants = sandbox.control("GET", "tenants")
     set_auto_consent(sandbox.base_url, tenant_ids=[t["tenant_id"] for t in tenants])
     code, _out, err = connect(sandbox, sandbox_app, callback_ports)
     assert code != 0

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -14,10 +12,8 @@ from app.xero.client import XeroClient
 from app.xero.endpoints import GRANULAR_SCOPES, XeroEndpoints
 from app.xero.errors import NetworkError, RateLimited, TenantDisconnected
 from app.xero.http import RetryPolicy, make_session
+from tests.helpers.sandbox import Sandbox
 
-server_module = pytest.importorskip("app.sandbox.server", reason="the local Xero sandbox is not built yet")
-
-REDIRECT_URI = "http://localhost:53682/callback"
 UK_NAME = "Demo Company (UK)"
 
 
@@ -53,78 +49,38 @@ class FakeSleep:
 
 
 @dataclass
-class Sandbox:
-    base: str
-    endpoints: XeroEndpoints
+class ClientRig:
+    """The sandbox (tests/helpers/sandbox.py) with one consented app, and clients on its tokens."""
+
+    server: Sandbox
     tokens: SandboxTokens
     sleep: FakeSleep
 
-    def control(self, path: str, payload: dict[str, Any]) -> Any:
-        response = requests.post(f"{self.base}/sandbox/{path}", json=payload, timeout=10)
-        assert response.ok, response.text
-        return response.json() if response.content else None
-
     def fault(self, kind: str, count: int = 1, **extra: Any) -> None:
         # Aimed at the Accounting API only, so the token endpoint and connections stay healthy.
-        self.control("faults", {"kind": kind, "count": count, "path_prefix": "/api.xro/", **extra})
+        self.server.post("faults", {"kind": kind, "count": count, "path_prefix": "/api.xro/", **extra})
 
     def client(self, tenant_id: str | None = None, session: requests.Session | None = None) -> XeroClient:
         policy = RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.05, sleep=self.sleep)
-        return XeroClient(self.endpoints, self.tokens, tenant_id=tenant_id, session=session, policy=policy)
-
-
-def _authorise(base: str, endpoints: XeroEndpoints) -> SandboxTokens:
-    """The code flow exactly as a browser and the wizard would drive it, with auto-consent."""
-    app = requests.post(
-        f"{base}/sandbox/apps",
-        json={"name": "Client integration tests", "redirect_uris": [REDIRECT_URI], "integration_type": "web"},
-        timeout=10,
-    )
-    assert app.ok, app.text
-    client_id, secret = app.json()["client_id"], app.json()["client_secret"]
-    requests.post(f"{base}/sandbox/consent", json={"auto": True}, timeout=10).raise_for_status()
-    authorize = requests.get(
-        endpoints.authorize_url,
-        params={
-            "response_type": "code",
-            "client_id": client_id,
-            "redirect_uri": REDIRECT_URI,
-            "scope": " ".join(GRANULAR_SCOPES),
-            "state": "st-1",
-        },
-        allow_redirects=False,
-        timeout=10,
-    )
-    assert authorize.status_code == 302, authorize.text
-    answer = parse_qs(urlsplit(authorize.headers["Location"]).query)
-    assert answer["state"] == ["st-1"]
-    token = requests.post(
-        endpoints.token_url,
-        auth=(client_id, secret),
-        data={"grant_type": "authorization_code", "code": answer["code"][0], "redirect_uri": REDIRECT_URI},
-        timeout=10,
-    )
-    assert token.ok, token.text
-    return SandboxTokens(endpoints, client_id, secret, token.json())
+        endpoints = XeroEndpoints.sandbox(self.server.base_url)
+        return XeroClient(endpoints, self.tokens, tenant_id=tenant_id, session=session, policy=policy)
 
 
 @pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    server = server_module.SandboxServer(port=0)
-    server.start()
-    try:
-        endpoints = XeroEndpoints.sandbox(server.base_url)
-        yield Sandbox(
-            server.base_url.rstrip("/"), endpoints, _authorise(server.base_url, endpoints), FakeSleep()
-        )
-    finally:
-        server.stop()
+def rig(sandbox: Sandbox) -> ClientRig:
+    """A web app consented to through the authorize and token endpoints, as the wizard drives them."""
+    app = sandbox.app(name="Client integration tests", integration_type="web")
+    body = sandbox.tokens(app, scope=" ".join(GRANULAR_SCOPES))
+    endpoints = XeroEndpoints.sandbox(sandbox.base_url)
+    return ClientRig(
+        sandbox, SandboxTokens(endpoints, app["client_id"], app["client_secret"], body), FakeSleep()
+    )
 
 
 @pytest.fixture
-def uk(sandbox: Sandbox) -> XeroClient:
-    tenant = next(c.tenant_id for c in sandbox.client().connections() if c.tenant_name == UK_NAME)
-    return sandbox.client(tenant)
+def uk(rig: ClientRig) -> XeroClient:
+    tenant = next(c.tenant_id for c in rig.client().connections() if c.tenant_name == UK_NAME)
+    return rig.client(tenant)
 
 
 def _draft(contact_id: str, reference: str) -> dict[str, Any]:
@@ -142,14 +98,14 @@ def _draft(contact_id: str, reference: str) -> dict[str, Any]:
     }
 
 
-def test_connections_list_the_consented_organisation(sandbox: Sandbox) -> None:
-    connections = sandbox.client().connections()
+def test_connections_list_the_consented_organisation(rig: ClientRig) -> None:
+    connections = rig.client().connections()
     assert [c.tenant_name for c in connections] == [UK_NAME]
     connection = connections[0]
     assert connection.tenant_type == "ORGANISATION"
     assert connection.id and connection.tenant_id and connection.created
     assert connection.auth_event_id
-    assert sandbox.client().connections(auth_event_id=connection.auth_event_id) == connections
+    assert rig.client().connections(auth_event_id=connection.auth_event_id) == connections
 
 
 def test_organisation_and_settings(uk: XeroClient) -> None:
@@ -203,69 +159,69 @@ def test_quotes_by_status(uk: XeroClient) -> None:
     assert len(list(uk.all_pages(uk.quotes))) >= len(accepted)
 
 
-def test_retry_on_injected_500(sandbox: Sandbox, uk: XeroClient) -> None:
-    sandbox.fault("500")
+def test_retry_on_injected_500(rig: ClientRig, uk: XeroClient) -> None:
+    rig.fault("500")
     assert uk.organisation()["Name"] == UK_NAME
-    assert len(sandbox.sleep.waits) == 1
+    assert len(rig.sleep.waits) == 1
 
 
-def test_retry_on_injected_429_waits_retry_after(sandbox: Sandbox, uk: XeroClient) -> None:
-    sandbox.fault("429", retry_after=7)
+def test_retry_on_injected_429_waits_retry_after(rig: ClientRig, uk: XeroClient) -> None:
+    rig.fault("429", retry_after=7)
     assert uk.organisation()["Name"] == UK_NAME
-    assert len(sandbox.sleep.waits) == 1
-    assert sandbox.sleep.waits == [7.0]  # the sandbox's Retry-After, not our millisecond backoff
+    assert len(rig.sleep.waits) == 1
+    assert rig.sleep.waits == [7.0]  # the sandbox's Retry-After, not our millisecond backoff
 
 
-def test_daily_limit_429_is_not_waited_for(sandbox: Sandbox, uk: XeroClient) -> None:
-    sandbox.fault("429", problem="day", retry_after=40000)
+def test_daily_limit_429_is_not_waited_for(rig: ClientRig, uk: XeroClient) -> None:
+    rig.fault("429", problem="day", retry_after=40000)
     with pytest.raises(RateLimited) as caught:
         uk.organisation()
     assert caught.value.problem == "day" and "per day" in str(caught.value)
-    assert sandbox.sleep.waits == []
+    assert rig.sleep.waits == []
 
 
-def test_slow_answer_times_out_then_retries(sandbox: Sandbox, uk: XeroClient) -> None:
+def test_slow_answer_times_out_then_retries(rig: ClientRig, uk: XeroClient) -> None:
     # A session whose default read timeout is short: the delayed first answer is abandoned and retried.
-    impatient = sandbox.client(uk.tenant_id, session=make_session(timeout=(5.0, 0.3)))
-    sandbox.fault("delay", delay_seconds=1.0)
+    impatient = rig.client(uk.tenant_id, session=make_session(timeout=(5.0, 0.3)))
+    rig.fault("delay", delay_seconds=1.0)
     assert impatient.organisation()["Name"] == UK_NAME
-    assert len(sandbox.sleep.waits) == 1
+    assert len(rig.sleep.waits) == 1
 
 
-def test_retry_on_injected_503(sandbox: Sandbox, uk: XeroClient) -> None:
-    sandbox.fault("503")
+def test_retry_on_injected_503(rig: ClientRig, uk: XeroClient) -> None:
+    rig.fault("503")
     assert uk.organisation()["Name"] == UK_NAME
-    assert len(sandbox.sleep.waits) == 1
+    assert len(rig.sleep.waits) == 1
 
 
-def test_retry_on_dropped_connection(sandbox: Sandbox, uk: XeroClient) -> None:
-    sandbox.fault("drop")
+def test_retry_on_dropped_connection(rig: ClientRig, uk: XeroClient) -> None:
+    rig.fault("drop")
     assert uk.organisation()["Name"] == UK_NAME
-    assert len(sandbox.sleep.waits) == 1
+    assert len(rig.sleep.waits) == 1
 
 
-def test_persistent_drop_becomes_network_error(sandbox: Sandbox, uk: XeroClient) -> None:
-    sandbox.fault("drop", count=10)
+def test_persistent_drop_becomes_network_error(rig: ClientRig, uk: XeroClient) -> None:
+    rig.fault("drop", count=10)
     with pytest.raises(NetworkError):
         uk.organisation()
-    assert len(sandbox.sleep.waits) == 3
+    assert len(rig.sleep.waits) == 3
 
 
-def test_expired_access_token_is_refreshed_once(sandbox: Sandbox, uk: XeroClient) -> None:
-    sandbox.control("clock", {"advance_seconds": 3600})
+def test_expired_access_token_is_refreshed_once(rig: ClientRig, uk: XeroClient) -> None:
+    rig.server.post("clock", {"advance_seconds": 3600})
     assert uk.organisation()["Name"] == UK_NAME
-    assert sandbox.tokens.refresh_count == 1
+    assert rig.tokens.refresh_count == 1
 
 
-def test_disconnected_tenant_is_403(sandbox: Sandbox, uk: XeroClient) -> None:
+def test_disconnected_tenant_is_403(rig: ClientRig, uk: XeroClient) -> None:
     assert uk.tenant_id is not None
-    sandbox.control("disconnect", {"tenant_id": uk.tenant_id})
+    rig.server.post("disconnect", {"tenant_id": uk.tenant_id})
     with pytest.raises(TenantDisconnected):
         uk.organisation()
 
 
-def test_delete_connection(sandbox: Sandbox) -> None:
-    client = sandbox.client()
+def test_delete_connection(rig: ClientRig) -> None:
+    client = rig.client()
     connection = client.connections()[0]
     client.delete_connection(connection.id)
     assert client.connections() == []

@@ -12,7 +12,7 @@ import pytest
 from app.cli import main
 from app.cli.draft import EXIT_OK, EXIT_STOPPED
 from app.invoicing.ledger import Ledger
-from tests.helpers.drafting import held, post
+from tests.helpers.drafting import held
 
 pytestmark = pytest.mark.usefixtures("real_keyring")
 
@@ -34,7 +34,7 @@ def test_a_run_stops_before_the_daily_limit_and_the_next_day_finishes(sandbox, c
     tenant = connected.settings.tenant_id
     export = write_export(tmp_path / "crm.csv", 600)  # 15 lookups, then 12 batches
     # Room today for the lookups and some of the batches, not all of them.
-    post(sandbox.base_url, "limits", {"per_day": calls_today(sandbox, tenant) + 30})
+    sandbox.post("limits", {"per_day": calls_today(sandbox, tenant) + 30})
     code = main(["draft", str(export), "--sandbox", sandbox.base_url, "--no-history-notes"])
     captured = capsys.readouterr()
     assert code == EXIT_STOPPED
@@ -45,8 +45,8 @@ def test_a_run_stops_before_the_daily_limit_and_the_next_day_finishes(sandbox, c
     with Ledger() as ledger:
         first = len(ledger.drafted(tenant))
         assert 0 < first < 600 and ledger.pending_batches(tenant) == []
-    post(sandbox.base_url, "clock", {"advance_seconds": 24 * 3600})  # Xero's day window has passed
-    post(sandbox.base_url, "limits", {"per_day": None})  # back to the tier's 1,000
+    sandbox.post("clock", {"advance_seconds": 24 * 3600})  # Xero's day window has passed
+    sandbox.post("limits", {"per_day": None})  # back to the tier's 1,000
     assert main(["draft", str(export), "--sandbox", sandbox.base_url, "--no-history-notes"]) == EXIT_OK
     out = capsys.readouterr().out
     summary = f"Drafted {600 - first}, skipped {first} already drafted, 0 invalid, 0 failed."

@@ -29,7 +29,6 @@ from tests.helpers.drafting import (
     float_encoded,
     held,
     make_quotes,
-    post,
     puts,
     run,
 )
@@ -117,7 +116,7 @@ def test_a_429_and_a_503_mid_run_are_waited_out_on_the_sandbox_clock(sandbox, co
 
     def inject_after_each_batch(progress) -> None:
         if progress.phase == "sending" and progress.batch in (1, 2):
-            post(sandbox.base_url, "faults", next(faults))
+            sandbox.post("faults", next(faults))
 
     report = run(connected, ledger, quotes, progress=inject_after_each_batch)
     assert report.summary() == "Drafted 120, skipped 0 already drafted, 0 invalid, 0 failed."
@@ -132,7 +131,7 @@ def test_the_token_expiring_between_batches_is_renewed_inside_the_client(sandbox
 
     def expire_after_first_batch(progress) -> None:
         if progress.phase == "sending" and progress.batch == 1:
-            post(sandbox.base_url, "clock", {"advance_seconds": 1900})
+            sandbox.post("clock", {"advance_seconds": 1900})
 
     report = run(connected, ledger, quotes, progress=expire_after_first_batch)
     assert report.drafted == 120 and sandbox.state.counters["refreshes"] == refreshes + 1
@@ -161,10 +160,10 @@ def test_cancel_stops_after_the_batch_in_flight_and_a_rerun_finishes(sandbox, co
 
 
 def test_pacing_waits_for_the_next_minute_instead_of_provoking_429s(sandbox, connected, ledger):
-    post(sandbox.base_url, "limits", {"per_minute": 12})  # the plan's 9 reads fit; the batches do not
-    now = requests.get(f"{sandbox.base_url}/sandbox/clock", timeout=5).json()["now"]
+    sandbox.post("limits", {"per_minute": 12})  # the plan's 9 reads fit; the batches do not
+    now = sandbox.control("GET", "clock")["now"]
     second = float(now[17:-1])  # "2026-...T10:11:12.345Z": start at a fresh minute window
-    post(sandbox.base_url, "clock", {"advance_seconds": 60.05 - second})
+    sandbox.post("clock", {"advance_seconds": 60.05 - second})
     quotes = make_quotes(40)
     seen: list[DraftProgress] = []
     report = run(connected, ledger, quotes, progress=seen.append, batch_size=10)
@@ -210,8 +209,7 @@ def test_a_send_with_an_unknown_outcome_is_looked_up_and_never_sent_twice(sandbo
     plan = make_plan(connected.client(), ledger, tenant, quotes)
     impatient = connected.client()
     impatient.session = make_session((5.0, 0.5))
-    post(
-        sandbox.base_url,
+    sandbox.post(
         "faults",
         {"kind": "delay", "delay_seconds": 1, "count": 4, "path_prefix": INVOICES_PATH, "method": "PUT"},
     )
@@ -245,7 +243,7 @@ def test_a_pending_batch_older_than_the_key_window_is_looked_up_not_resent(sandb
     [made] = client.put_invoices(payloads[:1], idempotency_key="earlier")
     refs = {e.source_id: e.source.number for e in batch}
     ledger.begin_batch(tenant, key, refs, wire_body(payloads), key, now=time.time() - 420)
-    post(sandbox.base_url, "clock", {"advance_seconds": 420})  # both clocks moved on: the key is gone
+    sandbox.post("clock", {"advance_seconds": 420})  # both clocks moved on: the key is gone
     before = puts(sandbox)
     report = draft_invoices(client, tenant, [e for e in plan if e in batch], ledger)
     assert (report.recovered, report.skipped_already_drafted, report.drafted) == (1, 0, 2)
@@ -316,8 +314,7 @@ def test_a_pending_batch_written_by_the_float_encoding_is_resent_byte_for_byte_a
 
 def test_a_dropped_send_fails_retryable_and_stops_then_the_rerun_sends_it(sandbox, connected, ledger):
     quotes = make_quotes(60)
-    post(
-        sandbox.base_url,
+    sandbox.post(
         "faults",
         {"kind": "drop", "count": 4, "path_prefix": INVOICES_PATH, "method": "PUT"},
     )

@@ -16,11 +16,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import requests
 
 from app.secrets import SecretStore
 from app.settings import data_dir
-from tests.helpers.drafting import INVOICES_PATH, connect, post
+from tests.helpers.drafting import INVOICES_PATH, connect
 
 pytestmark = pytest.mark.usefixtures("real_keyring")
 REPO = Path(__file__).resolve().parents[2]
@@ -74,9 +73,8 @@ def test_killed_mid_batch_then_rerun_holds_each_invoice_once(
     model = connect(sandbox, sandbox_app, callback_ports)
     tenant = model.settings.tenant_id
     # Recovery looks references up one per call on the sandbox (its `where` has no OR): allow the burst.
-    post(sandbox.base_url, "limits", {"per_minute": 1000})
-    post(
-        sandbox.base_url,
+    sandbox.post("limits", {"per_minute": 1000})
+    sandbox.post(
         "faults",
         {"kind": "delay", "delay_seconds": 1, "count": 3, "path": INVOICES_PATH, "method": "PUT"},
     )  # not the History notes
@@ -95,7 +93,7 @@ def test_killed_mid_batch_then_rerun_holds_each_invoice_once(
         in_xero = held(sandbox, tenant)
         assert sum(in_xero.values()) == 50 * (batches_done + 1)  # more in Xero than the ledger knows
 
-        requests.delete(f"{sandbox.base_url}/sandbox/faults", timeout=5).raise_for_status()
+        sandbox.control("DELETE", "faults")
         rerun = start(csv, sandbox.base_url)
         out, err = rerun.communicate(timeout=60)
         assert rerun.returncode == 0, err
@@ -113,13 +111,12 @@ def test_killed_mid_batch_then_rerun_holds_each_invoice_once(
 def test_ctrl_c_finishes_the_batch_in_flight_then_stops(sandbox, sandbox_app, callback_ports, tmp_path):
     csv = write_quotes(tmp_path / "crm-quotes.csv")
     model = connect(sandbox, sandbox_app, callback_ports)
-    post(
-        sandbox.base_url,
+    sandbox.post(
         "faults",
         {"kind": "delay", "delay_seconds": 1, "count": 1, "path": INVOICES_PATH, "method": "PUT"},
     )
     # The child sleeps for real: its 50 History notes must not meet the minute limit and wait a minute.
-    post(sandbox.base_url, "limits", {"per_minute": 1000})
+    sandbox.post("limits", {"per_minute": 1000})
     try:
         child = start(csv, sandbox.base_url)
         deadline = time.monotonic() + 20

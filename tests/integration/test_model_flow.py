@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-import requests
 
 from app.model import ConnectionModel
 from app.secrets import SecretStore
@@ -32,10 +31,6 @@ from tests.helpers.sandbox import free_ports, register_app, set_auto_consent
 pytestmark = pytest.mark.usefixtures("real_keyring")
 
 
-def post(sandbox, path: str, body: dict) -> None:
-    requests.post(f"{sandbox.base_url}/sandbox/{path}", json=body, timeout=5).raise_for_status()
-
-
 @pytest.fixture
 def connected(sandbox, sandbox_app, callback_ports) -> Iterator[ConnectionModel]:
     set_auto_consent(sandbox.base_url)
@@ -54,7 +49,7 @@ def test_authorize_picks_the_single_tenant_and_checks(connected):
 
 
 def test_consent_with_several_organisations_fails_closed_until_chosen(sandbox, sandbox_app, callback_ports):
-    tenants = requests.get(f"{sandbox.base_url}/sandbox/tenants", timeout=5).json()
+    tenants = sandbox.control("GET", "tenants")
     set_auto_consent(sandbox.base_url, tenant_ids=[t["tenant_id"] for t in tenants])
     model = new_model(sandbox, sandbox_app, callback_ports)
     outcome = authorize(model)
@@ -67,7 +62,7 @@ def test_consent_with_several_organisations_fails_closed_until_chosen(sandbox, s
 
 
 def test_this_consents_organisations_come_first(sandbox, sandbox_app, callback_ports):
-    tenants = {t["name"]: t["tenant_id"] for t in requests.get(f"{sandbox.base_url}/sandbox/tenants").json()}
+    tenants = {t["name"]: t["tenant_id"] for t in sandbox.control("GET", "tenants")}
     set_auto_consent(sandbox.base_url, tenant_ids=[tenants["Demo Company (UK)"]])
     model = new_model(sandbox, sandbox_app, callback_ports)
     authorize(model)
@@ -85,15 +80,15 @@ def test_a_different_xero_user_on_reconsent_is_pointed_out(sandbox, connected):
 
 def test_expired_access_token_is_renewed_and_the_rotated_token_stored(sandbox, connected):
     before = connected.secrets().token_set()
-    post(sandbox, "clock", {"advance_seconds": 1900})  # the sandbox says 401 TokenExpired
+    sandbox.post("clock", {"advance_seconds": 1900})  # the sandbox says 401 TokenExpired
     assert connected.check_connection().organisation == "Demo Company (UK)"
     after = connected.secrets().token_set()
     assert after.refresh_token != before.refresh_token
 
 
 def test_revoked_refresh_token_means_reauthorise(sandbox, connected):
-    post(sandbox, "revoke", {"refresh_token": connected.secrets().token_set().refresh_token})
-    post(sandbox, "clock", {"advance_seconds": 1900})  # the next call must renew, and cannot
+    sandbox.post("revoke", {"refresh_token": connected.secrets().token_set().refresh_token})
+    sandbox.post("clock", {"advance_seconds": 1900})  # the next call must renew, and cannot
     with pytest.raises(ReauthorisationNeeded, match="authorise Xero Connect again"):
         connected.check_connection()
     assert ConnectionModel("sandbox").settings.needs_reauthorisation  # the wizard opens on step 6
@@ -103,13 +98,13 @@ def test_revoked_refresh_token_means_reauthorise(sandbox, connected):
 
 
 def test_unused_refresh_token_dies_after_60_days(sandbox, connected):
-    post(sandbox, "clock", {"advance_seconds": 61 * 86400})
+    sandbox.post("clock", {"advance_seconds": 61 * 86400})
     with pytest.raises(ReauthorisationNeeded):
         connected.check_connection()
 
 
 def test_disconnected_tenant_is_named(sandbox, connected):
-    post(sandbox, "disconnect", {"tenant_id": connected.settings.tenant_id})
+    sandbox.post("disconnect", {"tenant_id": connected.settings.tenant_id})
     with pytest.raises(TenantDisconnected, match=r"Demo Company \(UK\)"):
         connected.check_connection()
 
@@ -117,14 +112,14 @@ def test_disconnected_tenant_is_named(sandbox, connected):
 def test_xero_unavailable_after_retries(sandbox, connected):
     waits: list[float] = []
     connected.retry_policy = RetryPolicy(sleep=waits.append)  # record the backoff instead of waiting
-    post(sandbox, "faults", {"kind": "503", "count": 10})
+    sandbox.post("faults", {"kind": "503", "count": 10})
     with pytest.raises(XeroUnavailable, match="unavailable right now"):
         connected.check_connection()
     assert len(waits) == connected.retry_policy.max_attempts - 1
 
 
 def test_daily_rate_limit_names_the_limit_and_when(sandbox, connected):
-    post(sandbox, "faults", {"kind": "429", "count": 1, "problem": "day", "retry_after": 36000})
+    sandbox.post("faults", {"kind": "429", "count": 1, "problem": "day", "retry_after": 36000})
     starter = r"limit of calls per day \(1,000 for an app on Xero.s Starter tier.*in about 10 hours"
     with pytest.raises(RateLimited, match=starter):
         connected.check_connection()
@@ -187,7 +182,7 @@ def test_pkce_app_without_secret(sandbox, callback_ports):
     assert app.client_secret is None
     model = new_model(sandbox, app, callback_ports)
     authorize(model)
-    post(sandbox, "clock", {"advance_seconds": 1900})
+    sandbox.post("clock", {"advance_seconds": 1900})
     assert model.check_connection().organisation == "Demo Company (UK)"
 
 
@@ -204,13 +199,13 @@ def test_disconnect_is_respected_when_declined_and_complete_when_confirmed(sandb
     assert connected.secrets().token_set() is not None
     report = connected.disconnect(lambda question: "Disconnect" in question)
     assert report is not None and not report.problems
-    connections = requests.get(f"{sandbox.base_url}/sandbox/counters").json()
+    connections = sandbox.control("GET", "counters")
     assert connections["requests_total"] > 0
     assert ConnectionModel("sandbox").settings.client_id == ""
 
 
 def counters(sandbox) -> dict:
-    return requests.get(f"{sandbox.base_url}/sandbox/counters", timeout=5).json()
+    return sandbox.control("GET", "counters")
 
 
 def test_a_wrong_secret_is_found_before_any_consent_and_the_right_one_goes_on(

@@ -29,7 +29,7 @@ from app.invoicing.sources import load_file
 from app.model import ConnectionModel
 from app.secrets import SecretStore
 from app.settings import data_dir
-from tests.helpers.drafting import connect, held, make_quotes, post, puts, run
+from tests.helpers.drafting import connect, held, make_quotes, puts, run
 from tests.helpers.sandbox import register_app
 
 pytestmark = pytest.mark.usefixtures("real_keyring")
@@ -213,7 +213,7 @@ def test_numbers_that_differ_only_in_case_are_one_quote(sandbox, connected, ledg
 def test_overlapping_runs_on_one_organisation_take_turns_and_draft_each_quote_once(sandbox, connected):
     """Run A waits out Xero's minute limit after its first batch while run B, started meanwhile on an
     overlapping file, waits for A's lock; B then drafts only what A did not."""
-    post(sandbox.base_url, "limits", {"per_minute": 4})
+    sandbox.post("limits", {"per_minute": 4})
     tenant = connected.settings.tenant_id
     quotes = make_quotes(120)
     a_started, b_waiting = threading.Event(), threading.Event()
@@ -362,7 +362,7 @@ def test_exit_codes_scripts_can_trust(sandbox, connected, capsys, tmp_path):
     assert cli(str(good), "--sandbox", sandbox.base_url, capsys=capsys)[0] == EXIT_OK  # already drafted
     assert cli("--sandbox", sandbox.base_url, capsys=capsys)[0] == EXIT_REFUSED  # no FILE
     # A day limit met mid-run stops the run: exit 3.
-    post(sandbox.base_url, "limits", {"per_day": accounting_calls(sandbox) + 3})
+    sandbox.post("limits", {"per_day": accounting_calls(sandbox) + 3})
     more = tmp_path / "more.csv"
     more.write_text("Quote Number,Customer,Description,Quantity,Unit Price\nQ-2,Acme Ltd,Widget,1,10\n")
     code, out = cli(str(more), "--sandbox", sandbox.base_url, capsys=capsys)

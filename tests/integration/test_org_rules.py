@@ -19,7 +19,7 @@ from app.invoicing.records import LoadResult, SourceLine, SourceQuote
 from app.invoicing.sources import load_xero_quotes
 from app.sandbox.fmt import parse_date
 from app.ui.invoices_session import DraftSession, PlanOutcome, export_rows
-from tests.helpers.drafting import held, make_quotes, post, puts, run
+from tests.helpers.drafting import held, make_quotes, puts, run
 
 pytestmark = pytest.mark.usefixtures("real_keyring")
 CURRENCIES = "GET /api.xro/2.0/Currencies"
@@ -199,7 +199,7 @@ def test_xero_computing_other_figures_than_the_program_is_reported(sandbox, conn
 
 
 def _sandbox_org(sandbox, model, **body) -> None:
-    post(sandbox.base_url, f"organisations/{model.settings.tenant_id}", body)
+    sandbox.post(f"organisations/{model.settings.tenant_id}", body)
 
 
 def test_a_quote_inside_the_lock_date_is_a_sentence_in_the_dry_run(sandbox, connected, ledger):
@@ -260,8 +260,7 @@ def test_each_drafted_invoice_says_where_it_came_from(sandbox, connected, ledger
 
 
 def test_a_note_that_cannot_be_written_is_reported_and_the_invoice_stays_once(sandbox, connected, ledger):
-    post(
-        sandbox.base_url,
+    sandbox.post(
         "faults",
         {"kind": "500", "count": 4, "path_prefix": "/api.xro/2.0/Invoices/", "method": "PUT"},
     )

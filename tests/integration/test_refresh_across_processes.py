@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import pytest
-import requests
 
 from tests.helpers.flows import REFRESH_IN_CHILD, connected_model
 
@@ -20,7 +19,7 @@ def test_refresh_is_single_flight_across_processes(sandbox, sandbox_app, callbac
     saved = model.secrets().token_set()
     assert saved is not None
     rejected = saved.access_token
-    before = requests.get(f"{sandbox.base_url}/sandbox/counters", timeout=5).json()["refreshes"]
+    before = sandbox.control("GET", "counters")["refreshes"]
 
     children = [
         subprocess.Popen(
@@ -34,7 +33,7 @@ def test_refresh_is_single_flight_across_processes(sandbox, sandbox_app, callbac
     ]
     outputs = [child.communicate(timeout=60) for child in children]
     assert all(child.returncode == 0 for child in children), outputs
-    after = requests.get(f"{sandbox.base_url}/sandbox/counters", timeout=5).json()["refreshes"]
+    after = sandbox.control("GET", "counters")["refreshes"]
     assert after - before == 1
     assert len({out for out, _ in outputs}) == 1  # every process ended with the same new token
     model.secrets().delete_all()

@@ -18,7 +18,7 @@ from app.invoicing.ledger import Ledger
 from app.resources import resource_path
 from app.secrets import SecretStore
 from app.ui.invoices import InvoicesWindow
-from tests.helpers.drafting import connect, post
+from tests.helpers.drafting import connect
 
 pytestmark = pytest.mark.usefixtures("real_keyring", "no_stray_workers")
 
@@ -58,7 +58,7 @@ def window(qtbot, connected):
 
 
 def fault(sandbox, **spec) -> None:
-    requests.post(f"{sandbox.base_url}/sandbox/faults", json=spec, timeout=5).raise_for_status()
+    sandbox.post("faults", spec)
 
 
 def idle(qtbot, win: InvoicesWindow) -> None:
@@ -650,7 +650,7 @@ def test_a_quote_inside_the_lock_date_and_a_read_only_role_are_sentences_in_the_
     qtbot, sandbox, connected, window, tmp_path
 ):
     tenant = connected.settings.tenant_id
-    post(sandbox.base_url, f"organisations/{tenant}", {"period_lock_date": "2026-11-02"})
+    sandbox.post(f"organisations/{tenant}", {"period_lock_date": "2026-11-02"})
     path = write_quotes(
         tmp_path / "locked.csv",
         1,
@@ -666,7 +666,7 @@ def test_a_quote_inside_the_lock_date_and_a_read_only_role_are_sentences_in_the_
     )
     assert not window.rows[0].checked and window.rows[1].checked
 
-    post(sandbox.base_url, f"organisations/{tenant}", {"user_role": "READONLY"})
+    sandbox.post(f"organisations/{tenant}", {"user_role": "READONLY"})
     load(qtbot, window, path)
     assert window.notice.text().startswith(
         "The Xero user who connected this program to Demo Company (UK) may not create draft"

@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidget
 
@@ -34,8 +33,6 @@ CHECK_TIMEOUT_MS = 15_000
 
 
 # ----- helpers -----
-def post(sandbox, path: str, body: dict) -> None:
-    requests.post(f"{sandbox.base_url}/sandbox/{path}", json=body, timeout=5).raise_for_status()
 
 
 @pytest.fixture(autouse=True)
@@ -212,7 +209,7 @@ def test_the_keep_alive_renews_the_authorisation_quietly_and_speaks_up_on_a_chan
     dues = {time.strftime("%H:%M", time.localtime(time.time() + 12 * 3600 - back)) for back in (0, 5)}
     assert any(f"; next automatic check at {due}." in controller.window.details_label.text() for due in dues)
     before = connected.secrets().token_set().refresh_token
-    post(sandbox, "clock", {"advance_seconds": 1900})  # the access token has expired in between
+    sandbox.post("clock", {"advance_seconds": 1900})  # the access token has expired in between
     controller.keep_alive.timeout.connect(controller.keep_alive.stop)  # this once: fire a single time
     controller.keep_alive.start(1)  # now rather than in 12 hours
     with qtbot.waitSignal(controller.check_finished, timeout=CHECK_TIMEOUT_MS) as blocker:
@@ -220,7 +217,7 @@ def test_the_keep_alive_renews_the_authorisation_quietly_and_speaks_up_on_a_chan
     assert blocker.args[0] == "connected"
     assert connected.secrets().token_set().refresh_token != before  # renewed: 60 days from now
     assert told == []  # nothing changed, nothing said
-    post(sandbox, "disconnect", {"tenant_id": connected.settings.tenant_id})
+    sandbox.post("disconnect", {"tenant_id": connected.settings.tenant_id})
     with qtbot.waitSignal(controller.check_finished, timeout=CHECK_TIMEOUT_MS) as blocker:
         controller.check_quietly()
     assert blocker.args[0] == "attention" == controller.state
@@ -233,7 +230,7 @@ def test_a_failed_check_is_retried_after_5_15_and_60_minutes_then_twice_a_day(
     controller = make_controller()
     told: list[str] = []
     monkeypatch.setattr(controller, "_notify", lambda message, ok: told.append(message))
-    post(sandbox, "disconnect", {"tenant_id": connected.settings.tenant_id})
+    sandbox.post("disconnect", {"tenant_id": connected.settings.tenant_id})
     with qtbot.waitSignal(controller.check_finished, timeout=CHECK_TIMEOUT_MS):
         controller.start()
     assert controller.state == "attention" and len(told) == 1  # at start a problem is news
@@ -284,7 +281,7 @@ def test_start_up_without_an_authorisation_needs_attention(
 def test_a_disconnected_organisation_needs_attention_with_the_cores_sentence(
     qtbot, sandbox, connected, make_controller
 ):
-    post(sandbox, "disconnect", {"tenant_id": connected.settings.tenant_id})
+    sandbox.post("disconnect", {"tenant_id": connected.settings.tenant_id})
     controller = make_controller()
     state, message = check(qtbot, controller)
     assert state == "attention" == controller.state
@@ -299,8 +296,8 @@ def test_a_disconnected_organisation_needs_attention_with_the_cores_sentence(
 
 
 def test_a_revoked_authorisation_needs_attention(qtbot, sandbox, connected, make_controller):
-    post(sandbox, "revoke", {"refresh_token": connected.secrets().token_set().refresh_token})
-    post(sandbox, "clock", {"advance_seconds": 1900})  # the next call must renew, and cannot
+    sandbox.post("revoke", {"refresh_token": connected.secrets().token_set().refresh_token})
+    sandbox.post("clock", {"advance_seconds": 1900})  # the next call must renew, and cannot
     controller = make_controller()
     state, message = check(qtbot, controller)
     assert state == "attention"
@@ -338,7 +335,7 @@ def test_disconnect_accepted_leaves_it_not_set_up(qtbot, monkeypatch, connected,
 
 def test_a_slow_check_leaves_the_window_responsive(qtbot, sandbox, connected, make_controller):
     controller = make_controller()
-    post(sandbox, "faults", {"kind": "delay", "delay_seconds": 2, "count": 1})
+    sandbox.post("faults", {"kind": "delay", "delay_seconds": 2, "count": 1})
     ticks: list[float] = []
     timer = QTimer()
     timer.timeout.connect(lambda: ticks.append(time.monotonic()))

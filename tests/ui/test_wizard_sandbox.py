@@ -93,10 +93,6 @@ def click_next(qtbot, wizard) -> None:
     click(qtbot, wizard.button(QWizard.WizardButton.NextButton))
 
 
-def post_control(sandbox, name: str, body: dict) -> None:
-    requests.post(f"{sandbox.base_url}/sandbox/{name}", json=body, timeout=5).raise_for_status()
-
-
 def authorise(qtbot, wizard) -> None:
     page = wizard.page_for(steps.AUTHORIZE)
     click(qtbot, page.authorize)
@@ -364,7 +360,7 @@ def test_no_tenants_is_not_a_dead_end(qtbot, sandbox, at_step_6):
     click_next(qtbot, wizard)
     page = wizard.page_for(steps.PICK_TENANT)
     qtbot.waitUntil(lambda: not page.loading and page.combo.count() == 1, timeout=WAIT_MS)
-    post_control(sandbox, "disconnect", {"tenant_id": page.combo.currentData()})
+    sandbox.post("disconnect", {"tenant_id": page.combo.currentData()})
     click(qtbot, page.refresh)
     qtbot.waitUntil(lambda: not page.loading, timeout=WAIT_MS)
     assert page.combo.count() == 0
@@ -387,7 +383,7 @@ def at_step_8(qtbot, at_step_6):
 
 
 def test_server_error_during_check_names_the_reason(qtbot, sandbox, at_step_8):
-    post_control(sandbox, "faults", {"kind": "500", "count": 5})
+    sandbox.post("faults", {"kind": "500", "count": 5})
     page = at_step_8.page_for(steps.VERIFY)
     click(qtbot, page.check)
     qtbot.waitUntil(lambda: not page.checking, timeout=60_000)
@@ -396,7 +392,7 @@ def test_server_error_during_check_names_the_reason(qtbot, sandbox, at_step_8):
 
 
 def test_window_stays_responsive_while_xero_is_slow(qtbot, sandbox, at_step_8):
-    post_control(sandbox, "faults", {"kind": "delay", "delay_seconds": 2, "count": 1})
+    sandbox.post("faults", {"kind": "delay", "delay_seconds": 2, "count": 1})
     page = at_step_8.page_for(steps.VERIFY)
     ticks: list[int] = []
     timer = QTimer()
@@ -506,7 +502,7 @@ def test_a_third_uncertified_app_refused_at_consent_is_explained_when_the_wait_e
         other = register_app(sandbox.base_url, callback_ports)
         authorize_model(model_for(sandbox, other, callback_ports))
         SecretStore("sandbox", other.client_id).delete_all()
-    before = requests.get(f"{sandbox.base_url}/sandbox/counters", timeout=5).json()["consents_refused"]
+    before = sandbox.control("GET", "counters")["consents_refused"]
     model = new_model(sandbox, callback_ports)
     model.listener_timeout = 1
     model.save_credentials(sandbox_app.client_id, sandbox_app.client_secret)
@@ -515,7 +511,7 @@ def test_a_third_uncertified_app_refused_at_consent_is_explained_when_the_wait_e
     click(qtbot, page.authorize)
     qtbot.waitUntil(lambda: page.state == "failed", timeout=WAIT_MS)
     browser.join()
-    after = requests.get(f"{sandbox.base_url}/sandbox/counters", timeout=5).json()["consents_refused"]
+    after = sandbox.control("GET", "counters")["consents_refused"]
     assert after > before  # Xero refused the consent, which the program itself never sees
     assert "needs to complete certification" in page.status.text()
     assert "Connected Apps" in page.status.text() and "another tier" in page.status.text()

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
 
 import pytest
 import requests
 
-from app.sandbox.server import SandboxServer
 from app.xero.endpoints import GRANULAR_SCOPES, LEGACY_SCOPES, XeroEndpoints
 from app.xero.errors import (
     ConsentRefused,
@@ -30,11 +27,12 @@ from app.xero.oauth import (
     start_authorization,
 )
 from app.xero.tokenset import TokenSet
+from tests.helpers.sandbox import Sandbox, free_ports
 
 
 @pytest.fixture
-def sandbox() -> Iterator[SandboxServer]:
-    with SandboxServer(port=0, auto_consent=True) as server:
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(port=0, auto_consent=True) as server:
         yield server
 
 
@@ -45,24 +43,8 @@ def session() -> Iterator[requests.Session]:
         yield s
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def control(server: SandboxServer, path: str, body: dict[str, Any]) -> Any:
-    response = requests.post(f"{server.base_url}/sandbox/{path}", json=body, timeout=5)
-    response.raise_for_status()
-    return response.json()
-
-
-def register(server: SandboxServer, kind: str, redirect_uri: str) -> AppCredentials:
-    app = control(
-        server,
-        "apps",
-        {"name": "CRM invoicing test", "integration_type": kind, "redirect_uris": [redirect_uri]},
-    )
+def register(server: Sandbox, kind: str, redirect_uri: str) -> AppCredentials:
+    app = server.app(name="CRM invoicing test", integration_type=kind, redirect_uris=[redirect_uri])
     return AppCredentials(app["client_id"], app["client_secret"])
 
 
@@ -72,10 +54,10 @@ def browse(pending: PendingAuthorization, session: requests.Session) -> requests
 
 
 def sign_in(
-    server: SandboxServer, kind: str, session: requests.Session
+    server: Sandbox, kind: str, session: requests.Session
 ) -> tuple[XeroEndpoints, AppCredentials, TokenSet, str]:
     endpoints = XeroEndpoints.sandbox(server.base_url)
-    port = free_port()
+    port = free_ports(1)[0]
     redirect_uri = f"http://localhost:{port}/callback"
     creds = register(server, kind, redirect_uri)
     pending = start_authorization(endpoints, creds, redirect_uri, GRANULAR_SCOPES)
@@ -98,9 +80,7 @@ def sign_in(
 
 
 @pytest.mark.parametrize("kind", ["web", "mobile"])
-def test_full_sign_in_refresh_and_revoke(
-    sandbox: SandboxServer, session: requests.Session, kind: str
-) -> None:
+def test_full_sign_in_refresh_and_revoke(sandbox: Sandbox, session: requests.Session, kind: str) -> None:
     endpoints, creds, tokens, page = sign_in(sandbox, kind, session)
     assert creds.is_public == (kind == "mobile")
     assert "Xero Connect is authorised" in page
@@ -113,13 +93,13 @@ def test_full_sign_in_refresh_and_revoke(
     revoke_refresh_token(endpoints, creds, renewed.refresh_token, session)
 
 
-def test_consent_cancelled(sandbox: SandboxServer, session: requests.Session) -> None:
-    control(sandbox, "consent", {"decision": "deny"})
+def test_consent_cancelled(sandbox: Sandbox, session: requests.Session) -> None:
+    sandbox.post("consent", {"decision": "deny"})
     with pytest.raises(ConsentRefused):
         sign_in(sandbox, "web", session)
 
 
-def test_wrong_secret_is_rejected(sandbox: SandboxServer, session: requests.Session) -> None:
+def test_wrong_secret_is_rejected(sandbox: Sandbox, session: requests.Session) -> None:
     endpoints = XeroEndpoints.sandbox(sandbox.base_url)
     redirect_uri = "http://localhost:53682/callback"
     creds = register(sandbox, "web", redirect_uri)
@@ -130,7 +110,7 @@ def test_wrong_secret_is_rejected(sandbox: SandboxServer, session: requests.Sess
         exchange_code(endpoints, wrong, pending, location, session)
 
 
-def test_preflight_reads_the_sandbox_error_pages(sandbox: SandboxServer, session: requests.Session) -> None:
+def test_preflight_reads_the_sandbox_error_pages(sandbox: Sandbox, session: requests.Session) -> None:
     endpoints = XeroEndpoints.sandbox(sandbox.base_url)
     creds = register(sandbox, "web", "http://localhost:53682/callback")
     stranger = AppCredentials("NOSUCHCLIENT", None)
