@@ -99,7 +99,7 @@ class AuthorizationAttempt:
 
     def waiting_hint(self) -> str:
         """What to try while the wait goes on for long, from what reached the listener so far."""
-        from app.xero.loopback import NOTHING_ARRIVED, waiting_hint
+        from app.xero.loopback import NOTHING_ARRIVED, waiting_hint  # network stack: loaded on first use
 
         seen = self.listener.seen if self.listener is not None else NOTHING_ARRIVED
         return waiting_hint(self.redirect_uri, seen)
@@ -115,7 +115,7 @@ class AuthorizationAttempt:
         return self.flow.after_authorization(tokens, self.notes)
 
     def complete_with_pasted_url(self, text: str) -> AuthorizationOutcome:
-        from app.xero.oauth import parse_pasted_redirect
+        from app.xero.oauth import parse_pasted_redirect  # network stack: loaded on first use
 
         url = parse_pasted_redirect(text, self.pending)
         if self.listener is not None:
@@ -170,7 +170,7 @@ class AuthorizationFlow:
     def check_secret(self, client_id: str | None = None, client_secret: str | None = None) -> bool | None:
         """Before the browser opens: WrongSecret when Xero refuses the secret (the given one, else the
         saved one), True when Xero knows it, None when there is nothing to go by (carry on as before)."""
-        from app.xero.oauth import AppCredentials
+        from app.xero.oauth import AppCredentials  # network stack: loaded on first use
 
         if client_id is None:
             return self._check_secret(self.model.credentials())
@@ -180,7 +180,7 @@ class AuthorizationFlow:
         return self._check_secret(AppCredentials(check.client_id, check.client_secret))
 
     def _check_secret(self, creds: AppCredentials) -> bool | None:
-        from app.xero.oauth import check_client_secret
+        from app.xero.oauth import check_client_secret  # network stack: loaded on first use
 
         verdict = check_client_secret(self.model.endpoints, creds, self.model.session)
         log.info(
@@ -197,6 +197,7 @@ class AuthorizationFlow:
         creds = self.model.credentials()
         self._check_secret(creds)  # a wrong secret is named now, not after the whole trip through the browser
         ports = list(self.model.settings.redirect_ports)
+        # network stack: loaded on first use
         from app.xero.loopback import LoopbackListener, find_free_port, ports_busy_error
         from app.xero.oauth import preflight_authorization, start_authorization
 
@@ -239,7 +240,7 @@ class AuthorizationFlow:
 
     def exchange(self, pending: PendingAuthorization, callback_url: str) -> TokenSet:
         """Swap the code for tokens and store them before the browser is told it worked."""
-        from app.xero.oauth import exchange_code
+        from app.xero.oauth import exchange_code  # network stack: loaded on first use
 
         policy = self.model.policy().for_sign_in()
         tokens = exchange_code(
@@ -305,7 +306,7 @@ def _busy_ports_note(busy: list[int], used_uri: str) -> str:
     if not busy:
         return ""
     so = f", so Xero Connect listens at {used_uri} instead."
-    from app.xero.loopback import join_ports
+    from app.xero.loopback import join_ports  # network stack: loaded on first use
 
     holders = [program_holding(port) for port in busy]
     if len(busy) == 1:

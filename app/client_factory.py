@@ -55,7 +55,7 @@ class ClientFactory:
     def session(self) -> requests.Session:
         """The one HTTP session, made on first use (importing requests is slow)."""
         if self._session is None:
-            from app.xero.http import make_session
+            from app.xero.http import make_session  # network stack: loaded on first use
 
             self._session = make_session()
         return self._session
@@ -68,14 +68,14 @@ class ClientFactory:
     def policy(self) -> RetryPolicy:
         """The retry policy of every call to Xero (tests give one that moves the sandbox clock)."""
         if self.retry_policy is None:
-            from app.xero.http import RetryPolicy
+            from app.xero.http import RetryPolicy  # network stack: loaded on first use
 
             self.retry_policy = RetryPolicy()
         return self.retry_policy
 
     def token_manager(self) -> TokenManager:
         if self._token_manager is None:
-            from app.tokens import TokenManager
+            from app.tokens import TokenManager  # network stack: loaded on first use
 
             self._token_manager = TokenManager(
                 self._endpoints(),
@@ -94,7 +94,7 @@ class ClientFactory:
         on_authorisation: Callable[[bool], None],
         on_failed_call: Callable[[str], None],
     ) -> XeroClient:
-        from app.xero.client import XeroClient
+        from app.xero.client import XeroClient  # network stack: loaded on first use
 
         return XeroClient(
             self._endpoints(),

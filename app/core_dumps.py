@@ -18,7 +18,7 @@ PR_SET_DUMPABLE = 4  # <linux/prctl.h>
 def forbid_core_dumps() -> None:
     """Best effort: where a platform lacks either call (Windows has neither), it is skipped."""
     try:
-        import resource
+        import resource  # POSIX only: Windows has no such module
     except ImportError:
         return
     with contextlib.suppress(ValueError, OSError):
@@ -26,6 +26,6 @@ def forbid_core_dumps() -> None:
     if sys.platform.startswith("linux"):
         # Best effort too: a bundle without ctypes, a libc without prctl.
         with contextlib.suppress(ImportError, OSError, AttributeError):
-            import ctypes  # only here: a few milliseconds, and only Linux needs it
+            import ctypes  # Linux only: prctl; the rest of the program has no use for ctypes
 
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)

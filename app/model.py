@@ -19,7 +19,14 @@ from app.authorization import AuthorizationAttempt, AuthorizationFlow
 from app.client_factory import ClientFactory
 from app.credentials import check_credentials, fingerprint, mask
 from app.errors import InvalidInput, NotConfigured, XeroConnectError
-from app.settings import Settings, config_dir, load_active_profile, load_settings, save_settings
+from app.settings import (
+    Settings,
+    config_dir,
+    load_active_profile,
+    load_settings,
+    save_active_profile,
+    save_settings,
+)
 from app.setup_state import (
     CheckResult,
     SetupState,
@@ -58,8 +65,7 @@ class DisconnectReport:
 def sandbox_trial() -> tuple[ConnectionModel, SandboxServer | None]:
     """Step 1's "Try it first on the local sandbox": the sandbox profile made the active one and its
     emulator started in this process when none answers (the server, or None). Not on the GUI thread."""
-    from app.embedded_sandbox import ensure_sandbox
-    from app.settings import save_active_profile
+    from app.embedded_sandbox import ensure_sandbox  # the emulator: for this trial only
 
     model = ConnectionModel("sandbox")
     save_active_profile("sandbox")
@@ -135,7 +141,7 @@ class ConnectionModel:
     def secrets(self) -> SecretStore:
         if not self.settings.client_id:
             raise NotConfigured(self._not_configured())
-        from app.secrets import SecretStore
+        from app.secrets import SecretStore  # network stack: loaded on first use
 
         return SecretStore(self.profile, self.settings.client_id)
 
@@ -151,19 +157,19 @@ class ConnectionModel:
             self.settings.forget_tenant()
         self.settings.client_id = check.client_id
         self.settings.app_type = app_type
-        from app.secrets import SecretStore
+        from app.secrets import SecretStore  # network stack: loaded on first use
 
         store = SecretStore(self.profile, check.client_id)
         if app_type == "web":
             store.save_client_secret(check.client_secret)
-        from app.secrets import backend_label
+        from app.secrets import backend_label  # network stack: loaded on first use
 
         self.settings.keyring_backend = backend_label()
         self.save()
         self.clients.invalidate()
 
     def credentials(self) -> AppCredentials:
-        from app.xero.oauth import AppCredentials
+        from app.xero.oauth import AppCredentials  # network stack: loaded on first use
 
         store = self.secrets()
         if self.settings.app_type == "pkce":
@@ -175,7 +181,7 @@ class ConnectionModel:
 
     def keyring_label(self) -> str:
         """The keyring in use now, as a user recognises it."""
-        from app.secrets import backend_label
+        from app.secrets import backend_label  # network stack: loaded on first use
 
         return backend_label()
 
@@ -339,7 +345,7 @@ class ConnectionModel:
                 problems.append(f"The connection could not be removed in Xero: {exc}")
         if tokens is not None and tokens.refresh_token:
             try:
-                from app.xero.oauth import revoke_refresh_token
+                from app.xero.oauth import revoke_refresh_token  # network stack: loaded on first use
 
                 revoke_refresh_token(self.endpoints, self.credentials(), tokens.refresh_token, self.session)
                 done.append("Revoked the authorisation in Xero.")

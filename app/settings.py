@@ -13,6 +13,7 @@ import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+from app.errors import InvalidInput, file_problem
 from app.xero.endpoints import DEFAULT_SANDBOX_URL, XeroEndpoints, redirect_uri
 
 PROFILES = ("xero", "sandbox")
@@ -190,8 +191,6 @@ def parse_ports(text: str) -> list[int]:
             return check_ports(numbers)
         except ValueError as exc:
             reason = str(exc)
-    from app.errors import InvalidInput
-
     raise InvalidInput(
         f"--ports takes port numbers from {MIN_PORT} to {MAX_PORT} separated by commas, e.g. "
         f"53682,53683 ({reason}); nothing was saved."
@@ -220,8 +219,6 @@ def save_settings(settings: Settings) -> Path:
 
 
 def _not_saved(path: Path, exc: OSError) -> OSError:
-    from app.errors import file_problem
-
     return file_problem("Xero Connect could not save its settings to", path, exc)
 
 

@@ -6,23 +6,25 @@ Qt is imported only on the GUI branch, so the CLI works on machines without a di
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
+import queue
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TextIO
+from pathlib import Path
+from typing import Any, TextIO
 
 from app import __version__
-from app.cli.draft import add_draft_parser, cmd_draft
+from app.authorization import AuthorizationAttempt, AuthorizationOutcome
+from app.cli.draft_options import add_draft_parser
 from app.cli.options import add_profile_options, chosen_profile, model_for
 from app.core_dumps import forbid_core_dumps
 from app.errors import Cancelled, InvalidInput, XeroConnectError
 from app.logging_setup import configure_logging
+from app.model import ConnectionModel
+from app.settings import parse_ports, save_active_profile
 from app.xero.endpoints import DEFAULT_SANDBOX_URL
-
-if TYPE_CHECKING:
-    from app.authorization import AuthorizationAttempt, AuthorizationOutcome
-    from app.model import ConnectionModel
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -109,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
-    from app.sandbox.server import run_sandbox
+    from app.sandbox.server import run_sandbox  # the emulator: not part of the program's other commands
 
     return run_sandbox(port=args.port, data_dir=args.data, auto_consent=args.auto_consent)
 
@@ -155,15 +157,11 @@ def read_secret(prompt: str, stdin: TextIO | None = None) -> str:
     """From a hidden prompt, or the first line of stdin when piped; never from the command line."""
     stream = stdin or sys.stdin
     if stream.isatty():
-        import getpass  # only `connect` asks for a secret
-
         return getpass.getpass(prompt)
     return stream.readline().strip()
 
 
 def cmd_connect(args: argparse.Namespace) -> int:
-    from app.settings import parse_ports
-
     ports = parse_ports(args.ports) if args.ports is not None else None  # refused before anything is saved
     model = model_for(args)  # the active profile, as the GUI opens it (app.settings.DEFAULT_PROFILE)
     settings = model.settings
@@ -181,8 +179,6 @@ def cmd_connect(args: argparse.Namespace) -> int:
     if secret:
         model.check_secret(client_id, secret)  # a wrong secret is named before anything is saved
     model.save_credentials(client_id, secret, app_type)
-    from app.settings import save_active_profile
-
     save_active_profile(model.profile)
     print(f"Saved the client ID; the secret is in the system keyring. Fingerprint: {model.fingerprint()}")
     print("Redirect URIs to register in Xero: " + ", ".join(settings.redirect_uris()))
@@ -213,7 +209,7 @@ def _open_browser(url: str) -> bool:
         and sys.platform.startswith("linux")
     ):
         return False
-    import webbrowser  # only the connect command opens a browser
+    import webbrowser  # only `connect` opens a browser from Python (with subprocess); the GUI asks Qt
 
     try:
         return webbrowser.open(url)
@@ -223,8 +219,6 @@ def _open_browser(url: str) -> bool:
 
 def _wait_for_consent(attempt: AuthorizationAttempt) -> AuthorizationOutcome:
     """Wait for the listener; on a terminal, a pasted redirect URL wins too."""
-    import queue  # only `connect` waits for consent
-
     results: queue.Queue[tuple[str, Any]] = queue.Queue()
 
     def wait_listener() -> None:
@@ -323,7 +317,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
     if not has_display():
         print(NO_DISPLAY, file=sys.stderr)
         return EXIT_USAGE
-    from app.ui.main import run_gui
+    from app.ui.main import run_gui  # Qt: for the GUI commands only
 
     profile, url = chosen_profile(args)
     return run_gui(profile=profile, sandbox_url=url, wizard_only=False)
@@ -333,9 +327,7 @@ def cmd_wizard(args: argparse.Namespace) -> int:
     profile, url = chosen_profile(args)
     if args.screenshots:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        from pathlib import Path
-
-        from app.ui.app import render_screenshots
+        from app.ui.app import render_screenshots  # Qt: for the GUI commands only
 
         for path in render_screenshots(Path(args.screenshots), profile=profile or "sandbox"):
             print(path)
@@ -343,9 +335,15 @@ def cmd_wizard(args: argparse.Namespace) -> int:
     if not has_display():
         print(NO_DISPLAY, file=sys.stderr)
         return EXIT_USAGE
-    from app.ui.main import run_gui
+    from app.ui.main import run_gui  # Qt: for the GUI commands only
 
     return run_gui(profile=profile, sandbox_url=url, wizard_only=True)
+
+
+def cmd_draft(args: argparse.Namespace) -> int:
+    from app.cli import draft  # app.invoicing and the network stack: for this command only
+
+    return draft.cmd_draft(args)
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {

@@ -1,6 +1,6 @@
 """`xero-connect draft`: load quotes or orders, show or run the plan, report in one summary line.
 
-Kept import-light: the heavy modules load only when the command runs, so `xero-connect --help` stays fast.
+app/cli/__init__.py loads this module only when the command runs; its options are in draft_options.py.
 """
 
 from __future__ import annotations
@@ -12,131 +12,49 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO, cast
+from typing import TextIO, cast
 
-from app.cli.options import add_profile_options, model_for
-from app.text import printable
-
-if TYPE_CHECKING:
-    from app.invoicing.planned import Plan
-    from app.invoicing.records import LoadResult
-    from app.invoicing.results import DraftProgress
-    from app.invoicing.run import RunReport
-    from app.model import ConnectionModel
-
-# Exit codes a script can trust (README, `draft --help`).
-EXIT_OK = 0  # every quote is in Xero as the file says (drafted now, before, or found there)
-EXIT_FAILED = 1  # some quotes are invalid, failed, changed since drafted, not sent, or differ in Xero
-EXIT_REFUSED = 2  # the file, its columns or the command was refused: nothing was sent to Xero
-EXIT_STOPPED = 3  # stopped by a Xero limit or by another drafting run for the organisation
-EXIT_CODES_HELP = (
-    "exit codes: 0 every quote is in Xero as the file says; 1 some quotes are invalid, failed, changed "
-    "since drafted, not sent, or drafted with figures that differ; 2 the file or the command was refused "
-    "(nothing was sent); 3 stopped by a Xero limit or by another drafting run for the organisation"
+from app.cli.draft_options import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, EXIT_STOPPED
+from app.cli.options import model_for
+from app.errors import DraftingLocked, InvalidInput
+from app.invoicing.contact_names import parse_choices
+from app.invoicing.drafting import draft_invoices
+from app.invoicing.loading import LoadPrinter
+from app.invoicing.mapping import MappingError, MappingRequest, save_mapping
+from app.invoicing.planned import Plan
+from app.invoicing.records import LoadResult
+from app.invoicing.results import DraftProgress
+from app.invoicing.run import (
+    CLI_PROGRAM,
+    PlanCounts,
+    RunReport,
+    add_refused,
+    drafting_ledger,
+    near_match_lines,
+    plan_run,
+    progress_bar_text,
+    refused_file,
+    refused_numbers,
+    run_calls_sentence,
+    unused_tracking_lines,
 )
+from app.invoicing.sentences import (
+    AGAIN_CLI,
+    FILE_REFUSED,
+    all_invalid_sentence,
+    dry_run_sentence,
+    unused_tracking_how_cli,
+)
+from app.invoicing.sources import load_file, load_xero_quotes
+from app.invoicing.tracking import parse_fixed
+from app.model import ConnectionModel
+from app.text import printable
+from app.xero.errors import RateLimited
+
 BAR_WIDTH = 30
 
 
-def add_draft_parser(sub: argparse._SubParsersAction) -> None:
-    draft = sub.add_parser(
-        "draft", help="draft sales invoices in Xero from a file of quotes or orders", epilog=EXIT_CODES_HELP
-    )
-    add_profile_options(draft)
-    draft.add_argument("file", nargs="?", metavar="FILE", help="CSV or JSON file of quotes or orders")
-    draft.add_argument("--dry-run", action="store_true", help="show what would be drafted; create nothing")
-    draft.add_argument(
-        "--from-xero-quotes", action="store_true", help="draft from the organisation's own quotes in Xero"
-    )
-    draft.add_argument(
-        "--keep-quote-date",
-        action="store_true",
-        help="with --from-xero-quotes: date each invoice on its quote's date (default: today)",
-    )
-    draft.add_argument("--account", metavar="CODE", help="revenue account for lines without one")
-    draft.add_argument("--tax-type", metavar="TYPE", help="tax type for lines without one (e.g. OUTPUT2)")
-    draft.add_argument(
-        "--tracking",
-        action="append",
-        default=[],
-        metavar="CATEGORY=OPTION",
-        help='tracking option for every line, e.g. "Region=North" (repeatable, at most two categories)',
-    )
-    draft.add_argument(
-        "--use-contact",
-        action="append",
-        default=[],
-        metavar='"CRM NAME=XERO NAME"',
-        help="draft quotes for a customer that is a near match of an existing Xero contact for that contact",
-    )
-    draft.add_argument(
-        "--new-contact",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="create a new Xero contact for a customer that is only a near match of an existing one",
-    )
-    draft.add_argument(
-        "--update-changed",
-        action="store_true",
-        help="update, in place, the invoices of quotes that changed since they were drafted (DRAFTs only)",
-    )
-    draft.add_argument(
-        "--no-history-notes",
-        action="store_true",
-        help='leave out the "Drafted from CRM quote …" note on each invoice (one call per invoice)',
-    )
-    draft.add_argument(
-        "--wait",
-        action="store_true",
-        help="when another drafting run for the organisation is in progress, wait for it instead of stopping",
-    )
-    add_mapping_options(draft)
-
-
-def add_mapping_options(draft: argparse.ArgumentParser) -> None:
-    """How a CSV's columns are read (docs/quote-format.md, "Mapping the columns")."""
-    draft.add_argument(
-        "--map",
-        action="append",
-        default=[],
-        metavar="FIELD=COLUMN",
-        help="read COLUMN as FIELD (repeatable); --map ignored=COLUMN ignores it",
-    )
-    draft.add_argument("--mapping", metavar="FILE", help="a JSON mapping file (see docs/quote-format.md)")
-    draft.add_argument(
-        "--preset",
-        metavar="NAME",
-        help="odoo, hubspot, pipedrive, salesforce or zoho (normally detected from the header)",
-    )
-    draft.add_argument(
-        "--date-order",
-        choices=("day", "month", "iso"),
-        help="how 04/11/2026 is read (normally guessed from the file's dates)",
-    )
-    draft.add_argument(
-        "--fill-down",
-        action="store_true",
-        help="blank quote-level cells (the number too) repeat the row above",
-    )
-    draft.add_argument(
-        "--save-mapping", action="store_true", help="remember this mapping for files with the same columns"
-    )
-    draft.add_argument(
-        "--show-mapping",
-        action="store_true",
-        help="print every column's field (or ignored) and the date order; send nothing",
-    )
-
-
 def cmd_draft(args: argparse.Namespace) -> int:
-    from app.errors import InvalidInput
-    from app.invoicing.contact_names import parse_choices
-    from app.invoicing.records import LoadResult
-    from app.invoicing.run import refused_file
-    from app.invoicing.sentences import FILE_REFUSED
-    from app.invoicing.sources import load_xero_quotes
-    from app.invoicing.tracking import parse_fixed
-
     if not args.file and not args.from_xero_quotes:
         print(
             f"Error: {InvalidInput('Give a FILE of quotes or orders, or use --from-xero-quotes.')}",
@@ -191,10 +109,6 @@ def cmd_draft(args: argparse.Namespace) -> int:
 def read_file_mapped(args: argparse.Namespace) -> LoadResult | None:
     """The file read with the mapping the options ask for; its columns printed (dry run, real run and
     --show-mapping alike). None when an option is refused (said on stderr)."""
-    from app.invoicing.loading import LoadPrinter
-    from app.invoicing.mapping import MappingError, MappingRequest, save_mapping
-    from app.invoicing.sources import load_file
-
     path = Path(args.file)
     try:
         request = MappingRequest.from_cli(args.map, args.mapping, args.preset, args.date_order)
@@ -228,22 +142,6 @@ def run_draft(
     keep_quote_date: bool = False,
 ) -> int:
     """The whole command once the quotes can be loaded; scripts and tests call it with their own loader."""
-    from app.errors import DraftingLocked, InvalidInput
-    from app.invoicing.drafting import draft_invoices
-    from app.invoicing.run import (
-        CLI_PROGRAM,
-        RunReport,
-        add_refused,
-        drafting_ledger,
-        near_match_lines,
-        plan_run,
-        refused_file,
-        refused_numbers,
-        run_calls_sentence,
-        unused_tracking_lines,
-    )
-    from app.invoicing.sentences import FILE_REFUSED, all_invalid_sentence, unused_tracking_how_cli
-    from app.xero.errors import RateLimited
 
     # CRM text (numbers, customers, Xero's messages quoting them) reaches the terminal without escapes.
     out, err = cast(TextIO, PrintableStream(out or sys.stdout)), err or sys.stderr
@@ -325,9 +223,6 @@ def run_draft(
 
 
 def show_plan(plan: Plan, out: TextIO, refused_at_load: int = 0) -> None:
-    from app.invoicing.run import PlanCounts
-    from app.invoicing.sentences import dry_run_sentence
-
     if plan.mapping:
         print(plan.mapping, file=out)
     for entry in plan:
@@ -344,8 +239,6 @@ def show_plan(plan: Plan, out: TextIO, refused_at_load: int = 0) -> None:
 
 
 def show_report(run: RunReport, out: TextIO, update_changed: bool = False) -> None:
-    from app.invoicing.sentences import AGAIN_CLI
-
     report = run.report
     lines = [
         *run.outcome_lines(),
@@ -385,8 +278,6 @@ class ProgressBar:
         self._last: tuple[str, int] | None = None
 
     def __call__(self, p: DraftProgress) -> None:
-        from app.invoicing.run import progress_bar_text
-
         text = progress_bar_text(p, BAR_WIDTH)
         if self.tty:
             end = "\n" if p.phase == "done" else ""

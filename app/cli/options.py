@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
 
+from app.model import ConnectionModel
 from app.xero.endpoints import DEFAULT_SANDBOX_URL
-
-if TYPE_CHECKING:
-    from app.model import ConnectionModel
 
 
 def add_profile_options(parser: argparse.ArgumentParser, top_level: bool = False) -> None:
@@ -41,8 +38,6 @@ def chosen_profile(args: argparse.Namespace, default: str | None = None) -> tupl
 
 
 def model_for(args: argparse.Namespace, default_profile: str | None = None) -> ConnectionModel:
-    from app.model import ConnectionModel
-
     profile, url = chosen_profile(args, default_profile)
     model = ConnectionModel(profile)
     if url and url != model.settings.sandbox_url:

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.invoicing.parsing import ALIASES, DATE_ORDERS, QUOTE_FIELDS, normalise_key, show
+from app.invoicing.parsing import ALIASES, DATE_ORDERS, QUOTE_FIELDS, field_for, normalise_key, show
+from app.settings import config_dir
 
 IGNORED = "ignored"
 # The user's names for the fields (CLI --map, mapping files, the window); internal name -> user name.
@@ -345,8 +346,6 @@ def guess(header: Sequence[str], categories: Sequence[str] = ()) -> Mapping:
     """Columns named as in the alias table map to their field, a column named as one of the organisation's
     tracking categories to that category; every other column is ignored (and blocks when it looks
     amount-changing)."""
-    from app.invoicing.parsing import field_for
-
     by_key = {normalise_key(c): c for c in categories}
     columns = []
     for name in header:
@@ -364,8 +363,6 @@ def guess(header: Sequence[str], categories: Sequence[str] = ()) -> Mapping:
 
 def saved_path(signature: str, folder: Path | None = None) -> Path:
     if folder is None:
-        from app.settings import config_dir
-
         folder = config_dir()
     return folder / MAPPINGS_DIR / f"{signature}.json"
 

@@ -25,6 +25,7 @@ from app.invoicing.mapping import (
 )
 from app.invoicing.parsing import DATE_ORDER_WORDS
 from app.invoicing.records import LoadResult
+from app.invoicing.sources import load_file
 
 SETTLED = "Every column is mapped or ignored; the preview is what will be drafted."
 SAVED = "Mapping saved: files with these columns will map themselves."
@@ -74,8 +75,6 @@ class MappingStep:
         self.mapping: Mapping | None = self.loaded.mapping
 
     def _read(self) -> LoadResult:
-        from app.invoicing.sources import load_file
-
         return load_file(self.path, self._request, sample_rows=PREVIEW_ROWS)
 
     def _reload(self) -> None:

@@ -14,7 +14,6 @@ import threading
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QStandardPaths, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
@@ -35,6 +34,7 @@ from PySide6.QtWidgets import (
 from app.invoicing import sources
 from app.invoicing.loading import SHOW_FROM_BYTES, loading_sentence
 from app.invoicing.mapping import unused_category_columns
+from app.invoicing.mapping_step import MappingStep
 from app.invoicing.planned import Defaults, PlannedInvoice
 from app.invoicing.records import LoadResult
 from app.invoicing.results import DraftProgress, DraftReport
@@ -73,9 +73,6 @@ from app.ui.quote_table import (
 )
 from app.ui.widgets import Notice, NoticeKind, action_button, busy_bar, icon
 from app.ui.workers import Task, run_task
-
-if TYPE_CHECKING:
-    from app.invoicing.mapping_step import MappingStep  # loaded with the first file
 
 WINDOW_SIZE = (900, 600)
 FILE_FILTER = "Quotes and orders (*.csv *.json *.txt *.tsv);;All files (*)"
@@ -499,8 +496,6 @@ class InvoicesWindow(QWidget):
     def load_file(self, path: str | Path) -> Task | None:
         """First the mapping step (the columns and a preview, read in a worker); a settled mapping goes
         straight on to the whole file and the plan, an unsettled one waits for the user."""
-        from app.invoicing.mapping_step import MappingStep
-
         if self._busy:
             return None
         type(self).last_folder = str(Path(path).parent)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -27,8 +28,6 @@ def is_loopback(url: str) -> bool:
         return False
     if host == "localhost":
         return True
-    import ipaddress  # not on the start-up path: only when an address is checked
-
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:

@@ -268,7 +268,7 @@ def map_token_error(response: requests.Response) -> XeroConnectError:
 
 def network_error(exc: BaseException, what: str = "Xero") -> NetworkError:
     """A connection failure, without the URL's query string (it may carry a code)."""
-    import requests
+    import requests  # network stack: loaded on first use
 
     if isinstance(exc, requests.Timeout):
         return NetworkError(f"{what} did not answer in time; check the network connection and try again.")

@@ -112,3 +112,45 @@ def test_a_fresh_wizard_paints_without_the_network_or_keyring_stack(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def _function_level_imports(path: Path) -> list[tuple[int, list[str]]]:
+    """(line number, source lines) of each import inside a function, outside ``if TYPE_CHECKING:``."""
+    import ast
+
+    lines = path.read_text(encoding="utf-8").splitlines()
+    tree = ast.parse("\n".join(lines))
+    found = []
+    for function in ast.walk(tree):
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            for node in ast.walk(function):
+                if isinstance(node, ast.Import | ast.ImportFrom):
+                    found.append((node.lineno, lines))
+    return found
+
+
+def _says_why(lineno: int, lines: list[str]) -> bool:
+    """A comment on the import's line, or above it (an import group shares the comment of its first)."""
+    index = lineno - 1
+    while True:
+        if "#" in lines[index]:
+            return True
+        above = lines[index - 1].strip() if index > 0 else ""
+        if above.startswith("#"):
+            return True
+        if not above.startswith(("import ", "from ")):
+            return False
+        index -= 1
+
+
+def test_every_import_inside_a_function_says_why():
+    """Imports stand at the top of their module. One that waits inside a function is a seam (Qt only
+    for the GUI commands, the network stack off the wizard's first paint, a platform's own module, the
+    draft command's modules) and says why in a comment beside or above it (docs/ARCHITECTURE.md)."""
+    silent = [
+        f"{path.relative_to(APP)}:{lineno}"
+        for path in APP.rglob("*.py")
+        for lineno, lines in _function_level_imports(path)
+        if not _says_why(lineno, lines)
+    ]
+    assert silent == []
