@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -86,3 +87,25 @@ def ledger():
 
     with Ledger() as opened:
         yield opened
+
+
+@pytest.fixture(scope="session")
+def shots_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where tests save what they rendered, to be looked at: $XERO_CONNECT_SHOTS when set, else this
+    run's own temporary folder (so two runs on one machine never overwrite each other's)."""
+    chosen = os.environ.get("XERO_CONNECT_SHOTS")
+    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("shots", numbered=False)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def shot(shots_dir: Path) -> Callable[[Any, str], Path]:
+    """shot(widget, name): the widget rendered to <shots_dir>/<name>.png."""
+
+    def save(widget: Any, name: str) -> Path:
+        path = shots_dir / f"{name}.png"
+        assert widget.grab().save(str(path)), path
+        return path
+
+    return save

@@ -23,7 +23,7 @@ def prepared_model(sandbox, sandbox_app, callback_ports) -> ConnectionModel:
 
 
 def test_allow_in_chromium_connects_and_shows_the_success_page(
-    chromium, sandbox, sandbox_app, callback_ports
+    chromium, sandbox, sandbox_app, callback_ports, shots_dir
 ):
     model = prepared_model(sandbox, sandbox_app, callback_ports)
     attempt = model.begin_authorization()
@@ -33,7 +33,7 @@ def test_allow_in_chromium_connects_and_shows_the_success_page(
     assert "code=" not in page
     # The logo is drawn: the page's Content-Security-Policy lets its data: image through.
     assert chromium.execute_script("return document.querySelector('img.logo').naturalWidth") > 0
-    chromium.save_screenshot("/tmp/recovery_success_page.png")
+    chromium.save_screenshot(str(shots_dir / "consent-success-page.png"))
     assert [c.tenant_name for c in outcome.connections] == ["Demo Company (UK)"]
     assert model.settings.tenant_id == ""  # a first connect: the admin confirms the organisation
     model.choose_tenant(outcome.connections[0])

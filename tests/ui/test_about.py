@@ -125,7 +125,7 @@ def test_start_at_login_toggles_the_autostart_entry(qtbot, monkeypatch, tmp_path
 
 
 def test_a_failed_calls_correlation_id_is_logged_and_in_the_support_summary(
-    qtbot, real_keyring, connected, sandbox, caplog
+    qtbot, real_keyring, connected, sandbox, caplog, shot
 ):
     import logging
 
@@ -157,4 +157,4 @@ def test_a_failed_calls_correlation_id_is_logged_and_in_the_support_summary(
     qtbot.waitUntil(lambda: dialog.copy_notice.kind == "success", timeout=5_000)
     line = next(x for x in clipboard().splitlines() if x.startswith("Last failed Xero call: "))
     assert line.startswith(f"Last failed Xero call: {correlation} (GET /Organisation answered 503, ")
-    dialog.grab().save("/tmp/recovery_about.png")
+    shot(dialog, "about-dialog")

@@ -26,7 +26,6 @@ WAIT_MS = 30_000
 SAMPLE = resource_path("samples") / "crm-quotes.csv"
 INVOICES_PATH = "/api.xro/2.0/Invoices"
 SUMMARY_SAMPLE = "Drafted 10, skipped 0 already drafted, 2 invalid, 0 failed."
-SHOTS = Path("/tmp/invoice-shots")
 HEADER = ["Quote Number", "Quote Date", "Customer", "Currency", "Description", "Quantity", "Unit Price"]
 NAMES = ["Acme Ltd", "Bayside Club", "Northwind Traders", "Marine Systems", "Southwind Cafe"]
 
@@ -81,11 +80,6 @@ def statuses(win: InvoicesWindow) -> list[str]:
     return [row.status_text for row in win.rows]
 
 
-def shot(win: InvoicesWindow, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    assert win.grab().save(str(SHOTS / f"{name}.png"))
-
-
 def write_quotes(path: Path, count: int, prefix: str = "G", extra: list[list[str]] | None = None) -> Path:
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -106,7 +100,7 @@ def held(sandbox, model) -> Counter:
 
 
 def test_the_sample_file_is_drafted_once_and_shows_as_drafted_when_loaded_again(
-    qtbot, sandbox, connected, window
+    qtbot, sandbox, connected, window, shot
 ):
     assert window.windowTitle() == "Draft invoices — Demo Company (UK)"
     load(qtbot, window, SAMPLE)
@@ -173,7 +167,7 @@ def test_accepted_quotes_from_xero_appear_with_their_status(qtbot, sandbox, conn
 
 
 def test_cancel_stops_after_the_batch_in_flight_and_the_rerun_drafts_the_rest_once(
-    qtbot, sandbox, connected, window, tmp_path
+    qtbot, sandbox, connected, window, tmp_path, shot
 ):
     tenant = connected.settings.tenant_id
     load(qtbot, window, write_quotes(tmp_path / "many.csv", 120))
@@ -325,7 +319,7 @@ def test_quotes_xero_already_has_show_as_found_and_are_not_drafted(
 
 
 def test_a_changed_quote_shows_what_changed_and_updates_its_draft_in_place(
-    qtbot, sandbox, connected, window, tmp_path
+    qtbot, sandbox, connected, window, tmp_path, shot
 ):
     export = write_quotes(tmp_path / "crm.csv", 3)
     load(qtbot, window, export)
@@ -354,7 +348,7 @@ def test_a_changed_quote_shows_what_changed_and_updates_its_draft_in_place(
 
 
 def test_a_run_waits_while_another_run_for_the_organisation_holds_the_lock(
-    qtbot, sandbox, connected, window, tmp_path
+    qtbot, sandbox, connected, window, tmp_path, shot
 ):
     from app.invoicing.run_lock import TenantLock
 
@@ -375,7 +369,7 @@ def test_a_run_waits_while_another_run_for_the_organisation_holds_the_lock(
 
 
 def test_the_account_and_tax_rate_are_chosen_from_dropdowns_and_remembered(
-    qtbot, sandbox, connected, window, tmp_path
+    qtbot, sandbox, connected, window, tmp_path, shot
 ):
     load(qtbot, window, write_quotes(tmp_path / "mapped.csv", 2, prefix="M"))
     assert window.mapping_row.isVisible()
@@ -413,8 +407,16 @@ def test_the_account_and_tax_rate_are_chosen_from_dropdowns_and_remembered(
     shot(window, "mapping-archived")
 
 
+def choose_contact(qtbot, window: InvoicesWindow, row: int, button) -> None:
+    """Select the row, press "use the existing contact" or "create a new one", wait for the new plan."""
+    window.table.selectRow(row)
+    with qtbot.waitSignal(window.rows_changed, timeout=WAIT_MS):
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    idle(qtbot, window)
+
+
 def test_a_near_match_customer_is_a_per_row_choice_never_a_silent_second_contact(
-    qtbot, sandbox, connected, window, tmp_path
+    qtbot, sandbox, connected, window, tmp_path, shot
 ):
     org = sandbox.state.orgs[connected.settings.tenant_id]
     before = len(org["contacts"])
@@ -430,13 +432,8 @@ def test_a_near_match_customer_is_a_per_row_choice_never_a_silent_second_contact
     window.table.selectRow(0)
     assert window.use_contact_button.isVisible() and window.new_contact_button.isVisible()
     shot(window, "near-contact")
-    with qtbot.waitSignal(window.rows_changed, timeout=WAIT_MS):
-        qtbot.mouseClick(window.use_contact_button, Qt.MouseButton.LeftButton)
-    idle(qtbot, window)
-    window.table.selectRow(1)
-    with qtbot.waitSignal(window.rows_changed, timeout=WAIT_MS):
-        qtbot.mouseClick(window.new_contact_button, Qt.MouseButton.LeftButton)
-    idle(qtbot, window)
+    choose_contact(qtbot, window, 0, window.use_contact_button)
+    choose_contact(qtbot, window, 1, window.new_contact_button)
     assert [row.state for row in window.rows] == ["new", "new"]
     assert draft(qtbot, window).drafted == 2
     contact = {
@@ -519,8 +516,7 @@ def test_a_run_whose_window_was_closed_is_told_when_it_ends(qtbot, sandbox, conn
     load(qtbot, window, write_quotes(tmp_path / "many.csv", 120))
     # The tray's window makes its own model, whose waits are real: 120 History notes must not meet
     # Xero's minute limit here.
-    limits = requests.post(f"{sandbox.base_url}/sandbox/limits", json={"per_minute": 1000}, timeout=5)
-    limits.raise_for_status()
+    sandbox.post("limits", {"per_minute": 1000})
     fault(sandbox, kind="delay", delay_seconds=1, count=1, path_prefix=INVOICES_PATH, method="PUT")
     asked: list[str] = []
     with qtbot.waitSignal(window.run_finished, timeout=WAIT_MS):
@@ -532,7 +528,7 @@ def test_a_run_whose_window_was_closed_is_told_when_it_ends(qtbot, sandbox, conn
 
 
 def test_a_customer_matching_only_by_e_mail_is_a_per_row_choice_in_both_directions(
-    qtbot, sandbox, connected, window, tmp_path
+    qtbot, sandbox, connected, window, tmp_path, shot
 ):
     org = sandbox.state.orgs[connected.settings.tenant_id]
     acme_id = next(c["ContactID"] for c in org["contacts"] if c["Name"] == "Acme Ltd")
@@ -557,13 +553,8 @@ def test_a_customer_matching_only_by_e_mail_is_a_per_row_choice_in_both_directio
     window.table.selectRow(0)
     assert window.use_contact_button.isVisible() and window.new_contact_button.isVisible()
     shot(window, "email-contact")
-    with qtbot.waitSignal(window.rows_changed, timeout=WAIT_MS):
-        qtbot.mouseClick(window.new_contact_button, Qt.MouseButton.LeftButton)
-    idle(qtbot, window)
-    window.table.selectRow(1)
-    with qtbot.waitSignal(window.rows_changed, timeout=WAIT_MS):
-        qtbot.mouseClick(window.use_contact_button, Qt.MouseButton.LeftButton)
-    idle(qtbot, window)
+    choose_contact(qtbot, window, 0, window.new_contact_button)
+    choose_contact(qtbot, window, 1, window.use_contact_button)
     assert [row.state for row in window.rows] == ["new", "new"]
     assert draft(qtbot, window).drafted == 2
     contact = {
@@ -575,7 +566,7 @@ def test_a_customer_matching_only_by_e_mail_is_a_per_row_choice_in_both_directio
 
 
 def test_tracking_is_chosen_per_category_from_dropdowns_remembered_and_reaches_the_invoice(
-    qtbot, sandbox, connected, window, tmp_path
+    qtbot, sandbox, connected, window, tmp_path, shot
 ):
     load(qtbot, window, write_quotes(tmp_path / "tracked.csv", 2, prefix="K"))
     boxes = window.tracking_boxes
@@ -647,7 +638,7 @@ def test_tracking_is_chosen_per_category_from_dropdowns_remembered_and_reaches_t
 
 
 def test_a_quote_inside_the_lock_date_and_a_read_only_role_are_sentences_in_the_preview(
-    qtbot, sandbox, connected, window, tmp_path
+    qtbot, sandbox, connected, window, tmp_path, shot
 ):
     tenant = connected.settings.tenant_id
     sandbox.post(f"organisations/{tenant}", {"period_lock_date": "2026-11-02"})
@@ -679,7 +670,7 @@ def test_a_quote_inside_the_lock_date_and_a_read_only_role_are_sentences_in_the_
 
 
 def test_a_column_named_as_a_tracking_category_is_used_from_the_first_file(
-    qtbot, sandbox, connected, window, tmp_path
+    qtbot, sandbox, connected, window, tmp_path, shot
 ):
     """The first file is read before the organisation's categories are known: once the plan has read
     them, its columns are read again and a column named as a category is guessed, not dropped."""

@@ -13,7 +13,6 @@ from app.ui.invoices import InvoicesWindow
 from app.ui.mapping_view import MappingView
 from tests.helpers.drafting import connect
 
-SHOTS = Path("/tmp/invoice-shots")
 HEADER = "Order Ref,Client,Order Date,Product,Description,Qty,Unit Price,VAT Rate\n"
 
 
@@ -35,7 +34,9 @@ def preview_cells(view: MappingView) -> list[list[str]]:
     ]
 
 
-def test_change_a_mapping_the_preview_follows_save_and_the_next_file_maps_itself(qtbot, tmp_path) -> None:
+def test_change_a_mapping_the_preview_follows_save_and_the_next_file_maps_itself(
+    qtbot, tmp_path, shot
+) -> None:
     november = write(
         tmp_path / "november.csv",
         "SO-1,Acme Ltd,11/13/2026,DEV-HOUR,Development,2,95.00,20%\n,,,SUPPORT-M,Support,1,250.00,20%\n",
@@ -49,8 +50,7 @@ def test_change_a_mapping_the_preview_follows_save_and_the_next_file_maps_itself
     # Blocked: 'Product' and 'Description' are both the description, 'VAT Rate' changes amounts.
     assert not view.apply_button.isEnabled() and view.preview.rowCount() == 0
     assert "it has no column for the quote number" in view.notice.label.text()
-    SHOTS.mkdir(exist_ok=True)
-    view.grab().save(str(SHOTS / "mapping-blocked.png"))
+    shot(view, "mapping-blocked")
     with qtbot.waitSignal(view.changed):
         view.field_box("Order Ref").setCurrentText("number")
     assert "'VAT Rate' looks like it changes an amount" in view.notice.label.text()
@@ -72,7 +72,7 @@ def test_change_a_mapping_the_preview_follows_save_and_the_next_file_maps_itself
     assert preview_cells(view)[0][3] == "345.00"
     with qtbot.waitSignal(view.changed):
         view.field_box("Qty").setCurrentText("quantity")
-    view.grab().save(str(SHOTS / "mapping-settled.png"))
+    shot(view, "mapping-settled")
 
     with qtbot.waitSignal(view.saved) as saved:
         view.save_button.click()
@@ -100,7 +100,9 @@ def connected(sandbox, sandbox_app, callback_ports):
 
 
 @pytest.mark.usefixtures("real_keyring", "no_stray_workers")
-def test_the_window_waits_for_the_mapping_then_plans_what_the_preview_showed(qtbot, connected, tmp_path):
+def test_the_window_waits_for_the_mapping_then_plans_what_the_preview_showed(
+    qtbot, connected, tmp_path, shot
+):
     path = tmp_path / "export.csv"
     path.write_text(
         "Quote Number,Customer,Description,Quantity,Unit Price,VAT Rate\n"
@@ -126,5 +128,4 @@ def test_the_window_waits_for_the_mapping_then_plans_what_the_preview_showed(qtb
         view.apply_button.click()
     qtbot.waitUntil(lambda: not window.running and window.session.plan is not None, timeout=30_000)
     assert [(row.number, row.state, row.total) for row in window.rows] == [("Q-MAP-1", "new", "190.00")]
-    SHOTS.mkdir(exist_ok=True)
-    window.grab().save(str(SHOTS / "invoices-mapping-step.png"))
+    shot(window, "invoices-mapping-step")

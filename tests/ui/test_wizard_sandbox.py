@@ -122,7 +122,7 @@ def pkce_app(sandbox, callback_ports):
 
 @pytest.mark.parametrize("app_type", ["web", "pkce"])
 def test_whole_wizard_page_by_page(
-    qtbot, sandbox, sandbox_app, pkce_app, callback_ports, browser, cleanup_keyring, app_type
+    qtbot, sandbox, sandbox_app, pkce_app, callback_ports, browser, cleanup_keyring, app_type, shot
 ):
     """Both integration types end to end; a Mobile or desktop app skips step 3 and types only its ID."""
     set_auto_consent(sandbox.base_url)
@@ -143,7 +143,7 @@ def test_whole_wizard_page_by_page(
     if app_type == "pkce":
         click(qtbot, page2.type_buttons["pkce"])
         assert "<b>Mobile or desktop app</b>" in page2.how_to.text()
-        page2.grab().save("/tmp/w26_step2_pkce.png")
+        shot(page2, "wizard-step2-pkce")
     click_next(qtbot, wizard)
     if app_type == "web":
         assert wizard.currentId() == steps.GENERATE_SECRET
@@ -156,7 +156,7 @@ def test_whole_wizard_page_by_page(
     if app_type == "web":
         page4.secret.setText(f"  {app.client_secret}\n")
     else:
-        page4.grab().save("/tmp/w26_step4_pkce.png")
+        shot(page4, "wizard-step4-pkce")
     click_next(qtbot, wizard)
     qtbot.waitUntil(lambda: wizard.currentId() == steps.CONFIRM_VALUES, timeout=WAIT_MS)
     assert model.settings.app_type == app_type
@@ -184,7 +184,7 @@ def test_whole_wizard_page_by_page(
     qtbot.waitUntil(lambda: page7.combo.count() >= 1 and not page7.loading, timeout=WAIT_MS)
     assert page7.combo.count() == 1 and page7.selected() is not None  # the single organisation is preselected
     assert "This app has 1 connection for you" in page7.usage.text() and "Starter" in page7.usage.text()
-    page7.grab().save(f"/tmp/w26_step7_{app_type}.png")
+    shot(page7, f"wizard-step7-{app_type}")
     click_next(qtbot, wizard)
 
     page8 = wizard.page_for(steps.VERIFY)
@@ -203,7 +203,7 @@ def test_whole_wizard_page_by_page(
 
 @pytest.mark.parametrize("opened_on", ["step 6", "step 4"])
 def test_a_wrong_secret_is_found_before_the_browser_and_leads_to_step_4(
-    qtbot, sandbox, sandbox_app, callback_ports, browser, cleanup_keyring, opened_on
+    qtbot, sandbox, sandbox_app, callback_ports, browser, cleanup_keyring, opened_on, shot
 ):
     """Xero refuses the secret before any consent (a client_credentials token request): on Next in
     step 4 it is not saved, and a wrong one saved before sends step 6 back to step 4 before the browser
@@ -229,7 +229,7 @@ def test_a_wrong_secret_is_found_before_the_browser_and_leads_to_step_4(
         qtbot.waitUntil(lambda: wizard_page.missing_notice.kind == "error", timeout=WAIT_MS)
         assert wizard.currentId() == steps.RECORD_CREDENTIALS
         assert SecretStore("sandbox", sandbox_app.client_id).client_secret() is None  # not saved
-        wizard_page.grab().save("/tmp/w26_step4_wrong_secret.png")
+        shot(wizard_page, "wizard-step4-wrong-secret")
     page4 = wizard.page_for(steps.RECORD_CREDENTIALS)
     assert "client secret is wrong" in page4.missing_notice.text()
     qtbot.waitUntil(page4.secret.hasFocus)
@@ -318,7 +318,7 @@ def test_busy_ports_then_paste_the_redirect_url(qtbot, sandbox, at_step_6, callb
 
 
 def test_step_2_suggests_a_name_the_sandbox_portal_accepts_and_warns_about_xero(
-    qtbot, sandbox, callback_ports, browser
+    qtbot, sandbox, callback_ports, browser, shot
 ):
     """The suggested name goes through the sandbox's portal rule; typing "Xero" warns at once."""
     model = new_model(sandbox, callback_ports)
@@ -337,7 +337,7 @@ def test_step_2_suggests_a_name_the_sandbox_portal_accepts_and_warns_about_xero(
         f"{sandbox.base_url}/sandbox/apps", json={**body, "name": page.app_name.text()}, timeout=5
     )
     assert refused.status_code == 400
-    page.grab().save("/tmp/w26_step2_name.png")
+    shot(page, "wizard-step2-name")
     page.app_name.edit.clear()
     qtbot.keyClicks(page.app_name.edit, "My sync")
     assert not page.name_notice.isVisible()
@@ -465,7 +465,7 @@ def test_a_closed_tab_times_out_naming_the_closed_tab_not_the_redirect_uri(qtbot
     assert page.authorize.text() == "Retry"
 
 
-def test_the_long_wait_hint_follows_what_reached_the_listener(qtbot, at_step_6):
+def test_the_long_wait_hint_follows_what_reached_the_listener(qtbot, at_step_6, shot):
     from app.ui.pages import authorize as authorize_page
 
     wizard = at_step_6
@@ -482,15 +482,15 @@ def test_the_long_wait_hint_follows_what_reached_the_listener(qtbot, at_step_6):
     assert stale.status_code == 400
     page.tick()
     assert "older approval page" in page.hint.text() and "redirect URI" not in page.hint.text()
-    page.grab().save("/tmp/recovery_step6_hint.png")
+    shot(page, "wizard-step6-hint")
     qtbot.waitUntil(lambda: page.state == "failed", timeout=WAIT_MS)
     assert "from an older approval page" in page.status.text()
     assert not page.hint.isVisible()
-    page.grab().save("/tmp/recovery_step6_timeout.png")
+    shot(page, "wizard-step6-timeout")
 
 
 def test_a_third_uncertified_app_refused_at_consent_is_explained_when_the_wait_ends(
-    qtbot, sandbox, sandbox_app, callback_ports, browser, cleanup_keyring
+    qtbot, sandbox, sandbox_app, callback_ports, browser, cleanup_keyring, shot
 ):
     """Xero greys the organisation out for a third uncertified app: no callback ever comes, so the
     sentence where the wait ends says what to do about connection limits."""
@@ -516,7 +516,7 @@ def test_a_third_uncertified_app_refused_at_consent_is_explained_when_the_wait_e
     assert "needs to complete certification" in page.status.text()
     assert "Connected Apps" in page.status.text() and "another tier" in page.status.text()
     qtbot.wait(300)  # let the notice take its wrapped height before the picture
-    page.grab().save("/tmp/w26_step6_cap.png")
+    shot(page, "wizard-step6-cap")
 
 
 def test_a_failure_takes_the_taking_long_hint_with_it(qtbot, at_step_6):
@@ -532,7 +532,7 @@ def test_a_failure_takes_the_taking_long_hint_with_it(qtbot, at_step_6):
 
 
 # ----- one default profile (issue 16, minor) -----
-def test_installed_it_is_real_xero_and_step_1_offers_the_sandbox_as_a_choice(qtbot, sandbox, browser):
+def test_installed_it_is_real_xero_and_step_1_offers_the_sandbox_as_a_choice(qtbot, sandbox, browser, shot):
     from app.settings import load_active_profile
 
     trial = ConnectionModel("sandbox")  # the sandbox profile's address: the test's running sandbox
@@ -543,19 +543,19 @@ def test_installed_it_is_real_xero_and_step_1_offers_the_sandbox_as_a_choice(qtb
     wizard = open_wizard(qtbot, model, browser)
     page = wizard.page_for(steps.NAVIGATE)
     assert page.try_sandbox.isVisible() and "real Xero" in page.profile_note.text()
-    page.grab().save("/tmp/recovery_step1_xero.png")
+    shot(page, "wizard-step1-xero")
     click(qtbot, page.try_sandbox)
     qtbot.waitUntil(lambda: wizard.model.profile == "sandbox", timeout=WAIT_MS)
     assert wizard.currentId() == steps.NAVIGATE and wizard.windowTitle() == "Setup wizard (sandbox)"
     assert page.portal.text().startswith(sandbox.base_url) and not page.try_sandbox.isVisible()
     assert load_active_profile() == "sandbox"  # the CLI's connect and check now use it too
-    page.grab().save("/tmp/recovery_step1_sandbox.png")
+    shot(page, "wizard-step1-sandbox")
 
 
 # ----- a leaked approval link (issue 17) -----
 
 
-def test_the_approval_link_is_copied_only_when_asked(qtbot, at_step_6):
+def test_the_approval_link_is_copied_only_when_asked(qtbot, at_step_6, shot):
     page = at_step_6.page_for(steps.AUTHORIZE)
     QGuiApplication.clipboard().setText("the user's own clipboard")
     page.expander.setChecked(True)
@@ -564,14 +564,14 @@ def test_the_approval_link_is_copied_only_when_asked(qtbot, at_step_6):
     assert QGuiApplication.clipboard().text() == "the user's own clipboard"
     assert "clipboard" not in page.status.text()
     assert page.copy_link.isVisible()
-    page.grab().save("/tmp/recovery_step6_copy_link.png")
+    shot(page, "wizard-step6-copy-link")
     click(qtbot, page.copy_link)
     assert QGuiApplication.clipboard().text() == page.attempt.url
     page.cancel_attempt()
 
 
 def test_a_first_connect_names_who_approved_and_chooses_only_when_the_admin_confirms(
-    qtbot, sandbox, at_step_6
+    qtbot, sandbox, at_step_6, shot
 ):
     set_auto_consent(sandbox.base_url, user_email="mallory.other@example.com")
     wizard = at_step_6
@@ -580,7 +580,7 @@ def test_a_first_connect_names_who_approved_and_chooses_only_when_the_admin_conf
     text = page.status.text()
     assert "Mallory Other (mallory.other@example.com)" in text and "Demo Company (UK)" in text
     assert wizard.model.settings.tenant_id == ""  # nothing used before the admin confirms
-    page.grab().save("/tmp/recovery_step6_consented_by.png")
+    shot(page, "wizard-step6-consented-by")
     click_next(qtbot, wizard)
     tenant = wizard.page_for(steps.PICK_TENANT)
     qtbot.waitUntil(lambda: tenant.selected() is not None, timeout=WAIT_MS)
