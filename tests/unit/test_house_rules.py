@@ -28,6 +28,23 @@ def test_importing_the_core_does_not_load_qt():
     assert out.stdout.strip() == "False"
 
 
+def test_the_command_line_parser_loads_neither_the_drafting_nor_the_network_modules():
+    """The draft command's seam (app/cli/__init__.py): its options are built without app.invoicing,
+    which loads, with the network stack, only when the command runs."""
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys, app.cli\n"
+        "app.cli.build_parser().parse_args(['draft', '--dry-run', 'quotes.csv'])\n"
+        "heavy = ('app.invoicing', 'requests', 'keyring', 'requests_oauthlib', 'filelock')\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith(heavy))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == []
+
+
 def test_the_status_and_check_commands_load_no_qt(tmp_path):
     """The lazy seam in app/cli/__init__.py: only the GUI commands import PySide6 (the CLI runs headless)."""
     import json
