@@ -101,3 +101,20 @@ def unused_tracking_how_cli(column: str) -> str:
         f'add --map "tracking={column}" to set each line\'s option from it, or --map "ignored={column}" '
         "to leave it out (nothing was sent)"
     )
+
+
+def tracking_from_file_label(category: str) -> str:
+    """The Draft window's dropdown of a category a file column also sets: it is for blank cells only."""
+    return f"{category} (blank cells):"
+
+
+def tracking_from_file_sentence(column: str, category: str) -> str:
+    return (
+        f"The file's column {column!r} sets each line's {category}; this choice is for the lines whose "
+        f"{column!r} cell is blank."
+    )
+
+
+def rows_count_sentence(rows: int, checked: int, invalid: int) -> str:
+    """Above the Draft window's table."""
+    return f"{rows} {'row' if rows == 1 else 'rows'}, {checked} checked, {invalid} invalid"

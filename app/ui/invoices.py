@@ -46,6 +46,9 @@ from app.invoicing.sentences import (
     FINISHED_WINDOW,
     failed_window_sentence,
     plan_counts_sentence,
+    rows_count_sentence,
+    tracking_from_file_label,
+    tracking_from_file_sentence,
 )
 from app.invoicing.tracking import NO_TRACKING
 from app.model import ConnectionModel
@@ -344,6 +347,7 @@ class InvoicesWindow(QWidget):
         self.tax_box = QComboBox()
         self.tax_box.setAccessibleName("Tax rate")
         self.tracking_boxes: dict[str, QComboBox] = {}  # one per active tracking category, by its name
+        self.tracking_labels: dict[str, QLabel] = {}
         row = QWidget()
         layout = QHBoxLayout(row)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -374,7 +378,7 @@ class InvoicesWindow(QWidget):
                 widget = item.widget() if item is not None else None
                 if widget is not None:
                     widget.deleteLater()
-            self.tracking_boxes = {}
+            self.tracking_boxes, self.tracking_labels = {}, {}
             previous: QWidget = self.tax_box
             for name, names in wanted:
                 box = QComboBox()
@@ -387,15 +391,28 @@ class InvoicesWindow(QWidget):
                 label.setBuddy(box)
                 self.tracking_row.addWidget(label)
                 self.tracking_row.addWidget(box)
-                self.tracking_boxes[name] = box
+                self.tracking_boxes[name], self.tracking_labels[name] = box, label
                 self.setTabOrder(previous, box)
                 previous = box
             self.setTabOrder(previous, self.table)
         chosen = {k.casefold(): v for k, v in options.tracking_chosen.items()}
+        from_file = self._tracking_columns()
         for name, box in self.tracking_boxes.items():
             box.setCurrentIndex(max(0, box.findData(chosen.get(name.casefold(), ""))))
-            box.setToolTip(options.sentence)
+            column = from_file.get(name.casefold())
+            self.tracking_labels[name].setText(tracking_from_file_label(name) if column else f"{name}:")
+            box.setToolTip(tracking_from_file_sentence(column, name) if column else options.sentence)
             box.setEnabled(not self._busy)
+
+    def _tracking_columns(self) -> dict[str, str]:
+        """Category (casefolded) -> the loaded file's column that sets it, line by line."""
+        if self.session is None or self.session.loaded.mapping is None:
+            return {}
+        mapping = self.session.loaded.mapping
+        return {
+            category.casefold(): mapping.columns[index].name
+            for category, index in mapping.tracking_columns().items()
+        }
 
     def _tracking_chosen(self) -> None:
         if self._busy or self.session is None:
@@ -476,7 +493,7 @@ class InvoicesWindow(QWidget):
         self.create_button.setEnabled(idle and planned and checked > 0)
         if has_rows:
             invalid = sum(1 for row in self.rows if row.state in ("invalid", "problem"))
-            self.count_label.setText(f"{len(self.rows)} rows, {checked} checked, {invalid} invalid")
+            self.count_label.setText(rows_count_sentence(len(self.rows), checked, invalid))
         else:
             self.count_label.setText("")
 

@@ -686,6 +686,13 @@ def test_a_column_named_as_a_tracking_category_is_used_from_the_first_file(
         "named as a tracking category of the organisation",
     )
     assert window.rows[0].state == "new"
+    assert window.count_label.text() == "1 row, 1 checked, 0 invalid"
+    # The Region dropdown stays, for lines whose Region cell is blank, and says so.
+    assert window.tracking_labels["Region"].text() == "Region (blank cells):"
+    assert window.tracking_boxes["Region"].toolTip() == (
+        "The file's column 'Region' sets each line's Region; this choice is for the lines whose 'Region' "
+        "cell is blank."
+    )
     shot(window, "tracking-first-file")
     assert draft(qtbot, window).drafted == 1
     [invoice] = [
