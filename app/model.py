@@ -141,7 +141,7 @@ class ConnectionModel:
     def secrets(self) -> SecretStore:
         if not self.settings.client_id:
             raise NotConfigured(self._not_configured())
-        from app.secrets import SecretStore  # network stack: loaded on first use
+        from app.secrets import SecretStore  # keyring stack: loaded on first use
 
         return SecretStore(self.profile, self.settings.client_id)
 
@@ -157,12 +157,12 @@ class ConnectionModel:
             self.settings.forget_tenant()
         self.settings.client_id = check.client_id
         self.settings.app_type = app_type
-        from app.secrets import SecretStore  # network stack: loaded on first use
+        from app.secrets import SecretStore  # keyring stack: loaded on first use
 
         store = SecretStore(self.profile, check.client_id)
         if app_type == "web":
             store.save_client_secret(check.client_secret)
-        from app.secrets import backend_label  # network stack: loaded on first use
+        from app.secrets import backend_label  # keyring stack: loaded on first use
 
         self.settings.keyring_backend = backend_label()
         self.save()
@@ -181,7 +181,7 @@ class ConnectionModel:
 
     def keyring_label(self) -> str:
         """The keyring in use now, as a user recognises it."""
-        from app.secrets import backend_label  # network stack: loaded on first use
+        from app.secrets import backend_label  # keyring stack: loaded on first use
 
         return backend_label()
 
