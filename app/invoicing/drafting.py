@@ -131,9 +131,14 @@ def calls_sentence(estimate: int, day_remaining: int | None) -> str:
     if day_remaining is None:
         return text + "."
     text += f"; {day_remaining:,} left today for this organisation"
-    if estimate + DAY_RESERVE > day_remaining:
+    if not fits_today(estimate, day_remaining):
         return text + ": this run drafts what fits today and stops before Xero's daily limit."
     return text + "."
+
+
+def fits_today(estimate: int, day_remaining: int | None) -> bool:
+    """Whether a run of ``estimate`` calls ends before Xero's daily limit (None: the limit is not known)."""
+    return day_remaining is None or estimate + DAY_RESERVE <= day_remaining
 
 
 class AnswerMismatch(XeroConnectError):

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from app.invoicing.contact_names import ContactChoices, near_match_hint, near_matches
-from app.invoicing.drafting import calls_sentence, estimate_calls
+from app.invoicing.drafting import calls_sentence, estimate_calls, fits_today
 from app.invoicing.ledger import Ledger
 from app.invoicing.mapping import unused_category_columns
 from app.invoicing.plan import make_plan
@@ -134,9 +134,28 @@ def run_calls_sentence(
     history_notes: bool = True,
 ) -> str:
     """ "About 112 calls to Xero; 880 left today for this organisation." for drafting this plan."""
-    return calls_sentence(
-        estimate_calls(list(plan), update_changed, history_notes), client.limits.day_remaining
-    )
+    return plan_calls_sentence(list(plan), client.limits.day_remaining, update_changed, history_notes)
+
+
+def plan_calls_sentence(
+    plan: Sequence[PlannedInvoice],
+    day_remaining: int | None,
+    update_changed: bool = False,
+    history_notes: bool = True,
+    notes_off_hint: str = "",
+) -> str:
+    """The calls sentence for a plan whose calls left today were read when it was made;
+    ``notes_off_hint`` is added when only a run without History notes fits today."""
+    estimate = estimate_calls(plan, update_changed, history_notes)
+    text = calls_sentence(estimate, day_remaining)
+    if (
+        notes_off_hint
+        and history_notes
+        and not fits_today(estimate, day_remaining)
+        and fits_today(estimate_calls(plan, update_changed, history_notes=False), day_remaining)
+    ):
+        text += " " + notes_off_hint
+    return text
 
 
 def unused_tracking_lines(

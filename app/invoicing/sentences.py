@@ -53,6 +53,14 @@ AGAIN_CLI = "run the same command again to continue"
 AGAIN_WINDOW = "click Create draft invoices again to send them"
 CHANGED_HINT_WINDOW = " (select one and click Update in Xero)"
 FINISHED_WINDOW = "Finished: the drafts are in Xero, ready for review."
+HISTORY_NOTES_BOX = "Add a History &note to each invoice"
+HISTORY_NOTES_TIP = (
+    'Each new invoice gets a note in its History in Xero: "Drafted from CRM quote …". The note costs one '
+    "call to Xero per invoice; without it, more invoices fit within Xero's daily limit."
+)
+NOTES_OFF_FITS_WINDOW = (
+    'Without History notes they all fit today: untick "Add a History note to each invoice".'
+)
 
 
 def all_invalid_sentence(count: int) -> str:

@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, QStandardPaths, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -44,6 +45,8 @@ from app.invoicing.sentences import (
     AGAIN_WINDOW,
     CHANGED_HINT_WINDOW,
     FINISHED_WINDOW,
+    HISTORY_NOTES_BOX,
+    HISTORY_NOTES_TIP,
     failed_window_sentence,
     plan_counts_sentence,
     rows_count_sentence,
@@ -132,6 +135,7 @@ class InvoicesWindow(QWidget):
         self.opener = opener or open_url
         self.session: DraftSession | None = None
         self._columns_of: Path | None = None  # the file whose columns were read (not quotes from Xero)
+        self._outcome: PlanOutcome | None = None  # the latest plan, for its summary
         self.report: DraftReport | None = None
         self.short_code = ""  # the organisation's, once planned: "Open in Xero" opens the invoice there
         self.cancel_event: threading.Event | None = None
@@ -292,8 +296,13 @@ class InvoicesWindow(QWidget):
             "&Create draft invoices", "Create draft invoices for the checked quotes", self.start_drafting
         )
         self.create_button.setDefault(True)
+        self.notes_box = QCheckBox(HISTORY_NOTES_BOX)
+        self.notes_box.setChecked(True)
+        self.notes_box.setToolTip(HISTORY_NOTES_TIP)
+        self.notes_box.toggled.connect(lambda _on: self._show_plan_summary())
         bottom = QHBoxLayout()
         bottom.addWidget(self.summary, 1)
+        bottom.addWidget(self.notes_box)
         bottom.addWidget(self.cancel_button)
         bottom.addWidget(self.create_button)
 
@@ -472,6 +481,7 @@ class InvoicesWindow(QWidget):
         checked = self.session.checked_count() if self.session is not None else 0
         self.load_file_button.setEnabled(idle)
         self.load_xero_button.setEnabled(idle)
+        self.notes_box.setEnabled(idle)
         self.account_box.setEnabled(idle)
         self.tax_box.setEnabled(idle)
         for box in self.tracking_boxes.values():
@@ -571,6 +581,7 @@ class InvoicesWindow(QWidget):
 
     def _loaded(self, loaded: LoadResult) -> None:
         self.session = DraftSession(loaded)
+        self._outcome = None  # until these quotes are planned
         self.report = None
         self.table_model.set_rows(self.session.rows)
         self.rows_changed.emit()
@@ -622,25 +633,35 @@ class InvoicesWindow(QWidget):
             self._columns_of = None  # once per file
             self.load_file(path)
             return
+        self._outcome = outcome
+        self._show_plan_summary()
+        if self.rows:
+            self.table.setFocus()
+
+    def _show_plan_summary(self) -> None:
+        """The plan's counts and the calls the run would make (with or without History notes)."""
+        outcome, session = self._outcome, self.session
+        if outcome is None or session is None or self._busy:
+            return
         new = sum(1 for row in self.rows if row.state == "new")
         before = sum(1 for row in self.rows if row.state in ("drafted_before", "found"))
         changed = sum(1 for row in self.rows if row.state == "changed")
         invalid = sum(1 for row in self.rows if row.state in ("invalid", "problem"))
         text = plan_counts_sentence(new, before, changed, invalid, CHANGED_HINT_WINDOW) + "."
+        notes = self.notes_box.isChecked()
         if new:
-            text += " " + outcome.calls
-        problems = file_problems(self.session.loaded)
+            text += " " + outcome.calls_sentence(notes)
+        problems = file_problems(session.loaded)
         if problems:
             text += " " + " ".join(problems)
-        self.notice.show_message(
-            NoticeKind.WARNING if invalid or problems or changed else NoticeKind.INFO, text
-        )
-        if self.rows:
-            self.table.setFocus()
+        worry = invalid or problems or changed or not outcome.fits_today(notes)
+        self.notice.show_message(NoticeKind.WARNING if worry else NoticeKind.INFO, text)
 
     def _failed(self, sentence: str) -> None:
         """Any core failure: its own sentence, in the notice (never a traceback)."""
         self._task = None
+        if self._busy == Busy.PLANNING:
+            self._outcome = None  # its summary is no longer true
         if self._busy == Busy.DRAFTING:
             self._end_run()
         if self._busy == Busy.PLANNING and self.session is not None:
@@ -684,10 +705,13 @@ class InvoicesWindow(QWidget):
         )
         self._set_busy(Busy.DRAFTING)
         model, cancel, relay = self.model, self.cancel_event, self.relay
+        notes = self.notes_box.isChecked()
 
         def work() -> DraftReport:
             progress = relay.emit_from_worker
-            return draft_selected(model, entries, progress, cancel, update_changed=update_changed)
+            return draft_selected(
+                model, entries, progress, cancel, update_changed=update_changed, history_notes=notes
+            )
 
         self._task = run_task(work, self._drafted, self._failed, name="draft_invoices")
         self.cancel_button.setFocus()
@@ -721,6 +745,7 @@ class InvoicesWindow(QWidget):
         assert self.session is not None
         report = self.session.apply_report(report)
         self.report = report
+        self._outcome = None  # the run's own sentence replaces the plan's summary
         self._end_run()
         self._set_busy(Busy.IDLE)
         self.table_model.refresh()

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote
 
 from app.invoicing.contact_names import ContactChoices, exact_key
-from app.invoicing.drafting import draft_invoices
+from app.invoicing.drafting import draft_invoices, estimate_calls, fits_today
 from app.invoicing.fingerprint import line_total
 from app.invoicing.ledger import DraftRow
 from app.invoicing.plan import choose_defaults
@@ -35,9 +35,10 @@ from app.invoicing.run import (
     WINDOW_PROGRAM,
     add_refused,
     drafting_ledger,
+    plan_calls_sentence,
     plan_run,
-    run_calls_sentence,
 )
+from app.invoicing.sentences import NOTES_OFF_FITS_WINDOW
 
 if TYPE_CHECKING:
     from app.model import ConnectionModel
@@ -162,8 +163,18 @@ class PlanOutcome:
     drafted: dict[str, DraftRow]  # the ledger's rows by source_id, for "Open in Xero" on old drafts
     mapping: MappingOptions | None = None  # the account and tax dropdowns' choices and selection
     problem: str = ""  # the plan could not be made (e.g. "fix the mapping"): nothing is planned
-    calls: str = ""  # "About 112 calls to Xero; 880 left today for this organisation."
+    day_remaining: int | None = None  # Xero's calls left today for the organisation, when planned
     short_code: str = ""  # the organisation's, for "Open in Xero"
+
+    def fits_today(self, history_notes: bool) -> bool:
+        """Whether drafting the plan's new quotes ends before Xero's daily limit."""
+        return fits_today(estimate_calls(self.plan, history_notes=history_notes), self.day_remaining)
+
+    def calls_sentence(self, history_notes: bool) -> str:
+        """ "About 112 calls to Xero; 880 left today …" for drafting the plan's new quotes."""
+        return plan_calls_sentence(
+            self.plan, self.day_remaining, history_notes=history_notes, notes_off_hint=NOTES_OFF_FITS_WINDOW
+        )
 
 
 @dataclass
@@ -325,12 +336,11 @@ def plan_quotes(
             return PlanOutcome([], ledger.drafted(tenant_id), options, problem=str(exc))
         remembered = ledger.tenant_defaults(tenant_id)
         selected = Defaults(*remembered) if remembered else choose_defaults(facts)
-        calls = run_calls_sentence(client, plan)
         return PlanOutcome(
             plan,
             ledger.drafted(tenant_id),
             mapping_options(facts, selected, run_tracking),
-            calls=calls,
+            day_remaining=client.limits.day_remaining,
             short_code=facts.short_code,
         )
 
@@ -342,9 +352,11 @@ def draft_selected(
     cancel: threading.Event,
     *,
     update_changed: bool = False,
+    history_notes: bool = True,
 ) -> DraftReport:
     """The run, holding the organisation's drafting lock; while another run holds it, waits (the
-    progress says so, Cancel stops waiting)."""
+    progress says so, Cancel stops waiting). ``history_notes``: the "Drafted from CRM quote …" note on
+    each new invoice (one call each)."""
     client = model.client()
     tenant_id = model.settings.tenant_id
     organisation = model.settings.tenant_name or "this organisation"
@@ -364,6 +376,7 @@ def draft_selected(
             progress=progress,
             cancel=cancel,
             update_changed=update_changed,
+            history_notes=history_notes,
         )
 
 

@@ -701,3 +701,37 @@ def test_a_column_named_as_a_tracking_category_is_used_from_the_first_file(
         if i.get("Reference") == "KF-0001"
     ]
     assert [(t["Name"], t["Option"]) for t in invoice["LineItems"][0]["Tracking"]] == [("Region", "North")]
+
+
+def test_without_history_notes_more_quotes_fit_today_and_no_note_is_sent(
+    qtbot, sandbox, connected, window, tmp_path, shot
+):
+    """The History note costs a call per invoice. Where only a run without them fits within the
+    organisation's calls left today, the plan's summary says so; unticked, the run sends none."""
+    sandbox.post("limits", {"per_day": 90})
+    load(qtbot, window, write_quotes(tmp_path / "many.csv", 120, prefix="HN"))
+    assert window.notes_box.isChecked() and window.notes_box.isEnabled()
+    with_notes = window.notice.text()
+    assert "stops before Xero's daily limit" in with_notes and window.notice.kind == "warning"
+    assert with_notes.endswith(
+        'Without History notes they all fit today: untick "Add a History note to each invoice".'
+    )
+    calls_with = int(with_notes.split("About ")[1].split(" call")[0])
+    qtbot.wait(100)
+    shot(window, "history-notes-do-not-fit")
+
+    window.notes_box.setChecked(False)
+    without = window.notice.text()
+    calls_without = int(without.split("About ")[1].split(" call")[0])
+    assert calls_with - calls_without == 120  # one note per new invoice
+    assert "daily limit" not in without and "untick" not in without and window.notice.kind == "info"
+
+    report = draft(qtbot, window)
+    assert report.drafted == 120 and not report.stopped
+    invoices = [
+        i
+        for i in sandbox.state.orgs[connected.settings.tenant_id]["invoices"]
+        if i["Reference"].startswith("HN-")
+    ]
+    assert len(invoices) == 120
+    assert {entry["Changes"] for i in invoices for entry in i["_history"]} == {"Created"}  # no "Note"
