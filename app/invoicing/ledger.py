@@ -77,6 +77,11 @@ CREATE TABLE IF NOT EXISTS tenant_tracking (
     choice TEXT NOT NULL,
     chosen_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS tenant_history_notes (
+    tenant_id TEXT PRIMARY KEY,
+    history_notes INTEGER NOT NULL,
+    chosen_at REAL NOT NULL
+);
 """
 
 
@@ -296,6 +301,22 @@ class Ledger:
             db.execute(
                 "INSERT OR REPLACE INTO tenant_tracking (tenant_id, choice, chosen_at) VALUES (?, ?, ?)",
                 (tenant_id, json.dumps(choice, sort_keys=True), time.time()),
+            )
+
+    def tenant_history_notes(self, tenant_id: str) -> bool:
+        """Whether the window's last run for this tenant added History notes (yes until one did not)."""
+        with self._reading():
+            row = self._db.execute(
+                "SELECT history_notes FROM tenant_history_notes WHERE tenant_id = ?", (tenant_id,)
+            ).fetchone()
+        return bool(row[0]) if row else True
+
+    def save_tenant_history_notes(self, tenant_id: str, history_notes: bool) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO tenant_history_notes (tenant_id, history_notes, chosen_at) "
+                "VALUES (?, ?, ?)",
+                (tenant_id, int(history_notes), time.time()),
             )
 
     def save_tenant_defaults(self, tenant_id: str, account_code: str, tax_type: str) -> None:

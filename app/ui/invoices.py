@@ -299,7 +299,8 @@ class InvoicesWindow(QWidget):
         self.notes_box = QCheckBox(HISTORY_NOTES_BOX)
         self.notes_box.setChecked(True)
         self.notes_box.setToolTip(HISTORY_NOTES_TIP)
-        self.notes_box.toggled.connect(lambda _on: self._show_plan_summary())
+        self.notes_box.toggled.connect(self._notes_toggled)
+        self._notes_chosen = False  # ticked or unticked in this window: no plan resets it
         bottom = QHBoxLayout()
         bottom.addWidget(self.summary, 1)
         bottom.addWidget(self.notes_box)
@@ -634,9 +635,17 @@ class InvoicesWindow(QWidget):
             self.load_file(path)
             return
         self._outcome = outcome
+        if not self._notes_chosen:  # as the organisation's last run in the window had it
+            self.notes_box.blockSignals(True)
+            self.notes_box.setChecked(outcome.history_notes)
+            self.notes_box.blockSignals(False)
         self._show_plan_summary()
         if self.rows:
             self.table.setFocus()
+
+    def _notes_toggled(self, _on: bool) -> None:
+        self._notes_chosen = True
+        self._show_plan_summary()
 
     def _show_plan_summary(self) -> None:
         """The plan's counts and the calls the run would make (with or without History notes)."""

@@ -164,6 +164,7 @@ class PlanOutcome:
     mapping: MappingOptions | None = None  # the account and tax dropdowns' choices and selection
     problem: str = ""  # the plan could not be made (e.g. "fix the mapping"): nothing is planned
     day_remaining: int | None = None  # Xero's calls left today for the organisation, when planned
+    history_notes: bool = True  # as the window's last run for the organisation had it
     short_code: str = ""  # the organisation's, for "Open in Xero"
 
     def fits_today(self, history_notes: bool) -> bool:
@@ -341,6 +342,7 @@ def plan_quotes(
             ledger.drafted(tenant_id),
             mapping_options(facts, selected, run_tracking),
             day_remaining=client.limits.day_remaining,
+            history_notes=ledger.tenant_history_notes(tenant_id),
             short_code=facts.short_code,
         )
 
@@ -356,7 +358,7 @@ def draft_selected(
 ) -> DraftReport:
     """The run, holding the organisation's drafting lock; while another run holds it, waits (the
     progress says so, Cancel stops waiting). ``history_notes``: the "Drafted from CRM quote …" note on
-    each new invoice (one call each)."""
+    each new invoice (one call each), remembered for the organisation's next plan in the window."""
     client = model.client()
     tenant_id = model.settings.tenant_id
     organisation = model.settings.tenant_name or "this organisation"
@@ -368,6 +370,7 @@ def draft_selected(
         tenant_id, organisation, WINDOW_PROGRAM, wait=True, on_wait=waiting, cancel=cancel
     ) as ledger:
         recheck_before_sending(client, [e.payload for e in entries if e.payload], organisation)
+        ledger.save_tenant_history_notes(tenant_id, history_notes)  # the window's next plan offers it again
         return draft_invoices(
             client,
             tenant_id,

@@ -725,6 +725,10 @@ def test_without_history_notes_more_quotes_fit_today_and_no_note_is_sent(
     calls_without = int(without.split("About ")[1].split(" call")[0])
     assert calls_with - calls_without == 120  # one note per new invoice
     assert "daily limit" not in without and "untick" not in without and window.notice.kind == "info"
+    with qtbot.waitSignal(window.rows_changed, timeout=WAIT_MS):  # planned again: the box stays as set
+        window.account_box.activated.emit(window.account_box.currentIndex())
+    idle(qtbot, window)
+    assert not window.notes_box.isChecked() and "untick" not in window.notice.text()
 
     report = draft(qtbot, window)
     assert report.drafted == 120 and not report.stopped
@@ -735,3 +739,10 @@ def test_without_history_notes_more_quotes_fit_today_and_no_note_is_sent(
     ]
     assert len(invoices) == 120
     assert {entry["Changes"] for i in invoices for entry in i["_history"]} == {"Created"}  # no "Note"
+
+    again = InvoicesWindow(connected)  # the next window remembers the organisation's choice
+    qtbot.addWidget(again)
+    again.show()
+    qtbot.waitExposed(again)
+    load(qtbot, again, write_quotes(tmp_path / "more.csv", 2, prefix="HM"))
+    assert not again.notes_box.isChecked()

@@ -80,6 +80,16 @@ def test_the_tracking_chosen_per_organisation_survives_reopening_and_can_be_clea
         assert again.tenant_tracking("t2") == {}
 
 
+def test_history_notes_are_on_until_a_run_for_the_organisation_left_them_out(ledger):
+    assert ledger.tenant_history_notes("t1") is True
+    ledger.save_tenant_history_notes("t1", False)
+    ledger.close()
+    with Ledger() as again:
+        assert again.tenant_history_notes("t1") is False and again.tenant_history_notes("t2") is True
+        again.save_tenant_history_notes("t1", True)
+        assert again.tenant_history_notes("t1") is True
+
+
 def test_a_batch_keeps_its_request_and_when_it_was_first_sent(ledger):
     ledger.begin_batch("t1", "k1", {"quote:Q-1": "Q-1"}, '{"Invoices": []}', "k1", now=1000.0)
     [pending] = ledger.pending_batches("t1")
