@@ -80,18 +80,20 @@ def statuses(win: InvoicesWindow) -> list[str]:
     return [row.status_text for row in win.rows]
 
 
-def write_quotes(path: Path, count: int, prefix: str = "G", extra: list[list[str]] | None = None) -> Path:
+def write_rows(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    """A CSV export: the header, then the rows."""
     with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(HEADER)
-        for n in range(1, count + 1):
-            number = f"{prefix}-{n:04d}"
-            writer.writerow(
-                [number, "2026-11-02", NAMES[n % len(NAMES)], "GBP", f"Consulting for {number}", "2", "95.50"]
-            )
-        for row in extra or []:
-            writer.writerow(row)
+        csv.writer(handle).writerows([header, *rows])
     return path
+
+
+def write_quotes(path: Path, count: int, prefix: str = "G", extra: list[list[str]] | None = None) -> Path:
+    numbers = [f"{prefix}-{n:04d}" for n in range(1, count + 1)]
+    rows = [
+        [number, "2026-11-02", NAMES[n % len(NAMES)], "GBP", f"Consulting for {number}", "2", "95.50"]
+        for n, number in enumerate(numbers, start=1)
+    ]
+    return write_rows(path, HEADER, rows + (extra or []))
 
 
 def held(sandbox, model) -> Counter:
@@ -324,10 +326,9 @@ def test_a_changed_quote_shows_what_changed_and_updates_its_draft_in_place(
     export = write_quotes(tmp_path / "crm.csv", 3)
     load(qtbot, window, export)
     draft(qtbot, window)
-    rows = list(csv.reader(export.read_text(encoding="utf-8").splitlines()))
-    rows[2][6] = "100.00"  # G-0002's price: 2 × 95.50 → 2 × 100.00
-    with export.open("w", newline="", encoding="utf-8") as handle:
-        csv.writer(handle).writerows(rows)
+    header, *rows = list(csv.reader(export.read_text(encoding="utf-8").splitlines()))
+    rows[1][6] = "100.00"  # G-0002's price: 2 × 95.50 → 2 × 100.00
+    write_rows(export, header, rows)
     load(qtbot, window, export)
     changed = [row for row in window.rows if row.state == "changed"]
     assert [row.number for row in changed] == ["G-0002"] and changed[0].changes == "total 191.00 → 200.00"
@@ -420,12 +421,14 @@ def test_a_near_match_customer_is_a_per_row_choice_never_a_silent_second_contact
 ):
     org = sandbox.state.orgs[connected.settings.tenant_id]
     before = len(org["contacts"])
-    path = tmp_path / "near.csv"
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(HEADER)
-        writer.writerow(["C-0001", "2026-11-02", "ACME Limited", "GBP", "Consulting", "1", "100"])
-        writer.writerow(["C-0002", "2026-11-02", "Bayside Club Ltd.", "GBP", "Consulting", "1", "100"])
+    path = write_rows(
+        tmp_path / "near.csv",
+        HEADER,
+        [
+            ["C-0001", "2026-11-02", "ACME Limited", "GBP", "Consulting", "1", "100"],
+            ["C-0002", "2026-11-02", "Bayside Club Ltd.", "GBP", "Consulting", "1", "100"],
+        ],
+    )
     load(qtbot, window, path)
     assert [row.state for row in window.rows] == ["invalid", "invalid"]
     assert window.rows[0].near_contacts == ["Acme Ltd"]
@@ -533,14 +536,14 @@ def test_a_customer_matching_only_by_e_mail_is_a_per_row_choice_in_both_directio
     org = sandbox.state.orgs[connected.settings.tenant_id]
     acme_id = next(c["ContactID"] for c in org["contacts"] if c["Name"] == "Acme Ltd")
     before = len(org["contacts"])
-    path = tmp_path / "by-mail.csv"
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([*HEADER, "Email"])
-        for number, name in (("E-0001", "Jane Smith Consulting"), ("E-0002", "Acme Trading")):
-            writer.writerow(
-                [number, "2026-11-02", name, "GBP", "Consulting", "1", "100", "accounts@acme.example"]
-            )
+    path = write_rows(
+        tmp_path / "by-mail.csv",
+        [*HEADER, "Email"],
+        [
+            [number, "2026-11-02", name, "GBP", "Consulting", "1", "100", "accounts@acme.example"]
+            for number, name in (("E-0001", "Jane Smith Consulting"), ("E-0002", "Acme Trading"))
+        ],
+    )
     load(qtbot, window, path)
     assert [row.state for row in window.rows] == ["invalid", "invalid"]
     assert [row.near_contacts for row in window.rows] == [["Acme Ltd"], ["Acme Ltd"]]
@@ -621,11 +624,11 @@ def test_tracking_is_chosen_per_category_from_dropdowns_remembered_and_reaches_t
     assert [(t["Name"], t["Option"]) for t in invoice["LineItems"][0]["Tracking"]] == [("Region", "South")]
 
     # Once the organisation's categories are known, a column named as one is guessed as that category.
-    own = tmp_path / "own.csv"
-    with open(own, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([*HEADER, "Region"])
-        writer.writerow(["KR-0001", "2026-11-02", "Acme Ltd", "GBP", "Consulting", "1", "100", "Nowhere"])
+    own = write_rows(
+        tmp_path / "own.csv",
+        [*HEADER, "Region"],
+        [["KR-0001", "2026-11-02", "Acme Ltd", "GBP", "Consulting", "1", "100", "Nowhere"]],
+    )
     load(qtbot, window, own)
     [column] = [c for c in window.mapping_view.step.columns if c.name == "Region"]
     assert (column.choice, column.note) == (
@@ -674,11 +677,11 @@ def test_a_column_named_as_a_tracking_category_is_used_from_the_first_file(
 ):
     """The first file is read before the organisation's categories are known: once the plan has read
     them, its columns are read again and a column named as a category is guessed, not dropped."""
-    path = tmp_path / "first.csv"
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([*HEADER, "Region"])
-        writer.writerow(["KF-0001", "2026-11-02", "Acme Ltd", "GBP", "Consulting", "1", "100", "North"])
+    path = write_rows(
+        tmp_path / "first.csv",
+        [*HEADER, "Region"],
+        [["KF-0001", "2026-11-02", "Acme Ltd", "GBP", "Consulting", "1", "100", "North"]],
+    )
     load(qtbot, window, path)
     [column] = [c for c in window.mapping_view.step.columns if c.name == "Region"]
     assert (column.choice, column.note) == (
