@@ -121,3 +121,10 @@ class FakeModel:
 
 def connection(name: str, tenant_id: str, event: str = "e1") -> Connection:
     return Connection(f"c-{tenant_id}", tenant_id, name, "ORGANISATION", event, "", "")
+
+
+def successful_check() -> CheckResult:
+    """What step 8 shows after a check of Demo Company (UK) that succeeded."""
+    return CheckResult(
+        "Demo Company (UK)", "Connection attempt successful: Demo Company (UK)", 4990, 59, "!x", "GB", "GBP"
+    )

@@ -17,7 +17,7 @@ from app.ui.pages.credentials import field_problems
 from app.ui.wizard import SetupWizard
 from app.ui.workers import GENERIC_FAILURE, run_task
 from app.xero.errors import SecretRejected
-from tests.helpers.fakes import FakeModel, FakeStore, connection, fake_tokens
+from tests.helpers.fakes import FakeModel, FakeStore, connection, fake_tokens, successful_check
 
 pytestmark = pytest.mark.usefixtures("no_stray_workers")
 
@@ -450,8 +450,6 @@ def test_each_page_opens_with_its_primary_action_focused(qtbot, fake_model):
 
 
 def test_finish_waits_for_a_successful_check(qtbot, fake_model):
-    from app.model import CheckResult
-
     fake_model.settings.tenant_name = "Demo Company (UK)"
     wizard = open_wizard(qtbot, fake_model, steps.VERIFY, autoload=False)
     finish = wizard.button(wizard.WizardButton.FinishButton)
@@ -460,40 +458,19 @@ def test_finish_waits_for_a_successful_check(qtbot, fake_model):
     assert "check" in page.status.text().lower()  # says what is unchecked
     page.show_problem("Xero is unavailable right now; try again in a few minutes.")
     assert not finish.isEnabled()
-    page.show_result(
-        CheckResult(
-            "Demo Company (UK)",
-            "Connection attempt successful: Demo Company (UK)",
-            4990,
-            59,
-            "!x",
-            "GB",
-            "GBP",
-        )
-    )
+    page.show_result(successful_check())
     assert finish.isEnabled()
 
 
 @pytest.mark.parametrize("keep_checked", [True, False])
 def test_finish_turns_start_at_login_on_as_offered(qtbot, fake_model, keep_checked):
     from app import autostart
-    from app.model import CheckResult
 
     wizard = open_wizard(qtbot, fake_model, steps.VERIFY, autoload=False)
     page = wizard.page_for(steps.VERIFY)
     assert page.start_at_login.isVisible() and page.start_at_login.isChecked()  # offered, on
     assert "keeps the connection alive" in page.start_at_login.text()
-    page.show_result(
-        CheckResult(
-            "Demo Company (UK)",
-            "Connection attempt successful: Demo Company (UK)",
-            4990,
-            59,
-            "!x",
-            "GB",
-            "GBP",
-        )
-    )
+    page.show_result(successful_check())
     if not keep_checked:
         page.start_at_login.click()
     with qtbot.waitSignal(wizard.finished):
