@@ -49,27 +49,14 @@ class Measure:
 
 
 def _existing_book(rng: random.Random) -> list[dict[str, Any]]:
-    from app.sandbox.fmt import ms_date, stable_id
-    from app.sandbox.seed import SEED_TIME
+    from app.sandbox.fmt import stable_id
+    from app.sandbox.seed import contact_record
 
     out = []
     for n in range(EXISTING_BOOK):
         name = f"{rng.choice(('North', 'South', 'Harbour', 'Hill', 'River', 'Oak'))} Trading {n:04d} Ltd"
         out.append(
-            {
-                "ContactID": stable_id("bench", "contact", str(n)),
-                "ContactStatus": "ACTIVE",
-                "Name": name,
-                "EmailAddress": f"accounts{n}@customer.example",
-                "Addresses": [],
-                "Phones": [],
-                "ContactGroups": [],
-                "ContactPersons": [],
-                "IsSupplier": False,
-                "IsCustomer": True,
-                "HasAttachments": False,
-                "UpdatedDateUTC": ms_date(SEED_TIME),
-            }
+            contact_record(stable_id("bench", "contact", str(n)), name, f"accounts{n}@customer.example")
         )
     return out
 
