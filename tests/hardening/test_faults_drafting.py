@@ -4,9 +4,6 @@ in Xero exactly once."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 from collections import Counter
 
@@ -19,7 +16,7 @@ from app.model import ConnectionModel
 from app.secrets import SecretStore
 from app.xero.http import RetryPolicy, make_session
 from tests.helpers.drafting import INVOICES_PATH, SandboxSleep, connect, make_quotes
-from tests.helpers.flows import REFRESH_IN_CHILD, authorize, new_model
+from tests.helpers.flows import authorize, new_model, refresh_in_processes
 from tests.helpers.sandbox import Sandbox, register_app, set_auto_consent
 
 pytestmark = pytest.mark.usefixtures("real_keyring")
@@ -229,18 +226,7 @@ def test_two_processes_refresh_at_once_and_the_parent_still_connects(sandbox, sa
     assert saved is not None
     rejected = saved.access_token
     try:
-        children = [
-            subprocess.Popen(
-                [sys.executable, "-c", REFRESH_IN_CHILD, rejected],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                env=os.environ.copy(),
-            )
-            for _ in range(2)
-        ]
-        outputs = [child.communicate(timeout=60) for child in children]
-        assert all(child.returncode == 0 for child in children), outputs
+        outputs = refresh_in_processes(rejected, 2)
         assert outputs[0][0] == outputs[1][0]
         # The parent holds a stale cache; its next calls must pick up the rotated tokens, not fail.
         assert model.check_connection().organisation == "Demo Company (UK)"

@@ -6,8 +6,6 @@ recorded, and a 30-second stall meets a 1-second client read timeout.
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from app.errors import XeroConnectError
@@ -24,8 +22,8 @@ from app.xero.errors import (
 )
 from app.xero.http import RetryPolicy, make_session
 from tests.helpers.fault_proxy import FaultProxy
-from tests.helpers.flows import new_model
-from tests.helpers.sandbox import follow_consent, set_auto_consent
+from tests.helpers.flows import authorize, new_model
+from tests.helpers.sandbox import set_auto_consent
 
 pytestmark = pytest.mark.usefixtures("real_keyring")
 TOKEN = "/connect/token"
@@ -62,15 +60,6 @@ def fast_model(sandbox, app, ports) -> ConnectionModel:
     model.session = make_session(timeout=(2, 1))
     model.retry_policy = RetryPolicy(sleep=Recorder())
     return model
-
-
-def authorize(model: ConnectionModel):
-    attempt = model.begin_authorization()
-    threading.Thread(target=follow_consent, args=(attempt.url,), daemon=True).start()
-    outcome = attempt.wait()
-    if outcome.first_connect and len(outcome.connections) == 1:
-        model.choose_tenant(outcome.connections[0])  # the admin confirms it, as step 7 asks
-    return outcome
 
 
 @pytest.fixture

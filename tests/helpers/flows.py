@@ -3,7 +3,9 @@ stand-in browser, with the real keyring. One place, so every layer connects the 
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 import threading
 
 from app.authorization import AuthorizationOutcome
@@ -81,3 +83,21 @@ from app.model import ConnectionModel
 model = ConnectionModel("sandbox")
 print(model.token_manager().refresh_after_401(sys.argv[1])[:12])
 """
+
+
+def refresh_in_processes(rejected: str, count: int) -> list[tuple[str, str]]:
+    """``count`` processes at once, each answering a 401 for ``rejected`` with a refresh of the sandbox
+    profile; every one must succeed. Their (stdout, stderr): the start of each one's new access token."""
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", REFRESH_IN_CHILD, rejected],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=os.environ.copy(),
+        )
+        for _ in range(count)
+    ]
+    outputs = [child.communicate(timeout=60) for child in children]
+    assert all(child.returncode == 0 for child in children), outputs
+    return outputs

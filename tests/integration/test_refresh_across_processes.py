@@ -3,13 +3,9 @@ the file lock makes the second one pick up the token the first one stored."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
-from tests.helpers.flows import REFRESH_IN_CHILD, connected_model
+from tests.helpers.flows import connected_model, refresh_in_processes
 
 pytestmark = pytest.mark.usefixtures("real_keyring")
 
@@ -21,18 +17,7 @@ def test_refresh_is_single_flight_across_processes(sandbox, sandbox_app, callbac
     rejected = saved.access_token
     before = sandbox.control("GET", "counters")["refreshes"]
 
-    children = [
-        subprocess.Popen(
-            [sys.executable, "-c", REFRESH_IN_CHILD, rejected],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=os.environ.copy(),
-        )
-        for _ in range(4)
-    ]
-    outputs = [child.communicate(timeout=60) for child in children]
-    assert all(child.returncode == 0 for child in children), outputs
+    outputs = refresh_in_processes(rejected, 4)
     after = sandbox.control("GET", "counters")["refreshes"]
     assert after - before == 1
     assert len({out for out, _ in outputs}) == 1  # every process ended with the same new token
