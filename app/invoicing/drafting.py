@@ -116,13 +116,19 @@ def estimate_calls(
 ) -> int:
     """Calls a run of this plan makes after planning (lookups, contacts, batches, updates); the plan's
     own reads are already made. A lookup that finds invoices costs one more call, not counted here."""
+    calls, notes = estimate_calls_and_notes(plan, update_changed)
+    return calls + notes if history_notes else calls
+
+
+def estimate_calls_and_notes(plan: Sequence[PlannedInvoice], update_changed: bool = False) -> tuple[int, int]:
+    """(the run's calls without History notes, the notes' calls: one per invoice drafted)."""
     new = [e for e in plan if e.status == "new"]
     lookups = len(lookup_chunks(sorted({e.source.number.strip() for e in new})))
     contacts = len({e.new_contact["Name"].casefold() for e in new if e.new_contact})
     batches, _too_large = split_batches([e for e in new if e.payload], MAX_BATCH)
     changed = sum(1 for e in plan if e.status == "changed" and e.payload) if update_changed else 0
-    notes = sum(len(batch) for batch in batches) if history_notes else 0
-    return lookups + -(-contacts // MAX_BATCH) + len(batches) + notes + 2 * -(-changed // MAX_BATCH)
+    notes = sum(len(batch) for batch in batches)
+    return lookups + -(-contacts // MAX_BATCH) + len(batches) + 2 * -(-changed // MAX_BATCH), notes
 
 
 def calls_sentence(estimate: int, day_remaining: int | None) -> str:

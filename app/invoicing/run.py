@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -134,26 +134,18 @@ def run_calls_sentence(
     history_notes: bool = True,
 ) -> str:
     """ "About 112 calls to Xero; 880 left today for this organisation." for drafting this plan."""
-    return plan_calls_sentence(list(plan), client.limits.day_remaining, update_changed, history_notes)
+    return calls_sentence(
+        estimate_calls(list(plan), update_changed, history_notes), client.limits.day_remaining
+    )
 
 
-def plan_calls_sentence(
-    plan: Sequence[PlannedInvoice],
-    day_remaining: int | None,
-    update_changed: bool = False,
-    history_notes: bool = True,
-    notes_off_hint: str = "",
+def notes_calls_sentence(
+    calls: int, notes: int, day_remaining: int | None, history_notes: bool, notes_off_hint: str
 ) -> str:
-    """The calls sentence for a plan whose calls left today were read when it was made;
-    ``notes_off_hint`` is added when only a run without History notes fits today."""
-    estimate = estimate_calls(plan, update_changed, history_notes)
-    text = calls_sentence(estimate, day_remaining)
-    if (
-        notes_off_hint
-        and history_notes
-        and not fits_today(estimate, day_remaining)
-        and fits_today(estimate_calls(plan, update_changed, history_notes=False), day_remaining)
-    ):
+    """The calls sentence for a run of ``calls`` plus, with History notes, ``notes`` more (from
+    estimate_calls_and_notes); ``notes_off_hint`` is added when only the run without them fits today."""
+    text = calls_sentence(calls + notes if history_notes else calls, day_remaining)
+    if history_notes and not fits_today(calls + notes, day_remaining) and fits_today(calls, day_remaining):
         text += " " + notes_off_hint
     return text
 

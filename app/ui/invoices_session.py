@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote
 
 from app.invoicing.contact_names import ContactChoices, exact_key
-from app.invoicing.drafting import draft_invoices, estimate_calls, fits_today
+from app.invoicing.drafting import draft_invoices, estimate_calls_and_notes, fits_today
 from app.invoicing.fingerprint import line_total
 from app.invoicing.ledger import DraftRow
 from app.invoicing.plan import choose_defaults
@@ -35,7 +35,7 @@ from app.invoicing.run import (
     WINDOW_PROGRAM,
     add_refused,
     drafting_ledger,
-    plan_calls_sentence,
+    notes_calls_sentence,
     plan_run,
 )
 from app.invoicing.sentences import NOTES_OFF_FITS_WINDOW
@@ -164,17 +164,20 @@ class PlanOutcome:
     mapping: MappingOptions | None = None  # the account and tax dropdowns' choices and selection
     problem: str = ""  # the plan could not be made (e.g. "fix the mapping"): nothing is planned
     day_remaining: int | None = None  # Xero's calls left today for the organisation, when planned
+    # Drafting the plan's new quotes: its calls without History notes, and the notes' (one per invoice).
+    calls: int = 0
+    note_calls: int = 0
     history_notes: bool = True  # as the window's last run for the organisation had it
     short_code: str = ""  # the organisation's, for "Open in Xero"
 
     def fits_today(self, history_notes: bool) -> bool:
         """Whether drafting the plan's new quotes ends before Xero's daily limit."""
-        return fits_today(estimate_calls(self.plan, history_notes=history_notes), self.day_remaining)
+        return fits_today(self.calls + (self.note_calls if history_notes else 0), self.day_remaining)
 
     def calls_sentence(self, history_notes: bool) -> str:
         """ "About 112 calls to Xero; 880 left today …" for drafting the plan's new quotes."""
-        return plan_calls_sentence(
-            self.plan, self.day_remaining, history_notes=history_notes, notes_off_hint=NOTES_OFF_FITS_WINDOW
+        return notes_calls_sentence(
+            self.calls, self.note_calls, self.day_remaining, history_notes, NOTES_OFF_FITS_WINDOW
         )
 
 
@@ -337,11 +340,14 @@ def plan_quotes(
             return PlanOutcome([], ledger.drafted(tenant_id), options, problem=str(exc))
         remembered = ledger.tenant_defaults(tenant_id)
         selected = Defaults(*remembered) if remembered else choose_defaults(facts)
+        calls, note_calls = estimate_calls_and_notes(plan)
         return PlanOutcome(
             plan,
             ledger.drafted(tenant_id),
             mapping_options(facts, selected, run_tracking),
             day_remaining=client.limits.day_remaining,
+            calls=calls,
+            note_calls=note_calls,
             history_notes=ledger.tenant_history_notes(tenant_id),
             short_code=facts.short_code,
         )
