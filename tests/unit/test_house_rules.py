@@ -131,33 +131,31 @@ def test_a_fresh_wizard_paints_without_the_network_or_keyring_stack(tmp_path):
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
 
 
-def _function_level_imports(path: Path) -> list[tuple[int, list[str]]]:
-    """(line number, source lines) of each import inside a function, outside ``if TYPE_CHECKING:``."""
+def _silent_imports(path: Path) -> list[int]:
+    """Line numbers of the imports inside a function without a comment beside or above them (an
+    import group shares the comment of its first line)."""
     import ast
 
     lines = path.read_text(encoding="utf-8").splitlines()
-    tree = ast.parse("\n".join(lines))
-    found = []
-    for function in ast.walk(tree):
-        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
-            for node in ast.walk(function):
-                if isinstance(node, ast.Import | ast.ImportFrom):
-                    found.append((node.lineno, lines))
-    return found
+    inside = {
+        node.lineno
+        for function in ast.walk(ast.parse("\n".join(lines)))
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef)
+        for node in ast.walk(function)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+    }
 
+    def says_why(index: int) -> bool:
+        while "#" not in lines[index]:
+            above = lines[index - 1].strip() if index > 0 else ""
+            if above.startswith("#"):
+                return True
+            if not above.startswith(("import ", "from ")):
+                return False
+            index -= 1
+        return True
 
-def _says_why(lineno: int, lines: list[str]) -> bool:
-    """A comment on the import's line, or above it (an import group shares the comment of its first)."""
-    index = lineno - 1
-    while True:
-        if "#" in lines[index]:
-            return True
-        above = lines[index - 1].strip() if index > 0 else ""
-        if above.startswith("#"):
-            return True
-        if not above.startswith(("import ", "from ")):
-            return False
-        index -= 1
+    return sorted(lineno for lineno in inside if not says_why(lineno - 1))
 
 
 def test_every_import_inside_a_function_says_why():
@@ -165,9 +163,6 @@ def test_every_import_inside_a_function_says_why():
     for the GUI commands, the network stack off the wizard's first paint, a platform's own module, the
     draft command's modules) and says why in a comment beside or above it (docs/ARCHITECTURE.md)."""
     silent = [
-        f"{path.relative_to(APP)}:{lineno}"
-        for path in APP.rglob("*.py")
-        for lineno, lines in _function_level_imports(path)
-        if not _says_why(lineno, lines)
+        f"{path.relative_to(APP)}:{lineno}" for path in APP.rglob("*.py") for lineno in _silent_imports(path)
     ]
     assert silent == []
