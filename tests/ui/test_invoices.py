@@ -174,7 +174,7 @@ def test_cancel_stops_after_the_batch_in_flight_and_the_rerun_drafts_the_rest_on
     tenant = connected.settings.tenant_id
     load(qtbot, window, write_quotes(tmp_path / "many.csv", 120))
     assert statuses(window) == ["New"] * 120
-    fault(sandbox, kind="delay", delay_seconds=1, count=1, path_prefix=INVOICES_PATH, method="PUT")
+    fault(sandbox, kind="delay", delay_seconds=2, count=1, path_prefix=INVOICES_PATH, method="PUT")
     with Ledger() as ledger, qtbot.waitSignal(window.run_finished, timeout=WAIT_MS) as finished:
         qtbot.mouseClick(window.create_button, Qt.MouseButton.LeftButton)
         # The first batch is written ahead to the ledger just before its (delayed) request leaves.
