@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from app.cli.draft import EXIT_OK
+from app.cli.draft_options import EXIT_OK
 
 SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from app.cli.draft import EXIT_OK, EXIT_STOPPED
+from app.cli.draft_options import EXIT_OK, EXIT_STOPPED
 from app.invoicing.ledger import Ledger
 from tests.helpers.drafting import held
 

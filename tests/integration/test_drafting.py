@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 import requests
 
-from app.cli.draft import run_draft
+from app.cli.draft import ProgressBar, run_draft
 from app.invoicing.drafting import draft_invoices
 from app.invoicing.ledger import Ledger
 from app.invoicing.plan import make_plan
@@ -351,9 +351,6 @@ def test_the_command_prints_problems_a_dry_run_and_the_summary(sandbox, connecte
 
 
 def test_the_progress_bar_redraws_one_line_on_a_terminal():
-    from app.cli.draft import ProgressBar
-    from app.invoicing.results import DraftProgress
-
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
             return True

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from app.cli.draft import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, EXIT_STOPPED, run_draft
+from app.cli.draft import run_draft
+from app.cli.draft_options import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, EXIT_STOPPED
 from app.invoicing.drafting import draft_invoices
 from app.invoicing.ledger import LEDGER_NAME, DraftRow, Ledger
 from app.invoicing.plan import make_plan

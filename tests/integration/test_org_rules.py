@@ -12,7 +12,8 @@ from decimal import Decimal
 import pytest
 
 from app.cli import main
-from app.cli.draft import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, run_draft
+from app.cli.draft import run_draft
+from app.cli.draft_options import EXIT_FAILED, EXIT_OK, EXIT_REFUSED
 from app.invoicing.drafting import draft_invoices
 from app.invoicing.plan import make_plan
 from app.invoicing.records import LoadResult, SourceLine, SourceQuote

@@ -2,7 +2,8 @@
 
 import pytest
 
-from app.cli import _sandbox_flag_takes_no_word, build_parser
+from app.cli import _sandbox_flag_takes_no_word, build_parser, main
+from app.cli.draft_options import EXIT_REFUSED
 from app.cli.options import chosen_profile as _profile
 from app.xero.endpoints import DEFAULT_SANDBOX_URL
 
@@ -54,8 +55,5 @@ def test_the_draft_options_of_what_xero_receives():
 
 
 def test_a_malformed_tracking_option_is_refused_before_anything_else(tmp_path, capsys):
-    from app.cli import main
-    from app.cli.draft import EXIT_REFUSED
-
     assert main(["draft", str(tmp_path / "missing.csv"), "--tracking", "Region"]) == EXIT_REFUSED
     assert 'write it as "Category=Option"' in capsys.readouterr().err

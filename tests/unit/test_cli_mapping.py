@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from app.cli.draft import EXIT_OK, EXIT_REFUSED
+from app.cli.draft_options import EXIT_OK, EXIT_REFUSED
 
 SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"
 BLOCKED = "Quote Number,Customer,Description,Quantity,Unit Price,VAT Rate\nQ-1,Acme Ltd,Widget,2,10,20\n"
