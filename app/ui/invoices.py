@@ -669,14 +669,14 @@ class InvoicesWindow(QWidget):
     def _failed(self, sentence: str) -> None:
         """Any core failure: its own sentence, in the notice (never a traceback)."""
         self._task = None
-        if self._busy == Busy.PLANNING:
-            self._outcome = None  # its summary is no longer true
         if self._busy == Busy.DRAFTING:
             self._end_run()
-        if self._busy == Busy.PLANNING and self.session is not None:
-            self.session.plan_failed(sentence)  # no row is left "Checking…" under the notice
-            self.table_model.set_rows(self.session.rows)
-            self.rows_changed.emit()
+        elif self._busy == Busy.PLANNING:
+            self._outcome = None  # its summary is no longer true
+            if self.session is not None:
+                self.session.plan_failed(sentence)  # no row is left "Checking…" under the notice
+                self.table_model.set_rows(self.session.rows)
+                self.rows_changed.emit()
         self._set_busy(Busy.IDLE)
         self.notice.show_message(NoticeKind.ERROR, sentence)
 
