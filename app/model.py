@@ -162,9 +162,7 @@ class ConnectionModel:
         store = SecretStore(self.profile, check.client_id)
         if app_type == "web":
             store.save_client_secret(check.client_secret)
-        from app.secrets import backend_label  # keyring stack: loaded on first use
-
-        self.settings.keyring_backend = backend_label()
+        self.settings.keyring_backend = self.keyring_label()
         self.save()
         self.clients.invalidate()
 
