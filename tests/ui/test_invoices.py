@@ -87,6 +87,20 @@ def write_rows(path: Path, header: list[str], rows: list[list[str]]) -> Path:
     return path
 
 
+def load_with_region_column(qtbot, win: InvoicesWindow, path: Path, number: str, region: str):
+    """A one-quote file with a "Region" column, loaded and planned; that column's mapping."""
+    write_rows(
+        path,
+        [*HEADER, "Region"],
+        [[number, "2026-11-02", "Acme Ltd", "GBP", "Consulting", "1", "100", region]],
+    )
+    load(qtbot, win, path)
+    step = win.mapping_view.step
+    assert step is not None
+    [column] = [c for c in step.columns if c.name == "Region"]
+    return column
+
+
 def write_quotes(path: Path, count: int, prefix: str = "G", extra: list[list[str]] | None = None) -> Path:
     numbers = [f"{prefix}-{n:04d}" for n in range(1, count + 1)]
     rows = [
@@ -624,13 +638,7 @@ def test_tracking_is_chosen_per_category_from_dropdowns_remembered_and_reaches_t
     assert [(t["Name"], t["Option"]) for t in invoice["LineItems"][0]["Tracking"]] == [("Region", "South")]
 
     # Once the organisation's categories are known, a column named as one is guessed as that category.
-    own = write_rows(
-        tmp_path / "own.csv",
-        [*HEADER, "Region"],
-        [["KR-0001", "2026-11-02", "Acme Ltd", "GBP", "Consulting", "1", "100", "Nowhere"]],
-    )
-    load(qtbot, window, own)
-    [column] = [c for c in window.mapping_view.step.columns if c.name == "Region"]
+    column = load_with_region_column(qtbot, window, tmp_path / "own.csv", "KR-0001", "Nowhere")
     assert (column.choice, column.note) == (
         "tracking:Region",
         "named as a tracking category of the organisation",
@@ -677,13 +685,7 @@ def test_a_column_named_as_a_tracking_category_is_used_from_the_first_file(
 ):
     """The first file is read before the organisation's categories are known: once the plan has read
     them, its columns are read again and a column named as a category is guessed, not dropped."""
-    path = write_rows(
-        tmp_path / "first.csv",
-        [*HEADER, "Region"],
-        [["KF-0001", "2026-11-02", "Acme Ltd", "GBP", "Consulting", "1", "100", "North"]],
-    )
-    load(qtbot, window, path)
-    [column] = [c for c in window.mapping_view.step.columns if c.name == "Region"]
+    column = load_with_region_column(qtbot, window, tmp_path / "first.csv", "KF-0001", "North")
     assert (column.choice, column.note) == (
         "tracking:Region",
         "named as a tracking category of the organisation",
